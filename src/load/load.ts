@@ -1,0 +1,223 @@
+/**
+ * Load stage: YAML text -> resources with source maps, and diagnostics for whatever cannot be read.
+ * Pure: takes file contents, never touches the file system. One bad file or document never stops the
+ * others from loading (DESIGN.md §6).
+ */
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
+import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
+import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
+import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
+import { yamlSourceMap } from './source-map.js';
+import type { FieldPath } from '../model/field-path.js';
+
+export interface SourceFile {
+  /** Path as it should appear in findings (relative to the scanned root where possible). */
+  path: string;
+  content: Uint8Array | string;
+  /** Size on disk, when the caller skipped reading an oversized file. */
+  size?: number;
+}
+
+export interface LoadOptions {
+  /** Namespace assumed for resources without metadata.namespace (kubectl's context namespace). */
+  defaultNamespace: string;
+  limits: DecodeLimits;
+  /** Aliases a document may expand before we call it an alias bomb. */
+  maxAliasCount: number;
+  maxNestingDepth: number;
+}
+
+export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
+  defaultNamespace: 'default',
+  limits: DEFAULT_DECODE_LIMITS,
+  maxAliasCount: 100,
+  maxNestingDepth: MAX_NESTING_DEPTH,
+};
+
+export interface LoadResult {
+  resources: Resource[];
+  findings: Finding[];
+  files: number;
+  documents: number;
+}
+
+export const YAML_RULE = 'yaml-syntax';
+export const SCHEMA_RULE = 'schema';
+
+export function loadSources(files: readonly SourceFile[], options: Partial<LoadOptions> = {}): LoadResult {
+  const opts = { ...DEFAULT_LOAD_OPTIONS, ...options };
+  const result: LoadResult = { resources: [], findings: [], files: 0, documents: 0 };
+  for (const file of files) {
+    result.files++;
+    loadFile(file, opts, result);
+  }
+  return result;
+}
+
+function diag(ruleId: string, severity: Severity, file: string, at: Span, message: string): Finding {
+  return { ruleId, severity, file, ...at, message, docs: docsUrl(ruleId) };
+}
+
+function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
+  const decoded = decodeSource(file.content, opts.limits, file.size);
+  if (!decoded.ok) {
+    out.findings.push(diag(YAML_RULE, 'error', file.path, { line: decoded.line, column: decoded.column }, decoded.message));
+    return;
+  }
+  const tooDeep = findTooDeepDocuments(decoded.text, opts.maxNestingDepth);
+  for (const d of tooDeep) {
+    out.findings.push(
+      diag(
+        YAML_RULE,
+        'error',
+        file.path,
+        { line: d.line, column: d.column },
+        `nesting deeper than ${opts.maxNestingDepth} levels; this document was not checked`,
+      ),
+    );
+  }
+  const text = blankRanges(decoded.text, tooDeep);
+  const lines = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter: lines,
+      // kubectl reads YAML 1.1 (yes/no are booleans, merge keys work); so do we.
+      version: '1.1',
+      merge: true,
+      uniqueKeys: true,
+      prettyErrors: false,
+      keepSourceTokens: false,
+    }) as Document.Parsed[];
+  } catch (e) {
+    // The parser reports problems as document errors; a throw means it gave up on the whole file.
+    out.findings.push(diag(YAML_RULE, 'error', file.path, { line: 1, column: 1 }, `cannot parse YAML: ${(e as Error).message}`));
+    return;
+  }
+  const pos = (offset: number): Span => {
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+
+  docs.forEach((doc, index) => {
+    if (tooDeep.some((d) => doc.range[0] >= d.start && doc.range[0] < d.end)) return;
+    out.documents++;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        out.findings.push(diag(YAML_RULE, 'error', file.path, pos(e.pos[0]), describeYamlError(e.code, e.message)));
+      }
+      return;
+    }
+    for (const w of doc.warnings) {
+      out.findings.push(diag(YAML_RULE, 'warning', file.path, pos(w.pos[0]), describeYamlError(w.code, w.message)));
+    }
+    const map = yamlSourceMap(doc, lines);
+    if (doc.contents === null) {
+      if (!isBlank(text, doc.range[0], doc.range[2])) {
+        out.findings.push(diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document (only comments); ignored'));
+      } else if (docs.length > 1 && index < docs.length - 1) {
+        out.findings.push(diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document; ignored'));
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: opts.maxAliasCount });
+    } catch (e) {
+      const msg = (e as Error).message;
+      const message = /alias/i.test(msg)
+        ? `aliases expand to too many nodes (limit ${opts.maxAliasCount}); this looks like an alias bomb and the document was not checked`
+        : `cannot read YAML document: ${msg}`;
+      out.findings.push(diag(YAML_RULE, 'error', file.path, map.start, message));
+      return;
+    }
+    const addResource = (obj: unknown, prefix: FieldPath): void => {
+      const at = prefix.length ? yamlSourceMap(doc, lines, prefix) : map;
+      if (!isObject(obj)) {
+        out.findings.push(
+          diag(SCHEMA_RULE, 'error', file.path, at.start, `not a Kubernetes object: expected a mapping with apiVersion and kind, got ${typeName(obj)}`),
+        );
+        return;
+      }
+      const { apiVersion, kind } = obj;
+      if (apiVersion === undefined && kind === undefined) {
+        // Helm values, CI files and the like live beside manifests; say we skipped them, nothing more.
+        out.findings.push(diag(YAML_RULE, 'info', file.path, at.start, 'not a Kubernetes object (no apiVersion or kind); skipped'));
+        return;
+      }
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
+        const missing = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
+        out.findings.push(
+          diag(SCHEMA_RULE, 'error', file.path, at.locate([missing]), `not a Kubernetes object: ${missing} is missing or not a string`),
+        );
+        return;
+      }
+      if (kind.endsWith('List') && apiVersion === 'v1' && Array.isArray(obj.items)) {
+        obj.items.forEach((item, i) => addResource(item, [...prefix, 'items', i]));
+        return;
+      }
+      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: at }, opts.defaultNamespace));
+    };
+    addResource(value, []);
+  });
+}
+
+function toResource(
+  body: JsonObject,
+  apiVersion: string,
+  kind: string,
+  source: NonNullable<Resource['source']>,
+  defaultNamespace: string,
+): Resource {
+  const meta = isObject(body.metadata) ? body.metadata : {};
+  const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+  return {
+    apiVersion,
+    kind,
+    ...splitApiVersion(apiVersion),
+    name: typeof meta.name === 'string' ? meta.name : '',
+    namespace: ns ?? defaultNamespace,
+    namespaceDefaulted: ns === undefined,
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    body,
+    source,
+  };
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a sequence';
+  return typeof v === 'string' ? 'a string' : `a ${typeof v}`;
+}
+
+function isBlank(text: string, from: number, to: number): boolean {
+  return /^(?:\s|---|\.\.\.)*$/.test(text.slice(from, to));
+}
+
+const FRIENDLY: Record<string, string> = {
+  DUPLICATE_KEY: 'duplicate key',
+  BAD_INDENT: 'bad indentation',
+  MISSING_CHAR: 'missing character',
+  MULTILINE_IMPLICIT_KEY: 'implicit keys must be on a single line',
+  TAB_AS_INDENT: 'tabs are not allowed as indentation',
+  BLOCK_AS_IMPLICIT_KEY: 'a nested block cannot be an implicit key',
+  UNEXPECTED_TOKEN: 'unexpected token',
+  BAD_ALIAS: 'bad alias',
+  BAD_DIRECTIVE: 'bad directive',
+  TAG_RESOLVE_FAILED: 'tag could not be resolved',
+};
+
+/** The parser's message, without its own position suffix (we add file:line:column ourselves). */
+function describeYamlError(code: string, message: string): string {
+  const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+  const friendly = FRIENDLY[code];
+  return friendly && !text.toLowerCase().startsWith(friendly) ? `${friendly}: ${text}` : text;
+}

@@ -1,0 +1,103 @@
+/** A Kubernetes-style object from the config set, whether the user wrote it or we rendered it. */
+import type { FieldPath } from './field-path.js';
+import type { ResourceRef, Span } from './finding.js';
+import type { SourceMap } from '../load/source-map.js';
+
+export type JsonObject = { [key: string]: unknown };
+
+/** Where a loaded resource was written. */
+export interface SourceOrigin {
+  file: string;
+  /** 0-based index of the YAML document within the file. */
+  documentIndex: number;
+  map: SourceMap;
+}
+
+/**
+ * Where a rendered resource came from: the policy, the field that produced it, and finer links from
+ * rendered field paths to policy field paths (longest prefix wins).
+ */
+export interface RenderOrigin {
+  policy: Resource;
+  path: FieldPath;
+  fields: readonly (readonly [rendered: FieldPath, source: FieldPath])[];
+}
+
+export interface Resource {
+  apiVersion: string;
+  kind: string;
+  /** API group ('' for core) and version, split from apiVersion. */
+  group: string;
+  version: string;
+  name: string;
+  namespace: string;
+  /** True when metadata.namespace was absent and the default namespace was assumed. */
+  namespaceDefaulted: boolean;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  /** The whole object as written (or rendered). Treat as read-only. */
+  body: JsonObject;
+  /** Set for resources loaded from files. */
+  source?: SourceOrigin;
+  /** Set for resources produced by the renderer. */
+  rendered?: RenderOrigin;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash === -1
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export function refOf(r: Resource): ResourceRef {
+  return { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
+}
+
+/** `Kind namespace/name`, the way people say it. */
+export function describe(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): string {
+  return `${r.kind} ${r.namespace}/${r.name}`;
+}
+
+/** Identity across revisions: group, kind, namespace and name (not the version, which may change). */
+export function identityKey(r: Pick<Resource, 'group' | 'kind' | 'namespace' | 'name'>): string {
+  return `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+}
+
+export interface Located extends Span {
+  file: string;
+}
+
+/**
+ * Where a field of a resource was written. For a rendered resource this is the policy line that
+ * produced it, which is where a user can fix it.
+ */
+export function locate(r: Resource, path: FieldPath = []): Located | undefined {
+  if (r.source) return { file: r.source.file, ...r.source.map.locate(path) };
+  if (r.rendered) {
+    let best: FieldPath = r.rendered.path;
+    let bestLen = -1;
+    for (const [renderedPrefix, sourcePath] of r.rendered.fields) {
+      if (renderedPrefix.length > bestLen && renderedPrefix.every((seg, i) => path[i] === seg)) {
+        best = sourcePath;
+        bestLen = renderedPrefix.length;
+      }
+    }
+    return locate(r.rendered.policy, best);
+  }
+  return undefined;
+}
+
+/** Read a nested value without caring whether the intermediate levels exist or have the right type. */
+export function get(value: unknown, path: FieldPath): unknown {
+  let v = value;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+export function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
