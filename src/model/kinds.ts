@@ -1,0 +1,45 @@
+/** API groups and kinds egress-lint understands. Everything else is loaded, kept and ignored. */
+
+export const ASM_GROUP = 'istio.alibabacloud.com';
+export const NETWORKING_GROUP = 'networking.istio.io';
+export const SECURITY_GROUP = 'security.istio.io';
+export const INSTALL_GROUP = 'install.istio.io';
+
+export const KIND = {
+  egressPolicy: 'ASMEgressTrafficPolicy',
+  istioGateway: 'IstioGateway',
+  serviceEntry: 'ServiceEntry',
+  virtualService: 'VirtualService',
+  destinationRule: 'DestinationRule',
+  gateway: 'Gateway',
+  sidecar: 'Sidecar',
+  authorizationPolicy: 'AuthorizationPolicy',
+  peerAuthentication: 'PeerAuthentication',
+  istioOperator: 'IstioOperator',
+  configMap: 'ConfigMap',
+} as const;
+
+/** The apiVersions the renderer writes. */
+export const RENDER_API = {
+  networking: `${NETWORKING_GROUP}/v1`,
+  security: `${SECURITY_GROUP}/v1`,
+} as const;
+
+export const GROUP_OF_KIND: Record<string, string> = {
+  [KIND.egressPolicy]: ASM_GROUP,
+  [KIND.istioGateway]: ASM_GROUP,
+  [KIND.serviceEntry]: NETWORKING_GROUP,
+  [KIND.virtualService]: NETWORKING_GROUP,
+  [KIND.destinationRule]: NETWORKING_GROUP,
+  [KIND.gateway]: NETWORKING_GROUP,
+  [KIND.sidecar]: NETWORKING_GROUP,
+  [KIND.authorizationPolicy]: SECURITY_GROUP,
+  [KIND.peerAuthentication]: SECURITY_GROUP,
+  [KIND.istioOperator]: INSTALL_GROUP,
+  [KIND.configMap]: '',
+};
+
+export function isKind(r: { group: string; kind: string }, kind: keyof typeof KIND | string): boolean {
+  const k = (KIND as Record<string, string>)[kind] ?? kind;
+  return r.kind === k && r.group === GROUP_OF_KIND[k];
+}

@@ -1,0 +1,106 @@
+/**
+ * Schema stage: every resource of a kind we know is checked against its schema. Findings carry the
+ * `schema` rule id and point at the offending field. Kinds we do not know pass through untouched.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import policyV1 from '../../schemas/asm-egress-traffic-policy.v1.json' with { type: 'json' };
+import policyV1beta1 from '../../schemas/asm-egress-traffic-policy.v1beta1.json' with { type: 'json' };
+import istioGatewayV1beta1 from '../../schemas/istio-gateway.v1beta1.json' with { type: 'json' };
+import { formatPath } from '../model/field-path.js';
+import type { Finding } from '../model/finding.js';
+import { ASM_GROUP, KIND } from '../model/kinds.js';
+import { isObject, type Resource } from '../model/resource.js';
+import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
+import { findingAt, schemaFindings, suggest, type SchemaError } from './messages.js';
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+(addFormats as unknown as (a: Ajv) => void)(ajv);
+
+const compile = (schema: object): ((d: unknown) => SchemaError[]) => {
+  const fn: ValidateFunction = ajv.compile(schema);
+  return (d) => (fn(d) ? [] : [...(fn.errors ?? [])]);
+};
+
+/** Our own kinds: apiVersion/kind -> validator. */
+const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
+  [`${ASM_GROUP}/v1/${KIND.egressPolicy}`, compile(policyV1)],
+  [`${ASM_GROUP}/v1beta1/${KIND.egressPolicy}`, compile(policyV1beta1)],
+  [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, compile(istioGatewayV1beta1)],
+]);
+
+const SUPPORTED_VERSIONS: Record<string, string[]> = {
+  [KIND.egressPolicy]: ['v1', 'v1beta1'],
+  [KIND.istioGateway]: ['v1beta1'],
+};
+
+/** Whether the schema stage checks this kind at all. */
+export function isValidatedKind(r: Pick<Resource, 'apiVersion' | 'kind'>): boolean {
+  const key = `${r.apiVersion}/${r.kind}`;
+  return ASM_KINDS.has(key) || ISTIO_KINDS.has(key);
+}
+
+export function validateResource(r: Resource): Finding[] {
+  const key = `${r.apiVersion}/${r.kind}`;
+  const asm = ASM_KINDS.get(key);
+  if (asm) return schemaFindings(r, asm(r.body));
+  if (r.group === ASM_GROUP && SUPPORTED_VERSIONS[r.kind]) {
+    return [
+      findingAt(
+        r,
+        ['apiVersion'],
+        `${r.kind} ${r.apiVersion} is not a version egress-lint knows; use ${SUPPORTED_VERSIONS[r.kind]!.map((v) => `${ASM_GROUP}/${v}`).join(' or ')}`,
+      ),
+    ];
+  }
+  const istio = ISTIO_KINDS.get(key);
+  if (!istio) return [];
+  const findings = schemaFindings(r, istio.validate(r.body));
+  if (istio.checkUnknownFields) {
+    for (const path of unknownFields(istio.validate, r.body)) {
+      const key = String(path[path.length - 1]);
+      const parent = path.slice(0, -1);
+      const candidates = [key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())].filter((c) => c !== key);
+      const hint = candidates.find((c) => isKnownField(istio.validate, r.body, parent, c)) ?? suggestSibling(r.body, parent, key);
+      findings.push(
+        findingAt(
+          r,
+          path,
+          `unknown field ${formatPath(path)}${hint ? ` (did you mean ${hint}?)` : ''}; the API server drops it, so it has no effect`,
+        ),
+      );
+    }
+  }
+  for (const { path, value } of badPorts(r.body)) {
+    findings.push(findingAt(r, path, `${formatPath(path)} must be a port number from 1 to 65535 (got ${value})`));
+  }
+  findings.push(...subsetNameFindings(r));
+  return findings;
+}
+
+/** Istio's webhook rejects DestinationRules whose subset names are not DNS-1123 labels. */
+function subsetNameFindings(r: Resource): Finding[] {
+  if (r.kind !== KIND.destinationRule) return [];
+  const spec = r.body.spec;
+  if (!isObject(spec) || !Array.isArray(spec.subsets)) return [];
+  const out: Finding[] = [];
+  spec.subsets.forEach((s, i) => {
+    if (!isObject(s) || typeof s.name !== 'string') return;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s.name) || s.name.length > 63) {
+      out.push(
+        findingAt(
+          r,
+          ['spec', 'subsets', i, 'name'],
+          `subset name "${s.name}" is not a DNS-1123 label (lower case letters, digits and "-"); Istio rejects this DestinationRule`,
+        ),
+      );
+    }
+  });
+  return out;
+}
+
+function suggestSibling(body: Record<string, unknown>, parent: readonly (string | number)[], key: string): string | undefined {
+  let node: unknown = body;
+  for (const seg of parent) node = (node as Record<string | number, unknown> | undefined)?.[seg];
+  return isObject(node) ? suggest(key, Object.keys(node).filter((k) => k !== key)) : undefined;
+}
