@@ -1,0 +1,134 @@
+/**
+ * Effective mesh settings: where the outbound traffic policy is declared (IstioOperator, the `istio`
+ * ConfigMap, Sidecars, or the project config for ASM, whose setting lives in the console) and which
+ * declaration wins for a given workload.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { MeshDefaults, OutboundMode } from '../config/project-config.js';
+import type { FieldPath } from './field-path.js';
+import { KIND, isKind } from './kinds.js';
+import { get, isObject, type Resource } from './resource.js';
+
+export const ISTIO_DEFAULT_MODE: OutboundMode = 'ALLOW_ANY';
+const MODES: readonly string[] = ['REGISTRY_ONLY', 'ALLOW_ANY', 'ALLOW_ANY_DYNAMIC_DNS'];
+
+export type ModeSource = 'IstioOperator' | 'ConfigMap' | 'Sidecar' | 'config' | 'default';
+
+export interface OutboundDeclaration {
+  mode: OutboundMode;
+  source: ModeSource;
+  resource?: Resource;
+  path?: FieldPath;
+  /** Sidecars only: the namespace they apply to and their workload selector. */
+  namespace?: string;
+  workloadSelector?: Readonly<Record<string, string>>;
+}
+
+export interface MeshSettings {
+  defaults: MeshDefaults;
+  rootNamespace: string;
+  trustDomain: string;
+  /** The mesh-wide mode and where it came from. */
+  meshWide: OutboundDeclaration;
+  /** Every mesh-wide declaration found, for conflict reporting. */
+  meshWideDeclarations: readonly OutboundDeclaration[];
+  sidecars: readonly OutboundDeclaration[];
+  /** The declaration that decides for a workload with these labels in this namespace. */
+  outboundFor(namespace: string, labels?: Readonly<Record<string, string>>): OutboundDeclaration;
+}
+
+export function matchesSelector(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (!selector) return true;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaults): MeshSettings {
+  const declarations: OutboundDeclaration[] = [];
+  let rootNamespace = defaults.rootNamespace;
+  let trustDomain = defaults.trustDomain;
+
+  for (const r of resources) {
+    if (isKind(r, KIND.istioOperator)) {
+      const meshConfig = get(r.body, ['spec', 'meshConfig']);
+      const mode = get(meshConfig, ['outboundTrafficPolicy', 'mode']);
+      if (typeof mode === 'string' && MODES.includes(mode)) {
+        declarations.push({ mode: mode as OutboundMode, source: 'IstioOperator', resource: r, path: ['spec', 'meshConfig', 'outboundTrafficPolicy', 'mode'] });
+      }
+      const root = get(meshConfig, ['rootNamespace']);
+      if (typeof root === 'string' && root) rootNamespace = root;
+      const td = get(meshConfig, ['trustDomain']);
+      if (typeof td === 'string' && td) trustDomain = td;
+    }
+  }
+  for (const r of resources) {
+    if (isKind(r, KIND.configMap) && r.name === 'istio' && r.namespace === rootNamespace) {
+      const text = get(r.body, ['data', 'mesh']);
+      if (typeof text !== 'string') continue;
+      let mesh: unknown;
+      try {
+        mesh = parseYaml(text, { maxAliasCount: 100 });
+      } catch {
+        continue; // reported by the mesh-config check in lint
+      }
+      const mode = get(mesh, ['outboundTrafficPolicy', 'mode']);
+      if (typeof mode === 'string' && MODES.includes(mode)) {
+        declarations.push({ mode: mode as OutboundMode, source: 'ConfigMap', resource: r, path: ['data', 'mesh'] });
+      }
+      const td = get(mesh, ['trustDomain']);
+      if (typeof td === 'string' && td) trustDomain = td;
+    }
+  }
+
+  const fromConfig: OutboundDeclaration | undefined = defaults.outboundTrafficPolicy
+    ? { mode: defaults.outboundTrafficPolicy, source: 'config' }
+    : undefined;
+  // What the repository declares wins over the config file, which stands in for settings kept elsewhere.
+  const meshWide = declarations[0] ?? fromConfig ?? { mode: ISTIO_DEFAULT_MODE, source: 'default' };
+
+  // Only one Sidecar applies to a workload (selector match, else the namespace's, else the root
+  // namespace's); if that one says nothing about outbound traffic, the mesh-wide mode holds.
+  interface SidecarScope {
+    resource: Resource;
+    workloadSelector?: Readonly<Record<string, string>>;
+    declaration?: OutboundDeclaration;
+  }
+  const scopes: SidecarScope[] = [];
+  for (const r of resources) {
+    if (!isKind(r, KIND.sidecar)) continue;
+    const mode = get(r.body, ['spec', 'outboundTrafficPolicy', 'mode']);
+    const selector = get(r.body, ['spec', 'workloadSelector', 'labels']);
+    const workloadSelector = isObject(selector) ? (selector as Record<string, string>) : undefined;
+    const declaration: OutboundDeclaration | undefined =
+      typeof mode === 'string' && MODES.includes(mode)
+        ? {
+            mode: mode as OutboundMode,
+            source: 'Sidecar',
+            resource: r,
+            path: ['spec', 'outboundTrafficPolicy', 'mode'],
+            namespace: r.namespace,
+            ...(workloadSelector ? { workloadSelector } : {}),
+          }
+        : undefined;
+    scopes.push({ resource: r, ...(workloadSelector ? { workloadSelector } : {}), ...(declaration ? { declaration } : {}) });
+  }
+  // Istio picks the oldest Sidecar when several apply; without timestamps, name order is our stand-in.
+  scopes.sort((a, b) => (a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0));
+  const sidecars = scopes.flatMap((s) => (s.declaration ? [s.declaration] : []));
+
+  return {
+    defaults,
+    rootNamespace,
+    trustDomain,
+    meshWide,
+    meshWideDeclarations: fromConfig ? [...declarations, fromConfig] : declarations,
+    sidecars,
+    outboundFor(namespace, labels) {
+      const inNs = scopes.filter((s) => s.resource.namespace === namespace);
+      const scope =
+        inNs.find((s) => s.workloadSelector && matchesSelector(s.workloadSelector, labels)) ??
+        inNs.find((s) => !s.workloadSelector) ??
+        scopes.find((s) => s.resource.namespace === rootNamespace && !s.workloadSelector);
+      return scope?.declaration ?? meshWide;
+    },
+  };
+}
