@@ -1,0 +1,327 @@
+/**
+ * Render stage: each ASMEgressTrafficPolicy -> the Istio resources that implement it (DESIGN.md §3).
+ *
+ * Deterministic: policies are taken in namespace/name order, every list is built in a fixed order and
+ * every object with a fixed key order, so the same input gives the same bytes. Every rendered resource
+ * names its source in labels/annotations and keeps an in-memory link to the policy's fields, so a
+ * finding or a diff line leads back to the line the user wrote.
+ *
+ * Refusing unselected workloads. A `from` entry with a workloadSelector becomes a VirtualService match
+ * with `sourceLabels`; Istio drops non-matching routes per proxy and then sends the traffic straight to
+ * the external host (the ServiceEntry is visible to the whole namespace). So whenever a listed
+ * namespace is only partly selected, the sidecar leg ends with a catch-all for that host and port:
+ *   - HTTP-class: `directResponse: 502`, the same answer REGISTRY_ONLY gives for an unknown host;
+ *   - TLS/TCP-class (and the HTTPS port of an httpsUpgrade): a route to the egress gateway through
+ *     the subset `egress-lint-refused`, whose mTLS SNI names no server of the gateway, so the gateway
+ *     drops the handshake: the client sees the connection refused, as for an unknown host.
+ */
+import type { MeshDefaults } from '../config/project-config.js';
+import type { ConfigSet } from '../model/config-set.js';
+import type { EgressGateway } from '../model/egress-gateway.js';
+import type { Destination, EgressPolicy, PolicySource } from '../model/egress-policy.js';
+import type { FieldPath } from '../model/field-path.js';
+import { formatPath } from '../model/field-path.js';
+import { docsUrl, type Finding } from '../model/finding.js';
+import { KIND, NETWORKING_GROUP, RENDER_API } from '../model/kinds.js';
+import { locate, refOf, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
+import { dnsLabel, labelValue, sanitize } from './naming.js';
+import { allocateGatewayPorts, type PortAllocation } from './ports.js';
+
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_POLICY = 'egress-lint.io/policy';
+export const ANNOTATION_SOURCE = 'egress-lint.io/source';
+export const ANNOTATION_SOURCE_PATH = 'egress-lint.io/source-path';
+export const MANAGED_BY = 'egress-lint';
+export const REFUSED_SUBSET = 'egress-lint-refused';
+/** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
+export const REFUSED_SNI = 'refused.egress-lint.invalid';
+export const MESH_GATEWAY = 'mesh';
+
+export interface RenderResult {
+  resources: Resource[];
+  findings: Finding[];
+  allocation: PortAllocation;
+}
+
+const KIND_ORDER = [KIND.serviceEntry, KIND.gateway, KIND.destinationRule, KIND.virtualService];
+
+export function renderConfigSet(cs: ConfigSet): RenderResult {
+  const policies = [...cs.policies].sort((a, b) => compareResources(a.resource, b.resource));
+  const allocation = allocateGatewayPorts(policies, (p) => {
+    const g = cs.gateway(p.gateway);
+    return `${g.namespace}/${g.name}`;
+  });
+  const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
+    renderFinding(policy, [...destination.path, 'byEgressGateway'], 'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port'),
+  );
+  const out: { policy: EgressPolicy; resource: Resource }[] = [];
+  for (const policy of policies) {
+    for (const resource of renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults)) out.push({ policy, resource });
+  }
+  out.sort(
+    (a, b) =>
+      compareResources(a.policy.resource, b.policy.resource) ||
+      KIND_ORDER.indexOf(a.resource.kind as (typeof KIND_ORDER)[number]) - KIND_ORDER.indexOf(b.resource.kind as (typeof KIND_ORDER)[number]) ||
+      cmp(a.resource.namespace, b.resource.namespace) ||
+      cmp(a.resource.name, b.resource.name),
+  );
+  return { resources: out.map((x) => x.resource), findings, allocation };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareResources(a: Resource, b: Resource): number {
+  return (
+    cmp(a.namespace, b.namespace) ||
+    cmp(a.name, b.name) ||
+    cmp(a.source?.file ?? '', b.source?.file ?? '') ||
+    (a.source?.documentIndex ?? 0) - (b.source?.documentIndex ?? 0)
+  );
+}
+
+function renderFinding(policy: EgressPolicy, path: FieldPath, message: string): Finding {
+  const at = locate(policy.resource, path) ?? { file: '', line: 1, column: 1 };
+  return { ruleId: 'render', severity: 'error', message, ...at, resource: refOf(policy.resource), docs: docsUrl('render'), field: formatPath(path) };
+}
+
+const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+
+/** The name stem for a policy's resources: its name, prefixed by its namespace when not the usual one. */
+export function policyStem(policy: EgressPolicy, defaults: MeshDefaults): string {
+  const r = policy.resource;
+  return r.namespace === defaults.policyNamespace ? r.name : `${r.namespace}-${r.name}`;
+}
+
+/** A name per destination, unique within the policy: its `name`, else first host and port. */
+export function destinationKeys(policy: EgressPolicy): Map<Destination, string> {
+  const keys = new Map<Destination, string>();
+  const used = new Set<string>();
+  const named = new Map<string, number>();
+  for (const d of policy.destinations) if (d.name) named.set(sanitize(d.name), (named.get(sanitize(d.name)) ?? 0) + 1);
+  for (const d of policy.destinations) {
+    const byName = d.name ? sanitize(d.name) : '';
+    let key = byName && named.get(byName) === 1 ? byName : dnsLabel(d.hosts[0] ?? 'host', String(d.port.number));
+    if (used.has(key)) key = dnsLabel(key, `r${d.ruleIndex}`, `t${d.index}`);
+    used.add(key);
+    keys.set(d, key);
+  }
+  return keys;
+}
+
+/** Whether some listed namespace has only selector entries, so its other workloads must be refused. */
+export function needsRefusal(d: Destination): boolean {
+  const byNs = new Map<string, PolicySource[]>();
+  for (const f of d.from) byNs.set(f.namespace, [...(byNs.get(f.namespace) ?? []), f]);
+  return [...byNs.values()].some((entries) => entries.every((f) => f.workloadSelector));
+}
+
+export function portName(protocol: string, number: number): string {
+  return `${protocol.toLowerCase()}-${number}`;
+}
+
+function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortAllocation, defaults: MeshDefaults): Resource[] {
+  const stem = policyStem(policy, defaults);
+  const keys = destinationKeys(policy);
+  const gns = gw.namespace;
+  const gatewayName = dnsLabel(stem);
+  const gatewayRef = `${gns}/${gatewayName}`;
+  const destinations = policy.destinations.filter((d) => allocation.ports.has(d));
+  const gp = (d: Destination): number => allocation.ports.get(d)!;
+  const source = `${policy.resource.namespace}/${policy.resource.name}`;
+  const exportAll = sortedUnique([gns, ...destinations.flatMap((d) => d.from.map((f) => f.namespace))]);
+
+  const make = (
+    kind: string,
+    name: string,
+    sourcePath: FieldPath,
+    spec: JsonObject,
+    fields: (readonly [FieldPath, FieldPath])[],
+  ): Resource => {
+    const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
+    const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
+    if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
+    const apiVersion = RENDER_API.networking;
+    return {
+      apiVersion,
+      kind,
+      ...splitApiVersion(apiVersion),
+      name,
+      namespace: gns,
+      namespaceDefaulted: false,
+      labels,
+      annotations,
+      body: { apiVersion, kind, metadata: { name, namespace: gns, labels, annotations }, spec },
+      rendered: { policy: policy.resource, path: sourcePath, fields },
+    };
+  };
+
+  const out: Resource[] = [];
+
+  // Gateway: one per policy, one server per gateway port.
+  const byPort = new Map<number, Destination[]>();
+  for (const d of destinations) byPort.set(gp(d), [...(byPort.get(gp(d)) ?? []), d]);
+  const ports = [...byPort.keys()].sort((a, b) => a - b);
+  if (ports.length > 0) {
+    const servers = ports.map((port) => {
+      const ds = byPort.get(port)!;
+      const http = ds[0]!.protocolClass === 'http';
+      return {
+        port: { number: port, name: portName(http ? 'https' : 'tls', port), protocol: http ? 'HTTPS' : 'TLS' },
+        hosts: sortedUnique(ds.flatMap((d) => d.hosts)),
+        tls: { mode: 'ISTIO_MUTUAL' },
+      };
+    });
+    out.push(
+      make(KIND.gateway, gatewayName, ['spec', 'byEgressGateway'], { selector: { ...gw.selector }, servers }, [
+        [['spec', 'selector'], ['spec', 'byEgressGateway', 'name']],
+        ...ports.map((port, i) => [['spec', 'servers', i], gatewayPortPath(byPort.get(port)![0]!)] as const),
+      ]),
+    );
+  }
+
+  // DestinationRule for the gateway host: one subset per destination with mTLS and its SNI.
+  const refusedPorts = sortedNumbers(
+    destinations.filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined)).map(gp),
+  );
+  const subsets = destinations.map((d) => ({
+    name: keys.get(d)!,
+    trafficPolicy: { portLevelSettings: [{ port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } }] },
+  }));
+  if (refusedPorts.length > 0) {
+    subsets.push({
+      name: REFUSED_SUBSET,
+      trafficPolicy: { portLevelSettings: refusedPorts.map((port) => ({ port: { number: port }, tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI } })) },
+    });
+  }
+  if (destinations.length > 0) {
+    out.push(
+      make(KIND.destinationRule, dnsLabel(stem, 'gateway'), ['spec', 'byEgressGateway'], { host: gw.serviceHost, exportTo: exportAll, subsets }, [
+        [['spec', 'host'], ['spec', 'byEgressGateway', 'name']],
+        ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
+      ]),
+    );
+  }
+
+  for (const d of destinations) {
+    const key = keys.get(d)!;
+    const name = dnsLabel(stem, key);
+    const exportTo = sortedUnique([gns, ...d.from.map((f) => f.namespace)]);
+    const p = d.port.number;
+    const upstreamPort = d.upgradePort ?? p;
+    const host0 = d.hosts[0]!;
+
+    // ServiceEntry: the host, visible only where it is used.
+    const sePorts: JsonObject[] = [{ number: p, name: d.port.name ?? portName(d.port.protocol, p), protocol: d.port.protocol }];
+    if (d.upgradePort !== undefined && d.upgradePort !== p) {
+      sePorts.push({ number: d.upgradePort, name: uniquePortName(portName('https', d.upgradePort), sePorts), protocol: 'HTTPS' });
+    }
+    out.push(
+      make(
+        KIND.serviceEntry,
+        name,
+        d.path,
+        { hosts: [...d.hosts], exportTo, location: 'MESH_EXTERNAL', resolution: 'DNS', ports: sePorts },
+        [
+          [['spec', 'hosts'], [...d.path, 'hosts']],
+          [['spec', 'ports', 0], [...d.path, 'port']],
+          [['spec', 'ports', 1], [...d.path, 'httpsUpgrade']],
+          [['spec', 'exportTo'], [...d.path.slice(0, -2), 'from']],
+        ],
+      ),
+    );
+
+    // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
+    const refuse = needsRefusal(d);
+    const sidecarMatch = (f: PolicySource, port: number, sni: boolean): JsonObject => ({
+      gateways: [MESH_GATEWAY],
+      port,
+      ...(sni ? { sniHosts: [...d.hosts] } : {}),
+      ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
+      sourceNamespace: f.namespace,
+    });
+    const catchAll = (port: number, sni: boolean): JsonObject => ({ gateways: [MESH_GATEWAY], port, ...(sni ? { sniHosts: [...d.hosts] } : {}) });
+    const toGateway = (subset: string): JsonObject => ({ destination: { host: gw.serviceHost, subset, port: { number: gp(d) } } });
+    const toHost = (port: number): JsonObject => ({ destination: { host: host0, port: { number: port } } });
+    const gatewayLeg: JsonObject = { match: [{ gateways: [gatewayRef], port: gp(d) }], route: [toHost(upstreamPort)] };
+    const fields: [FieldPath, FieldPath][] = [[['spec', 'hosts'], [...d.path, 'hosts']]];
+    const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
+
+    if (d.protocolClass === 'http') {
+      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(key)] }];
+      d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
+      if (refuse) {
+        http.push({
+          name: `${key}-refuse-unselected`,
+          match: [catchAll(p, false)],
+          directResponse: { status: 502, body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` } },
+        });
+        fields.push([['spec', 'http', http.length - 1], [...d.path.slice(0, -2), 'from']]);
+      }
+      http.push({ name: `${key}-to-host`, ...gatewayLeg });
+      fields.push([['spec', 'http', http.length - 1], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
+      spec.http = http;
+      if (d.upgradePort !== undefined) {
+        // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed
+        // namespaces see it too. Make what they may do there explicit: selected workloads go direct
+        // (as ASM does), the others are refused.
+        const tls: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)), route: [toHost(d.upgradePort)] }];
+        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(REFUSED_SUBSET)] });
+        spec.tls = tls;
+        fields.push([['spec', 'tls'], [...d.path, 'httpsUpgrade']]);
+      }
+    } else {
+      const sni = d.protocolClass === 'tls';
+      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(key)] }];
+      d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
+      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(REFUSED_SUBSET)] });
+      if (sni) {
+        spec.tls = sidecar;
+        spec.tcp = [gatewayLeg];
+        fields.push([['spec', 'tcp', 0], gatewayPortPath(d)]);
+      } else {
+        spec.tcp = [...sidecar, gatewayLeg];
+        fields.push([['spec', 'tcp', sidecar.length], gatewayPortPath(d)]);
+      }
+    }
+    out.push(make(KIND.virtualService, name, d.path, spec, fields));
+
+    // TLS origination at the gateway for httpsUpgrade. Exported to the gateway's namespace only: a
+    // sidecar that saw it would wrap the application's own HTTPS in a second TLS layer.
+    if (d.upgradePort !== undefined) {
+      out.push(
+        make(
+          KIND.destinationRule,
+          dnsLabel(stem, key, 'tls-origination'),
+          [...d.path, 'httpsUpgrade'],
+          {
+            host: host0,
+            exportTo: [gns],
+            trafficPolicy: { portLevelSettings: [{ port: { number: d.upgradePort }, tls: { mode: 'SIMPLE', sni: host0 } }] },
+          },
+          [],
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function gatewayPortPath(d: Destination): FieldPath {
+  return d.gatewayPort !== undefined ? [...d.path, 'byEgressGateway', 'port'] : d.path;
+}
+
+function sortedNumbers(xs: number[]): number[] {
+  return [...new Set(xs)].sort((a, b) => a - b);
+}
+
+function uniquePortName(name: string, existing: JsonObject[]): string {
+  let candidate = name;
+  for (let i = 2; existing.some((p) => p.name === candidate); i++) candidate = `${name}-${i}`;
+  return candidate;
+}
+
+export function isRendered(r: Resource): boolean {
+  return r.rendered !== undefined || (r.group === NETWORKING_GROUP && r.labels[LABEL_MANAGED_BY] === MANAGED_BY);
+}
