@@ -1,0 +1,44 @@
+/** Shared by every command: find the root and config, read the files, run the core pipeline. */
+import { analyzeSources, type Analysis } from '../analyze.js';
+import type { ProjectConfig } from '../config/project-config.js';
+import { collectFiles, readProjectConfig, scanRoot } from '../io/files.js';
+import { atLeast, docsUrl, type Finding } from '../model/finding.js';
+import type { SourceFile } from '../load/load.js';
+import type { CliIO } from './io.js';
+
+export interface Workspace {
+  root: string;
+  config: ProjectConfig;
+  files: SourceFile[];
+  /** Files that could not be read, as findings (the rest are still checked). */
+  readFindings: Finding[];
+}
+
+export async function openWorkspace(paths: readonly string[], configPath: string | undefined, io: CliIO): Promise<Workspace> {
+  const root = await scanRoot(paths.length ? paths : ['.'], io.cwd);
+  const config = await readProjectConfig(configPath, root, io.cwd);
+  const targets = paths.length ? paths : config.paths.length ? config.paths.map((p) => `${root}/${p}`) : [root];
+  const read = await collectFiles(targets, { cwd: io.cwd, root, ignore: config.ignore, maxFileBytes: config.limits.maxFileBytes });
+  const readFindings: Finding[] = read.unreadable.map(({ path, reason }) => ({
+    ruleId: 'yaml-syntax',
+    severity: 'error',
+    message: `cannot read file (${reason})`,
+    file: path,
+    line: 1,
+    column: 1,
+    docs: docsUrl('yaml-syntax'),
+  }));
+  return { root, config, files: read.files, readFindings };
+}
+
+export function analyzeWorkspace(ws: Workspace): Analysis {
+  const analysis = analyzeSources(ws.files, ws.config);
+  if (ws.readFindings.length) analysis.findings.unshift(...ws.readFindings);
+  return analysis;
+}
+
+export function exitCodeFor(findings: readonly Finding[], config: ProjectConfig): 0 | 1 {
+  if (config.failOn === 'never') return 0;
+  const failOn = config.failOn;
+  return findings.some((f) => !f.suppressed && atLeast(f.severity, failOn)) ? 1 : 0;
+}
