@@ -1,5 +1,5 @@
 /** A Kubernetes-style object from the config set, whether the user wrote it or we rendered it. */
-import type { FieldPath } from './field-path.js';
+import { formatPath, type FieldPath } from './field-path.js';
 import type { ResourceRef, Span } from './finding.js';
 import type { SourceMap } from '../load/source-map.js';
 
@@ -66,6 +66,8 @@ export function identityKey(r: Pick<Resource, 'group' | 'kind' | 'namespace' | '
 
 export interface Located extends Span {
   file: string;
+  /** The field path in the file's resource (for rendered resources: the policy's field). */
+  path: FieldPath;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface Located extends Span {
  * produced it, which is where a user can fix it.
  */
 export function locate(r: Resource, path: FieldPath = []): Located | undefined {
-  if (r.source) return { file: r.source.file, ...r.source.map.locate(path) };
+  if (r.source) return { file: r.source.file, ...r.source.map.locate(path), path };
   if (r.rendered) {
     let best: FieldPath = r.rendered.path;
     let bestLen = -1;
@@ -100,4 +102,13 @@ export function get(value: unknown, path: FieldPath): unknown {
 
 export function isObject(v: unknown): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The location fields of a Finding for a field of a resource: file, span and the field as written. */
+export function findingLocation(r: Resource, path: FieldPath = []): Span & { file: string; field?: string } {
+  const at = locate(r, path);
+  if (!at) return { file: '', line: 1, column: 1 };
+  const { path: sourcePath, ...span } = at;
+  const field = formatPath(sourcePath);
+  return field ? { ...span, field } : span;
 }

@@ -23,7 +23,7 @@ import type { FieldPath } from '../model/field-path.js';
 import { formatPath } from '../model/field-path.js';
 import { docsUrl, type Finding } from '../model/finding.js';
 import { KIND, NETWORKING_GROUP, RENDER_API } from '../model/kinds.js';
-import { locate, refOf, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
+import { findingLocation, refOf, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { dnsLabel, labelValue, sanitize } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
 
@@ -82,8 +82,7 @@ function compareResources(a: Resource, b: Resource): number {
 }
 
 function renderFinding(policy: EgressPolicy, path: FieldPath, message: string): Finding {
-  const at = locate(policy.resource, path) ?? { file: '', line: 1, column: 1 };
-  return { ruleId: 'render', severity: 'error', message, ...at, resource: refOf(policy.resource), docs: docsUrl('render'), field: formatPath(path) };
+  return { ruleId: 'render', severity: 'error', message, ...findingLocation(policy.resource, path), resource: refOf(policy.resource), docs: docsUrl('render') };
 }
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();

@@ -2,7 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import { formatPath, type FieldPath } from '../model/field-path.js';
 import { docsUrl, type Finding } from '../model/finding.js';
-import { get, locate, refOf, type Resource } from '../model/resource.js';
+import { findingLocation, get, refOf, type Resource } from '../model/resource.js';
 
 export const SCHEMA_RULE = 'schema';
 
@@ -45,16 +45,7 @@ export function schemaFindings(resource: Resource, errors: readonly SchemaError[
 }
 
 export function findingAt(resource: Resource, path: FieldPath, message: string, ruleId = SCHEMA_RULE): Finding {
-  const at = locate(resource, path) ?? { file: '', line: 1, column: 1 };
-  return {
-    ruleId,
-    severity: 'error',
-    message,
-    ...at,
-    resource: refOf(resource),
-    docs: docsUrl(ruleId),
-    field: formatPath(path),
-  };
+  return { ruleId, severity: 'error', message, ...findingLocation(resource, path), resource: refOf(resource), docs: docsUrl(ruleId) };
 }
 
 /**

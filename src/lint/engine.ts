@@ -1,0 +1,106 @@
+/**
+ * Lint stage: run the rules over the analysed config set, then apply what the project config says
+ * (severity overrides, rules turned off) and inline suppressions. Suppressed findings are kept and
+ * marked, so they are counted rather than silently lost.
+ */
+import type { Analysis } from '../analyze.js';
+import type { ProjectConfig } from '../config/project-config.js';
+import { compareFindings, DOCS_BASE, summarize, type Finding, type FindingSummary } from '../model/finding.js';
+import { buildIstioIndex, type IstioIndex } from '../model/istio.js';
+import { findingLocation, identityKey, refOf, type Resource } from '../model/resource.js';
+import type { Rule, RuleContext } from './rule.js';
+
+export const IGNORE_ANNOTATION = 'egress-lint.io/ignore';
+export const INTERNAL_ERROR_RULE = 'internal-error';
+
+export interface LintSummary extends FindingSummary {
+  files: number;
+  resources: number;
+}
+
+export interface LintResult {
+  /** Every finding (stage and rule), config applied, in stable order; suppressed ones are marked. */
+  findings: Finding[];
+  summary: LintSummary;
+  index: IstioIndex;
+}
+
+export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly Rule[]): LintResult {
+  const cs = analysis.configSet;
+  const index = buildIstioIndex(cs, analysis.render.resources);
+  const raw: Finding[] = [...analysis.findings];
+
+  for (const rule of rules) {
+    if (!rule.check || config.rules[rule.meta.id] === 'off') continue;
+    const ctx: RuleContext = {
+      configSet: cs,
+      rendered: analysis.render.resources,
+      index,
+      mesh: cs.mesh,
+      config,
+      report({ resource, path = [], message, severity }) {
+        raw.push({
+          ruleId: rule.meta.id,
+          severity: severity ?? rule.meta.severity,
+          message,
+          ...findingLocation(resource, path),
+          resource: refOf(resource),
+          docs: '',
+        });
+      },
+    };
+    try {
+      rule.check(ctx);
+    } catch (e) {
+      // A rule bug must not cost the user the other rules' results.
+      raw.push({
+        ruleId: INTERNAL_ERROR_RULE,
+        severity: 'error',
+        message: `rule ${rule.meta.id} failed: ${(e as Error).message}`,
+        file: '',
+        line: 1,
+        column: 1,
+        docs: '',
+      });
+    }
+  }
+
+  const findings = applyConfig(raw, config, cs.resources, analysis.render.resources);
+  return {
+    findings,
+    summary: { ...summarize(findings), files: analysis.stats.files, resources: analysis.stats.resources },
+    index,
+  };
+}
+
+function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: readonly Resource[], rendered: readonly Resource[]): Finding[] {
+  const byIdentity = new Map<string, Resource>();
+  for (const r of loaded) if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
+  for (const r of rendered) byIdentity.set(identityKey(r), r);
+  const docsBase = (config.docsBaseUrl ?? DOCS_BASE).replace(/\/+$/, '');
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const f of raw) {
+    const setting = config.rules[f.ruleId];
+    if (setting === 'off') continue;
+    const severity = setting ?? f.severity;
+    const key = `${f.ruleId}|${f.file}|${f.line}|${f.column}|${f.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const finding: Finding = { ...f, severity, docs: `${docsBase}/${f.ruleId}.md` };
+    if (f.resource && isSuppressed(f.ruleId, f.resource, byIdentity)) finding.suppressed = true;
+    out.push(finding);
+  }
+  return out.sort(compareFindings);
+}
+
+/** `egress-lint.io/ignore: "rule-a,rule-b"` (or `all`) on the resource, or on the policy it was rendered from. */
+function isSuppressed(ruleId: string, ref: NonNullable<Finding['resource']>, byIdentity: Map<string, Resource>): boolean {
+  const slash = ref.apiVersion.lastIndexOf('/');
+  const group = slash === -1 ? '' : ref.apiVersion.slice(0, slash);
+  const r = byIdentity.get(identityKey({ group, kind: ref.kind, namespace: ref.namespace, name: ref.name }));
+  if (!r) return false;
+  const owner = r.rendered?.policy ?? r;
+  const ids = (owner.annotations[IGNORE_ANNOTATION] ?? '').split(',').map((s) => s.trim());
+  return ids.includes(ruleId) || ids.includes('all');
+}
