@@ -1,6 +1,7 @@
 /**
- * A synthetic policy repository for benchmarks: one egress gateway and `policies` policies of
- * 3 rules x 3 destinations each (HTTP, HTTPS and TCP), one policy per file, as a team would keep them.
+ * A synthetic policy repository for benchmarks: `policies` policies of 3 rules x 3 destinations each
+ * (HTTP with httpsUpgrade, HTTPS and TCP), one policy per file as teams keep them, and one egress
+ * gateway per 1,000 policies so allocated TLS/TCP ports (10001-20000 per gateway) never run out.
  */
 import type { SourceFile } from '../src/load/load.js';
 
@@ -11,13 +12,14 @@ export interface GeneratedRepo {
 
 export function generatePolicyRepo(policies: number, rulesPerPolicy = 3, destinationsPerRule = 3): GeneratedRepo {
   const files: SourceFile[] = [];
-  const gatewayPorts = [80, 443, 444];
-  files.push({
-    path: 'gateways/egressgateway.yaml',
-    content: `apiVersion: istio.alibabacloud.com/v1beta1
+  const gateways = Math.max(1, Math.ceil(policies / 1000));
+  for (let g = 0; g < gateways; g++) {
+    files.push({
+      path: `gateways/egressgateway-${g}.yaml`,
+      content: `apiVersion: istio.alibabacloud.com/v1beta1
 kind: IstioGateway
 metadata:
-  name: egressgateway
+  name: egressgateway-${g}
   namespace: istio-system
 spec:
   gatewayType: egress
@@ -34,7 +36,8 @@ spec:
   podLabels:
     security.istio.io/tlsMode: istio
 `,
-  });
+    });
+  }
   for (let p = 0; p < policies; p++) {
     const lines = [
       'apiVersion: istio.alibabacloud.com/v1',
@@ -44,7 +47,7 @@ spec:
       '  namespace: istio-egress',
       'spec:',
       '  byEgressGateway:',
-      '    name: egressgateway',
+      `    name: egressgateway-${p % gateways}`,
       '  egressRules:',
     ];
     for (let r = 0; r < rulesPerPolicy; r++) {
@@ -62,8 +65,7 @@ spec:
           `        number: ${number}`,
           `        protocol: ${proto}`,
         );
-        if (kind === 0) lines.push('      byEgressGateway:', `        port: ${gatewayPorts[0]}`, '      httpsUpgrade:', '        enabled: true', '        port: 443');
-        else if (kind === 1) lines.push('      byEgressGateway:', `        port: ${gatewayPorts[2]}`);
+        if (kind === 0) lines.push('      byEgressGateway:', '        port: 80', '      httpsUpgrade:', '        enabled: true', '        port: 443');
         else lines.push('      byEgressGateway: {}');
       }
     }
