@@ -43,7 +43,7 @@ export interface RenderResult {
   allocation: PortAllocation;
 }
 
-const KIND_ORDER = [KIND.serviceEntry, KIND.gateway, KIND.destinationRule, KIND.virtualService];
+const KIND_RANK: Record<string, number> = { [KIND.serviceEntry]: 0, [KIND.gateway]: 1, [KIND.destinationRule]: 2, [KIND.virtualService]: 3 };
 
 export function renderConfigSet(cs: ConfigSet): RenderResult {
   const policies = [...cs.policies].sort((a, b) => compareResources(a.resource, b.resource));
@@ -54,18 +54,14 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
   const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
     renderFinding(policy, [...destination.path, 'byEgressGateway'], 'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port'),
   );
-  const out: { policy: EgressPolicy; resource: Resource }[] = [];
+  // Policies are already in order; sorting each one's resources keeps the whole output ordered.
+  const resources: Resource[] = [];
   for (const policy of policies) {
-    for (const resource of renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults)) out.push({ policy, resource });
+    const own = renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults);
+    own.sort((a, b) => KIND_RANK[a.kind]! - KIND_RANK[b.kind]! || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    for (const r of own) resources.push(r);
   }
-  out.sort(
-    (a, b) =>
-      compareResources(a.policy.resource, b.policy.resource) ||
-      KIND_ORDER.indexOf(a.resource.kind as (typeof KIND_ORDER)[number]) - KIND_ORDER.indexOf(b.resource.kind as (typeof KIND_ORDER)[number]) ||
-      cmp(a.resource.namespace, b.resource.namespace) ||
-      cmp(a.resource.name, b.resource.name),
-  );
-  return { resources: out.map((x) => x.resource), findings, allocation };
+  return { resources, findings, allocation };
 }
 
 function cmp(a: string, b: string): number {
@@ -131,6 +127,8 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   const source = `${policy.resource.namespace}/${policy.resource.name}`;
   const exportAll = sortedUnique([gns, ...destinations.flatMap((d) => d.from.map((f) => f.namespace))]);
 
+  // Rendered objects are read-only, so one labels object serves every resource of the policy.
+  const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
   const make = (
     kind: string,
     name: string,
@@ -138,7 +136,6 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     spec: JsonObject,
     fields: (readonly [FieldPath, FieldPath])[],
   ): Resource => {
-    const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
     const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
     if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
     const apiVersion = RENDER_API.networking;
