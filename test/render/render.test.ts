@@ -159,3 +159,43 @@ spec:
     expect(new Set(analysis.render.resources.map((r) => r.rendered!.policy.name))).toEqual(new Set(['egress-by-egressgateway']));
   });
 });
+
+describe('refusing unselected workloads of a listed namespace', () => {
+  const analysis = analyzeRepo('asm-tcp');
+  const upgrade = analyzeRepo('asm-https-upgrade');
+
+  function analyzeRepo(name: string) {
+    const { files, config } = readRepo(join(SEEDS, name));
+    return analyzeSources(files, config);
+  }
+  const spec = (a: typeof analysis, kind: string, suffix = '') =>
+    a.render.resources.find((r) => r.kind === kind && r.name.endsWith(suffix))!.body.spec as Record<string, unknown>;
+
+  it('HTTP: a catch-all 502 after the selected workloads\' route, before the gateway leg', () => {
+    const http = spec(upgrade, 'VirtualService').http as { name: string; match: unknown[]; directResponse?: { status: number } }[];
+    expect(http.map((h) => h.name)).toEqual(['httpbin-service-http-via-gateway', 'httpbin-service-http-refuse-unselected', 'httpbin-service-http-to-host']);
+    expect(http[1]!.match).toEqual([{ gateways: ['mesh'], port: 80 }]);
+    expect(http[1]!.directResponse!.status).toBe(502);
+  });
+
+  it('TCP/TLS: a catch-all route to the gateway subset whose SNI no gateway server accepts', () => {
+    const tcp = spec(analysis, 'VirtualService').tcp as { match: { sourceLabels?: unknown; gateways: string[] }[]; route: { destination: { subset?: string } }[] }[];
+    expect(tcp.map((t) => t.route[0]!.destination.subset ?? 'host')).toEqual(['aliyun-service-tcp', 'egress-lint-refused', 'host']);
+    expect(tcp[1]!.match).toEqual([{ gateways: ['mesh'], port: 443 }]);
+    const subsets = spec(analysis, 'DestinationRule', '-gateway').subsets as { name: string; trafficPolicy: { portLevelSettings: { tls: { sni: string } }[] } }[];
+    const refused = subsets.find((s) => s.name === 'egress-lint-refused')!;
+    expect(refused.trafficPolicy.portLevelSettings[0]!.tls.sni).toBe('refused.egress-lint.invalid');
+    const servers = spec(analysis, 'Gateway').servers as { hosts: string[] }[];
+    expect(servers.flatMap((s) => s.hosts)).not.toContain('refused.egress-lint.invalid');
+  });
+
+  it('httpsUpgrade: the upgrade port is explicit too (selected workloads direct, others refused)', () => {
+    const tls = spec(upgrade, 'VirtualService').tls as { match: { port: number; sourceLabels?: unknown }[]; route: { destination: { host: string; subset?: string } }[] }[];
+    expect(tls.map((t) => [t.match[0]!.port, t.match[0]!.sourceLabels ? 'selected' : 'others', t.route[0]!.destination.subset ?? t.route[0]!.destination.host])).toEqual([
+      [443, 'selected', 'www.httpbin.org'],
+      [443, 'others', 'egress-lint-refused'],
+    ]);
+    const origination = upgrade.render.resources.find((r) => r.name.endsWith('-tls-origination'))!;
+    expect((origination.body.spec as { exportTo: string[] }).exportTo).toEqual(['istio-system']);
+  });
+});
