@@ -12,7 +12,7 @@
  * namespace is only partly selected, the sidecar leg ends with a catch-all for that host and port:
  *   - HTTP-class: `directResponse: 502`, the same answer REGISTRY_ONLY gives for an unknown host;
  *   - TLS/TCP-class (and the HTTPS port of an httpsUpgrade): a route to the egress gateway through
- *     the subset `egress-lint-refused`, whose mTLS SNI names no server of the gateway, so the gateway
+ *     the subset `<policy>-egress-lint-refused`, whose mTLS SNI names no server of the gateway, so the gateway
  *     drops the handshake: the client sees the connection refused, as for an unknown host.
  */
 import type { MeshDefaults } from '../config/project-config.js';
@@ -32,7 +32,11 @@ export const LABEL_POLICY = 'egress-lint.io/policy';
 export const ANNOTATION_SOURCE = 'egress-lint.io/source';
 export const ANNOTATION_SOURCE_PATH = 'egress-lint.io/source-path';
 export const MANAGED_BY = 'egress-lint';
-export const REFUSED_SUBSET = 'egress-lint-refused';
+/**
+ * Subsets of the gateway host carry the policy's name: several policies on one gateway each render a
+ * DestinationRule for that host, and Istio merges them by dropping subsets whose names repeat.
+ */
+export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
 /** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
 export const REFUSED_SNI = 'refused.egress-lint.invalid';
 export const MESH_GATEWAY = 'mesh';
@@ -181,13 +185,15 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   const refusedPorts = sortedNumbers(
     destinations.filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined)).map(gp),
   );
+  const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
+  const refusedSubset = dnsLabel(stem, REFUSED_SUBSET_SUFFIX);
   const subsets = destinations.map((d) => ({
-    name: keys.get(d)!,
+    name: subsetOf(d),
     trafficPolicy: { portLevelSettings: [{ port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } }] },
   }));
   if (refusedPorts.length > 0) {
     subsets.push({
-      name: REFUSED_SUBSET,
+      name: refusedSubset,
       trafficPolicy: { portLevelSettings: refusedPorts.map((port) => ({ port: { number: port }, tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI } })) },
     });
   }
@@ -245,7 +251,7 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
 
     if (d.protocolClass === 'http') {
-      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(key)] }];
+      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(subsetOf(d))] }];
       d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
       if (refuse) {
         http.push({
@@ -263,15 +269,15 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
         // namespaces see it too. Make what they may do there explicit: selected workloads go direct
         // (as ASM does), the others are refused.
         const tls: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)), route: [toHost(d.upgradePort)] }];
-        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(REFUSED_SUBSET)] });
+        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
         spec.tls = tls;
         fields.push([['spec', 'tls'], [...d.path, 'httpsUpgrade']]);
       }
     } else {
       const sni = d.protocolClass === 'tls';
-      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(key)] }];
+      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] }];
       d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
-      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(REFUSED_SUBSET)] });
+      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(refusedSubset)] });
       if (sni) {
         spec.tls = sidecar;
         spec.tcp = [gatewayLeg];

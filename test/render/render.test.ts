@@ -98,6 +98,14 @@ describe('rendering contract details', () => {
     expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).not.toHaveProperty(['subsets', 1]);
   });
 
+  it('names gateway subsets after the policy, so two policies on one gateway never share a subset', () => {
+    const two = render(`${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'httpbin.org')}`).render.resources;
+    const subsets = two
+      .filter((r) => r.kind === 'DestinationRule')
+      .flatMap((r) => (r.body.spec as { subsets: { name: string }[] }).subsets.map((s) => s.name));
+    expect(subsets).toEqual(['egress-by-a-httpbin-org-80', 'egress-by-b-httpbin-org-80']);
+  });
+
   it('v1beta1 policies render the same way as v1', () => {
     const v1 = render(POLICY('egress-by-egressgateway', 'httpbin.org')).render.resources;
     const beta = render(POLICY('egress-by-egressgateway', 'httpbin.org').replace('/v1\n', '/v1beta1\n')).render.resources;
@@ -180,10 +188,10 @@ describe('refusing unselected workloads of a listed namespace', () => {
 
   it('TCP/TLS: a catch-all route to the gateway subset whose SNI no gateway server accepts', () => {
     const tcp = spec(analysis, 'VirtualService').tcp as { match: { sourceLabels?: unknown; gateways: string[] }[]; route: { destination: { subset?: string } }[] }[];
-    expect(tcp.map((t) => t.route[0]!.destination.subset ?? 'host')).toEqual(['aliyun-service-tcp', 'egress-lint-refused', 'host']);
+    expect(tcp.map((t) => t.route[0]!.destination.subset ?? 'host')).toEqual(['egress-by-egressgateway-aliyun-service-tcp', 'egress-by-egressgateway-egress-lint-refused', 'host']);
     expect(tcp[1]!.match).toEqual([{ gateways: ['mesh'], port: 443 }]);
     const subsets = spec(analysis, 'DestinationRule', '-gateway').subsets as { name: string; trafficPolicy: { portLevelSettings: { tls: { sni: string } }[] } }[];
-    const refused = subsets.find((s) => s.name === 'egress-lint-refused')!;
+    const refused = subsets.find((s) => s.name === 'egress-by-egressgateway-egress-lint-refused')!;
     expect(refused.trafficPolicy.portLevelSettings[0]!.tls.sni).toBe('refused.egress-lint.invalid');
     const servers = spec(analysis, 'Gateway').servers as { hosts: string[] }[];
     expect(servers.flatMap((s) => s.hosts)).not.toContain('refused.egress-lint.invalid');
@@ -193,7 +201,7 @@ describe('refusing unselected workloads of a listed namespace', () => {
     const tls = spec(upgrade, 'VirtualService').tls as { match: { port: number; sourceLabels?: unknown }[]; route: { destination: { host: string; subset?: string } }[] }[];
     expect(tls.map((t) => [t.match[0]!.port, t.match[0]!.sourceLabels ? 'selected' : 'others', t.route[0]!.destination.subset ?? t.route[0]!.destination.host])).toEqual([
       [443, 'selected', 'www.httpbin.org'],
-      [443, 'others', 'egress-lint-refused'],
+      [443, 'others', 'egress-by-egressgateway-egress-lint-refused'],
     ]);
     const origination = upgrade.render.resources.find((r) => r.name.endsWith('-tls-origination'))!;
     expect((origination.body.spec as { exportTo: string[] }).exportTo).toEqual(['istio-system']);
