@@ -109,24 +109,35 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * A deep copy of a value found at `pattern` in the resource, its set lists sorted (or, with
+ * `sortSets: false`, left in the order written, for pointing at an item in the source).
+ */
+export function canonicalValue(
+  r: Pick<Resource, 'group' | 'kind'>,
+  value: unknown,
+  pattern: string,
+  sortSets = true,
+): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => canonicalValue(r, v, `${pattern}[]`, sortSets));
+    if (!sortSets || !isSetList(r, pattern)) return items;
+    const keyed = items.map((v) => [stableStringify(v), v] as const);
+    keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return keyed.map(([, v]) => v);
+  }
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value))
+      out[k] = canonicalValue(r, v, childPattern(pattern, k), sortSets);
+    return out;
+  }
+  return value;
+}
+
 /** A deep copy of the resource's body in canonical form (key order is left to the writer). */
-export function canonicalBody(r: Resource): JsonObject {
-  const walk = (value: unknown, pattern: string): unknown => {
-    if (Array.isArray(value)) {
-      const items = value.map((v) => walk(v, `${pattern}[]`));
-      if (!isSetList(r, pattern)) return items;
-      const keyed = items.map((v) => [stableStringify(v), v] as const);
-      keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      return keyed.map(([, v]) => v);
-    }
-    if (isObject(value)) {
-      const out: JsonObject = {};
-      for (const [k, v] of Object.entries(value)) out[k] = walk(v, childPattern(pattern, k));
-      return out;
-    }
-    return value;
-  };
-  const body = walk(r.body, '') as JsonObject;
+export function canonicalBody(r: Resource, options: { sortSets?: boolean } = {}): JsonObject {
+  const body = canonicalValue(r, r.body, '', options.sortSets ?? true) as JsonObject;
   delete body.status;
   const metadata: JsonObject = isObject(body.metadata) ? body.metadata : {};
   for (const f of SERVER_FIELDS) delete metadata[f];

@@ -13,9 +13,21 @@
 import type { Analysis } from '../analyze.js';
 import { ASM_GROUP } from '../model/kinds.js';
 import type { FieldPath } from '../model/field-path.js';
-import { identityKey, isObject, locate, type Resource } from '../model/resource.js';
+import {
+  identityKey,
+  isObject,
+  locate,
+  type JsonObject,
+  type Resource,
+} from '../model/resource.js';
 import { toYaml } from '../render/emit.js';
-import { canonicalBody, childPattern, isSetList } from './canonical.js';
+import {
+  canonicalBody,
+  canonicalValue,
+  childPattern,
+  isSetList,
+  stableStringify,
+} from './canonical.js';
 import { DEFAULT_CONTEXT, unifiedPatch } from './patch.js';
 
 export type ChangeType = 'added' | 'removed' | 'changed';
@@ -76,7 +88,6 @@ export interface DiffOptions {
 interface Entry {
   resource: Resource;
   origin: Origin;
-  canonical: Record<string, unknown>;
   yaml: string;
 }
 
@@ -101,11 +112,10 @@ export function comparedResources(analysis: Analysis): { resource: Resource; ori
 function entries(analysis: Analysis): Map<string, Entry> {
   const out = new Map<string, Entry>();
   for (const { resource, origin } of comparedResources(analysis)) {
-    const canonical = canonicalBody(resource);
     const id = identityKey(resource);
     let key = id;
     for (let n = 2; out.has(key); n++) key = `${id}#${n}`;
-    out.set(key, { resource, origin, canonical, yaml: toYaml(canonical, { sortKeys: true }) });
+    out.set(key, { resource, origin, yaml: toYaml(canonicalBody(resource), { sortKeys: true }) });
   }
   return out;
 }
@@ -116,44 +126,59 @@ function where(r: Resource, path: FieldPath = []): ChangeLocation | undefined {
 }
 
 /**
- * The path of the first field that differs, for pointing at it in the head. It stops at a set list:
- * canonical order is not the order written, so an index into it would point at the wrong item.
+ * The path of the first field that differs, in the head's own order (bodies with set lists as
+ * written), for pointing at it in the head. In a set list the first head item with no equal in the
+ * base is the change; it is compared with the first base item that has no equal in the head.
  */
 export function firstDifference(
   r: Pick<Resource, 'group' | 'kind'>,
-  a: unknown,
-  b: unknown,
+  base: unknown,
+  head: unknown,
   pattern = '',
 ): FieldPath {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (isSetList(r, pattern)) return [];
-    const i = firstIndex(a.length, b.length, (k) => !same(a[k], b[k]));
-    if (i === undefined || i >= b.length) return [];
-    return [i, ...firstDifference(r, a[i], b[i], childPattern(pattern, i))];
+  const key = (v: unknown, at: string): string => stableStringify(canonicalValue(r, v, at));
+  if (Array.isArray(base) && Array.isArray(head)) {
+    const item = `${pattern}[]`;
+    let pair: [number | undefined, number | undefined];
+    if (isSetList(r, pattern)) {
+      const baseKeys = base.map((v) => key(v, item));
+      const matched = baseKeys.map(() => false);
+      const h = head.findIndex((v) => {
+        const k = key(v, item);
+        const i = baseKeys.findIndex((bk, j) => !matched[j] && bk === k);
+        if (i === -1) return true;
+        matched[i] = true;
+        return false;
+      });
+      const b = matched.indexOf(false);
+      pair = [b === -1 ? undefined : b, h === -1 ? undefined : h];
+    } else {
+      const i = [...Array(Math.max(base.length, head.length)).keys()].find(
+        (k) => k >= base.length || k >= head.length || key(base[k], item) !== key(head[k], item),
+      );
+      pair = [
+        i !== undefined && i < base.length ? i : undefined,
+        i !== undefined && i < head.length ? i : undefined,
+      ];
+    }
+    const [b, h] = pair;
+    if (h === undefined) return [];
+    return [h, ...(b === undefined ? [] : firstDifference(r, base[b], head[h], item))];
   }
-  if (isObject(a) && isObject(b)) {
-    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
-    const k = keys.find((key) => !same(a[key], b[key]));
-    if (k === undefined || !(k in b)) return [];
-    return [k, ...firstDifference(r, a[k], b[k], childPattern(pattern, k))];
+  if (isObject(base) && isObject(head)) {
+    const k = Object.keys(head).find(
+      (name) =>
+        !(name in base) ||
+        key(base[name], childPattern(pattern, name)) !==
+          key(head[name], childPattern(pattern, name)),
+    );
+    if (k === undefined) return [];
+    return [
+      k,
+      ...(k in base ? firstDifference(r, base[k], head[k], childPattern(pattern, k)) : []),
+    ];
   }
   return [];
-}
-
-function firstIndex(la: number, lb: number, differs: (i: number) => boolean): number | undefined {
-  for (let i = 0; i < Math.max(la, lb); i++) if (differs(i)) return i;
-  return undefined;
-}
-
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((x, i) => same(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && same(a[k], b[k]));
-  }
-  return false;
 }
 
 const KIND_ORDER = [
@@ -238,7 +263,11 @@ export function diffRevisions(
       unchanged++;
       continue;
     }
-    const location = where(h.resource, firstDifference(h.resource, b.canonical, h.canonical));
+    const asWritten = (r: Resource): JsonObject => canonicalBody(r, { sortSets: false });
+    const location = where(
+      h.resource,
+      firstDifference(h.resource, asWritten(b.resource), asWritten(h.resource)),
+    );
     const baseLocation = where(b.resource);
     changes.push({
       ...describeEntry('changed', h),
