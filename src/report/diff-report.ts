@@ -45,15 +45,20 @@ export function verdictOf(report: Pick<DiffReport, 'findings' | 'failOn'>): Verd
   return { blocked: failsAt(report.findings, report.failOn), ...summarize(report.findings) };
 }
 
+/** `12,345`: thousands separated, the same in every locale. */
+export function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** `2 errors, 1 warning`, plus infos and suppressed ones when there are any. */
 export function countsLine(v: Verdict): string {
   const parts = [plural(v.errors, 'error'), plural(v.warnings, 'warning')];
-  if (v.infos) parts.push(`${v.infos.toLocaleString('en-US')} info`);
-  if (v.suppressed) parts.push(`${v.suppressed.toLocaleString('en-US')} suppressed`);
+  if (v.infos) parts.push(`${formatCount(v.infos)} info`);
+  if (v.suppressed) parts.push(`${formatCount(v.suppressed)} suppressed`);
   return parts.join(', ');
 }
 

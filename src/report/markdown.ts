@@ -16,6 +16,7 @@ import { DOCS_BASE, type Finding } from '../model/finding.js';
 import { byteSize, fairShares, fitAll, takeWithin, type Fittable } from './budget.js';
 import {
   changeCountsLine,
+  formatCount,
   countsLine,
   verdictOf,
   type AccessChanges,
@@ -122,7 +123,7 @@ function table(
 ): Fittable {
   const head = `${heading}| ${header.join(' | ')} |\n|${header.map(() => ' --- |').join('')}\n`;
   const note = (n: number): string =>
-    `\n_${n.toLocaleString('en-US')} more ${what} not shown: see ${ctx.fullOutput}._\n\n`;
+    `\n_${formatCount(n)} more ${what} not shown: see ${ctx.fullOutput}._\n\n`;
   const full = `${head}${rows.join('')}\n`;
   return {
     full,
@@ -271,9 +272,7 @@ function detailsBlock(
   const render = (count: number): string => {
     const notes: string[] = [];
     if (count < d.lines.length)
-      notes.push(
-        `${count.toLocaleString('en-US')} of ${d.lines.length.toLocaleString('en-US')} lines shown`,
-      );
+      notes.push(`${formatCount(count)} of ${formatCount(d.lines.length)} lines shown`);
     if (d.shortened.slice(0, count).some(Boolean))
       notes.push(`lines longer than ${MAX_DIFF_LINE} characters shortened`);
     const note = notes.length
@@ -296,7 +295,7 @@ function detailsSection(changes: readonly ResourceChange[], ctx: Context): Fitta
   const diffs = changes.map((c) => diffLines(c.patch));
   const blocks = changes.map((c, i) => detailsBlock(c, diffs[i]!, Infinity, ctx)!);
   const omitted = (n: number): string =>
-    `_${n.toLocaleString('en-US')} more changed resources not shown here: see ${ctx.fullOutput}._\n\n`;
+    `_${formatCount(n)} more changed resources not shown here: see ${ctx.fullOutput}._\n\n`;
   return {
     full: blocks.join(''),
     fit(budget) {
