@@ -14,6 +14,21 @@ const diffYaml = (base: string, head: string) =>
     analyzeSources([{ path: 'a.yaml', content: head }], DEFAULT_CONFIG),
   );
 
+/** One HTTP destination through the egress gateway. */
+const policyYaml = (hosts: string): string => `apiVersion: istio.alibabacloud.com/v1
+kind: ASMEgressTrafficPolicy
+metadata: {name: egress-by-egressgateway, namespace: istio-egress}
+spec:
+  byEgressGateway: {name: egressgateway}
+  egressRules:
+  - from: [{namespace: mytest}]
+    to:
+    - name: httpbin
+      hosts: ${hosts}
+      port: {name: http, number: 80, protocol: HTTP}
+      byEgressGateway: {port: 80}
+`;
+
 const VS = (
   http: string,
   hosts = '[a.example.com, b.example.com]',
@@ -92,22 +107,9 @@ ${servers}`;
   });
 
   it('ASMEgressTrafficPolicy hosts keep their order: the first host is the SNI and the upstream', () => {
-    const policy = (hosts: string) => `apiVersion: istio.alibabacloud.com/v1
-kind: ASMEgressTrafficPolicy
-metadata: {name: egress-by-egressgateway, namespace: istio-egress}
-spec:
-  byEgressGateway: {name: egressgateway}
-  egressRules:
-  - from: [{namespace: mytest}]
-    to:
-    - name: httpbin
-      hosts: ${hosts}
-      port: {name: http, number: 80, protocol: HTTP}
-      byEgressGateway: {port: 80}
-`;
     const d = diffYaml(
-      policy('[www.httpbin.org, httpbin.org]'),
-      policy('[httpbin.org, www.httpbin.org]'),
+      policyYaml('[www.httpbin.org, httpbin.org]'),
+      policyYaml('[httpbin.org, www.httpbin.org]'),
     );
     expect(d.changes.map(changeName)).toContain(
       'changed ASMEgressTrafficPolicy istio-egress/egress-by-egressgateway',
@@ -177,16 +179,7 @@ data:
   });
 
   it('a hand-written resource replaced by a rendered one of the same name is a change, not add + remove', async () => {
-    const policy = `apiVersion: istio.alibabacloud.com/v1
-kind: ASMEgressTrafficPolicy
-metadata: {name: egress-by-egressgateway, namespace: istio-egress}
-spec:
-  byEgressGateway: {name: egressgateway}
-  egressRules:
-  - from: [{namespace: mytest}]
-    to:
-    - {name: httpbin, hosts: [httpbin.org], port: {name: http, number: 80, protocol: HTTP}, byEgressGateway: {port: 80}}
-`;
+    const policy = policyYaml('[httpbin.org]');
     const head = analyzeSources([{ path: 'policy.yaml', content: policy }], DEFAULT_CONFIG);
     // What a team had written by hand before adopting the policy: the same objects, one port off.
     const handWritten = resourcesToYaml(head.render.resources).replace(
