@@ -84,12 +84,39 @@ const SET_LISTS: Record<string, readonly string[]> = {
 
 const ISTIO_GROUPS = new Set([NETWORKING_GROUP, SECURITY_GROUP]);
 
+/** Per kind: the set-list patterns, and every path leading to one (where the walk must look). */
+const SETS = new Map<string, { lists: Set<string>; leads: Set<string> }>(
+  Object.entries(SET_LISTS).map(([kind, lists]) => {
+    const leads = new Set<string>(['']);
+    for (const list of lists)
+      for (const m of list.matchAll(/[.[]/g)) leads.add(list.slice(0, m.index));
+    for (const list of lists) leads.add(list);
+    return [kind, { lists: new Set(lists), leads }];
+  }),
+);
+
+function setsOf(
+  r: Pick<Resource, 'group' | 'kind'>,
+): { lists: Set<string>; leads: Set<string> } | undefined {
+  return ISTIO_GROUPS.has(r.group) ? SETS.get(r.kind) : undefined;
+}
+
 /**
  * Whether the list at `pattern` (a path with `[]` for indexes, e.g. `spec.http[].match`) is a set for
  * this resource. Only Istio's own kinds have set lists.
  */
 export function isSetList(r: Pick<Resource, 'group' | 'kind'>, pattern: string): boolean {
-  return ISTIO_GROUPS.has(r.group) && (SET_LISTS[r.kind]?.includes(pattern) ?? false);
+  return setsOf(r)?.lists.has(pattern) ?? false;
+}
+
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copy);
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(value)) out[k] = copy(value[k]);
+    return out;
+  }
+  return value;
 }
 
 export function childPattern(pattern: string, seg: string | number): string {
@@ -119,9 +146,12 @@ export function canonicalValue(
   pattern: string,
   sortSets = true,
 ): unknown {
+  const sets = sortSets ? setsOf(r) : undefined;
+  // Below any set list there is nothing to sort: a plain copy, without tracking paths.
+  if (!sets?.leads.has(pattern)) return copy(value);
   if (Array.isArray(value)) {
     const items = value.map((v) => canonicalValue(r, v, `${pattern}[]`, sortSets));
-    if (!sortSets || !isSetList(r, pattern)) return items;
+    if (!sets.lists.has(pattern)) return items;
     const keyed = items.map((v) => [stableStringify(v), v] as const);
     keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return keyed.map(([, v]) => v);
