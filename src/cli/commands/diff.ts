@@ -27,13 +27,18 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .command('diff')
     .summary('show what a change does to the rendered and hand-written Istio resources')
     .description(
-      'Render both revisions and show which Istio resources (rendered from ASMEgressTrafficPolicy objects,\n' +
-        'or written by hand) and which egress policies and gateways are added, removed or changed, each with\n' +
-        'a diff of its YAML. Formatting and ordering that mean nothing to Istio do not show.\n\n' +
-        '  egress-lint diff <old> <new>              two folders (or files)\n' +
-        '  egress-lint diff --base <git-ref> [paths]  that commit (read with git, no checkout) vs the working tree\n\n' +
-        "The base's .github/egress-lint.yml applies to both sides, as in the GitHub App.\n" +
-        'Exit code: 0 clean, 1 the new side has findings at or above failOn, 2 usage or I/O error.',
+      [
+        'Render both revisions and show which Istio resources (rendered or hand-written),',
+        'egress policies and gateways are added, removed or changed, each with a diff of',
+        'its YAML. Formatting and ordering that mean nothing to Istio do not show.',
+        '',
+        '  egress-lint diff <old> <new>               two folders (or files)',
+        '  egress-lint diff --base <git-ref> [paths]  that commit vs the working tree',
+        '',
+        "The base's .github/egress-lint.yml applies to both sides, as in the GitHub App.",
+        'Exit codes: 0 clean, 1 the new side has findings at or above failOn,',
+        '2 usage or I/O error.',
+      ].join('\n'),
     )
     .argument(
       '[paths...]',
