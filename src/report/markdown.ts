@@ -301,17 +301,13 @@ function detailsSection(changes: readonly ResourceChange[], ctx: Context): Fitta
     fit(budget) {
       const sizes = blocks.map((b) => byteSize(b));
       const floor = sizes.map((s) => Math.min(s, MIN_DETAILS_BYTES));
-      // Show the first k resources, each with at least its floor, and a note for the rest.
+      // Show the first k resources, each with at least its floor. Room is kept for the note on the
+      // rest, which may also name blocks that turn out not to fit their share.
+      const room = budget - byteSize(omitted(changes.length));
       let k = 0;
       let need = 0;
-      const reserve = byteSize(omitted(changes.length));
-      while (
-        k < changes.length &&
-        need + floor[k]! + (k + 1 < changes.length ? reserve : 0) <= budget
-      )
-        need += floor[k++]!;
-      const rest = k < changes.length ? omitted(changes.length - k) : '';
-      const shares = fairShares(sizes.slice(0, k), budget - byteSize(rest));
+      while (k < changes.length && need + floor[k]! <= room) need += floor[k++]!;
+      const shares = fairShares(sizes.slice(0, k), room);
       const shown: string[] = [];
       let dropped = changes.length - k;
       for (let i = 0; i < k; i++) {
