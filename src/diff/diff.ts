@@ -11,7 +11,7 @@
  * resource replaced by a rendered one of the same name, is a change, not a removal and an addition.
  */
 import type { Analysis } from '../analyze.js';
-import { ASM_GROUP } from '../model/kinds.js';
+import { ASM_GROUP, isKind, KIND } from '../model/kinds.js';
 import type { FieldPath } from '../model/field-path.js';
 import {
   identityKey,
@@ -100,7 +100,7 @@ export function comparedResources(analysis: Analysis): { resource: Resource; ori
     (r) =>
       ISTIO_GROUP.test(r.group) ||
       r.group === ASM_GROUP ||
-      (r.group === '' && r.kind === 'ConfigMap' && r.name === 'istio' && r.namespace === root),
+      (isKind(r, KIND.configMap) && r.name === 'istio' && r.namespace === root),
   );
   return [
     ...handWritten.map((resource) => ({ resource, origin: 'hand-written' as const })),
@@ -181,13 +181,13 @@ export function firstDifference(
   return [];
 }
 
-const KIND_ORDER = [
-  'ASMEgressTrafficPolicy',
-  'IstioGateway',
-  'ServiceEntry',
-  'Gateway',
-  'DestinationRule',
-  'VirtualService',
+const KIND_ORDER: readonly string[] = [
+  KIND.egressPolicy,
+  KIND.istioGateway,
+  KIND.serviceEntry,
+  KIND.gateway,
+  KIND.destinationRule,
+  KIND.virtualService,
 ];
 
 /** ASM objects first (what the user edited), then what they render, then hand-written Istio. */
