@@ -121,7 +121,7 @@ describe('diff of realistic revisions', () => {
       find(changes, `changed VirtualService ${RENDERED}-httpbin-service-http`).patch,
     );
     expect(vs[0]).toBe('+          number: 443');
-    expect(vs).toContain('+        subset: egress-lint-refused');
+    expect(vs).toContain('+        subset: egress-by-egressgateway-egress-lint-refused');
   });
 
   it('a rule removed: its ServiceEntry and VirtualService go, the shared Gateway and DestinationRule shrink', async () => {
