@@ -2,7 +2,7 @@
 import { analyzeSources, type Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { collectFiles, readProjectConfig, scanRoot } from '../io/files.js';
-import { atLeast, docsUrl, type Finding } from '../model/finding.js';
+import { docsUrl, exceedsThreshold, type Finding } from '../model/finding.js';
 import type { SourceFile } from '../load/load.js';
 import type { CliIO } from './io.js';
 
@@ -38,7 +38,5 @@ export function analyzeWorkspace(ws: Workspace): Analysis {
 }
 
 export function exitCodeFor(findings: readonly Finding[], config: ProjectConfig): 0 | 1 {
-  if (config.failOn === 'never') return 0;
-  const failOn = config.failOn;
-  return findings.some((f) => !f.suppressed && atLeast(f.severity, failOn)) ? 1 : 0;
+  return exceedsThreshold(findings, config.failOn) ? 1 : 0;
 }

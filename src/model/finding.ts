@@ -44,6 +44,11 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
   return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
 }
 
+/** True when an unsuppressed finding is at or above the failure threshold (CLI exit 1, app check `failure`). */
+export function exceedsThreshold(findings: readonly Finding[], failOn: Severity | 'never'): boolean {
+  return failOn !== 'never' && findings.some((f) => !f.suppressed && atLeast(f.severity, failOn));
+}
+
 /** Stable order: file, position, rule — so every output format lists findings identically. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
