@@ -3,13 +3,14 @@
  * diff the two, and build the check run and the sticky comment. The comment body and the resource
  * diff come from a `PullRequestReporter`, so this module knows nothing about their format.
  */
-import { analyzeSources, type Analysis } from '../analyze.js';
+import { analyzeSources, type Analysis, type AnalyzeOptions } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { lint as lintAnalysis, type LintResult } from '../lint/engine.js';
 import type { Rule } from '../lint/rule.js';
 import type { SourceFile } from '../load/load.js';
 import { buildCheckRunReport, type CheckRunReport } from '../report/check-run.js';
 import { RULES } from '../../rules/index.js';
+import type { LruCache } from './cache.js';
 
 /** GitHub rejects issue comments longer than this. */
 export const MAX_COMMENT_CHARS = 65_536;
@@ -55,21 +56,41 @@ export interface EvaluateInput<D> {
   headFiles: readonly SourceFile[];
   /** Policy files the pull request changes. */
   changedFiles: readonly string[];
+  /**
+   * Reuse across events: `analyses` by file-set digest (pull requests on one base share its
+   * analysis), and `load` for per-file load results. Analyses are read-only downstream.
+   */
+  memo?: {
+    analyses: LruCache<string, Analysis>;
+    baseKey: string;
+    headKey: string;
+    load: AnalyzeOptions['load'];
+  };
   reporter: PullRequestReporter<D>;
   checkRunUrl?: string;
   rules?: readonly Rule[];
 }
 
+/** Only what the app sends: the analyses stay behind, so concurrent events do not hold them. */
 export interface Evaluation {
   check: CheckRunReport;
   comment: { body: string; hasChanges: boolean };
-  lint: LintResult;
 }
 
 export function evaluatePullRequest<D>(input: EvaluateInput<D>): Evaluation {
   const { config, pullRequest, reporter } = input;
-  const head = analyzeSources(input.headFiles, config);
-  const base = analyzeSources(input.baseFiles, config);
+  const analyze = (files: readonly SourceFile[], side: 'baseKey' | 'headKey'): Analysis => {
+    const memo = input.memo;
+    if (!memo) return analyzeSources(files, config);
+    const key = `${memo[side]}|${JSON.stringify(config)}`;
+    const hit = memo.analyses.get(key);
+    if (hit) return hit;
+    const analysis = analyzeSources(files, config, { load: memo.load });
+    memo.analyses.set(key, analysis);
+    return analysis;
+  };
+  const head = analyze(input.headFiles, 'headKey');
+  const base = analyze(input.baseFiles, 'baseKey');
   const lint = lintAnalysis(head, config, input.rules ?? RULES);
   const check = buildCheckRunReport(lint, {
     repoUrl: pullRequest.repoUrl,
@@ -92,7 +113,6 @@ export function evaluatePullRequest<D>(input: EvaluateInput<D>): Evaluation {
   });
   return {
     check,
-    lint,
     comment: {
       body: stickyBody(rendered, reporter.marker, check, input.checkRunUrl),
       hasChanges: reporter.hasChanges(diff),

@@ -71,18 +71,30 @@ export interface CallStats {
 }
 
 export class GitHubApi {
-  readonly stats: CallStats = { apiCalls: 0 };
+  readonly stats: CallStats;
 
   constructor(
     private readonly octokit: ProbotOctokit,
     readonly repo: RepoRef,
     private readonly signal?: AbortSignal,
+    sharedStats?: CallStats,
   ) {
+    if (sharedStats) {
+      this.stats = sharedStats;
+      return;
+    }
+    const stats: CallStats = { apiCalls: 0 };
+    this.stats = stats;
     // Counted around the plugins, so a paginated list counts each page and a retried call once.
     octokit.hook.wrap('request', (request, options) => {
-      this.stats.apiCalls++;
+      stats.apiCalls++;
       return request(options);
     });
+  }
+
+  /** The same client and tally, with another deadline (each pull request check gets its own). */
+  withDeadline(signal: AbortSignal): GitHubApi {
+    return new GitHubApi(this.octokit, this.repo, signal, this.stats);
   }
 
   /** Options every call carries: the repository and the event's deadline. */

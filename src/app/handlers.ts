@@ -6,12 +6,14 @@
  */
 import type { Context, Logger, ProbotOctokit } from 'probot';
 import { CHECK_RUN_NAME } from '../report/check-run.js';
+import type { LoadResult } from '../load/load.js';
 import { LoadingCache, LruCache } from './cache.js';
+import { cachingLoader } from './load-cache.js';
 import { canRunCommands, helpReply, notAllowedReply, parseCommand } from './commands.js';
 import type { PullRequestReporter } from './evaluate.js';
 import { GitHubApi, type PullRequestInfo, type RepoRef, type TreeFile } from './github.js';
 import { refreshPullRequest, type RefreshCaches, type RefreshOutcome } from './refresh.js';
-import { DeliveryLog, KeyedSerialQueue } from './serial.js';
+import { DeliveryLog, KeyedSerialQueue, Semaphore } from './serial.js';
 
 export interface AppOptions<D> {
   reporter: PullRequestReporter<D>;
@@ -19,6 +21,12 @@ export interface AppOptions<D> {
   blobCacheBytes?: number;
   /** Selected tree entries kept across events (default 100,000). */
   treeCacheEntries?: number;
+  /** Analyses kept (one per distinct file set; a 200-policy repository's is about 30 MB; default 4). */
+  analysisCacheEntries?: number;
+  /** Files whose load results are kept (default 20,000; roughly 50 KB each for a typical policy). */
+  loadCacheFiles?: number;
+  /** Pull requests checked at the same time, across all events (default 8). */
+  maxConcurrentChecks?: number;
   /** How long one event may talk to GitHub before its check run is failed (default 5 minutes). */
   deadlineMs?: number;
 }
@@ -27,6 +35,7 @@ export interface AppState<D> {
   reporter: PullRequestReporter<D>;
   caches: RefreshCaches;
   queue: KeyedSerialQueue;
+  checks: Semaphore;
   deliveries: DeliveryLog;
   deadlineMs: number;
 }
@@ -44,8 +53,11 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
       ),
       configs: new LoadingCache<string, { text: string } | null>(1_000),
       stickyComments: new LruCache(10_000),
+      analyses: new LruCache(options.analysisCacheEntries ?? 4),
+      load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 20_000)),
     },
     queue: new KeyedSerialQueue(),
+    checks: new Semaphore(options.maxConcurrentChecks ?? 8),
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
   };
@@ -72,7 +84,6 @@ type IssueCommentEvent = Context<'issue_comment.created'>;
 
 interface EventRun {
   gh: GitHubApi;
-  deadline: AbortSignal;
   /** Fields for the event's log line. */
   log: Record<string, unknown>;
   /** Set to false when the handling failed and a redelivery should be handled again. */
@@ -95,14 +106,9 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
     return;
   }
   const started = performance.now();
-  const deadline = AbortSignal.timeout(state.deadlineMs);
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
-  const run: EventRun = {
-    gh: new GitHubApi(ctx.octokit, repo, deadline),
-    deadline,
-    log: {},
-    ok: true,
-  };
+  const gh = new GitHubApi(ctx.octokit, repo, AbortSignal.timeout(state.deadlineMs));
+  const run: EventRun = { gh, log: {}, ok: true };
   try {
     await body(run);
   } catch (e) {
@@ -135,11 +141,21 @@ async function refreshInQueue<D>(
   requested: boolean,
 ): Promise<RefreshOutcome> {
   const key = `${run.gh.repo.owner}/${run.gh.repo.repo}#${pr.number}`;
+  // Per pull request in order; across pull requests, a bounded number at once. The deadline starts
+  // when the check does, not while it waits its turn.
   const outcome = await state.queue.run(key, () =>
-    refreshPullRequest(
-      { gh: run.gh, caches: state.caches, reporter: state.reporter, deadline: run.deadline },
-      { pullRequest: pr, repoUrl, deliveryId: ctx.id, requested },
-    ),
+    state.checks.run(() => {
+      const deadline = AbortSignal.timeout(state.deadlineMs);
+      return refreshPullRequest(
+        {
+          gh: run.gh.withDeadline(deadline),
+          caches: state.caches,
+          reporter: state.reporter,
+          deadline,
+        },
+        { pullRequest: pr, repoUrl, deliveryId: ctx.id, requested },
+      );
+    }),
   );
   const { error, ...fields } = outcome;
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];

@@ -8,6 +8,7 @@
  * base commit), so the diff shows what this pull request changes — like GitHub's "Files changed" —
  * and not, reversed, whatever landed on the base branch since it was opened.
  */
+import { createHash } from 'node:crypto';
 import type { SourceFile } from '../load/load.js';
 import type { FileSelector } from '../io/selection.js';
 import { gitBlobSha, type LoadingCache } from './cache.js';
@@ -34,6 +35,9 @@ export interface PolicyFileRequest {
 export interface PolicyFiles {
   head: SourceFile[];
   base: SourceFile[];
+  /** Digests of each side's file set (paths and blob ids): equal digests, equal content. */
+  headKey: string;
+  baseKey: string;
   /** Selected paths the pull request adds, changes, renames or removes. */
   changed: string[];
   blobsFetched: number;
@@ -111,10 +115,18 @@ export async function loadPolicyFiles(
   return {
     head: toSource(head),
     base: toSource(base),
+    headKey: fileSetKey(head),
+    baseKey: fileSetKey(base),
     changed,
     blobsFetched: fetched,
     blobsFromCache: fromCache,
   };
+}
+
+function fileSetKey(files: Map<string, TreeFile>): string {
+  const hash = createHash('sha256');
+  for (const path of [...files.keys()].sort()) hash.update(`${path}\0${files.get(path)!.sha}\n`);
+  return hash.digest('hex');
 }
 
 async function selectedTree(

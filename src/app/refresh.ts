@@ -11,6 +11,8 @@ import {
   parseProjectConfig,
   type ProjectConfig,
 } from '../config/project-config.js';
+import type { Analysis } from '../analyze.js';
+import type { loadSources } from '../load/load.js';
 import { createFileSelector } from '../io/selection.js';
 import {
   batchAnnotations,
@@ -39,6 +41,10 @@ export interface StickyComment {
 }
 
 export interface RefreshCaches extends PolicyFileCaches {
+  /** File-set digest + config -> analysis (see evaluate.ts). */
+  analyses: LruCache<string, Analysis>;
+  /** The load stage, reusing per-file results (see load-cache.ts). */
+  load: typeof loadSources;
   /** `owner/repo@commit` -> the config file's text there (null: no config file). */
   configs: LoadingCache<string, { text: string } | null>;
   /** `owner/repo#number` -> our sticky comment on that pull request. */
@@ -152,6 +158,12 @@ export async function refreshPullRequest<D>(
       headFiles: files.head,
       changedFiles: files.changed,
       reporter: deps.reporter,
+      memo: {
+        analyses: deps.caches.analyses,
+        baseKey: files.baseKey,
+        headKey: files.headKey,
+        load: deps.caches.load,
+      },
       ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
     });
 

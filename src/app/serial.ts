@@ -26,6 +26,31 @@ export class KeyedSerialQueue {
 }
 
 /**
+ * At most `limit` jobs at once, first come first served. Checks are CPU-bound once their files are in:
+ * with everything admitted at once, a burst of events advances in lockstep and all finish together,
+ * late; bounded, the first ones finish first, and fewer analyses are in memory at a time.
+ */
+export class Semaphore {
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.limit)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active++;
+    try {
+      return await job();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    }
+  }
+}
+
+/**
  * Delivery ids being handled or handled successfully. A delivery that failed is forgotten, so GitHub's
  * (or an operator's) redelivery of it gets a second chance.
  */

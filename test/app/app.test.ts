@@ -5,11 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Analysis } from '../../src/analyze.js';
-import type { PullRequestReporter } from '../../src/app/evaluate.js';
-import { identityKey } from '../../src/model/resource.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
 import type { FakeRepo, FakeResponse } from '../support/fake-github.js';
+import { MARKER, testReporter } from '../support/test-reporter.js';
 import {
   checkRunRerequestedEvent,
   issueCommentEvent,
@@ -17,50 +15,7 @@ import {
   pullRequestEvent,
 } from '../support/webhooks.js';
 
-// --- a small comment builder standing in for src/report/markdown.ts (the app takes it as a parameter)
-
-interface TestDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
-}
-
-const MARKER = '<!-- egress-lint-test-comment -->';
-
-function resourceBodies(a: Analysis): Map<string, string> {
-  return new Map(
-    [...a.configSet.resources, ...a.render.resources].map((r) => [
-      identityKey(r),
-      JSON.stringify(r.body),
-    ]),
-  );
-}
-
-const testReporter: PullRequestReporter<TestDiff> = {
-  marker: MARKER,
-  diff(base, head) {
-    const before = resourceBodies(base);
-    const after = resourceBodies(head);
-    return {
-      added: [...after.keys()].filter((k) => !before.has(k)).sort(),
-      removed: [...before.keys()].filter((k) => !after.has(k)).sort(),
-      changed: [...after.keys()]
-        .filter((k) => before.has(k) && before.get(k) !== after.get(k))
-        .sort(),
-    };
-  },
-  hasChanges: (d) => d.added.length + d.removed.length + d.changed.length > 0,
-  renderComment: ({ conclusion, lint, diff, pullRequest }) =>
-    [
-      `verdict: ${conclusion}`,
-      `head: ${pullRequest.headSha}`,
-      `findings: ${lint.findings.filter((f) => !f.suppressed).length}`,
-      `changed: ${diff.changed.length}, added: ${diff.added.length}, removed: ${diff.removed.length}`,
-      MARKER,
-    ].join('\n'),
-};
-
-// --- the repository: the seed walkthrough's ASM HTTP example, as a team would keep it
+// The repository: the seed walkthrough's ASM HTTP example, as a team would keep it.
 
 const SEED = new URL('../../fixtures/seeds/asm-http/', import.meta.url);
 const seed = (f: string): string => readFileSync(new URL(f, SEED), 'utf8');

@@ -4,7 +4,9 @@ import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
 import { canRunCommands, parseCommand } from '../../src/app/commands.js';
 import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
 import { describeFailure, shouldComment } from '../../src/app/refresh.js';
-import { DeliveryLog, KeyedSerialQueue } from '../../src/app/serial.js';
+import { cachingLoader } from '../../src/app/load-cache.js';
+import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
+import { loadSources, type LoadResult } from '../../src/load/load.js';
 import { createFileSelector } from '../../src/io/selection.js';
 
 describe('file selection', () => {
@@ -78,6 +80,30 @@ describe('caches', () => {
     expect((await c.get('bad', async () => 1)).value).toBe(1);
   });
 
+  it('loads each file once across calls, with the same result as loading them all', () => {
+    const cache = new LruCache<string, LoadResult>(100);
+    const load = cachingLoader(cache);
+    const a = { path: 'a.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' };
+    const b = { path: 'b.yaml', content: 'x: [\n' };
+    const first = load([a, b], { defaultNamespace: 'team' });
+    // Source maps hold closures; compare what they locate instead.
+    const view = (r: LoadResult): unknown => ({
+      ...r,
+      resources: r.resources.map(({ source, ...rest }) => ({
+        ...rest,
+        file: source?.file,
+        at: source?.map.locate(['metadata', 'name']),
+      })),
+    });
+    expect(view(first)).toEqual(view(loadSources([a, b], { defaultNamespace: 'team' })));
+    expect(cache.size).toBe(2);
+    const second = load([a, { ...b, content: 'kind: Other\n' }], { defaultNamespace: 'team' });
+    expect(second.resources[0]).toBe(first.resources[0]); // reused, not re-parsed
+    expect(cache.size).toBe(3);
+    load([a], { defaultNamespace: 'other' }); // other options, other result
+    expect(cache.size).toBe(4);
+  });
+
   it('computes git blob ids', () => {
     expect(gitBlobSha(new TextEncoder().encode('hello\n'))).toBe(
       'ce013625030ba8dba906f756967f9e9ca394464a',
@@ -103,6 +129,26 @@ describe('ordering', () => {
     expect(events.indexOf('start a2')).toBeGreaterThan(events.indexOf('end a1'));
     expect(events.indexOf('start b1')).toBeLessThan(events.indexOf('end a1'));
     expect(q.activeKeys).toBe(0);
+  });
+
+  it('admits a bounded number of jobs, first come first served', async () => {
+    const s = new Semaphore(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        s.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 5));
+          order.push(n);
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('handles a delivery once, unless it failed', () => {

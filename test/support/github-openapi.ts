@@ -3,11 +3,14 @@
  * test/fixtures/github-openapi): the route must be a known operation, path and query parameters must
  * fit their schemas, and a JSON body must validate against the operation's request-body schema.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-const FIXTURES = new URL('../fixtures/github-openapi/', import.meta.url);
+// From test/support (vitest) or dist/test/support (the compiled benchmark).
+const FIXTURES = [new URL('../fixtures/github-openapi/', import.meta.url), new URL('../../../test/fixtures/github-openapi/', import.meta.url)].find(
+  (u) => existsSync(u),
+)!;
 
 interface ParameterSpec {
   name: string;
