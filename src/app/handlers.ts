@@ -77,6 +77,7 @@ type PullRequestEvent = Context<
   | 'pull_request.synchronize'
   | 'pull_request.reopened'
   | 'pull_request.ready_for_review'
+  | 'pull_request.edited'
 >;
 type CheckRunEvent = Context<'check_run.rerequested'>;
 type CheckSuiteEvent = Context<'check_suite.rerequested'>;
@@ -177,6 +178,8 @@ export async function onPullRequest<D>(
 ): Promise<void> {
   const pr = ctx.payload.pull_request;
   if (pr.state !== 'open') return;
+  // An edit matters only when it moves the pull request to another base branch (new base config, new diff).
+  if (ctx.payload.action === 'edited' && !ctx.payload.changes.base) return;
   await handleEvent(state, ctx, async (run) => {
     await refreshInQueue(
       state,

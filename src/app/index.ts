@@ -21,6 +21,7 @@ export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunct
         'pull_request.synchronize',
         'pull_request.reopened',
         'pull_request.ready_for_review',
+        'pull_request.edited',
       ],
       (ctx) => onPullRequest(state, ctx),
     );

@@ -10,6 +10,7 @@ import type { FakeRepo, FakeResponse } from '../support/fake-github.js';
 import { MARKER, testReporter } from '../support/test-reporter.js';
 import {
   checkRunRerequestedEvent,
+  checkSuiteRerequestedEvent,
   issueCommentEvent,
   plainIssueCommentEvent,
   pullRequestEvent,
@@ -254,6 +255,26 @@ describe('pull request events', () => {
         ),
     ).toBe(true);
     expect(repo.commentsOn(14)).toHaveLength(1);
+  });
+
+  it('checks again when the pull request moves to another base, and only then', async () => {
+    await setup();
+    const pull = openPull(17, withHost(BASE_FILES));
+    const titleOnly = await h.receive(
+      'pull_request',
+      pullRequestEvent('edited', repo, pull, 1, { title: { from: 'x' } }),
+    );
+    expect(h.github.requestsFor(titleOnly)).toEqual([]);
+    pull.baseSha = repo.commit({ ...BASE_FILES, '.github/egress-lint.yml': 'failOn: warning\n' });
+    await h.receive(
+      'pull_request',
+      pullRequestEvent('edited', repo, pull, 1, {
+        base: { ref: { from: 'main' }, sha: { from: base } },
+      }),
+    );
+    expect(repo.checkRunsFor(pull.headSha)[0]!.output.summary).toContain(
+      `at base \`${pull.baseSha.slice(0, 7)}\``,
+    );
   });
 
   it('ignores closed pull requests', async () => {
@@ -527,6 +548,13 @@ describe('re-run', () => {
     );
     expect(ops(delivery)).toContain('pulls/list');
     expect(repo.checkRunsFor(pull.headSha)[0]!.conclusion).toBe('success');
+  });
+
+  it('re-checks the pull request of a re-requested check suite (Re-run all)', async () => {
+    await setup();
+    const pull = openPull(43, withBadProtocol(BASE_FILES));
+    await h.receive('check_suite', checkSuiteRerequestedEvent(repo, pull));
+    expect(repo.checkRunsFor(pull.headSha)[0]!.conclusion).toBe('failure');
   });
 
   it("ignores other apps' check runs", async () => {

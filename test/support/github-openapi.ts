@@ -8,9 +8,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 // From test/support (vitest) or dist/test/support (the compiled benchmark).
-const FIXTURES = [new URL('../fixtures/github-openapi/', import.meta.url), new URL('../../../test/fixtures/github-openapi/', import.meta.url)].find(
-  (u) => existsSync(u),
-)!;
+const FIXTURES = [
+  new URL('../fixtures/github-openapi/', import.meta.url),
+  new URL('../../../test/fixtures/github-openapi/', import.meta.url),
+].find((u) => existsSync(u))!;
 
 interface ParameterSpec {
   name: string;

@@ -43,12 +43,19 @@ function pointAt(payload: Json, repo: FakeRepo, installationId: number): Json {
 }
 
 export function pullRequestEvent(
-  action: 'opened' | 'synchronize' | 'reopened' | 'ready_for_review' | 'closed',
+  action: 'opened' | 'synchronize' | 'reopened' | 'ready_for_review' | 'closed' | 'edited',
   repo: FakeRepo,
   pull: FakePull,
   installationId = 1,
+  changes: Json = {},
 ): Json {
-  const payload = pointAt(example('pull_request', action), repo, installationId);
+  // GitHub's examples have no `edited` pull request: an `opened` one, with the action and `changes`.
+  const payload = pointAt(
+    example('pull_request', action === 'edited' ? 'opened' : action),
+    repo,
+    installationId,
+  );
+  if (action === 'edited') Object.assign(payload, { action, changes });
   payload.number = pull.number;
   const pr = payload.pull_request;
   pr.number = pull.number;
@@ -137,6 +144,32 @@ export function checkRunRerequestedEvent(
     head: { ref: p.headRef, sha: p.headSha, repo: { id: p.headRepoId, url: '', name: repo.name } },
     base: { ref: p.baseRef, sha: p.baseSha, repo: { id: repo.id, url: '', name: repo.name } },
   }));
+  return payload;
+}
+
+export function checkSuiteRerequestedEvent(
+  repo: FakeRepo,
+  pull: FakePull,
+  installationId = 1,
+): Json {
+  const payload = pointAt(example('check_suite', 'rerequested'), repo, installationId);
+  payload.check_suite.head_sha = pull.headSha;
+  payload.check_suite.pull_requests = [
+    {
+      ...payload.check_suite.pull_requests[0],
+      number: pull.number,
+      head: {
+        ref: pull.headRef,
+        sha: pull.headSha,
+        repo: { id: pull.headRepoId, url: '', name: repo.name },
+      },
+      base: {
+        ref: pull.baseRef,
+        sha: pull.baseSha,
+        repo: { id: repo.id, url: '', name: repo.name },
+      },
+    },
+  ];
   return payload;
 }
 
