@@ -313,6 +313,12 @@ describe('comment modes', () => {
     '.github/egress-lint.yml': `comment: ${mode}\n`,
   });
 
+  // A comment line: the file changes, no resource does.
+  const cosmetic = (files: Record<string, string>): Record<string, string> => ({
+    ...files,
+    'mesh/workloads.yaml': `${files['mesh/workloads.yaml']}\n# reviewed\n`,
+  });
+
   it('off: never comments on its own', async () => {
     await setup(config('off'));
     const pull = openPull(20, withBadProtocol(config('off')));
@@ -323,12 +329,7 @@ describe('comment modes', () => {
 
   it('on-change: no comment while nothing changes and nothing fails', async () => {
     await setup(config('on-change'));
-    const files = config('on-change');
-    // Reordering keys changes the file but no resource.
-    const pull = openPull(21, {
-      ...files,
-      'mesh/workloads.yaml': `${files['mesh/workloads.yaml']}\n# reviewed\n`,
-    });
+    const pull = openPull(21, cosmetic(config('on-change')));
     await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
     expect(repo.checkRunsFor(pull.headSha)[0]!.conclusion).toBe('success');
     expect(repo.commentsOn(21)).toEqual([]);
@@ -336,11 +337,7 @@ describe('comment modes', () => {
 
   it('always: comments even when nothing changes, and leaves an unchanged body alone', async () => {
     await setup(config('always'));
-    const files = config('always');
-    const pull = openPull(22, {
-      ...files,
-      'mesh/workloads.yaml': `${files['mesh/workloads.yaml']}\n# reviewed\n`,
-    });
+    const pull = openPull(22, cosmetic(config('always')));
     await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
     expect(repo.commentsOn(22)).toHaveLength(1);
     const delivery = await h.receive('pull_request', pullRequestEvent('reopened', repo, pull));
