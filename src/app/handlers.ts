@@ -63,7 +63,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
   };
 }
 
-/** What a handler needs from Probot's context (Probot's Context has it; tests may pass less). */
+/** What a handler needs from Probot's context: the delivery, a client for its installation, a logger. */
 export interface EventContext<P> {
   id: string;
   name: string;
@@ -107,6 +107,7 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
     return;
   }
   const started = performance.now();
+  const action = (ctx.payload as { action?: string }).action;
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const gh = new GitHubApi(ctx.octokit, repo, AbortSignal.timeout(state.deadlineMs));
   const run: EventRun = { gh, log: {}, ok: true };
@@ -121,7 +122,7 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
     ctx.log.info(
       {
         delivery: ctx.id,
-        event: `${ctx.name}${(ctx.payload as { action?: string }).action ? `.${(ctx.payload as { action?: string }).action}` : ''}`,
+        event: action ? `${ctx.name}.${action}` : ctx.name,
         repo: `${repo.owner}/${repo.repo}`,
         ...run.log,
         apiCalls: run.gh.stats.apiCalls,
@@ -162,12 +163,13 @@ async function refreshInQueue<D>(
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
   Object.assign(run.log, fields);
-  if (outcome.result === 'error') {
+  if (error !== undefined) {
     run.ok = false;
-    ctx.log.error(
-      { err: error, delivery: ctx.id, pr: pr.number },
-      'egress-lint: check failed; its check run says so',
-    );
+    const what =
+      outcome.result === 'error'
+        ? 'check failed; its check run says so'
+        : 'comment failed; the check run is complete';
+    ctx.log.error({ err: error, delivery: ctx.id, pr: pr.number }, `egress-lint: ${what}`);
   }
   return outcome;
 }

@@ -65,11 +65,11 @@ export type RefreshResult =
 
 export interface RefreshOutcome {
   result: RefreshResult;
-  comment: 'created' | 'updated' | 'unchanged' | 'none';
+  comment: 'created' | 'updated' | 'unchanged' | 'none' | 'failed';
   filesRead: number;
   blobsFetched: number;
   blobsFromCache: number;
-  /** Set when result is 'error': what went wrong, for the log. */
+  /** What went wrong, for the log: the check (result 'error') or only the comment (comment 'failed'). */
   error?: unknown;
 }
 
@@ -186,8 +186,10 @@ export async function refreshPullRequest<D>(
       output: { ...output, ...(last.length ? { annotations: last } : {}) },
     });
     outcome.result = conclusion === 'failure' ? 'failed' : 'passed';
+    if (current.state !== 'open') return outcome;
 
-    if (current.state === 'open') {
+    // The check run is final now: a failure to comment is logged, it does not change the verdict.
+    try {
       outcome.comment = await upsertStickyComment(deps, {
         key: stickyKey,
         number,
@@ -199,6 +201,8 @@ export async function refreshPullRequest<D>(
           failed: conclusion === 'failure',
         }),
       });
+    } catch (e) {
+      return { ...outcome, comment: 'failed', error: e };
     }
     return outcome;
   } catch (e) {

@@ -277,6 +277,42 @@ describe('pull request events', () => {
     );
   });
 
+  it('pages through 3,000 changed files, and compares whole trees when GitHub stops listing', async () => {
+    const docs = Object.fromEntries(
+      Array.from({ length: 3005 }, (_, i) => [`docs/page-${i}.md`, `page ${i}\n`]),
+    );
+    await setup({ ...BASE_FILES });
+    const pull = openPull(18, withBadProtocol({ ...BASE_FILES, ...docs }));
+    const delivery = await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(count(delivery, 'pulls/list-files')).toBe(30); // 100 per page, up to GitHub's 3,000
+    const run = repo.checkRunsFor(pull.headSha)[0]!;
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.summary).toContain('the pull request changes 1 policy file');
+  });
+
+  it('finds its comment among more than 100 (pagination) instead of posting a second one', async () => {
+    await setup();
+    const pull = openPull(19, withHost(BASE_FILES));
+    for (let i = 0; i < 150; i++) {
+      repo.comments.push({
+        id: 50_000 + i,
+        issueNumber: 19,
+        body: `+1 (${i})`,
+        user: { login: 'fan', type: 'User' },
+      });
+    }
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull)); // ours is the 151st
+    // A fresh process (no memory of the comment id) against the same GitHub.
+    resetNock();
+    h = await createHarness({ reporter: testReporter });
+    h.github.repos.set(repo.fullName, repo);
+    pull.headSha = repo.commit(withBadProtocol(withHost(BASE_FILES)));
+    const delivery = await h.receive('pull_request', pullRequestEvent('synchronize', repo, pull));
+    expect(count(delivery, 'issues/list-comments')).toBe(2);
+    expect(appComments(19)).toHaveLength(1);
+    expect(appComments(19)[0]!.body).toContain('verdict: failure');
+  });
+
   it('ignores closed pull requests', async () => {
     await setup();
     const pull = openPull(15, withHost(BASE_FILES));
@@ -497,6 +533,24 @@ describe('robustness', () => {
     const runs = repo.checkRunsFor(pull.headSha);
     expect(runs).toHaveLength(2);
     expect(runs[1]!.conclusion).toBe('success');
+  });
+
+  it('a comment that cannot be posted leaves the completed check run as it is', async () => {
+    await setup();
+    h.github.faults.push((req) =>
+      req.operationId === 'issues/create-comment'
+        ? { status: 403, body: { message: 'Resource not accessible by integration' } }
+        : undefined,
+    );
+    const pull = openPull(38, withBadProtocol(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const run = repo.checkRunsFor(pull.headSha)[0]!;
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.title).toBe('1 error: merge blocked');
+    expect(h.eventLogs()[0]).toMatchObject({ result: 'failed', comment: 'failed' });
+    expect(
+      h.logs.some((l) => l.msg === 'egress-lint: comment failed; the check run is complete'),
+    ).toBe(true);
   });
 
   it('survives hostile repository content: nothing from it escapes into markdown', async () => {
