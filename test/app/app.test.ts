@@ -535,6 +535,23 @@ describe('robustness', () => {
     expect(runs[1]!.conclusion).toBe('success');
   });
 
+  it('a GitHub that stops answering fails the check at its deadline instead of leaving it in progress', async () => {
+    h = await createHarness({ reporter: testReporter, deadlineMs: 400 });
+    repo = h.github.repo('mesh-team', 'egress-config');
+    base = repo.commit(BASE_FILES);
+    h.github.faults.push((req) =>
+      req.operationId === 'git/get-tree' ? { status: 200, body: {}, delayMs: 60_000 } : undefined,
+    );
+    const pull = openPull(39, withHost(BASE_FILES));
+    const started = Date.now();
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const run = repo.checkRunsFor(pull.headSha)[0]!;
+    expect(run.status).toBe('completed');
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.summary).toContain('the check took too long');
+  });
+
   it('a comment that cannot be posted leaves the completed check run as it is', async () => {
     await setup();
     h.github.faults.push((req) =>

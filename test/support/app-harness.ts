@@ -45,7 +45,7 @@ export async function createHarness<D>(options: AppOptions<D>): Promise<Harness>
   nock.disableNetConnect();
   const scope = nock('https://api.github.com').persist();
   for (const method of METHODS) {
-    scope.intercept(/.*/, method).reply(function (uri, body) {
+    scope.intercept(/.*/, method).reply(function (uri, body, respond) {
       const headers = Object.fromEntries(
         Object.entries(this.req.headers).map(([k, v]) => [
           k.toLowerCase(),
@@ -61,11 +61,15 @@ export async function createHarness<D>(options: AppOptions<D>): Promise<Harness>
         headers,
         body: parsed,
       });
-      return [
-        out.status,
-        out.body === undefined ? '' : JSON.stringify(out.body),
-        { 'content-type': 'application/json; charset=utf-8', ...out.headers },
-      ];
+      const reply = (): void =>
+        respond(null, [
+          out.status,
+          out.body === undefined ? '' : JSON.stringify(out.body),
+          { 'content-type': 'application/json; charset=utf-8', ...out.headers },
+        ]);
+      // A slow GitHub: answer late (a fault sets delayMs).
+      if (out.delayMs) setTimeout(reply, out.delayMs).unref();
+      else reply();
     });
   }
 

@@ -29,6 +29,8 @@ export interface FakeResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Answer this much later (a slow or hanging GitHub). */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
