@@ -18,8 +18,13 @@ export interface Analysis {
   stats: { files: number; documents: number; resources: number };
 }
 
-export function analyzeSources(files: readonly SourceFile[], config: ProjectConfig): Analysis {
-  const loaded = loadSources(files, {
+export interface AnalyzeOptions {
+  /** The load stage; the app passes one that reuses per-file results across pull requests. */
+  load?: typeof loadSources;
+}
+
+export function analyzeSources(files: readonly SourceFile[], config: ProjectConfig, options: AnalyzeOptions = {}): Analysis {
+  const loaded = (options.load ?? loadSources)(files, {
     defaultNamespace: config.mesh.defaultNamespace,
     limits: { maxFileBytes: config.limits.maxFileBytes },
   });

@@ -79,8 +79,8 @@ const validateConfig = ajv.compile(configSchema);
 /** Parse and check the config text; throws ConfigError (with the first problem's position). */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
   const lines = new LineCounter();
-  // YAML 1.2 here (unlike manifests): `policy-name: off` must stay the string "off".
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, version: '1.2' });
   const firstError = doc.errors[0];
   if (firstError) {
     const p = lines.linePos(firstError.pos[0]);

@@ -7,10 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE, DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } from '../config/project-config.js';
 import type { SourceFile } from '../load/load.js';
 import { globToRegExp, matchesAny } from './glob.js';
-
-export const YAML_FILE = /\.ya?ml$/i;
-// .github holds CI workflows and our own config, not mesh config; name files there explicitly to check them.
-export const SKIP_DIRS = new Set(['.git', '.github', 'node_modules', '.hg', '.svn']);
+import { SKIP_DIRS, YAML_FILE } from './selection.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

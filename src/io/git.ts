@@ -7,14 +7,8 @@
 import { spawn } from 'node:child_process';
 import { posix, relative, resolve, sep } from 'node:path';
 import type { SourceFile } from '../load/load.js';
-import {
-  displayPath,
-  SKIP_DIRS,
-  UsageError,
-  YAML_FILE,
-  type CollectOptions,
-  type ReadResult,
-} from './files.js';
+import { displayPath, UsageError, type CollectOptions, type ReadResult } from './files.js';
+import { SKIP_DIRS, YAML_FILE } from './selection.js';
 import { globToRegExp, matchesAny } from './glob.js';
 
 export interface GitRepository {

@@ -100,3 +100,9 @@ export function mdLink(label: string, url: string | undefined): string {
   const href = url === undefined ? undefined : safeUrl(url);
   return href ? `[${label}](${href})` : label;
 }
+
+/** Cut to at most `max` characters (counting the ellipsis), on a character boundary; newlines kept. */
+export function truncateText(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}

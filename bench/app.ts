@@ -1,0 +1,126 @@
+/**
+ * The app under load: 100 pull_request events on a 200-policy repository (bench/generate.ts), handled
+ * concurrently by the real app (production wiring, src/app/index.ts) against the API double over HTTP
+ * on 127.0.0.1 (in a child process). Prints handling time per event (p50/p95/max), API calls per pull
+ * request, cache effect and peak RSS.
+ *
+ *   npx tsc -p tsconfig.build.json && node dist/bench/app.js
+ *   BENCH_PULLS=300 BENCH_POLICIES=1000 node --expose-gc dist/bench/app.js   (also prints the retained heap)
+ *
+ * GitHub's pacing of writes (one content-creating request per second per installation) is switched
+ * off here: with it, 100 pull requests of one installation take at least 100 s x writes per PR,
+ * whatever the app does. What is measured is the app's own cost.
+ */
+import { fork } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Probot } from 'probot';
+import egressLintApp from '../src/app/index.js';
+import { appOctokit } from '../src/app/octokit.js';
+import { FakeRepo } from '../test/support/fake-github.js';
+import { pullRequestEvent } from '../test/support/webhooks.js';
+import type { DoubleReady, DoubleStats } from './api-double.js';
+
+const APP_ID = 31337;
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+
+const child = fork(new URL('./api-double.js', import.meta.url), {
+  env: { ...process.env, BENCH_APP_ID: String(APP_ID), BENCH_PUBLIC_KEY: publicKey },
+});
+const ask = <T>(type: string | undefined): Promise<T> =>
+  new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    if (type) child.send({ type });
+  });
+const ready = await ask<DoubleReady>(undefined);
+
+const logs: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line.includes('egress-lint: event handled'))
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+const probot = new Probot({
+  appId: APP_ID,
+  privateKey,
+  baseUrl: `http://${ready.host}/api/v3`,
+  log: pino({ level: 'info' }, sink),
+  Octokit: appOctokit({ pacedWrites: false }),
+});
+await probot.load(egressLintApp);
+
+// Payloads from GitHub's examples, pointed at the double's repository.
+const repo = new FakeRepo(ready.repo.owner, ready.repo.name, 'https://github.test');
+const events = ready.pulls.map((p) => {
+  const pull = repo.openPull(p.number, p.baseSha, p.headSha);
+  return { id: randomUUID(), payload: pullRequestEvent('opened', repo, pull) };
+});
+
+const rssBefore = process.memoryUsage().rss;
+const started = performance.now();
+const durations = await Promise.all(
+  events.map(async (e) => {
+    const t0 = performance.now();
+    await probot.receive({ id: e.id, name: 'pull_request', payload: e.payload } as Parameters<
+      Probot['receive']
+    >[0]);
+    return performance.now() - t0;
+  }),
+);
+const wall = performance.now() - started;
+const stats = await ask<DoubleStats>('stats');
+child.disconnect();
+
+const sorted = [...durations].sort((a, b) => a - b);
+const pct = (p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const perPr = events.map((e) =>
+  Object.values(stats.perDelivery[e.id] ?? {}).reduce((a, b) => a + b, 0),
+);
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const blobCalls = events.map((e) => stats.perDelivery[e.id]?.['git/get-blob'] ?? 0);
+const typical = stats.perDelivery[events[events.length - 1]!.id] ?? {};
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const completed = stats.checkRuns.filter((r) => r.conclusion !== null);
+
+console.log(
+  `egress-lint app: ${events.length} pull_request events, ${ready.pulls.length} PRs on a ${Number(process.env.BENCH_POLICIES ?? 200)}-policy repository, handled concurrently`,
+);
+console.log(
+  `  handling time    p50 ${pct(50).toFixed(0)} ms   p95 ${pct(95).toFixed(0)} ms   max ${sorted[sorted.length - 1]!.toFixed(0)} ms   (all ${events.length} in ${wall.toFixed(0)} ms)`,
+);
+console.log(
+  `  API calls per PR mean ${(sum(perPr) / perPr.length).toFixed(1)}   min ${Math.min(...perPr)}   max ${Math.max(...perPr)}   (total ${stats.requests}, incl. token)`,
+);
+console.log(
+  `  blob fetches     ${sum(blobCalls)} for ${events.length} PRs (each blob once, shared cache); last PR: ${JSON.stringify(typical)}`,
+);
+console.log(
+  `  results          ${completed.length}/${stats.checkRuns.length} check runs completed (${completed.filter((r) => r.conclusion === 'success').length} success), ${stats.comments} comments`,
+);
+console.log(
+  `  peak RSS         ${mb(process.resourceUsage().maxRSS * 1024)} (RSS before the events ${mb(rssBefore)})`,
+);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc) {
+  gc();
+  console.log(
+    `  retained heap    ${mb(process.memoryUsage().heapUsed)} after GC (caches: blobs, trees, per-file loads, analyses)`,
+  );
+}
+if (stats.violations.length) console.log(`  OpenAPI violations: ${stats.violations.join('; ')}`);
+const failed = logs.filter((l) => l.result === 'error');
+if (failed.length || completed.length !== events.length || stats.violations.length) {
+  console.error(
+    `FAILED: ${failed.length} events failed, ${events.length - completed.length} check runs not completed`,
+  );
+  process.exitCode = 1;
+}

@@ -1,0 +1,300 @@
+/**
+ * The GitHub I/O layer: the few REST calls the app makes, typed narrowly, for one repository and one
+ * event. Every call goes through the base repository (fork pull requests included: GitHub keeps a
+ * fork PR's commits readable there), counts towards the event's API-call tally, and is cancelled when
+ * the event's deadline passes, so a hanging connection cannot leave a check run in progress forever.
+ * Retries and rate limits are Probot's Octokit plugins' business (see octokit.ts).
+ */
+import type { ProbotOctokit } from 'probot';
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  baseSha: string;
+  state: string;
+  /** Web address of the pull request. */
+  htmlUrl: string;
+}
+
+export interface ChangedFile {
+  filename: string;
+  previousFilename?: string;
+  status: string;
+}
+
+/** A file in a git tree (blobs only; symlinks and submodules are not mesh config). */
+export interface TreeFile {
+  path: string;
+  sha: string;
+  size: number;
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  userLogin: string;
+  userType: string;
+  /** Set when a GitHub App made the comment. */
+  appId?: number;
+}
+
+export interface AppIdentity {
+  id: number;
+  slug: string;
+}
+
+export interface CheckRunCreated {
+  id: number;
+  htmlUrl: string;
+  app?: AppIdentity;
+}
+
+export type CheckRunCreate = NonNullable<Parameters<ProbotOctokit['rest']['checks']['create']>[0]>;
+export type CheckRunUpdate = Omit<
+  NonNullable<Parameters<ProbotOctokit['rest']['checks']['update']>[0]>,
+  'owner' | 'repo' | 'check_run_id'
+>;
+export type ReactionContent =
+  '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+/** GitHub stops listing a pull request's files at 3,000. */
+export const MAX_LISTED_PR_FILES = 3000;
+
+export interface CallStats {
+  apiCalls: number;
+}
+
+export class GitHubApi {
+  readonly stats: CallStats;
+
+  constructor(
+    private readonly octokit: ProbotOctokit,
+    readonly repo: RepoRef,
+    private readonly signal?: AbortSignal,
+    sharedStats?: CallStats,
+  ) {
+    if (sharedStats) {
+      this.stats = sharedStats;
+      return;
+    }
+    const stats: CallStats = { apiCalls: 0 };
+    this.stats = stats;
+    // Counted around the plugins, so a paginated list counts each page and a retried call once.
+    octokit.hook.wrap('request', (request, options) => {
+      stats.apiCalls++;
+      return request(options);
+    });
+  }
+
+  /** The same client and tally, with another deadline (each pull request check gets its own). */
+  withDeadline(signal: AbortSignal): GitHubApi {
+    return new GitHubApi(this.octokit, this.repo, signal, this.stats);
+  }
+
+  /** Options every call carries: the repository and the event's deadline. */
+  private get common(): RepoRef & { request: { signal?: AbortSignal } } {
+    return { ...this.repo, request: this.signal ? { signal: this.signal } : {} };
+  }
+
+  async getPullRequest(number: number): Promise<PullRequestInfo> {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.common, pull_number: number });
+    return {
+      number: data.number,
+      headSha: data.head.sha,
+      baseSha: data.base.sha,
+      state: data.state,
+      htmlUrl: data.html_url,
+    };
+  }
+
+  /** Open pull requests whose head is `sha` (the check run's own list is empty for fork pull requests). */
+  async findPullRequestsForCommit(sha: string): Promise<PullRequestInfo[]> {
+    const { data } = await this.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      ...this.common,
+      commit_sha: sha,
+      per_page: 100,
+    });
+    const found = data.filter((p) => p.state === 'open' && p.head.sha === sha);
+    if (found.length > 0)
+      return found.map((p) => ({
+        number: p.number,
+        headSha: p.head.sha,
+        baseSha: p.base.sha,
+        state: p.state,
+        htmlUrl: p.html_url,
+      }));
+    // That endpoint only knows commits on the repository's own branches; a fork's head needs the open list.
+    const open = await this.octokit.paginate(this.octokit.rest.pulls.list, {
+      ...this.common,
+      state: 'open',
+      per_page: 100,
+    });
+    return open
+      .filter((p) => p.head.sha === sha)
+      .map((p) => ({
+        number: p.number,
+        headSha: p.head.sha,
+        baseSha: p.base.sha,
+        state: p.state,
+        htmlUrl: p.html_url,
+      }));
+  }
+
+  /** The pull request's changed files; `complete` is false when GitHub's 3,000-file cap cut the list. */
+  async listPullRequestFiles(number: number): Promise<{ files: ChangedFile[]; complete: boolean }> {
+    const data = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+      ...this.common,
+      pull_number: number,
+      per_page: 100,
+    });
+    const files = data.map((f) => ({
+      filename: f.filename,
+      status: f.status,
+      ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
+    }));
+    return { files, complete: files.length < MAX_LISTED_PR_FILES };
+  }
+
+  /** A file's text at a commit, or undefined when it does not exist there. */
+  async getFileText(path: string, ref: string): Promise<{ text: string; sha: string } | undefined> {
+    try {
+      const { data } = await this.octokit.rest.repos.getContent({ ...this.common, path, ref });
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+      return { text: Buffer.from(data.content, 'base64').toString('utf8'), sha: data.sha };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Blobs of a commit's tree in one call; `truncated` when the tree is too big for one listing. */
+  async listTree(
+    treeish: string,
+    recursive: boolean,
+  ): Promise<{ files: TreeFile[]; dirs: { path: string; sha: string }[]; truncated: boolean }> {
+    const { data } = await this.octokit.rest.git.getTree({
+      ...this.common,
+      tree_sha: treeish,
+      ...(recursive ? { recursive: '1' } : {}),
+    });
+    const files: TreeFile[] = [];
+    const dirs: { path: string; sha: string }[] = [];
+    for (const e of data.tree) {
+      if (!e.path || !e.sha) continue;
+      if (e.type === 'tree') dirs.push({ path: e.path, sha: e.sha });
+      // 120000 is a symlink, whose blob is the link target, not a file to check.
+      else if (e.type === 'blob' && e.mode !== '120000')
+        files.push({ path: e.path, sha: e.sha, size: e.size ?? 0 });
+    }
+    return { files, dirs, truncated: data.truncated };
+  }
+
+  async getBlob(sha: string): Promise<Uint8Array> {
+    const { data } = await this.octokit.rest.git.getBlob({ ...this.common, file_sha: sha });
+    return new Uint8Array(
+      Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8'),
+    );
+  }
+
+  async createCheckRun(body: Omit<CheckRunCreate, 'owner' | 'repo'>): Promise<CheckRunCreated> {
+    const { data } = await this.octokit.rest.checks.create({
+      ...this.common,
+      ...body,
+    } as CheckRunCreate);
+    return {
+      id: data.id,
+      htmlUrl: data.html_url ?? '',
+      ...(data.app ? { app: { id: data.app.id, slug: data.app.slug ?? '' } } : {}),
+    };
+  }
+
+  /** Updates a check run; `signal: false` sends it even after the event's deadline (to report the failure). */
+  async updateCheckRun(
+    id: number,
+    body: CheckRunUpdate,
+    options: { ignoreDeadline?: boolean } = {},
+  ): Promise<void> {
+    const common = options.ignoreDeadline ? { ...this.repo } : this.common;
+    await this.octokit.rest.checks.update({ ...common, check_run_id: id, ...body } as Parameters<
+      ProbotOctokit['rest']['checks']['update']
+    >[0]);
+  }
+
+  async listIssueComments(number: number): Promise<IssueComment[]> {
+    const data = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...this.common,
+      issue_number: number,
+      per_page: 100,
+    });
+    return data.map((c) => ({
+      id: c.id,
+      body: c.body ?? '',
+      userLogin: c.user?.login ?? '',
+      userType: c.user?.type ?? '',
+      ...(c.performed_via_github_app ? { appId: c.performed_via_github_app.id } : {}),
+    }));
+  }
+
+  async createIssueComment(number: number, body: string): Promise<number> {
+    const { data } = await this.octokit.rest.issues.createComment({
+      ...this.common,
+      issue_number: number,
+      body,
+    });
+    return data.id;
+  }
+
+  /** False when the comment no longer exists (someone deleted it). */
+  async updateIssueComment(id: number, body: string): Promise<boolean> {
+    try {
+      await this.octokit.rest.issues.updateComment({ ...this.common, comment_id: id, body });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+
+  async createReaction(commentId: number, content: ReactionContent): Promise<void> {
+    await this.octokit.rest.reactions.createForIssueComment({
+      ...this.common,
+      comment_id: commentId,
+      content,
+    });
+  }
+
+  /** The user's permission on the repository; 'none' when they are not a collaborator at all. */
+  async getPermission(username: string): Promise<Permission> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+        ...this.common,
+        username,
+      });
+      // `permission` folds maintain into write and triage into read; role_name keeps them apart.
+      const role = (data as { role_name?: string }).role_name;
+      const known: Permission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+      return known.includes(role as Permission)
+        ? (role as Permission)
+        : ((data.permission as Permission) ?? 'none');
+    } catch (e) {
+      if (statusOf(e) === 404) return 'none';
+      throw e;
+    }
+  }
+}
+
+/** The HTTP status of an Octokit request error, if that is what `e` is. */
+export function statusOf(e: unknown): number | undefined {
+  return typeof e === 'object' &&
+    e !== null &&
+    'status' in e &&
+    typeof (e as { status: unknown }).status === 'number'
+    ? (e as { status: number }).status
+    : undefined;
+}

@@ -1,0 +1,224 @@
+/** The app's small parts: file selection, caches, per-PR ordering, delivery dedupe, commands, comment policy. */
+import { describe, expect, it } from 'vitest';
+import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
+import { canRunCommands, parseCommand } from '../../src/app/commands.js';
+import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
+import { describeFailure, shouldComment } from '../../src/app/refresh.js';
+import { cachingLoader } from '../../src/app/load-cache.js';
+import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
+import { loadSources, type LoadResult } from '../../src/load/load.js';
+import { createFileSelector } from '../../src/io/selection.js';
+
+describe('file selection', () => {
+  it('takes YAML anywhere by default, except under .github, .git and node_modules', () => {
+    const s = createFileSelector({ paths: [], ignore: [] });
+    expect(['mesh/a.yaml', 'b.yml', 'deep/er/c.YAML'].every((p) => s.includes(p))).toBe(true);
+    expect(
+      [
+        'README.md',
+        '.github/egress-lint.yml',
+        '.github/workflows/ci.yaml',
+        'node_modules/x/a.yaml',
+      ].some((p) => s.includes(p)),
+    ).toBe(false);
+  });
+
+  it('applies paths (folders, files, globs) and ignore globs', () => {
+    const s = createFileSelector({
+      paths: ['mesh', 'clusters/*/egress.yaml'],
+      ignore: ['mesh/vendor', '**/*.tmpl.yaml'],
+    });
+    expect(s.includes('mesh/a.yaml')).toBe(true);
+    expect(s.includes('clusters/prod/egress.yaml')).toBe(true);
+    expect(s.includes('clusters/prod/other.yaml')).toBe(false);
+    expect(s.includes('mesh/vendor/x.yaml')).toBe(false);
+    expect(s.includes('mesh/a.tmpl.yaml')).toBe(false);
+    expect(s.includes('apps/a.yaml')).toBe(false);
+  });
+
+  it('checks a skipped folder when paths names it', () => {
+    expect(
+      createFileSelector({ paths: ['.github/mesh'], ignore: [] }).includes('.github/mesh/a.yaml'),
+    ).toBe(true);
+  });
+
+  it('tells a tree walk which folders can hold selected files', () => {
+    const s = createFileSelector({ paths: ['clusters/*/egress'], ignore: ['clusters/old'] });
+    expect(s.mayContain('clusters')).toBe(true);
+    expect(s.mayContain('clusters/prod')).toBe(true);
+    expect(s.mayContain('clusters/old')).toBe(false);
+    expect(s.mayContain('docs')).toBe(false);
+    expect(s.mayContain('.github')).toBe(false);
+  });
+});
+
+describe('caches', () => {
+  it('evicts the least recently used entries beyond the weight budget', () => {
+    const c = new LruCache<string, string>(10, (v) => v.length);
+    c.set('a', 'xxxx');
+    c.set('b', 'xxxx');
+    c.get('a');
+    c.set('c', 'xxxx');
+    expect([c.get('a'), c.get('b'), c.get('c')]).toEqual(['xxxx', undefined, 'xxxx']);
+    expect(c.weight).toBe(8);
+    c.set('huge', 'x'.repeat(11));
+    expect(c.get('huge')).toBeUndefined();
+  });
+
+  it('shares one load between concurrent callers and does not cache failures', async () => {
+    const c = new LoadingCache<string, number>(100);
+    let loads = 0;
+    const load = async (): Promise<number> => {
+      loads++;
+      await new Promise((r) => setTimeout(r, 5));
+      return 42;
+    };
+    const [a, b] = await Promise.all([c.get('k', load), c.get('k', load)]);
+    expect([a.value, b.value, loads]).toEqual([42, 42, 1]);
+    expect([a.cached, b.cached]).toEqual([false, true]);
+    await expect(c.get('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect((await c.get('bad', async () => 1)).value).toBe(1);
+  });
+
+  it('loads each file once across calls, with the same result as loading them all', () => {
+    const cache = new LruCache<string, LoadResult>(100);
+    const load = cachingLoader(cache);
+    const a = { path: 'a.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' };
+    const b = { path: 'b.yaml', content: 'x: [\n' };
+    const first = load([a, b], { defaultNamespace: 'team' });
+    // Source maps hold closures; compare what they locate instead.
+    const view = (r: LoadResult): unknown => ({
+      ...r,
+      resources: r.resources.map(({ source, ...rest }) => ({
+        ...rest,
+        file: source?.file,
+        at: source?.map.locate(['metadata', 'name']),
+      })),
+    });
+    expect(view(first)).toEqual(view(loadSources([a, b], { defaultNamespace: 'team' })));
+    expect(cache.size).toBe(2);
+    const second = load([a, { ...b, content: 'kind: Other\n' }], { defaultNamespace: 'team' });
+    expect(second.resources[0]).toBe(first.resources[0]); // reused, not re-parsed
+    expect(cache.size).toBe(3);
+    load([a], { defaultNamespace: 'other' }); // other options, other result
+    expect(cache.size).toBe(4);
+  });
+
+  it('computes git blob ids', () => {
+    expect(gitBlobSha(new TextEncoder().encode('hello\n'))).toBe(
+      'ce013625030ba8dba906f756967f9e9ca394464a',
+    );
+  });
+});
+
+describe('ordering', () => {
+  it('runs jobs of one key one at a time, in order, and keys in parallel', async () => {
+    const q = new KeyedSerialQueue();
+    const events: string[] = [];
+    const job = (name: string, ms: number) => async () => {
+      events.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      events.push(`end ${name}`);
+      if (name === 'a1') throw new Error('a1 failed');
+    };
+    await Promise.allSettled([
+      q.run('a', job('a1', 20)),
+      q.run('a', job('a2', 1)),
+      q.run('b', job('b1', 1)),
+    ]);
+    expect(events.indexOf('start a2')).toBeGreaterThan(events.indexOf('end a1'));
+    expect(events.indexOf('start b1')).toBeLessThan(events.indexOf('end a1'));
+    expect(q.activeKeys).toBe(0);
+  });
+
+  it('admits a bounded number of jobs, first come first served', async () => {
+    const s = new Semaphore(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        s.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, 5));
+          order.push(n);
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('handles a delivery once, unless it failed', () => {
+    const log = new DeliveryLog();
+    expect(log.begin('x')).toBe(true);
+    expect(log.begin('x')).toBe(false);
+    log.finish('x', false);
+    expect(log.begin('x')).toBe(true);
+    log.finish('x', true);
+    expect(log.begin('x')).toBe(false);
+  });
+});
+
+describe('commands', () => {
+  it('parses the first line only', () => {
+    expect(parseCommand('/egress render')).toEqual({ name: 'render' });
+    expect(parseCommand('\n  /Egress Render please\nthanks')).toEqual({ name: 'render' });
+    expect(parseCommand('/egress')).toEqual({ name: 'help' });
+    expect(parseCommand('/egress deploy')).toEqual({ name: 'unknown', word: 'deploy' });
+    expect(parseCommand('looks good\n/egress render')).toBeUndefined();
+    expect(parseCommand('/egressive')).toBeUndefined();
+  });
+
+  it('lets writers, maintainers and admins run commands', () => {
+    expect(
+      (['admin', 'maintain', 'write', 'triage', 'read', 'none'] as const).map(canRunCommands),
+    ).toEqual([true, true, true, false, false, false]);
+  });
+});
+
+describe('sticky comment policy', () => {
+  it('creates per mode, and always keeps an existing comment current', () => {
+    const s = (
+      mode: 'always' | 'on-change' | 'off',
+      hasChanges = false,
+      failed = false,
+      requested = false,
+    ) => shouldComment(mode, { requested, hasChanges, failed });
+    expect(s('always')).toBe('create-or-update');
+    expect(s('on-change')).toBe('update-only');
+    expect(s('on-change', true)).toBe('create-or-update');
+    expect(s('on-change', false, true)).toBe('create-or-update');
+    expect(s('off', true, true)).toBe('no');
+    expect(s('off', false, false, true)).toBe('create-or-update');
+  });
+
+  it("keeps the marker and GitHub's size limit whatever the renderer returns", () => {
+    const check = {
+      conclusion: 'failure' as const,
+      output: { title: '2 errors: merge blocked', summary: '' },
+      annotations: [],
+    };
+    expect(stickyBody('body', '<!-- m -->', check)).toBe('body\n\n<!-- m -->');
+    const big = stickyBody(
+      'x'.repeat(MAX_COMMENT_CHARS + 1),
+      '<!-- m -->',
+      check,
+      'https://github.test/run/1',
+    );
+    expect(big.length).toBeLessThan(MAX_COMMENT_CHARS);
+    expect(big).toContain('<!-- m -->');
+    expect(big).toContain('[the check run](https://github.test/run/1)');
+  });
+
+  it('describes failures without leaking anything', () => {
+    expect(describeFailure(Object.assign(new Error('x'), { status: 502 }))).toContain('HTTP 502');
+    expect(
+      describeFailure(new TypeError("Cannot read properties of undefined (reading 'x')")),
+    ).toBe('an internal error in egress-lint (details are in the app log)');
+    const aborted = AbortSignal.abort();
+    expect(describeFailure(new Error('aborted'), aborted)).toContain('took too long');
+  });
+});
