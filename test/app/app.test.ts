@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { assertWellFormed, elements, textOf, visibleText } from '../helpers/html.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
 import type { FakeRepo, FakeResponse } from '../support/fake-github.js';
 import { MARKER, testReporter } from '../support/test-reporter.js';
@@ -219,8 +220,8 @@ describe('pull request events', () => {
     const run = repo.checkRunsFor(pull.headSha)[0]!;
     expect(run.conclusion).toBe('failure');
     expect(run.output.title).toBe('Invalid .github/egress-lint.yml');
-    expect(run.output.summary).toContain(
-      '.github/egress\\-lint.yml:2:1: comment must be one of always, on\\-change, off',
+    expect(visibleText(run.output.summary)).toContain(
+      '.github/egress-lint.yml:2:1: comment must be one of always, on-change, off',
     );
     expect(count(delivery, 'git/get-tree')).toBe(0);
     expect(repo.commentsOn(12)).toEqual([]);
@@ -587,7 +588,11 @@ spec: {}
     await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
     const run = repo.checkRunsFor(pull.headSha)[0]!;
     expect(run.conclusion).toBe('failure');
-    expect(run.output.summary).not.toMatch(/<img|<\/details>|@mesh/);
+    // Rendered as GitHub would: the hostile name stays text (no img, no stray details), mentions nobody.
+    const html = assertWellFormed(run.output.summary);
+    expect(elements(html, 'img')).toEqual([]);
+    expect(textOf(html)).toContain('x</details><img src=x onerror=alert(1)>');
+    expect(textOf(html)).not.toMatch(/@mesh/);
     expect(run.annotations.some((a) => a.path === 'mesh/binary.yaml')).toBe(true);
   });
 });
@@ -666,8 +671,8 @@ describe('comment commands', () => {
       'repos/get-collaborator-permission-level',
       'issues/create-comment',
     ]);
-    expect(appComments(51)[0]!.body).toContain(
-      'only people with write access to mesh\\-team/egress\\-config',
+    expect(visibleText(appComments(51)[0]!.body)).toContain(
+      'only people with write access to mesh-team/egress-config',
     );
     expect(repo.reactions).toEqual([]);
     expect(repo.checkRuns).toEqual([]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { elements, parseHtml, renderGfm, textOf, visibleText } from '../helpers/html.js';
 import type { LintResult } from '../../src/lint/engine.js';
 import type { Finding } from '../../src/model/finding.js';
 import { ConfigError } from '../../src/config/project-config.js';
@@ -106,10 +107,12 @@ describe('summary', () => {
       ctx,
     );
     expect(report.output.title).toBe('1 error: merge blocked');
-    expect(report.output.summary).toContain(
-      `[mesh/policy.yaml:24:15](https://github.com/o/r/blob/${'a'.repeat(40)}/mesh/policy.yaml#L24)`,
-    );
-    expect(report.output.summary).toContain('host \\`\\*.evil\\` &lt;b&gt;&#64;ops&lt;/b&gt;');
+    const html = parseHtml(renderGfm(report.output.summary));
+    const link = elements(html, 'a').find((a) => textOf(a) === 'mesh/policy.yaml:24:15');
+    expect(link?.attrs.href).toBe(`https://github.com/o/r/blob/${'a'.repeat(40)}/mesh/policy.yaml#L24`);
+    // Shown as written, but as text: no <b> element, and the @ no longer mentions anyone.
+    expect(textOf(html)).toContain('host `*.evil` <b>@\u200dops</b>');
+    expect(elements(html, 'b')).toEqual([]);
   });
 
   it("stays within GitHub's 65,535 characters and says how many findings it left out", () => {
@@ -135,8 +138,8 @@ describe('summary', () => {
       'b'.repeat(40),
     );
     expect(out.title).toBe('Invalid .github/egress-lint.yml');
-    expect(out.summary).toContain(
-      '.github/egress\\-lint.yml:3:1: failOn must be one of error, warning, info, never',
+    expect(visibleText(out.summary)).toContain(
+      '.github/egress-lint.yml:3:1: failOn must be one of error, warning, info, never',
     );
     expect(out.summary).toContain('`bbbbbbb`');
   });

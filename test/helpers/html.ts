@@ -150,3 +150,8 @@ export function assertWellFormed(markdown: string): HtmlElement {
   }
   return tree;
 }
+
+/** The text a reader sees once GitHub has rendered the markdown (escapes resolved, tags gone). */
+export function visibleText(markdown: string): string {
+  return textOf(parseHtml(renderGfm(markdown)));
+}
