@@ -3,7 +3,7 @@
  * is testable without HTTP. `createEgressLintApp` takes where the sticky comment's content comes from.
  */
 import type { ApplicationFunction, Probot } from 'probot';
-import { findingsCommentReporter } from './findings-comment.js';
+import { pullRequestComment } from './comment.js';
 import {
   createAppState,
   onCheckRerequested,
@@ -31,4 +31,4 @@ export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunct
   };
 }
 
-export default createEgressLintApp({ reporter: findingsCommentReporter });
+export default createEgressLintApp({ reporter: pullRequestComment });

@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEgressLintApp } from '../../src/app/index.js';
+import egressLintApp from '../../src/app/index.js';
+import { STICKY_COMMENT_MARKER } from '../../src/report/markdown.js';
 import { startServer } from '../../src/app/main.js';
 import { APP_ID, appKeys } from '../support/app-harness.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
-import { MARKER, testReporter } from '../support/test-reporter.js';
 import { pullRequestEvent, signature256 } from '../support/webhooks.js';
 
 const SECRET = 'e2e-webhook-secret';
@@ -74,7 +74,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'fatal', // the rejected signature is logged as an error; keep test output readable
       LOG_FORMAT: 'json',
     },
-    createEgressLintApp({ reporter: testReporter }),
+    // The production app, as `npm start` runs it: the real comment renderer and resource diff.
+    egressLintApp,
   );
   webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
 });
@@ -133,8 +134,10 @@ describe('the app over HTTP', () => {
       }),
     ]);
     const comment = await until('the comment', () => repo.commentsOn(2)[0]);
-    expect(comment.body).toContain('verdict: failure');
-    expect(comment.body).toContain(MARKER);
+    expect(comment.body.startsWith(STICKY_COMMENT_MARKER)).toBe(true);
+    expect(comment.body).toContain('egress-lint: blocked');
+    // The broken policy no longer renders, so the comment lists its Istio resources as removed.
+    expect(comment.body).toMatch(/\| removed \| <code>VirtualService<\/code> \|/);
     expect(comment.user).toEqual({ login: 'egress-lint[bot]', type: 'Bot' });
     // Authenticated as the app (JWT checked against its public key), then as the installation.
     expect(github.requests[0]!.operationId).toBe('apps/create-installation-access-token');
