@@ -4,10 +4,11 @@
  * selection. Everything here reads resources; nothing here knows about findings.
  */
 import type { ConfigSet } from './config-set.js';
-import type { EgressGateway } from './egress-gateway.js';
+import { gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
+import type { FieldPath } from './field-path.js';
 import { KIND } from './kinds.js';
 import { matchesSelector } from './mesh.js';
-import { get, isObject, type Resource } from './resource.js';
+import { get, isObject, type JsonObject, type Resource } from './resource.js';
 
 export const MESH = 'mesh';
 
@@ -150,17 +151,41 @@ export interface IstioIndex {
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
   virtualServicesFor(host: string, namespace: string, gateway?: string): Resource[];
-  /** VirtualServices bound to a Gateway (listing it and exported to its namespace). */
+  /**
+   * VirtualServices bound to a Gateway: listing it and exported to the namespace of the gateway pods
+   * it selects (Istio looks them up for the proxy's namespace, PushContext.VirtualServicesForGateway),
+   * or to the Gateway's own namespace when its pods are unknown.
+   */
   virtualServicesForGateway(gateway: Resource): Resource[];
   /**
    * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
    * service's namespace, then the root namespace, each time only rules exported to the client.
    */
   destinationRuleFor(host: string, clientNamespace: string): { rule: Resource; step: 'client' | 'service' | 'root' } | undefined;
+  /**
+   * Every DestinationRule Istio merges for that client and host: the rules of the namespace the lookup
+   * stops at that share the most specific matching host (their subsets are merged, the oldest wins).
+   */
+  destinationRulesFor(host: string, clientNamespace: string): DestinationRuleLookup | undefined;
   /** Gateway resources whose selector picks these pods. */
   gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
   authorizationPoliciesFor(workload: Workload): Resource[];
+  /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
+  knownNamespaces(): readonly string[];
+  /** Whether a host is a service for clients in `namespace`: an in-cluster host, or a visible ServiceEntry host. */
+  hostRegistered(host: string, namespace: string): boolean;
+  /** The egress gateways the config set knows of: declared, named by policies, or selected by Gateways. */
+  gatewayWorkloads(): readonly GatewayWorkload[];
+  /** The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local). */
+  gatewayWorkloadForHost(host: string): GatewayWorkload | undefined;
+  /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
+  routeUses(): readonly RouteUse[];
+}
+
+export interface DestinationRuleLookup {
+  rules: Resource[];
+  step: 'client' | 'service' | 'root';
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -173,6 +198,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const of = (k: string): Resource[] => byKind.get(k) ?? [];
 
   const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  // Derived views, computed once on first use.
+  let namespaces: string[] | undefined;
+  let workloads: GatewayWorkload[] | undefined;
+  let uses: RouteUse[] | undefined;
 
   const index: IstioIndex = {
     all,
@@ -189,39 +218,450 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       ),
     virtualServicesForGateway(gateway) {
       const ref = gatewayRef(gateway);
-      return of(KIND.virtualService).filter((vs) => isVisibleTo(vs, gateway.namespace) && vsGateways(vs).includes(ref));
+      const podNamespaces = index.gatewayWorkloads().filter((w) => w.gateways.includes(gateway)).map((w) => w.namespace);
+      const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+      return of(KIND.virtualService).filter((vs) => vsGateways(vs).includes(ref) && proxyNamespaces.some((ns) => isVisibleTo(vs, ns)));
     },
     destinationRuleFor(host, clientNamespace) {
-      const drHost = (dr: Resource): string => String(get(dr.body, ['spec', 'host']) ?? '');
-      const pick = (ns: string, requireExport: boolean): Resource | undefined => {
+      const found = index.destinationRulesFor(host, clientNamespace);
+      return found ? { rule: found.rules[0]!, step: found.step } : undefined;
+    },
+    destinationRulesFor(host, clientNamespace) {
+      // Istio keeps, per namespace, the rules visible to that namespace itself (exportTo empty, `*`, `.`
+      // or naming it) for its own clients, and the exported ones for clients elsewhere: either way the
+      // rule must be visible to the client.
+      const pick = (ns: string): Resource[] | undefined => {
         const candidates = of(KIND.destinationRule).filter(
-          (dr) => dr.namespace === ns && hostMatches(drHost(dr), host) && (!requireExport || isVisibleTo(dr, clientNamespace)),
+          (dr) => dr.namespace === ns && hostMatches(destinationRuleHost(dr), host) && isVisibleTo(dr, clientNamespace),
         );
+        if (candidates.length === 0) return undefined;
         // Most specific host first: an exact host beats a wildcard, a longer wildcard beats a shorter one.
-        candidates.sort((a, b) => specificity(drHost(b)) - specificity(drHost(a)));
-        return candidates[0];
+        const best = candidates.map(destinationRuleHost).sort((a, b) => specificity(b) - specificity(a))[0];
+        return candidates.filter((dr) => destinationRuleHost(dr) === best);
       };
-      if (clientNamespace !== rootNamespace) {
-        const own = pick(clientNamespace, false);
-        if (own) return { rule: own, step: 'client' };
-      } else {
-        const own = pick(rootNamespace, false);
-        if (own) return { rule: own, step: 'root' };
-      }
+      const own = pick(clientNamespace);
+      if (own) return { rules: own, step: clientNamespace === rootNamespace ? 'root' : 'client' };
       const svcNs = index.serviceNamespace(host, clientNamespace);
       if (svcNs && svcNs !== clientNamespace) {
-        const svc = pick(svcNs, true);
-        if (svc) return { rule: svc, step: 'service' };
+        const svc = pick(svcNs);
+        if (svc) return { rules: svc, step: 'service' };
       }
-      const root = pick(rootNamespace, true);
-      return root ? { rule: root, step: 'root' } : undefined;
+      if (clientNamespace === rootNamespace) return undefined;
+      const root = pick(rootNamespace);
+      return root ? { rules: root, step: 'root' } : undefined;
     },
     gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
     authorizationPoliciesFor: (workload) => of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
+    knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
+    hostRegistered: (host, namespace) => isInClusterHost(host) || index.serviceEntriesFor(host, namespace).length > 0,
+    gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
+    gatewayWorkloadForHost: (host) => index.gatewayWorkloads().find((w) => w.serviceHost === host),
+    routeUses: () => (uses ??= collectRouteUses(index)),
   };
   return index;
 }
 
+export function destinationRuleHost(dr: Resource): string {
+  return String(get(dr.body, ['spec', 'host']) ?? '');
+}
+
 function specificity(host: string): number {
   return isWild(host) ? host.length : 10_000 + host.length;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Namespaces
+
+/**
+ * Stands for every namespace the config set does not name. It is not a valid namespace name, so it
+ * never collides: exportTo `*` (or none) reaches it, a list of names does not.
+ */
+export const OTHER_NAMESPACES = '<other namespaces>';
+
+function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {
+  const out = new Set<string>();
+  for (const r of cs.resources) if (!cs.invalid.has(r)) out.add(r.namespace);
+  for (const r of istio) {
+    out.add(r.namespace);
+    for (const e of stringList(get(r.body, ['spec', 'exportTo']))) if (e !== '*' && e !== '.' && e !== '~') out.add(e);
+    if (r.kind === KIND.virtualService) {
+      for (const route of routesOf(r)) for (const m of route.matches) if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
+    }
+  }
+  for (const p of cs.policies) for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
+  return [...out].sort();
+}
+
+/**
+ * `mytest, default`, or `namespaces other than default` when the list includes OTHER_NAMESPACES
+ * (`all` names every namespace that was considered, to say which ones are fine).
+ */
+export function describeNamespaces(namespaces: readonly string[], all: readonly string[]): string {
+  const named = namespaces.filter((n) => n !== OTHER_NAMESPACES);
+  if (!namespaces.includes(OTHER_NAMESPACES)) return named.join(', ');
+  const fine = all.filter((n) => n !== OTHER_NAMESPACES && !namespaces.includes(n));
+  return fine.length === 0 ? 'every namespace' : `namespaces other than ${fine.join(', ')}`;
+}
+
+/** Hosts of Kubernetes Services: short names and `*.svc.cluster.local`. */
+export function isInClusterHost(host: string): boolean {
+  return !host.includes('.') || host.endsWith('.svc.cluster.local');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// VirtualService routes
+
+export type RouteKind = 'http' | 'tls' | 'tcp';
+export const ROUTE_KINDS: readonly RouteKind[] = ['http', 'tls', 'tcp'];
+
+export interface RouteMatchRef {
+  /** Undefined for a route without matches (it matches everything). */
+  match?: JsonObject;
+  index?: number;
+  path: FieldPath;
+}
+
+export interface RouteDestinationRef {
+  host: string;
+  subset?: string;
+  port?: number;
+  /** Path of the `destination` object. */
+  path: FieldPath;
+}
+
+export interface VsRoute {
+  kind: RouteKind;
+  index: number;
+  path: FieldPath;
+  matches: RouteMatchRef[];
+  destinations: RouteDestinationRef[];
+}
+
+/** The http, tls and tcp routes of a VirtualService with their matches and destinations. */
+export function routesOf(vs: Resource): VsRoute[] {
+  const out: VsRoute[] = [];
+  for (const kind of ROUTE_KINDS) {
+    const routes = get(vs.body, ['spec', kind]);
+    if (!Array.isArray(routes)) continue;
+    routes.forEach((route, index) => {
+      if (!isObject(route)) return;
+      const path: FieldPath = ['spec', kind, index];
+      const matchList = Array.isArray(route.match) ? route.match : [];
+      const matches: RouteMatchRef[] = matchList.flatMap((m, i) => (isObject(m) ? [{ match: m, index: i, path: [...path, 'match', i] }] : []));
+      if (matches.length === 0) matches.push({ path });
+      const destinations: RouteDestinationRef[] = [];
+      if (Array.isArray(route.route)) {
+        route.route.forEach((r, i) => {
+          const dest = get(r, ['destination']);
+          if (!isObject(dest) || typeof dest.host !== 'string') return;
+          const port = get(dest, ['port', 'number']);
+          destinations.push({
+            host: dest.host,
+            ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
+            ...(typeof port === 'number' ? { port } : {}),
+            path: [...path, 'route', i, 'destination'],
+          });
+        });
+      }
+      out.push({ kind, index, path, matches, destinations });
+    });
+  }
+  return out;
+}
+
+export interface MatchScope {
+  /** Whether the match applies on the proxies of that gateway (`mesh`: the sidecars). */
+  applies: boolean;
+  /** The namespace it is limited to, when Istio honours `sourceNamespace` there. */
+  sourceNamespace?: string;
+  /** The labels it is limited to, when Istio honours `sourceLabels` there. */
+  sourceLabels?: Readonly<Record<string, string>>;
+  /**
+   * `sourceLabels`/`sourceNamespace` are written but ignored: Istio skips them in an HTTP match that
+   * names gateways (pilot/pkg/networking/core/route/route.go, sourceMatchHTTP).
+   */
+  sourceIgnored: boolean;
+}
+
+/**
+ * Where a route match applies, the way Istio builds routes: the VirtualService must be bound to the
+ * gateway (`mesh` for sidecars), a match's own `gateways` narrow that; TLS/TCP matches also check
+ * source labels and namespace against the proxy, HTTP matches only when they name no gateways.
+ */
+export function matchScope(vs: Resource, kind: RouteKind, match: JsonObject | undefined, gateway: string): MatchScope {
+  const bound = vsGateways(vs).includes(gateway);
+  const own = stringList(get(match, ['gateways'])).map((g) => normalizeGatewayRef(g, vs.namespace));
+  const labels = get(match, ['sourceLabels']);
+  const sourceLabels = isObject(labels) && Object.keys(labels).length > 0 ? (labels as Record<string, string>) : undefined;
+  const ns = get(match, ['sourceNamespace']);
+  const sourceNamespace = typeof ns === 'string' && ns ? ns : undefined;
+  const applies = bound && (own.length === 0 || own.includes(gateway));
+  if (kind === 'http' && own.length > 0) return { applies, sourceIgnored: sourceLabels !== undefined || sourceNamespace !== undefined };
+  return { applies, ...(sourceNamespace ? { sourceNamespace } : {}), ...(sourceLabels ? { sourceLabels } : {}), sourceIgnored: false };
+}
+
+export interface RouteUse {
+  vs: Resource;
+  route: VsRoute;
+  destination: RouteDestinationRef;
+  /** `mesh`, or the `namespace/name` of the Gateway the route applies on. */
+  on: string;
+  /**
+   * Namespaces of the proxies that send traffic along it: the sidecars' namespaces (OTHER_NAMESPACES
+   * for namespaces the config set does not name), or the namespace of the gateway's pods.
+   */
+  clientNamespaces: string[];
+}
+
+function collectRouteUses(index: IstioIndex): RouteUse[] {
+  const namespaces = [...index.knownNamespaces(), OTHER_NAMESPACES];
+  const gatewaysByRef = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
+  const out: RouteUse[] = [];
+  for (const vs of index.ofKind(KIND.virtualService)) {
+    const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+    for (const route of routesOf(vs)) {
+      for (const on of vsGateways(vs)) {
+        const clients = new Set<string>();
+        for (const { match } of route.matches) {
+          const scope = matchScope(vs, route.kind, match, on);
+          if (!scope.applies) continue;
+          if (on === MESH) {
+            // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
+            for (const ns of namespaces) {
+              if (scope.sourceNamespace !== undefined && scope.sourceNamespace !== ns) continue;
+              if (isVisibleTo(vs, ns) && hosts.some((h) => index.hostRegistered(h, ns))) clients.add(ns);
+            }
+          } else {
+            const gateway = gatewaysByRef.get(on);
+            if (!gateway) continue;
+            for (const w of index.gatewayWorkloads()) if (w.gateways.includes(gateway) && isVisibleTo(vs, w.namespace)) clients.add(w.namespace);
+          }
+        }
+        if (clients.size === 0) continue;
+        for (const destination of route.destinations) out.push({ vs, route, destination, on, clientNamespaces: [...clients].sort() });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Client TLS (DestinationRules and auto mTLS)
+
+export interface ClientTls {
+  /** DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL. */
+  mode: string;
+  sni?: string;
+  /** Where it was set: the DestinationRule and the path of its `tls` object. */
+  resource: Resource;
+  path: FieldPath;
+}
+
+/** The subsets the merged DestinationRules define (the first definition of a name wins, as in Istio). */
+export function subsetsOf(rules: readonly Resource[]): Map<string, { resource: Resource; index: number; subset: JsonObject }> {
+  const out = new Map<string, { resource: Resource; index: number; subset: JsonObject }>();
+  for (const resource of rules) {
+    const subsets = get(resource.body, ['spec', 'subsets']);
+    if (!Array.isArray(subsets)) continue;
+    subsets.forEach((subset, index) => {
+      if (isObject(subset) && typeof subset.name === 'string' && !out.has(subset.name)) out.set(subset.name, { resource, index, subset });
+    });
+  }
+  return out;
+}
+
+/**
+ * The TLS settings a client uses toward a host port (and subset), merged the way Istio does
+ * (pilot/pkg/networking/util MergeSubsetTrafficPolicy): a port-level setting replaces the level above it
+ * wholesale, a subset's policy overrides the rule's. Undefined when nothing sets TLS: auto mTLS decides.
+ */
+export function clientTlsFor(rules: readonly Resource[], port: number | undefined, subset?: string): ClientTls | undefined {
+  interface Level {
+    tls?: unknown;
+    path: FieldPath;
+    resource: Resource;
+    portLevel: boolean;
+  }
+  const select = (resource: Resource, policyPath: FieldPath): Level | undefined => {
+    const policy = get(resource.body, policyPath);
+    if (!isObject(policy)) return undefined;
+    const settings = Array.isArray(policy.portLevelSettings) ? policy.portLevelSettings : [];
+    const i = port === undefined ? -1 : settings.findIndex((s) => get(s, ['port', 'number']) === port);
+    if (i >= 0) return { tls: get(settings[i], ['tls']), path: [...policyPath, 'portLevelSettings', i, 'tls'], resource, portLevel: true };
+    return { tls: policy.tls, path: [...policyPath, 'tls'], resource, portLevel: false };
+  };
+  const top = rules.find((r) => isObject(get(r.body, ['spec', 'trafficPolicy'])));
+  const base = top ? select(top, ['spec', 'trafficPolicy']) : undefined;
+  const defined = subset === undefined ? undefined : subsetsOf(rules).get(subset);
+  const own = defined ? select(defined.resource, ['spec', 'subsets', defined.index, 'trafficPolicy']) : undefined;
+  const chosen = own && (own.tls !== undefined || own.portLevel || !base) ? own : base;
+  if (!chosen || !isObject(chosen.tls)) return undefined;
+  const { mode, sni } = chosen.tls;
+  return {
+    mode: typeof mode === 'string' ? mode : 'DISABLE',
+    ...(typeof sni === 'string' && sni ? { sni } : {}),
+    resource: chosen.resource,
+    path: chosen.path,
+  };
+}
+
+/** The SNI Istio sends with ISTIO_MUTUAL when no `sni` is set (model.BuildDNSSrvSubsetKey). */
+export function istioMtlsSni(host: string, port: number, subset?: string): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${host}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway servers
+
+export interface GatewayServer {
+  gateway: Resource;
+  index: number;
+  path: FieldPath;
+  port: number;
+  protocol: string;
+  hosts: string[];
+  /** `spec.servers[].tls.mode`; undefined when the server has no tls block. */
+  tlsMode?: string;
+  tls?: JsonObject;
+  /** The routes Istio uses for it: http (HTTP, HTTPS terminated), tcp (TLS terminated, TCP), tls (passthrough). */
+  routeKind: RouteKind;
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+const PASSTHROUGH = new Set(['PASSTHROUGH', 'AUTO_PASSTHROUGH']);
+/** Where older Istio releases mounted each proxy's mesh certificate (seed 004's Gateways point there). */
+export const ISTIO_FILE_CERT_DIR = '/etc/certs/';
+
+/** The servers of a Gateway, with what Istio makes of them (pkg/config/gateway IsHTTPServer, IsTLSServer). */
+export function gatewayServers(gateway: Resource): GatewayServer[] {
+  const servers = get(gateway.body, ['spec', 'servers']);
+  if (!Array.isArray(servers)) return [];
+  const out: GatewayServer[] = [];
+  servers.forEach((s, index) => {
+    const port = get(s, ['port', 'number']);
+    if (!isObject(s) || typeof port !== 'number') return;
+    const protocol = String(get(s, ['port', 'protocol']) ?? '').toUpperCase();
+    const tls = isObject(s.tls) ? s.tls : undefined;
+    const tlsMode = tls ? (typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH') : undefined;
+    const passthrough = tlsMode !== undefined && PASSTHROUGH.has(tlsMode);
+    const routeKind: RouteKind = HTTP_PROTOCOLS.has(protocol) || (protocol === 'HTTPS' && !passthrough) ? 'http' : passthrough ? 'tls' : 'tcp';
+    out.push({
+      gateway,
+      index,
+      path: ['spec', 'servers', index],
+      port,
+      protocol,
+      hosts: stringList(s.hosts),
+      ...(tlsMode ? { tlsMode } : {}),
+      ...(tls ? { tls } : {}),
+      routeKind,
+    });
+  });
+  return out;
+}
+
+/** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
+export function serverSeesClientIdentity(s: GatewayServer): boolean {
+  return s.tlsMode === 'ISTIO_MUTUAL' || s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL';
+}
+
+/** The server expects the mesh's own mTLS: ISTIO_MUTUAL, or MUTUAL with Istio's file-mounted certificates. */
+export function serverExpectsMeshMtls(s: GatewayServer): boolean {
+  if (s.tlsMode === 'ISTIO_MUTUAL') return true;
+  const ca = get(s.tls, ['caCertificates']);
+  return (s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL') && typeof ca === 'string' && ca.startsWith(ISTIO_FILE_CERT_DIR);
+}
+
+/**
+ * Whether a TLS server accepts a handshake with this SNI: Istio matches its filter chain on the server
+ * hosts, or on any name when one of them is `*` (pilot/pkg/networking/core/listener.go toFilterChainMatch).
+ */
+export function serverAcceptsSni(s: GatewayServer, sni: string | undefined): boolean {
+  const names = s.hosts.map(serverHostName);
+  if (names.includes('*')) return true;
+  return sni !== undefined && names.some((h) => hostMatches(h, sni));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Egress gateway workloads
+
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
+export interface GatewayWorkload {
+  /** The egress gateway's name (the value of its gateway label), when known. */
+  name?: string;
+  /** Namespace of its pods. */
+  namespace: string;
+  /** Its Service host, when its name is known. */
+  serviceHost?: string;
+  /** Labels its pods are known to carry (they may carry more). */
+  labels: Readonly<Record<string, string>>;
+  /**
+   * Whether its pods carry `security.istio.io/tlsMode: istio`, which makes client sidecars use mTLS
+   * automatically when no DestinationRule sets TLS; undefined when the config set does not say.
+   */
+  autoMtls?: boolean;
+  /** The IstioGateway that declares it. */
+  declaration?: EgressGateway;
+  /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
+  gateways: Resource[];
+}
+
+/** How a label selector relates to pods of which only some labels are known. */
+export type SelectorFit = 'matches' | 'conflicts' | 'unknown';
+
+/**
+ * `conflicts` when a selected label has another value, `matches` when at least one selected label is
+ * known to be there and none conflicts (the others are assumed present), `unknown` otherwise.
+ */
+export function selectorFit(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): SelectorFit {
+  let known = false;
+  for (const [k, v] of Object.entries(selector)) {
+    if (!(k in labels)) continue;
+    if (labels[k] !== v) return 'conflicts';
+    known = true;
+  }
+  return known ? 'matches' : 'unknown';
+}
+
+function collectGatewayWorkloads(cs: ConfigSet, gateways: readonly Resource[]): GatewayWorkload[] {
+  const { gatewayLabel, gatewayNamespace } = cs.defaults;
+  const out: GatewayWorkload[] = [];
+  const byName = new Map<string, GatewayWorkload>();
+  const add = (w: GatewayWorkload): void => {
+    out.push(w);
+    if (w.name !== undefined) byName.set(w.name, w);
+  };
+  for (const g of cs.gateways) {
+    if (byName.has(g.name)) continue;
+    const tlsMode = g.podLabels[TLS_MODE_LABEL];
+    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: gatewayPodLabels(g), autoMtls: tlsMode === 'istio', declaration: g, gateways: [] });
+  }
+  for (const p of cs.policies) {
+    if (byName.has(p.gateway)) continue;
+    const g = cs.gateway(p.gateway);
+    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: { ...g.selector }, gateways: [] });
+  }
+  // Gateways selecting pods of no gateway seen so far stand for one more: named after their gateway
+  // label when they use it, in the gateway namespace (where Istio installs gateways).
+  for (const gw of gateways) {
+    const selector = get(gw.body, ['spec', 'selector']);
+    if (!isObject(selector) || Object.keys(selector).length === 0) continue;
+    const labels = selector as Record<string, string>;
+    if (out.some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
+    const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
+    add({
+      ...(name !== undefined ? { name, serviceHost: gatewayServiceHost(name, gatewayNamespace) } : {}),
+      namespace: gatewayNamespace,
+      labels: { ...labels },
+      gateways: [],
+    });
+  }
+  for (const w of out) {
+    for (const gw of gateways) {
+      const selector = get(gw.body, ['spec', 'selector']);
+      if (isObject(selector) && selectorFit(selector as Record<string, string>, w.labels) === 'matches') w.gateways.push(gw);
+    }
+  }
+  return out;
 }

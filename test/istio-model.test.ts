@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../src/analyze.js';
+import { DEFAULT_CONFIG } from '../src/config/project-config.js';
+import {
+  buildIstioIndex,
+  clientTlsFor,
+  describeNamespaces,
+  gatewayServers,
+  istioMtlsSni,
+  matchScope,
+  OTHER_NAMESPACES,
+  selectorFit,
+  serverAcceptsSni,
+  type IstioIndex,
+} from '../src/model/istio.js';
+import type { Resource } from '../src/model/resource.js';
+
+function indexOf(yaml: string): IstioIndex {
+  const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
+  expect(analysis.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  return buildIstioIndex(analysis.configSet, analysis.render.resources);
+}
+
+const one = (index: IstioIndex, kind: string, name: string): Resource => index.ofKind(kind).find((r) => r.name === name)!;
+
+const GW_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+
+describe('DestinationRule lookup', () => {
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: a, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+  subsets:
+  - name: one
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: b, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  subsets:
+  - name: two
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 443}
+        tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: private, namespace: team}
+spec:
+  host: ${GW_HOST}
+  exportTo: [other]
+`;
+
+  it('merges the rules of the namespace the lookup stops at', () => {
+    const index = indexOf(yaml);
+    const found = index.destinationRulesFor(GW_HOST, 'mytest');
+    expect(found?.step).toBe('service');
+    expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+
+  it('skips a rule of the client namespace that is not exported to it', () => {
+    const found = indexOf(yaml).destinationRulesFor(GW_HOST, 'team');
+    expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+
+  it('merges TLS the way Istio does: subset port level, then subset, then rule', () => {
+    const index = indexOf(yaml);
+    const rules = index.destinationRulesFor(GW_HOST, 'mytest')!.rules;
+    expect(clientTlsFor(rules, 443, 'two')).toMatchObject({ mode: 'ISTIO_MUTUAL', sni: 'edition.cnn.com' });
+    expect(clientTlsFor(rules, 443, 'two')?.resource.name).toBe('b');
+    // Subset `one` has no policy: the rule's top-level TLS applies, with no SNI.
+    const top = clientTlsFor(rules, 80, 'one');
+    expect(top).toMatchObject({ mode: 'ISTIO_MUTUAL', path: ['spec', 'trafficPolicy', 'tls'] });
+    expect(top?.sni).toBeUndefined();
+    // A port-level setting of the subset replaces TLS wholesale, even on another port it is absent.
+    expect(clientTlsFor(rules, 80, 'two')).toMatchObject({ mode: 'ISTIO_MUTUAL', resource: one(index, 'DestinationRule', 'a') });
+  });
+
+  it('names the SNI auto mTLS sends', () => {
+    expect(istioMtlsSni(GW_HOST, 80)).toBe(`outbound_.80_._.${GW_HOST}`);
+    expect(istioMtlsSni(GW_HOST, 443, 'cnn')).toBe(`outbound_.443_.cnn_.${GW_HOST}`);
+  });
+});
+
+describe('route matches', () => {
+  const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, istio-system/egress]
+  http:
+  - match:
+    - gateways: [mesh]
+      sourceNamespace: mytest
+    - sourceNamespace: mytest
+    route:
+    - destination: {host: ${GW_HOST}}
+  tcp:
+  - match:
+    - gateways: [mesh]
+      sourceNamespace: mytest
+    route:
+    - destination: {host: ${GW_HOST}}
+`);
+  const vs = one(index, 'VirtualService', 'vs');
+  const http = (i: number) => (vs.body.spec as { http: { match: Record<string, unknown>[] }[] }).http[0]!.match[i];
+
+  it('ignores the source of an HTTP match that names gateways', () => {
+    expect(matchScope(vs, 'http', http(0), 'mesh')).toEqual({ applies: true, sourceIgnored: true });
+    expect(matchScope(vs, 'http', http(1), 'mesh')).toEqual({ applies: true, sourceNamespace: 'mytest', sourceIgnored: false });
+    expect(matchScope(vs, 'http', http(0), 'istio-system/egress').applies).toBe(false);
+  });
+
+  it('honours the source of TLS and TCP matches', () => {
+    const tcp = (vs.body.spec as { tcp: { match: Record<string, unknown>[] }[] }).tcp[0]!.match[0];
+    expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({ applies: true, sourceNamespace: 'mytest', sourceIgnored: false });
+  });
+});
+
+describe('gateway servers', () => {
+  const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: https, protocol: HTTPS}
+    hosts: [edition.cnn.com]
+    tls: {mode: ISTIO_MUTUAL}
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: ['*']
+    tls: {mode: ISTIO_MUTUAL}
+  - port: {number: 444, name: tls-p, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: PASSTHROUGH}
+`);
+  const servers = gatewayServers(one(index, 'Gateway', 'egress'));
+
+  it('says which routes Istio uses for each server', () => {
+    expect(servers.map((s) => `${s.port}:${s.routeKind}`)).toEqual(['80:http', '443:tcp', '444:tls']);
+  });
+
+  it('matches SNI on specific hosts, anything on *', () => {
+    expect(serverAcceptsSni(servers[0]!, 'edition.cnn.com')).toBe(true);
+    expect(serverAcceptsSni(servers[0]!, istioMtlsSni(GW_HOST, 80))).toBe(false);
+    expect(serverAcceptsSni(servers[1]!, istioMtlsSni(GW_HOST, 443))).toBe(true);
+  });
+
+  it('finds the gateway pods from the Gateway selector', () => {
+    const [w] = index.gatewayWorkloads();
+    expect(w).toMatchObject({ name: 'egressgateway', namespace: 'istio-system', serviceHost: GW_HOST });
+    expect(w?.autoMtls).toBeUndefined();
+    expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
+  });
+});
+
+describe('helpers', () => {
+  it('fits selectors against partly known labels', () => {
+    expect(selectorFit({ istio: 'a' }, { istio: 'a', x: 'y' })).toBe('matches');
+    expect(selectorFit({ istio: 'a', app: 'z' }, { istio: 'a' })).toBe('matches');
+    expect(selectorFit({ istio: 'b' }, { istio: 'a' })).toBe('conflicts');
+    expect(selectorFit({ app: 'z' }, { istio: 'a' })).toBe('unknown');
+  });
+
+  it('describes namespaces, including the ones the config does not name', () => {
+    expect(describeNamespaces(['a', 'b'], ['a', 'b', 'c'])).toBe('a, b');
+    expect(describeNamespaces([OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe('namespaces other than default');
+    expect(describeNamespaces(['default', OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe('every namespace');
+  });
+});
