@@ -233,8 +233,10 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    const sidecarMatch = (f: PolicySource, port: number, sni: boolean): JsonObject => ({
-      gateways: [MESH_GATEWAY],
+    // HTTP matches leave `gateways` out: Istio ignores sourceLabels/sourceNamespace in an HTTP match
+    // that names gateways (route.go sourceMatchHTTP), which would let every sidecar through.
+    const sidecarMatch = (f: PolicySource, port: number, sni: boolean, http = false): JsonObject => ({
+      ...(http ? {} : { gateways: [MESH_GATEWAY] }),
       port,
       ...(sni ? { sniHosts: [...d.hosts] } : {}),
       ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
@@ -248,8 +250,12 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
 
     if (d.protocolClass === 'http') {
-      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(key)] }];
-      d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
+      // The gateway leg comes first: on the gateway it takes every request of its port, so the source
+      // matches below (which name no gateways) are never tried there; sidecars skip it.
+      const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
+      fields.push([['spec', 'http', 0], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
+      http.push({ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false, true)), route: [toGateway(key)] });
+      d.from.forEach((f, j) => fields.push([['spec', 'http', 1, 'match', j], f.path]));
       if (refuse) {
         http.push({
           name: `${key}-refuse-unselected`,
@@ -258,8 +264,6 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
         });
         fields.push([['spec', 'http', http.length - 1], [...d.path.slice(0, -2), 'from']]);
       }
-      http.push({ name: `${key}-to-host`, ...gatewayLeg });
-      fields.push([['spec', 'http', http.length - 1], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
       spec.http = http;
       if (d.upgradePort !== undefined) {
         // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed
