@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../src/analyze.js';
 import { DEFAULT_CONFIG } from '../src/config/project-config.js';
 import {
+  authzRules,
   buildIstioIndex,
+  conditionAppliesToPort,
+  httpOnlyConditions,
+  identityConditions,
   clientTlsFor,
   describeNamespaces,
   gatewayServers,
@@ -14,6 +18,7 @@ import {
   type IstioIndex,
 } from '../src/model/istio.js';
 import type { Resource } from '../src/model/resource.js';
+import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-yaml.js';
 
 function indexOf(yaml: string): IstioIndex {
   const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
@@ -21,9 +26,8 @@ function indexOf(yaml: string): IstioIndex {
   return buildIstioIndex(analysis.configSet, analysis.render.resources);
 }
 
-const one = (index: IstioIndex, kind: string, name: string): Resource => index.ofKind(kind).find((r) => r.name === name)!;
-
-const GW_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+const one = (index: IstioIndex, kind: string, name: string): Resource =>
+  index.ofKind(kind).find((r) => r.name === name)!;
 
 describe('DestinationRule lookup', () => {
   const yaml = `apiVersion: networking.istio.io/v1
@@ -71,14 +75,20 @@ spec:
   it('merges TLS the way Istio does: subset port level, then subset, then rule', () => {
     const index = indexOf(yaml);
     const rules = index.destinationRulesFor(GW_HOST, 'mytest')!.rules;
-    expect(clientTlsFor(rules, 443, 'two')).toMatchObject({ mode: 'ISTIO_MUTUAL', sni: 'edition.cnn.com' });
+    expect(clientTlsFor(rules, 443, 'two')).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      sni: 'edition.cnn.com',
+    });
     expect(clientTlsFor(rules, 443, 'two')?.resource.name).toBe('b');
     // Subset `one` has no policy: the rule's top-level TLS applies, with no SNI.
     const top = clientTlsFor(rules, 80, 'one');
     expect(top).toMatchObject({ mode: 'ISTIO_MUTUAL', path: ['spec', 'trafficPolicy', 'tls'] });
     expect(top?.sni).toBeUndefined();
     // A port-level setting of the subset replaces TLS wholesale, even on another port it is absent.
-    expect(clientTlsFor(rules, 80, 'two')).toMatchObject({ mode: 'ISTIO_MUTUAL', resource: one(index, 'DestinationRule', 'a') });
+    expect(clientTlsFor(rules, 80, 'two')).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      resource: one(index, 'DestinationRule', 'a'),
+    });
   });
 
   it('names the SNI auto mTLS sends', () => {
@@ -109,41 +119,45 @@ spec:
     - destination: {host: ${GW_HOST}}
 `);
   const vs = one(index, 'VirtualService', 'vs');
-  const http = (i: number) => (vs.body.spec as { http: { match: Record<string, unknown>[] }[] }).http[0]!.match[i];
+  const http = (i: number) =>
+    (vs.body.spec as { http: { match: Record<string, unknown>[] }[] }).http[0]!.match[i];
 
   it('ignores the source of an HTTP match that names gateways', () => {
     expect(matchScope(vs, 'http', http(0), 'mesh')).toEqual({ applies: true, sourceIgnored: true });
-    expect(matchScope(vs, 'http', http(1), 'mesh')).toEqual({ applies: true, sourceNamespace: 'mytest', sourceIgnored: false });
+    expect(matchScope(vs, 'http', http(1), 'mesh')).toEqual({
+      applies: true,
+      sourceNamespace: 'mytest',
+      sourceIgnored: false,
+    });
     expect(matchScope(vs, 'http', http(0), 'istio-system/egress').applies).toBe(false);
   });
 
   it('honours the source of TLS and TCP matches', () => {
     const tcp = (vs.body.spec as { tcp: { match: Record<string, unknown>[] }[] }).tcp[0]!.match[0];
-    expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({ applies: true, sourceNamespace: 'mytest', sourceIgnored: false });
+    expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({
+      applies: true,
+      sourceNamespace: 'mytest',
+      sourceIgnored: false,
+    });
   });
 });
 
 describe('gateway servers', () => {
-  const index = indexOf(`apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: egress, namespace: istio-system}
-spec:
-  selector: {istio: egressgateway}
-  servers:
-  - port: {number: 80, name: https, protocol: HTTPS}
-    hosts: [edition.cnn.com]
-    tls: {mode: ISTIO_MUTUAL}
-  - port: {number: 443, name: tls, protocol: TLS}
-    hosts: ['*']
-    tls: {mode: ISTIO_MUTUAL}
-  - port: {number: 444, name: tls-p, protocol: TLS}
-    hosts: [edition.cnn.com]
-    tls: {mode: PASSTHROUGH}
-`);
+  const index = indexOf(
+    egressGatewayYaml(
+      serverYaml(80, 'HTTPS', 'edition.cnn.com', 'ISTIO_MUTUAL') +
+        serverYaml(443, 'TLS', "'*'", 'ISTIO_MUTUAL') +
+        serverYaml(444, 'TLS', 'edition.cnn.com', 'PASSTHROUGH'),
+    ),
+  );
   const servers = gatewayServers(one(index, 'Gateway', 'egress'));
 
   it('says which routes Istio uses for each server', () => {
-    expect(servers.map((s) => `${s.port}:${s.routeKind}`)).toEqual(['80:http', '443:tcp', '444:tls']);
+    expect(servers.map((s) => `${s.port}:${s.routeKind}`)).toEqual([
+      '80:http',
+      '443:tcp',
+      '444:tls',
+    ]);
   });
 
   it('matches SNI on specific hosts, anything on *', () => {
@@ -154,7 +168,11 @@ spec:
 
   it('finds the gateway pods from the Gateway selector', () => {
     const [w] = index.gatewayWorkloads();
-    expect(w).toMatchObject({ name: 'egressgateway', namespace: 'istio-system', serviceHost: GW_HOST });
+    expect(w).toMatchObject({
+      name: 'egressgateway',
+      namespace: 'istio-system',
+      serviceHost: GW_HOST,
+    });
     expect(w?.autoMtls).toBeUndefined();
     expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
   });
@@ -170,7 +188,60 @@ describe('helpers', () => {
 
   it('describes namespaces, including the ones the config does not name', () => {
     expect(describeNamespaces(['a', 'b'], ['a', 'b', 'c'])).toBe('a, b');
-    expect(describeNamespaces([OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe('namespaces other than default');
-    expect(describeNamespaces(['default', OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe('every namespace');
+    expect(describeNamespaces([OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe(
+      'namespaces other than default',
+    );
+    expect(describeNamespaces(['default', OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe(
+      'every namespace',
+    );
+  });
+});
+
+describe('authorization conditions', () => {
+  const index = indexOf(
+    gatewayAuthzYaml(
+      'DENY',
+      `  - from:
+    - source:
+        namespaces: [mytest]
+        requestPrincipals: ['*']
+    to:
+    - operation:
+        ports: ["443"]
+        hosts: [httpbin.org]
+    - operation:
+        methods: [POST]
+    when:
+    - key: request.headers[x-team]
+      values: [a]
+    - key: source.principal
+      values: [cluster.local/ns/mytest/sa/sleep]
+`,
+    ),
+  );
+  const [rule] = authzRules(one(index, 'AuthorizationPolicy', 'egress-rules'));
+
+  it('finds the HTTP-only conditions Istio cannot use on TCP', () => {
+    expect(httpOnlyConditions(rule!).map((c) => c.field)).toEqual([
+      'hosts',
+      'methods',
+      'requestPrincipals',
+      'request.headers[x-team]',
+    ]);
+  });
+
+  it('finds the conditions on the mTLS identity', () => {
+    expect(identityConditions(rule!).map((c) => c.field)).toEqual([
+      'namespaces',
+      'source.principal',
+    ]);
+  });
+
+  it('limits a `to` condition to its ports, `from`/`when` to any `to` entry', () => {
+    const [hosts, methods] = httpOnlyConditions(rule!);
+    expect(conditionAppliesToPort(rule!, hosts!, 443)).toBe(true);
+    expect(conditionAppliesToPort(rule!, hosts!, 80)).toBe(false);
+    expect(conditionAppliesToPort(rule!, methods!, 80)).toBe(true);
+    expect(conditionAppliesToPort(rule!, identityConditions(rule!)[0]!, 80)).toBe(true);
   });
 });

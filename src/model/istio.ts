@@ -181,6 +181,8 @@ export interface IstioIndex {
   gatewayWorkloadForHost(host: string): GatewayWorkload | undefined;
   /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
   routeUses(): readonly RouteUse[];
+  /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
+  gatewayClients(): readonly GatewayClient[];
 }
 
 export interface DestinationRuleLookup {
@@ -202,6 +204,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let namespaces: string[] | undefined;
   let workloads: GatewayWorkload[] | undefined;
   let uses: RouteUse[] | undefined;
+  let clients: GatewayClient[] | undefined;
 
   const index: IstioIndex = {
     all,
@@ -257,6 +260,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayWorkloadForHost: (host) => index.gatewayWorkloads().find((w) => w.serviceHost === host),
     routeUses: () => (uses ??= collectRouteUses(index)),
+    gatewayClients: () => (clients ??= collectGatewayClients(index)),
   };
   return index;
 }
@@ -290,6 +294,11 @@ function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] 
   }
   for (const p of cs.policies) for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
   return [...out].sort();
+}
+
+/** The namespaces a client may be in: every namespace the config set names, and OTHER_NAMESPACES. */
+export function everyNamespace(index: IstioIndex): string[] {
+  return [...index.knownNamespaces(), OTHER_NAMESPACES];
 }
 
 /**
@@ -414,7 +423,7 @@ export interface RouteUse {
 }
 
 function collectRouteUses(index: IstioIndex): RouteUse[] {
-  const namespaces = [...index.knownNamespaces(), OTHER_NAMESPACES];
+  const namespaces = everyNamespace(index);
   const gatewaysByRef = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
   const out: RouteUse[] = [];
   for (const vs of index.ofKind(KIND.virtualService)) {
@@ -508,6 +517,53 @@ export function clientTlsFor(rules: readonly Resource[], port: number | undefine
 /** The SNI Istio sends with ISTIO_MUTUAL when no `sni` is set (model.BuildDNSSrvSubsetKey). */
 export function istioMtlsSni(host: string, port: number, subset?: string): string {
   return `outbound_.${port}_.${subset ?? ''}_.${host}`;
+}
+
+export interface GatewayClient {
+  use: RouteUse;
+  namespace: string;
+  workload: GatewayWorkload;
+  /** The gateway Service port the route sends to. */
+  port: number;
+  subset?: string;
+  /** The DestinationRules the client merges for the gateway host, if it finds any. */
+  rules?: readonly Resource[];
+  /** False when the route names a subset those rules do not define: the route then fails before any TLS. */
+  subsetResolved: boolean;
+  /**
+   * What the client sends: `mode` is a DestinationRule TLS mode, or `unknown` when no rule sets TLS and
+   * the config set does not say whether the gateway pods enable auto mTLS; `auto` when no rule set it.
+   */
+  tls: { mode: string; sni?: string; auto: boolean; setting?: ClientTls };
+}
+
+function collectGatewayClients(index: IstioIndex): GatewayClient[] {
+  const out: GatewayClient[] = [];
+  for (const use of index.routeUses()) {
+    if (use.on !== MESH) continue;
+    const workload = index.gatewayWorkloadForHost(use.destination.host);
+    if (!workload) continue;
+    const declaredPorts = workload.declaration?.ports ?? [];
+    const port = use.destination.port ?? (declaredPorts.length === 1 ? declaredPorts[0]!.port : undefined);
+    if (port === undefined) continue;
+    const { subset, host } = use.destination;
+    for (const namespace of use.clientNamespaces) {
+      const rules = index.destinationRulesFor(host, namespace)?.rules;
+      const subsetResolved = subset === undefined || (rules !== undefined && subsetsOf(rules).has(subset));
+      const setting = rules ? clientTlsFor(rules, port, subset) : undefined;
+      let tls: GatewayClient['tls'];
+      if (setting) {
+        const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? istioMtlsSni(host, port, subset) : undefined);
+        tls = { mode: setting.mode, ...(sni ? { sni } : {}), auto: false, setting };
+      } else if (workload.autoMtls === undefined) {
+        tls = { mode: 'unknown', sni: istioMtlsSni(host, port, subset), auto: true };
+      } else {
+        tls = workload.autoMtls ? { mode: 'ISTIO_MUTUAL', sni: istioMtlsSni(host, port, subset), auto: true } : { mode: 'DISABLE', auto: true };
+      }
+      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), ...(rules ? { rules } : {}), subsetResolved, tls });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -624,6 +680,18 @@ export function selectorFit(selector: Readonly<Record<string, string>>, labels: 
   return known ? 'matches' : 'unknown';
 }
 
+/** `k=v, k2=v2` */
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** `egress gateway egressgateway`, or `gateway pods istio=x` when its name is unknown. */
+export function describeGatewayWorkload(w: GatewayWorkload): string {
+  return w.name !== undefined ? `egress gateway ${w.name}` : `gateway pods ${labelsText(w.labels)}`;
+}
+
 function collectGatewayWorkloads(cs: ConfigSet, gateways: readonly Resource[]): GatewayWorkload[] {
   const { gatewayLabel, gatewayNamespace } = cs.defaults;
   const out: GatewayWorkload[] = [];
@@ -664,4 +732,138 @@ function collectGatewayWorkloads(cs: ConfigSet, gateways: readonly Resource[]): 
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Authorization policies
+
+export type AuthzAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+
+export function authzAction(policy: Resource): AuthzAction {
+  const action = get(policy.body, ['spec', 'action']);
+  return action === 'DENY' || action === 'AUDIT' || action === 'CUSTOM' ? action : 'ALLOW';
+}
+
+export interface AuthzRuleRef {
+  policy: Resource;
+  index: number;
+  path: FieldPath;
+  rule: JsonObject;
+}
+
+export function authzRules(policy: Resource): AuthzRuleRef[] {
+  const rules = get(policy.body, ['spec', 'rules']);
+  if (!Array.isArray(rules)) return [];
+  return rules.flatMap((rule, index) => (isObject(rule) ? [{ policy, index, path: ['spec', 'rules', index] as FieldPath, rule }] : []));
+}
+
+export interface AuthzCondition {
+  /** The field as users write it: `hosts`, `methods`, `principals`, `request.headers[x-id]`... */
+  field: string;
+  path: FieldPath;
+  /** Index of the `to` entry it belongs to; undefined for `from` and `when` conditions, which hold for every `to`. */
+  toIndex?: number;
+}
+
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
+const HTTP_ONLY_WHEN = /^request\.(headers\[|auth\.)/;
+const IDENTITY_SOURCE = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'];
+const IDENTITY_WHEN = /^source\.(principal|namespace|serviceAccount)$/;
+
+function conditions(ref: AuthzRuleRef, operation: string[], source: string[], when: RegExp): AuthzCondition[] {
+  const out: AuthzCondition[] = [];
+  const present = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  to.forEach((t, i) => {
+    for (const field of operation) if (present(get(t, ['operation', field]))) out.push({ field, path: [...ref.path, 'to', i, 'operation', field], toIndex: i });
+  });
+  const from = Array.isArray(ref.rule.from) ? ref.rule.from : [];
+  from.forEach((f, i) => {
+    for (const field of source) if (present(get(f, ['source', field]))) out.push({ field, path: [...ref.path, 'from', i, 'source', field] });
+  });
+  const whens = Array.isArray(ref.rule.when) ? ref.rule.when : [];
+  whens.forEach((w, i) => {
+    const key = get(w, ['key']);
+    if (typeof key === 'string' && when.test(key)) out.push({ field: key, path: [...ref.path, 'when', i, 'key'] });
+  });
+  return out;
+}
+
+/**
+ * Conditions Istio can evaluate on HTTP only: on a TCP filter chain an ALLOW rule using them is skipped
+ * (it allows nothing), and a DENY or AUDIT rule is built without them, so it matches more
+ * (pilot/pkg/security/authz/model: generator.go returns an error for TCP, model.go checkError).
+ */
+export function httpOnlyConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, HTTP_ONLY_OPERATION, HTTP_ONLY_SOURCE, HTTP_ONLY_WHEN);
+}
+
+/** Conditions on the source's mesh identity, which Envoy reads from the client's mTLS certificate. */
+export function identityConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, [], IDENTITY_SOURCE, IDENTITY_WHEN);
+}
+
+/**
+ * Whether a condition of the rule can take part on this destination port: a `to` entry applies to
+ * the ports its operation lists (all when it lists none); `from` and `when` conditions go with every
+ * `to` entry (all ports when the rule has none).
+ */
+export function conditionAppliesToPort(ref: AuthzRuleRef, condition: AuthzCondition, port: number): boolean {
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  const entries = condition.toIndex !== undefined ? [to[condition.toIndex]] : to;
+  if (entries.length === 0) return true;
+  return entries.some((t) => {
+    const ports = stringList(get(t, ['operation', 'ports']));
+    const notPorts = stringList(get(t, ['operation', 'notPorts']));
+    return (ports.length === 0 || ports.includes(String(port))) && !notPorts.includes(String(port));
+  });
+}
+
+/**
+ * The egress gateways an AuthorizationPolicy applies to: it lives in their pods' namespace or in the
+ * root namespace, and its selector picks their pods (or it has none).
+ */
+export function authzGatewayTargets(index: IstioIndex, policy: Resource): GatewayWorkload[] {
+  const selector = workloadSelectorOf(policy);
+  const selectsAll = !selector || Object.keys(selector).length === 0;
+  return index
+    .gatewayWorkloads()
+    .filter((w) => (policy.namespace === index.rootNamespace || policy.namespace === w.namespace) && (selectsAll || selectorFit(selector, w.labels) === 'matches'));
+}
+
+/** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
+export function gatewaysCarrying(index: IstioIndex, host: string): { workload: GatewayWorkload; gateway: Resource }[] {
+  const out: { workload: GatewayWorkload; gateway: Resource }[] = [];
+  for (const use of index.routeUses()) {
+    if (use.on === MESH || !stringList(get(use.vs.body, ['spec', 'hosts'])).some((h) => hostMatches(h, host))) continue;
+    for (const workload of index.gatewayWorkloads()) {
+      for (const gateway of workload.gateways) {
+        if (gatewayRef(gateway) === use.on && !out.some((c) => c.workload === workload && c.gateway === gateway)) out.push({ workload, gateway });
+      }
+    }
+  }
+  return out;
+}
+
+export interface WorkloadServer extends GatewayServer {
+  workload: GatewayWorkload;
+  /** The port the gateway's proxy listens on (the Service port's targetPort), which authorization `ports` name. */
+  listenPort: number;
+}
+
+/** The Gateway servers on an egress gateway's pods. */
+export function workloadServers(workload: GatewayWorkload): WorkloadServer[] {
+  const ports = workload.declaration?.ports ?? [];
+  return workload.gateways.flatMap(gatewayServers).map((s) => ({
+    ...s,
+    workload,
+    listenPort: ports.find((p) => p.port === s.port)?.targetPort ?? s.port,
+  }));
+}
+
+/** `port 444 (TLS, terminated)` */
+export function describeServerPort(s: GatewayServer): string {
+  const how = s.tlsMode === undefined ? '' : s.routeKind === 'tls' ? ', passed through' : `, ${s.tlsMode}`;
+  return `port ${s.port} (${s.protocol}${how})`;
 }
