@@ -18,7 +18,7 @@ import {
   type IstioIndex,
 } from '../src/model/istio.js';
 import type { Resource } from '../src/model/resource.js';
-import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-yaml.js';
+import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-fixtures.js';
 
 function indexOf(yaml: string): IstioIndex {
   const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);

@@ -1,4 +1,17 @@
-/** YAML builders shared by the Istio rule tests: the egress gateway set up the way the seeds do it. */
+/** What the Istio rule tests share: the rule ids, and YAML builders for the egress set-up of the seeds. */
+
+/** The rules over Istio resources (the ASM-policy and stage rules have their own tests). */
+export const ISTIO_RULES = [
+  'authz-identity-without-mtls',
+  'authz-l7-on-l4',
+  'authz-selector-mismatch',
+  'dr-lookup-path',
+  'dr-subset-missing',
+  'gateway-tls-mismatch',
+  'serviceentry-resolution-none',
+  'tls-route-sni-missing',
+  'vs-gateway-missing',
+];
 
 export const GW_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
 

@@ -1,0 +1,169 @@
+import { defineRule } from '../src/lint/rule.js';
+import { listText } from '../src/lint/wording.js';
+import {
+  describeGatewayWorkload,
+  describeNamespaces,
+  gatewayServers,
+  everyNamespace,
+  serverAcceptsSni,
+  serverExpectsMeshMtls,
+  TLS_MODE_LABEL,
+  type GatewayServer,
+} from '../src/model/istio.js';
+import { REFUSED_SUBSET } from '../src/render/render.js';
+import { describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
+import type { FieldPath } from '../src/model/field-path.js';
+
+/**
+ * Sidecar -> egress gateway TLS must line up. A server with `tls.mode: ISTIO_MUTUAL` (or MUTUAL with
+ * Istio's file-mounted certificates, as in seed 004) accepts only the mesh's mTLS, and only with an SNI
+ * its hosts match (`*` matches any; pilot/pkg/networking/core/listener.go toFilterChainMatch). What a
+ * client sends comes from the DestinationRule on its lookup path (tls.mode, sni); with none, auto mTLS
+ * sends ISTIO_MUTUAL to pods labelled `security.istio.io/tlsMode: istio`, with the SNI
+ * `outbound_.<port>_.<subset>_.<host>` (cluster_builder.go), which only a `*` server accepts (seeds
+ * 002/003). And the reverse: mTLS sent to a server that does not terminate it fails as well.
+ */
+export default defineRule({
+  meta: {
+    id: 'gateway-tls-mismatch',
+    severity: 'error',
+    description:
+      'Sidecar-to-egress-gateway TLS that does not fit the Gateway server: mTLS mode or SNI',
+    kinds: [
+      'Gateway',
+      'DestinationRule',
+      'VirtualService',
+      'IstioGateway',
+      'ASMEgressTrafficPolicy',
+    ],
+  },
+  check({ index, report }) {
+    const all = everyNamespace(index);
+    interface Problem {
+      resource: Resource;
+      path: FieldPath;
+      namespaces: Set<string>;
+      message: (clients: string) => string;
+    }
+    const problems = new Map<string, Problem>();
+    const add = (
+      resource: Resource,
+      path: FieldPath,
+      key: string,
+      ns: string,
+      message: Problem['message'],
+    ): void => {
+      const k = `${identityKey(resource)}|${path.join('.')}|${key}`;
+      let p = problems.get(k);
+      if (!p) problems.set(k, (p = { resource, path, namespaces: new Set(), message }));
+      p.namespaces.add(ns);
+    };
+
+    for (const client of index.gatewayClients()) {
+      if (!client.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
+      if (client.subset === REFUSED_SUBSET && client.use.vs.rendered) continue; // refused on purpose
+      const servers = client.workload.gateways
+        .flatMap(gatewayServers)
+        .filter((s) => s.port === client.port);
+      if (servers.length === 0) continue;
+      const at = client.tls.setting;
+      const where = `${describeGatewayWorkload(client.workload)} port ${client.port}`;
+      const serverText = (ss: GatewayServer[]): string =>
+        listText(
+          ss.map(
+            (s) =>
+              `${describeOrigin(s.gateway)} server port ${s.port} (${s.tlsMode ? `tls.mode ${s.tlsMode}` : 'no TLS'}, hosts ${s.hosts.join(', ')})`,
+          ),
+        );
+      const destination: [Resource, FieldPath] = [
+        client.use.vs,
+        [...client.use.destination.path, 'host'],
+      ];
+      const mesh = servers.filter(serverExpectsMeshMtls);
+      const { mode, sni, auto } = client.tls;
+
+      if (mesh.length > 0) {
+        if (mode === 'ISTIO_MUTUAL') {
+          if (mesh.some((s) => serverAcceptsSni(s, sni))) continue;
+          if (at?.sni) {
+            add(
+              at.resource,
+              [...at.path, 'sni'],
+              'sni',
+              client.namespace,
+              () =>
+                `sni ${sni} matches no host of ${serverText(mesh)}: the gateway has no filter chain for it and closes the connection; use one of the server hosts`,
+            );
+          } else {
+            const [resource, path] = at ? [at.resource, at.path] : destination;
+            add(
+              resource,
+              path,
+              `auto-sni-${sni}`,
+              client.namespace,
+              (clients) =>
+                `sidecars in ${clients} send ISTIO_MUTUAL to ${where} with the SNI Istio derives, ${sni} (no sni set${auto ? ', auto mTLS' : ''}), which matches no host of ${serverText(mesh)}: the gateway closes the connection; set sni to a server host in a DestinationRule for ${client.use.destination.host}, or give the server hosts "*"`,
+            );
+          }
+        } else if (mode === 'unknown') {
+          // Plain text fails, and auto mTLS would send an SNI the server does not accept: broken either way.
+          if (mesh.some((s) => serverAcceptsSni(s, sni))) continue;
+          add(
+            destination[0],
+            destination[1],
+            'unknown',
+            client.namespace,
+            (clients) =>
+              `sidecars in ${clients} reach ${where} with no DestinationRule setting TLS: without auto mTLS they send plain text, with it the SNI ${sni}, and ${serverText(mesh)} accepts neither; add a DestinationRule with tls.mode ISTIO_MUTUAL and sni set to a server host`,
+          );
+        } else if (at) {
+          add(
+            at.resource,
+            [...at.path, 'mode'],
+            `mode-${mode}`,
+            client.namespace,
+            () =>
+              `tls.mode ${mode} toward ${where}, but ${serverText(mesh)} requires the mesh's mTLS: the handshake fails; use ISTIO_MUTUAL`,
+          );
+        } else {
+          add(
+            destination[0],
+            destination[1],
+            'plain',
+            client.namespace,
+            (clients) =>
+              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS), but ${serverText(mesh)} requires mTLS`,
+          );
+        }
+        continue;
+      }
+      if (mode !== 'ISTIO_MUTUAL') continue;
+      if (at) {
+        add(
+          at.resource,
+          [...at.path, 'mode'],
+          'reverse',
+          client.namespace,
+          () =>
+            `tls.mode ISTIO_MUTUAL toward ${where}, but ${serverText(servers)} does not terminate the mesh's mTLS, so the connection fails; make the server ISTIO_MUTUAL or drop TLS here`,
+        );
+      } else {
+        add(
+          destination[0],
+          destination[1],
+          'reverse-auto',
+          client.namespace,
+          (clients) =>
+            `the gateway pods carry ${TLS_MODE_LABEL}: istio, so sidecars in ${clients} send mTLS automatically, but ${serverText(servers)} does not terminate it; make the server ISTIO_MUTUAL or set tls.mode DISABLE in a DestinationRule`,
+        );
+      }
+    }
+    for (const p of problems.values()) {
+      report({
+        resource: p.resource,
+        path: p.path,
+        message: p.message(describeNamespaces([...p.namespaces].sort(), all)),
+      });
+    }
+  },
+});
