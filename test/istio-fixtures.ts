@@ -4,13 +4,19 @@
 export const ISTIO_RULES = [
   'authz-identity-without-mtls',
   'authz-l7-on-l4',
+  'authz-no-rules',
   'authz-selector-mismatch',
   'dr-lookup-path',
   'dr-subset-missing',
+  'gateway-legacy-certs',
+  'gateway-selector-mismatch',
   'gateway-tls-mismatch',
+  'serviceentry-conflict',
+  'serviceentry-missing',
   'serviceentry-resolution-none',
   'tls-route-sni-missing',
   'vs-gateway-missing',
+  'vs-source-match-ignored',
 ];
 
 export const GW_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
