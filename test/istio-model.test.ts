@@ -15,6 +15,8 @@ import {
   OTHER_NAMESPACES,
   selectorFit,
   serverAcceptsSni,
+  sniAcceptor,
+  visibleNamespaces,
   type IstioIndex,
 } from '../src/model/istio.js';
 import type { Resource } from '../src/model/resource.js';
@@ -166,6 +168,14 @@ describe('gateway servers', () => {
     expect(serverAcceptsSni(servers[1]!, istioMtlsSni(GW_HOST, 443))).toBe(true);
   });
 
+  it('accepts an SNI when any server on the port does', () => {
+    const accepts = sniAcceptor([servers[0]!, servers[2]!]);
+    expect(accepts('edition.cnn.com')).toBe(true);
+    expect(accepts('cnn.com')).toBe(false);
+    expect(accepts(undefined)).toBe(false);
+    expect(sniAcceptor(servers)('anything.example')).toBe(true);
+  });
+
   it('finds the gateway pods from the Gateway selector', () => {
     const [w] = index.gatewayWorkloads();
     expect(w).toMatchObject({
@@ -184,6 +194,22 @@ describe('helpers', () => {
     expect(selectorFit({ istio: 'a', app: 'z' }, { istio: 'a' })).toBe('matches');
     expect(selectorFit({ istio: 'b' }, { istio: 'a' })).toBe('conflicts');
     expect(selectorFit({ app: 'z' }, { istio: 'a' })).toBe('unknown');
+  });
+
+  it('lists the namespaces that see a resource', () => {
+    const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a, namespace: team}
+spec:
+  hosts: [a.example.com]
+  exportTo: [".", other, unknown]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+`);
+    const se = one(index, 'ServiceEntry', 'a');
+    expect(visibleNamespaces(se, ['default', 'other', 'team', OTHER_NAMESPACES])).toEqual([
+      'other',
+      'team',
+    ]);
   });
 
   it('describes namespaces, including the ones the config does not name', () => {
