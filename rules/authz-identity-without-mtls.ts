@@ -36,15 +36,16 @@ export default defineRule({
     ],
   },
   check({ index, report }) {
-    const clients = index.gatewayClients();
     const whyNoIdentity = (s: WorkloadServer): string | undefined => {
       if (s.tlsMode === undefined) return 'plain text';
       if (s.routeKind === 'tls') return 'TLS passed through, not terminated';
       if (s.tlsMode === 'SIMPLE') return 'TLS without client certificates';
       if (s.tlsMode === 'OPTIONAL_MUTUAL') {
-        const plain = clients.filter(
-          (c) => c.workload === s.workload && c.port === s.port && c.tls.mode !== 'ISTIO_MUTUAL',
-        );
+        const plain = index
+          .gatewayClients()
+          .filter(
+            (c) => c.workload === s.workload && c.port === s.port && c.tls.mode !== 'ISTIO_MUTUAL',
+          );
         return plain.length > 0
           ? `client certificates optional, and sidecars in ${listText([...new Set(plain.map((c) => c.namespace))])} send none`
           : undefined;

@@ -3,12 +3,10 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
   destinationRuleHost,
-  hostMatches,
   MESH,
   everyNamespace,
   subsetsOf,
 } from '../src/model/istio.js';
-import { KIND } from '../src/model/kinds.js';
 import { describe, identityKey, type Resource } from '../src/model/resource.js';
 
 /**
@@ -46,12 +44,10 @@ export default defineRule({
         use.on !== MESH ||
         index.gatewayWorkloadForHost(host) !== undefined ||
         (subset !== undefined && subsetsOf([dr]).has(subset));
-      const candidates = index
-        .ofKind(KIND.destinationRule)
-        .filter((dr) => hostMatches(destinationRuleHost(dr), host) && needs(dr));
-      if (candidates.length === 0) continue;
-      for (const ns of use.clientNamespaces) {
-        if (index.destinationRulesFor(host, ns)) continue;
+      const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
+      if (missing.length === 0) continue;
+      const candidates = index.destinationRulesForHost(host).filter(needs);
+      for (const ns of missing) {
         const serviceNamespace = index.serviceNamespace(host, ns);
         const path = new Set([ns, serviceNamespace, index.rootNamespace]);
         for (const dr of candidates) {

@@ -33,9 +33,10 @@ export default defineRule({
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       if (subset === undefined) continue;
-      const definedSomewhere = index
-        .ofKind(KIND.destinationRule)
-        .some((dr) => defines(dr, host, subset));
+      // Only asked when a client finds no rule at all: then a rule elsewhere is dr-lookup-path's.
+      let elsewhere: boolean | undefined;
+      const definedSomewhere = (): boolean =>
+        (elsewhere ??= index.destinationRulesForHost(host).some((dr) => defines(dr, host, subset)));
       const failing: string[] = [];
       const shadowing = new Set<string>();
       for (const ns of use.clientNamespaces) {
@@ -43,7 +44,7 @@ export default defineRule({
         if (found && !subsetsOf(found.rules).has(subset)) {
           failing.push(ns);
           for (const r of found.rules) shadowing.add(describe(r));
-        } else if (!found && !definedSomewhere) failing.push(ns);
+        } else if (!found && !definedSomewhere()) failing.push(ns);
       }
       if (failing.length === 0) continue;
       const rejected = configSet.resources.filter(

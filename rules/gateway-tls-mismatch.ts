@@ -5,10 +5,11 @@ import {
   describeNamespaces,
   gatewayServers,
   everyNamespace,
-  serverAcceptsSni,
+  sniAcceptor,
   serverExpectsMeshMtls,
   TLS_MODE_LABEL,
   type GatewayServer,
+  type GatewayWorkload,
 } from '../src/model/istio.js';
 import { REFUSED_SUBSET } from '../src/render/render.js';
 import { describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
@@ -39,6 +40,13 @@ export default defineRule({
   },
   check({ index, report }) {
     const all = everyNamespace(index);
+    const serverText = (ss: readonly GatewayServer[]): string =>
+      listText(
+        ss.map(
+          (s) =>
+            `${describeOrigin(s.gateway)} server port ${s.port} (${s.tlsMode ? `tls.mode ${s.tlsMode}` : 'no TLS'}, hosts ${s.hosts.join(', ')})`,
+        ),
+      );
     interface Problem {
       resource: Resource;
       path: FieldPath;
@@ -59,62 +67,80 @@ export default defineRule({
       p.namespaces.add(ns);
     };
 
+    interface PortServers {
+      all: GatewayServer[];
+      /** The ones that require the mesh's mTLS, and whether one of them accepts an SNI. */
+      mesh: GatewayServer[];
+      meshAccepts: (sni: string | undefined) => boolean;
+    }
+    const serversByPort = new Map<GatewayWorkload, Map<number, PortServers>>();
+    const serversOn = (w: GatewayWorkload, port: number): PortServers | undefined => {
+      let byPort = serversByPort.get(w);
+      if (!byPort) {
+        serversByPort.set(w, (byPort = new Map()));
+        const grouped = new Map<number, GatewayServer[]>();
+        for (const s of w.gateways.flatMap(gatewayServers)) {
+          const list = grouped.get(s.port);
+          if (list) list.push(s);
+          else grouped.set(s.port, [s]);
+        }
+        for (const [p, all] of grouped) {
+          const mesh = all.filter(serverExpectsMeshMtls);
+          byPort.set(p, { all, mesh, meshAccepts: sniAcceptor(mesh) });
+        }
+      }
+      return byPort.get(port);
+    };
+
     for (const client of index.gatewayClients()) {
       if (!client.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
       if (client.subset === REFUSED_SUBSET && client.use.vs.rendered) continue; // refused on purpose
-      const servers = client.workload.gateways
-        .flatMap(gatewayServers)
-        .filter((s) => s.port === client.port);
-      if (servers.length === 0) continue;
-      const at = client.tls.setting;
+      const servers = serversOn(client.workload, client.port);
+      if (!servers) continue;
+      const { mode, sni, auto, setting: at } = client.tls;
+      if (
+        servers.mesh.length > 0 &&
+        (mode === 'ISTIO_MUTUAL' || mode === 'unknown') &&
+        servers.meshAccepts(sni)
+      )
+        continue;
+      if (servers.mesh.length === 0 && mode !== 'ISTIO_MUTUAL') continue;
+
+      // Something does not fit: say what, where it was set.
       const where = `${describeGatewayWorkload(client.workload)} port ${client.port}`;
-      const serverText = (ss: GatewayServer[]): string =>
-        listText(
-          ss.map(
-            (s) =>
-              `${describeOrigin(s.gateway)} server port ${s.port} (${s.tlsMode ? `tls.mode ${s.tlsMode}` : 'no TLS'}, hosts ${s.hosts.join(', ')})`,
-          ),
-        );
+      const mesh = serverText(servers.mesh);
       const destination: [Resource, FieldPath] = [
         client.use.vs,
         [...client.use.destination.path, 'host'],
       ];
-      const mesh = servers.filter(serverExpectsMeshMtls);
-      const { mode, sni, auto } = client.tls;
-
-      if (mesh.length > 0) {
-        if (mode === 'ISTIO_MUTUAL') {
-          if (mesh.some((s) => serverAcceptsSni(s, sni))) continue;
-          if (at?.sni) {
-            add(
-              at.resource,
-              [...at.path, 'sni'],
-              'sni',
-              client.namespace,
-              () =>
-                `sni ${sni} matches no host of ${serverText(mesh)}: the gateway has no filter chain for it and closes the connection; use one of the server hosts`,
-            );
-          } else {
-            const [resource, path] = at ? [at.resource, at.path] : destination;
-            add(
-              resource,
-              path,
-              `auto-sni-${sni}`,
-              client.namespace,
-              (clients) =>
-                `sidecars in ${clients} send ISTIO_MUTUAL to ${where} with the SNI Istio derives, ${sni} (no sni set${auto ? ', auto mTLS' : ''}), which matches no host of ${serverText(mesh)}: the gateway closes the connection; set sni to a server host in a DestinationRule for ${client.use.destination.host}, or give the server hosts "*"`,
-            );
-          }
+      if (servers.mesh.length > 0) {
+        if (mode === 'ISTIO_MUTUAL' && at?.sni) {
+          add(
+            at.resource,
+            [...at.path, 'sni'],
+            'sni',
+            client.namespace,
+            () =>
+              `sni ${sni} matches no host of ${mesh}: the gateway has no filter chain for it and closes the connection; use one of the server hosts`,
+          );
+        } else if (mode === 'ISTIO_MUTUAL') {
+          const [resource, path] = at ? [at.resource, at.path] : destination;
+          add(
+            resource,
+            path,
+            `auto-sni-${sni}`,
+            client.namespace,
+            (clients) =>
+              `sidecars in ${clients} send ISTIO_MUTUAL to ${where} with the SNI Istio derives, ${sni} (no sni set${auto ? ', auto mTLS' : ''}), which matches no host of ${mesh}: the gateway closes the connection; set sni to a server host in a DestinationRule for ${client.use.destination.host}, or give the server hosts "*"`,
+          );
         } else if (mode === 'unknown') {
           // Plain text fails, and auto mTLS would send an SNI the server does not accept: broken either way.
-          if (mesh.some((s) => serverAcceptsSni(s, sni))) continue;
           add(
-            destination[0],
-            destination[1],
+            ...destination,
             'unknown',
             client.namespace,
             (clients) =>
-              `sidecars in ${clients} reach ${where} with no DestinationRule setting TLS: without auto mTLS they send plain text, with it the SNI ${sni}, and ${serverText(mesh)} accepts neither; add a DestinationRule with tls.mode ISTIO_MUTUAL and sni set to a server host`,
+              `sidecars in ${clients} reach ${where} with no DestinationRule setting TLS: without auto mTLS they send plain text, with it the SNI ${sni}, and ${mesh} accepts neither; add a DestinationRule with tls.mode ISTIO_MUTUAL and sni set to a server host`,
           );
         } else if (at) {
           add(
@@ -123,38 +149,33 @@ export default defineRule({
             `mode-${mode}`,
             client.namespace,
             () =>
-              `tls.mode ${mode} toward ${where}, but ${serverText(mesh)} requires the mesh's mTLS: the handshake fails; use ISTIO_MUTUAL`,
+              `tls.mode ${mode} toward ${where}, but ${mesh} requires the mesh's mTLS: the handshake fails; use ISTIO_MUTUAL`,
           );
         } else {
           add(
-            destination[0],
-            destination[1],
+            ...destination,
             'plain',
             client.namespace,
             (clients) =>
-              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS), but ${serverText(mesh)} requires mTLS`,
+              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS), but ${mesh} requires mTLS`,
           );
         }
-        continue;
-      }
-      if (mode !== 'ISTIO_MUTUAL') continue;
-      if (at) {
+      } else if (at) {
         add(
           at.resource,
           [...at.path, 'mode'],
           'reverse',
           client.namespace,
           () =>
-            `tls.mode ISTIO_MUTUAL toward ${where}, but ${serverText(servers)} does not terminate the mesh's mTLS, so the connection fails; make the server ISTIO_MUTUAL or drop TLS here`,
+            `tls.mode ISTIO_MUTUAL toward ${where}, but ${serverText(servers.all)} does not terminate the mesh's mTLS, so the connection fails; make the server ISTIO_MUTUAL or drop TLS here`,
         );
       } else {
         add(
-          destination[0],
-          destination[1],
+          ...destination,
           'reverse-auto',
           client.namespace,
           (clients) =>
-            `the gateway pods carry ${TLS_MODE_LABEL}: istio, so sidecars in ${clients} send mTLS automatically, but ${serverText(servers)} does not terminate it; make the server ISTIO_MUTUAL or set tls.mode DISABLE in a DestinationRule`,
+            `the gateway pods carry ${TLS_MODE_LABEL}: istio, so sidecars in ${clients} send mTLS automatically, but ${serverText(servers.all)} does not terminate it; make the server ISTIO_MUTUAL or set tls.mode DISABLE in a DestinationRule`,
         );
       }
     }

@@ -23,6 +23,8 @@ export default defineRule({
   check({ index, report }) {
     const namespaces = everyNamespace(index);
     const entries = index.ofKind(KIND.serviceEntry);
+    const position = new Map(entries.map((e, i) => [e, i]));
+    const hostsOf = (se: Resource): string[] => stringList(get(se.body, ['spec', 'hosts']));
     const found = new Map<
       string,
       { se: Resource; path: FieldPath; what: string; others: Set<string> }
@@ -33,27 +35,13 @@ export default defineRule({
       if (!f) found.set(key, (f = { se, path, what, others: new Set() }));
       f.others.add(describe(other));
     };
-    const resolution = (se: Resource): string =>
-      String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
-    const ports = (se: Resource): Map<number, { protocol: string; index: number }> => {
-      const out = new Map<number, { protocol: string; index: number }>();
-      const list = get(se.body, ['spec', 'ports']);
-      if (Array.isArray(list))
-        list.forEach(
-          (p, i) =>
-            isObject(p) &&
-            typeof p.number === 'number' &&
-            out.set(p.number, { protocol: String(p.protocol ?? '').toUpperCase(), index: i }),
-        );
-      return out;
-    };
 
-    entries.forEach((a, i) => {
-      for (const b of entries.slice(i + 1)) {
-        if (a.rendered && b.rendered) continue;
-        const shared = stringList(get(a.body, ['spec', 'hosts'])).filter((h) =>
-          stringList(get(b.body, ['spec', 'hosts'])).includes(h),
-        );
+    for (const a of entries) {
+      // Only entries that share a host can conflict; each pair is looked at once.
+      const others = new Set(hostsOf(a).flatMap((h) => index.serviceEntriesForHost(h)));
+      for (const b of others) {
+        if (position.get(b)! <= position.get(a)! || (a.rendered && b.rendered)) continue;
+        const shared = hostsOf(a).filter((h) => hostsOf(b).includes(h));
         if (
           shared.length === 0 ||
           !namespaces.some((ns) => isVisibleTo(a, ns) && isVisibleTo(b, ns))
@@ -64,10 +52,10 @@ export default defineRule({
           add(a, ['spec', 'resolution'], `resolution ${resolution(a)} for ${hosts}`, b);
           add(b, ['spec', 'resolution'], `resolution ${resolution(b)} for ${hosts}`, a);
         }
-        const pb = ports(b);
+        const portsOfB = ports(b);
         for (const [number, pa] of ports(a)) {
-          const other = pb.get(number);
-          if (!other || !pa.protocol || !other.protocol || other.protocol === pa.protocol) continue;
+          const pb = portsOfB.get(number);
+          if (!pb || !pa.protocol || !pb.protocol || pb.protocol === pa.protocol) continue;
           add(
             a,
             ['spec', 'ports', pa.index, 'protocol'],
@@ -76,13 +64,13 @@ export default defineRule({
           );
           add(
             b,
-            ['spec', 'ports', other.index, 'protocol'],
-            `protocol ${other.protocol} on port ${number} of ${hosts}`,
+            ['spec', 'ports', pb.index, 'protocol'],
+            `protocol ${pb.protocol} on port ${number} of ${hosts}`,
             a,
           );
         }
       }
-    });
+    }
     for (const { se, path, what, others } of found.values()) {
       report({
         resource: se,
@@ -92,3 +80,18 @@ export default defineRule({
     }
   },
 });
+
+function resolution(se: Resource): string {
+  return String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
+}
+
+function ports(se: Resource): Map<number, { protocol: string; index: number }> {
+  const out = new Map<number, { protocol: string; index: number }>();
+  const list = get(se.body, ['spec', 'ports']);
+  if (!Array.isArray(list)) return out;
+  list.forEach((p, i) => {
+    if (isObject(p) && typeof p.number === 'number')
+      out.set(p.number, { protocol: String(p.protocol ?? '').toUpperCase(), index: i });
+  });
+  return out;
+}

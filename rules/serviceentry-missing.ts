@@ -3,11 +3,11 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
   isInClusterHost,
-  isVisibleTo,
   MESH,
   everyNamespace,
   stringList,
   vsGateways,
+  visibleNamespaces,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { describe, get, isObject, type Resource } from '../src/model/resource.js';
@@ -78,7 +78,7 @@ export default defineRule({
 
     for (const vs of index.ofKind(KIND.virtualService)) {
       if (!vsGateways(vs).includes(MESH)) continue;
-      const seeing = all.filter((ns) => isVisibleTo(vs, ns));
+      const seeing = visibleNamespaces(vs, all);
       stringList(get(vs.body, ['spec', 'hosts'])).forEach((host, i) => {
         if (isInClusterHost(host) || host === '*') return;
         const blind = seeing.filter((ns) => !index.hostRegistered(host, ns));

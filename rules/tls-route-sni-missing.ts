@@ -3,7 +3,6 @@ import { listText } from '../src/lint/wording.js';
 import {
   gatewayRef,
   gatewayServers,
-  hostMatches,
   hostSubsetOf,
   isVisibleTo,
   matchScope,
@@ -16,6 +15,7 @@ import {
   type GatewayServer,
   type IstioIndex,
   type RouteKind,
+  visibleNamespaces,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { protocolClass, protocolFromPortName } from '../src/model/protocol.js';
@@ -40,6 +40,7 @@ export default defineRule({
   },
   check({ index, report }) {
     const gateways = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
+    const all = everyNamespace(index);
     for (const vs of index.ofKind(KIND.virtualService)) {
       const hosts = stringList(get(vs.body, ['spec', 'hosts']));
       const routes = routesOf(vs);
@@ -70,7 +71,7 @@ export default defineRule({
       }
 
       if (vsGateways(vs).includes(MESH)) {
-        const protocols = sidecarPortProtocols(index, vs, hosts);
+        const protocols = sidecarPortProtocols(index, vs, hosts, all);
         for (const route of routes) {
           for (const { match, path } of route.matches) {
             if (!matchScope(vs, route.kind, match, MESH).applies) continue;
@@ -129,15 +130,13 @@ function sidecarPortProtocols(
   index: IstioIndex,
   vs: Resource,
   hosts: string[],
+  all: readonly string[],
 ): Map<number, string> {
-  const namespaces = everyNamespace(index).filter((ns) => isVisibleTo(vs, ns));
+  const namespaces = visibleNamespaces(vs, all);
+  const entries = new Set(hosts.flatMap((h) => index.serviceEntriesForHost(h)));
   const out = new Map<number, string>();
-  for (const se of index.ofKind(KIND.serviceEntry)) {
+  for (const se of entries) {
     if (!namespaces.some((ns) => isVisibleTo(se, ns))) continue;
-    if (
-      !stringList(get(se.body, ['spec', 'hosts'])).some((h) => hosts.some((v) => hostMatches(h, v)))
-    )
-      continue;
     const ports = get(se.body, ['spec', 'ports']);
     if (!Array.isArray(ports)) continue;
     for (const p of ports) {

@@ -66,12 +66,7 @@ export default defineRule({
           return;
         }
         const podNamespaces = [
-          ...new Set(
-            index
-              .gatewayWorkloads()
-              .filter((w) => w.gateways.includes(gateway))
-              .map((w) => w.namespace),
-          ),
+          ...new Set(index.gatewayWorkloadsOf(gateway).map((w) => w.namespace)),
         ];
         const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
         const unseen = proxyNamespaces.filter((ns) => !isVisibleTo(vs, ns));

@@ -2,12 +2,12 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
-  isVisibleTo,
   matchScope,
   MESH,
   everyNamespace,
   routesOf,
   stringList,
+  visibleNamespaces,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 
@@ -35,7 +35,7 @@ export default defineRule({
           const field = match.sourceLabels !== undefined ? 'sourceLabels' : 'sourceNamespace';
           const appliesTo = matchScope(vs, 'http', match, MESH).applies
             ? `every sidecar that sees the VirtualService (in ${describeNamespaces(
-                all.filter((ns) => isVisibleTo(vs, ns)),
+                visibleNamespaces(vs, all),
                 all,
               )})`
             : `all traffic on ${listText(stringList(match.gateways))}`;
