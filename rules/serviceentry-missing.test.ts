@@ -22,9 +22,12 @@ kind: VirtualService
 metadata: {name: httpbin, namespace: mytest}
 spec:
   hosts: [httpbin.org]
-  http:
-  - route:
-    - destination: {host: httpbin.org}
+  tls:
+  - match:
+    - port: 443
+      sniHosts: [httpbin.org]
+    route:
+    - destination: {host: httpbin.org, port: {number: 443}}
 `;
 
 testRule(rule, {
@@ -35,7 +38,7 @@ testRule(rule, {
     },
     {
       name: 'a sidecar VirtualService for a registered host',
-      yaml: { 'se.yaml': serviceEntry('httpbin.org'), 'vs.yaml': sidecarOnly },
+      yaml: { 'se.yaml': serviceEntry('httpbin.org', 443), 'vs.yaml': sidecarOnly },
     },
     {
       name: 'in-cluster hosts need no ServiceEntry',
@@ -79,7 +82,7 @@ testRule(rule, {
           line: 6,
           column: 11,
           message:
-            'no ServiceEntry registers httpbin.org for the namespaces that see this VirtualService, so sidecars ignore it: under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise); add a ServiceEntry for httpbin.org',
+            'no ServiceEntry registers httpbin.org for the namespaces that see this VirtualService, so sidecars ignore its route tls[0] (for an unregistered host Istio keeps only HTTP routes on port 80): under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise); add a ServiceEntry for httpbin.org',
         },
       ],
     },

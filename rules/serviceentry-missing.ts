@@ -2,12 +2,15 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
-  isInClusterHost,
-  MESH,
   everyNamespace,
+  isInClusterHost,
+  matchScope,
+  MESH,
+  reachesUnregisteredHost,
+  routesOf,
   stringList,
-  vsGateways,
   visibleNamespaces,
+  vsGateways,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { describe, get, isObject, type Resource } from '../src/model/resource.js';
@@ -78,16 +81,24 @@ export default defineRule({
 
     for (const vs of index.ofKind(KIND.virtualService)) {
       if (!vsGateways(vs).includes(MESH)) continue;
+      // The sidecar routes Istio drops for a host no service registers: all but HTTP on port 80.
+      const dropped = routesOf(vs).filter(
+        (route) =>
+          route.matches.some(({ match }) => matchScope(vs, route.kind, match, MESH).applies) &&
+          !route.matches.some(({ match }) => reachesUnregisteredHost(route.kind, match)),
+      );
+      if (dropped.length === 0) continue;
       const seeing = visibleNamespaces(vs, all);
       stringList(get(vs.body, ['spec', 'hosts'])).forEach((host, i) => {
         if (isInClusterHost(host) || host === '*') return;
         const blind = seeing.filter((ns) => !index.hostRegistered(host, ns));
         if (blind.length === 0 || blind.length < seeing.length) return;
         const registryOnly = blind.every((ns) => mesh.outboundFor(ns).mode === 'REGISTRY_ONLY');
+        const routes = listText(dropped.map((r) => `${r.kind}[${r.index}]`));
         report({
           resource: vs,
           path: ['spec', 'hosts', i],
-          message: `no ServiceEntry registers ${host} for the namespaces that see this VirtualService, so sidecars ignore it: ${
+          message: `no ServiceEntry registers ${host} for the namespaces that see this VirtualService, so sidecars ignore its route${dropped.length === 1 ? '' : 's'} ${routes} (for an unregistered host Istio keeps only HTTP routes on port 80): ${
             registryOnly
               ? 'under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise)'
               : 'outside REGISTRY_ONLY the traffic goes straight to the host, around this VirtualService and any egress gateway'

@@ -62,7 +62,7 @@ testRule(rule, {
           line: 8,
           column: 3,
           message:
-            'www.aliyun.com is routed through egress gateway egressgateway, but ServiceEntry istio-system/aliyun has resolution NONE: the gateway forwards each connection to the address it was sent to, its own, so the traffic never leaves; use resolution: DNS (or STATIC with endpoints)',
+            'www.aliyun.com is routed through egress gateway egressgateway, but ServiceEntry istio-system/aliyun has resolution NONE: a gateway cannot pass traffic on to the address it was sent to (that is its own), so Istio gives it an endpoint-list cluster, and a NONE entry has no endpoints: the traffic never leaves (503, no healthy upstream); use resolution: DNS (or STATIC with endpoints)',
         },
       ],
     },

@@ -10,9 +10,13 @@ import {
 import { describe, get, identityKey, type Resource } from '../src/model/resource.js';
 
 /**
- * With `resolution: NONE` (also the default when unset) Envoy forwards a connection to the address the
- * client dialled (an ORIGINAL_DST cluster). For traffic routed through an egress gateway that address
- * is the gateway's own: the gateway sends the traffic to itself, and it never leaves.
+ * `resolution: NONE` (also the default when unset) means "send the connection where the client
+ * dialled it" (an ORIGINAL_DST cluster). That works for a sidecar, which intercepted the application's
+ * connection to the external address; an egress gateway received the connection on its own address,
+ * so Istio does not give gateways such clusters (pilot/pkg/networking/core/cluster.go: "Gateways
+ * cannot use passthrough clusters", EDS instead) — and a NONE entry may not list endpoints
+ * (validation.go), so the gateway has nowhere to send the traffic. Older releases forwarded it to the
+ * gateway itself.
  */
 export default defineRule({
   meta: {
@@ -51,7 +55,7 @@ export default defineRule({
       report({
         resource: se,
         path: ['spec', 'resolution'],
-        message: `${listText([...hosts])} ${hosts.size === 1 ? 'is' : 'are'} routed through ${listText([...via]) || 'an egress gateway'}, but ${describe(se)} has resolution NONE${unset ? ' (the default, as resolution is not set)' : ''}: the gateway forwards each connection to the address it was sent to, its own, so the traffic never leaves; use resolution: DNS (or STATIC with endpoints)`,
+        message: `${listText([...hosts])} ${hosts.size === 1 ? 'is' : 'are'} routed through ${listText([...via]) || 'an egress gateway'}, but ${describe(se)} has resolution NONE${unset ? ' (the default, as resolution is not set)' : ''}: a gateway cannot pass traffic on to the address it was sent to (that is its own), so Istio gives it an endpoint-list cluster, and a NONE entry has no endpoints: the traffic never leaves (503, no healthy upstream); use resolution: DNS (or STATIC with endpoints)`,
       });
     }
   },

@@ -473,6 +473,16 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
   return out;
 }
 
+/**
+ * For a VirtualService host no service registers, Istio still builds sidecar routes, but only HTTP
+ * ones on port 80 ("a gross HACK" in route.go buildSidecarVirtualHostsForVirtualService); its other
+ * routes never reach a sidecar.
+ */
+export function reachesUnregisteredHost(kind: RouteKind, match: JsonObject | undefined): boolean {
+  const port = get(match, ['port']);
+  return kind === 'http' && (port === undefined || port === 80);
+}
+
 export interface MatchScope {
   /** Whether the match applies on the proxies of that gateway (`mesh`: the sidecars). */
   applies: boolean;
@@ -524,7 +534,8 @@ function collectRouteUses(index: IstioIndex): RouteUse[] {
   for (const vs of index.ofKind(KIND.virtualService)) {
     const hosts = stringList(get(vs.body, ['spec', 'hosts']));
     // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
-    const sidecarNamespaces = visibleNamespaces(vs, namespaces).filter((ns) => hosts.some((h) => index.hostRegistered(h, ns)));
+    const seeing = visibleNamespaces(vs, namespaces);
+    const registered = seeing.filter((ns) => hosts.some((h) => index.hostRegistered(h, ns)));
     for (const route of routesOf(vs)) {
       for (const on of vsGateways(vs)) {
         const clients = new Set<string>();
@@ -532,7 +543,9 @@ function collectRouteUses(index: IstioIndex): RouteUse[] {
           const scope = matchScope(vs, route.kind, match, on);
           if (!scope.applies) continue;
           if (on === MESH) {
-            for (const ns of sidecarNamespaces) if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns) clients.add(ns);
+            for (const ns of reachesUnregisteredHost(route.kind, match) ? seeing : registered) {
+              if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns) clients.add(ns);
+            }
           } else {
             const gateway = gatewaysByRef.get(on);
             if (!gateway) continue;
