@@ -54,6 +54,20 @@ testRule(rule, {
         'copy.yaml': dr('test-egress'),
       },
     },
+    {
+      name: 'a rule elsewhere that the route needs nothing from (no subset, no TLS)',
+      yaml: {
+        'routes.yaml': routes('default').replace(', subset: cnn', ''),
+        'dr.yaml': `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: egressgateway-lb, namespace: team-a}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+`,
+      },
+    },
   ],
   invalid: [
     {

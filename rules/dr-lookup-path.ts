@@ -5,6 +5,7 @@ import {
   destinationRuleHost,
   MESH,
   everyNamespace,
+  clientTlsFor,
   subsetsOf,
 } from '../src/model/istio.js';
 import { describe, identityKey, type Resource } from '../src/model/resource.js';
@@ -16,9 +17,9 @@ import { describe, identityKey, type Resource } from '../src/model/resource.js';
  * clients: seed 004 puts the egress gateway's rule in `default`, so sidecars in any other namespace
  * miss its subset and its mTLS settings.
  *
- * Reported for rules a route's clients need: the egress gateway host's rules (subsets, mTLS, SNI), a
- * rule defining the subset the route names, and any rule for a host the gateway itself sends to
- * (TLS origination).
+ * Reported for rules a route's clients need: a rule defining the subset the route names, a rule
+ * setting TLS for the egress gateway port it sends to, and any rule for a host the gateway itself
+ * sends to (TLS origination).
  */
 export default defineRule({
   meta: {
@@ -40,10 +41,13 @@ export default defineRule({
     const problems = new Map<string, Problem>();
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
+      // What the clients would miss: the subset the route names, the TLS settings for an egress
+      // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
       const needs = (dr: Resource): boolean =>
         use.on !== MESH ||
-        index.gatewayWorkloadForHost(host) !== undefined ||
-        (subset !== undefined && subsetsOf([dr]).has(subset));
+        (subset !== undefined && subsetsOf([dr]).has(subset)) ||
+        (index.gatewayWorkloadForHost(host) !== undefined &&
+          clientTlsFor([dr], use.destination.port, subset) !== undefined);
       const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
       if (missing.length === 0) continue;
       const candidates = index.destinationRulesForHost(host).filter(needs);

@@ -547,8 +547,9 @@ function collectRouteUses(index: IstioIndex): RouteUse[] {
               if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns) clients.add(ns);
             }
           } else {
+            // The gateway uses the VirtualService when a server of it accepts one of its hosts.
             const gateway = gatewaysByRef.get(on);
-            if (!gateway) continue;
+            if (!gateway || !gatewayServers(gateway).some((s) => s.hosts.some((sh) => hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h))))) continue;
             for (const w of index.gatewayWorkloadsOf(gateway)) if (isVisibleTo(vs, w.namespace)) clients.add(w.namespace);
           }
         }
