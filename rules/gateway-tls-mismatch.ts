@@ -3,10 +3,10 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeGatewayWorkload,
   describeNamespaces,
-  gatewayServers,
   everyNamespace,
-  sniAcceptor,
+  gatewayServers,
   serverExpectsMeshMtls,
+  sniAcceptor,
   TLS_MODE_LABEL,
   type GatewayServer,
   type GatewayWorkload,
