@@ -3,14 +3,47 @@
  * rules/<id>.test.ts (valid and invalid cases), then list it here.
  */
 import type { Rule } from '../src/lint/rule.js';
+import authzIdentityWithoutMtls from './authz-identity-without-mtls.js';
+import authzL7OnL4 from './authz-l7-on-l4.js';
+import authzNoRules from './authz-no-rules.js';
+import authzSelectorMismatch from './authz-selector-mismatch.js';
+import drLookupPath from './dr-lookup-path.js';
+import drSubsetMissing from './dr-subset-missing.js';
+import gatewayLegacyCerts from './gateway-legacy-certs.js';
+import gatewaySelectorMismatch from './gateway-selector-mismatch.js';
+import gatewayTlsMismatch from './gateway-tls-mismatch.js';
 import policyName from './policy-name.js';
 import render from './render.js';
 import schema from './schema.js';
+import serviceentryConflict from './serviceentry-conflict.js';
+import serviceentryMissing from './serviceentry-missing.js';
+import serviceentryResolutionNone from './serviceentry-resolution-none.js';
+import tlsRouteSniMissing from './tls-route-sni-missing.js';
+import vsGatewayMissing from './vs-gateway-missing.js';
+import vsSourceMatchIgnored from './vs-source-match-ignored.js';
 import yamlSyntax from './yaml-syntax.js';
 
-export const RULES: readonly Rule[] = [yamlSyntax, schema, render, policyName].sort((a, b) =>
-  a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0,
-);
+export const RULES: readonly Rule[] = [
+  yamlSyntax,
+  schema,
+  render,
+  policyName,
+  authzIdentityWithoutMtls,
+  authzL7OnL4,
+  authzNoRules,
+  authzSelectorMismatch,
+  drLookupPath,
+  drSubsetMissing,
+  gatewayLegacyCerts,
+  gatewaySelectorMismatch,
+  gatewayTlsMismatch,
+  serviceentryConflict,
+  serviceentryMissing,
+  serviceentryResolutionNone,
+  tlsRouteSniMissing,
+  vsGatewayMissing,
+  vsSourceMatchIgnored,
+].sort((a, b) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((r) => r.meta.id === id);

@@ -2,12 +2,16 @@
  * Istio's lookup rules, written once for the lint rules and the simulator alike: host matching,
  * exportTo visibility, VirtualService-to-Gateway binding, the DestinationRule lookup path and workload
  * selection. Everything here reads resources; nothing here knows about findings.
+ *
+ * Resources are never changed after loading or rendering, so readings (exportTo, routes, servers,
+ * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  */
 import type { ConfigSet } from './config-set.js';
-import type { EgressGateway } from './egress-gateway.js';
+import { gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
+import type { FieldPath } from './field-path.js';
 import { KIND } from './kinds.js';
 import { matchesSelector } from './mesh.js';
-import { get, isObject, type Resource } from './resource.js';
+import { get, isObject, type JsonObject, type Resource } from './resource.js';
 
 export const MESH = 'mesh';
 
@@ -53,10 +57,34 @@ export function stringList(v: unknown): string[] {
  * means everywhere (Istio's default); `.` is the resource's own namespace, `*` everywhere, `~` nowhere.
  */
 export function isVisibleTo(r: Resource, namespace: string): boolean {
-  const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
-  if (exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && r.namespace === namespace));
+  const scope = exportScope(r);
+  return scope.everywhere || scope.namespaces.has(namespace);
 }
+
+/** exportTo, read once per resource (lint asks the same question for every client namespace). */
+const exportScopes = new WeakMap<Resource, { everywhere: boolean; namespaces: ReadonlySet<string> }>();
+function exportScope(r: Resource): { everywhere: boolean; namespaces: ReadonlySet<string> } {
+  let scope = exportScopes.get(r);
+  if (!scope) {
+    const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
+    scope = {
+      everywhere: exportTo.length === 0 || exportTo.includes('*'),
+      namespaces: new Set(exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e))),
+    };
+    exportScopes.set(r, scope);
+  }
+  return scope;
+}
+
+/** The namespaces among `namespaces` that see a resource (without testing each one against exportTo). */
+export function visibleNamespaces(r: Resource, namespaces: readonly string[]): string[] {
+  const scope = exportScope(r);
+  if (scope.everywhere) return [...namespaces];
+  let known = namespaceSets.get(namespaces);
+  if (!known) namespaceSets.set(namespaces, (known = new Set(namespaces)));
+  return [...scope.namespaces].filter((ns) => known.has(ns)).sort();
+}
+const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 // ---------------------------------------------------------------------------------------------------
 // VirtualServices and Gateways
@@ -146,21 +174,53 @@ export interface IstioIndex {
   ofKind(kind: string): readonly Resource[];
   /** ServiceEntries visible from `namespace` that define `host`. */
   serviceEntriesFor(host: string, namespace: string): Resource[];
+  /** Every ServiceEntry that defines `host`, whatever its visibility. */
+  serviceEntriesForHost(host: string): Resource[];
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
   virtualServicesFor(host: string, namespace: string, gateway?: string): Resource[];
-  /** VirtualServices bound to a Gateway (listing it and exported to its namespace). */
+  /**
+   * VirtualServices bound to a Gateway: listing it and exported to the namespace of the gateway pods
+   * it selects (Istio looks them up for the proxy's namespace, PushContext.VirtualServicesForGateway),
+   * or to the Gateway's own namespace when its pods are unknown.
+   */
   virtualServicesForGateway(gateway: Resource): Resource[];
   /**
    * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
    * service's namespace, then the root namespace, each time only rules exported to the client.
    */
   destinationRuleFor(host: string, clientNamespace: string): { rule: Resource; step: 'client' | 'service' | 'root' } | undefined;
+  /**
+   * Every DestinationRule Istio merges for that client and host: the rules of the namespace the lookup
+   * stops at that share the most specific matching host (their subsets are merged, the oldest wins).
+   */
+  destinationRulesFor(host: string, clientNamespace: string): DestinationRuleLookup | undefined;
+  /** Every DestinationRule whose host matches `host`, wherever it is. */
+  destinationRulesForHost(host: string): Resource[];
   /** Gateway resources whose selector picks these pods. */
   gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
   authorizationPoliciesFor(workload: Workload): Resource[];
+  /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
+  knownNamespaces(): readonly string[];
+  /** Whether a host is a service for clients in `namespace`: an in-cluster host, or a visible ServiceEntry host. */
+  hostRegistered(host: string, namespace: string): boolean;
+  /** The egress gateways the config set knows of: declared, named by policies, or selected by Gateways. */
+  gatewayWorkloads(): readonly GatewayWorkload[];
+  /** The egress gateways whose pods a Gateway resource configures. */
+  gatewayWorkloadsOf(gateway: Resource): readonly GatewayWorkload[];
+  /** The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local). */
+  gatewayWorkloadForHost(host: string): GatewayWorkload | undefined;
+  /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
+  routeUses(): readonly RouteUse[];
+  /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
+  gatewayClients(): readonly GatewayClient[];
+}
+
+export interface DestinationRuleLookup {
+  rules: Resource[];
+  step: 'client' | 'service' | 'root';
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -173,13 +233,33 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const of = (k: string): Resource[] => byKind.get(k) ?? [];
 
   const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  // Lookups by host, so rules stay linear in the size of the config set.
+  const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
+  const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [destinationRuleHost(dr)]);
+  const lookups = new Map<string, DestinationRuleLookup | undefined>();
+  const drNamespaces = new Map<string, Map<string, Resource[]>>();
+  const destinationRulesByHostAndNamespace = (host: string): Map<string, Resource[]> => {
+    let byNs = drNamespaces.get(host);
+    if (!byNs) {
+      drNamespaces.set(host, (byNs = new Map()));
+      for (const dr of destinationRulesByHost(host)) byNs.set(dr.namespace, [...(byNs.get(dr.namespace) ?? []), dr]);
+    }
+    return byNs;
+  };
+  const registered = new Map<string, boolean>();
+  // Derived views, computed once on first use.
+  let namespaces: string[] | undefined;
+  let workloads: GatewayWorkload[] | undefined;
+  let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
+  let uses: RouteUse[] | undefined;
+  let clients: GatewayClient[] | undefined;
 
   const index: IstioIndex = {
     all,
     rootNamespace,
     ofKind: of,
-    serviceEntriesFor: (host, namespace) =>
-      of(KIND.serviceEntry).filter((se) => isVisibleTo(se, namespace) && hostsOf(se).some((h) => hostMatches(h, host))),
+    serviceEntriesFor: (host, namespace) => serviceEntriesByHost(host).filter((se) => isVisibleTo(se, namespace)),
+    serviceEntriesForHost: (host) => serviceEntriesByHost(host),
     serviceNamespace(host, clientNamespace) {
       return clusterServiceNamespace(host) ?? index.serviceEntriesFor(host, clientNamespace)[0]?.namespace;
     },
@@ -189,39 +269,743 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       ),
     virtualServicesForGateway(gateway) {
       const ref = gatewayRef(gateway);
-      return of(KIND.virtualService).filter((vs) => isVisibleTo(vs, gateway.namespace) && vsGateways(vs).includes(ref));
+      const podNamespaces = index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
+      const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+      return of(KIND.virtualService).filter((vs) => vsGateways(vs).includes(ref) && proxyNamespaces.some((ns) => isVisibleTo(vs, ns)));
     },
     destinationRuleFor(host, clientNamespace) {
-      const drHost = (dr: Resource): string => String(get(dr.body, ['spec', 'host']) ?? '');
-      const pick = (ns: string, requireExport: boolean): Resource | undefined => {
-        const candidates = of(KIND.destinationRule).filter(
-          (dr) => dr.namespace === ns && hostMatches(drHost(dr), host) && (!requireExport || isVisibleTo(dr, clientNamespace)),
-        );
-        // Most specific host first: an exact host beats a wildcard, a longer wildcard beats a shorter one.
-        candidates.sort((a, b) => specificity(drHost(b)) - specificity(drHost(a)));
-        return candidates[0];
-      };
-      if (clientNamespace !== rootNamespace) {
-        const own = pick(clientNamespace, false);
-        if (own) return { rule: own, step: 'client' };
-      } else {
-        const own = pick(rootNamespace, false);
-        if (own) return { rule: own, step: 'root' };
-      }
-      const svcNs = index.serviceNamespace(host, clientNamespace);
-      if (svcNs && svcNs !== clientNamespace) {
-        const svc = pick(svcNs, true);
-        if (svc) return { rule: svc, step: 'service' };
-      }
-      const root = pick(rootNamespace, true);
-      return root ? { rule: root, step: 'root' } : undefined;
+      const found = index.destinationRulesFor(host, clientNamespace);
+      return found ? { rule: found.rules[0]!, step: found.step } : undefined;
+    },
+    destinationRulesForHost: (host) => destinationRulesByHost(host),
+    destinationRulesFor(host, clientNamespace) {
+      const key = `${host}|${clientNamespace}`;
+      if (!lookups.has(key)) lookups.set(key, lookUpDestinationRules(host, clientNamespace));
+      return lookups.get(key);
     },
     gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
     authorizationPoliciesFor: (workload) => of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
+    knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
+    hostRegistered(host, namespace) {
+      const key = `${host}|${namespace}`;
+      let known = registered.get(key);
+      if (known === undefined) registered.set(key, (known = isInClusterHost(host) || index.serviceEntriesFor(host, namespace).length > 0));
+      return known;
+    },
+    gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
+    gatewayWorkloadsOf(gateway) {
+      if (!workloadsByGateway) {
+        workloadsByGateway = new Map();
+        for (const w of index.gatewayWorkloads()) for (const g of w.gateways) workloadsByGateway.set(g, [...(workloadsByGateway.get(g) ?? []), w]);
+      }
+      return workloadsByGateway.get(gateway) ?? [];
+    },
+    gatewayWorkloadForHost: (host) => index.gatewayWorkloads().find((w) => w.serviceHost === host),
+    routeUses: () => (uses ??= collectRouteUses(index)),
+    gatewayClients: () => (clients ??= collectGatewayClients(index)),
   };
+
+  function lookUpDestinationRules(host: string, clientNamespace: string): DestinationRuleLookup | undefined {
+    // Istio keeps, per namespace, the rules visible to that namespace itself (exportTo empty, `*`, `.`
+    // or naming it) for its own clients, and the exported ones for clients elsewhere: either way the
+    // rule must be visible to the client.
+    const pick = (ns: string): Resource[] | undefined => {
+      const candidates = (destinationRulesByHostAndNamespace(host).get(ns) ?? []).filter((dr) => isVisibleTo(dr, clientNamespace));
+      if (candidates.length === 0) return undefined;
+      // Most specific host first: an exact host beats a wildcard, a longer wildcard beats a shorter one.
+      const best = candidates.map(destinationRuleHost).sort((a, b) => specificity(b) - specificity(a))[0];
+      return candidates.filter((dr) => destinationRuleHost(dr) === best);
+    };
+    const own = pick(clientNamespace);
+    if (own) return { rules: own, step: clientNamespace === rootNamespace ? 'root' : 'client' };
+    const svcNs = index.serviceNamespace(host, clientNamespace);
+    if (svcNs && svcNs !== clientNamespace) {
+      const svc = pick(svcNs);
+      if (svc) return { rules: svc, step: 'service' };
+    }
+    if (clientNamespace === rootNamespace) return undefined;
+    const root = pick(rootNamespace);
+    return root ? { rules: root, step: 'root' } : undefined;
+  }
+
   return index;
+}
+
+/** A function from a host to the resources whose hosts match it, in their original order. */
+function hostLookup(resources: readonly Resource[], hostsOfResource: (r: Resource) => string[]): (host: string) => Resource[] {
+  const position = new Map(resources.map((r, i) => [r, i]));
+  const exact = new Map<string, Resource[]>();
+  const wildcard: Resource[] = [];
+  for (const r of resources) {
+    const hosts = new Set(hostsOfResource(r));
+    for (const h of hosts) if (!isWild(h)) exact.set(h, [...(exact.get(h) ?? []), r]);
+    if ([...hosts].some(isWild)) wildcard.push(r);
+  }
+  const matches = (r: Resource, host: string): boolean => hostsOfResource(r).some((h) => hostMatches(h, host));
+  const cache = new Map<string, Resource[]>();
+  return (host) => {
+    let found = cache.get(host);
+    if (!found) {
+      found = isWild(host)
+        ? resources.filter((r) => matches(r, host))
+        : [...new Set([...(exact.get(host) ?? []), ...wildcard.filter((r) => matches(r, host))])].sort((a, b) => position.get(a)! - position.get(b)!);
+      cache.set(host, found);
+    }
+    return found;
+  };
+}
+
+export function destinationRuleHost(dr: Resource): string {
+  return String(get(dr.body, ['spec', 'host']) ?? '');
 }
 
 function specificity(host: string): number {
   return isWild(host) ? host.length : 10_000 + host.length;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Namespaces
+
+/**
+ * Stands for every namespace the config set does not name. It is not a valid namespace name, so it
+ * never collides: exportTo `*` (or none) reaches it, a list of names does not.
+ */
+export const OTHER_NAMESPACES = '<other namespaces>';
+
+function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {
+  const out = new Set<string>();
+  for (const r of cs.resources) if (!cs.invalid.has(r)) out.add(r.namespace);
+  for (const r of istio) {
+    out.add(r.namespace);
+    for (const e of stringList(get(r.body, ['spec', 'exportTo']))) if (e !== '*' && e !== '.' && e !== '~') out.add(e);
+    if (r.kind === KIND.virtualService) {
+      for (const route of routesOf(r)) for (const m of route.matches) if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
+    }
+  }
+  for (const p of cs.policies) for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
+  return [...out].sort();
+}
+
+/** The namespaces a client may be in: every namespace the config set names, and OTHER_NAMESPACES. */
+export function everyNamespace(index: IstioIndex): string[] {
+  return [...index.knownNamespaces(), OTHER_NAMESPACES];
+}
+
+/**
+ * `mytest, default`, or `namespaces other than default` when the list includes OTHER_NAMESPACES
+ * (`all` names every namespace that was considered, to say which ones are fine).
+ */
+export function describeNamespaces(namespaces: readonly string[], all: readonly string[]): string {
+  const named = namespaces.filter((n) => n !== OTHER_NAMESPACES);
+  if (!namespaces.includes(OTHER_NAMESPACES)) return named.join(', ');
+  const fine = all.filter((n) => n !== OTHER_NAMESPACES && !namespaces.includes(n));
+  return fine.length === 0 ? 'every namespace' : `namespaces other than ${fine.join(', ')}`;
+}
+
+/** Hosts of Kubernetes Services: short names and `*.svc.cluster.local`. */
+export function isInClusterHost(host: string): boolean {
+  return !host.includes('.') || host.endsWith('.svc.cluster.local');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// VirtualService routes
+
+export type RouteKind = 'http' | 'tls' | 'tcp';
+export const ROUTE_KINDS: readonly RouteKind[] = ['http', 'tls', 'tcp'];
+
+export interface RouteMatchRef {
+  /** Undefined for a route without matches (it matches everything). */
+  match?: JsonObject;
+  index?: number;
+  path: FieldPath;
+}
+
+export interface RouteDestinationRef {
+  host: string;
+  subset?: string;
+  port?: number;
+  /** Path of the `destination` object. */
+  path: FieldPath;
+}
+
+export interface VsRoute {
+  kind: RouteKind;
+  index: number;
+  path: FieldPath;
+  matches: RouteMatchRef[];
+  destinations: RouteDestinationRef[];
+}
+
+const routeCache = new WeakMap<Resource, VsRoute[]>();
+
+/** The http, tls and tcp routes of a VirtualService with their matches and destinations (read once). */
+export function routesOf(vs: Resource): readonly VsRoute[] {
+  const cached = routeCache.get(vs);
+  if (cached) return cached;
+  const out: VsRoute[] = [];
+  routeCache.set(vs, out);
+  for (const kind of ROUTE_KINDS) {
+    const routes = get(vs.body, ['spec', kind]);
+    if (!Array.isArray(routes)) continue;
+    routes.forEach((route, index) => {
+      if (!isObject(route)) return;
+      const path: FieldPath = ['spec', kind, index];
+      const matchList = Array.isArray(route.match) ? route.match : [];
+      const matches: RouteMatchRef[] = matchList.flatMap((m, i) => (isObject(m) ? [{ match: m, index: i, path: [...path, 'match', i] }] : []));
+      if (matches.length === 0) matches.push({ path });
+      const destinations: RouteDestinationRef[] = [];
+      if (Array.isArray(route.route)) {
+        route.route.forEach((r, i) => {
+          const dest = get(r, ['destination']);
+          if (!isObject(dest) || typeof dest.host !== 'string') return;
+          const port = get(dest, ['port', 'number']);
+          destinations.push({
+            host: dest.host,
+            ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
+            ...(typeof port === 'number' ? { port } : {}),
+            path: [...path, 'route', i, 'destination'],
+          });
+        });
+      }
+      out.push({ kind, index, path, matches, destinations });
+    });
+  }
+  return out;
+}
+
+/**
+ * For a VirtualService host no service registers, Istio still builds sidecar routes, but only HTTP
+ * ones on port 80 ("a gross HACK" in route.go buildSidecarVirtualHostsForVirtualService); its other
+ * routes never reach a sidecar.
+ */
+export function reachesUnregisteredHost(kind: RouteKind, match: JsonObject | undefined): boolean {
+  const port = get(match, ['port']);
+  return kind === 'http' && (port === undefined || port === 80);
+}
+
+export interface MatchScope {
+  /** Whether the match applies on the proxies of that gateway (`mesh`: the sidecars). */
+  applies: boolean;
+  /** The namespace it is limited to, when Istio honours `sourceNamespace` there. */
+  sourceNamespace?: string;
+  /** The labels it is limited to, when Istio honours `sourceLabels` there. */
+  sourceLabels?: Readonly<Record<string, string>>;
+  /**
+   * `sourceLabels`/`sourceNamespace` are written but ignored: Istio skips them in an HTTP match that
+   * names gateways (pilot/pkg/networking/core/route/route.go, sourceMatchHTTP).
+   */
+  sourceIgnored: boolean;
+}
+
+/**
+ * Where a route match applies, the way Istio builds routes: the VirtualService must be bound to the
+ * gateway (`mesh` for sidecars), a match's own `gateways` narrow that; TLS/TCP matches also check
+ * source labels and namespace against the proxy, HTTP matches only when they name no gateways.
+ */
+export function matchScope(vs: Resource, kind: RouteKind, match: JsonObject | undefined, gateway: string): MatchScope {
+  const bound = vsGateways(vs).includes(gateway);
+  const own = stringList(get(match, ['gateways'])).map((g) => normalizeGatewayRef(g, vs.namespace));
+  const labels = get(match, ['sourceLabels']);
+  const sourceLabels = isObject(labels) && Object.keys(labels).length > 0 ? (labels as Record<string, string>) : undefined;
+  const ns = get(match, ['sourceNamespace']);
+  const sourceNamespace = typeof ns === 'string' && ns ? ns : undefined;
+  const applies = bound && (own.length === 0 || own.includes(gateway));
+  if (kind === 'http' && own.length > 0) return { applies, sourceIgnored: sourceLabels !== undefined || sourceNamespace !== undefined };
+  return { applies, ...(sourceNamespace ? { sourceNamespace } : {}), ...(sourceLabels ? { sourceLabels } : {}), sourceIgnored: false };
+}
+
+export interface RouteUse {
+  vs: Resource;
+  route: VsRoute;
+  destination: RouteDestinationRef;
+  /** `mesh`, or the `namespace/name` of the Gateway the route applies on. */
+  on: string;
+  /**
+   * Namespaces of the proxies that send traffic along it: the sidecars' namespaces (OTHER_NAMESPACES
+   * for namespaces the config set does not name), or the namespace of the gateway's pods.
+   */
+  clientNamespaces: string[];
+}
+
+function collectRouteUses(index: IstioIndex): RouteUse[] {
+  const namespaces = everyNamespace(index);
+  const gatewaysByRef = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
+  const out: RouteUse[] = [];
+  for (const vs of index.ofKind(KIND.virtualService)) {
+    const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+    // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
+    const seeing = visibleNamespaces(vs, namespaces);
+    const registered = seeing.filter((ns) => hosts.some((h) => index.hostRegistered(h, ns)));
+    for (const route of routesOf(vs)) {
+      for (const on of vsGateways(vs)) {
+        const clients = new Set<string>();
+        for (const { match } of route.matches) {
+          const scope = matchScope(vs, route.kind, match, on);
+          if (!scope.applies) continue;
+          if (on === MESH) {
+            for (const ns of reachesUnregisteredHost(route.kind, match) ? seeing : registered) {
+              if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns) clients.add(ns);
+            }
+          } else {
+            // The gateway uses the VirtualService when a server of it accepts one of its hosts.
+            const gateway = gatewaysByRef.get(on);
+            if (!gateway || !gatewayServers(gateway).some((s) => s.hosts.some((sh) => hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h))))) continue;
+            for (const w of index.gatewayWorkloadsOf(gateway)) if (isVisibleTo(vs, w.namespace)) clients.add(w.namespace);
+          }
+        }
+        if (clients.size === 0) continue;
+        for (const destination of route.destinations) out.push({ vs, route, destination, on, clientNamespaces: [...clients].sort() });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Client TLS (DestinationRules and auto mTLS)
+
+export interface ClientTls {
+  /** DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL. */
+  mode: string;
+  sni?: string;
+  /** Where it was set: the DestinationRule and the path of its `tls` object. */
+  resource: Resource;
+  path: FieldPath;
+}
+
+export interface SubsetRef {
+  resource: Resource;
+  index: number;
+  subset: JsonObject;
+}
+
+const subsetCache = new WeakMap<readonly Resource[], Map<string, SubsetRef>>();
+
+/** The subsets the merged DestinationRules define (the first definition of a name wins, as in Istio). */
+export function subsetsOf(rules: readonly Resource[]): Map<string, SubsetRef> {
+  const cached = subsetCache.get(rules);
+  if (cached) return cached;
+  const out = new Map<string, SubsetRef>();
+  subsetCache.set(rules, out);
+  for (const resource of rules) {
+    const subsets = get(resource.body, ['spec', 'subsets']);
+    if (!Array.isArray(subsets)) continue;
+    subsets.forEach((subset, index) => {
+      if (isObject(subset) && typeof subset.name === 'string' && !out.has(subset.name)) out.set(subset.name, { resource, index, subset });
+    });
+  }
+  return out;
+}
+
+/**
+ * The TLS settings a client uses toward a host port (and subset), merged the way Istio does
+ * (pilot/pkg/networking/util MergeSubsetTrafficPolicy): a port-level setting replaces the level above it
+ * wholesale, a subset's policy overrides the rule's. Undefined when nothing sets TLS: auto mTLS decides.
+ */
+export function clientTlsFor(rules: readonly Resource[], port: number | undefined, subset?: string): ClientTls | undefined {
+  interface Level {
+    tls?: unknown;
+    path: FieldPath;
+    resource: Resource;
+    portLevel: boolean;
+  }
+  const select = (resource: Resource, policyPath: FieldPath): Level | undefined => {
+    const policy = get(resource.body, policyPath);
+    if (!isObject(policy)) return undefined;
+    const settings = Array.isArray(policy.portLevelSettings) ? policy.portLevelSettings : [];
+    const i = port === undefined ? -1 : settings.findIndex((s) => get(s, ['port', 'number']) === port);
+    if (i >= 0) return { tls: get(settings[i], ['tls']), path: [...policyPath, 'portLevelSettings', i, 'tls'], resource, portLevel: true };
+    return { tls: policy.tls, path: [...policyPath, 'tls'], resource, portLevel: false };
+  };
+  const top = topLevelPolicyRule(rules);
+  const base = top ? select(top, ['spec', 'trafficPolicy']) : undefined;
+  const defined = subset === undefined ? undefined : subsetsOf(rules).get(subset);
+  const own = defined ? select(defined.resource, ['spec', 'subsets', defined.index, 'trafficPolicy']) : undefined;
+  const chosen = own && (own.tls !== undefined || own.portLevel || !base) ? own : base;
+  if (!chosen || !isObject(chosen.tls)) return undefined;
+  const { mode, sni } = chosen.tls;
+  return {
+    mode: typeof mode === 'string' ? mode : 'DISABLE',
+    ...(typeof sni === 'string' && sni ? { sni } : {}),
+    resource: chosen.resource,
+    path: chosen.path,
+  };
+}
+
+/** The first of the merged rules with a top-level trafficPolicy: Istio keeps that one's (the oldest). */
+const topLevelPolicies = new WeakMap<readonly Resource[], Resource | null>();
+function topLevelPolicyRule(rules: readonly Resource[]): Resource | undefined {
+  let top = topLevelPolicies.get(rules);
+  if (top === undefined) topLevelPolicies.set(rules, (top = rules.find((r) => isObject(get(r.body, ['spec', 'trafficPolicy']))) ?? null));
+  return top ?? undefined;
+}
+
+/** The SNI Istio sends with ISTIO_MUTUAL when no `sni` is set (model.BuildDNSSrvSubsetKey). */
+export function istioMtlsSni(host: string, port: number, subset?: string): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${host}`;
+}
+
+export interface GatewayClient {
+  use: RouteUse;
+  namespace: string;
+  workload: GatewayWorkload;
+  /** The gateway Service port the route sends to. */
+  port: number;
+  subset?: string;
+  /** The DestinationRules the client merges for the gateway host, if it finds any. */
+  rules?: readonly Resource[];
+  /** False when the route names a subset those rules do not define: the route then fails before any TLS. */
+  subsetResolved: boolean;
+  /**
+   * What the client sends: `mode` is a DestinationRule TLS mode, or `unknown` when no rule sets TLS and
+   * the config set does not say whether the gateway pods enable auto mTLS; `auto` when no rule set it.
+   */
+  tls: { mode: string; sni?: string; auto: boolean; setting?: ClientTls };
+}
+
+function collectGatewayClients(index: IstioIndex): GatewayClient[] {
+  const out: GatewayClient[] = [];
+  for (const use of index.routeUses()) {
+    if (use.on !== MESH) continue;
+    const workload = index.gatewayWorkloadForHost(use.destination.host);
+    if (!workload) continue;
+    const declaredPorts = workload.declaration?.ports ?? [];
+    const port = use.destination.port ?? (declaredPorts.length === 1 ? declaredPorts[0]!.port : undefined);
+    if (port === undefined) continue;
+    const { subset, host } = use.destination;
+    for (const namespace of use.clientNamespaces) {
+      const rules = index.destinationRulesFor(host, namespace)?.rules;
+      const subsetResolved = subset === undefined || (rules !== undefined && subsetsOf(rules).has(subset));
+      const setting = rules ? clientTlsFor(rules, port, subset) : undefined;
+      let tls: GatewayClient['tls'];
+      if (setting) {
+        const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? istioMtlsSni(host, port, subset) : undefined);
+        tls = { mode: setting.mode, ...(sni ? { sni } : {}), auto: false, setting };
+      } else if (workload.autoMtls === undefined) {
+        tls = { mode: 'unknown', sni: istioMtlsSni(host, port, subset), auto: true };
+      } else {
+        tls = workload.autoMtls ? { mode: 'ISTIO_MUTUAL', sni: istioMtlsSni(host, port, subset), auto: true } : { mode: 'DISABLE', auto: true };
+      }
+      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), ...(rules ? { rules } : {}), subsetResolved, tls });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway servers
+
+export interface GatewayServer {
+  gateway: Resource;
+  index: number;
+  path: FieldPath;
+  port: number;
+  protocol: string;
+  hosts: string[];
+  /** The hosts without their namespace part (`ns/host` -> `host`): what SNI is matched against. */
+  hostNames: string[];
+  /** `spec.servers[].tls.mode`; undefined when the server has no tls block. */
+  tlsMode?: string;
+  tls?: JsonObject;
+  /** The routes Istio uses for it: http (HTTP, HTTPS terminated), tcp (TLS terminated, TCP), tls (passthrough). */
+  routeKind: RouteKind;
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+const PASSTHROUGH = new Set(['PASSTHROUGH', 'AUTO_PASSTHROUGH']);
+/** Where older Istio releases mounted each proxy's mesh certificate (seed 004's Gateways point there). */
+export const ISTIO_FILE_CERT_DIR = '/etc/certs/';
+
+const serverCache = new WeakMap<Resource, GatewayServer[]>();
+
+/** The servers of a Gateway, with what Istio makes of them (pkg/config/gateway IsHTTPServer, IsTLSServer). */
+export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
+  const cached = serverCache.get(gateway);
+  if (cached) return cached;
+  const out: GatewayServer[] = [];
+  serverCache.set(gateway, out);
+  const servers = get(gateway.body, ['spec', 'servers']);
+  if (!Array.isArray(servers)) return out;
+  servers.forEach((s, index) => {
+    const port = get(s, ['port', 'number']);
+    if (!isObject(s) || typeof port !== 'number') return;
+    const protocol = String(get(s, ['port', 'protocol']) ?? '').toUpperCase();
+    const tls = isObject(s.tls) ? s.tls : undefined;
+    const tlsMode = tls ? (typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH') : undefined;
+    const passthrough = tlsMode !== undefined && PASSTHROUGH.has(tlsMode);
+    const routeKind: RouteKind = HTTP_PROTOCOLS.has(protocol) || (protocol === 'HTTPS' && !passthrough) ? 'http' : passthrough ? 'tls' : 'tcp';
+    out.push({
+      gateway,
+      index,
+      path: ['spec', 'servers', index],
+      port,
+      protocol,
+      hosts: stringList(s.hosts),
+      hostNames: stringList(s.hosts).map(serverHostName),
+      ...(tlsMode ? { tlsMode } : {}),
+      ...(tls ? { tls } : {}),
+      routeKind,
+    });
+  });
+  return out;
+}
+
+/** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
+export function serverSeesClientIdentity(s: GatewayServer): boolean {
+  return s.tlsMode === 'ISTIO_MUTUAL' || s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL';
+}
+
+/** The server expects the mesh's own mTLS: ISTIO_MUTUAL, or MUTUAL with Istio's file-mounted certificates. */
+export function serverExpectsMeshMtls(s: GatewayServer): boolean {
+  if (s.tlsMode === 'ISTIO_MUTUAL') return true;
+  const ca = get(s.tls, ['caCertificates']);
+  return (s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL') && typeof ca === 'string' && ca.startsWith(ISTIO_FILE_CERT_DIR);
+}
+
+/**
+ * Whether a TLS server accepts a handshake with this SNI: Istio matches its filter chain on the server
+ * hosts, or on any name when one of them is `*` (pilot/pkg/networking/core/listener.go toFilterChainMatch).
+ */
+export function serverAcceptsSni(s: GatewayServer, sni: string | undefined): boolean {
+  if (s.hostNames.includes('*')) return true;
+  return sni !== undefined && s.hostNames.some((h) => hostMatches(h, sni));
+}
+
+/** `serverAcceptsSni` over several servers at once, in constant time for exact names. */
+export function sniAcceptor(servers: readonly GatewayServer[]): (sni: string | undefined) => boolean {
+  const names = servers.flatMap((s) => s.hostNames);
+  if (names.includes('*')) return () => true;
+  const exact = new Set(names.filter((h) => !isWild(h)));
+  const wildcards = names.filter(isWild);
+  return (sni) => sni !== undefined && (exact.has(sni) || wildcards.some((h) => hostMatches(h, sni)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Egress gateway workloads
+
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
+export interface GatewayWorkload {
+  /** The egress gateway's name (the value of its gateway label), when known. */
+  name?: string;
+  /** Namespace of its pods. */
+  namespace: string;
+  /** Its Service host, when its name is known. */
+  serviceHost?: string;
+  /** Labels its pods are known to carry (they may carry more). */
+  labels: Readonly<Record<string, string>>;
+  /**
+   * Whether its pods carry `security.istio.io/tlsMode: istio`, which makes client sidecars use mTLS
+   * automatically when no DestinationRule sets TLS; undefined when the config set does not say.
+   */
+  autoMtls?: boolean;
+  /** The IstioGateway that declares it. */
+  declaration?: EgressGateway;
+  /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
+  gateways: Resource[];
+}
+
+/** How a label selector relates to pods of which only some labels are known. */
+export type SelectorFit = 'matches' | 'conflicts' | 'unknown';
+
+/**
+ * `conflicts` when a selected label has another value, `matches` when at least one selected label is
+ * known to be there and none conflicts (the others are assumed present), `unknown` otherwise.
+ */
+export function selectorFit(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): SelectorFit {
+  let known = false;
+  for (const [k, v] of Object.entries(selector)) {
+    if (!(k in labels)) continue;
+    if (labels[k] !== v) return 'conflicts';
+    known = true;
+  }
+  return known ? 'matches' : 'unknown';
+}
+
+/** `k=v, k2=v2` */
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** `egress gateway egressgateway`, or `gateway pods istio=x` when its name is unknown. */
+export function describeGatewayWorkload(w: GatewayWorkload): string {
+  return w.name !== undefined ? `egress gateway ${w.name}` : `gateway pods ${labelsText(w.labels)}`;
+}
+
+function collectGatewayWorkloads(cs: ConfigSet, gateways: readonly Resource[]): GatewayWorkload[] {
+  const { gatewayLabel, gatewayNamespace } = cs.defaults;
+  const out: GatewayWorkload[] = [];
+  const byName = new Map<string, GatewayWorkload>();
+  const add = (w: GatewayWorkload): void => {
+    out.push(w);
+    if (w.name !== undefined) byName.set(w.name, w);
+  };
+  for (const g of cs.gateways) {
+    if (byName.has(g.name)) continue;
+    const tlsMode = g.podLabels[TLS_MODE_LABEL];
+    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: gatewayPodLabels(g), autoMtls: tlsMode === 'istio', declaration: g, gateways: [] });
+  }
+  for (const p of cs.policies) {
+    if (byName.has(p.gateway)) continue;
+    const g = cs.gateway(p.gateway);
+    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: { ...g.selector }, gateways: [] });
+  }
+  // Gateways selecting pods of no gateway seen so far stand for one more: named after their gateway
+  // label when they use it, in the gateway namespace (where Istio installs gateways).
+  for (const gw of gateways) {
+    const selector = get(gw.body, ['spec', 'selector']);
+    if (!isObject(selector) || Object.keys(selector).length === 0) continue;
+    const labels = selector as Record<string, string>;
+    if (out.some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
+    const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
+    add({
+      ...(name !== undefined ? { name, serviceHost: gatewayServiceHost(name, gatewayNamespace) } : {}),
+      namespace: gatewayNamespace,
+      labels: { ...labels },
+      gateways: [],
+    });
+  }
+  for (const w of out) {
+    for (const gw of gateways) {
+      const selector = get(gw.body, ['spec', 'selector']);
+      if (isObject(selector) && selectorFit(selector as Record<string, string>, w.labels) === 'matches') w.gateways.push(gw);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Authorization policies
+
+export type AuthzAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+
+export function authzAction(policy: Resource): AuthzAction {
+  const action = get(policy.body, ['spec', 'action']);
+  return action === 'DENY' || action === 'AUDIT' || action === 'CUSTOM' ? action : 'ALLOW';
+}
+
+export interface AuthzRuleRef {
+  policy: Resource;
+  index: number;
+  path: FieldPath;
+  rule: JsonObject;
+}
+
+export function authzRules(policy: Resource): AuthzRuleRef[] {
+  const rules = get(policy.body, ['spec', 'rules']);
+  if (!Array.isArray(rules)) return [];
+  return rules.flatMap((rule, index) => (isObject(rule) ? [{ policy, index, path: ['spec', 'rules', index] as FieldPath, rule }] : []));
+}
+
+export interface AuthzCondition {
+  /** The field as users write it: `hosts`, `methods`, `principals`, `request.headers[x-id]`... */
+  field: string;
+  path: FieldPath;
+  /** Index of the `to` entry it belongs to; undefined for `from` and `when` conditions, which hold for every `to`. */
+  toIndex?: number;
+}
+
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
+const HTTP_ONLY_WHEN = /^request\.(headers\[|auth\.)/;
+const IDENTITY_SOURCE = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'];
+const IDENTITY_WHEN = /^source\.(principal|namespace|serviceAccount)$/;
+
+function conditions(ref: AuthzRuleRef, operation: string[], source: string[], when: RegExp): AuthzCondition[] {
+  const out: AuthzCondition[] = [];
+  const present = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  to.forEach((t, i) => {
+    for (const field of operation) if (present(get(t, ['operation', field]))) out.push({ field, path: [...ref.path, 'to', i, 'operation', field], toIndex: i });
+  });
+  const from = Array.isArray(ref.rule.from) ? ref.rule.from : [];
+  from.forEach((f, i) => {
+    for (const field of source) if (present(get(f, ['source', field]))) out.push({ field, path: [...ref.path, 'from', i, 'source', field] });
+  });
+  const whens = Array.isArray(ref.rule.when) ? ref.rule.when : [];
+  whens.forEach((w, i) => {
+    const key = get(w, ['key']);
+    if (typeof key === 'string' && when.test(key)) out.push({ field: key, path: [...ref.path, 'when', i, 'key'] });
+  });
+  return out;
+}
+
+/**
+ * Conditions Istio can evaluate on HTTP only: on a TCP filter chain an ALLOW rule using them is skipped
+ * (it allows nothing), and a DENY or AUDIT rule is built without them, so it matches more
+ * (pilot/pkg/security/authz/model: generator.go returns an error for TCP, model.go checkError).
+ */
+export function httpOnlyConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, HTTP_ONLY_OPERATION, HTTP_ONLY_SOURCE, HTTP_ONLY_WHEN);
+}
+
+/** Conditions on the source's mesh identity, which Envoy reads from the client's mTLS certificate. */
+export function identityConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, [], IDENTITY_SOURCE, IDENTITY_WHEN);
+}
+
+/**
+ * Whether a condition of the rule can take part on this destination port: a `to` entry applies to
+ * the ports its operation lists (all when it lists none); `from` and `when` conditions go with every
+ * `to` entry (all ports when the rule has none).
+ */
+export function conditionAppliesToPort(ref: AuthzRuleRef, condition: AuthzCondition, port: number): boolean {
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  const entries = condition.toIndex !== undefined ? [to[condition.toIndex]] : to;
+  if (entries.length === 0) return true;
+  return entries.some((t) => {
+    const ports = stringList(get(t, ['operation', 'ports']));
+    const notPorts = stringList(get(t, ['operation', 'notPorts']));
+    return (ports.length === 0 || ports.includes(String(port))) && !notPorts.includes(String(port));
+  });
+}
+
+/**
+ * The egress gateways an AuthorizationPolicy applies to: it lives in their pods' namespace or in the
+ * root namespace, and its selector picks their pods (or it has none).
+ */
+export function authzGatewayTargets(index: IstioIndex, policy: Resource): GatewayWorkload[] {
+  const selector = workloadSelectorOf(policy);
+  const selectsAll = !selector || Object.keys(selector).length === 0;
+  return index
+    .gatewayWorkloads()
+    .filter((w) => (policy.namespace === index.rootNamespace || policy.namespace === w.namespace) && (selectsAll || selectorFit(selector, w.labels) === 'matches'));
+}
+
+/** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
+export function gatewaysCarrying(index: IstioIndex, host: string): { workload: GatewayWorkload; gateway: Resource }[] {
+  const out: { workload: GatewayWorkload; gateway: Resource }[] = [];
+  for (const use of index.routeUses()) {
+    if (use.on === MESH || !stringList(get(use.vs.body, ['spec', 'hosts'])).some((h) => hostMatches(h, host))) continue;
+    const gateway = index.ofKind(KIND.gateway).find((g) => gatewayRef(g) === use.on);
+    if (!gateway) continue;
+    for (const workload of index.gatewayWorkloadsOf(gateway)) {
+      if (!out.some((c) => c.workload === workload && c.gateway === gateway)) out.push({ workload, gateway });
+    }
+  }
+  return out;
+}
+
+export interface WorkloadServer extends GatewayServer {
+  workload: GatewayWorkload;
+  /** The port the gateway's proxy listens on (the Service port's targetPort), which authorization `ports` name. */
+  listenPort: number;
+}
+
+/** The Gateway servers on an egress gateway's pods. */
+export function workloadServers(workload: GatewayWorkload): WorkloadServer[] {
+  const ports = workload.declaration?.ports ?? [];
+  return workload.gateways.flatMap(gatewayServers).map((s) => ({
+    ...s,
+    workload,
+    listenPort: ports.find((p) => p.port === s.port)?.targetPort ?? s.port,
+  }));
+}
+
+/** `port 444 (TLS, terminated)` */
+export function describeServerPort(s: GatewayServer): string {
+  const how = s.tlsMode === undefined ? '' : s.routeKind === 'tls' ? ', passed through' : `, ${s.tlsMode}`;
+  return `port ${s.port} (${s.protocol}${how})`;
 }

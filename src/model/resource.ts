@@ -59,6 +59,11 @@ export function describe(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): stri
   return `${r.kind} ${r.namespace}/${r.name}`;
 }
 
+/** `Kind namespace/name`, and for a rendered resource the policy it was rendered from. */
+export function describeOrigin(r: Resource): string {
+  return r.rendered ? `${describe(r)} (rendered from ${describe(r.rendered.policy)})` : describe(r);
+}
+
 /** Identity across revisions: group, kind, namespace and name (not the version, which may change). */
 export function identityKey(r: Pick<Resource, 'group' | 'kind' | 'namespace' | 'name'>): string {
   return `${r.group}/${r.kind}/${r.namespace}/${r.name}`;

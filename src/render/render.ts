@@ -24,7 +24,7 @@ import { formatPath } from '../model/field-path.js';
 import { docsUrl, type Finding } from '../model/finding.js';
 import { KIND, NETWORKING_GROUP, RENDER_API } from '../model/kinds.js';
 import { findingLocation, refOf, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
-import { dnsLabel, labelValue, sanitize } from './naming.js';
+import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -37,6 +37,18 @@ export const MANAGED_BY = 'egress-lint';
  * DestinationRule for that host, and Istio merges them by dropping subsets whose names repeat.
  */
 export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
+
+/** `<policy>-egress-lint-refused`, the policy part shortened (with a hash) so the suffix always survives. */
+export function refusedSubsetName(stem: string): string {
+  const room = MAX_NAME - REFUSED_SUBSET_SUFFIX.length - 1;
+  const head = sanitize(stem);
+  return `${head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`}-${REFUSED_SUBSET_SUFFIX}`;
+}
+
+/** Whether a gateway subset is one the renderer uses to refuse unselected workloads. */
+export function isRefusedSubset(name: string): boolean {
+  return name.endsWith(`-${REFUSED_SUBSET_SUFFIX}`);
+}
 /** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
 export const REFUSED_SNI = 'refused.egress-lint.invalid';
 export const MESH_GATEWAY = 'mesh';
@@ -186,7 +198,7 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     destinations.filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined)).map(gp),
   );
   const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
-  const refusedSubset = dnsLabel(stem, REFUSED_SUBSET_SUFFIX);
+  const refusedSubset = refusedSubsetName(stem);
   const subsets = destinations.map((d) => ({
     name: subsetOf(d),
     trafficPolicy: { portLevelSettings: [{ port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } }] },
@@ -236,8 +248,10 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    const sidecarMatch = (f: PolicySource, port: number, sni: boolean): JsonObject => ({
-      gateways: [MESH_GATEWAY],
+    // HTTP matches leave `gateways` out: Istio ignores sourceLabels/sourceNamespace in an HTTP match
+    // that names gateways (route.go sourceMatchHTTP), which would let every sidecar through.
+    const sidecarMatch = (f: PolicySource, port: number, sni: boolean, http = false): JsonObject => ({
+      ...(http ? {} : { gateways: [MESH_GATEWAY] }),
       port,
       ...(sni ? { sniHosts: [...d.hosts] } : {}),
       ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
@@ -251,8 +265,12 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
 
     if (d.protocolClass === 'http') {
-      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(subsetOf(d))] }];
-      d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
+      // The gateway leg comes first: on the gateway it takes every request of its port, so the source
+      // matches below (which name no gateways) are never tried there; sidecars skip it.
+      const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
+      fields.push([['spec', 'http', 0], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
+      http.push({ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false, true)), route: [toGateway(subsetOf(d))] });
+      d.from.forEach((f, j) => fields.push([['spec', 'http', 1, 'match', j], f.path]));
       if (refuse) {
         http.push({
           name: `${key}-refuse-unselected`,
@@ -261,8 +279,6 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
         });
         fields.push([['spec', 'http', http.length - 1], [...d.path.slice(0, -2), 'from']]);
       }
-      http.push({ name: `${key}-to-host`, ...gatewayLeg });
-      fields.push([['spec', 'http', http.length - 1], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
       spec.http = http;
       if (d.upgradePort !== undefined) {
         // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed

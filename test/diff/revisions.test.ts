@@ -116,11 +116,11 @@ describe('diff of realistic revisions', () => {
       line: 26,
       column: 7,
     });
-    // The gateway now goes to 443: the last route's upstream port.
+    // The gateway now goes to 443: the gateway leg's upstream port.
     const vs = editedLines(
       find(changes, `changed VirtualService ${RENDERED}-httpbin-service-http`).patch,
     );
-    expect(vs[0]).toBe('+          number: 443');
+    expect(vs.slice(0, 2)).toEqual(['-          number: 80', '+          number: 443']);
     expect(vs).toContain('+        subset: egress-by-egressgateway-egress-lint-refused');
   });
 

@@ -85,7 +85,7 @@ describe('rendering contract details', () => {
     const { render: out } = render(POLICY('egress-by-egressgateway', 'httpbin.org'));
     const vs = out.resources.find((r) => r.kind === 'VirtualService')!;
     expect(vs.annotations).toEqual({ 'egress-lint.io/source': 'istio-egress/egress-by-egressgateway', 'egress-lint.io/source-path': 'spec.egressRules[0].to[0]' });
-    expect(locate(vs, ['spec', 'http', 0, 'match', 0])).toMatchObject({ file: 'p.yaml', line: 11 });
+    expect(locate(vs, ['spec', 'http', 1, 'match', 0])).toMatchObject({ file: 'p.yaml', line: 11 });
     expect(locate(vs, ['spec', 'hosts'])).toMatchObject({ file: 'p.yaml', line: 13 });
     const gw = out.resources.find((r) => r.kind === 'Gateway')!;
     expect(locate(gw, ['spec', 'servers', 0])).toMatchObject({ line: 15 });
@@ -94,7 +94,7 @@ describe('rendering contract details', () => {
   it('refuses nothing extra when whole namespaces are listed', () => {
     const { render: out } = render(POLICY('egress-by-egressgateway', 'httpbin.org'));
     const vs = out.resources.find((r) => r.kind === 'VirtualService')!;
-    expect((vs.body.spec as { http: { name: string }[] }).http.map((h) => h.name)).toEqual(['httpbin-org-80-via-gateway', 'httpbin-org-80-to-host']);
+    expect((vs.body.spec as { http: { name: string }[] }).http.map((h) => h.name)).toEqual(['httpbin-org-80-to-host', 'httpbin-org-80-via-gateway']);
     expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).not.toHaveProperty(['subsets', 1]);
   });
 
@@ -179,11 +179,13 @@ describe('refusing unselected workloads of a listed namespace', () => {
   const spec = (a: typeof analysis, kind: string, suffix = '') =>
     a.render.resources.find((r) => r.kind === kind && r.name.endsWith(suffix))!.body.spec as Record<string, unknown>;
 
-  it('HTTP: a catch-all 502 after the selected workloads\' route, before the gateway leg', () => {
-    const http = spec(upgrade, 'VirtualService').http as { name: string; match: unknown[]; directResponse?: { status: number } }[];
-    expect(http.map((h) => h.name)).toEqual(['httpbin-service-http-via-gateway', 'httpbin-service-http-refuse-unselected', 'httpbin-service-http-to-host']);
-    expect(http[1]!.match).toEqual([{ gateways: ['mesh'], port: 80 }]);
-    expect(http[1]!.directResponse!.status).toBe(502);
+  it('HTTP: a catch-all 502 after the selected workloads\' route (the gateway leg comes first)', () => {
+    const http = spec(upgrade, 'VirtualService').http as { name: string; match: Record<string, unknown>[]; directResponse?: { status: number } }[];
+    expect(http.map((h) => h.name)).toEqual(['httpbin-service-http-to-host', 'httpbin-service-http-via-gateway', 'httpbin-service-http-refuse-unselected']);
+    // Source matches name no gateways: Istio ignores sourceLabels/sourceNamespace in HTTP matches that do.
+    expect(http[1]!.match).toEqual([{ port: 80, sourceLabels: { app: 'sleep-a' }, sourceNamespace: 'mytest' }]);
+    expect(http[2]!.match).toEqual([{ gateways: ['mesh'], port: 80 }]);
+    expect(http[2]!.directResponse!.status).toBe(502);
   });
 
   it('TCP/TLS: a catch-all route to the gateway subset whose SNI no gateway server accepts', () => {

@@ -1,0 +1,65 @@
+import { testRule } from '../test/rule-tester.js';
+import { istioGatewayYaml } from '../test/istio-fixtures.js';
+import rule from './authz-no-rules.js';
+
+const gateway = istioGatewayYaml();
+
+const authz = (namespace: string, spec: string): string => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: policy, namespace: ${namespace}}
+spec:
+${spec}`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'ALLOW with rules',
+      yaml: {
+        'gw.yaml': gateway,
+        'authz.yaml': authz(
+          'istio-system',
+          '  selector: {matchLabels: {istio: egressgateway}}\n  rules:\n  - from: [{source: {namespaces: [mytest]}}]\n',
+        ),
+      },
+    },
+    {
+      name: 'allow-nothing for an application namespace, not a gateway',
+      yaml: {
+        'gw.yaml': gateway,
+        'authz.yaml': authz('bookinfo', '  {}\n').replace('spec:\n  {}', 'spec: {}'),
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: 'ALLOW without rules on the egress gateway blocks all egress',
+      yaml: {
+        'authz.yaml': authz(
+          'istio-system',
+          '  action: ALLOW\n  selector: {matchLabels: {istio: egressgateway}}\n',
+        ),
+        'gw.yaml': gateway,
+      },
+      findings: [
+        {
+          line: 5,
+          column: 3,
+          message:
+            'ALLOW without rules allows nothing, so every request through egress gateway egressgateway is denied (403 / connection closed); add rules for the traffic to let out, or suppress this finding if blocking everything is the intent',
+        },
+      ],
+    },
+    {
+      name: 'DENY without rules does nothing',
+      yaml: authz('mytest', '  action: DENY\n'),
+      findings: [
+        {
+          line: 5,
+          column: 3,
+          message:
+            'DENY without rules matches nothing, so this policy has no effect; add the rules it should deny',
+        },
+      ],
+    },
+  ],
+});

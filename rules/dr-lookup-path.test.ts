@@ -1,0 +1,130 @@
+import { testRule } from '../test/rule-tester.js';
+import { GW_HOST, gatewayLegYaml } from '../test/istio-fixtures.js';
+import rule from './dr-lookup-path.js';
+
+/** Seed 004 (HTTPS section): sidecars -> egress gateway (subset cnn) -> edition.cnn.com. */
+const routes = (namespace: string, exportTo?: string): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: cnn, namespace: ${namespace}}
+spec:
+  hosts: [edition.cnn.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct-cnn-through-egress-gateway, namespace: ${namespace}}
+spec:
+  hosts: [edition.cnn.com]
+${exportTo ? `  exportTo: ${exportTo}\n` : ''}  gateways: [mesh]
+  tls:
+  - match:
+    - port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination: {host: ${GW_HOST}, subset: cnn, port: {number: 443}}
+`;
+
+const dr = (namespace: string, exportTo?: string): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-for-cnn
+  namespace: ${namespace}
+spec:
+  host: ${GW_HOST}
+${exportTo ? `  exportTo: ${exportTo}\n` : ''}  subsets:
+  - name: cnn
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 443}
+        tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'the gateway host rule in the root namespace reaches every client',
+      yaml: { 'routes.yaml': routes('default'), 'dr.yaml': dr('istio-system') },
+    },
+    {
+      name: 'seed 004: a copy in each namespace the VirtualService is exported to',
+      yaml: {
+        'routes.yaml': routes('default', '[default, test-egress]'),
+        'dr.yaml': dr('default'),
+        'copy.yaml': dr('test-egress'),
+      },
+    },
+    {
+      name: 'a rule elsewhere that the route needs nothing from (no subset, no TLS)',
+      yaml: {
+        'routes.yaml': routes('default').replace(', subset: cnn', ''),
+        'dr.yaml': `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: egressgateway-lb, namespace: team-a}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+`,
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: 'seed 004: the rule is in default, the VirtualService serves every namespace',
+      yaml: { 'dr.yaml': dr('default'), 'routes.yaml': routes('default') },
+      findings: [
+        {
+          line: 5,
+          column: 3,
+          message: `DestinationRule default/egressgateway-for-cnn for ${GW_HOST} is on the lookup path of clients in default only, but VirtualService default/direct-cnn-through-egress-gateway sends clients in namespaces other than default to ${GW_HOST}; Istio looks in the client's namespace, then the service's (istio-system), then the root namespace (istio-system): move it to istio-system or copy it into each client namespace`,
+        },
+      ],
+    },
+    {
+      name: 'in the root namespace but not exported to the clients',
+      yaml: {
+        'dr.yaml': dr('istio-system', '[istio-system]'),
+        'routes.yaml': routes('mytest', '["."]'),
+      },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          message:
+            /^exportTo leaves out mytest, whose proxies VirtualService mytest\/direct-cnn-through-egress-gateway sends to/,
+        },
+      ],
+    },
+    {
+      name: 'TLS origination rule the egress gateway never finds',
+      yaml: {
+        'origination.yaml': `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: originate-tls, namespace: default}
+spec:
+  host: httpbin.org
+  trafficPolicy:
+    tls: {mode: SIMPLE}
+`,
+        'egress.yaml': `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  ports: [{number: 443, name: https, protocol: HTTPS}]
+  resolution: DNS
+---
+${gatewayLegYaml('httpbin.org', 443, 'httpbin.org')}`,
+      },
+      findings: [
+        {
+          line: 3,
+          column: 33,
+          message:
+            /^DestinationRule default\/originate-tls for httpbin.org is on the lookup path of clients in default only, but VirtualService istio-system\/httpbin sends clients in istio-system to httpbin.org/,
+        },
+      ],
+    },
+  ],
+});

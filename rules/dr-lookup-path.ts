@@ -1,0 +1,97 @@
+import { defineRule } from '../src/lint/rule.js';
+import { listText } from '../src/lint/wording.js';
+import {
+  describeNamespaces,
+  destinationRuleHost,
+  MESH,
+  everyNamespace,
+  clientTlsFor,
+  subsetsOf,
+} from '../src/model/istio.js';
+import { describe, identityKey, type Resource } from '../src/model/resource.js';
+
+/**
+ * Istio looks for a client's DestinationRule in the client's namespace, then in the namespace of the
+ * service, then in the root namespace, and only takes rules exported to the client
+ * (pilot/pkg/model/push_context.go destinationRule). A rule elsewhere silently does nothing for other
+ * clients: seed 004 puts the egress gateway's rule in `default`, so sidecars in any other namespace
+ * miss its subset and its mTLS settings.
+ *
+ * Reported for rules a route's clients need: a rule defining the subset the route names, a rule
+ * setting TLS for the egress gateway port it sends to, and any rule for a host the gateway itself
+ * sends to (TLS origination).
+ */
+export default defineRule({
+  meta: {
+    id: 'dr-lookup-path',
+    severity: 'error',
+    description:
+      'DestinationRule placed or exported where the clients that route to its host never find it',
+    kinds: ['DestinationRule', 'VirtualService', 'ServiceEntry', 'ASMEgressTrafficPolicy'],
+  },
+  check({ index, report }) {
+    const all = everyNamespace(index);
+    interface Problem {
+      dr: Resource;
+      kind: 'namespace' | 'exportTo';
+      clients: Set<string>;
+      routes: Set<string>;
+      serviceNamespace?: string;
+    }
+    const problems = new Map<string, Problem>();
+    for (const use of index.routeUses()) {
+      const { host, subset } = use.destination;
+      // What the clients would miss: the subset the route names, the TLS settings for an egress
+      // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
+      const needs = (dr: Resource): boolean =>
+        use.on !== MESH ||
+        (subset !== undefined && subsetsOf([dr]).has(subset)) ||
+        (index.gatewayWorkloadForHost(host) !== undefined &&
+          clientTlsFor([dr], use.destination.port, subset) !== undefined);
+      const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
+      if (missing.length === 0) continue;
+      const candidates = index.destinationRulesForHost(host).filter(needs);
+      for (const ns of missing) {
+        const serviceNamespace = index.serviceNamespace(host, ns);
+        const path = new Set([ns, serviceNamespace, index.rootNamespace]);
+        for (const dr of candidates) {
+          const kind = path.has(dr.namespace) ? 'exportTo' : 'namespace';
+          const key = `${identityKey(dr)}|${kind}`;
+          let p = problems.get(key);
+          if (!p)
+            problems.set(
+              key,
+              (p = {
+                dr,
+                kind,
+                clients: new Set(),
+                routes: new Set(),
+                ...(serviceNamespace ? { serviceNamespace } : {}),
+              }),
+            );
+          p.clients.add(ns);
+          p.routes.add(describe(use.vs));
+        }
+      }
+    }
+    for (const p of problems.values()) {
+      const host = destinationRuleHost(p.dr);
+      const clients = describeNamespaces([...p.clients].sort(), all);
+      const via = listText([...p.routes]);
+      if (p.kind === 'exportTo') {
+        report({
+          resource: p.dr,
+          path: ['spec', 'exportTo'],
+          message: `exportTo leaves out ${clients}, whose proxies ${via} sends to ${host}; they find no DestinationRule for it, so its subsets and TLS settings do not apply to them`,
+        });
+        continue;
+      }
+      const home = p.serviceNamespace ?? index.rootNamespace;
+      report({
+        resource: p.dr,
+        path: p.dr.namespaceDefaulted ? ['metadata'] : ['metadata', 'namespace'],
+        message: `${describe(p.dr)} for ${host} is on the lookup path of clients in ${p.dr.namespace} only, but ${via} sends clients in ${clients} to ${host}; Istio looks in the client's namespace, then the service's${p.serviceNamespace ? ` (${p.serviceNamespace})` : ''}, then the root namespace (${index.rootNamespace}): move it to ${home} or copy it into each client namespace`,
+      });
+    }
+  },
+});

@@ -1,0 +1,100 @@
+import { egressPolicyYaml, GW_HOST } from '../test/istio-fixtures.js';
+import { testRule } from '../test/rule-tester.js';
+import rule from './dr-subset-missing.js';
+
+const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: cnn
+  namespace: mytest
+spec:
+  hosts: [edition.cnn.com]
+  exportTo: ["."]
+  http:
+  - route:
+    - destination:
+        host: ${GW_HOST}
+        subset: cnn
+        port: {number: 80}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+  namespace: mytest
+spec:
+  hosts: [edition.cnn.com]
+  exportTo: ["."]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+`;
+
+const dr = (namespace: string, subset: string): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-${subset}
+  namespace: ${namespace}
+spec:
+  host: ${GW_HOST}
+  subsets:
+  - name: ${subset}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'subset in the root namespace rule',
+      yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'cnn') },
+    },
+    {
+      name: 'subset in a rule of the client namespace',
+      yaml: { 'vs.yaml': vs, 'dr.yaml': dr('mytest', 'cnn') },
+    },
+    {
+      name: 'rendered from a policy',
+      yaml: egressPolicyYaml(
+        '[{namespace: mytest}]',
+        '{hosts: [edition.cnn.com], port: {name: https, number: 443, protocol: HTTPS}}',
+      ),
+    },
+  ],
+  invalid: [
+    {
+      name: 'no rule defines the subset',
+      yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
+      findings: [
+        {
+          line: 13,
+          column: 9,
+          message: `subset "cnn" of ${GW_HOST} is defined by no DestinationRule that sidecars in mytest use (they use DestinationRule istio-system/egressgateway-other, which has no such subset): requests get 503 (no healthy upstream)`,
+        },
+      ],
+    },
+    {
+      name: 'no DestinationRule for the host at all',
+      yaml: vs,
+      findings: [
+        {
+          line: 13,
+          column: 9,
+          message: `subset "cnn" of ${GW_HOST} is defined by no DestinationRule that sidecars in mytest use: requests get 503 (no healthy upstream)`,
+        },
+      ],
+    },
+    {
+      name: 'a rule in the client namespace hides the root namespace rule that has the subset',
+      yaml: {
+        'vs.yaml': vs,
+        'root.yaml': dr('istio-system', 'cnn'),
+        'own.yaml': dr('mytest', 'other'),
+      },
+      findings: [
+        {
+          line: 13,
+          column: 9,
+          message: /they use DestinationRule mytest\/egressgateway-other, which has no such subset/,
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,77 @@
+import { defineRule } from '../src/lint/rule.js';
+import { listText } from '../src/lint/wording.js';
+import {
+  describeNamespaces,
+  destinationRuleHost,
+  hostMatches,
+  everyNamespace,
+  subsetsOf,
+} from '../src/model/istio.js';
+import { KIND } from '../src/model/kinds.js';
+import { describe, type Resource } from '../src/model/resource.js';
+
+/**
+ * A route to `host` + `subset` needs the subset in the DestinationRule the client uses for that host
+ * (the first namespace on its lookup path with a matching rule; rules there are merged). Without it
+ * Envoy has no such cluster: HTTP gets 503 (NR, "no healthy upstream"), TLS/TCP connections are closed.
+ *
+ * When some DestinationRule does define the subset but sits where the client does not look (another
+ * namespace, exportTo), dr-lookup-path reports that rule instead.
+ */
+export default defineRule({
+  meta: {
+    id: 'dr-subset-missing',
+    severity: 'error',
+    description:
+      "Route to a subset that no DestinationRule on its clients' lookup path defines (503 NR)",
+    kinds: ['VirtualService', 'DestinationRule', 'ServiceEntry', 'ASMEgressTrafficPolicy'],
+  },
+  check({ index, configSet, report }) {
+    const all = everyNamespace(index);
+    const defines = (dr: Resource, host: string, subset: string): boolean =>
+      hostMatches(destinationRuleHost(dr), host) && subsetsOf([dr]).has(subset);
+    for (const use of index.routeUses()) {
+      const { host, subset } = use.destination;
+      if (subset === undefined) continue;
+      // Only asked when a client finds no rule at all: then a rule elsewhere is dr-lookup-path's.
+      let elsewhere: boolean | undefined;
+      const definedSomewhere = (): boolean =>
+        (elsewhere ??= index.destinationRulesForHost(host).some((dr) => defines(dr, host, subset)));
+      const failing: string[] = [];
+      const shadowing = new Set<string>();
+      for (const ns of use.clientNamespaces) {
+        const found = index.destinationRulesFor(host, ns);
+        if (found && !subsetsOf(found.rules).has(subset)) {
+          failing.push(ns);
+          for (const r of found.rules) shadowing.add(describe(r));
+        } else if (!found && !definedSomewhere()) failing.push(ns);
+      }
+      if (failing.length === 0) continue;
+      const rejected = configSet.resources.filter(
+        (r) =>
+          configSet.invalid.has(r) && r.kind === KIND.destinationRule && defines(r, host, subset),
+      );
+      const notes = [
+        ...(shadowing.size > 0
+          ? [`they use ${listText([...shadowing])}, which has no such subset`]
+          : []),
+        ...rejected.map(
+          (r) => `${describe(r)} defines it but fails validation, so Istio rejects it`,
+        ),
+      ];
+      const clients =
+        use.on === 'mesh'
+          ? `sidecars in ${describeNamespaces(failing, all)}`
+          : `the gateway's pods in ${listText(failing)}`;
+      const outcome =
+        use.route.kind === 'http'
+          ? 'requests get 503 (no healthy upstream)'
+          : 'connections are closed';
+      report({
+        resource: use.vs,
+        path: [...use.destination.path, 'subset'],
+        message: `subset "${subset}" of ${host} is defined by no DestinationRule that ${clients} use${notes.length ? ` (${notes.join('; ')})` : ''}: ${outcome}`,
+      });
+    }
+  },
+});

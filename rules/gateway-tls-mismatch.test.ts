@@ -1,0 +1,154 @@
+import { testRule } from '../test/rule-tester.js';
+import {
+  egressGatewayYaml as gateway,
+  egressPolicyYaml,
+  GW_HOST,
+  istioGatewayYaml,
+  serverYaml,
+} from '../test/istio-fixtures.js';
+import rule from './gateway-tls-mismatch.js';
+
+const istioGateway = (podLabels: string): string =>
+  istioGatewayYaml('egressgateway', `{${podLabels}}`);
+const mtls = (hosts: string): string => serverYaml(80, 'HTTPS', hosts, 'ISTIO_MUTUAL');
+
+/** Seed 003: sidecars send test.com to the gateway on port 80 (subset optional). */
+const routes = (subset = ''): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: test-com, namespace: default}
+spec:
+  hosts: [test.com]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: egressgateway-vs, namespace: default}
+spec:
+  hosts: [test.com]
+  exportTo: ["."]
+  http:
+  - route:
+    - destination:
+        host: ${GW_HOST}
+        port: {number: 80}${subset ? `\n        subset: ${subset}` : ''}
+`;
+
+const dr = (tls: string): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: egressgateway, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  subsets:
+  - name: test-com
+    trafficPolicy:
+      tls: {${tls}}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'seed 003: auto mTLS, the server accepts any SNI',
+      yaml: {
+        'gw.yaml':
+          istioGateway('security.istio.io/tlsMode: istio') + '---\n' + gateway(mtls("'*'")),
+        'routes.yaml': routes(),
+      },
+    },
+    {
+      name: 'ISTIO_MUTUAL with an SNI among the server hosts',
+      yaml: {
+        'gw.yaml': gateway(mtls('test.com')),
+        'routes.yaml': routes('test-com'),
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: test.com'),
+      },
+    },
+    {
+      name: 'rendered from a policy',
+      yaml: egressPolicyYaml(
+        '[{namespace: mytest, workloadSelector: {app: sleep}}]',
+        '{hosts: [www.alibabacloud.com], port: {name: tcp, number: 443, protocol: TCP}, byEgressGateway: {}}',
+      ),
+    },
+  ],
+  invalid: [
+    {
+      name: 'sni is none of the server hosts',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: edition.cnn.com'),
+        'gw.yaml': gateway(mtls('test.com')),
+        'routes.yaml': routes('test-com'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 33,
+          message:
+            'sni edition.cnn.com matches no host of Gateway istio-system/egress server port 80 (tls.mode ISTIO_MUTUAL, hosts test.com): the gateway has no filter chain for it and closes the connection; use one of the server hosts',
+        },
+      ],
+    },
+    {
+      name: 'auto mTLS sends outbound_.80_._.<host>, which only "*" accepts',
+      yaml: {
+        'routes.yaml': routes(),
+        'gw.yaml':
+          istioGateway('security.istio.io/tlsMode: istio') + '---\n' + gateway(mtls('test.com')),
+      },
+      findings: [
+        {
+          line: 18,
+          column: 9,
+          message: `sidecars in default send ISTIO_MUTUAL to egress gateway egressgateway port 80 with the SNI Istio derives, outbound_.80_._.${GW_HOST} (no sni set, auto mTLS), which matches no host of Gateway istio-system/egress server port 80 (tls.mode ISTIO_MUTUAL, hosts test.com): the gateway closes the connection; set sni to a server host in a DestinationRule for ${GW_HOST}, or give the server hosts "*"`,
+        },
+      ],
+    },
+    {
+      name: 'gateway pods without the tlsMode label and no DestinationRule: plain text',
+      yaml: {
+        'routes.yaml': routes(),
+        'gw.yaml': istioGateway('app: egress') + '---\n' + gateway(mtls("'*'")),
+      },
+      findings: [
+        {
+          line: 18,
+          column: 9,
+          message:
+            /^sidecars in default send plain text to egress gateway egressgateway port 80: no DestinationRule on their lookup path sets ISTIO_MUTUAL/,
+        },
+      ],
+    },
+    {
+      name: 'tls.mode DISABLE toward an ISTIO_MUTUAL server',
+      yaml: {
+        'dr.yaml': dr('mode: DISABLE'),
+        'gw.yaml': gateway(mtls("'*'")),
+        'routes.yaml': routes('test-com'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 13,
+          message:
+            /^tls.mode DISABLE toward egress gateway egressgateway port 80, but .* requires the mesh's mTLS/,
+        },
+      ],
+    },
+    {
+      name: 'the reverse: ISTIO_MUTUAL toward a plain HTTP server',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL'),
+        'gw.yaml': gateway(serverYaml(80, 'HTTP', "'*'")),
+        'routes.yaml': routes('test-com'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 13,
+          message:
+            /^tls.mode ISTIO_MUTUAL toward egress gateway egressgateway port 80, but Gateway istio-system\/egress server port 80 \(no TLS, hosts \*\) does not terminate the mesh's mTLS/,
+        },
+      ],
+    },
+  ],
+});

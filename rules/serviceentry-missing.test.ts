@@ -1,0 +1,90 @@
+import { testRule } from '../test/rule-tester.js';
+import { gatewayLegYaml } from '../test/istio-fixtures.js';
+import rule from './serviceentry-missing.js';
+
+const serviceEntry = (
+  hosts: string,
+  port = 80,
+  exportTo = '',
+): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: external, namespace: istio-system}
+spec:
+  hosts: [${hosts}]
+${exportTo}  ports: [{number: ${port}, name: http, protocol: HTTP}]
+  resolution: DNS
+`;
+
+const egress = gatewayLegYaml('httpbin.org', 80);
+
+const sidecarOnly = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  tls:
+  - match:
+    - port: 443
+      sniHosts: [httpbin.org]
+    route:
+    - destination: {host: httpbin.org, port: {number: 443}}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'the gateway sends to a registered host and port',
+      yaml: { 'se.yaml': serviceEntry('httpbin.org'), 'egress.yaml': egress },
+    },
+    {
+      name: 'a sidecar VirtualService for a registered host',
+      yaml: { 'se.yaml': serviceEntry('httpbin.org', 443), 'vs.yaml': sidecarOnly },
+    },
+    {
+      name: 'in-cluster hosts need no ServiceEntry',
+      yaml: sidecarOnly.replaceAll('httpbin.org', 'reviews.bookinfo.svc.cluster.local'),
+    },
+  ],
+  invalid: [
+    {
+      name: 'the gateway sends to a host no ServiceEntry registers',
+      yaml: { 'egress.yaml': egress, 'se.yaml': serviceEntry("'*.httpbin.org'") },
+      findings: [
+        {
+          line: 19,
+          column: 21,
+          message:
+            'no ServiceEntry with host httpbin.org is visible to the gateway (istio-system/egress, pods in istio-system), so Istio has no service to send this route to: requests get 503 (no healthy upstream); add one (resolution DNS) exported to them',
+        },
+      ],
+    },
+    {
+      name: 'the port is not in the ServiceEntry',
+      yaml: { 'egress.yaml': egress, 'se.yaml': serviceEntry('httpbin.org', 443) },
+      findings: [
+        {
+          line: 19,
+          column: 47,
+          message:
+            /^ServiceEntry istio-system\/external for httpbin.org has no port 80, which this route sends the gateway/,
+        },
+      ],
+    },
+    {
+      name: 'sidecars ignore a VirtualService for an unregistered host',
+      yaml: {
+        'vs.yaml': sidecarOnly.replace('spec:\n', 'spec:\n  exportTo: ["."]\n'),
+        'se.yaml': serviceEntry('httpbin.org', 80, '  exportTo: ["."]\n'),
+      },
+      config: 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+      findings: [
+        {
+          line: 6,
+          column: 11,
+          message:
+            'no ServiceEntry registers httpbin.org for the namespaces that see this VirtualService, so sidecars ignore its route tls[0] (for an unregistered host Istio keeps only HTTP routes on port 80): under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise); add a ServiceEntry for httpbin.org',
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,110 @@
+import { defineRule } from '../src/lint/rule.js';
+import { listText } from '../src/lint/wording.js';
+import {
+  describeNamespaces,
+  everyNamespace,
+  isInClusterHost,
+  matchScope,
+  MESH,
+  reachesUnregisteredHost,
+  routesOf,
+  stringList,
+  visibleNamespaces,
+  vsGateways,
+} from '../src/model/istio.js';
+import { KIND } from '../src/model/kinds.js';
+import { describe, get, isObject, type Resource } from '../src/model/resource.js';
+
+/**
+ * Istio routes only to services it knows. A route destination outside the cluster needs a ServiceEntry
+ * with exactly that host, visible to the proxy and with the destination port; otherwise Envoy has no
+ * such cluster (503 NR, or the connection is closed) — on a gateway whatever the outbound traffic
+ * policy, since REGISTRY_ONLY/ALLOW_ANY apply to sidecars only. And sidecars ignore a VirtualService for
+ * an external host no ServiceEntry registers: under REGISTRY_ONLY the traffic is dropped, under
+ * ALLOW_ANY it goes straight out, around the VirtualService and any egress gateway.
+ */
+export default defineRule({
+  meta: {
+    id: 'serviceentry-missing',
+    severity: 'error',
+    description:
+      'External host routed to (or routed by a sidecar VirtualService) that no visible ServiceEntry registers, or not on that port',
+    kinds: ['VirtualService', 'ServiceEntry', 'Gateway', 'ASMEgressTrafficPolicy'],
+  },
+  check({ index, mesh, report }) {
+    const all = everyNamespace(index);
+    const exact = (host: string, ns: string): Resource[] =>
+      index
+        .serviceEntriesFor(host, ns)
+        .filter((se) => stringList(get(se.body, ['spec', 'hosts'])).includes(host));
+    const hasPort = (se: Resource, port: number): boolean => {
+      const ports = get(se.body, ['spec', 'ports']);
+      return Array.isArray(ports) && ports.some((p) => isObject(p) && p.number === port);
+    };
+
+    for (const use of index.routeUses()) {
+      const { host, port } = use.destination;
+      if (isInClusterHost(host)) continue;
+      const unregistered: string[] = [];
+      const wrongPort = new Map<string, string[]>();
+      for (const ns of use.clientNamespaces) {
+        const entries = exact(host, ns);
+        if (entries.length === 0) unregistered.push(ns);
+        else if (port !== undefined && !entries.some((se) => hasPort(se, port))) {
+          const names = entries.map(describe).join(', ');
+          wrongPort.set(names, [...(wrongPort.get(names) ?? []), ns]);
+        }
+      }
+      const who = (namespaces: string[]): string =>
+        use.on === MESH
+          ? `sidecars in ${describeNamespaces(namespaces, all)}`
+          : `the gateway (${use.on}, pods in ${listText(namespaces)})`;
+      const outcome =
+        use.route.kind === 'http'
+          ? 'requests get 503 (no healthy upstream)'
+          : 'connections are closed';
+      if (unregistered.length > 0) {
+        report({
+          resource: use.vs,
+          path: [...use.destination.path, 'host'],
+          message: `no ServiceEntry with host ${host} is visible to ${who(unregistered)}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`,
+        });
+      }
+      for (const [entries, namespaces] of wrongPort) {
+        report({
+          resource: use.vs,
+          path: [...use.destination.path, 'port', 'number'],
+          message: `${entries} for ${host} has no port ${port}, which this route sends ${who(namespaces)} to: ${outcome}; add the port to the ServiceEntry`,
+        });
+      }
+    }
+
+    for (const vs of index.ofKind(KIND.virtualService)) {
+      if (!vsGateways(vs).includes(MESH)) continue;
+      // The sidecar routes Istio drops for a host no service registers: all but HTTP on port 80.
+      const dropped = routesOf(vs).filter(
+        (route) =>
+          route.matches.some(({ match }) => matchScope(vs, route.kind, match, MESH).applies) &&
+          !route.matches.some(({ match }) => reachesUnregisteredHost(route.kind, match)),
+      );
+      if (dropped.length === 0) continue;
+      const seeing = visibleNamespaces(vs, all);
+      stringList(get(vs.body, ['spec', 'hosts'])).forEach((host, i) => {
+        if (isInClusterHost(host) || host === '*') return;
+        const blind = seeing.filter((ns) => !index.hostRegistered(host, ns));
+        if (blind.length === 0 || blind.length < seeing.length) return;
+        const registryOnly = blind.every((ns) => mesh.outboundFor(ns).mode === 'REGISTRY_ONLY');
+        const routes = listText(dropped.map((r) => `${r.kind}[${r.index}]`));
+        report({
+          resource: vs,
+          path: ['spec', 'hosts', i],
+          message: `no ServiceEntry registers ${host} for the namespaces that see this VirtualService, so sidecars ignore its route${dropped.length === 1 ? '' : 's'} ${routes} (for an unregistered host Istio keeps only HTTP routes on port 80): ${
+            registryOnly
+              ? 'under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise)'
+              : 'outside REGISTRY_ONLY the traffic goes straight to the host, around this VirtualService and any egress gateway'
+          }; add a ServiceEntry for ${host}`,
+        });
+      });
+    }
+  },
+});

@@ -1,0 +1,81 @@
+import { testRule } from '../test/rule-tester.js';
+import { egressGatewayYaml, GW_HOST, MTLS_SERVER } from '../test/istio-fixtures.js';
+import rule from './serviceentry-resolution-none.js';
+
+const serviceEntry = (resolution?: string): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: aliyun, namespace: istio-system}
+spec:
+  hosts: [www.aliyun.com]
+  location: MESH_EXTERNAL
+  ports: [{number: 80, name: http, protocol: HTTP}]
+${resolution ? `  resolution: ${resolution}\n` : ''}`;
+
+/** Seed 002: the gateway leg sends www.aliyun.com on. */
+const egress = `${egressGatewayYaml(MTLS_SERVER, 'istio-egressgateway')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs-aliyun-egress, namespace: demo-frontend}
+spec:
+  hosts: [www.aliyun.com]
+  gateways: [istio-system/istio-egressgateway, mesh]
+  http:
+  - match:
+    - gateways: [mesh]
+      port: 80
+    route:
+    - destination: {host: ${GW_HOST}, port: {number: 80}}
+  - match:
+    - gateways: [istio-system/istio-egressgateway]
+      port: 80
+    route:
+    - destination: {host: www.aliyun.com, port: {number: 80}}
+`;
+
+const direct = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct, namespace: demo-frontend}
+spec:
+  hosts: [www.aliyun.com]
+  http:
+  - route:
+    - destination: {host: www.aliyun.com}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'seed 002: resolution DNS',
+      yaml: { 'se.yaml': serviceEntry('DNS'), 'egress.yaml': egress },
+    },
+    {
+      name: 'NONE is fine for sidecars that go direct',
+      yaml: { 'se.yaml': serviceEntry('NONE'), 'direct.yaml': direct },
+    },
+  ],
+  invalid: [
+    {
+      name: 'resolution NONE for a host routed through the gateway',
+      yaml: { 'se.yaml': serviceEntry('NONE'), 'egress.yaml': egress },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          message:
+            'www.aliyun.com is routed through egress gateway egressgateway, but ServiceEntry istio-system/aliyun has resolution NONE: a gateway cannot pass traffic on to the address it was sent to (that is its own), so Istio gives it an endpoint-list cluster, and a NONE entry has no endpoints: the traffic never leaves (503, no healthy upstream); use resolution: DNS (or STATIC with endpoints)',
+        },
+      ],
+    },
+    {
+      name: 'resolution left out (NONE by default)',
+      yaml: { 'se.yaml': serviceEntry(), 'egress.yaml': egress },
+      findings: [
+        {
+          line: 4,
+          column: 1,
+          message: /has resolution NONE \(the default, as resolution is not set\)/,
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,161 @@
+import { GW_HOST } from '../test/istio-fixtures.js';
+import { testRule } from '../test/rule-tester.js';
+import rule from './tls-route-sni-missing.js';
+
+const serviceEntry = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: cnn, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+`;
+
+const gateway = (mode: string): string => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: istio-egressgateway, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: ${mode}}
+`;
+
+/** Seed 004, HTTPS section, with the legs given as arguments. */
+const vs = (legs: string): string => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct-cnn-through-egress-gateway, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  gateways: [mesh, istio-egressgateway]
+${legs}`;
+
+const sidecarTls = (sni = '[edition.cnn.com]'): string => `  tls:
+  - match:
+    - gateways: [mesh]
+      port: 443
+      sniHosts: ${sni}
+    route:
+    - destination: {host: ${GW_HOST}, port: {number: 443}}
+`;
+const gatewayTcp = `  tcp:
+  - match:
+    - gateways: [istio-egressgateway]
+      port: 443
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 443}}
+`;
+const gatewayTls = `  - match:
+    - gateways: [istio-egressgateway]
+      port: 443
+      sniHosts: [edition.cnn.com]
+    route:
+    - destination: {host: edition.cnn.com, port: {number: 443}}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'seed 004 (mTLS): tls on the sidecar, tcp after the gateway terminates mTLS',
+      yaml: {
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+        'vs.yaml': vs(sidecarTls() + gatewayTcp),
+      },
+    },
+    {
+      name: 'seed 004 (no mTLS): tls on both legs through a PASSTHROUGH server',
+      yaml: {
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('PASSTHROUGH'),
+        'vs.yaml': vs(sidecarTls() + gatewayTls),
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: 'empty sniHosts',
+      yaml: {
+        'vs.yaml': vs(sidecarTls('[]') + gatewayTcp),
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+      },
+      findings: [
+        {
+          line: 11,
+          column: 7,
+          message:
+            'sniHosts is empty: Istio rejects a TLS match without SNI hosts; list the hosts this route is for',
+        },
+      ],
+    },
+    {
+      name: 'an SNI host outside the VirtualService hosts',
+      yaml: {
+        'vs.yaml': vs(sidecarTls('[cnn.com]') + gatewayTcp),
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+      },
+      findings: [
+        {
+          line: 11,
+          column: 18,
+          message:
+            'cnn.com is not within the VirtualService hosts (edition.cnn.com): Istio rejects the VirtualService; SNI hosts must be among them',
+        },
+      ],
+    },
+    {
+      name: 'HTTPS the application opens, routed under http on the sidecar',
+      yaml: {
+        'vs.yaml': vs(
+          `  http:\n  - match:\n    - gateways: [mesh]\n      port: 443\n    route:\n    - destination: {host: ${GW_HOST}, port: {number: 443}}\n` +
+            gatewayTcp,
+        ),
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+      },
+      findings: [
+        {
+          line: 10,
+          column: 7,
+          message:
+            /^port 443 of edition.cnn.com is TLS, TLS the application opens itself: sidecars route it only by SNI with tls routes and ignore this http route/,
+        },
+      ],
+    },
+    {
+      name: 'tcp route on a PASSTHROUGH server',
+      yaml: {
+        'vs.yaml': vs(sidecarTls() + gatewayTcp),
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('PASSTHROUGH'),
+      },
+      findings: [
+        {
+          line: 17,
+          column: 7,
+          message:
+            /passes TLS through: Istio routes it only by SNI with tls routes, so this tcp route never applies there/,
+        },
+      ],
+    },
+    {
+      name: 'tls route on a server that terminates TLS',
+      yaml: {
+        'vs.yaml': vs(sidecarTls() + gatewayTls),
+        'se.yaml': serviceEntry,
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+      },
+      findings: [
+        {
+          line: 16,
+          column: 7,
+          message:
+            /terminates TLS and routes what it decrypts with tcp routes \(the server is not HTTPS\): this tls route never applies there; tls routes apply only to PASSTHROUGH servers$/,
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,128 @@
+import { testRule } from '../test/rule-tester.js';
+import { egressGatewayYaml, GW_HOST, serverYaml } from '../test/istio-fixtures.js';
+import rule from './vs-gateway-missing.js';
+
+const gateway = (hosts = "'*'"): string =>
+  egressGatewayYaml(serverYaml(80, 'HTTPS', hosts, 'ISTIO_MUTUAL'));
+
+const vs = (
+  head: string,
+  sidecarMatch = '    - gateways: [mesh]\n      port: 80\n',
+): string => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin-egress
+  namespace: mytest
+spec:
+  hosts: [httpbin.org]
+${head}  http:
+  - match:
+${sidecarMatch}    route:
+    - destination: {host: ${GW_HOST}, port: {number: 80}}
+  - match:
+    - gateways: [istio-system/egress]
+      port: 80
+    route:
+    - destination: {host: httpbin.org, port: {number: 80}}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'mesh and an existing Gateway that accepts the host',
+      yaml: {
+        'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': gateway(),
+      },
+    },
+    {
+      name: 'exported to the gateway namespace and its own',
+      yaml: {
+        'vs.yaml': vs('  exportTo: [".", istio-system]\n  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': gateway('httpbin.org'),
+      },
+    },
+    {
+      name: 'no gateways at all: sidecars only',
+      yaml: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - match:
+    - sourceLabels: {app: sleep}
+    route:
+    - destination: {host: httpbin.org}
+`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'gateways without mesh while a route is the sidecar leg',
+      yaml: {
+        'vs.yaml': vs(
+          '  gateways: [istio-system/egress]\n',
+          '    - sourceNamespace: mytest\n      port: 80\n',
+        ),
+        'gateway.yaml': gateway(),
+      },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          message:
+            'gateways does not list mesh, so sidecars never use this VirtualService: http[0] (matches on its source) never applies; add mesh to gateways',
+        },
+      ],
+    },
+    {
+      name: 'a Gateway that does not exist (short names are the VirtualService namespace)',
+      yaml: { 'vs.yaml': vs('  gateways: [mesh, egress]\n'), 'gateway.yaml': gateway() },
+      findings: [
+        {
+          line: 8,
+          column: 20,
+          message:
+            'no Gateway mytest/egress in the config set (a name without namespace means mytest); the routes for it apply nowhere',
+        },
+        {
+          line: 16,
+          column: 18,
+          message:
+            /^istio-system\/egress is not among this VirtualService's gateways \(mesh and mytest\/egress\)/,
+        },
+      ],
+    },
+    {
+      name: 'not exported to the namespace of the gateway pods',
+      yaml: {
+        'vs.yaml': vs('  exportTo: ["."]\n  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': gateway(),
+      },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          message:
+            'exportTo leaves out istio-system, where the pods of Gateway istio-system/egress run, so that gateway never sees this VirtualService',
+        },
+      ],
+    },
+    {
+      name: 'no server of the Gateway accepts the hosts',
+      yaml: {
+        'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': gateway('edition.cnn.com'),
+      },
+      findings: [
+        {
+          line: 8,
+          column: 20,
+          message:
+            /^no server of Gateway istio-system\/egress accepts httpbin.org \(server hosts: edition.cnn.com\)/,
+        },
+      ],
+    },
+  ],
+});

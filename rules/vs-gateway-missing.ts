@@ -1,0 +1,129 @@
+import { defineRule } from '../src/lint/rule.js';
+import { listText } from '../src/lint/wording.js';
+import {
+  gatewayRef,
+  gatewayServers,
+  isVisibleTo,
+  MESH,
+  normalizeGatewayRef,
+  routesOf,
+  serverHostAdmits,
+  stringList,
+  vsGateways,
+} from '../src/model/istio.js';
+import { KIND } from '../src/model/kinds.js';
+import { get, type Resource } from '../src/model/resource.js';
+
+/**
+ * How a VirtualService attaches to proxies (pilot/pkg/model/push_context.go VirtualServicesForGateway,
+ * route.go): `gateways` lists where it applies (`mesh` = sidecars, implied only when the list is
+ * empty); each name must be a Gateway that exists; the gateway's proxies must see the VirtualService
+ * (exportTo) and a server of the Gateway must accept one of its hosts; a match's own `gateways` only
+ * narrow the VirtualService's.
+ */
+export default defineRule({
+  meta: {
+    id: 'vs-gateway-missing',
+    severity: 'error',
+    description:
+      'VirtualService that does not attach where its routes need it: mesh left out, unknown Gateway, not exported to the gateway, hosts no server accepts, match gateways it is not bound to',
+    kinds: ['VirtualService', 'Gateway'],
+  },
+  check({ index, configSet, report }) {
+    const gateways = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
+    const invalidGateways = new Map(
+      [...configSet.invalid].filter((r) => r.kind === KIND.gateway).map((g) => [gatewayRef(g), g]),
+    );
+    for (const vs of index.ofKind(KIND.virtualService)) {
+      const listed = stringList(get(vs.body, ['spec', 'gateways']));
+      const bound = vsGateways(vs);
+      const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+
+      if (listed.length > 0 && !bound.includes(MESH)) {
+        const sidecarLegs = sidecarLegRoutes(vs, (h) => index.gatewayWorkloadForHost(h));
+        if (sidecarLegs.length > 0) {
+          report({
+            resource: vs,
+            path: ['spec', 'gateways'],
+            message: `gateways does not list mesh, so sidecars never use this VirtualService: ${listText(sidecarLegs)} never appl${sidecarLegs.length === 1 ? 'ies' : 'y'}; add mesh to gateways`,
+          });
+        }
+      }
+
+      listed.forEach((name, i) => {
+        if (name === MESH) return;
+        const ref = normalizeGatewayRef(name, vs.namespace);
+        const gateway = gateways.get(ref);
+        if (!gateway) {
+          const invalid = invalidGateways.get(ref);
+          report({
+            resource: vs,
+            path: ['spec', 'gateways', i],
+            message: invalid
+              ? `Gateway ${ref} fails validation (see its schema findings), so Istio rejects it and nothing binds this VirtualService there`
+              : `no Gateway ${ref} in the config set${name.includes('/') ? '' : ` (a name without namespace means ${vs.namespace})`}; the routes for it apply nowhere`,
+          });
+          return;
+        }
+        const podNamespaces = [
+          ...new Set(index.gatewayWorkloadsOf(gateway).map((w) => w.namespace)),
+        ];
+        const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+        const unseen = proxyNamespaces.filter((ns) => !isVisibleTo(vs, ns));
+        if (unseen.length === proxyNamespaces.length) {
+          report({
+            resource: vs,
+            path: ['spec', 'exportTo'],
+            message: `exportTo leaves out ${listText(unseen)}, where the pods of Gateway ${ref} run, so that gateway never sees this VirtualService`,
+          });
+        }
+        const servers = gatewayServers(gateway);
+        const admits = servers.some((s) =>
+          s.hosts.some((sh) =>
+            hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h)),
+          ),
+        );
+        if (servers.length > 0 && !admits) {
+          report({
+            resource: vs,
+            path: ['spec', 'gateways', i],
+            message: `no server of Gateway ${ref} accepts ${listText(hosts)} (server hosts: ${listText([...new Set(servers.flatMap((s) => s.hosts))])}), so the gateway ignores this VirtualService`,
+          });
+        }
+      });
+
+      for (const route of routesOf(vs)) {
+        for (const { match, path } of route.matches) {
+          stringList(get(match, ['gateways'])).forEach((name, k) => {
+            const ref = normalizeGatewayRef(name, vs.namespace);
+            if (bound.includes(ref)) return;
+            report({
+              resource: vs,
+              path: [...path, 'gateways', k],
+              message: `${name} is not among this VirtualService's gateways (${listText(bound)}); Istio picks VirtualServices by their gateways first, so this match never applies`,
+            });
+          });
+        }
+      }
+    }
+  },
+});
+
+/** Routes only sidecars can use: source-restricted matches, or destinations that are an egress gateway. */
+function sidecarLegRoutes(vs: Resource, gatewayForHost: (host: string) => unknown): string[] {
+  const out: string[] = [];
+  for (const route of routesOf(vs)) {
+    const name = `${route.kind}[${route.index}]`;
+    const ownGateways = route.matches.every(
+      ({ match }) => stringList(get(match, ['gateways'])).length > 0,
+    );
+    if (ownGateways) continue;
+    const sourced = route.matches.some(
+      ({ match }) => match?.sourceLabels !== undefined || match?.sourceNamespace !== undefined,
+    );
+    const toGateway = route.destinations.find((d) => gatewayForHost(d.host));
+    if (sourced) out.push(`${name} (matches on its source)`);
+    else if (toGateway) out.push(`${name} (sends to the egress gateway ${toGateway.host})`);
+  }
+  return out;
+}

@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../src/analyze.js';
+import { DEFAULT_CONFIG } from '../src/config/project-config.js';
+import {
+  authzRules,
+  buildIstioIndex,
+  conditionAppliesToPort,
+  httpOnlyConditions,
+  identityConditions,
+  clientTlsFor,
+  describeNamespaces,
+  gatewayServers,
+  istioMtlsSni,
+  matchScope,
+  OTHER_NAMESPACES,
+  selectorFit,
+  serverAcceptsSni,
+  sniAcceptor,
+  visibleNamespaces,
+  type IstioIndex,
+} from '../src/model/istio.js';
+import type { Resource } from '../src/model/resource.js';
+import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-fixtures.js';
+
+function indexOf(yaml: string): IstioIndex {
+  const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
+  expect(analysis.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  return buildIstioIndex(analysis.configSet, analysis.render.resources);
+}
+
+const one = (index: IstioIndex, kind: string, name: string): Resource =>
+  index.ofKind(kind).find((r) => r.name === name)!;
+
+describe('DestinationRule lookup', () => {
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: a, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+  subsets:
+  - name: one
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: b, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  subsets:
+  - name: two
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 443}
+        tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: private, namespace: team}
+spec:
+  host: ${GW_HOST}
+  exportTo: [other]
+`;
+
+  it('merges the rules of the namespace the lookup stops at', () => {
+    const index = indexOf(yaml);
+    const found = index.destinationRulesFor(GW_HOST, 'mytest');
+    expect(found?.step).toBe('service');
+    expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+
+  it('skips a rule of the client namespace that is not exported to it', () => {
+    const found = indexOf(yaml).destinationRulesFor(GW_HOST, 'team');
+    expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
+  });
+
+  it('merges TLS the way Istio does: subset port level, then subset, then rule', () => {
+    const index = indexOf(yaml);
+    const rules = index.destinationRulesFor(GW_HOST, 'mytest')!.rules;
+    expect(clientTlsFor(rules, 443, 'two')).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      sni: 'edition.cnn.com',
+    });
+    expect(clientTlsFor(rules, 443, 'two')?.resource.name).toBe('b');
+    // Subset `one` has no policy: the rule's top-level TLS applies, with no SNI.
+    const top = clientTlsFor(rules, 80, 'one');
+    expect(top).toMatchObject({ mode: 'ISTIO_MUTUAL', path: ['spec', 'trafficPolicy', 'tls'] });
+    expect(top?.sni).toBeUndefined();
+    // A port-level setting of the subset replaces TLS wholesale, even on another port it is absent.
+    expect(clientTlsFor(rules, 80, 'two')).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      resource: one(index, 'DestinationRule', 'a'),
+    });
+  });
+
+  it('names the SNI auto mTLS sends', () => {
+    expect(istioMtlsSni(GW_HOST, 80)).toBe(`outbound_.80_._.${GW_HOST}`);
+    expect(istioMtlsSni(GW_HOST, 443, 'cnn')).toBe(`outbound_.443_.cnn_.${GW_HOST}`);
+  });
+});
+
+describe('route matches', () => {
+  const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, istio-system/egress]
+  http:
+  - match:
+    - gateways: [mesh]
+      sourceNamespace: mytest
+    - sourceNamespace: mytest
+    route:
+    - destination: {host: ${GW_HOST}}
+  tcp:
+  - match:
+    - gateways: [mesh]
+      sourceNamespace: mytest
+    route:
+    - destination: {host: ${GW_HOST}}
+`);
+  const vs = one(index, 'VirtualService', 'vs');
+  const http = (i: number) =>
+    (vs.body.spec as { http: { match: Record<string, unknown>[] }[] }).http[0]!.match[i];
+
+  it('ignores the source of an HTTP match that names gateways', () => {
+    expect(matchScope(vs, 'http', http(0), 'mesh')).toEqual({ applies: true, sourceIgnored: true });
+    expect(matchScope(vs, 'http', http(1), 'mesh')).toEqual({
+      applies: true,
+      sourceNamespace: 'mytest',
+      sourceIgnored: false,
+    });
+    expect(matchScope(vs, 'http', http(0), 'istio-system/egress').applies).toBe(false);
+  });
+
+  it('honours the source of TLS and TCP matches', () => {
+    const tcp = (vs.body.spec as { tcp: { match: Record<string, unknown>[] }[] }).tcp[0]!.match[0];
+    expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({
+      applies: true,
+      sourceNamespace: 'mytest',
+      sourceIgnored: false,
+    });
+  });
+});
+
+describe('gateway servers', () => {
+  const index = indexOf(
+    egressGatewayYaml(
+      serverYaml(80, 'HTTPS', 'edition.cnn.com', 'ISTIO_MUTUAL') +
+        serverYaml(443, 'TLS', "'*'", 'ISTIO_MUTUAL') +
+        serverYaml(444, 'TLS', 'edition.cnn.com', 'PASSTHROUGH'),
+    ),
+  );
+  const servers = gatewayServers(one(index, 'Gateway', 'egress'));
+
+  it('says which routes Istio uses for each server', () => {
+    expect(servers.map((s) => `${s.port}:${s.routeKind}`)).toEqual([
+      '80:http',
+      '443:tcp',
+      '444:tls',
+    ]);
+  });
+
+  it('matches SNI on specific hosts, anything on *', () => {
+    expect(serverAcceptsSni(servers[0]!, 'edition.cnn.com')).toBe(true);
+    expect(serverAcceptsSni(servers[0]!, istioMtlsSni(GW_HOST, 80))).toBe(false);
+    expect(serverAcceptsSni(servers[1]!, istioMtlsSni(GW_HOST, 443))).toBe(true);
+  });
+
+  it('accepts an SNI when any server on the port does', () => {
+    const accepts = sniAcceptor([servers[0]!, servers[2]!]);
+    expect(accepts('edition.cnn.com')).toBe(true);
+    expect(accepts('cnn.com')).toBe(false);
+    expect(accepts(undefined)).toBe(false);
+    expect(sniAcceptor(servers)('anything.example')).toBe(true);
+  });
+
+  it('finds the gateway pods from the Gateway selector', () => {
+    const [w] = index.gatewayWorkloads();
+    expect(w).toMatchObject({
+      name: 'egressgateway',
+      namespace: 'istio-system',
+      serviceHost: GW_HOST,
+    });
+    expect(w?.autoMtls).toBeUndefined();
+    expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
+  });
+});
+
+describe('helpers', () => {
+  it('fits selectors against partly known labels', () => {
+    expect(selectorFit({ istio: 'a' }, { istio: 'a', x: 'y' })).toBe('matches');
+    expect(selectorFit({ istio: 'a', app: 'z' }, { istio: 'a' })).toBe('matches');
+    expect(selectorFit({ istio: 'b' }, { istio: 'a' })).toBe('conflicts');
+    expect(selectorFit({ app: 'z' }, { istio: 'a' })).toBe('unknown');
+  });
+
+  it('lists the namespaces that see a resource', () => {
+    const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: a, namespace: team}
+spec:
+  hosts: [a.example.com]
+  exportTo: [".", other, unknown]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+`);
+    const se = one(index, 'ServiceEntry', 'a');
+    expect(visibleNamespaces(se, ['default', 'other', 'team', OTHER_NAMESPACES])).toEqual([
+      'other',
+      'team',
+    ]);
+  });
+
+  it('describes namespaces, including the ones the config does not name', () => {
+    expect(describeNamespaces(['a', 'b'], ['a', 'b', 'c'])).toBe('a, b');
+    expect(describeNamespaces([OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe(
+      'namespaces other than default',
+    );
+    expect(describeNamespaces(['default', OTHER_NAMESPACES], ['default', OTHER_NAMESPACES])).toBe(
+      'every namespace',
+    );
+  });
+});
+
+describe('authorization conditions', () => {
+  const index = indexOf(
+    gatewayAuthzYaml(
+      'DENY',
+      `  - from:
+    - source:
+        namespaces: [mytest]
+        requestPrincipals: ['*']
+    to:
+    - operation:
+        ports: ["443"]
+        hosts: [httpbin.org]
+    - operation:
+        methods: [POST]
+    when:
+    - key: request.headers[x-team]
+      values: [a]
+    - key: source.principal
+      values: [cluster.local/ns/mytest/sa/sleep]
+`,
+    ),
+  );
+  const [rule] = authzRules(one(index, 'AuthorizationPolicy', 'egress-rules'));
+
+  it('finds the HTTP-only conditions Istio cannot use on TCP', () => {
+    expect(httpOnlyConditions(rule!).map((c) => c.field)).toEqual([
+      'hosts',
+      'methods',
+      'requestPrincipals',
+      'request.headers[x-team]',
+    ]);
+  });
+
+  it('finds the conditions on the mTLS identity', () => {
+    expect(identityConditions(rule!).map((c) => c.field)).toEqual([
+      'namespaces',
+      'source.principal',
+    ]);
+  });
+
+  it('limits a `to` condition to its ports, `from`/`when` to any `to` entry', () => {
+    const [hosts, methods] = httpOnlyConditions(rule!);
+    expect(conditionAppliesToPort(rule!, hosts!, 443)).toBe(true);
+    expect(conditionAppliesToPort(rule!, hosts!, 80)).toBe(false);
+    expect(conditionAppliesToPort(rule!, methods!, 80)).toBe(true);
+    expect(conditionAppliesToPort(rule!, identityConditions(rule!)[0]!, 80)).toBe(true);
+  });
+});
