@@ -5,7 +5,7 @@
  */
 import type { Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
-import { compareFindings, DOCS_BASE, summarize, type Finding, type FindingSummary } from '../model/finding.js';
+import { compareFindings, docsUrl, summarize, type Finding, type FindingSummary } from '../model/finding.js';
 import { buildIstioIndex, type IstioIndex } from '../model/istio.js';
 import { findingLocation, identityKey, refOf, type Resource } from '../model/resource.js';
 import type { Rule, RuleContext } from './rule.js';
@@ -77,7 +77,6 @@ function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: rea
   const byIdentity = new Map<string, Resource>();
   for (const r of loaded) if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
   for (const r of rendered) byIdentity.set(identityKey(r), r);
-  const docsBase = (config.docsBaseUrl ?? DOCS_BASE).replace(/\/+$/, '');
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const f of raw) {
@@ -87,7 +86,7 @@ function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: rea
     const key = `${f.ruleId}|${f.file}|${f.line}|${f.column}|${f.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const finding: Finding = { ...f, severity, docs: `${docsBase}/${f.ruleId}.md` };
+    const finding: Finding = { ...f, severity, docs: docsUrl(f.ruleId, config.docsBaseUrl) };
     if (f.resource && isSuppressed(f.ruleId, f.resource, byIdentity)) finding.suppressed = true;
     out.push(finding);
   }
