@@ -35,6 +35,7 @@ export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly 
     const ctx: RuleContext = {
       configSet: cs,
       rendered: analysis.render.resources,
+      allocation: analysis.render.allocation,
       index,
       mesh: cs.mesh,
       config,
