@@ -3,14 +3,39 @@
  * rules/<id>.test.ts (valid and invalid cases), then list it here.
  */
 import type { Rule } from '../src/lint/rule.js';
+import duplicateDestination from './duplicate-destination.js';
+import duplicateSource from './duplicate-source.js';
+import emptyWorkloadSelector from './empty-workload-selector.js';
+import gatewayMtlsLabel from './gateway-mtls-label.js';
+import gatewayNotFound from './gateway-not-found.js';
+import gatewayPortConflict from './gateway-port-conflict.js';
+import gatewayPortMismatch from './gateway-port-mismatch.js';
+import hostsResolveSame from './hosts-resolve-same.js';
+import httpsUpgradeDisabled from './https-upgrade-disabled.js';
 import policyName from './policy-name.js';
+import registryOnlyMissing from './registry-only-missing.js';
 import render from './render.js';
 import schema from './schema.js';
+import wildcardHost from './wildcard-host.js';
 import yamlSyntax from './yaml-syntax.js';
 
-export const RULES: readonly Rule[] = [yamlSyntax, schema, render, policyName].sort((a, b) =>
-  a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0,
-);
+export const RULES: readonly Rule[] = [
+  yamlSyntax,
+  schema,
+  render,
+  policyName,
+  gatewayNotFound,
+  gatewayPortMismatch,
+  gatewayPortConflict,
+  gatewayMtlsLabel,
+  httpsUpgradeDisabled,
+  registryOnlyMissing,
+  duplicateDestination,
+  duplicateSource,
+  emptyWorkloadSelector,
+  hostsResolveSame,
+  wildcardHost,
+].sort((a, b) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((r) => r.meta.id === id);

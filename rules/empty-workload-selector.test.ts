@@ -1,0 +1,42 @@
+import { testRule } from '../test/rule-tester.js';
+import rule from './empty-workload-selector.js';
+
+const policy = (selector: string): string => `apiVersion: istio.alibabacloud.com/v1
+kind: ASMEgressTrafficPolicy
+metadata:
+  name: egress-by-egressgateway-a
+  namespace: istio-egress
+spec:
+  byEgressGateway:
+    name: egressgateway-a
+  egressRules:
+  - from:
+    - namespace: mytest
+${selector}    to:
+    - hosts: [httpbin.org]
+      port: {number: 80, protocol: HTTP}
+`;
+
+testRule(rule, {
+  valid: [
+    {
+      name: 'a selector with labels',
+      yaml: policy('      workloadSelector:\n        app: sleep-a\n'),
+    },
+    { name: 'no selector (the whole namespace, said plainly)', yaml: policy('') },
+  ],
+  invalid: [
+    {
+      name: 'an empty selector',
+      yaml: policy('      workloadSelector: {}\n'),
+      findings: [
+        {
+          line: 12,
+          column: 7,
+          message:
+            'workloadSelector is empty, so every workload in namespace mytest may use this rule; add the labels of the workloads you mean, or remove workloadSelector to say "the whole namespace" plainly',
+        },
+      ],
+    },
+  ],
+});
