@@ -4,10 +4,10 @@ import { get, isObject } from '../src/model/resource.js';
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 /**
- * Sidecars choose mTLS towards an endpoint by its `security.istio.io/tlsMode: istio` label (that is how
- * auto mTLS tells mesh pods from plain ones). ASM does not put it on egress gateway pods by itself; the
- * egress policy docs ask for it in `spec.podLabels`, and without it the sidecar -> gateway leg, which
- * must be mTLS, is not.
+ * Sidecars choose mTLS towards an endpoint by its `security.istio.io/tlsMode: istio` label (that is
+ * how auto mTLS tells mesh pods from plain ones). ASM does not always put it on egress gateway pods;
+ * the egress policy docs ask for it in `spec.podLabels`, and without it the sidecar -> gateway leg,
+ * which must be mTLS, is not.
  */
 export default defineRule({
   meta: {
