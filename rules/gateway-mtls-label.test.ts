@@ -20,8 +20,8 @@ testRule(rule, {
       yaml: egressGateway().replace(LABEL, ''),
       findings: [
         {
-          line: 6,
-          column: 1,
+          line: 7,
+          column: 3,
           message:
             'egress gateway egressgateway-a lacks podLabels security.istio.io/tlsMode: istio; without it sidecars do not use mTLS to the gateway and its ISTIO_MUTUAL servers refuse them (add it under spec.podLabels)',
         },

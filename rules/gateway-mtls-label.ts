@@ -29,7 +29,8 @@ export default defineRule({
             ? ['spec', 'podLabels', TLS_MODE_LABEL]
             : hasLabels
               ? ['spec', 'podLabels']
-              : ['spec'],
+              : // the line that makes it an egress gateway; the whole spec would be a long annotation
+                ['spec', 'gatewayType'],
         message:
           value !== undefined
             ? `egress gateway ${gw.name} has podLabels ${TLS_MODE_LABEL}: "${value}"; it must be "istio", or sidecars do not use mTLS to the gateway and its ISTIO_MUTUAL servers refuse them`
