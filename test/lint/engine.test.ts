@@ -92,6 +92,12 @@ describe('lint engine', () => {
     expect(r.summary).toMatchObject({ errors: 0, warnings: 0, infos: 0, suppressed: 2 });
   });
 
+  it('suppresses stage findings (schema) by the annotation of their resource', () => {
+    const broken = policy('schema').replace('number: 80', 'number: 99999');
+    expect(lintText(broken).brief).toContain('schema@16:error:suppressed');
+    expect(lintText(broken.replace('"schema"', '"policy-name"')).brief).toContain('schema@16:error');
+  });
+
   it('suppresses every rule with "all", and only the listed rules otherwise', () => {
     expect(lintText(policy('all')).brief.every((b) => b.endsWith(':suppressed'))).toBe(true);
     expect(lintText(policy('policy-name')).brief).toEqual([

@@ -22,7 +22,7 @@ function sarifValidator() {
   const { $schema: _draft, id, ...rest } = schema;
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
-  return ajv.compile({ $id: id, ...rest });
+  return ajv.compile({ $id: id as string, ...rest });
 }
 
 interface SarifLog {
