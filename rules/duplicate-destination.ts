@@ -20,37 +20,31 @@ export default defineRule({
   },
   check({ configSet, report }) {
     const claims = new Map<string, Claim>();
+    const claim = (c: Claim, host: string, port: number): void => {
+      const key = `${host.toLowerCase()}:${port}`;
+      const first = claims.get(key);
+      if (!first) {
+        claims.set(key, c);
+        return;
+      }
+      if (first.d === c.d) return;
+      const how = (x: Claim): string =>
+        x.upgrade ? ' (as the HTTPS port of its httpsUpgrade)' : '';
+      report({
+        resource: c.policy.resource,
+        path: claimPath(c),
+        message: `${host}:${port}${how(c)} is already claimed by ${destinationRef(first.policy, first.d)}${how(first)} at ${writtenAt(first.policy.resource, claimPath(first))}; Istio uses one VirtualService per host on the sidecars, so one of the two routes is dropped: keep one destination per host and port, with all its sources in the from of one rule`,
+      });
+    };
     for (const policy of configSet.policies) {
       for (const d of policy.destinations) {
-        d.hosts.forEach((host, i) => {
-          const own: Claim[] = [
-            { policy, d, port: d.port.number, path: [...d.path, 'hosts', i], upgrade: false },
-          ];
-          if (d.upgradePort !== undefined && d.upgradePort !== d.port.number) {
-            own.push({
-              policy,
-              d,
-              port: d.upgradePort,
-              path: [...d.path, 'httpsUpgrade', 'port'],
-              upgrade: true,
-            });
-          }
-          for (const claim of own) {
-            const key = `${host.toLowerCase()}:${claim.port}`;
-            const first = claims.get(key);
-            if (!first) {
-              claims.set(key, claim);
-              continue;
-            }
-            if (first.d === d) continue;
-            const how = (c: Claim): string =>
-              c.upgrade ? ' (as the HTTPS port of its httpsUpgrade)' : '';
-            report({
-              resource: policy.resource,
-              path: claim.path,
-              message: `${host}:${claim.port}${how(claim)} is already claimed by ${destinationRef(first.policy, first.d)}${how(first)} at ${writtenAt(first.policy.resource, first.path)}; Istio uses one VirtualService per host on the sidecars, so one of the two routes is dropped: keep one destination per host and port, with all its sources in the from of one rule`,
-            });
-          }
+        const upgrade =
+          d.upgradePort !== undefined && d.upgradePort !== d.port.number
+            ? d.upgradePort
+            : undefined;
+        d.hosts.forEach((host, hostIndex) => {
+          claim({ policy, d, hostIndex, upgrade: false }, host, d.port.number);
+          if (upgrade !== undefined) claim({ policy, d, hostIndex, upgrade: true }, host, upgrade);
         });
       }
     }
@@ -60,7 +54,11 @@ export default defineRule({
 interface Claim {
   policy: EgressPolicy;
   d: Destination;
-  port: number;
-  path: FieldPath;
+  hostIndex: number;
+  /** Claimed by the httpsUpgrade (its HTTPS port) rather than by the destination port. */
   upgrade: boolean;
+}
+
+function claimPath(c: Claim): FieldPath {
+  return c.upgrade ? [...c.d.path, 'httpsUpgrade', 'port'] : [...c.d.path, 'hosts', c.hostIndex];
 }
