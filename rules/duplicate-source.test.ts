@@ -1,28 +1,13 @@
+import { policyFrom } from '../test/rule-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './duplicate-source.js';
 
-/** A policy whose first rule's from list is `from` (starting on line 11). */
-const policy = (from: string): string => `apiVersion: istio.alibabacloud.com/v1
-kind: ASMEgressTrafficPolicy
-metadata:
-  name: egress-by-egressgateway-a
-  namespace: istio-egress
-spec:
-  byEgressGateway:
-    name: egressgateway-a
-  egressRules:
-  - from:
-${from}    to:
-    - hosts: [httpbin.org]
-      port: {number: 80, protocol: HTTP}
-`;
-
 testRule(rule, {
   valid: [
-    { name: 'two namespaces', yaml: policy('    - namespace: a\n    - namespace: b\n') },
+    { name: 'two namespaces', yaml: policyFrom('    - namespace: a\n    - namespace: b\n') },
     {
       name: 'one namespace, two different selectors',
-      yaml: policy(
+      yaml: policyFrom(
         '    - namespace: a\n      workloadSelector: {app: web}\n    - namespace: a\n      workloadSelector: {app: api}\n',
       ),
     },
@@ -30,7 +15,7 @@ testRule(rule, {
   invalid: [
     {
       name: 'the same namespace twice',
-      yaml: policy('    - namespace: mytest\n    - namespace: mytest\n'),
+      yaml: policyFrom('    - namespace: mytest\n    - namespace: mytest\n'),
       findings: [
         {
           line: 12,
@@ -41,7 +26,7 @@ testRule(rule, {
     },
     {
       name: 'the same selector twice (keys in another order)',
-      yaml: policy(
+      yaml: policyFrom(
         '    - namespace: a\n      workloadSelector: {app: x, tier: web}\n    - namespace: a\n      workloadSelector: {tier: web, app: x}\n',
       ),
       findings: [
@@ -55,7 +40,7 @@ testRule(rule, {
     },
     {
       name: 'a selector next to the whole namespace',
-      yaml: policy(
+      yaml: policyFrom(
         '    - namespace: mytest\n    - namespace: mytest\n      workloadSelector: {app: sleep-a}\n',
       ),
       findings: [
@@ -69,7 +54,7 @@ testRule(rule, {
     },
     {
       name: 'the whole namespace after a selector',
-      yaml: policy(
+      yaml: policyFrom(
         '    - namespace: mytest\n      workloadSelector: {app: sleep-a}\n    - namespace: mytest\n',
       ),
       findings: [

@@ -1,21 +1,9 @@
+import { policyFrom } from '../test/rule-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './empty-workload-selector.js';
 
-const policy = (selector: string): string => `apiVersion: istio.alibabacloud.com/v1
-kind: ASMEgressTrafficPolicy
-metadata:
-  name: egress-by-egressgateway-a
-  namespace: istio-egress
-spec:
-  byEgressGateway:
-    name: egressgateway-a
-  egressRules:
-  - from:
-    - namespace: mytest
-${selector}    to:
-    - hosts: [httpbin.org]
-      port: {number: 80, protocol: HTTP}
-`;
+/** Namespace mytest with the given workloadSelector lines (line 12). */
+const policy = (selector: string): string => policyFrom(`    - namespace: mytest\n${selector}`);
 
 testRule(rule, {
   valid: [
