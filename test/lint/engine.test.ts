@@ -95,7 +95,9 @@ describe('lint engine', () => {
   it('suppresses stage findings (schema) by the annotation of their resource', () => {
     const broken = policy('schema').replace('number: 80', 'number: 99999');
     expect(lintText(broken).brief).toContain('schema@16:error:suppressed');
-    expect(lintText(broken.replace('"schema"', '"policy-name"')).brief).toContain('schema@16:error');
+    expect(lintText(broken.replace('"schema"', '"policy-name"')).brief).toContain(
+      'schema@16:error',
+    );
   });
 
   it('suppresses every rule with "all", and only the listed rules otherwise', () => {
