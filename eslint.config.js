@@ -14,7 +14,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'bench/**', 'test/**', '.ci/**'],
+    files: ['src/cli/**', 'bench/**', 'test/**', '.ci/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/project-config.js';
 import { UsageError } from '../io/files.js';
+import { registerDiff } from './commands/diff.js';
 import { registerLint } from './commands/lint.js';
 import { registerRender } from './commands/render.js';
 import { registerRules } from './commands/rules.js';
@@ -17,6 +18,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .exitOverride();
   registerLint(program, io, setExit);
   registerRender(program, io, setExit);
+  registerDiff(program, io, setExit);
   registerRules(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
   return program;

@@ -1,8 +1,8 @@
 /** Shared by every command: find the root and config, read the files, run the core pipeline. */
 import { analyzeSources, type Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
-import { collectFiles, readProjectConfig, scanRoot } from '../io/files.js';
-import { atLeast, docsUrl, type Finding } from '../model/finding.js';
+import { collectFiles, readProjectConfig, scanRoot, type ReadResult } from '../io/files.js';
+import { docsUrl, failsAt, type Finding } from '../model/finding.js';
 import type { SourceFile } from '../load/load.js';
 import type { CliIO } from './io.js';
 
@@ -19,7 +19,12 @@ export async function openWorkspace(paths: readonly string[], configPath: string
   const config = await readProjectConfig(configPath, root, io.cwd);
   const targets = paths.length ? paths : config.paths.length ? config.paths.map((p) => `${root}/${p}`) : [root];
   const read = await collectFiles(targets, { cwd: io.cwd, root, ignore: config.ignore, maxFileBytes: config.limits.maxFileBytes });
-  const readFindings: Finding[] = read.unreadable.map(({ path, reason }) => ({
+  return { root, config, files: read.files, readFindings: readFindingsOf(read) };
+}
+
+/** Files that exist but could not be read, as findings. */
+export function readFindingsOf(read: ReadResult): Finding[] {
+  return read.unreadable.map(({ path, reason }) => ({
     ruleId: 'yaml-syntax',
     severity: 'error',
     message: `cannot read file (${reason})`,
@@ -28,7 +33,6 @@ export async function openWorkspace(paths: readonly string[], configPath: string
     column: 1,
     docs: docsUrl('yaml-syntax'),
   }));
-  return { root, config, files: read.files, readFindings };
 }
 
 export function analyzeWorkspace(ws: Workspace): Analysis {
@@ -38,7 +42,5 @@ export function analyzeWorkspace(ws: Workspace): Analysis {
 }
 
 export function exitCodeFor(findings: readonly Finding[], config: ProjectConfig): 0 | 1 {
-  if (config.failOn === 'never') return 0;
-  const failOn = config.failOn;
-  return findings.some((f) => !f.suppressed && atLeast(f.severity, failOn)) ? 1 : 0;
+  return failsAt(findings, config.failOn) ? 1 : 0;
 }

@@ -79,9 +79,8 @@ const validateConfig = ajv.compile(configSchema);
 /** Parse and check the config text; throws ConfigError (with the first problem's position). */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
   const lines = new LineCounter();
-  // YAML 1.2, unlike the manifests (read as 1.1 like kubectl does): in 1.1 `policy-name: off` would
-  // be the boolean false, and `off` is the documented way to turn a rule off.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+  // YAML 1.2 here (unlike manifests): `policy-name: off` must stay the string "off".
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const firstError = doc.errors[0];
   if (firstError) {
     const p = lines.linePos(firstError.pos[0]);

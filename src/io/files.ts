@@ -8,9 +8,9 @@ import { CONFIG_FILE, DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } f
 import type { SourceFile } from '../load/load.js';
 import { globToRegExp, matchesAny } from './glob.js';
 
-const YAML_FILE = /\.ya?ml$/i;
+export const YAML_FILE = /\.ya?ml$/i;
 // .github holds CI workflows and our own config, not mesh config; name files there explicitly to check them.
-const SKIP_DIRS = new Set(['.git', '.github', 'node_modules', '.hg', '.svn']);
+export const SKIP_DIRS = new Set(['.git', '.github', 'node_modules', '.hg', '.svn']);
 
 export class UsageError extends Error {
   override name = 'UsageError';

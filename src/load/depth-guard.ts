@@ -32,11 +32,15 @@ export function findTooDeepDocuments(text: string, maxDepth = MAX_NESTING_DEPTH)
     if (eol === -1) eol = text.length;
     const line = text.slice(pos, eol);
 
-    if (!quote && flow === 0 && DOC_MARKER.test(line)) {
+    // `---`/`...` at column 0 ends a document in every context (YAML forbids them inside scalars and
+    // flow collections), so whatever state the previous document left us in is reset here.
+    if (DOC_MARKER.test(line)) {
       if (flagged) out.push({ ...flagged, end: pos });
       flagged = undefined;
       docStart = pos;
       indents.length = 0;
+      flow = 0;
+      quote = undefined;
     } else if (!flagged) {
       const hit = scanLine(line);
       if (hit !== undefined) flagged = { start: docStart, line: lineNo, column: hit.column, depth: hit.depth };

@@ -3,7 +3,7 @@
  * Pure: takes file contents, never touches the file system. One bad file or document never stops the
  * others from loading (DESIGN.md §6).
  */
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
@@ -113,7 +113,7 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
       out.findings.push(diag(YAML_RULE, 'warning', file.path, pos(w.pos[0]), describeYamlError(w.code, w.message)));
     }
     const map = yamlSourceMap(doc, lines);
-    if (doc.contents === null) {
+    if (isEmptyDocument(doc)) {
       if (!isBlank(text, doc.range[0], doc.range[2])) {
         out.findings.push(diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document (only comments); ignored'));
       } else if (docs.length > 1 && index < docs.length - 1) {
@@ -196,6 +196,12 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a sequence';
   return typeof v === 'string' ? 'a string' : `a ${typeof v}`;
+}
+
+/** No content at all: the parser gives an empty null scalar (or nothing) for `---` alone or comments only. */
+function isEmptyDocument(doc: Document.Parsed): boolean {
+  const c = doc.contents as Node | null;
+  return c === null || (isScalar(c) && c.value === null && !!c.range && c.range[0] === c.range[1]);
 }
 
 function isBlank(text: string, from: number, to: number): boolean {

@@ -45,6 +45,11 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
   return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
 }
 
+/** Whether the findings fail a run at this threshold (the CLI's exit 1, the app's failed check). */
+export function failsAt(findings: readonly Finding[], failOn: Severity | 'never'): boolean {
+  return failOn !== 'never' && findings.some((f) => !f.suppressed && atLeast(f.severity, failOn));
+}
+
 /** Stable order: file, position, rule — so every output format lists findings identically. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (

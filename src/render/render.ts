@@ -12,7 +12,7 @@
  * namespace is only partly selected, the sidecar leg ends with a catch-all for that host and port:
  *   - HTTP-class: `directResponse: 502`, the same answer REGISTRY_ONLY gives for an unknown host;
  *   - TLS/TCP-class (and the HTTPS port of an httpsUpgrade): a route to the egress gateway through
- *     the subset `egress-lint-refused`, whose mTLS SNI names no server of the gateway, so the gateway
+ *     the subset `<policy>-egress-lint-refused`, whose mTLS SNI names no server of the gateway, so the gateway
  *     drops the handshake: the client sees the connection refused, as for an unknown host.
  */
 import type { MeshDefaults } from '../config/project-config.js';
@@ -32,7 +32,11 @@ export const LABEL_POLICY = 'egress-lint.io/policy';
 export const ANNOTATION_SOURCE = 'egress-lint.io/source';
 export const ANNOTATION_SOURCE_PATH = 'egress-lint.io/source-path';
 export const MANAGED_BY = 'egress-lint';
-export const REFUSED_SUBSET = 'egress-lint-refused';
+/**
+ * Subsets of the gateway host carry the policy's name: several policies on one gateway each render a
+ * DestinationRule for that host, and Istio merges them by dropping subsets whose names repeat.
+ */
+export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
 /** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
 export const REFUSED_SNI = 'refused.egress-lint.invalid';
 export const MESH_GATEWAY = 'mesh';
@@ -43,7 +47,7 @@ export interface RenderResult {
   allocation: PortAllocation;
 }
 
-const KIND_ORDER = [KIND.serviceEntry, KIND.gateway, KIND.destinationRule, KIND.virtualService];
+const KIND_RANK: Record<string, number> = { [KIND.serviceEntry]: 0, [KIND.gateway]: 1, [KIND.destinationRule]: 2, [KIND.virtualService]: 3 };
 
 export function renderConfigSet(cs: ConfigSet): RenderResult {
   const policies = [...cs.policies].sort((a, b) => compareResources(a.resource, b.resource));
@@ -54,18 +58,14 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
   const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
     renderFinding(policy, [...destination.path, 'byEgressGateway'], 'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port'),
   );
-  const out: { policy: EgressPolicy; resource: Resource }[] = [];
+  // Policies are already in order; sorting each one's resources keeps the whole output ordered.
+  const resources: Resource[] = [];
   for (const policy of policies) {
-    for (const resource of renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults)) out.push({ policy, resource });
+    const own = renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults);
+    own.sort((a, b) => KIND_RANK[a.kind]! - KIND_RANK[b.kind]! || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    for (const r of own) resources.push(r);
   }
-  out.sort(
-    (a, b) =>
-      compareResources(a.policy.resource, b.policy.resource) ||
-      KIND_ORDER.indexOf(a.resource.kind as (typeof KIND_ORDER)[number]) - KIND_ORDER.indexOf(b.resource.kind as (typeof KIND_ORDER)[number]) ||
-      cmp(a.resource.namespace, b.resource.namespace) ||
-      cmp(a.resource.name, b.resource.name),
-  );
-  return { resources: out.map((x) => x.resource), findings, allocation };
+  return { resources, findings, allocation };
 }
 
 function cmp(a: string, b: string): number {
@@ -131,6 +131,8 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   const source = `${policy.resource.namespace}/${policy.resource.name}`;
   const exportAll = sortedUnique([gns, ...destinations.flatMap((d) => d.from.map((f) => f.namespace))]);
 
+  // Rendered objects are read-only, so one labels object serves every resource of the policy.
+  const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
   const make = (
     kind: string,
     name: string,
@@ -138,7 +140,6 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     spec: JsonObject,
     fields: (readonly [FieldPath, FieldPath])[],
   ): Resource => {
-    const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
     const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
     if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
     const apiVersion = RENDER_API.networking;
@@ -184,13 +185,15 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   const refusedPorts = sortedNumbers(
     destinations.filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined)).map(gp),
   );
+  const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
+  const refusedSubset = dnsLabel(stem, REFUSED_SUBSET_SUFFIX);
   const subsets = destinations.map((d) => ({
-    name: keys.get(d)!,
+    name: subsetOf(d),
     trafficPolicy: { portLevelSettings: [{ port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } }] },
   }));
   if (refusedPorts.length > 0) {
     subsets.push({
-      name: REFUSED_SUBSET,
+      name: refusedSubset,
       trafficPolicy: { portLevelSettings: refusedPorts.map((port) => ({ port: { number: port }, tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI } })) },
     });
   }
@@ -248,7 +251,7 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
 
     if (d.protocolClass === 'http') {
-      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(key)] }];
+      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(subsetOf(d))] }];
       d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
       if (refuse) {
         http.push({
@@ -266,15 +269,15 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
         // namespaces see it too. Make what they may do there explicit: selected workloads go direct
         // (as ASM does), the others are refused.
         const tls: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)), route: [toHost(d.upgradePort)] }];
-        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(REFUSED_SUBSET)] });
+        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
         spec.tls = tls;
         fields.push([['spec', 'tls'], [...d.path, 'httpsUpgrade']]);
       }
     } else {
       const sni = d.protocolClass === 'tls';
-      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(key)] }];
+      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] }];
       d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
-      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(REFUSED_SUBSET)] });
+      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(refusedSubset)] });
       if (sni) {
         spec.tls = sidecar;
         spec.tcp = [gatewayLeg];

@@ -7,7 +7,7 @@ export interface TextOptions {
   showSuppressed?: boolean;
 }
 
-const paint = (on: boolean, code: string, s: string): string =>
+export const paint = (on: boolean, code: string, s: string): string =>
   on ? `\u001b[${code}m${s}\u001b[0m` : s;
 
 const SEVERITY_COLOR = { error: '31', warning: '33', info: '36' } as const;

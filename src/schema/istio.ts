@@ -160,7 +160,7 @@ export function badPorts(body: unknown): { path: FieldPath; value: number }[] {
     }
     if (!isObject(node)) return;
     for (const [k, v] of Object.entries(node)) {
-      const isPortField = (k === 'number' && parentKey === 'port') || k === 'port' || k === 'targetPort';
+      const isPortField = (k === 'number' && (parentKey === 'port' || parentKey === 'ports')) || k === 'port' || k === 'targetPort';
       if (isPortField && typeof v === 'number' && (!Number.isInteger(v) || v < 1 || v > 65535)) {
         out.push({ path: [...path, k], value: v });
       } else visit([...path, k], v, k);

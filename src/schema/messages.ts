@@ -106,7 +106,7 @@ function describe(body: unknown, e: SchemaError): { path: FieldPath; message: st
     case 'maxLength':
       return { path, message: `${name} must be at most ${String(p.limit)} characters long` };
     case 'uniqueItems':
-      return { path, message: `${name} lists the same item twice (items ${String(p.j)} and ${String(p.i)})` };
+      return { path, message: `${name} lists the same item twice (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))})` };
     case 'oneOf':
     case 'anyOf':
       return { path, message: `${name} does not fit any allowed form (${e.keyword}); check for fields that exclude each other` };

@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import policyV1 from '../../schemas/asm-egress-traffic-policy.v1.json' with { type: 'json' };
 import policyV1beta1 from '../../schemas/asm-egress-traffic-policy.v1beta1.json' with { type: 'json' };
 import istioGatewayV1beta1 from '../../schemas/istio-gateway.v1beta1.json' with { type: 'json' };
+import istioFieldNames from './istio-field-names.json' with { type: 'json' };
 import { formatPath } from '../model/field-path.js';
 import type { Finding } from '../model/finding.js';
 import { ASM_GROUP, KIND } from '../model/kinds.js';
@@ -40,7 +41,12 @@ export function isValidatedKind(r: Pick<Resource, 'apiVersion' | 'kind'>): boole
   return ASM_KINDS.has(key) || ISTIO_KINDS.has(key);
 }
 
+/** Schema findings for one resource, in document order. */
 export function validateResource(r: Resource): Finding[] {
+  return checkResource(r).sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function checkResource(r: Resource): Finding[] {
   const key = `${r.apiVersion}/${r.kind}`;
   const asm = ASM_KINDS.get(key);
   if (asm) return schemaFindings(r, asm(r.body));
@@ -60,8 +66,7 @@ export function validateResource(r: Resource): Finding[] {
     for (const path of unknownFields(istio.validate, r.body)) {
       const key = String(path[path.length - 1]);
       const parent = path.slice(0, -1);
-      const candidates = [key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())].filter((c) => c !== key);
-      const hint = candidates.find((c) => isKnownField(istio.validate, r.body, parent, c)) ?? suggestSibling(r.body, parent, key);
+      const hint = suggestIstioField(istio.validate, r.body, parent, key);
       findings.push(
         findingAt(
           r,
@@ -99,8 +104,19 @@ function subsetNameFindings(r: Resource): Finding[] {
   return out;
 }
 
-function suggestSibling(body: Record<string, unknown>, parent: readonly (string | number)[], key: string): string | undefined {
-  let node: unknown = body;
-  for (const seg of parent) node = (node as Record<string | number, unknown> | undefined)?.[seg];
-  return isObject(node) ? suggest(key, Object.keys(node).filter((k) => k !== key)) : undefined;
+/**
+ * "Did you mean": the camelCase spelling (protobuf JSON accepts snake_case, the API server does not),
+ * then Istio field names a small edit away; each candidate is confirmed against the schema at that place.
+ */
+function suggestIstioField(validate: (d: unknown) => SchemaError[], body: Record<string, unknown>, parent: readonly (string | number)[], key: string): string | undefined {
+  const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
+  const candidates = camel !== key ? [camel] : [];
+  let rest = istioFieldNames.filter((n) => n !== key && n !== camel);
+  for (let i = 0; i < 3; i++) {
+    const best = suggest(key, rest);
+    if (!best) break;
+    candidates.push(best);
+    rest = rest.filter((n) => n !== best);
+  }
+  return candidates.find((c) => isKnownField(validate, body, parent, c));
 }

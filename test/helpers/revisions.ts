@@ -1,0 +1,61 @@
+/** Reading fixture revision pairs the way `egress-lint diff <old> <new>` does, for tests. */
+import { fileURLToPath } from 'node:url';
+import { RULES } from '../../rules/index.js';
+import { openFolderRevisions } from '../../src/cli/revisions.js';
+import { analyzeWorkspace } from '../../src/cli/workspace.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { diffRevisions, type ResourceChange } from '../../src/diff/diff.js';
+import { lint } from '../../src/lint/engine.js';
+import type { DiffReport } from '../../src/report/diff-report.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CapturedIO extends CliIO {
+  out: string;
+  err: string;
+}
+
+export function captureIO(
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+  isTTY = false,
+): CapturedIO {
+  const io: CapturedIO = {
+    out: '',
+    err: '',
+    cwd,
+    env,
+    isTTY,
+    stdout: (t) => void (io.out += t),
+    stderr: (t) => void (io.err += t),
+  };
+  return io;
+}
+
+/** The diff report for fixtures/revisions/<scenario>/{base,head}. */
+export async function fixtureReport(scenario: string): Promise<DiffReport> {
+  const dir = `fixtures/revisions/${scenario}`;
+  const revisions = await openFolderRevisions(
+    `${dir}/base`,
+    `${dir}/head`,
+    undefined,
+    captureIO(REPO_ROOT),
+  );
+  const head = analyzeWorkspace(revisions.head);
+  return {
+    diff: diffRevisions(analyzeWorkspace(revisions.base), head),
+    findings: lint(head, revisions.config, RULES).findings,
+    failOn: revisions.config.failOn,
+    notes: revisions.notes,
+  };
+}
+
+/** `changed VirtualService default/name`, the way the assertions name a change. */
+export function changeName(c: ResourceChange): string {
+  return `${c.change} ${c.kind} ${c.namespace}/${c.name}`;
+}
+
+/** Only the lines a patch adds or removes. */
+export function editedLines(patch: string): string[] {
+  return patch.split('\n').filter((l) => /^[-+]/.test(l));
+}
