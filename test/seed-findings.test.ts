@@ -6,12 +6,12 @@
  * EXPECTED is the one table to extend when a rule starts finding something in a seed: add a row with
  * the rule id, file, line and a fragment of the message, and a line to docs/seed-findings.md saying why.
  */
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/program.js';
 import type { JsonReport } from '../src/report/json.js';
-import { fakeIO } from './cli/fake-io.js';
+import { captureIO } from './helpers/revisions.js';
+import { SEEDS, seedScenarios } from './support.js';
 
 interface Expected {
   ruleId: string;
@@ -61,14 +61,10 @@ const EXPECTED: Record<string, Expected[]> = {
   ],
 };
 
-const seedsDir = fileURLToPath(new URL('../fixtures/seeds/', import.meta.url));
-const scenarios = readdirSync(seedsDir, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
+const scenarios = seedScenarios();
 
 async function lintSeed(scenario: string): Promise<{ code: number; report: JsonReport }> {
-  const io = fakeIO(`${seedsDir}${scenario}`);
+  const io = captureIO(join(SEEDS, scenario));
   const code = await run(['lint', '--format', 'json'], io);
   expect(io.err).toBe('');
   return { code, report: JSON.parse(io.out) as JsonReport };

@@ -2,32 +2,21 @@
  * The real `egress-lint` binary (dist/, built by the global setup): every format, the exit codes, and
  * that each format reports the same findings.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/report/json.js';
 import { CLEAN_REPO, ERROR_REPO, makeRepo, WARNING_REPO } from './repos.js';
+import { cli as runBinary } from './run-cli.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
+/** The shared binary runner, colour variables cleared unless a test sets them. */
 function cli(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
-): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !['NO_COLOR', 'FORCE_COLOR', 'EGRESS_LINT_DEBUG'].includes(k),
-    ),
-  );
-  const r = spawnSync(process.execPath, [MAIN, ...args], {
-    cwd,
-    env: { ...clean, ...env },
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+): { status: number; stdout: string; stderr: string } {
+  const r = runBinary(args, { cwd, env: { NO_COLOR: '', FORCE_COLOR: '', ...env } });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `ruleId file:line` of every finding a report shows (suppressed ones left out). */

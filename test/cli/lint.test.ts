@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../../rules/index.js';
 import { run } from '../../src/cli/program.js';
 import type { JsonReport } from '../../src/report/json.js';
-import { fakeIO } from './fake-io.js';
+import { captureIO } from '../helpers/revisions.js';
 import { CLEAN_REPO, ERROR_REPO, makeRepo } from './repos.js';
 
 describe('egress-lint lint (in process)', () => {
@@ -14,20 +14,20 @@ describe('egress-lint lint (in process)', () => {
   });
 
   it('colours on a terminal unless NO_COLOR is set', async () => {
-    const tty = fakeIO(errors, {}, true);
+    const tty = captureIO(errors, {}, true);
     expect(await run(['lint'], tty)).toBe(1);
     expect(tty.out).toContain('\u001b[31merror  \u001b[0m');
-    const noColor = fakeIO(errors, { NO_COLOR: '1' }, true);
+    const noColor = captureIO(errors, { NO_COLOR: '1' }, true);
     await run(['lint'], noColor);
     expect(noColor.out).not.toContain('\u001b[');
   });
 
   it('lists suppressed findings with --show-suppressed', async () => {
-    const plain = fakeIO(errors);
+    const plain = captureIO(errors);
     await run(['lint'], plain);
     expect(plain.out).not.toContain('gateway-port-mismatch\n\nmesh/policy');
     expect(plain.out).not.toContain('ignored');
-    const shown = fakeIO(errors);
+    const shown = captureIO(errors);
     expect(await run(['lint', '--show-suppressed'], shown)).toBe(1);
     expect(shown.out).toMatch(
       /mesh\/other.yaml\n.*\n {2}\d+:\d+ +ignored port name "https" says HTTPS .*\(suppressed warning\) {2}gateway-port-mismatch\n/,
@@ -35,7 +35,7 @@ describe('egress-lint lint (in process)', () => {
   });
 
   it('reads the paths given, relative to the working directory, and the config given', async () => {
-    const io = fakeIO(errors);
+    const io = captureIO(errors);
     // Without the gateway file the gateway checks cannot run: only infos are left, so exit 0.
     expect(
       await run(['lint', '-f', 'json', 'mesh/policy.yaml', '-c', '.github/egress-lint.yml'], io),
@@ -49,7 +49,7 @@ describe('egress-lint lint (in process)', () => {
 
   it('finds the config under the one folder given', async () => {
     const clean = makeRepo(CLEAN_REPO);
-    const io = fakeIO(join(clean, '..'));
+    const io = captureIO(join(clean, '..'));
     const folder = clean.split('/').pop()!;
     expect(await run(['lint', folder], io)).toBe(0);
     expect(io.out).toBe('0 errors, 0 warnings, 0 infos in 2 files (2 resources)\n');
@@ -58,7 +58,7 @@ describe('egress-lint lint (in process)', () => {
 
 describe('egress-lint rules (in process)', () => {
   it('prints id, severity, description, kinds and docs of every rule', async () => {
-    const io = fakeIO('/');
+    const io = captureIO('/');
     expect(await run(['rules'], io)).toBe(0);
     for (const { meta } of RULES) {
       expect(io.out).toMatch(
@@ -72,7 +72,7 @@ describe('egress-lint rules (in process)', () => {
   });
 
   it('prints the same as JSON', async () => {
-    const io = fakeIO('/');
+    const io = captureIO('/');
     expect(await run(['rules', '--format', 'json'], io)).toBe(0);
     const { rules } = JSON.parse(io.out) as {
       rules: {
@@ -96,7 +96,7 @@ describe('egress-lint rules (in process)', () => {
   });
 
   it('rejects an unknown format with exit 2', async () => {
-    const io = fakeIO('/');
+    const io = captureIO('/');
     expect(await run(['rules', '--format', 'sarif'], io)).toBe(2);
     expect(io.err).toMatch(/argument 'sarif' is invalid/);
   });

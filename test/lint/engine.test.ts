@@ -14,7 +14,7 @@ import {
 } from '../../src/config/project-config.js';
 import { INTERNAL_ERROR_RULE, lint } from '../../src/lint/engine.js';
 import { defineRule } from '../../src/lint/rule.js';
-import { fakeIO } from '../cli/fake-io.js';
+import { captureIO } from '../helpers/revisions.js';
 
 /** A policy that breaks policy-name (warning) and gateway-not-found (info: no gateway declared). */
 const policy = (annotations = ''): string => `apiVersion: istio.alibabacloud.com/v1
@@ -233,7 +233,7 @@ describe('invalid project config', () => {
     writeFileSync(join(root, '.github', 'egress-lint.yml'), '# comment\nfailOn: sometimes\n');
     writeFileSync(join(root, 'policy.yaml'), policy());
     for (const format of ['text', 'json', 'sarif', 'github']) {
-      const io = fakeIO(root);
+      const io = captureIO(root);
       expect(await run(['lint', '--format', format], io)).toBe(2);
       expect(io.out).toBe('');
       expect(io.err).toBe(
