@@ -1,170 +1,123 @@
 /**
- * Lint benchmark: how analyze + lint (load, schema, model, render, rules) compares with only parsing the
- * same YAML, on generated policy repositories of 100, 1,000 and 10,000 policies (bench/generate.ts).
- * Target: analyze + lint <= 2x the parse baseline, and time per policy flat from 100 to 10,000.
+ * Lint benchmark (issue 3): analyze (load, schema, model, render) + lint (rules) against only parsing
+ * the same YAML, on generated repositories of 100, 1,000 and 10,000 policies (3 rules x 3 destinations
+ * each, bench/generate.ts). Targets: total <= 2x the parse baseline, and time per policy flat from 100
+ * to 10,000 (linear growth).
+ *   node dist/bench/lint.js [sizes, e.g. 100,1000]
  *
- *   node dist/bench/lint.js [--sizes 100,1000,10000] [--runs 5]
- *
- * Each size runs in its own process, so its peak RSS is its own and the heap left by one size does not
- * slow the next. After a warm-up, `runs` rounds each time the baseline and then analyze + lint (so
- * both see the same machine load); each phase's fastest round counts. `analyze` and `lint` are shown
- * apart, so a slow run says whether the pipeline stages or the rules are to blame.
+ * Each size runs in its own process, so its peak RSS is its own and the heap one size leaves behind
+ * does not slow the next. After a warm-up, every round times the baseline and then analyze + lint, with
+ * a full GC before each, so both see the same machine load and start from a clean heap; the medians
+ * count. Analyze and lint are shown apart, so a slow run says whether the pipeline or the rules are to
+ * blame.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { RULES } from '../rules/index.js';
 import { analyzeSources } from '../src/analyze.js';
 import { parseProjectConfig } from '../src/config/project-config.js';
 import { lint } from '../src/lint/engine.js';
-import type { SourceFile } from '../src/load/load.js';
 import { generatePolicyRepo } from './generate.js';
+import { inChild, median, peakRssMb, table } from './measure.js';
 
-interface SizeResult {
+interface Sample {
   policies: number;
-  files: number;
   megabytes: number;
   parseMs: number;
-  /** Load, schema, model and render (analyzeSources). */
   analyzeMs: number;
-  /** The lint engine and rules alone. */
-  rulesMs: number;
-  /** analyzeMs + rulesMs of the fastest run. */
   lintMs: number;
   findings: number;
   rendered: number;
-  peakRssMb: number;
+  rssMb: number;
 }
 
+/** A clean repository: the generated policies do not trip registry-only-missing. */
 const CONFIG = parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n', 'bench');
+const DEFAULT_SIZES = [100, 1000, 10_000];
 
-function text(f: SourceFile): string {
-  return typeof f.content === 'string' ? f.content : Buffer.from(f.content).toString('utf8');
-}
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-/** The baseline: what any YAML-reading tool has to do at least. */
-function parseOnly(files: readonly SourceFile[]): number {
-  let documents = 0;
-  for (const f of files) {
-    for (const doc of parseAllDocuments(text(f))) {
-      doc.toJS();
-      documents++;
-    }
-  }
-  return documents;
-}
-
-/**
- * One warm-up, then `runs` rounds; each round times the parse baseline and then analyze + lint, so
- * both see the same machine load. Each phase's fastest round counts.
- */
-function measure(policies: number, runs: number): SizeResult {
-  const repo = generatePolicyRepo(policies);
+function measure(policies: number): Sample {
+  const { files, bytes } = generatePolicyRepo(policies);
+  const texts = files.map((f) => f.content as string);
+  const rounds = policies >= 10_000 ? 2 : 5;
+  const parse: number[] = [];
+  const analyze: number[] = [];
+  const rules: number[] = [];
   let findings = 0;
   let rendered = 0;
-  let parseMs = Infinity;
-  let fastest = { analyzeMs: Infinity, rulesMs: Infinity };
-  for (let round = 0; round <= runs; round++) {
+  for (let round = 0; round <= rounds; round++) {
+    gc();
     const t0 = performance.now();
-    parseOnly(repo.files);
+    for (const t of texts) for (const doc of parseAllDocuments(t)) doc.toJS();
     const t1 = performance.now();
-    const analysis = analyzeSources(repo.files, CONFIG);
+    gc();
     const t2 = performance.now();
-    findings = lint(analysis, CONFIG, RULES).findings.length;
+    const analysis = analyzeSources(files, CONFIG);
     const t3 = performance.now();
+    findings = lint(analysis, CONFIG, RULES).findings.length;
+    const t4 = performance.now();
     rendered = analysis.render.resources.length;
     if (round === 0) continue; // warm-up: JIT, caches
-    parseMs = Math.min(parseMs, t1 - t0);
-    if (t3 - t1 < fastest.analyzeMs + fastest.rulesMs)
-      fastest = { analyzeMs: t2 - t1, rulesMs: t3 - t2 };
+    parse.push(t1 - t0);
+    analyze.push(t3 - t2);
+    rules.push(t4 - t3);
   }
   return {
     policies,
-    files: repo.files.length,
-    megabytes: repo.bytes / 1e6,
-    parseMs,
-    ...fastest,
-    lintMs: fastest.analyzeMs + fastest.rulesMs,
+    megabytes: bytes / 1e6,
+    parseMs: median(parse),
+    analyzeMs: median(analyze),
+    lintMs: median(rules),
     findings,
     rendered,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    rssMb: peakRssMb(),
   };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : process.argv[i + 1];
+export function lintBenchmark(sizes = DEFAULT_SIZES): string {
+  const self = fileURLToPath(import.meta.url);
+  const samples = sizes.map((n) => inChild<Sample>(self, ['--child', String(n)]));
+  const total = (s: Sample): number => s.analyzeMs + s.lintMs;
+  const perPolicy = samples.map((s) => total(s) / s.policies);
+  return [
+    'lint: analyze (load, schema, model, render) + lint (rules) vs parsing the YAML only; medians',
+    table(
+      [
+        'policies',
+        'MB',
+        'parse ms',
+        'analyze ms',
+        'lint ms',
+        'total ms',
+        'ratio',
+        'µs/policy',
+        'findings',
+        'rendered',
+        'peak RSS MiB',
+      ],
+      samples.map((s, i) => [
+        s.policies,
+        s.megabytes.toFixed(1),
+        s.parseMs.toFixed(0),
+        s.analyzeMs.toFixed(0),
+        s.lintMs.toFixed(0),
+        total(s).toFixed(0),
+        (total(s) / s.parseMs).toFixed(2),
+        (perPolicy[i]! * 1000).toFixed(0),
+        s.findings,
+        s.rendered,
+        s.rssMb.toFixed(0),
+      ]),
+    ),
+    `worst ratio total/parse: ${Math.max(...samples.map((s) => total(s) / s.parseMs)).toFixed(2)} (target <= 2); ` +
+      `time per policy, largest vs smallest size: x${(perPolicy[perPolicy.length - 1]! / perPolicy[0]!).toFixed(2)} (linear: ~1)`,
+  ].join('\n');
 }
 
-function table(results: readonly SizeResult[]): string {
-  const rows = [
-    [
-      'policies',
-      'files',
-      'MB',
-      'parse ms',
-      'analyze ms',
-      'lint ms',
-      'total ms',
-      'ratio',
-      'us/policy',
-      'findings',
-      'rendered',
-      'peak RSS MB',
-    ],
-    ...results.map((r) => [
-      String(r.policies),
-      String(r.files),
-      r.megabytes.toFixed(1),
-      r.parseMs.toFixed(0),
-      r.analyzeMs.toFixed(0),
-      r.rulesMs.toFixed(0),
-      r.lintMs.toFixed(0),
-      (r.lintMs / r.parseMs).toFixed(2),
-      ((r.lintMs * 1000) / r.policies).toFixed(0),
-      String(r.findings),
-      String(r.rendered),
-      r.peakRssMb.toFixed(0),
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padStart(widths[c]!)).join('  ')).join('\n');
-}
-
-const one = arg('size');
-if (one) {
-  // Child: one size, result as JSON on stdout.
-  process.stdout.write(JSON.stringify(measure(Number(one), Number(arg('runs') ?? 1))));
-} else {
-  const sizes = (arg('sizes') ?? '100,1000,10000').split(',').map(Number);
-  const results: SizeResult[] = [];
-  for (const size of sizes) {
-    const runs = arg('runs') ?? (size >= 10_000 ? '1' : '5');
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--size', String(size), '--runs', runs],
-      {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      },
-    );
-    if (child.status !== 0) {
-      process.stderr.write(child.stderr);
-      process.exit(1);
-    }
-    results.push(JSON.parse(child.stdout) as SizeResult);
-  }
-  console.log(
-    'egress-lint lint benchmark: analyze (load, schema, model, render) + lint (rules) vs YAML parse only',
-  );
-  console.log(
-    `(generated repositories: N policies x 3 rules x 3 destinations; Node ${process.version})\n`,
-  );
-  console.log(table(results));
-  const perPolicy = results.map((r) => r.lintMs / r.policies);
-  const growth = perPolicy.length > 1 ? perPolicy[perPolicy.length - 1]! / perPolicy[0]! : 1;
-  const worst = Math.max(...results.map((r) => r.lintMs / r.parseMs));
-  console.log(
-    `\nworst ratio ${worst.toFixed(2)} (target <= 2); time per policy, largest vs smallest: x${growth.toFixed(2)} (linear: ~1)`,
-  );
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  console.log(JSON.stringify(measure(Number(args[1]))));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(lintBenchmark(args[0] ? args[0].split(',').map(Number) : DEFAULT_SIZES));
 }
