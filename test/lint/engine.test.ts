@@ -15,23 +15,17 @@ import {
 import { INTERNAL_ERROR_RULE, lint } from '../../src/lint/engine.js';
 import { defineRule } from '../../src/lint/rule.js';
 import { captureIO } from '../helpers/revisions.js';
+import { policyTo } from '../rule-fixtures.js';
 
 /** A policy that breaks policy-name (warning) and gateway-not-found (info: no gateway declared). */
-const policy = (annotations = ''): string => `apiVersion: istio.alibabacloud.com/v1
-kind: ASMEgressTrafficPolicy
-metadata:
-  name: httpbin-egress
-  namespace: istio-egress
-${annotations ? `  annotations:\n    egress-lint.io/ignore: "${annotations}"\n` : ''}spec:
-  byEgressGateway:
-    name: egressgateway
-  egressRules:
-  - from:
-    - namespace: mytest
-    to:
-    - hosts: [httpbin.org]
-      port: {number: 80, protocol: HTTP}
-`;
+const policy = (annotations = ''): string =>
+  policyTo(
+    '    - hosts: [httpbin.org]\n      port: {number: 80, protocol: HTTP}\n',
+    'egressgateway',
+  ).replace(
+    '  name: egress-by-egressgateway\n  namespace: istio-egress\n',
+    `  name: httpbin-egress\n  namespace: istio-egress\n${annotations ? `  annotations:\n    egress-lint.io/ignore: "${annotations}"\n` : ''}`,
+  );
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 
