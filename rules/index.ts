@@ -9,10 +9,20 @@ import authzNoRules from './authz-no-rules.js';
 import authzSelectorMismatch from './authz-selector-mismatch.js';
 import drLookupPath from './dr-lookup-path.js';
 import drSubsetMissing from './dr-subset-missing.js';
+import duplicateDestination from './duplicate-destination.js';
+import duplicateSource from './duplicate-source.js';
+import emptyWorkloadSelector from './empty-workload-selector.js';
 import gatewayLegacyCerts from './gateway-legacy-certs.js';
+import gatewayMtlsLabel from './gateway-mtls-label.js';
+import gatewayNotFound from './gateway-not-found.js';
+import gatewayPortConflict from './gateway-port-conflict.js';
+import gatewayPortMismatch from './gateway-port-mismatch.js';
 import gatewaySelectorMismatch from './gateway-selector-mismatch.js';
 import gatewayTlsMismatch from './gateway-tls-mismatch.js';
+import hostsResolveSame from './hosts-resolve-same.js';
+import httpsUpgradeDisabled from './https-upgrade-disabled.js';
 import policyName from './policy-name.js';
+import registryOnlyMissing from './registry-only-missing.js';
 import render from './render.js';
 import schema from './schema.js';
 import serviceentryConflict from './serviceentry-conflict.js';
@@ -21,6 +31,7 @@ import serviceentryResolutionNone from './serviceentry-resolution-none.js';
 import tlsRouteSniMissing from './tls-route-sni-missing.js';
 import vsGatewayMissing from './vs-gateway-missing.js';
 import vsSourceMatchIgnored from './vs-source-match-ignored.js';
+import wildcardHost from './wildcard-host.js';
 import yamlSyntax from './yaml-syntax.js';
 
 export const RULES: readonly Rule[] = [
@@ -43,6 +54,17 @@ export const RULES: readonly Rule[] = [
   tlsRouteSniMissing,
   vsGatewayMissing,
   vsSourceMatchIgnored,
+  gatewayNotFound,
+  gatewayPortMismatch,
+  gatewayPortConflict,
+  gatewayMtlsLabel,
+  httpsUpgradeDisabled,
+  registryOnlyMissing,
+  duplicateDestination,
+  duplicateSource,
+  emptyWorkloadSelector,
+  hostsResolveSame,
+  wildcardHost,
 ].sort((a, b) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0));
 
 export function findRule(id: string): Rule | undefined {

@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/project-config.js';
 import { UsageError } from '../io/files.js';
 import { registerDiff } from './commands/diff.js';
+import { registerLint } from './commands/lint.js';
 import { registerRender } from './commands/render.js';
+import { registerRules } from './commands/rules.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -14,8 +16,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
+  registerLint(program, io, setExit);
   registerRender(program, io, setExit);
   registerDiff(program, io, setExit);
+  registerRules(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
   return program;
 }

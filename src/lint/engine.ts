@@ -5,9 +5,9 @@
  */
 import type { Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
-import { compareFindings, DOCS_BASE, summarize, type Finding, type FindingSummary } from '../model/finding.js';
+import { compareFindings, docsUrl, summarize, type Finding, type FindingSummary } from '../model/finding.js';
 import { buildIstioIndex, type IstioIndex } from '../model/istio.js';
-import { findingLocation, identityKey, refOf, type Resource } from '../model/resource.js';
+import { findingLocation, identityKey, refOf, splitApiVersion, type Resource } from '../model/resource.js';
 import type { Rule, RuleContext } from './rule.js';
 
 export const IGNORE_ANNOTATION = 'egress-lint.io/ignore';
@@ -29,24 +29,29 @@ export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly 
   const cs = analysis.configSet;
   const index = buildIstioIndex(cs, analysis.render.resources);
   const raw: Finding[] = [...analysis.findings];
+  // The resource each rule finding is about: suppression is looked up on it (or its policy) directly.
+  const reported = new Map<Finding, Resource>();
 
   for (const rule of rules) {
     if (!rule.check || config.rules[rule.meta.id] === 'off') continue;
     const ctx: RuleContext = {
       configSet: cs,
       rendered: analysis.render.resources,
+      allocation: analysis.render.allocation,
       index,
       mesh: cs.mesh,
       config,
       report({ resource, path = [], message, severity }) {
-        raw.push({
+        const finding: Finding = {
           ruleId: rule.meta.id,
           severity: severity ?? rule.meta.severity,
           message,
           ...findingLocation(resource, path),
           resource: refOf(resource),
           docs: '',
-        });
+        };
+        raw.push(finding);
+        reported.set(finding, resource);
       },
     };
     try {
@@ -65,7 +70,7 @@ export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly 
     }
   }
 
-  const findings = applyConfig(raw, config, cs.resources, analysis.render.resources);
+  const findings = applyConfig(raw, config, cs.resources, reported);
   return {
     findings,
     summary: { ...summarize(findings), files: analysis.stats.files, resources: analysis.stats.resources },
@@ -73,11 +78,18 @@ export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly 
   };
 }
 
-function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: readonly Resource[], rendered: readonly Resource[]): Finding[] {
-  const byIdentity = new Map<string, Resource>();
-  for (const r of loaded) if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
-  for (const r of rendered) byIdentity.set(identityKey(r), r);
-  const docsBase = (config.docsBaseUrl ?? DOCS_BASE).replace(/\/+$/, '');
+function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: readonly Resource[], reported: ReadonlyMap<Finding, Resource>): Finding[] {
+  // Stage findings (schema, render) only carry a reference to a loaded resource; find it by identity,
+  // the first of a name winning. Built on demand: most runs have no stage finding on a resource.
+  let byIdentity: Map<string, Resource> | undefined;
+  const loadedResource = (ref: NonNullable<Finding['resource']>): Resource | undefined => {
+    if (!byIdentity) {
+      byIdentity = new Map();
+      for (const r of loaded) if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
+    }
+    const { group } = splitApiVersion(ref.apiVersion);
+    return byIdentity.get(identityKey({ group, kind: ref.kind, namespace: ref.namespace, name: ref.name }));
+  };
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const f of raw) {
@@ -87,20 +99,19 @@ function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: rea
     const key = `${f.ruleId}|${f.file}|${f.line}|${f.column}|${f.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const finding: Finding = { ...f, severity, docs: `${docsBase}/${f.ruleId}.md` };
-    if (f.resource && isSuppressed(f.ruleId, f.resource, byIdentity)) finding.suppressed = true;
+    const finding: Finding = { ...f, severity, docs: docsUrl(f.ruleId, config.docsBaseUrl) };
+    const resource = reported.get(f) ?? (f.resource ? loadedResource(f.resource) : undefined);
+    if (resource && isSuppressed(f.ruleId, resource)) finding.suppressed = true;
     out.push(finding);
   }
   return out.sort(compareFindings);
 }
 
 /** `egress-lint.io/ignore: "rule-a,rule-b"` (or `all`) on the resource, or on the policy it was rendered from. */
-function isSuppressed(ruleId: string, ref: NonNullable<Finding['resource']>, byIdentity: Map<string, Resource>): boolean {
-  const slash = ref.apiVersion.lastIndexOf('/');
-  const group = slash === -1 ? '' : ref.apiVersion.slice(0, slash);
-  const r = byIdentity.get(identityKey({ group, kind: ref.kind, namespace: ref.namespace, name: ref.name }));
-  if (!r) return false;
+function isSuppressed(ruleId: string, r: Resource): boolean {
   const owner = r.rendered?.policy ?? r;
-  const ids = (owner.annotations[IGNORE_ANNOTATION] ?? '').split(',').map((s) => s.trim());
+  const ignore = owner.annotations[IGNORE_ANNOTATION];
+  if (ignore === undefined) return false;
+  const ids = ignore.split(',').map((s) => s.trim());
   return ids.includes(ruleId) || ids.includes('all');
 }

@@ -9,6 +9,7 @@ import type { Severity } from '../model/finding.js';
 import type { IstioIndex } from '../model/istio.js';
 import type { MeshSettings } from '../model/mesh.js';
 import type { Resource } from '../model/resource.js';
+import type { PortAllocation } from '../render/ports.js';
 
 export interface RuleMeta {
   /** kebab-case, a contract: users put it in configs and suppressions. */
@@ -40,6 +41,8 @@ export interface RuleContext {
   readonly configSet: ConfigSet;
   /** Resources rendered from the policies, linked back to their source fields. */
   readonly rendered: readonly Resource[];
+  /** Effective egress gateway port of every destination, written or allocated (as the renderer used them). */
+  readonly allocation: PortAllocation;
   /** Hand-written and rendered Istio resources, with Istio's lookup rules. */
   readonly index: IstioIndex;
   readonly mesh: MeshSettings;

@@ -36,8 +36,9 @@ export interface Finding extends Span {
 
 export const DOCS_BASE = 'https://github.com/egress-lint/egress-lint/blob/main/rules';
 
-export function docsUrl(ruleId: string): string {
-  return `${DOCS_BASE}/${ruleId}.md`;
+/** The docs page of a rule; `base` is the config's `docsBaseUrl` for self-hosted copies. */
+export function docsUrl(ruleId: string, base: string = DOCS_BASE): string {
+  return `${base.replace(/\/+$/, '')}/${ruleId}.md`;
 }
 
 export function atLeast(severity: Severity, threshold: Severity): boolean {

@@ -199,7 +199,7 @@ describe('egress-lint diff --base <git-ref>', () => {
     );
     const d = json((await cli(['diff', '--base', 'HEAD', '-f', 'json'], repo)).out);
     expect(names(d)).toEqual([
-      'removed IstioGateway istio-system/egressgateway-a',
+      'removed IstioGateway istio-system/egressgateway',
       'added ServiceEntry mytest/api',
     ]);
     expect(d.changes[1]!.location).toEqual({

@@ -33,20 +33,38 @@ describe('egress-lint render', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string });
-    expect(docs.map((d) => d.kind)).toEqual(['ServiceEntry', 'Gateway', 'DestinationRule', 'VirtualService']);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'ServiceEntry',
+      'Gateway',
+      'DestinationRule',
+      'VirtualService',
+    ]);
   });
 
   it('prints a JSON array with --format json', () => {
     const r = cli(['render', '--format', 'json', 'fixtures/seeds/asm-tcp']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { kind: string }[]).map((x) => x.kind)).toEqual(['ServiceEntry', 'Gateway', 'DestinationRule', 'VirtualService']);
+    expect((JSON.parse(r.stdout) as { kind: string }[]).map((x) => x.kind)).toEqual([
+      'ServiceEntry',
+      'Gateway',
+      'DestinationRule',
+      'VirtualService',
+    ]);
   });
 
   it('reports broken input on stderr with file:line, renders the rest, and exits 1', () => {
-    const dir = repo({ 'good.yaml': POLICY, 'bad.yaml': POLICY.replace('egress-by-egressgateway', 'other').replace('protocol: HTTP', 'protocol: HTTPX') });
+    const dir = repo({
+      'good.yaml': POLICY,
+      'bad.yaml': POLICY.replace('egress-by-egressgateway', 'other').replace(
+        'protocol: HTTP',
+        'protocol: HTTPX',
+      ),
+    });
     const r = cli(['render', dir], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^bad\.yaml:10:38: error: spec\.egressRules\[0\]\.to\[0\]\.port\.protocol must be one of .* \[schema\]\n$/);
+    expect(r.stderr).toMatch(
+      /^bad\.yaml:10:38: error: spec\.egressRules\[0\]\.to\[0\]\.port\.protocol must be one of .* \[schema\]\n$/,
+    );
     expect(r.stdout).toContain('name: egress-by-egressgateway-httpbin-org-80');
   });
 
@@ -54,7 +72,10 @@ describe('egress-lint render', () => {
     const dir = repo({
       'p.yaml': POLICY.replace('protocol: HTTP', 'protocol: HTTPX'),
       '.github/egress-lint.yml': 'failOn: never\nmesh:\n  gatewayNamespace: egress-gateways\n',
-      'q.yaml': POLICY.replace('egress-by-egressgateway', 'egress-by-other').replace('egressgateway}', 'other}'),
+      'q.yaml': POLICY.replace('egress-by-egressgateway', 'egress-by-other').replace(
+        'egressgateway}',
+        'other}',
+      ),
     });
     const r = cli(['render', dir]);
     expect(r.code).toBe(0);
@@ -63,16 +84,23 @@ describe('egress-lint render', () => {
 
   it('exits 2 with a clear message for usage and I/O errors, never a stack trace', () => {
     const missing = cli(['render', 'no/such/dir']);
-    expect([missing.code, missing.stderr]).toEqual([2, 'egress-lint: path not found: no/such/dir\n']);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      'egress-lint: path not found: no/such/dir\n',
+    ]);
     const badFormat = cli(['render', '--format', 'xml']);
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toMatch(/argument 'xml' is invalid. Allowed choices are yaml, json/);
     const dir = repo({ '.github/egress-lint.yml': 'failOn: sometimes\n', 'p.yaml': POLICY });
     const badConfig = cli(['render', dir], { cwd: dir });
-    expect([badConfig.code, badConfig.stderr]).toEqual([2, 'egress-lint: .github/egress-lint.yml:1:1: failOn must be one of error, warning, info, never\n']);
+    expect([badConfig.code, badConfig.stderr]).toEqual([
+      2,
+      'egress-lint: .github/egress-lint.yml:1:1: failOn must be one of error, warning, info, never\n',
+    ]);
     const unknown = cli(['frobnicate']);
     expect(unknown.code).toBe(2);
-    for (const r of [missing, badFormat, badConfig, unknown]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const r of [missing, badFormat, badConfig, unknown])
+      expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('has --help for the program and the command', () => {
@@ -85,11 +113,14 @@ describe('egress-lint render', () => {
   });
 
   // Root reads every file whatever its mode, so this can only be shown as an ordinary user.
-  it.skipIf(process.getuid?.() === 0)('treats an unreadable file as a finding and still renders the others', () => {
-    const dir = repo({ 'good.yaml': POLICY, 'locked.yaml': POLICY });
-    chmodSync(join(dir, 'locked.yaml'), 0);
-    const r = cli(['render', dir], { cwd: dir });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('locked.yaml:1:1: error: cannot read file (EACCES)');
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'treats an unreadable file as a finding and still renders the others',
+    () => {
+      const dir = repo({ 'good.yaml': POLICY, 'locked.yaml': POLICY });
+      chmodSync(join(dir, 'locked.yaml'), 0);
+      const r = cli(['render', dir], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('locked.yaml:1:1: error: cannot read file (EACCES)');
+    },
+  );
 });

@@ -11,7 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function cli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
