@@ -32,7 +32,7 @@ import {
   resolveCommit,
 } from '../io/git.js';
 import type { CliIO } from './io.js';
-import { readFindingsOf, type Workspace } from './workspace.js';
+import { collectOptions, readFindingsOf, type Workspace } from './workspace.js';
 
 export interface Revisions {
   config: ProjectConfig;
@@ -100,21 +100,9 @@ export async function openFolderRevisions(
   const newRoot = await scanRoot([newPath], io.cwd);
   const config = await readProjectConfig(configPath, oldRoot, io.cwd);
   const side = async (abs: string, root: string): Promise<Workspace> => {
-    const targets =
-      config.paths.length && (await isDirectory(abs))
-        ? config.paths.map((p) => join(root, p))
-        : [abs];
+    // Both sides show paths relative to their own folder, so the same file has the same name in each.
     const shown = (await isDirectory(abs)) ? root : io.cwd;
-    return workspace(
-      root,
-      config,
-      await collectFiles(targets, {
-        cwd: shown,
-        root,
-        ignore: config.ignore,
-        maxFileBytes: config.limits.maxFileBytes,
-      }),
-    );
+    return workspace(root, config, await collectFiles([abs], collectOptions(config, root, shown)));
   };
   const [base, head] = [await side(oldAbs, oldRoot), await side(newAbs, newRoot)];
   const note = configPath
@@ -147,17 +135,8 @@ export async function openGitRevisions(
         ? DEFAULT_CONFIG
         : parseProjectConfig(text.toString('utf8'), `${ref}:${displayPath(configAbs, io.cwd)}`);
   }
-  const targets = paths.length
-    ? paths.map((p) => resolve(io.cwd, p))
-    : config.paths.length
-      ? config.paths.map((p) => join(root, p))
-      : [root];
-  const options = {
-    cwd: io.cwd,
-    root,
-    ignore: config.ignore,
-    maxFileBytes: config.limits.maxFileBytes,
-  };
+  const targets = paths.length ? paths.map((p) => resolve(io.cwd, p)) : [root];
+  const options = collectOptions(config, root, io.cwd);
   const head = workspace(root, config, await collectFiles(targets, options));
   const base = workspace(root, config, await collectFilesAtCommit(repo, commit, targets, options));
   const note = configPath

@@ -6,8 +6,7 @@ import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE, DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } from '../config/project-config.js';
 import type { SourceFile } from '../load/load.js';
-import { globToRegExp, matchesAny } from './glob.js';
-import { SKIP_DIRS, YAML_FILE } from './selection.js';
+import { createFileSelector, type FileSelector } from './selection.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -29,12 +28,26 @@ export interface CollectOptions {
   cwd: string;
   /** Root that config globs are relative to. */
   root: string;
+  /** The config's `paths` (files, folders or globs): what to check when the root itself is scanned. */
+  paths?: readonly string[];
   ignore?: readonly string[];
   maxFileBytes: number;
 }
 
-export async function collectFiles(paths: readonly string[], options: CollectOptions): Promise<ReadResult> {
-  const ignore = (options.ignore ?? []).map(globToRegExp);
+/**
+ * Which files under one scanned target are checked: the config's `paths` when the target is the root,
+ * otherwise everything YAML under it; never what `ignore` names. Decided on root-relative paths by
+ * the same selector the app uses on git trees, so the CLI (disk or git) and the app agree.
+ */
+export function targetSelector(targetAbs: string, options: CollectOptions): { rel: (abs: string) => string; selector: FileSelector } {
+  const rel = (abs: string): string => relative(options.root, abs).split(sep).join('/');
+  const target = rel(targetAbs);
+  const paths = target === '' ? (options.paths ?? []) : [target];
+  return { rel, selector: createFileSelector({ paths, ignore: options.ignore ?? [] }) };
+}
+
+/** The YAML files under `targets` (files named directly are always read), in a stable order. */
+export async function collectFiles(targets: readonly string[], options: CollectOptions): Promise<ReadResult> {
   const found = new Set<string>();
   const ordered: string[] = [];
   const add = (abs: string): void => {
@@ -44,9 +57,8 @@ export async function collectFiles(paths: readonly string[], options: CollectOpt
     }
   };
   const result: ReadResult = { files: [], unreadable: [] };
-  const rootRel = (abs: string): string => relative(options.root, abs).split(sep).join('/');
 
-  for (const p of paths) {
+  for (const p of targets) {
     const abs = resolve(options.cwd, p);
     let info;
     try {
@@ -54,11 +66,14 @@ export async function collectFiles(paths: readonly string[], options: CollectOpt
     } catch {
       throw new UsageError(`path not found: ${p}`);
     }
-    if (info.isDirectory()) await walk(abs);
-    else add(abs);
+    if (!info.isDirectory()) add(abs);
+    else {
+      const { rel, selector } = targetSelector(abs, options);
+      await walk(abs, rel, selector);
+    }
   }
 
-  async function walk(dir: string): Promise<void> {
+  async function walk(dir: string, rel: (abs: string) => string, selector: FileSelector): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -69,10 +84,9 @@ export async function collectFiles(paths: readonly string[], options: CollectOpt
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const abs = join(dir, e.name);
-      if (matchesAny(rootRel(abs), ignore)) continue;
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(abs);
-      } else if (e.isFile() && YAML_FILE.test(e.name)) add(abs);
+        if (selector.mayContain(rel(abs))) await walk(abs, rel, selector);
+      } else if (e.isFile() && selector.includes(rel(abs))) add(abs);
     }
   }
 

@@ -7,9 +7,7 @@
 import { spawn } from 'node:child_process';
 import { posix, relative, resolve, sep } from 'node:path';
 import type { SourceFile } from '../load/load.js';
-import { displayPath, UsageError, type CollectOptions, type ReadResult } from './files.js';
-import { SKIP_DIRS, YAML_FILE } from './selection.js';
-import { globToRegExp, matchesAny } from './glob.js';
+import { displayPath, targetSelector, UsageError, type CollectOptions, type ReadResult } from './files.js';
 
 export interface GitRepository {
   /** The directory git runs in. */
@@ -170,9 +168,9 @@ function compareWalkOrder(a: string, b: string): number {
 }
 
 /**
- * The files under `targets` (working-tree paths) as they are at `commit`: collectFiles' selection
- * (YAML files, skipped folders, the config's ignore globs; a file named directly is always read).
- * A target missing at the commit contributes nothing: it is new on the other side.
+ * The files under `targets` (working-tree paths) as they are at `commit`, chosen exactly as
+ * collectFiles chooses them on disk (same selector; a file named directly is always read). A target
+ * missing at the commit contributes nothing: it is new on the other side.
  */
 export async function collectFilesAtCommit(
   repo: GitRepository,
@@ -180,44 +178,23 @@ export async function collectFilesAtCommit(
   targets: readonly string[],
   options: CollectOptions,
 ): Promise<ReadResult> {
-  const ignore = (options.ignore ?? []).map(globToRegExp);
-  const rootRel = (abs: string): string => relative(options.root, abs).split(sep).join('/');
-  const targetPaths = targets.map((t) => repositoryPath(repo, resolve(options.cwd, t)));
-  const tree = (await listTree(repo, commit, targetPaths)).sort((a, b) =>
+  const targetAbs = targets.map((t) => resolve(options.cwd, t));
+  const tree = (await listTree(repo, commit, targetAbs.map((t) => repositoryPath(repo, t)))).sort((a, b) =>
     compareWalkOrder(a.path, b.path),
   );
 
   const picked: TreeFile[] = [];
   const seen = new Set<string>();
-  for (const target of targetPaths) {
+  for (const abs of targetAbs) {
+    const target = repositoryPath(repo, abs);
+    const { rel, selector } = targetSelector(abs, options);
     for (const f of tree) {
-      if (seen.has(f.path) || !selectedUnder(target, f.path)) continue;
+      if (seen.has(f.path)) continue;
+      const under = target === '' || f.path.startsWith(`${target}/`);
+      if (f.path !== target && !(under && selector.includes(rel(workingTreePath(repo, f.path))))) continue;
       seen.add(f.path);
       picked.push(f);
     }
-  }
-
-  function selectedUnder(target: string, path: string): boolean {
-    if (path === target) return true;
-    const under =
-      target === ''
-        ? path
-        : path.startsWith(`${target}/`)
-          ? path.slice(target.length + 1)
-          : undefined;
-    if (under === undefined) return false;
-    const segments = under.split('/');
-    if (!YAML_FILE.test(segments[segments.length - 1]!)) return false;
-    if (segments.slice(0, -1).some((s) => SKIP_DIRS.has(s))) return false;
-    // The walk tests every entry below the target against the ignore globs: folders and the file.
-    for (let i = 1; i <= segments.length; i++) {
-      const entry =
-        target === ''
-          ? segments.slice(0, i).join('/')
-          : `${target}/${segments.slice(0, i).join('/')}`;
-      if (matchesAny(rootRel(workingTreePath(repo, entry)), ignore)) return false;
-    }
-    return true;
   }
 
   const small = picked.filter((f) => f.size <= options.maxFileBytes);

@@ -82,6 +82,20 @@ describe('egress-lint render', () => {
     expect(r.stdout).toContain('namespace: egress-gateways');
   });
 
+  it('takes the config paths as globs and leaves out what ignore names', () => {
+    const bad = POLICY.replace('protocol: HTTP', 'protocol: HTTPX');
+    const dir = repo({
+      '.github/egress-lint.yml': 'paths: ["teams/*/egress"]\nignore: ["teams/old/**"]\n',
+      'teams/a/egress/p.yaml': POLICY,
+      'teams/a/notes/ignored.yaml': bad,
+      'teams/old/egress/stale.yaml': bad,
+      'elsewhere.yaml': bad,
+    });
+    const r = cli(['render'], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('egress-by-egressgateway-httpbin-org-80');
+  });
+
   it('exits 2 with a clear message for usage and I/O errors, never a stack trace', () => {
     const missing = cli(['render', 'no/such/dir']);
     expect([missing.code, missing.stderr]).toEqual([
