@@ -1,8 +1,10 @@
-/** Minimal globs for the config's `paths`/`ignore`: `**`, `*`, `?`; a plain path also matches what is under it. */
+/**
+ * Minimal globs for the config's `paths`/`ignore`: `**`, `*`, `?`. Like .gitignore patterns, a pattern
+ * that matches a folder also matches everything under it (`clusters/<any>/egress` takes the files inside).
+ */
 
 export function globToRegExp(pattern: string): RegExp {
-  let p = pattern.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
-  const hasGlob = /[*?]/.test(p);
+  const p = pattern.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
   let re = '';
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
@@ -16,9 +18,7 @@ export function globToRegExp(pattern: string): RegExp {
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   if (p === '' || p === '.') return /^.*$/;
-  p = re;
-  // A directory-like pattern (no glob) also covers everything below it.
-  return new RegExp(`^${p}${hasGlob ? '' : '(?:/.*)?'}$`);
+  return new RegExp(`^${re}(?:/.*)?$`);
 }
 
 export function matchesAny(path: string, patterns: readonly RegExp[]): boolean {
