@@ -8,7 +8,7 @@ import { docsUrl, type Finding, type Severity, type Span } from '../model/findin
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { yamlSourceMap } from './source-map.js';
+import { lazySourceMap, reparsableFile, yamlSourceMap, type ReparsableFile } from './source-map.js';
 import type { FieldPath } from '../model/field-path.js';
 
 export interface SourceFile {
@@ -78,18 +78,10 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     );
   }
   const text = blankRanges(decoded.text, tooDeep);
-  const lines = new LineCounter();
   let docs: Document.Parsed[];
+  let lines: LineCounter;
   try {
-    docs = parseAllDocuments(text, {
-      lineCounter: lines,
-      // kubectl reads YAML 1.1 (yes/no are booleans, merge keys work); so do we.
-      version: '1.1',
-      merge: true,
-      uniqueKeys: true,
-      prettyErrors: false,
-      keepSourceTokens: false,
-    }) as Document.Parsed[];
+    ({ docs, lines } = parseYamlStream(text));
   } catch (e) {
     // The parser reports problems as document errors; a throw means it gave up on the whole file.
     out.findings.push(diag(YAML_RULE, 'error', file.path, { line: 1, column: 1 }, `cannot parse YAML: ${(e as Error).message}`));
@@ -100,6 +92,7 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     return { line: p.line, column: p.col };
   };
 
+  const reparse = reparsableTextFile(text);
   docs.forEach((doc, index) => {
     if (tooDeep.some((d) => doc.range[0] >= d.start && doc.range[0] < d.end)) return;
     out.documents++;
@@ -157,10 +150,30 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
         obj.items.forEach((item, i) => addResource(item, [...prefix, 'items', i]));
         return;
       }
-      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: at }, opts.defaultNamespace));
+      const lazy = lazySourceMap(reparse, index, prefix);
+      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: lazy }, opts.defaultNamespace));
     };
     addResource(value, []);
   });
+}
+
+function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCounter } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    // kubectl reads YAML 1.1 (yes/no are booleans, merge keys work); so do we.
+    version: '1.1',
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    keepSourceTokens: false,
+  }) as Document.Parsed[];
+  return { docs, lines };
+}
+
+/** Defined apart from loadFile so the closure holds the text only, not that parse's documents. */
+function reparsableTextFile(text: string): ReparsableFile {
+  return reparsableFile(() => parseYamlStream(text));
 }
 
 function toResource(

@@ -56,3 +56,42 @@ export function yamlSourceMap(doc: Document.Parsed, lines: LineCounter, prefix: 
     locate: (path) => locateFull(prefix.length ? [...prefix, ...path] : path),
   };
 }
+
+/**
+ * A source map that keeps only the file's text and parses it again when a position is first asked
+ * for. Parsed YAML documents are many times larger than their text; holding one per resource made
+ * large repositories spend most of their time in the garbage collector, and only resources with
+ * findings or changes ever need a position.
+ */
+export interface ReparsableFile {
+  document(index: number): { doc: Document.Parsed; lines: LineCounter };
+}
+
+export function reparsableFile(parse: () => { docs: Document.Parsed[]; lines: LineCounter }): ReparsableFile {
+  let parsed: { docs: Document.Parsed[]; lines: LineCounter } | undefined;
+  return {
+    document(index) {
+      parsed ??= parse();
+      const doc = parsed.docs[index];
+      if (!doc) throw new Error(`document ${index} disappeared on re-parse`);
+      return { doc, lines: parsed.lines };
+    },
+  };
+}
+
+export function lazySourceMap(file: ReparsableFile, index: number, prefix: FieldPath = []): SourceMap {
+  let map: SourceMap | undefined;
+  const get = (): SourceMap => {
+    if (!map) {
+      const { doc, lines } = file.document(index);
+      map = yamlSourceMap(doc, lines, prefix);
+    }
+    return map;
+  };
+  return {
+    get start() {
+      return get().start;
+    },
+    locate: (path) => get().locate(path),
+  };
+}
