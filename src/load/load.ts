@@ -3,7 +3,7 @@
  * Pure: takes file contents, never touches the file system. One bad file or document never stops the
  * others from loading (DESIGN.md §6).
  */
-import { isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
@@ -157,12 +157,26 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
   });
 }
 
+/**
+ * kubectl reads YAML 1.1 the way go-yaml v2 does, and so do we: yes/no/on/off are booleans, merge keys
+ * work, 0777 is octal. Two of the YAML 1.1 schema's rules go beyond go-yaml and would change common
+ * Istio values, so they are left out: a float needs a digit (`exportTo: [.]` is the string "."), and
+ * there are no base-60 numbers (`1:20` stays a string).
+ */
+const KUBECTL_YAML11_TAGS = (tags: Tags): Tags =>
+  tags
+    .filter((t) => (t as ScalarTag).format !== 'TIME')
+    .map((t) => {
+      const tag = t as ScalarTag;
+      return tag.tag === 'tag:yaml.org,2002:float' && tag.test?.test('.') ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ } : t;
+    });
+
 function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCounter } {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter: lines,
-    // kubectl reads YAML 1.1 (yes/no are booleans, merge keys work); so do we.
     version: '1.1',
+    customTags: KUBECTL_YAML11_TAGS,
     merge: true,
     uniqueKeys: true,
     prettyErrors: false,

@@ -123,6 +123,11 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
     expect(r.resources[0]!.body).toMatchObject({ merged: { x: 1, z: 2 }, flag: true, country: false });
   });
 
+  it('but keeps go-yaml\'s strings where the YAML 1.1 schema goes further: "." and base 60', () => {
+    const r = load({ 'y.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nexportTo: [., "*"]\ntime: 1:20\nfloat: 1.5\nhalf: .5\noctal: 0777\n' });
+    expect(r.resources[0]!.body).toMatchObject({ exportTo: ['.', '*'], time: '1:20', float: 1.5, half: 0.5, octal: 511 });
+  });
+
   it('expands kind: List and locates fields inside its items', () => {
     const r = load({
       'list.yaml': 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: one\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: two\n',
