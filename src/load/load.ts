@@ -8,7 +8,7 @@ import { docsUrl, type Finding, type Severity, type Span } from '../model/findin
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { lazySourceMap, reparsableFile, yamlSourceMap, type ReparsableFile } from './source-map.js';
+import { yamlSourceMap } from './source-map.js';
 import type { FieldPath } from '../model/field-path.js';
 
 export interface SourceFile {
@@ -92,7 +92,6 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     return { line: p.line, column: p.col };
   };
 
-  const reparse = reparsableTextFile(text);
   docs.forEach((doc, index) => {
     if (tooDeep.some((d) => doc.range[0] >= d.start && doc.range[0] < d.end)) return;
     out.documents++;
@@ -150,8 +149,7 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
         obj.items.forEach((item, i) => addResource(item, [...prefix, 'items', i]));
         return;
       }
-      const lazy = lazySourceMap(reparse, index, prefix);
-      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: lazy }, opts.defaultNamespace));
+      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: at }, opts.defaultNamespace));
     };
     addResource(value, []);
   });
@@ -183,11 +181,6 @@ function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCo
     keepSourceTokens: false,
   }) as Document.Parsed[];
   return { docs, lines };
-}
-
-/** Defined apart from loadFile so the closure holds the text only, not that parse's documents. */
-function reparsableTextFile(text: string): ReparsableFile {
-  return reparsableFile(() => parseYamlStream(text));
 }
 
 function toResource(
