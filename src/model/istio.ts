@@ -4,10 +4,12 @@
  * selection. Everything here reads resources; nothing here knows about findings.
  */
 import type { ConfigSet } from './config-set.js';
-import type { EgressGateway } from './egress-gateway.js';
+import { assumedGateway, type EgressGateway } from './egress-gateway.js';
+import type { FieldPath } from './field-path.js';
 import { KIND } from './kinds.js';
 import { matchesSelector } from './mesh.js';
-import { get, isObject, type Resource } from './resource.js';
+import { protocolFromPortName } from './protocol.js';
+import { get, isObject, type JsonObject, type Resource } from './resource.js';
 
 export const MESH = 'mesh';
 
@@ -137,6 +139,184 @@ export function gatewaySelects(gateway: Resource, podLabels: Readonly<Record<str
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Route matches: which routes of a VirtualService a given proxy builds into its configuration
+
+/** The proxy a route is built for: a sidecar (`gateway: 'mesh'`) or a gateway (`namespace/name` of the Gateway). */
+export interface ProxyView extends Workload {
+  gateway: string;
+}
+
+function portMatches(match: unknown, listenPort: number): boolean {
+  const port = get(match, ['port']);
+  return typeof port !== 'number' || port === 0 || port === listenPort;
+}
+
+function sourceMatches(match: unknown, proxy: Workload): boolean {
+  const labels = get(match, ['sourceLabels']);
+  const ns = get(match, ['sourceNamespace']);
+  return (
+    matchesSelector(isObject(labels) ? (labels as Record<string, string>) : undefined, proxy.labels) &&
+    (typeof ns !== 'string' || ns === '' || ns === proxy.namespace)
+  );
+}
+
+/**
+ * Whether an HTTP route match is built for this proxy on this port (Istio's TranslateRoute and
+ * sourceMatchHTTP). A match that names `gateways` applies to those gateways and Istio then ignores its
+ * `sourceLabels` and `sourceNamespace`; a match without `gateways` is filtered by them instead.
+ */
+export function httpMatchApplies(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
+  if (match === undefined) return true;
+  if (!portMatches(match, listenPort)) return false;
+  const own = stringList(get(match, ['gateways']));
+  if (own.length > 0) return own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
+  return sourceMatches(match, proxy);
+}
+
+/** Whether a TLS or TCP route match applies on a sidecar (Istio's matchTLS/matchTCP): every condition must hold. */
+export function l4MatchAppliesToSidecar(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
+  if (match === undefined) return true;
+  const own = stringList(get(match, ['gateways']));
+  const gatewayOk = own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
+  return gatewayOk && portMatches(match, listenPort) && sourceMatches(match, proxy);
+}
+
+/** Whether a TLS or TCP route match applies on a gateway server (Istio's l4SingleMatch): only port and gateways count. */
+export function l4MatchAppliesToGateway(vs: Resource, match: unknown, gatewayRef: string, serverPort: number): boolean {
+  if (match === undefined) return true;
+  const own = stringList(get(match, ['gateways']));
+  return portMatches(match, serverPort) && (own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === gatewayRef));
+}
+
+/** Envoy's server_names match: an exact name, or a `*.suffix` wildcard; `*` matches any SNI. */
+export function sniMatches(pattern: string, sni: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (sni === undefined) return false;
+  return pattern.startsWith('*.') ? sni.endsWith(pattern.slice(1)) : pattern.toLowerCase() === sni.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ports and TLS settings
+
+/** A ServiceEntry port's protocol: the `protocol` field, else what its name says; undefined means sniffed. */
+export function servicePortProtocol(port: unknown): string | undefined {
+  const explicit = get(port, ['protocol']);
+  if (typeof explicit === 'string' && explicit) return explicit.toUpperCase();
+  const name = get(port, ['name']);
+  return protocolFromPortName(typeof name === 'string' ? name : undefined);
+}
+
+export interface ClientTlsSetting {
+  /** The `tls` block in effect, or undefined when the rule sets none for this port and subset. */
+  tls?: JsonObject;
+  /** The field of the DestinationRule that decided (the tls block, or the policy that left it out). */
+  path: FieldPath;
+  /** False when a subset was asked for and the rule does not define it. */
+  subsetFound: boolean;
+}
+
+/**
+ * The client TLS settings a DestinationRule gives a port, optionally for a subset, the way Istio merges
+ * them: port-level settings replace the policy's own, and a subset's policy replaces the rule's when it
+ * sets `tls` or has port-level settings for this port.
+ */
+export function destinationRuleTls(dr: Resource, port: number, subset?: string): ClientTlsSetting {
+  const resolve = (policy: unknown, base: FieldPath): { tls?: JsonObject; path: FieldPath; portLevel: boolean } => {
+    const levels = get(policy, ['portLevelSettings']);
+    if (Array.isArray(levels)) {
+      const i = levels.findIndex((l) => get(l, ['port', 'number']) === port);
+      if (i !== -1) {
+        const tls = get(levels[i], ['tls']);
+        return { ...(isObject(tls) ? { tls } : {}), path: [...base, 'portLevelSettings', i], portLevel: true };
+      }
+    }
+    const tls = get(policy, ['tls']);
+    return isObject(tls) ? { tls, path: [...base, 'tls'], portLevel: false } : { path: base, portLevel: false };
+  };
+  let effective = resolve(get(dr.body, ['spec', 'trafficPolicy']), ['spec', 'trafficPolicy']);
+  if (subset === undefined) return { ...tlsOnly(effective), subsetFound: true };
+  const subsets = get(dr.body, ['spec', 'subsets']);
+  const list: unknown[] = Array.isArray(subsets) ? subsets : [];
+  const i = list.findIndex((s) => get(s, ['name']) === subset);
+  if (i === -1) return { ...tlsOnly(effective), path: ['spec', 'subsets'], subsetFound: false };
+  const own = resolve(get(list[i], ['trafficPolicy']), ['spec', 'subsets', i, 'trafficPolicy']);
+  if (own.tls || own.portLevel) effective = own;
+  return { ...tlsOnly(effective), subsetFound: true };
+}
+
+function tlsOnly(x: { tls?: JsonObject; path: FieldPath }): { tls?: JsonObject; path: FieldPath } {
+  return x.tls ? { tls: x.tls, path: x.path } : { path: x.path };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway servers
+
+export interface GatewayServer {
+  gateway: Resource;
+  path: FieldPath;
+  port: number;
+  protocol: string;
+  /** Hosts as written (`host`, `ns/host`, `*`). */
+  hosts: string[];
+  /** `tls.mode`, when the server has a tls block. */
+  tlsMode?: string;
+  tls?: JsonObject;
+}
+
+/** The servers of a Gateway resource, in order. */
+export function gatewayServers(gateway: Resource): GatewayServer[] {
+  const servers = get(gateway.body, ['spec', 'servers']);
+  if (!Array.isArray(servers)) return [];
+  const out: GatewayServer[] = [];
+  servers.forEach((s, i) => {
+    const port = get(s, ['port', 'number']);
+    if (typeof port !== 'number') return;
+    const tls = get(s, ['tls']);
+    const mode = get(tls, ['mode']);
+    out.push({
+      gateway,
+      path: ['spec', 'servers', i],
+      port,
+      protocol: String(get(s, ['port', 'protocol']) ?? '').toUpperCase(),
+      hosts: stringList(get(s, ['hosts'])),
+      ...(isObject(tls) ? { tls, tlsMode: typeof mode === 'string' ? mode : 'SIMPLE' } : {}),
+    });
+  });
+  return out;
+}
+
+/**
+ * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain:
+ * an exact server name first, then the longest wildcard, then a server for any host (`*`). A server
+ * repeating a host already taken on the port is dropped, as Istio does when merging gateways.
+ */
+export function serverForSni(servers: readonly GatewayServer[], sni: string | undefined): GatewayServer | undefined {
+  const taken = new Set<string>();
+  const kept = servers.filter((s) => {
+    const names = s.hosts.map(serverHostName);
+    if (names.some((h) => taken.has(h))) return false;
+    names.forEach((h) => taken.add(h));
+    return true;
+  });
+  // A server listing `*` gets no server_names at all: it takes any SNI, but only when nothing else does.
+  const score = (s: GatewayServer): number => {
+    const names = s.hosts.map(serverHostName);
+    if (names.includes('*')) return 0;
+    return Math.max(-1, ...names.map((h) => (!sniMatches(h, sni) ? -1 : h.startsWith('*.') ? h.length : 100_000)));
+  };
+  let best: GatewayServer | undefined;
+  let bestScore = -1;
+  for (const s of kept) {
+    const sc = score(s);
+    if (sc > bestScore) {
+      best = s;
+      bestScore = sc;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The index: hand-written and rendered Istio resources seen together
 
 export interface IstioIndex {
@@ -150,8 +330,11 @@ export interface IstioIndex {
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
   virtualServicesFor(host: string, namespace: string, gateway?: string): Resource[];
-  /** VirtualServices bound to a Gateway (listing it and exported to its namespace). */
-  virtualServicesForGateway(gateway: Resource): Resource[];
+  /**
+   * VirtualServices bound to a Gateway (listing it and exported to `viewNamespace`: Istio checks the
+   * namespace of the gateway proxy, which defaults here to the Gateway resource's own).
+   */
+  virtualServicesForGateway(gateway: Resource, viewNamespace?: string): Resource[];
   /**
    * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
    * service's namespace, then the root namespace, each time only rules exported to the client.
@@ -161,6 +344,11 @@ export interface IstioIndex {
   gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
   authorizationPoliciesFor(workload: Workload): Resource[];
+  /**
+   * The egress gateway behind an in-mesh Service host: a declared IstioGateway whose Service it is, or,
+   * for a host named like one (`istio-<name>.<ns>.svc.cluster.local`), the gateway we must assume.
+   */
+  egressGatewayFor(host: string): { gateway: EgressGateway; declared: boolean } | undefined;
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -187,9 +375,9 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       of(KIND.virtualService).filter(
         (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway) && hostsOf(vs).some((h) => hostMatches(h, host)),
       ),
-    virtualServicesForGateway(gateway) {
+    virtualServicesForGateway(gateway, viewNamespace = gateway.namespace) {
       const ref = gatewayRef(gateway);
-      return of(KIND.virtualService).filter((vs) => isVisibleTo(vs, gateway.namespace) && vsGateways(vs).includes(ref));
+      return of(KIND.virtualService).filter((vs) => isVisibleTo(vs, viewNamespace) && vsGateways(vs).includes(ref));
     },
     destinationRuleFor(host, clientNamespace) {
       const drHost = (dr: Resource): string => String(get(dr.body, ['spec', 'host']) ?? '');
@@ -218,6 +406,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
     authorizationPoliciesFor: (workload) => of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
+    egressGatewayFor(host) {
+      const declared = cs.gateways.filter((g) => g.serviceHost === host);
+      const gateway = declared.find((g) => g.gatewayType === 'egress') ?? declared[0];
+      if (gateway) return { gateway, declared: true };
+      const m = /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(host);
+      return m ? { gateway: assumedGateway(m[1]!, { ...cs.defaults, gatewayNamespace: m[3]! }), declared: false } : undefined;
+    },
   };
   return index;
 }
