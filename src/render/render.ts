@@ -233,8 +233,13 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    const sidecarMatch = (f: PolicySource, port: number, sni: boolean): JsonObject => ({
-      gateways: [MESH_GATEWAY],
+    // HTTP matches leave `gateways` out: on an HTTP match that names gateways Istio ignores sourceLabels
+    // and sourceNamespace (sourceMatchHTTP), which would let every workload that sees this VirtualService
+    // through. Without it the VirtualService's own [mesh, gateway] applies and the source fields filter;
+    // the gateway proxy, in its own namespace, never matches a `from` entry of another namespace.
+    // TLS/TCP matches need `gateways: [mesh]` and check the source fields as well (matchTLS/matchTCP).
+    const sidecarMatch = (f: PolicySource, port: number, sni: boolean, http = false): JsonObject => ({
+      ...(http ? {} : { gateways: [MESH_GATEWAY] }),
       port,
       ...(sni ? { sniHosts: [...d.hosts] } : {}),
       ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
@@ -248,7 +253,7 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
     const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
 
     if (d.protocolClass === 'http') {
-      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false)), route: [toGateway(key)] }];
+      const http: JsonObject[] = [{ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false, true)), route: [toGateway(key)] }];
       d.from.forEach((f, j) => fields.push([['spec', 'http', 0, 'match', j], f.path]));
       if (refuse) {
         http.push({
