@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/project-config.js';
 import { UsageError } from '../io/files.js';
+import { registerExplain } from './commands/explain.js';
 import { registerRender } from './commands/render.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 import { VERSION } from '../version.js';
@@ -14,6 +15,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   registerRender(program, io, setExit);
+  registerExplain(program, io, setExit);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
   return program;
 }
