@@ -55,9 +55,15 @@ export function stringList(v: unknown): string[] {
  * means everywhere (Istio's default); `.` is the resource's own namespace, `*` everywhere, `~` nowhere.
  */
 export function isVisibleTo(r: Resource, namespace: string): boolean {
+  const to = exportedTo(r);
+  return to === '*' || to.includes(namespace);
+}
+
+/** The namespaces a resource is visible from: `*` for all, else the list (empty for `~`). */
+export function exportedTo(r: Resource): '*' | string[] {
   const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
-  if (exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && r.namespace === namespace));
+  if (exportTo.length === 0 || exportTo.includes('*')) return '*';
+  return [...new Set(exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)))];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -207,20 +213,24 @@ export function servicePortProtocol(port: unknown): string | undefined {
 }
 
 export interface ClientTlsSetting {
-  /** The `tls` block in effect, or undefined when the rule sets none for this port and subset. */
+  /** The `tls` block in effect, or undefined when the rules set none for this port and subset. */
   tls?: JsonObject;
-  /** The field of the DestinationRule that decided (the tls block, or the policy that left it out). */
+  /** The rule and field that decided (the tls block, or the policy that left it out). */
+  rule: Resource;
   path: FieldPath;
-  /** False when a subset was asked for and the rule does not define it. */
+  /** False when a subset was asked for and no rule defines it. */
   subsetFound: boolean;
 }
 
 /**
- * The client TLS settings a DestinationRule gives a port, optionally for a subset, the way Istio merges
- * them: port-level settings replace the policy's own, and a subset's policy replaces the rule's when it
+ * The client TLS settings DestinationRules give a port, optionally for a subset, the way Istio merges
+ * them. Several rules for one host in one namespace act as one (Istio's mergeDestinationRule): the
+ * first top-level trafficPolicy wins and subsets are taken from the first rule defining them. Within a
+ * policy, port-level settings replace the policy's own; a subset's policy replaces the rule's when it
  * sets `tls` or has port-level settings for this port.
  */
-export function destinationRuleTls(dr: Resource, port: number, subset?: string): ClientTlsSetting {
+export function destinationRuleTls(rules: Resource | readonly Resource[], port: number, subset?: string): ClientTlsSetting {
+  const list: readonly Resource[] = Array.isArray(rules) ? rules : [rules as Resource];
   const resolve = (policy: unknown, base: FieldPath): { tls?: JsonObject; path: FieldPath; portLevel: boolean } => {
     const levels = get(policy, ['portLevelSettings']);
     if (Array.isArray(levels)) {
@@ -233,19 +243,21 @@ export function destinationRuleTls(dr: Resource, port: number, subset?: string):
     const tls = get(policy, ['tls']);
     return isObject(tls) ? { tls, path: [...base, 'tls'], portLevel: false } : { path: base, portLevel: false };
   };
-  let effective = resolve(get(dr.body, ['spec', 'trafficPolicy']), ['spec', 'trafficPolicy']);
+  const top = list.find((dr) => get(dr.body, ['spec', 'trafficPolicy']) !== undefined) ?? list[0]!;
+  const effective = { rule: top, ...resolve(get(top.body, ['spec', 'trafficPolicy']), ['spec', 'trafficPolicy']) };
   if (subset === undefined) return { ...tlsOnly(effective), subsetFound: true };
-  const subsets = get(dr.body, ['spec', 'subsets']);
-  const list: unknown[] = Array.isArray(subsets) ? subsets : [];
-  const i = list.findIndex((s) => get(s, ['name']) === subset);
-  if (i === -1) return { ...tlsOnly(effective), path: ['spec', 'subsets'], subsetFound: false };
-  const own = resolve(get(list[i], ['trafficPolicy']), ['spec', 'subsets', i, 'trafficPolicy']);
-  if (own.tls || own.portLevel) effective = own;
-  return { ...tlsOnly(effective), subsetFound: true };
+  for (const dr of list) {
+    const subsets = get(dr.body, ['spec', 'subsets']);
+    const i = Array.isArray(subsets) ? subsets.findIndex((s) => get(s, ['name']) === subset) : -1;
+    if (i === -1) continue;
+    const own = resolve(get((subsets as unknown[])[i], ['trafficPolicy']), ['spec', 'subsets', i, 'trafficPolicy']);
+    return { ...tlsOnly(own.tls || own.portLevel ? { rule: dr, ...own } : effective), subsetFound: true };
+  }
+  return { ...tlsOnly(effective), rule: list[0]!, path: ['spec', 'subsets'], subsetFound: false };
 }
 
-function tlsOnly(x: { tls?: JsonObject; path: FieldPath }): { tls?: JsonObject; path: FieldPath } {
-  return x.tls ? { tls: x.tls, path: x.path } : { path: x.path };
+function tlsOnly(x: { tls?: JsonObject; rule: Resource; path: FieldPath }): Omit<ClientTlsSetting, 'subsetFound'> {
+  return x.tls ? { tls: x.tls, rule: x.rule, path: x.path } : { rule: x.rule, path: x.path };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -263,8 +275,16 @@ export interface GatewayServer {
   tls?: JsonObject;
 }
 
-/** The servers of a Gateway resource, in order. */
-export function gatewayServers(gateway: Resource): GatewayServer[] {
+const serversRead = new WeakMap<Resource, readonly GatewayServer[]>();
+
+/** The servers of a Gateway resource, in order (read once per resource). */
+export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
+  let servers = serversRead.get(gateway);
+  if (!servers) serversRead.set(gateway, (servers = readGatewayServers(gateway)));
+  return servers;
+}
+
+function readGatewayServers(gateway: Resource): GatewayServer[] {
   const servers = get(gateway.body, ['spec', 'servers']);
   if (!Array.isArray(servers)) return [];
   const out: GatewayServer[] = [];
@@ -291,33 +311,45 @@ export function gatewayServers(gateway: Resource): GatewayServer[] {
  * repeating a host already taken on the port is dropped, as Istio does when merging gateways.
  */
 export function serverForSni(servers: readonly GatewayServer[], sni: string | undefined): GatewayServer | undefined {
+  return sniSelector(servers)(sni);
+}
+
+/** serverForSni prepared once for a set of servers, for many lookups. */
+export function sniSelector(servers: readonly GatewayServer[]): (sni: string | undefined) => GatewayServer | undefined {
+  const exact = new Map<string, GatewayServer>();
+  const wildcards: [suffix: string, server: GatewayServer][] = [];
+  let any: GatewayServer | undefined;
   const taken = new Set<string>();
-  const kept = servers.filter((s) => {
+  for (const s of servers) {
     const names = s.hosts.map(serverHostName);
-    if (names.some((h) => taken.has(h))) return false;
+    if (names.some((h) => taken.has(h))) continue;
     names.forEach((h) => taken.add(h));
-    return true;
-  });
-  // A server listing `*` gets no server_names at all: it takes any SNI, but only when nothing else does.
-  const score = (s: GatewayServer): number => {
-    const names = s.hosts.map(serverHostName);
-    if (names.includes('*')) return 0;
-    return Math.max(-1, ...names.map((h) => (!sniMatches(h, sni) ? -1 : h.startsWith('*.') ? h.length : 100_000)));
-  };
-  let best: GatewayServer | undefined;
-  let bestScore = -1;
-  for (const s of kept) {
-    const sc = score(s);
-    if (sc > bestScore) {
-      best = s;
-      bestScore = sc;
+    // A server listing `*` gets no server_names at all: it takes any SNI, but only when nothing else does.
+    if (names.includes('*')) any ??= s;
+    else {
+      for (const h of names) {
+        if (h.startsWith('*.')) wildcards.push([h.slice(1), s]);
+        else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), s);
+      }
     }
   }
-  return best;
+  wildcards.sort((a, b) => b[0].length - a[0].length);
+  return (sni) => {
+    if (sni === undefined) return any;
+    return exact.get(sni.toLowerCase()) ?? wildcards.find(([suffix]) => sni.endsWith(suffix))?.[1] ?? any;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The index: hand-written and rendered Istio resources seen together
+
+export interface RuleLookup {
+  /** The first rule found, and where on the lookup path. */
+  rule: Resource;
+  step: 'client' | 'service' | 'root';
+  /** The rules Istio merges with it (same host and namespace, compatible exportTo), `rule` first. */
+  merged: readonly Resource[];
+}
 
 export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
@@ -326,6 +358,10 @@ export interface IstioIndex {
   ofKind(kind: string): readonly Resource[];
   /** ServiceEntries visible from `namespace` that define `host`. */
   serviceEntriesFor(host: string, namespace: string): Resource[];
+  /** Every ServiceEntry that defines `host`, wherever it is visible (for explaining why it is not). */
+  serviceEntriesNaming(host: string): readonly Resource[];
+  /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
+  virtualServicesNaming(host: string): readonly Resource[];
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
@@ -339,7 +375,7 @@ export interface IstioIndex {
    * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
    * service's namespace, then the root namespace, each time only rules exported to the client.
    */
-  destinationRuleFor(host: string, clientNamespace: string): { rule: Resource; step: 'client' | 'service' | 'root' } | undefined;
+  destinationRuleFor(host: string, clientNamespace: string): RuleLookup | undefined;
   /** Gateway resources whose selector picks these pods. */
   gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
@@ -361,48 +397,79 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const of = (k: string): Resource[] => byKind.get(k) ?? [];
 
   const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  const entriesNaming = byHost(of(KIND.serviceEntry), hostsOf);
+  const servicesNaming = byHost(of(KIND.virtualService), hostsOf);
+  const groupOnce = (resources: readonly Resource[], keys: (r: Resource) => string[]): (() => Map<string, Resource[]>) => {
+    let groups: Map<string, Resource[]> | undefined;
+    return () => {
+      if (!groups) {
+        groups = new Map();
+        for (const r of resources) {
+          for (const k of new Set(keys(r))) {
+            const list = groups.get(k);
+            if (list) list.push(r);
+            else groups.set(k, [r]);
+          }
+        }
+      }
+      return groups;
+    };
+  };
+  const servicesByGateway = groupOnce(of(KIND.virtualService), vsGateways);
+  const rulesByNamespace = groupOnce(of(KIND.destinationRule), (dr) => [dr.namespace]);
+  const rulesByHost = new Map<string, (host: string) => readonly Resource[]>();
+  const rulesIn = (ns: string): ((host: string) => readonly Resource[]) => {
+    let lookup = rulesByHost.get(ns);
+    if (!lookup) rulesByHost.set(ns, (lookup = byHost(rulesByNamespace().get(ns) ?? [], (dr) => [String(get(dr.body, ['spec', 'host']) ?? '')])));
+    return lookup;
+  };
 
   const index: IstioIndex = {
     all,
     rootNamespace,
     ofKind: of,
-    serviceEntriesFor: (host, namespace) =>
-      of(KIND.serviceEntry).filter((se) => isVisibleTo(se, namespace) && hostsOf(se).some((h) => hostMatches(h, host))),
+    serviceEntriesFor: (host, namespace) => entriesNaming(host).filter((se) => isVisibleTo(se, namespace)),
+    serviceEntriesNaming: (host) => entriesNaming(host),
+    virtualServicesNaming: (host) => servicesNaming(host),
     serviceNamespace(host, clientNamespace) {
       return clusterServiceNamespace(host) ?? index.serviceEntriesFor(host, clientNamespace)[0]?.namespace;
     },
     virtualServicesFor: (host, namespace, gateway = MESH) =>
-      of(KIND.virtualService).filter(
-        (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway) && hostsOf(vs).some((h) => hostMatches(h, host)),
-      ),
+      servicesNaming(host).filter((vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway)),
     virtualServicesForGateway(gateway, viewNamespace = gateway.namespace) {
-      const ref = gatewayRef(gateway);
-      return of(KIND.virtualService).filter((vs) => isVisibleTo(vs, viewNamespace) && vsGateways(vs).includes(ref));
+      return (servicesByGateway().get(gatewayRef(gateway)) ?? []).filter((vs) => isVisibleTo(vs, viewNamespace));
     },
     destinationRuleFor(host, clientNamespace) {
       const drHost = (dr: Resource): string => String(get(dr.body, ['spec', 'host']) ?? '');
-      const pick = (ns: string, requireExport: boolean): Resource | undefined => {
-        const candidates = of(KIND.destinationRule).filter(
-          (dr) => dr.namespace === ns && hostMatches(drHost(dr), host) && (!requireExport || isVisibleTo(dr, clientNamespace)),
-        );
+      const pick = (ns: string, requireExport: boolean, step: RuleLookup['step']): RuleLookup | undefined => {
+        const candidates = rulesIn(ns)(host).filter((dr) => !requireExport || isVisibleTo(dr, clientNamespace));
         // Most specific host first: an exact host beats a wildcard, a longer wildcard beats a shorter one.
         candidates.sort((a, b) => specificity(drHost(b)) - specificity(drHost(a)));
-        return candidates[0];
+        const rule = candidates[0];
+        if (!rule) return undefined;
+        // Later rules for the same host merge in when their exportTo equals or covers the first one's.
+        const covers = (later: Resource): boolean => {
+          const a = exportedTo(rule);
+          const b = exportedTo(later);
+          return b === '*' || (a !== '*' && a.every((n) => b.includes(n)));
+        };
+        const selectorless = (dr: Resource): boolean => get(dr.body, ['spec', 'workloadSelector']) === undefined;
+        const merged = [rule, ...candidates.filter((dr) => dr !== rule && drHost(dr) === drHost(rule) && selectorless(dr) && selectorless(rule) && covers(dr))];
+        return { rule, step, merged };
       };
       if (clientNamespace !== rootNamespace) {
-        const own = pick(clientNamespace, false);
-        if (own) return { rule: own, step: 'client' };
+        const own = pick(clientNamespace, false, 'client');
+        if (own) return own;
       } else {
-        const own = pick(rootNamespace, false);
-        if (own) return { rule: own, step: 'root' };
+        const own = pick(rootNamespace, false, 'root');
+        if (own) return own;
       }
       const svcNs = index.serviceNamespace(host, clientNamespace);
       if (svcNs && svcNs !== clientNamespace) {
-        const svc = pick(svcNs, true);
-        if (svc) return { rule: svc, step: 'service' };
+        const svc = pick(svcNs, true, 'service');
+        if (svc) return svc;
       }
-      const root = pick(rootNamespace, true);
-      return root ? { rule: root, step: 'root' } : undefined;
+      return pick(rootNamespace, true, 'root');
     },
     gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
     authorizationPoliciesFor: (workload) => of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
@@ -414,7 +481,47 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       return m ? { gateway: assumedGateway(m[1]!, { ...cs.defaults, gatewayNamespace: m[3]! }), declared: false } : undefined;
     },
   };
+  // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
+  const remember = <A extends unknown[], R>(fn: (...args: A) => R, key: (...args: A) => string): ((...args: A) => R) => {
+    const cache = new Map<string, R>();
+    return (...args) => {
+      const k = key(...args);
+      if (!cache.has(k)) cache.set(k, fn(...args));
+      const v = cache.get(k)!;
+      return (Array.isArray(v) ? [...v] : v) as R;
+    };
+  };
+  const labelsKey = (labels: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(labels).sort());
+  index.virtualServicesForGateway = remember(index.virtualServicesForGateway, (g, ns) => `${gatewayRef(g)}|${ns ?? g.namespace}`);
+  index.destinationRuleFor = remember(index.destinationRuleFor, (host, ns) => `${host}|${ns}`);
+  index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
   return index;
+}
+
+/**
+ * Resources with a host matching `host`, in their original order, found through a map of their exact
+ * hosts (wildcard hosts are checked one by one) and remembered: an access matrix asks for every cell.
+ */
+function byHost(resources: readonly Resource[], hostsOf: (r: Resource) => string[]): (host: string) => readonly Resource[] {
+  const exact = new Map<string, number[]>();
+  const wild: number[] = [];
+  resources.forEach((r, i) => {
+    for (const h of new Set(hostsOf(r))) {
+      if (isWild(h)) wild.push(i);
+      else exact.set(h, [...(exact.get(h) ?? []), i]);
+    }
+  });
+  const cache = new Map<string, readonly Resource[]>();
+  return (host) => {
+    let found = cache.get(host);
+    if (!found) {
+      const matches = (r: Resource): boolean => hostsOf(r).some((h) => hostMatches(h, host));
+      const ids = isWild(host) ? resources.map((_, i) => i) : [...new Set([...(exact.get(host) ?? []), ...wild])].sort((a, b) => a - b);
+      found = ids.map((i) => resources[i]!).filter(matches);
+      cache.set(host, found);
+    }
+    return found;
+  };
 }
 
 function specificity(host: string): number {
