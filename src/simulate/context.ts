@@ -1,14 +1,34 @@
 /** What every simulation of one analysed revision shares: the config set and the Istio index over it. */
 import type { Analysis } from '../analyze.js';
 import type { ConfigSet } from '../model/config-set.js';
-import { buildIstioIndex, hostMatches, stringList, type IstioIndex } from '../model/istio.js';
+import {
+  buildIstioIndex,
+  gatewayServers,
+  hostMatches,
+  serverHostName,
+  sniSelector,
+  stringList,
+  type GatewayServer,
+  type IstioIndex,
+} from '../model/istio.js';
 import { get, type Resource } from '../model/resource.js';
+
+export interface ServersOnPort {
+  servers: readonly GatewayServer[];
+  forSni: (sni: string | undefined) => GatewayServer | undefined;
+  /** The SNI names the TLS servers take, for messages (at most a few, then a count). */
+  tlsHosts: string;
+}
 
 export interface SimulationContext {
   readonly cs: ConfigSet;
   readonly index: IstioIndex;
   /** Gateway ports ASM opens itself for destinations whose port it allocated, by gateway `namespace/name`. */
   readonly allocatedPorts: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Routing resources that failed validation (Istio rejects them). */
+  readonly rejected: readonly Resource[];
+  /** The Gateway servers on a port of the gateway pods with these labels (in merge order), and the TLS server for an SNI. */
+  serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
 }
 
 export function simulationContext(analysis: Analysis): SimulationContext {
@@ -25,7 +45,25 @@ export function simulationContext(analysis: Analysis): SimulationContext {
       set.add(port);
     }
   }
-  return { cs, index: buildIstioIndex(cs, analysis.render.resources), allocatedPorts };
+  const rejected = cs.resources.filter(
+    (r) =>
+      cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
+  );
+  const index = buildIstioIndex(cs, analysis.render.resources);
+  const onPort = new Map<string, ServersOnPort>();
+  const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
+    const key = `${JSON.stringify(Object.entries(podLabels).sort())}:${port}`;
+    let found = onPort.get(key);
+    if (!found) {
+      const servers = index.gatewaysSelecting(podLabels).flatMap((g) => gatewayServers(g).filter((s) => s.port === port));
+      const names = [...new Set(servers.filter((s) => s.tls).flatMap((s) => s.hosts.map(serverHostName)))];
+      const tlsHosts = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+      found = { servers, forSni: sniSelector(servers.filter((s) => s.tls)), tlsHosts };
+      onPort.set(key, found);
+    }
+    return found;
+  };
+  return { cs, index, allocatedPorts, rejected, serversOn };
 }
 
 /**
@@ -33,16 +71,9 @@ export function simulationContext(analysis: Analysis): SimulationContext {
  * no part, and saying so explains many surprises ("my VirtualService is right there").
  */
 export function rejectedFor(ctx: SimulationContext, host: string): Resource[] {
-  return ctx.cs.resources.filter((r) => {
-    if (
-      !ctx.cs.invalid.has(r) ||
-      !['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind)
-    )
-      return false;
-    const hosts = [
-      ...stringList(get(r.body, ['spec', 'hosts'])),
-      ...stringList([get(r.body, ['spec', 'host'])]),
-    ];
-    return hosts.some((h) => hostMatches(h, host));
-  });
+  return ctx.rejected.filter((r) =>
+    [...stringList(get(r.body, ['spec', 'hosts'])), ...stringList([get(r.body, ['spec', 'host'])])].some((h) =>
+      hostMatches(h, host),
+    ),
+  );
 }

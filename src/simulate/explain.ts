@@ -8,12 +8,18 @@ import { fromSidecar } from './sidecar.js';
 import { Trace } from './trace.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
+export interface ExplainOptions {
+  /** Locate deciding fields in files (default true); the access matrix only needs verdicts. */
+  locate?: boolean;
+}
+
 export function explainRequest(
   ctx: SimulationContext,
   source: SourceWorkload,
   request: AppRequest,
+  options: ExplainOptions = {},
 ): Explanation {
-  const t = new Trace();
+  const t = new Trace(options.locate ?? true);
   if (request.scheme !== 'http' && request.method !== 'GET') {
     t.note(
       `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,

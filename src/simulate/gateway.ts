@@ -14,9 +14,7 @@ import {
   hostMatches,
   l4MatchAppliesToGateway,
   policyAppliesTo,
-  serverForSni,
   serverHostAdmits,
-  serverHostName,
   sniMatches,
   stringList,
   type GatewayServer,
@@ -26,7 +24,7 @@ import {
 import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import { REFUSED_SNI } from '../render/render.js';
 import { evaluateAuthz, policiesMissing, type PeerIdentity } from './authz.js';
-import { rejectedFor, type SimulationContext } from './context.js';
+import { rejectedFor, type ServersOnPort, type SimulationContext } from './context.js';
 import {
   builtHttpRoutes,
   catchAllsLast,
@@ -167,7 +165,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  const servers = gatewayResources.flatMap(gatewayServers).filter((s) => s.port === x.port);
+  const onPort = ctx.serversOn(podLabels, x.port);
+  const servers = onPort.servers;
   if (servers.length === 0) {
     const ports = [...new Set(gatewayResources.flatMap(gatewayServers).map((s) => s.port))].sort(
       (a, b) => a - b,
@@ -179,7 +178,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     );
   }
 
-  const chosen = chooseServer(t, x, servers, arrival, gwName, ctx.cs.mesh.trustDomain);
+  const chosen = chooseServer(t, x, onPort, arrival, gwName, ctx.cs.mesh.trustDomain);
   if ('verdict' in chosen) return chosen;
   const { server, identity } = chosen;
   t.decide(
@@ -303,7 +302,7 @@ function clientTransport(
   const host = x.gateway.serviceHost;
   const subset = x.destination.subset;
   const found = ctx.index.destinationRuleFor(host, x.src.namespace);
-  const tls = found ? destinationRuleTls(found.rule, x.port, subset) : undefined;
+  const tls = found ? destinationRuleTls(found.merged, x.port, subset) : undefined;
   if (subset !== undefined && (!found || !tls!.subsetFound)) {
     explainMissingSubset(ctx, t, host, subset, x.src.namespace, found?.rule);
     const path = lookupPath(ctx, host, x.src.namespace);
@@ -321,8 +320,8 @@ function clientTransport(
   if (found && mode) {
     t.decide(
       'sidecar',
-      `${named(found.rule)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${sni ? `, sni ${sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
-      found.rule,
+      `${named(tls!.rule)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${sni ? `, sni ${sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
+      tls!.rule,
       tls!.path,
     );
   }
@@ -432,7 +431,7 @@ function describeServer(s: GatewayServer): string {
 function chooseServer(
   t: Trace,
   x: ToGateway,
-  servers: GatewayServer[],
+  { servers, forSni, tlsHosts }: ServersOnPort,
   arrival: Arrival,
   gwName: string,
   trustDomain: string,
@@ -450,7 +449,6 @@ function chooseServer(
     }
     return { server: first };
   }
-  const tlsServers = servers.filter((s) => s.tls);
   if (arrival.kind === 'plain') {
     return outcome(
       'broken',
@@ -458,9 +456,9 @@ function chooseServer(
       expect.connectFailure(req),
     );
   }
-  const server = serverForSni(tlsServers, arrival.sni);
+  const server = forSni(arrival.sni);
   if (!server) {
-    const hosts = [...new Set(tlsServers.flatMap((s) => s.hosts.map(serverHostName)))].join(', ');
+const hosts = tlsHosts;
     if (arrival.sni === REFUSED_SNI && x.route.rendered) {
       const policy = x.route.rendered.policy;
       t.decide(

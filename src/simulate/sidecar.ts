@@ -13,11 +13,13 @@
 import {
   clusterServiceNamespace,
   hostMatches,
+  isVisibleTo,
   l4MatchAppliesToSidecar,
   MESH,
   stringList,
   type ProxyView,
 } from '../model/istio.js';
+import type { OutboundMode } from '../config/project-config.js';
 import type { OutboundDeclaration } from '../model/mesh.js';
 import { protocolClass, type ProtocolClass } from '../model/protocol.js';
 import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
@@ -31,7 +33,7 @@ import {
   type RouteDestination,
 } from './routes.js';
 import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
-import { describeSource, type AppRequest, type SourceWorkload } from './types.js';
+import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
 import {
   explainInvisible,
   findServicePort,
@@ -148,11 +150,24 @@ function virtualServicesFor(s: AtSidecar): Resource[] {
   );
 }
 
+/** What the sidecar does with a destination it has no listener or route for: the outbound policy decides. */
+export function unregisteredVerdict(mode: OutboundMode): Verdict {
+  return mode === 'REGISTRY_ONLY' ? 'blocked-unregistered' : 'allowed-direct';
+}
+
+/** Whether a workload of `namespace` sees anything about `host`; when not, unregisteredVerdict decides. */
+export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
+  return (
+    ctx.index.serviceEntriesNaming(host).some((se) => isVisibleTo(se, namespace)) ||
+    ctx.index.virtualServicesFor(host, namespace).length > 0
+  );
+}
+
 function unregistered(s: AtSidecar, why: string): Outcome {
   const { req, src, mode, t } = s;
   explainInvisible(s.ctx, t, 'sidecar', req.host, src.namespace, req.port);
   const what = `${req.host}:${req.port}${why ? ` ${why}` : ' is not registered for this workload'}`;
-  if (mode.mode === 'REGISTRY_ONLY') {
+  if (unregisteredVerdict(mode.mode) === 'blocked-unregistered') {
     return outcome(
       'blocked-unregistered',
       `${what}, and REGISTRY_ONLY sends unknown destinations to the BlackHoleCluster`,

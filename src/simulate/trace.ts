@@ -29,8 +29,15 @@ export class Trace {
   gateway?: GatewayUse;
   upstream?: Upstream;
 
+  /** @param locate whether decisions carry file:line (an access matrix only needs the verdicts). */
+  constructor(private readonly locate = true) {}
+
   decide(at: Stage, text: string, resource?: Resource, path: FieldPath = []): void {
-    this.decisions.push({ at, text, ...(resource ? { source: sourceOf(resource, path) } : {}) });
+    this.decisions.push({
+      at,
+      text,
+      ...(resource && this.locate ? { source: sourceOf(resource, path) } : {}),
+    });
   }
 
   hop(from: string, to: string, transport: string): void {

@@ -67,10 +67,9 @@ export function explainInvisible(
   namespace: string,
   port?: number,
 ): void {
-  for (const se of ctx.index.ofKind('ServiceEntry')) {
-    if (!stringList(get(se.body, ['spec', 'hosts'])).some((h) => hostMatches(h, host))) continue;
-    const visible = ctx.index.serviceEntriesFor(host, namespace).includes(se);
-    if (!visible) {
+  const visible = new Set(ctx.index.serviceEntriesFor(host, namespace));
+  for (const se of ctx.index.serviceEntriesNaming(host)) {
+    if (!visible.has(se)) {
       t.decide(
         at,
         `${named(se)} registers ${host} but is not exported to namespace ${namespace}`,
@@ -175,7 +174,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   }
 
   const found = ctx.index.destinationRuleFor(x.host, x.viewNamespace);
-  const tls = found ? destinationRuleTls(found.rule, x.port, x.subset) : undefined;
+  const tls = found ? destinationRuleTls(found.merged, x.port, x.subset) : undefined;
   if (x.subset !== undefined && (!found || !tls!.subsetFound)) {
     return outcome(
       'broken',
@@ -187,8 +186,8 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (found && mode)
     t.decide(
       x.at,
-      `${named(found.rule)} sets tls.mode ${mode} for ${x.host}:${x.port}`,
-      found.rule,
+      `${named(tls!.rule)} sets tls.mode ${mode} for ${x.host}:${x.port}`,
+      tls!.rule,
       tls!.path,
     );
   const sni = typeof tls?.tls?.sni === 'string' ? tls.tls.sni : undefined;
@@ -200,7 +199,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (mode === 'ISTIO_MUTUAL') {
     return outcome(
       'broken',
-      `${named(found!.rule)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
+      `${named(tls!.rule)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
       expect.connectFailure(x.req),
     );
   }
@@ -208,7 +207,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     if (x.inner === 'https') {
       return outcome(
         'broken',
-        `${named(found!.rule)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
+        `${named(tls!.rule)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
         expect.connectFailure(x.req),
       );
     }
