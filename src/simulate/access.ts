@@ -248,19 +248,26 @@ export function accessMatrix(
   const unseen: Record<string, Verdict> = {};
   const inNamespace = new Map<string, AccessSource[]>();
   for (const s of universe.sources) {
-    unseen[s.label] = unregisteredVerdict(ctx.cs.mesh.outboundFor(s.workload.namespace, s.workload.labels).mode);
+    unseen[s.label] = unregisteredVerdict(
+      ctx.cs.mesh.outboundFor(s.workload.namespace, s.workload.labels).mode,
+    );
     inNamespace.set(s.workload.namespace, [...(inNamespace.get(s.workload.namespace) ?? []), s]);
   }
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.
     const audience = new Set<string>();
     let everyone = false;
-    for (const r of [...ctx.index.serviceEntriesNaming(d.host), ...ctx.index.virtualServicesNaming(d.host)]) {
+    for (const r of [
+      ...ctx.index.serviceEntriesNaming(d.host),
+      ...ctx.index.virtualServicesNaming(d.host),
+    ]) {
       const to = exportedTo(r);
       if (to === '*') everyone = true;
       else to.forEach((ns) => audience.add(ns));
     }
-    const candidates = everyone ? universe.sources : [...audience].flatMap((ns) => inNamespace.get(ns) ?? []);
+    const candidates = everyone
+      ? universe.sources
+      : [...audience].flatMap((ns) => inNamespace.get(ns) ?? []);
     for (const s of candidates) {
       if (!seesHost(ctx, s.workload.namespace, d.host)) continue;
       const cell = toCell(s.label, d.url, explain(s.label, d.url, false));
@@ -286,10 +293,12 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
   const sourceOrder = new Map(head.sources.map((s, i) => [s.label, i]));
   const destinationOrder = new Map(head.destinations.map((d, i) => [d.url, i]));
   const baseDestinations = new Set(base.destinations.map((d) => d.url));
-  const covered = (s: string, d: string): boolean => s in base.unseen && sourceOrder.has(s) && baseDestinations.has(d) && destinationOrder.has(d);
+  const covered = (s: string, d: string): boolean =>
+    s in base.unseen && sourceOrder.has(s) && baseDestinations.has(d) && destinationOrder.has(d);
   // Pairs that can differ: those either side sees explicitly, and every pair of a source whose outbound policy changed.
   const pairs = new Map<string, [string, string]>();
-  for (const c of [...base.cells, ...head.cells]) pairs.set(cellKey(c.source, c.destination), [c.source, c.destination]);
+  for (const c of [...base.cells, ...head.cells])
+    pairs.set(cellKey(c.source, c.destination), [c.source, c.destination]);
   for (const s of head.sources) {
     if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
       for (const d of head.destinations) pairs.set(cellKey(s.label, d.url), [s.label, d.url]);
@@ -312,7 +321,9 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
     });
   }
   return changes.sort(
-    (a, b) => sourceOrder.get(a.source)! - sourceOrder.get(b.source)! || destinationOrder.get(a.destination)! - destinationOrder.get(b.destination)!,
+    (a, b) =>
+      sourceOrder.get(a.source)! - sourceOrder.get(b.source)! ||
+      destinationOrder.get(a.destination)! - destinationOrder.get(b.destination)!,
   );
 }
 

@@ -55,9 +55,16 @@ export function simulationContext(analysis: Analysis): SimulationContext {
     const key = `${JSON.stringify(Object.entries(podLabels).sort())}:${port}`;
     let found = onPort.get(key);
     if (!found) {
-      const servers = index.gatewaysSelecting(podLabels).flatMap((g) => gatewayServers(g).filter((s) => s.port === port));
-      const names = [...new Set(servers.filter((s) => s.tls).flatMap((s) => s.hosts.map(serverHostName)))];
-      const tlsHosts = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+      const servers = index
+        .gatewaysSelecting(podLabels)
+        .flatMap((g) => gatewayServers(g).filter((s) => s.port === port));
+      const names = [
+        ...new Set(servers.filter((s) => s.tls).flatMap((s) => s.hosts.map(serverHostName))),
+      ];
+      const tlsHosts =
+        names.length > 5
+          ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
+          : names.join(', ');
       found = { servers, forSni: sniSelector(servers.filter((s) => s.tls)), tlsHosts };
       onPort.set(key, found);
     }
@@ -72,8 +79,9 @@ export function simulationContext(analysis: Analysis): SimulationContext {
  */
 export function rejectedFor(ctx: SimulationContext, host: string): Resource[] {
   return ctx.rejected.filter((r) =>
-    [...stringList(get(r.body, ['spec', 'hosts'])), ...stringList([get(r.body, ['spec', 'host'])])].some((h) =>
-      hostMatches(h, host),
-    ),
+    [
+      ...stringList(get(r.body, ['spec', 'hosts'])),
+      ...stringList([get(r.body, ['spec', 'host'])]),
+    ].some((h) => hostMatches(h, host)),
   );
 }

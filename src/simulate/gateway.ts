@@ -247,6 +247,13 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   if ('verdict' in dest) return dest;
 
   const d = dest.destination;
+  if (d.host === gw.serviceHost) {
+    return outcome(
+      'broken',
+      `the gateway's own route sends it back to ${d.host}, the gateway itself: it loops (a route meant for sidecars also applies to the gateway; limit it with match gateways: [mesh] or sourceNamespace)`,
+      expect.connectFailure(req),
+    );
+  }
   if (ctx.index.egressGatewayFor(d.host) || clusterServiceNamespace(d.host)) {
     return outcome(
       'broken',
@@ -458,7 +465,7 @@ function chooseServer(
   }
   const server = forSni(arrival.sni);
   if (!server) {
-const hosts = tlsHosts;
+    const hosts = tlsHosts;
     if (arrival.sni === REFUSED_SNI && x.route.rendered) {
       const policy = x.route.rendered.policy;
       t.decide(
