@@ -620,6 +620,25 @@ function destinationOf(
   return { destination, listenPort };
 }
 
+/** The routes of one block (`tcp`, `tls`) of the VirtualServices bound to a server's Gateway, in order. */
+function* boundRoutes(
+  ctx: SimulationContext,
+  x: ToGateway,
+  server: GatewayServer,
+  block: 'tcp' | 'tls',
+): Generator<{ vs: Resource; index: number; route: JsonObject }> {
+  for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
+    if (!vsHostsOnServer(vs, server)) continue;
+    const routes = get(vs.body, ['spec', block]);
+    if (!Array.isArray(routes)) continue;
+    for (let index = 0; index < routes.length; index++) {
+      const route = routes[index];
+      if (isObject(route) && Array.isArray(route.route) && route.route.length > 0)
+        yield { vs, index, route };
+    }
+  }
+}
+
 /** Terminated TLS (or plain TCP) server: the first tcp route of the bound VirtualServices wins, one per server. */
 function gatewayTcpRoute(
   ctx: SimulationContext,
@@ -628,24 +647,17 @@ function gatewayTcpRoute(
   server: GatewayServer,
 ): { destination: RouteDestination; listenPort: number } | Outcome {
   const ref = gatewayRef(server.gateway);
-  for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
-    if (!vsHostsOnServer(vs, server)) continue;
-    const tcp = get(vs.body, ['spec', 'tcp']);
-    if (!Array.isArray(tcp)) continue;
-    for (let i = 0; i < tcp.length; i++) {
-      const route = tcp[i];
-      if (!isObject(route) || !Array.isArray(route.route) || route.route.length === 0) continue;
-      const matches = Array.isArray(route.match) ? route.match : [];
-      if (matches.length && !matches.some((m) => l4MatchAppliesToGateway(vs, m, ref, server.port)))
-        continue;
-      t.decide(
-        'egress-gateway',
-        `${named(vs)} tcp[${i}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
-        vs,
-        ['spec', 'tcp', i],
-      );
-      return destinationOf(t, x, vs, route, ['spec', 'tcp', i], server.port);
-    }
+  for (const { vs, index, route } of boundRoutes(ctx, x, server, 'tcp')) {
+    const matches = Array.isArray(route.match) ? route.match : [];
+    if (matches.length && !matches.some((m) => l4MatchAppliesToGateway(vs, m, ref, server.port)))
+      continue;
+    t.decide(
+      'egress-gateway',
+      `${named(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
+      vs,
+      ['spec', 'tcp', index],
+    );
+    return destinationOf(t, x, vs, route, ['spec', 'tcp', index], server.port);
   }
   return outcome(
     'broken',
@@ -663,26 +675,22 @@ function gatewayTlsRoute(
   sni: string | undefined,
 ): { destination: RouteDestination; listenPort: number } | Outcome {
   const ref = gatewayRef(server.gateway);
-  for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
-    if (!vsHostsOnServer(vs, server)) continue;
-    const tls = get(vs.body, ['spec', 'tls']);
-    if (!Array.isArray(tls)) continue;
-    for (let i = 0; i < tls.length; i++) {
-      const route = tls[i];
-      if (!isObject(route) || !Array.isArray(route.match)) continue;
-      const match = route.match.find(
+  for (const { vs, index, route } of boundRoutes(ctx, x, server, 'tls')) {
+    const matches = Array.isArray(route.match) ? route.match : [];
+    if (
+      !matches.some(
         (m) =>
           l4MatchAppliesToGateway(vs, m, ref, server.port) &&
           sniHostsOf(m).some((h) => sniMatches(h, sni)),
-      );
-      if (!match) continue;
-      t.decide('egress-gateway', `${named(vs)} tls[${i}] matches SNI ${sni}`, vs, [
-        'spec',
-        'tls',
-        i,
-      ]);
-      return destinationOf(t, x, vs, route, ['spec', 'tls', i], server.port);
-    }
+      )
+    )
+      continue;
+    t.decide('egress-gateway', `${named(vs)} tls[${index}] matches SNI ${sni}`, vs, [
+      'spec',
+      'tls',
+      index,
+    ]);
+    return destinationOf(t, x, vs, route, ['spec', 'tls', index], server.port);
   }
   return outcome(
     'broken',

@@ -4,12 +4,7 @@
  * resolution, and the DestinationRule on the proxy's lookup path (TLS origination).
  */
 import type { FieldPath } from '../model/field-path.js';
-import {
-  destinationRuleTls,
-  hostMatches,
-  servicePortProtocol,
-  stringList,
-} from '../model/istio.js';
+import { destinationRuleTls, servicePortProtocol } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
 import { get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';

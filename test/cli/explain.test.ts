@@ -35,7 +35,7 @@ describe('egress-lint explain', () => {
     );
     expect(r.stdout).toContain('expect    HTTP 403 Forbidden, body "RBAC: access denied"');
     expect(r.stdout).toMatch(
-      /  2\. sidecar of default\/app=sleep -> istio-egressgateway\.istio-system\.svc\.cluster\.local:80\n {7}mTLS \(ISTIO_MUTUAL/,
+      / {2}2\. sidecar of default\/app=sleep -> istio-egressgateway\.istio-system\.svc\.cluster\.local:80\n {7}mTLS \(ISTIO_MUTUAL/,
     );
     expect(r.stdout).toMatch(
       /DENY AuthorizationPolicy istio-system\/test rule 0 matches\n\s+authorizationpolicy\.yaml:12:5 spec\.rules\[0\]/,

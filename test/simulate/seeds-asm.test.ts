@@ -17,6 +17,18 @@ const HTTP_502 = /^HTTP 502/;
 const REFUSED = /^connection refused/;
 const OK_200 = /e\.g\. 200/;
 
+/** The pair of results the seeds state for a workload that may not reach a host: HTTP 502, HTTPS refused. */
+function expectBlocked(explain: Explain, from: string, host: string): void {
+  expect(explain(from, `http://${host}`)).toMatchObject({
+    verdict: 'blocked-unregistered',
+    expected: expect.stringMatching(HTTP_502),
+  });
+  expect(explain(from, `https://${host}`)).toMatchObject({
+    verdict: 'blocked-unregistered',
+    expected: expect.stringMatching(REFUSED),
+  });
+}
+
 const corrected = (fixture: string): Explain =>
   fixtureSimulator(fixture, { corrections: [RENAME_ASM_GATEWAY] });
 const withoutPolicy = (fixture: string): Explain =>
@@ -125,14 +137,7 @@ describe('seeds 000/001, httpsUpgrade (gateway port 80, TLS originated to 443)',
   });
   it('sleep-a after the policy is deleted: http -> 502, https -> connection refused', () => {
     const after = withoutPolicy('asm-https-upgrade');
-    expect(after(SLEEP_A, 'http://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(HTTP_502),
-    });
-    expect(after(SLEEP_A, 'https://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(REFUSED),
-    });
+    expectBlocked(after, SLEEP_A, 'www.httpbin.org');
   });
 });
 
@@ -159,25 +164,11 @@ describe('seeds 000/001, HTTPS through gateway port 444', () => {
     );
   });
   it('nginx: http -> 502, https -> connection refused', () => {
-    expect(explain(NGINX, 'http://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(HTTP_502),
-    });
-    expect(explain(NGINX, 'https://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(REFUSED),
-    });
+    expectBlocked(explain, NGINX, 'www.httpbin.org');
   });
   it('sleep-a after the policy is deleted: http -> 502, https -> connection refused', () => {
     const after = withoutPolicy('asm-https-444');
-    expect(after(SLEEP_A, 'http://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(HTTP_502),
-    });
-    expect(after(SLEEP_A, 'https://www.httpbin.org')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(REFUSED),
-    });
+    expectBlocked(after, SLEEP_A, 'www.httpbin.org');
   });
 });
 
@@ -198,25 +189,11 @@ describe('seed 001, TCP (port 443 as TCP, gateway port allocated)', () => {
     expect(e.upstream).toMatchObject({ host: 'www.alibabacloud.com', port: 443, tls: 'app' });
   });
   it('nginx: http -> 502, https -> connection refused', () => {
-    expect(explain(NGINX, 'http://www.alibabacloud.com')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(HTTP_502),
-    });
-    expect(explain(NGINX, 'https://www.alibabacloud.com')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(REFUSED),
-    });
+    expectBlocked(explain, NGINX, 'www.alibabacloud.com');
   });
   it('sleep-a after the policy is deleted: http -> 502, https -> connection refused', () => {
     const after = withoutPolicy('asm-tcp');
-    expect(after(SLEEP_A, 'http://www.alibabacloud.com')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(HTTP_502),
-    });
-    expect(after(SLEEP_A, 'https://www.alibabacloud.com')).toMatchObject({
-      verdict: 'blocked-unregistered',
-      expected: expect.stringMatching(REFUSED),
-    });
+    expectBlocked(after, SLEEP_A, 'www.alibabacloud.com');
   });
 });
 
