@@ -34,7 +34,7 @@ import {
   type RouteDestination,
 } from './routes.js';
 import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
-import { leaveMesh, visibleEntries } from './upstream.js';
+import { leaveMesh, singleServicePort } from './upstream.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
 const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
@@ -261,7 +261,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  const port = d.port ?? singlePort(ctx, d.host, gw.namespace) ?? dest.listenPort;
+  const port = d.port ?? singleServicePort(ctx, d.host, gw.namespace) ?? dest.listenPort;
   const left = leaveMesh(ctx, t, {
     at: 'egress-gateway',
     viewNamespace: gw.namespace,
@@ -289,14 +289,6 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
 
 function isHttpProtocol(p: string): boolean {
   return ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'].includes(p);
-}
-
-function singlePort(ctx: SimulationContext, host: string, namespace: string): number | undefined {
-  const entries = visibleEntries(ctx, host, namespace);
-  const ports = get(entries[0]?.body, ['spec', 'ports']);
-  return Array.isArray(ports) && ports.length === 1 && typeof get(ports[0], ['number']) === 'number'
-    ? (get(ports[0], ['number']) as number)
-    : undefined;
 }
 
 /** The TLS the sidecar speaks to the gateway: the DestinationRule on its lookup path, else auto mTLS. */

@@ -36,6 +36,7 @@ import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
 import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
 import {
   explainInvisible,
+  singleServicePort,
   findServicePort,
   leaveMesh,
   visibleEntries,
@@ -226,7 +227,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
     s.t.note(
       `${named(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
     );
-  const port = d.port ?? s.req.port;
+  const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
   const gw = s.ctx.index.egressGatewayFor(d.host);
   if (gw) {
     return viaGateway(s.ctx, s.t, {
@@ -258,7 +259,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
     );
   }
   s.t.decide('sidecar', `${named(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
-  return direct(s, d);
+  return direct(s, { ...d, port });
 }
 
 function httpRoute(s: AtSidecar, services: Resource[]): Outcome {

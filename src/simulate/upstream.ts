@@ -53,6 +53,23 @@ export function portsOf(entry: Resource): number[] {
     : [];
 }
 
+/**
+ * The port a route without `destination.port` goes to (Istio's GetDestinationCluster): the service's
+ * only port, when it has one; otherwise the caller uses the listener port. Gateways count with the
+ * ports their IstioGateway declares.
+ */
+export function singleServicePort(
+  ctx: SimulationContext,
+  host: string,
+  namespace: string,
+): number | undefined {
+  const gw = ctx.index.egressGatewayFor(host);
+  if (gw)
+    return gw.declared && gw.gateway.ports.length === 1 ? gw.gateway.ports[0]!.port : undefined;
+  const ports = portsOf(visibleEntries(ctx, host, namespace)[0] ?? ({ body: {} } as Resource));
+  return ports.length === 1 ? ports[0] : undefined;
+}
+
 /** Explain why a host is not registered for a namespace: entries that exist but are not exported there. */
 export function explainInvisible(
   ctx: SimulationContext,

@@ -151,6 +151,36 @@ spec:
   });
 });
 
+describe('route destinations', () => {
+  it("a destination without a port goes to the service's only port, else to the listener port", () => {
+    const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: moved, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: api.example.com}}]
+`;
+    const api = (ports: string) => SE('api.example.com', ports);
+    const single = simulate(HTTPBIN + api('{number: 8080, name: http, protocol: HTTP}') + vs)(
+      'app/app=a',
+      'http://httpbin.org',
+    );
+    expect(single.upstream).toMatchObject({ host: 'api.example.com', port: 8080 });
+    const several = simulate(
+      HTTPBIN +
+        api(
+          '{number: 80, name: http, protocol: HTTP}, {number: 8080, name: http-alt, protocol: HTTP}',
+        ) +
+        vs,
+    );
+    expect(several('app/app=a', 'http://httpbin.org').upstream).toMatchObject({
+      host: 'api.example.com',
+      port: 80,
+    });
+  });
+});
+
 describe('outbound traffic policy', () => {
   it('ALLOW_ANY passes unregistered hosts through, bypassing the gateway', () => {
     const e = simulate(HTTPBIN, 'mesh:\n  outboundTrafficPolicy: ALLOW_ANY\n')(
