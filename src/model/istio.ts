@@ -7,10 +7,11 @@
  * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  */
 import type { ConfigSet } from './config-set.js';
-import { gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
+import { assumedGateway, gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
 import type { FieldPath } from './field-path.js';
 import { KIND } from './kinds.js';
 import { matchesSelector } from './mesh.js';
+import { protocolFromPortName } from './protocol.js';
 import { get, isObject, type JsonObject, type Resource } from './resource.js';
 
 export const MESH = 'mesh';
@@ -59,6 +60,13 @@ export function stringList(v: unknown): string[] {
 export function isVisibleTo(r: Resource, namespace: string): boolean {
   const scope = exportScope(r);
   return scope.everywhere || scope.namespaces.has(namespace);
+}
+
+/** The namespaces a resource is visible from: `*` for all, else the list (empty for `~`). */
+export function exportedTo(r: Resource): '*' | string[] {
+  const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
+  if (exportTo.length === 0 || exportTo.includes('*')) return '*';
+  return [...new Set(exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)))];
 }
 
 /** exportTo, read once per resource (lint asks the same question for every client namespace). */
@@ -165,6 +173,122 @@ export function gatewaySelects(gateway: Resource, podLabels: Readonly<Record<str
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Route matches: which routes of a VirtualService a given proxy builds into its configuration
+
+/** The proxy a route is built for: a sidecar (`gateway: 'mesh'`) or a gateway (`namespace/name` of the Gateway). */
+export interface ProxyView extends Workload {
+  gateway: string;
+}
+
+function portMatches(match: unknown, listenPort: number): boolean {
+  const port = get(match, ['port']);
+  return typeof port !== 'number' || port === 0 || port === listenPort;
+}
+
+function sourceMatches(match: unknown, proxy: Workload): boolean {
+  const labels = get(match, ['sourceLabels']);
+  const ns = get(match, ['sourceNamespace']);
+  return (
+    matchesSelector(isObject(labels) ? (labels as Record<string, string>) : undefined, proxy.labels) &&
+    (typeof ns !== 'string' || ns === '' || ns === proxy.namespace)
+  );
+}
+
+/**
+ * Whether an HTTP route match is built for this proxy on this port (Istio's TranslateRoute and
+ * sourceMatchHTTP). A match that names `gateways` applies to those gateways and Istio then ignores its
+ * `sourceLabels` and `sourceNamespace`; a match without `gateways` is filtered by them instead.
+ */
+export function httpMatchApplies(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
+  if (match === undefined) return true;
+  if (!portMatches(match, listenPort)) return false;
+  const own = stringList(get(match, ['gateways']));
+  if (own.length > 0) return own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
+  return sourceMatches(match, proxy);
+}
+
+/** Whether a TLS or TCP route match applies on a sidecar (Istio's matchTLS/matchTCP): every condition must hold. */
+export function l4MatchAppliesToSidecar(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
+  if (match === undefined) return true;
+  const own = stringList(get(match, ['gateways']));
+  const gatewayOk = own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
+  return gatewayOk && portMatches(match, listenPort) && sourceMatches(match, proxy);
+}
+
+/** Whether a TLS or TCP route match applies on a gateway server (Istio's l4SingleMatch): only port and gateways count. */
+export function l4MatchAppliesToGateway(vs: Resource, match: unknown, gatewayRef: string, serverPort: number): boolean {
+  if (match === undefined) return true;
+  const own = stringList(get(match, ['gateways']));
+  return portMatches(match, serverPort) && (own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === gatewayRef));
+}
+
+/** Envoy's server_names match: an exact name, or a `*.suffix` wildcard; `*` matches any SNI. */
+export function sniMatches(pattern: string, sni: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (sni === undefined) return false;
+  return pattern.startsWith('*.') ? sni.endsWith(pattern.slice(1)) : pattern.toLowerCase() === sni.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ports and TLS settings
+
+/** A ServiceEntry port's protocol: the `protocol` field, else what its name says; undefined means sniffed. */
+export function servicePortProtocol(port: unknown): string | undefined {
+  const explicit = get(port, ['protocol']);
+  if (typeof explicit === 'string' && explicit) return explicit.toUpperCase();
+  const name = get(port, ['name']);
+  return protocolFromPortName(typeof name === 'string' ? name : undefined);
+}
+
+export interface ClientTlsSetting {
+  /** The `tls` block in effect, or undefined when the rules set none for this port and subset. */
+  tls?: JsonObject;
+  /** The rule and field that decided (the tls block, or the policy that left it out). */
+  rule: Resource;
+  path: FieldPath;
+  /** False when a subset was asked for and no rule defines it. */
+  subsetFound: boolean;
+}
+
+/**
+ * The client TLS settings DestinationRules give a port, optionally for a subset, the way Istio merges
+ * them. Several rules for one host in one namespace act as one (Istio's mergeDestinationRule): the
+ * first top-level trafficPolicy wins and subsets are taken from the first rule defining them. Within a
+ * policy, port-level settings replace the policy's own; a subset's policy replaces the rule's when it
+ * sets `tls` or has port-level settings for this port.
+ */
+export function destinationRuleTls(rules: Resource | readonly Resource[], port: number, subset?: string): ClientTlsSetting {
+  const list: readonly Resource[] = Array.isArray(rules) ? rules : [rules as Resource];
+  const resolve = (policy: unknown, base: FieldPath): { tls?: JsonObject; path: FieldPath; portLevel: boolean } => {
+    const levels = get(policy, ['portLevelSettings']);
+    if (Array.isArray(levels)) {
+      const i = levels.findIndex((l) => get(l, ['port', 'number']) === port);
+      if (i !== -1) {
+        const tls = get(levels[i], ['tls']);
+        return { ...(isObject(tls) ? { tls } : {}), path: [...base, 'portLevelSettings', i], portLevel: true };
+      }
+    }
+    const tls = get(policy, ['tls']);
+    return isObject(tls) ? { tls, path: [...base, 'tls'], portLevel: false } : { path: base, portLevel: false };
+  };
+  const top = list.find((dr) => get(dr.body, ['spec', 'trafficPolicy']) !== undefined) ?? list[0]!;
+  const effective = { rule: top, ...resolve(get(top.body, ['spec', 'trafficPolicy']), ['spec', 'trafficPolicy']) };
+  if (subset === undefined) return { ...tlsOnly(effective), subsetFound: true };
+  for (const dr of list) {
+    const subsets = get(dr.body, ['spec', 'subsets']);
+    const i = Array.isArray(subsets) ? subsets.findIndex((s) => get(s, ['name']) === subset) : -1;
+    if (i === -1) continue;
+    const own = resolve(get((subsets as unknown[])[i], ['trafficPolicy']), ['spec', 'subsets', i, 'trafficPolicy']);
+    return { ...tlsOnly(own.tls || own.portLevel ? { rule: dr, ...own } : effective), subsetFound: true };
+  }
+  return { ...tlsOnly(effective), rule: list[0]!, path: ['spec', 'subsets'], subsetFound: false };
+}
+
+function tlsOnly(x: { tls?: JsonObject; rule: Resource; path: FieldPath }): Omit<ClientTlsSetting, 'subsetFound'> {
+  return x.tls ? { tls: x.tls, rule: x.rule, path: x.path } : { rule: x.rule, path: x.path };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The index: hand-written and rendered Istio resources seen together
 
 export interface IstioIndex {
@@ -176,21 +300,23 @@ export interface IstioIndex {
   serviceEntriesFor(host: string, namespace: string): Resource[];
   /** Every ServiceEntry that defines `host`, whatever its visibility. */
   serviceEntriesForHost(host: string): Resource[];
+  /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
+  virtualServicesForHost(host: string): Resource[];
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
   virtualServicesFor(host: string, namespace: string, gateway?: string): Resource[];
   /**
    * VirtualServices bound to a Gateway: listing it and exported to the namespace of the gateway pods
-   * it selects (Istio looks them up for the proxy's namespace, PushContext.VirtualServicesForGateway),
-   * or to the Gateway's own namespace when its pods are unknown.
+   * (Istio looks them up for the proxy's namespace, PushContext.VirtualServicesForGateway): the given
+   * `proxyNamespace`, else the namespaces of the pods it selects, else the Gateway's own namespace.
    */
-  virtualServicesForGateway(gateway: Resource): Resource[];
+  virtualServicesForGateway(gateway: Resource, proxyNamespace?: string): Resource[];
   /**
    * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
    * service's namespace, then the root namespace, each time only rules exported to the client.
    */
-  destinationRuleFor(host: string, clientNamespace: string): { rule: Resource; step: 'client' | 'service' | 'root' } | undefined;
+  destinationRuleFor(host: string, clientNamespace: string): RuleLookup | undefined;
   /**
    * Every DestinationRule Istio merges for that client and host: the rules of the namespace the lookup
    * stops at that share the most specific matching host (their subsets are merged, the oldest wins).
@@ -216,6 +342,19 @@ export interface IstioIndex {
   routeUses(): readonly RouteUse[];
   /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
   gatewayClients(): readonly GatewayClient[];
+  /**
+   * The egress gateway behind an in-mesh Service host: a declared IstioGateway whose Service it is, or,
+   * for a host named like one (`istio-<name>.<ns>.svc.cluster.local`), the gateway we must assume.
+   */
+  egressGatewayFor(host: string): { gateway: EgressGateway; declared: boolean } | undefined;
+}
+
+export interface RuleLookup {
+  /** The first rule found, and where on the lookup path. */
+  rule: Resource;
+  step: 'client' | 'service' | 'root';
+  /** The rules Istio merges with it, `rule` first. */
+  merged: readonly Resource[];
 }
 
 export interface DestinationRuleLookup {
@@ -235,6 +374,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
   // Lookups by host, so rules stay linear in the size of the config set.
   const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
+  const virtualServicesByHost = hostLookup(of(KIND.virtualService), hostsOf);
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [destinationRuleHost(dr)]);
   const lookups = new Map<string, DestinationRuleLookup | undefined>();
   const drNamespaces = new Map<string, Map<string, Resource[]>>();
@@ -260,22 +400,21 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     ofKind: of,
     serviceEntriesFor: (host, namespace) => serviceEntriesByHost(host).filter((se) => isVisibleTo(se, namespace)),
     serviceEntriesForHost: (host) => serviceEntriesByHost(host),
+    virtualServicesForHost: (host) => virtualServicesByHost(host),
     serviceNamespace(host, clientNamespace) {
       return clusterServiceNamespace(host) ?? index.serviceEntriesFor(host, clientNamespace)[0]?.namespace;
     },
     virtualServicesFor: (host, namespace, gateway = MESH) =>
-      of(KIND.virtualService).filter(
-        (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway) && hostsOf(vs).some((h) => hostMatches(h, host)),
-      ),
-    virtualServicesForGateway(gateway) {
+      virtualServicesByHost(host).filter((vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway)),
+    virtualServicesForGateway(gateway, proxyNamespace) {
       const ref = gatewayRef(gateway);
-      const podNamespaces = index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
+      const podNamespaces = proxyNamespace !== undefined ? [proxyNamespace] : index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
       const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
       return of(KIND.virtualService).filter((vs) => vsGateways(vs).includes(ref) && proxyNamespaces.some((ns) => isVisibleTo(vs, ns)));
     },
     destinationRuleFor(host, clientNamespace) {
       const found = index.destinationRulesFor(host, clientNamespace);
-      return found ? { rule: found.rules[0]!, step: found.step } : undefined;
+      return found ? { rule: found.rules[0]!, step: found.step, merged: found.rules } : undefined;
     },
     destinationRulesForHost: (host) => destinationRulesByHost(host),
     destinationRulesFor(host, clientNamespace) {
@@ -303,7 +442,19 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     gatewayWorkloadForHost: (host) => index.gatewayWorkloads().find((w) => w.serviceHost === host),
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
+    egressGatewayFor(host) {
+      const declared = cs.gateways.filter((g) => g.serviceHost === host);
+      const gateway = declared.find((g) => g.gatewayType === 'egress') ?? declared[0];
+      if (gateway) return { gateway, declared: true };
+      const m = /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(host);
+      return m ? { gateway: assumedGateway(m[1]!, { ...cs.defaults, gatewayNamespace: m[3]! }), declared: false } : undefined;
+    },
   };
+
+  // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
+  const labelsKey = (labels: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(labels).sort());
+  index.virtualServicesForGateway = remember(index.virtualServicesForGateway, (g, ns) => `${gatewayRef(g)}|${ns ?? ''}`);
+  index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
 
   function lookUpDestinationRules(host: string, clientNamespace: string): DestinationRuleLookup | undefined {
     // Istio keeps, per namespace, the rules visible to that namespace itself (exportTo empty, `*`, `.`
@@ -329,6 +480,17 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   }
 
   return index;
+}
+
+/** `fn` with its results remembered by `key` (arrays are copied, so callers may change them). */
+function remember<A extends unknown[], R>(fn: (...args: A) => R, key: (...args: A) => string): (...args: A) => R {
+  const cache = new Map<string, R>();
+  return (...args) => {
+    const k = key(...args);
+    if (!cache.has(k)) cache.set(k, fn(...args));
+    const v = cache.get(k)!;
+    return (Array.isArray(v) ? [...v] : v) as R;
+  };
 }
 
 /** A function from a host to the resources whose hosts match it, in their original order. */
@@ -778,6 +940,41 @@ export function sniAcceptor(servers: readonly GatewayServer[]): (sni: string | u
   const exact = new Set(names.filter((h) => !isWild(h)));
   const wildcards = names.filter(isWild);
   return (sni) => sni !== undefined && (exact.has(sni) || wildcards.some((h) => hostMatches(h, sni)));
+}
+
+/**
+ * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain:
+ * an exact server name first, then the longest wildcard, then a server for any host (`*`). A server
+ * repeating a host already taken on the port is dropped, as Istio does when merging gateways.
+ */
+export function serverForSni(servers: readonly GatewayServer[], sni: string | undefined): GatewayServer | undefined {
+  return sniSelector(servers)(sni);
+}
+
+/** serverForSni prepared once for a set of servers, for many lookups. */
+export function sniSelector(servers: readonly GatewayServer[]): (sni: string | undefined) => GatewayServer | undefined {
+  const exact = new Map<string, GatewayServer>();
+  const wildcards: [suffix: string, server: GatewayServer][] = [];
+  let any: GatewayServer | undefined;
+  const taken = new Set<string>();
+  for (const s of servers) {
+    const names = s.hosts.map(serverHostName);
+    if (names.some((h) => taken.has(h))) continue;
+    names.forEach((h) => taken.add(h));
+    // A server listing `*` gets no server_names at all: it takes any SNI, but only when nothing else does.
+    if (names.includes('*')) any ??= s;
+    else {
+      for (const h of names) {
+        if (h.startsWith('*.')) wildcards.push([h.slice(1), s]);
+        else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), s);
+      }
+    }
+  }
+  wildcards.sort((a, b) => b[0].length - a[0].length);
+  return (sni) => {
+    if (sni === undefined) return any;
+    return exact.get(sni.toLowerCase()) ?? wildcards.find(([suffix]) => sni.endsWith(suffix))?.[1] ?? any;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
