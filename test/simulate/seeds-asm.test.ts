@@ -7,7 +7,13 @@
  * (RENAME_ASM_GATEWAY); the last block shows what the simulator says for the fixtures as written.
  */
 import { describe, expect, it } from 'vitest';
-import { decisionText, fixtureSimulator, RENAME_ASM_GATEWAY, type Explain } from './helpers.js';
+import {
+  decisionText,
+  fixtureSimulator,
+  RENAME_ASM_GATEWAY,
+  type Correction,
+  type Explain,
+} from './helpers.js';
 
 const SLEEP_A = 'mytest/app=sleep-a';
 const NGINX = 'default/app=nginx';
@@ -258,6 +264,31 @@ describe('workloads of a listed namespace that no from entry selects are refused
       verdict: 'blocked-unregistered',
       expected: expect.stringMatching(REFUSED),
     });
+  });
+});
+
+describe("a from entry naming the gateway's own namespace, without a selector", () => {
+  // The rendered HTTP sidecar match names no gateways (so that sourceNamespace filters), which lets
+  // it apply on the gateway pods of that namespace too; the gateway leg comes first, so it takes the
+  // request there and nothing loops back to the gateway.
+  const fromGatewayNamespace: Correction = {
+    file: POLICY,
+    from: '    - namespace: mytest\n      workloadSelector:\n        app: sleep-a\n',
+    to: '    - namespace: mytest\n      workloadSelector:\n        app: sleep-a\n    - namespace: istio-system\n',
+    why: 'a second from entry for the whole namespace the egress gateway runs in',
+  };
+  const explain = fixtureSimulator('asm-http', {
+    corrections: [RENAME_ASM_GATEWAY, fromGatewayNamespace],
+  });
+  it('a workload of istio-system: http://www.httpbin.org -> 200 through the gateway, no loop', () => {
+    const e = explain('istio-system/app=tools', 'http://www.httpbin.org');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.upstream).toMatchObject({ host: 'www.httpbin.org', port: 80, by: 'egress-gateway' });
+    expect(decisionText(e)).toMatch(/http\[0\] routes it at the gateway/);
+    expect(decisionText(e)).toMatch(/http\[1\] \(\S+-via-gateway\) matches/);
+  });
+  it('sleep-a still goes through the gateway', () => {
+    expect(explain(SLEEP_A, 'http://www.httpbin.org').verdict).toBe('allowed-via-gateway');
   });
 });
 
