@@ -58,20 +58,19 @@ export function stringList(v: unknown): string[] {
  * means everywhere (Istio's default); `.` is the resource's own namespace, `*` everywhere, `~` nowhere.
  */
 export function isVisibleTo(r: Resource, namespace: string): boolean {
-  const scope = exportScope(r);
+  const scope = exportedTo(r);
   return scope.everywhere || scope.namespaces.has(namespace);
 }
 
-/** The namespaces a resource is visible from: `*` for all, else the list (empty for `~`). */
-export function exportedTo(r: Resource): '*' | string[] {
-  const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
-  if (exportTo.length === 0 || exportTo.includes('*')) return '*';
-  return [...new Set(exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)))];
+/** Where a resource is visible: everywhere (no exportTo, or `*`), else these namespaces (none for `~`). */
+export interface ExportScope {
+  everywhere: boolean;
+  namespaces: ReadonlySet<string>;
 }
 
 /** exportTo, read once per resource (lint asks the same question for every client namespace). */
-const exportScopes = new WeakMap<Resource, { everywhere: boolean; namespaces: ReadonlySet<string> }>();
-function exportScope(r: Resource): { everywhere: boolean; namespaces: ReadonlySet<string> } {
+const exportScopes = new WeakMap<Resource, ExportScope>();
+export function exportedTo(r: Resource): ExportScope {
   let scope = exportScopes.get(r);
   if (!scope) {
     const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
@@ -86,7 +85,7 @@ function exportScope(r: Resource): { everywhere: boolean; namespaces: ReadonlySe
 
 /** The namespaces among `namespaces` that see a resource (without testing each one against exportTo). */
 export function visibleNamespaces(r: Resource, namespaces: readonly string[]): string[] {
-  const scope = exportScope(r);
+  const scope = exportedTo(r);
   if (scope.everywhere) return [...namespaces];
   let known = namespaceSets.get(namespaces);
   if (!known) namespaceSets.set(namespaces, (known = new Set(namespaces)));

@@ -261,9 +261,9 @@ export function accessMatrix(
       ...ctx.index.serviceEntriesForHost(d.host),
       ...ctx.index.virtualServicesForHost(d.host),
     ]) {
-      const to = exportedTo(r);
-      if (to === '*') everyone = true;
-      else to.forEach((ns) => audience.add(ns));
+      const scope = exportedTo(r);
+      if (scope.everywhere) everyone = true;
+      else scope.namespaces.forEach((ns) => audience.add(ns));
     }
     const candidates = everyone
       ? universe.sources

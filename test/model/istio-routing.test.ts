@@ -197,9 +197,13 @@ describe('exportedTo', () => {
         hosts: ['a'],
         ...(exportTo ? { exportTo } : {}),
       });
-    expect(exportedTo(se())).toBe('*');
-    expect(exportedTo(se(['.', 'mytest', '*']))).toBe('*');
-    expect(exportedTo(se(['.', 'mytest']))).toEqual(['istio-system', 'mytest']);
-    expect(exportedTo(se(['~']))).toEqual([]);
+    const scope = (exportTo?: string[]) => {
+      const { everywhere, namespaces } = exportedTo(se(exportTo));
+      return everywhere ? '*' : [...namespaces];
+    };
+    expect(scope()).toBe('*');
+    expect(scope(['.', 'mytest', '*'])).toBe('*');
+    expect(scope(['.', 'mytest'])).toEqual(['istio-system', 'mytest']);
+    expect(scope(['~'])).toEqual([]);
   });
 });
