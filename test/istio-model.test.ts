@@ -20,7 +20,13 @@ import {
   type IstioIndex,
 } from '../src/model/istio.js';
 import type { Resource } from '../src/model/resource.js';
-import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-fixtures.js';
+import {
+  egressGatewayYaml,
+  gatewayAuthzYaml,
+  GW_HOST,
+  MTLS_SERVER,
+  serverYaml,
+} from './istio-fixtures.js';
 
 function indexOf(yaml: string): IstioIndex {
   const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
@@ -134,13 +140,47 @@ spec:
     expect(matchScope(vs, 'http', http(0), 'istio-system/egress').applies).toBe(false);
   });
 
-  it('honours the source of TLS and TCP matches', () => {
+  it('honours the source of TLS and TCP matches on sidecars, not on gateways (l4SingleMatch)', () => {
     const tcp = (vs.body.spec as { tcp: { match: Record<string, unknown>[] }[] }).tcp[0]!.match[0];
     expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({
       applies: true,
       sourceNamespace: 'mytest',
       sourceIgnored: false,
     });
+    const { gateways: _, ...anyGateway } = tcp!;
+    expect(matchScope(vs, 'tcp', anyGateway, 'istio-system/egress')).toEqual({
+      applies: true,
+      sourceIgnored: true,
+    });
+  });
+});
+
+describe('route uses', () => {
+  it('counts a gateway as a user of an HTTP match only when the source fields fit its pods', () => {
+    const index = indexOf(
+      egressGatewayYaml(MTLS_SERVER) +
+        `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, egress]
+  http:
+  - match: [{port: 80, sourceNamespace: mytest}]
+    route: [{destination: {host: ${GW_HOST}, port: {number: 80}}}]
+  - match: [{port: 80, sourceNamespace: istio-system}]
+    route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+`,
+    );
+    const uses = index
+      .routeUses()
+      .map((u) => `${u.route.index}:${u.on}:${u.clientNamespaces.join(',')}`);
+    expect(uses).toEqual([
+      '0:mesh:mytest',
+      '1:mesh:istio-system',
+      '1:istio-system/egress:istio-system',
+    ]);
   });
 });
 

@@ -172,63 +172,6 @@ export function gatewaySelects(gateway: Resource, podLabels: Readonly<Record<str
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Route matches: which routes of a VirtualService a given proxy builds into its configuration
-
-/** The proxy a route is built for: a sidecar (`gateway: 'mesh'`) or a gateway (`namespace/name` of the Gateway). */
-export interface ProxyView extends Workload {
-  gateway: string;
-}
-
-function portMatches(match: unknown, listenPort: number): boolean {
-  const port = get(match, ['port']);
-  return typeof port !== 'number' || port === 0 || port === listenPort;
-}
-
-function sourceMatches(match: unknown, proxy: Workload): boolean {
-  const labels = get(match, ['sourceLabels']);
-  const ns = get(match, ['sourceNamespace']);
-  return (
-    matchesSelector(isObject(labels) ? (labels as Record<string, string>) : undefined, proxy.labels) &&
-    (typeof ns !== 'string' || ns === '' || ns === proxy.namespace)
-  );
-}
-
-/**
- * Whether an HTTP route match is built for this proxy on this port (Istio's TranslateRoute and
- * sourceMatchHTTP). A match that names `gateways` applies to those gateways and Istio then ignores its
- * `sourceLabels` and `sourceNamespace`; a match without `gateways` is filtered by them instead.
- */
-export function httpMatchApplies(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
-  if (match === undefined) return true;
-  if (!portMatches(match, listenPort)) return false;
-  const own = stringList(get(match, ['gateways']));
-  if (own.length > 0) return own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
-  return sourceMatches(match, proxy);
-}
-
-/** Whether a TLS or TCP route match applies on a sidecar (Istio's matchTLS/matchTCP): every condition must hold. */
-export function l4MatchAppliesToSidecar(vs: Resource, match: unknown, proxy: ProxyView, listenPort: number): boolean {
-  if (match === undefined) return true;
-  const own = stringList(get(match, ['gateways']));
-  const gatewayOk = own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === proxy.gateway);
-  return gatewayOk && portMatches(match, listenPort) && sourceMatches(match, proxy);
-}
-
-/** Whether a TLS or TCP route match applies on a gateway server (Istio's l4SingleMatch): only port and gateways count. */
-export function l4MatchAppliesToGateway(vs: Resource, match: unknown, gatewayRef: string, serverPort: number): boolean {
-  if (match === undefined) return true;
-  const own = stringList(get(match, ['gateways']));
-  return portMatches(match, serverPort) && (own.length === 0 || own.some((g) => normalizeGatewayRef(g, vs.namespace) === gatewayRef));
-}
-
-/** Envoy's server_names match: an exact name, or a `*.suffix` wildcard; `*` matches any SNI. */
-export function sniMatches(pattern: string, sni: string | undefined): boolean {
-  if (pattern === '*') return true;
-  if (sni === undefined) return false;
-  return pattern.startsWith('*.') ? sni.endsWith(pattern.slice(1)) : pattern.toLowerCase() === sni.toLowerCase();
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Ports and TLS settings
 
 /** A ServiceEntry port's protocol: the `protocol` field, else what its name says; undefined means sniffed. */
@@ -653,15 +596,17 @@ export interface MatchScope {
   sourceLabels?: Readonly<Record<string, string>>;
   /**
    * `sourceLabels`/`sourceNamespace` are written but ignored: Istio skips them in an HTTP match that
-   * names gateways (pilot/pkg/networking/core/route/route.go, sourceMatchHTTP).
+   * names gateways (pilot/pkg/networking/core/route/route.go, sourceMatchHTTP), and in any TLS or TCP
+   * match on a gateway (gateway.go l4SingleMatch checks only port and gateways).
    */
   sourceIgnored: boolean;
 }
 
 /**
  * Where a route match applies, the way Istio builds routes: the VirtualService must be bound to the
- * gateway (`mesh` for sidecars), a match's own `gateways` narrow that; TLS/TCP matches also check
- * source labels and namespace against the proxy, HTTP matches only when they name no gateways.
+ * gateway (`mesh` for sidecars), a match's own `gateways` narrow that. Source labels and namespace
+ * limit HTTP matches that name no gateways (on sidecars and gateways alike, sourceMatchHTTP) and
+ * TLS/TCP matches on sidecars (tls.go matchTLS/matchTCP); elsewhere Istio ignores them.
  */
 export function matchScope(vs: Resource, kind: RouteKind, match: JsonObject | undefined, gateway: string): MatchScope {
   const bound = vsGateways(vs).includes(gateway);
@@ -671,8 +616,37 @@ export function matchScope(vs: Resource, kind: RouteKind, match: JsonObject | un
   const ns = get(match, ['sourceNamespace']);
   const sourceNamespace = typeof ns === 'string' && ns ? ns : undefined;
   const applies = bound && (own.length === 0 || own.includes(gateway));
-  if (kind === 'http' && own.length > 0) return { applies, sourceIgnored: sourceLabels !== undefined || sourceNamespace !== undefined };
+  const honoured = kind === 'http' ? own.length === 0 : gateway === MESH;
+  if (!honoured) return { applies, sourceIgnored: sourceLabels !== undefined || sourceNamespace !== undefined };
   return { applies, ...(sourceNamespace ? { sourceNamespace } : {}), ...(sourceLabels ? { sourceLabels } : {}), sourceIgnored: false };
+}
+
+/** The proxy a route is built for: a sidecar (`gateway: 'mesh'`) or a gateway (`namespace/name` of the Gateway). */
+export interface ProxyView extends Workload {
+  gateway: string;
+}
+
+/**
+ * Whether Istio builds a route match into this proxy's configuration for a listener (sidecar) or
+ * server (gateway) port: where matchScope says it applies, on the match's port (none or 0: any), and
+ * for the source this proxy is, where Istio checks it (route.go TranslateRoute, tls.go, gateway.go).
+ */
+export function matchAppliesTo(vs: Resource, kind: RouteKind, match: JsonObject | undefined, proxy: ProxyView, port: number): boolean {
+  const scope = matchScope(vs, kind, match, proxy.gateway);
+  const matchPort = get(match, ['port']);
+  return (
+    scope.applies &&
+    (typeof matchPort !== 'number' || matchPort === 0 || matchPort === port) &&
+    (scope.sourceNamespace === undefined || scope.sourceNamespace === proxy.namespace) &&
+    matchesSelector(scope.sourceLabels, proxy.labels)
+  );
+}
+
+/** Envoy's server_names match: an exact name (any case), or a `*.suffix` wildcard; `*` matches any SNI. */
+export function sniMatches(pattern: string, sni: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (sni === undefined) return false;
+  return pattern.startsWith('*.') ? sni.toLowerCase().endsWith(pattern.slice(1).toLowerCase()) : pattern.toLowerCase() === sni.toLowerCase();
 }
 
 export interface RouteUse {
@@ -711,7 +685,10 @@ function collectRouteUses(index: IstioIndex): RouteUse[] {
             // The gateway uses the VirtualService when a server of it accepts one of its hosts.
             const gateway = gatewaysByRef.get(on);
             if (!gateway || !gatewayServers(gateway).some((s) => s.hosts.some((sh) => hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h))))) continue;
-            for (const w of index.gatewayWorkloadsOf(gateway)) if (isVisibleTo(vs, w.namespace)) clients.add(w.namespace);
+            for (const w of index.gatewayWorkloadsOf(gateway)) {
+              if (!isVisibleTo(vs, w.namespace) || (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)) continue;
+              if (scope.sourceLabels === undefined || selectorFit(scope.sourceLabels, w.labels) !== 'conflicts') clients.add(w.namespace);
+            }
           }
         }
         if (clients.size === 0) continue;

@@ -12,7 +12,7 @@ import {
   gatewayRef,
   gatewayServers,
   hostMatches,
-  l4MatchAppliesToGateway,
+  matchAppliesTo,
   policyAppliesTo,
   serverHostAdmits,
   sniMatches,
@@ -232,13 +232,13 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     if (denied) return denied;
     dest = gatewayHttpRoute(ctx, t, x, server, proxy);
   } else if (server.tlsMode === 'PASSTHROUGH') {
-    dest = gatewayTlsRoute(ctx, t, x, server, arrival.sni);
+    dest = gatewayTlsRoute(ctx, t, x, server, proxy, arrival.sni);
     if (!('verdict' in dest)) {
       const denied = authz(false);
       if (denied) return denied;
     }
   } else {
-    dest = gatewayTcpRoute(ctx, t, x, server);
+    dest = gatewayTcpRoute(ctx, t, x, server, proxy);
     if (!('verdict' in dest)) {
       const denied = authz(false);
       if (denied) return denied;
@@ -618,15 +618,17 @@ function* boundRoutes(
   x: ToGateway,
   server: GatewayServer,
   block: 'tcp' | 'tls',
-): Generator<{ vs: Resource; index: number; route: JsonObject }> {
+): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
   for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
     if (!vsHostsOnServer(vs, server)) continue;
     const routes = get(vs.body, ['spec', block]);
     if (!Array.isArray(routes)) continue;
     for (let index = 0; index < routes.length; index++) {
       const route = routes[index];
-      if (isObject(route) && Array.isArray(route.route) && route.route.length > 0)
-        yield { vs, index, route };
+      if (isObject(route) && Array.isArray(route.route) && route.route.length > 0) {
+        const matches = Array.isArray(route.match) ? route.match.filter(isObject) : [];
+        yield { vs, index, route, matches };
+      }
     }
   }
 }
@@ -637,11 +639,10 @@ function gatewayTcpRoute(
   t: Trace,
   x: ToGateway,
   server: GatewayServer,
+  proxy: ProxyView,
 ): { destination: RouteDestination; listenPort: number } | Outcome {
-  const ref = gatewayRef(server.gateway);
-  for (const { vs, index, route } of boundRoutes(ctx, x, server, 'tcp')) {
-    const matches = Array.isArray(route.match) ? route.match : [];
-    if (matches.length && !matches.some((m) => l4MatchAppliesToGateway(vs, m, ref, server.port)))
+  for (const { vs, index, route, matches } of boundRoutes(ctx, x, server, 'tcp')) {
+    if (matches.length && !matches.some((m) => matchAppliesTo(vs, 'tcp', m, proxy, server.port)))
       continue;
     t.decide(
       'egress-gateway',
@@ -664,15 +665,14 @@ function gatewayTlsRoute(
   t: Trace,
   x: ToGateway,
   server: GatewayServer,
+  proxy: ProxyView,
   sni: string | undefined,
 ): { destination: RouteDestination; listenPort: number } | Outcome {
-  const ref = gatewayRef(server.gateway);
-  for (const { vs, index, route } of boundRoutes(ctx, x, server, 'tls')) {
-    const matches = Array.isArray(route.match) ? route.match : [];
+  for (const { vs, index, route, matches } of boundRoutes(ctx, x, server, 'tls')) {
     if (
       !matches.some(
         (m) =>
-          l4MatchAppliesToGateway(vs, m, ref, server.port) &&
+          matchAppliesTo(vs, 'tls', m, proxy, server.port) &&
           sniHostsOf(m).some((h) => sniMatches(h, sni)),
       )
     )

@@ -3,7 +3,7 @@
  * of those a request matches at run time, and which destination a route sends to.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { httpMatchApplies, stringList, type ProxyView } from '../model/istio.js';
+import { matchAppliesTo, stringList, type ProxyView } from '../model/istio.js';
 import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import type { AppRequest } from './types.js';
 
@@ -56,7 +56,7 @@ export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: numb
     let catchAll = false;
     for (let j = 0; j < matches.length; j++) {
       const match = matches[j]!;
-      if (!httpMatchApplies(vs, match, proxy, listenPort)) continue;
+      if (!matchAppliesTo(vs, 'http', match, proxy, listenPort)) continue;
       out.push({ vs, index: i, route, match, path: ['spec', 'http', i, 'match', j] });
       if (isCatchAll(match)) {
         catchAll = true;

@@ -14,8 +14,9 @@ import {
   clusterServiceNamespace,
   hostMatches,
   isVisibleTo,
-  l4MatchAppliesToSidecar,
+  matchAppliesTo,
   MESH,
+  sniMatches,
   stringList,
   type ProxyView,
 } from '../model/istio.js';
@@ -343,7 +344,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       )
         return;
       for (const match of route.match.filter(isObject)) {
-        if (!l4MatchAppliesToSidecar(vs, match, s.proxy, req.port)) continue;
+        if (!matchAppliesTo(vs, 'tls', match, s.proxy, req.port)) continue;
         // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
         const key = sniHostsOf(match).join(',');
         if (seen.has(key)) continue;
@@ -367,9 +368,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       return unregistered(s, 'arrives without SNI, so no filter chain of the TLS port takes it');
     return defaultRoute(s, `no TLS route applies to this workload on port ${req.port}`);
   }
-  const chain = chains.find((c) =>
-    sniHostsOf(c.match).some((h) => h === '*' || (sni !== undefined && hostMatches(h, sni))),
-  );
+  const chain = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
   if (chain?.match.destinationSubnets)
     t.note(
       `${named(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
@@ -411,7 +410,7 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
       const route = tcp[index];
       if (!isObject(route) || !Array.isArray(route.route) || route.route.length === 0) continue;
       const matches = Array.isArray(route.match) ? route.match.filter(isObject) : [];
-      const match = matches.find((m) => l4MatchAppliesToSidecar(vs, m, s.proxy, req.port));
+      const match = matches.find((m) => matchAppliesTo(vs, 'tcp', m, s.proxy, req.port));
       if (matches.length && !match) continue;
       if (match?.destinationSubnets)
         t.note(`${named(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`);

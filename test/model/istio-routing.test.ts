@@ -5,9 +5,7 @@ import {
   destinationRuleTls,
   exportedTo,
   gatewayServers,
-  httpMatchApplies,
-  l4MatchAppliesToGateway,
-  l4MatchAppliesToSidecar,
+  matchAppliesTo,
   serverForSni,
   type ProxyView,
 } from '../../src/model/istio.js';
@@ -44,6 +42,9 @@ const gateway: ProxyView = {
 };
 
 describe('route matches per proxy', () => {
+  const http = (match: JsonObject, proxy: ProxyView, port: number): boolean =>
+    matchAppliesTo(vs, 'http', match, proxy, port);
+
   it('HTTP: a match naming gateways ignores sourceLabels and sourceNamespace (sourceMatchHTTP)', () => {
     const match = {
       gateways: ['mesh'],
@@ -51,34 +52,35 @@ describe('route matches per proxy', () => {
       sourceLabels: { app: 'a' },
       sourceNamespace: 'mytest',
     };
-    expect(httpMatchApplies(vs, match, sidecar({ app: 'b' }, 'other'), 80)).toBe(true);
-    expect(httpMatchApplies(vs, match, sidecar({ app: 'a' }), 8080)).toBe(false);
-    expect(httpMatchApplies(vs, match, gateway, 80)).toBe(false);
+    expect(http(match, sidecar({ app: 'b' }, 'other'), 80)).toBe(true);
+    expect(http(match, sidecar({ app: 'a' }), 8080)).toBe(false);
+    expect(http(match, gateway, 80)).toBe(false);
   });
 
   it('HTTP: without gateways, the source fields filter, for gateways too', () => {
     const match = { port: 80, sourceLabels: { app: 'a' }, sourceNamespace: 'mytest' };
-    expect(httpMatchApplies(vs, match, sidecar({ app: 'a', v: '1' }), 80)).toBe(true);
-    expect(httpMatchApplies(vs, match, sidecar({ app: 'b' }), 80)).toBe(false);
-    expect(httpMatchApplies(vs, match, sidecar({ app: 'a' }, 'other'), 80)).toBe(false);
-    expect(httpMatchApplies(vs, { port: 80 }, gateway, 80)).toBe(true);
+    expect(http(match, sidecar({ app: 'a', v: '1' }), 80)).toBe(true);
+    expect(http(match, sidecar({ app: 'b' }), 80)).toBe(false);
+    expect(http(match, sidecar({ app: 'a' }, 'other'), 80)).toBe(false);
+    expect(http({ port: 80 }, gateway, 80)).toBe(true);
+    expect(http({ port: 80, sourceNamespace: 'mytest' }, gateway, 80)).toBe(false);
   });
 
   it('TLS/TCP on sidecars: gateways, source fields and port must all hold; short gateway names are the VS namespace', () => {
     const match = { gateways: ['mesh'], port: 443, sourceLabels: { app: 'a' } };
-    expect(l4MatchAppliesToSidecar(vs, match, sidecar({ app: 'a' }), 443)).toBe(true);
-    expect(l4MatchAppliesToSidecar(vs, match, sidecar({ app: 'b' }), 443)).toBe(false);
-    expect(
-      l4MatchAppliesToGateway(
-        vs,
-        { gateways: ['egress'], port: 443, sourceLabels: { app: 'x' } },
-        'istio-system/egress',
-        443,
-      ),
-    ).toBe(true);
-    expect(
-      l4MatchAppliesToGateway(vs, { gateways: ['egress'], port: 443 }, 'istio-system/egress', 444),
-    ).toBe(false);
+    expect(matchAppliesTo(vs, 'tls', match, sidecar({ app: 'a' }), 443)).toBe(true);
+    expect(matchAppliesTo(vs, 'tcp', match, sidecar({ app: 'b' }), 443)).toBe(false);
+  });
+
+  it('TLS/TCP on gateways: only port and gateways count (l4SingleMatch)', () => {
+    const match = { gateways: ['egress'], port: 443, sourceLabels: { app: 'x' } };
+    expect(matchAppliesTo(vs, 'tcp', match, gateway, 443)).toBe(true);
+    expect(matchAppliesTo(vs, 'tls', { port: 443, sourceNamespace: 'mytest' }, gateway, 443)).toBe(
+      true,
+    );
+    expect(matchAppliesTo(vs, 'tcp', { gateways: ['egress'], port: 443 }, gateway, 444)).toBe(
+      false,
+    );
   });
 });
 
