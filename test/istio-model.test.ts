@@ -14,8 +14,8 @@ import {
   matchScope,
   OTHER_NAMESPACES,
   selectorFit,
-  serverAcceptsSni,
-  sniAcceptor,
+  serverForSni,
+  serversOnPort,
   visibleNamespaces,
   type IstioIndex,
 } from '../src/model/istio.js';
@@ -203,17 +203,48 @@ describe('gateway servers', () => {
   });
 
   it('matches SNI on specific hosts, anything on *', () => {
-    expect(serverAcceptsSni(servers[0]!, 'edition.cnn.com')).toBe(true);
-    expect(serverAcceptsSni(servers[0]!, istioMtlsSni(GW_HOST, 80))).toBe(false);
-    expect(serverAcceptsSni(servers[1]!, istioMtlsSni(GW_HOST, 443))).toBe(true);
+    expect(serverForSni([servers[0]!], 'edition.cnn.com')).toBe(servers[0]);
+    expect(serverForSni([servers[0]!], istioMtlsSni(GW_HOST, 80))).toBeUndefined();
+    expect(serverForSni([servers[1]!], istioMtlsSni(GW_HOST, 443))).toBe(servers[1]);
   });
 
-  it('accepts an SNI when any server on the port does', () => {
-    const accepts = sniAcceptor([servers[0]!, servers[2]!]);
-    expect(accepts('edition.cnn.com')).toBe(true);
-    expect(accepts('cnn.com')).toBe(false);
-    expect(accepts(undefined)).toBe(false);
-    expect(sniAcceptor(servers)('anything.example')).toBe(true);
+  it('picks the filter chain Envoy would: a specific host before *, and no SNI only on *', () => {
+    const pick = (sni: string | undefined) => serverForSni(servers, sni)?.port;
+    expect(pick('EDITION.cnn.com')).toBe(80);
+    expect(pick('anything.example')).toBe(443);
+    expect(pick(undefined)).toBe(443);
+    expect(serverForSni([servers[0]!, servers[2]!], undefined)).toBeUndefined();
+  });
+
+  it('keeps the TLS servers of a port only when no plaintext server comes first (mergeGateways)', () => {
+    const gateway = (yaml: string) => one(indexOf(egressGatewayYaml(yaml)), 'Gateway', 'egress');
+    const mixed = gateway(
+      serverYaml(80, 'HTTP', "'*'") + serverYaml(80, 'TLS', 'edition.cnn.com', 'ISTIO_MUTUAL'),
+    );
+    const on = serversOnPort([mixed], 80);
+    expect(on.plaintext?.protocol).toBe('HTTP');
+    expect(on.tls).toEqual([]);
+    expect(on.forSni('edition.cnn.com')).toBeUndefined();
+    const tlsFirst = serversOnPort([gateway(serverYaml(80, 'TLS', "'*'", 'ISTIO_MUTUAL'))], 80);
+    expect(tlsFirst.plaintext).toBeUndefined();
+    expect(tlsFirst.forSni('x.org')?.tlsMode).toBe('ISTIO_MUTUAL');
+  });
+
+  it('reads tls the way Istio does: no mode is PASSTHROUGH, an HTTP server stays plaintext', () => {
+    const [http, tls] = gatewayServers(
+      one(
+        indexOf(
+          egressGatewayYaml(
+            `  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*']\n    tls: {httpsRedirect: true}\n` +
+              `  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: ['*']\n    tls: {}\n`,
+          ),
+        ),
+        'Gateway',
+        'egress',
+      ),
+    );
+    expect([http!.tlsMode, http!.routeKind]).toEqual([undefined, 'http']);
+    expect([tls!.tlsMode, tls!.routeKind]).toEqual(['PASSTHROUGH', 'tls']);
   });
 
   it('finds the gateway pods from the Gateway selector', () => {

@@ -839,11 +839,16 @@ export interface GatewayServer {
   path: FieldPath;
   port: number;
   protocol: string;
+  /** Hosts as written (`host`, `ns/host`, `*`). */
   hosts: string[];
   /** The hosts without their namespace part (`ns/host` -> `host`): what SNI is matched against. */
   hostNames: string[];
-  /** `spec.servers[].tls.mode`; undefined when the server has no tls block. */
+  /**
+   * `tls.mode` (PASSTHROUGH when the tls block leaves it out) of a TLS server; undefined for a plaintext
+   * server, which an HTTP-class server is even with a tls block (pkg/config/gateway IsTLSServer).
+   */
   tlsMode?: string;
+  /** The tls block as written. */
   tls?: JsonObject;
   /** The routes Istio uses for it: http (HTTP, HTTPS terminated), tcp (TLS terminated, TCP), tls (passthrough). */
   routeKind: RouteKind;
@@ -856,7 +861,7 @@ export const ISTIO_FILE_CERT_DIR = '/etc/certs/';
 
 const serverCache = new WeakMap<Resource, GatewayServer[]>();
 
-/** The servers of a Gateway, with what Istio makes of them (pkg/config/gateway IsHTTPServer, IsTLSServer). */
+/** The servers of a Gateway, with what Istio makes of them (pkg/config/gateway IsTLSServer, IsHTTPServer). */
 export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
   const cached = serverCache.get(gateway);
   if (cached) return cached;
@@ -869,7 +874,8 @@ export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
     if (!isObject(s) || typeof port !== 'number') return;
     const protocol = String(get(s, ['port', 'protocol']) ?? '').toUpperCase();
     const tls = isObject(s.tls) ? s.tls : undefined;
-    const tlsMode = tls ? (typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH') : undefined;
+    // The mode's zero value is PASSTHROUGH; an HTTP-class server ignores its tls block (httpsRedirect aside).
+    const tlsMode = tls && !HTTP_PROTOCOLS.has(protocol) ? (typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH') : undefined;
     const passthrough = tlsMode !== undefined && PASSTHROUGH.has(tlsMode);
     const routeKind: RouteKind = HTTP_PROTOCOLS.has(protocol) || (protocol === 'HTTPS' && !passthrough) ? 'http' : passthrough ? 'tls' : 'tcp';
     out.push({
@@ -900,28 +906,32 @@ export function serverExpectsMeshMtls(s: GatewayServer): boolean {
   return (s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL') && typeof ca === 'string' && ca.startsWith(ISTIO_FILE_CERT_DIR);
 }
 
-/**
- * Whether a TLS server accepts a handshake with this SNI: Istio matches its filter chain on the server
- * hosts, or on any name when one of them is `*` (pilot/pkg/networking/core/listener.go toFilterChainMatch).
- */
-export function serverAcceptsSni(s: GatewayServer, sni: string | undefined): boolean {
-  if (s.hostNames.includes('*')) return true;
-  return sni !== undefined && s.hostNames.some((h) => hostMatches(h, sni));
+/** The servers of some Gateways on one port of their pods, as Istio merges them (pilot/pkg/model/gateway.go mergeGateways). */
+export interface PortServers {
+  /** Every server on the port, in the order of their Gateways. */
+  servers: readonly GatewayServer[];
+  /** A plaintext server that comes first owns the port: Istio skips the TLS servers after it. */
+  plaintext?: GatewayServer;
+  /** The TLS servers Istio keeps, each its own filter chain (none when a plaintext server owns the port). */
+  tls: readonly GatewayServer[];
+  /** The TLS server whose filter chain takes a connection with this SNI (see sniSelector). */
+  forSni: (sni: string | undefined) => GatewayServer | undefined;
 }
 
-/** `serverAcceptsSni` over several servers at once, in constant time for exact names. */
-export function sniAcceptor(servers: readonly GatewayServer[]): (sni: string | undefined) => boolean {
-  const names = servers.flatMap((s) => s.hostNames);
-  if (names.includes('*')) return () => true;
-  const exact = new Set(names.filter((h) => !isWild(h)));
-  const wildcards = names.filter(isWild);
-  return (sni) => sni !== undefined && (exact.has(sni) || wildcards.some((h) => hostMatches(h, sni)));
+export function serversOnPort(gateways: readonly Resource[], port: number): PortServers {
+  const servers = gateways.flatMap(gatewayServers).filter((s) => s.port === port);
+  const first = servers[0];
+  const plaintext = first && first.tlsMode === undefined ? first : undefined;
+  const tls = plaintext ? [] : servers.filter((s) => s.tlsMode !== undefined);
+  return { servers, ...(plaintext ? { plaintext } : {}), tls, forSni: sniSelector(tls) };
 }
 
 /**
- * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain:
- * an exact server name first, then the longest wildcard, then a server for any host (`*`). A server
- * repeating a host already taken on the port is dropped, as Istio does when merging gateways.
+ * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain
+ * Istio builds per server (listener.go toFilterChainMatch: server_names are the server hosts, none
+ * for `*`): an exact name first, then the longest wildcard, then a server for any host. A server
+ * repeating a host already taken on the port is dropped, as Istio does when merging gateways
+ * (CheckDuplicates).
  */
 export function serverForSni(servers: readonly GatewayServer[], sni: string | undefined): GatewayServer | undefined {
   return sniSelector(servers)(sni);
@@ -934,14 +944,13 @@ export function sniSelector(servers: readonly GatewayServer[]): (sni: string | u
   let any: GatewayServer | undefined;
   const taken = new Set<string>();
   for (const s of servers) {
-    const names = s.hosts.map(serverHostName);
+    const names = s.hostNames;
     if (names.some((h) => taken.has(h))) continue;
     names.forEach((h) => taken.add(h));
-    // A server listing `*` gets no server_names at all: it takes any SNI, but only when nothing else does.
     if (names.includes('*')) any ??= s;
     else {
       for (const h of names) {
-        if (h.startsWith('*.')) wildcards.push([h.slice(1), s]);
+        if (h.startsWith('*.')) wildcards.push([h.slice(1).toLowerCase(), s]);
         else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), s);
       }
     }
@@ -949,7 +958,8 @@ export function sniSelector(servers: readonly GatewayServer[]): (sni: string | u
   wildcards.sort((a, b) => b[0].length - a[0].length);
   return (sni) => {
     if (sni === undefined) return any;
-    return exact.get(sni.toLowerCase()) ?? wildcards.find(([suffix]) => sni.endsWith(suffix))?.[1] ?? any;
+    const name = sni.toLowerCase();
+    return exact.get(name) ?? wildcards.find(([suffix]) => name.endsWith(suffix))?.[1] ?? any;
   };
 }
 

@@ -3,19 +3,15 @@ import type { Analysis } from '../analyze.js';
 import type { ConfigSet } from '../model/config-set.js';
 import {
   buildIstioIndex,
-  gatewayServers,
   hostMatches,
-  serverHostName,
-  sniSelector,
+  serversOnPort,
   stringList,
-  type GatewayServer,
   type IstioIndex,
+  type PortServers,
 } from '../model/istio.js';
 import { get, type Resource } from '../model/resource.js';
 
-export interface ServersOnPort {
-  servers: readonly GatewayServer[];
-  forSni: (sni: string | undefined) => GatewayServer | undefined;
+export interface ServersOnPort extends PortServers {
   /** The SNI names the TLS servers take, for messages (at most a few, then a count). */
   tlsHosts: string;
 }
@@ -55,17 +51,13 @@ export function simulationContext(analysis: Analysis): SimulationContext {
     const key = `${JSON.stringify(Object.entries(podLabels).sort())}:${port}`;
     let found = onPort.get(key);
     if (!found) {
-      const servers = index
-        .gatewaysSelecting(podLabels)
-        .flatMap((g) => gatewayServers(g).filter((s) => s.port === port));
-      const names = [
-        ...new Set(servers.filter((s) => s.tls).flatMap((s) => s.hosts.map(serverHostName))),
-      ];
+      const servers = serversOnPort(index.gatewaysSelecting(podLabels), port);
+      const names = [...new Set(servers.tls.flatMap((s) => s.hostNames))];
       const tlsHosts =
         names.length > 5
           ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
           : names.join(', ');
-      found = { servers, forSni: sniSelector(servers.filter((s) => s.tls)), tlsHosts };
+      found = { ...servers, tlsHosts };
       onPort.set(key, found);
     }
     return found;

@@ -17,6 +17,7 @@ import {
   serverHostAdmits,
   sniMatches,
   stringList,
+  TLS_MODE_LABEL,
   type GatewayServer,
   type ProxyView,
   type Workload,
@@ -36,8 +37,6 @@ import {
 import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
 import { leaveMesh, singleServicePort } from './upstream.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
-
-const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 export interface ToGateway {
   src: SourceWorkload;
@@ -198,9 +197,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       ['spec', 'selector'],
     );
   }
-  const l7 = !server.tls
-    ? isHttpProtocol(server.protocol)
-    : server.protocol === 'HTTPS' && server.tlsMode !== 'PASSTHROUGH';
+  const l7 = server.routeKind === 'http';
   const authz = (http: boolean): Outcome | undefined => {
     const d = evaluateAuthz(
       ctx.index,
@@ -231,7 +228,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     const denied = authz(true);
     if (denied) return denied;
     dest = gatewayHttpRoute(ctx, t, x, server, proxy);
-  } else if (server.tlsMode === 'PASSTHROUGH') {
+  } else if (server.routeKind === 'tls') {
     dest = gatewayTlsRoute(ctx, t, x, server, proxy, arrival.sni);
     if (!('verdict' in dest)) {
       const denied = authz(false);
@@ -285,10 +282,6 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     `it leaves through ${gwName} (port ${x.port}) to ${up.host}:${up.port}${how}`,
     expect.allowed(req),
   );
-}
-
-function isHttpProtocol(p: string): boolean {
-  return ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'].includes(p);
 }
 
 /** The TLS the sidecar speaks to the gateway: the DestinationRule on its lookup path, else auto mTLS. */
@@ -430,23 +423,23 @@ function describeServer(s: GatewayServer): string {
 function chooseServer(
   t: Trace,
   x: ToGateway,
-  { servers, forSni, tlsHosts }: ServersOnPort,
+  { servers, plaintext, forSni, tlsHosts }: ServersOnPort,
   arrival: Arrival,
   gwName: string,
   trustDomain: string,
 ): { server: GatewayServer; identity?: PeerIdentity } | Outcome {
   const req = x.req;
   const first = servers[0]!;
-  if (!first.tls) {
+  if (plaintext) {
     // A plaintext server owns the port; Istio drops TLS servers on the same port.
     if (arrival.kind !== 'plain') {
       return outcome(
         'broken',
-        `${named(first.gateway)} server ${describeServer(first)} is plaintext, but the sidecar sends ${describeArrival(arrival)}`,
+        `${named(plaintext.gateway)} server ${describeServer(plaintext)} is plaintext, but the sidecar sends ${describeArrival(arrival)}`,
         expect.connectFailure(req),
       );
     }
-    return { server: first };
+    return { server: plaintext };
   }
   if (arrival.kind === 'plain') {
     return outcome(
@@ -476,7 +469,7 @@ function chooseServer(
       expect.connectFailure(req),
     );
   }
-  const mode = server.tlsMode ?? 'SIMPLE';
+  const mode = server.tlsMode!;
   // The gateway learns who the client is only from the mesh certificate of an mTLS handshake it terminates.
   const withIdentity = (): PeerIdentity => ({
     trustDomain,

@@ -260,6 +260,34 @@ describe('TLS between sidecar and gateway, and out of the gateway', () => {
     });
   });
 
+  it('a TLS server whose tls block leaves out the mode passes TLS through (the mode defaults to PASSTHROUGH)', () => {
+    const e = simulate(
+      HTTPBIN +
+        GATEWAY('{port: {number: 80, name: tls, protocol: TLS}, hosts: ["*"], tls: {}}') +
+        VS('{gateways: [mesh], port: 80}'),
+    )('app/app=a', 'http://httpbin.org');
+    expect(e).toMatchObject({
+      verdict: 'broken',
+      reason: expect.stringMatching(/tls PASSTHROUGH .* passes TLS through/),
+    });
+  });
+
+  it('a plaintext server first on the port owns it: Istio drops the mTLS server after it', () => {
+    const e = simulate(
+      HTTPBIN +
+        GATEWAY(
+          '{port: {number: 80, name: http, protocol: HTTP}, hosts: [other.org]}, {port: {number: 80, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: ISTIO_MUTUAL}}',
+        ) +
+        VS('{gateways: [mesh], port: 80}'),
+    )('app/app=a', 'http://httpbin.org');
+    expect(e).toMatchObject({
+      verdict: 'broken',
+      reason: expect.stringMatching(
+        /80\/HTTP hosts \[other\.org\] is plaintext, but the sidecar sends mTLS/,
+      ),
+    });
+  });
+
   it('resolution NONE behind a gateway loops back to the gateway', () => {
     const se = SE('httpbin.org', '{number: 80, name: http, protocol: HTTP}').replace(
       'resolution: DNS',
