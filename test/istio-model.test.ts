@@ -80,6 +80,71 @@ spec:
     expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
   });
 
+  const dr = (name: string, namespace: string, host: string, extra = ''): string =>
+    `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  host: '${host}'
+${extra}---
+`;
+  const names = (found: { rules: readonly Resource[] } | undefined): string[] | undefined =>
+    found?.rules.map((r) => r.name);
+
+  it('merges rules for one host only when their exportTo is the same, or covers the first one', () => {
+    const index = indexOf(
+      dr('a', 'istio-system', GW_HOST, '  exportTo: [mytest]\n') +
+        dr('b', 'istio-system', GW_HOST, '  exportTo: [mytest, other]\n') +
+        dr('c', 'istio-system', GW_HOST, '  exportTo: [other]\n'),
+    );
+    // a, then b (its exportTo covers a's) merged in; c stands alone, and so does b for other.
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest'))).toEqual(['a', 'b']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'other'))).toEqual(['c']);
+  });
+
+  it('takes the most specific host of a namespace before looking at exportTo (MostSpecificHostMatch)', () => {
+    const index = indexOf(
+      dr('wide', 'istio-system', '*.svc.cluster.local') +
+        dr('exact', 'istio-system', GW_HOST, '  exportTo: [team]\n'),
+    );
+    // In the service namespace the exact host wins and is not exported to mytest: no fallback to
+    // the wildcard there; the root namespace (the same one here) has nothing more specific either.
+    expect(index.destinationRulesFor(GW_HOST, 'mytest')).toBeUndefined();
+    expect(names(index.destinationRulesFor(GW_HOST, 'team'))).toEqual(['exact']);
+  });
+
+  it("a client in the root namespace finds the service namespace's rule before the root namespace's public one", () => {
+    const index = indexOf(
+      dr('mesh-wide', 'istio-system', '*.local') + dr('svc', 'team', 'api.team.svc.cluster.local'),
+    );
+    expect(index.destinationRulesFor('api.team.svc.cluster.local', 'istio-system')).toMatchObject({
+      step: 'service',
+      rules: [{ name: 'svc' }],
+    });
+    expect(index.destinationRulesFor('db.other.svc.cluster.local', 'istio-system')?.step).toBe(
+      'root',
+    );
+  });
+
+  it('a workloadSelector rule applies to the pods it selects in its namespace; the others get the rule without one', () => {
+    const index = indexOf(
+      dr('all', 'mytest', GW_HOST) +
+        dr('some', 'mytest', GW_HOST, '  workloadSelector: {matchLabels: {app: a}}\n'),
+    );
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest', { app: 'a' }))).toEqual(['some']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest', { app: 'b' }))).toEqual(['all']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest'))).toEqual(['all']);
+    // Never exported: a client elsewhere does not see it.
+    expect(index.destinationRulesFor(GW_HOST, 'other', { app: 'a' })).toBeUndefined();
+  });
+
+  it('says where the lookup looks', () => {
+    expect(indexOf(yaml).destinationRuleLookupPath(GW_HOST, 'mytest')).toEqual([
+      'mytest',
+      'istio-system',
+    ]);
+  });
+
   it('merges TLS the way Istio does: subset port level, then subset, then rule', () => {
     const index = indexOf(yaml);
     const rules = index.destinationRulesFor(GW_HOST, 'mytest')!.rules;

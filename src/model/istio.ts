@@ -255,15 +255,14 @@ export interface IstioIndex {
    */
   virtualServicesForGateway(gateway: Resource, proxyNamespace?: string): Resource[];
   /**
-   * The DestinationRule a client in `clientNamespace` uses for `host`: its own namespace first, then the
-   * service's namespace, then the root namespace, each time only rules exported to the client.
+   * The DestinationRule a client uses for `host`, as the rules Istio merges into it: looked up in the
+   * client's namespace, then the service's, then the root namespace (see destinationRuleLookup).
+   * `workloadLabels` are the client's pod labels, for rules with a workloadSelector; without them
+   * only rules without one count (what any workload of the namespace gets).
    */
-  destinationRuleFor(host: string, clientNamespace: string): RuleLookup | undefined;
-  /**
-   * Every DestinationRule Istio merges for that client and host: the rules of the namespace the lookup
-   * stops at that share the most specific matching host (their subsets are merged, the oldest wins).
-   */
-  destinationRulesFor(host: string, clientNamespace: string): DestinationRuleLookup | undefined;
+  destinationRulesFor(host: string, clientNamespace: string, workloadLabels?: Readonly<Record<string, string>>): DestinationRuleLookup | undefined;
+  /** The namespaces a client's DestinationRule lookup for `host` looks in, in order. */
+  destinationRuleLookupPath(host: string, clientNamespace: string): string[];
   /** Every DestinationRule whose host matches `host`, wherever it is. */
   destinationRulesForHost(host: string): Resource[];
   /** Gateway resources whose selector picks these pods. */
@@ -291,19 +290,6 @@ export interface IstioIndex {
   egressGatewayFor(host: string): { gateway: EgressGateway; declared: boolean } | undefined;
 }
 
-export interface RuleLookup {
-  /** The first rule found, and where on the lookup path. */
-  rule: Resource;
-  step: 'client' | 'service' | 'root';
-  /** The rules Istio merges with it, `rule` first. */
-  merged: readonly Resource[];
-}
-
-export interface DestinationRuleLookup {
-  rules: Resource[];
-  step: 'client' | 'service' | 'root';
-}
-
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
   const kinds = [KIND.serviceEntry, KIND.virtualService, KIND.destinationRule, KIND.gateway, KIND.sidecar, KIND.authorizationPolicy, KIND.peerAuthentication];
   const byKind = new Map<string, Resource[]>();
@@ -318,16 +304,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
   const virtualServicesByHost = hostLookup(of(KIND.virtualService), hostsOf);
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [destinationRuleHost(dr)]);
+  let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   const lookups = new Map<string, DestinationRuleLookup | undefined>();
-  const drNamespaces = new Map<string, Map<string, Resource[]>>();
-  const destinationRulesByHostAndNamespace = (host: string): Map<string, Resource[]> => {
-    let byNs = drNamespaces.get(host);
-    if (!byNs) {
-      drNamespaces.set(host, (byNs = new Map()));
-      for (const dr of destinationRulesByHost(host)) byNs.set(dr.namespace, [...(byNs.get(dr.namespace) ?? []), dr]);
-    }
-    return byNs;
-  };
   const registered = new Map<string, boolean>();
   // Derived views, computed once on first use.
   let namespaces: string[] | undefined;
@@ -354,15 +332,18 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
       return of(KIND.virtualService).filter((vs) => vsGateways(vs).includes(ref) && proxyNamespaces.some((ns) => isVisibleTo(vs, ns)));
     },
-    destinationRuleFor(host, clientNamespace) {
-      const found = index.destinationRulesFor(host, clientNamespace);
-      return found ? { rule: found.rules[0]!, step: found.step, merged: found.rules } : undefined;
-    },
     destinationRulesForHost: (host) => destinationRulesByHost(host),
-    destinationRulesFor(host, clientNamespace) {
-      const key = `${host}|${clientNamespace}`;
-      if (!lookups.has(key)) lookups.set(key, lookUpDestinationRules(host, clientNamespace));
+    destinationRulesFor(host, clientNamespace, workloadLabels) {
+      const key = `${host}|${clientNamespace}|${workloadLabels ? labelsKey(workloadLabels) : ''}`;
+      if (!lookups.has(key)) {
+        lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
+        lookups.set(key, lookUpDestinationRules(host, clientNamespace, index.serviceNamespace(host, clientNamespace), workloadLabels));
+      }
       return lookups.get(key);
+    },
+    destinationRuleLookupPath(host, clientNamespace) {
+      const service = index.serviceNamespace(host, clientNamespace);
+      return [...new Set([clientNamespace, ...(service ? [service] : []), rootNamespace])];
     },
     gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
     authorizationPoliciesFor: (workload) => of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
@@ -394,32 +375,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
-  const labelsKey = (labels: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(labels).sort());
   index.virtualServicesForGateway = remember(index.virtualServicesForGateway, (g, ns) => `${gatewayRef(g)}|${ns ?? ''}`);
   index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
-
-  function lookUpDestinationRules(host: string, clientNamespace: string): DestinationRuleLookup | undefined {
-    // Istio keeps, per namespace, the rules visible to that namespace itself (exportTo empty, `*`, `.`
-    // or naming it) for its own clients, and the exported ones for clients elsewhere: either way the
-    // rule must be visible to the client.
-    const pick = (ns: string): Resource[] | undefined => {
-      const candidates = (destinationRulesByHostAndNamespace(host).get(ns) ?? []).filter((dr) => isVisibleTo(dr, clientNamespace));
-      if (candidates.length === 0) return undefined;
-      // Most specific host first: an exact host beats a wildcard, a longer wildcard beats a shorter one.
-      const best = candidates.map(destinationRuleHost).sort((a, b) => specificity(b) - specificity(a))[0];
-      return candidates.filter((dr) => destinationRuleHost(dr) === best);
-    };
-    const own = pick(clientNamespace);
-    if (own) return { rules: own, step: clientNamespace === rootNamespace ? 'root' : 'client' };
-    const svcNs = index.serviceNamespace(host, clientNamespace);
-    if (svcNs && svcNs !== clientNamespace) {
-      const svc = pick(svcNs);
-      if (svc) return { rules: svc, step: 'service' };
-    }
-    if (clientNamespace === rootNamespace) return undefined;
-    const root = pick(rootNamespace);
-    return root ? { rules: root, step: 'root' } : undefined;
-  }
 
   return index;
 }
@@ -459,12 +416,153 @@ function hostLookup(resources: readonly Resource[], hostsOfResource: (r: Resourc
   };
 }
 
+function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(labels).sort());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// DestinationRules: how Istio merges them and which one a client uses
+
 export function destinationRuleHost(dr: Resource): string {
   return String(get(dr.body, ['spec', 'host']) ?? '');
 }
 
-function specificity(host: string): number {
-  return isWild(host) ? host.length : 10_000 + host.length;
+export interface DestinationRuleLookup {
+  /**
+   * The rules Istio merges into the one the client uses, oldest first: the first top-level
+   * trafficPolicy wins, a subset comes from the first rule that defines it (mergeDestinationRule).
+   */
+  rules: readonly Resource[];
+  /** Where the lookup stopped: the client's namespace, the service's, or the root namespace. */
+  step: 'client' | 'service' | 'root';
+}
+
+type DestinationRuleLookupFn = (
+  host: string,
+  clientNamespace: string,
+  serviceNamespace: string | undefined,
+  workloadLabels?: Readonly<Record<string, string>>,
+) => DestinationRuleLookup | undefined;
+
+/** Rules Istio merged into one (ConsolidatedDestRule): the first one's exportTo and selector stand for all. */
+interface MergedRules {
+  rules: Resource[];
+  exportTo: ReadonlySet<string>;
+  selector?: Readonly<Record<string, string>>;
+}
+
+/** Merged rules by host, exact hosts and wildcards apart (consolidatedDestRules). */
+interface RulePool {
+  specific: Map<string, MergedRules[]>;
+  wildcard: Map<string, MergedRules[]>;
+}
+
+/**
+ * Istio's DestinationRule index and lookup (pilot/pkg/model/push_context.go setDestinationRules and
+ * destinationRule; destination_rule.go mergeDestinationRule; sidecar.go SidecarScope.DestinationRule),
+ * with the default exportTo `*`. Rules are taken selector-first, then in our stable order (standing in
+ * for creation time). Per namespace Istio keeps the rules its own clients may use (exportTo empty, `*`,
+ * `.` or naming it) and the rules it exports elsewhere; rules for one host merge when their exportTo
+ * is the same (or covers an earlier one's) and their workload selectors agree.
+ *
+ * A lookup takes the most specific host among the client namespace's own rules (for a client in the
+ * root namespace: its private rules), else among the service namespace's exported rules, else the root
+ * namespace's, keeping only rules exported to the client; the first step with a match decides, even
+ * when nothing it found applies. Of what it found, a rule of the client's namespace whose
+ * workloadSelector picks the client wins, else the last rule without a selector.
+ */
+function destinationRuleLookup(destinationRules: readonly Resource[], rootNamespace: string): DestinationRuleLookupFn {
+  const selectorOf = (dr: Resource): Record<string, string> | undefined => {
+    const labels = get(dr.body, ['spec', 'workloadSelector', 'matchLabels']);
+    return isObject(labels) ? (labels as Record<string, string>) : undefined;
+  };
+  const sameLabels = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean =>
+    labelsKey(a) === labelsKey(b);
+  const newPool = (): RulePool => ({ specific: new Map(), wildcard: new Map() });
+  const merge = (pool: RulePool, dr: Resource, exportTo: ReadonlySet<string>): void => {
+    const host = destinationRuleHost(dr);
+    const byHost = isWild(host) ? pool.wildcard : pool.specific;
+    const selector = selectorOf(dr);
+    const entry: MergedRules = { rules: [dr], exportTo, ...(selector ? { selector } : {}) };
+    const list = byHost.get(host);
+    if (!list) {
+      byHost.set(host, [entry]);
+      return;
+    }
+    let separate = true;
+    for (const merged of list) {
+      if (sameSet(exportTo, merged.exportTo)) separate = false;
+      else if (merged.exportTo.size > 0 && [...merged.exportTo].every((e) => exportTo.has(e))) separate = true;
+      else {
+        separate = true;
+        continue;
+      }
+      if (selector && merged.selector && !sameLabels(selector, merged.selector)) {
+        separate = true;
+        continue;
+      }
+      if (!selector === !merged.selector) separate = false;
+      merged.rules.push(dr);
+    }
+    if (separate) list.push(entry);
+  };
+
+  const ownRules = new Map<string, RulePool>();
+  const exportedRules = new Map<string, RulePool>();
+  const rootPrivateRules = newPool();
+  const poolIn = (pools: Map<string, RulePool>, ns: string): RulePool => {
+    let pool = pools.get(ns);
+    if (!pool) pools.set(ns, (pool = newPool()));
+    return pool;
+  };
+  const ordered = [...destinationRules].sort((a, b) => Number(!selectorOf(a)) - Number(!selectorOf(b)));
+  for (const dr of ordered) {
+    // A rule with a workloadSelector is never exported (exportTo `.`).
+    const exportTo: ReadonlySet<string> = selectorOf(dr) ? new Set(['.']) : new Set(stringList(get(dr.body, ['spec', 'exportTo'])));
+    if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(dr.namespace)) merge(poolIn(ownRules, dr.namespace), dr, exportTo);
+    const privateOnly = exportTo.size === 1 && (exportTo.has('.') || exportTo.has(dr.namespace));
+    if (!privateOnly) merge(poolIn(exportedRules, dr.namespace), dr, exportTo);
+    else if (dr.namespace === rootNamespace) merge(rootPrivateRules, dr, exportTo);
+  }
+
+  return (host, clientNamespace, serviceNamespace, workloadLabels) => {
+    const use = (found: readonly MergedRules[], step: DestinationRuleLookup['step']): DestinationRuleLookup | undefined => {
+      let catchAll: MergedRules | undefined;
+      for (const merged of found) {
+        if (!merged.selector) catchAll = merged;
+        else if (workloadLabels && merged.rules[0]!.namespace === clientNamespace && matchesSelector(merged.selector, workloadLabels))
+          return { rules: merged.rules, step };
+      }
+      return catchAll ? { rules: catchAll.rules, step } : undefined;
+    };
+    const exportedFrom = (ns: string): MergedRules[] =>
+      (mostSpecificHostMatch(host, exportedRules.get(ns)) ?? []).filter(
+        (m) => m.exportTo.size === 0 || m.exportTo.has('*') || m.exportTo.has(clientNamespace),
+      );
+    const own = mostSpecificHostMatch(host, clientNamespace === rootNamespace ? rootPrivateRules : ownRules.get(clientNamespace));
+    if (own) return use(own, clientNamespace === rootNamespace ? 'root' : 'client');
+    const service = serviceNamespace !== undefined ? exportedFrom(serviceNamespace) : [];
+    if (service.length > 0) return use(service, 'service');
+    const root = exportedFrom(rootNamespace);
+    return root.length > 0 ? use(root, 'root') : undefined;
+  };
+}
+
+/** Istio's MostSpecificHostMatch: the pool's entry for the exact host, else for the longest wildcard covering it. */
+function mostSpecificHostMatch(host: string, pool: RulePool | undefined): MergedRules[] | undefined {
+  if (!pool) return undefined;
+  const exact = (isWild(host) ? pool.wildcard : pool.specific).get(host);
+  if (exact) return exact;
+  const needle = isWild(host) ? host.slice(1) : host;
+  let best: string | undefined;
+  for (const h of pool.wildcard.keys()) {
+    if (needle.endsWith(h.slice(1)) && (best === undefined || h.length > best.length)) best = h;
+  }
+  return best === undefined ? undefined : pool.wildcard.get(best);
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
 // ---------------------------------------------------------------------------------------------------

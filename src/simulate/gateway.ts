@@ -16,6 +16,7 @@ import {
   policyAppliesTo,
   serverHostAdmits,
   sniMatches,
+  subsetsOf,
   stringList,
   TLS_MODE_LABEL,
   type GatewayServer,
@@ -262,6 +263,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   const left = leaveMesh(ctx, t, {
     at: 'egress-gateway',
     viewNamespace: gw.namespace,
+    viewLabels: podLabels,
     from: gwName,
     host: d.host,
     port,
@@ -293,15 +295,15 @@ function clientTransport(
 ): Arrival | Outcome {
   const host = x.gateway.serviceHost;
   const subset = x.destination.subset;
-  const found = ctx.index.destinationRuleFor(host, x.src.namespace);
-  const tls = found ? destinationRuleTls(found.merged, x.port, subset) : undefined;
+  const found = ctx.index.destinationRulesFor(host, x.src.namespace, x.src.labels);
+  const tls = found ? destinationRuleTls(found.rules, x.port, subset) : undefined;
   if (subset !== undefined && (!found || !tls!.subsetFound)) {
-    explainMissingSubset(ctx, t, host, subset, x.src.namespace, found?.rule);
+    explainMissingSubset(ctx, t, host, subset, x.src.namespace, found?.rules);
     const path = lookupPath(ctx, host, x.src.namespace);
     return outcome(
       'broken',
       found
-        ? `the route names subset ${subset} of ${host}, but ${named(found.rule)}, the DestinationRule on namespace ${x.src.namespace}'s lookup path, does not define it`
+        ? `the route names subset ${subset} of ${host}, but ${found.rules.map(named).join(', ')}, the DestinationRule on namespace ${x.src.namespace}'s lookup path, does not define it`
         : `the route names subset ${subset} of ${host}, but no DestinationRule on the lookup path of namespace ${x.src.namespace} (${path}) defines it`,
       expect.noCluster(x.req),
     );
@@ -355,12 +357,7 @@ function clientTransport(
 }
 
 function lookupPath(ctx: SimulationContext, host: string, namespace: string): string {
-  const steps = [
-    namespace,
-    clusterServiceNamespace(host) ?? ctx.index.serviceNamespace(host, namespace),
-    ctx.index.rootNamespace,
-  ];
-  return [...new Set(steps.filter((s): s is string => Boolean(s)))].join(', then ');
+  return ctx.index.destinationRuleLookupPath(host, namespace).join(', then ');
 }
 
 /** Say where the subset is defined, if anywhere: a rule off the lookup path, not exported, or rejected. */
@@ -370,19 +367,10 @@ function explainMissingSubset(
   host: string,
   subset: string,
   namespace: string,
-  onPath?: Resource,
+  onPath: readonly Resource[] = [],
 ): void {
-  const defines = (dr: Resource): boolean => {
-    const subsets = get(dr.body, ['spec', 'subsets']);
-    return Array.isArray(subsets) && subsets.some((s) => get(s, ['name']) === subset);
-  };
-  for (const dr of ctx.index.ofKind('DestinationRule')) {
-    if (
-      dr === onPath ||
-      !hostMatches(String(get(dr.body, ['spec', 'host']) ?? ''), host) ||
-      !defines(dr)
-    )
-      continue;
+  for (const dr of ctx.index.destinationRulesForHost(host)) {
+    if (onPath.includes(dr) || !subsetsOf([dr]).has(subset)) continue;
     t.decide(
       'sidecar',
       `${named(dr)} defines subset ${subset}, but it is not on the DestinationRule lookup path of namespace ${namespace} (${lookupPath(ctx, host, namespace)}) or not exported there`,

@@ -207,6 +207,7 @@ function direct(s: AtSidecar, d: RouteDestination): Outcome {
   const left = leaveMesh(s.ctx, s.t, {
     at: 'sidecar',
     viewNamespace: s.src.namespace,
+    viewLabels: s.src.labels,
     from: s.name,
     host: d.host,
     port: d.port ?? s.req.port,

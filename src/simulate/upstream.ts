@@ -101,8 +101,9 @@ export function explainInvisible(
 
 export interface LeaveMesh {
   at: Stage;
-  /** The namespace whose view applies (the client's, or the gateway pods'). */
+  /** The proxy whose view applies (the client's sidecar, or the gateway pods): namespace and labels. */
   viewNamespace: string;
+  viewLabels: Readonly<Record<string, string>>;
   /** Label of the proxy for the hop, e.g. `egress gateway istio-system/egressgateway`. */
   from: string;
   host: string;
@@ -185,8 +186,8 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     );
   }
 
-  const found = ctx.index.destinationRuleFor(x.host, x.viewNamespace);
-  const tls = found ? destinationRuleTls(found.merged, x.port, x.subset) : undefined;
+  const found = ctx.index.destinationRulesFor(x.host, x.viewNamespace, x.viewLabels);
+  const tls = found ? destinationRuleTls(found.rules, x.port, x.subset) : undefined;
   if (x.subset !== undefined && (!found || !tls!.subsetFound)) {
     return outcome(
       'broken',
