@@ -119,6 +119,28 @@ testRule(rule, {
       ],
     },
     {
+      name: 'labelled gateway pods, but a mesh-wide PeerAuthentication DISABLE turns auto mTLS off',
+      yaml: {
+        'routes.yaml': routes(),
+        'gw.yaml':
+          istioGateway('security.istio.io/tlsMode: istio') + '---\n' + gateway(mtls("'*'")),
+        'pa.yaml': `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec:
+  mtls: {mode: DISABLE}
+`,
+      },
+      findings: [
+        {
+          line: 18,
+          column: 9,
+          message:
+            /^sidecars in default send plain text to egress gateway egressgateway port 80: no DestinationRule on their lookup path sets ISTIO_MUTUAL and PeerAuthentication istio-system\/default sets mtls.mode DISABLE, which turns auto mTLS off/,
+        },
+      ],
+    },
+    {
       name: 'tls.mode DISABLE toward an ISTIO_MUTUAL server',
       yaml: {
         'dr.yaml': dr('mode: DISABLE'),

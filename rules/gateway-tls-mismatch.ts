@@ -11,7 +11,7 @@ import {
   type GatewayWorkload,
 } from '../src/model/istio.js';
 import { isRefusedSubset } from '../src/render/render.js';
-import { describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
+import { describe, describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
 import type { FieldPath } from '../src/model/field-path.js';
 
 /**
@@ -89,7 +89,7 @@ export default defineRule({
     };
 
     for (const client of index.gatewayClients()) {
-      if (!client.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
+      if (!client.tls.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
       if (client.subset !== undefined && isRefusedSubset(client.subset) && client.use.vs.rendered)
         continue; // refused on purpose
       const servers = serversOn(client.workload, client.port);
@@ -154,7 +154,7 @@ export default defineRule({
             'plain',
             client.namespace,
             (clients) =>
-              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS), but ${mesh} requires mTLS`,
+              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and ${client.tls.mtlsDisabledBy ? `${describe(client.tls.mtlsDisabledBy)} sets mtls.mode DISABLE, which turns auto mTLS off` : `the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS)`}, but ${mesh} requires mTLS`,
           );
         }
       } else if (at) {

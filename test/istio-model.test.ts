@@ -13,6 +13,8 @@ import {
   istioMtlsSni,
   matchScope,
   OTHER_NAMESPACES,
+  outboundTls,
+  peerAuthenticationMode,
   selectorFit,
   serverForSni,
   serversOnPort,
@@ -162,6 +164,38 @@ ${extra}---
       mode: 'ISTIO_MUTUAL',
       resource: one(index, 'DestinationRule', 'a'),
     });
+  });
+
+  it("reads a namespace's mTLS mode from its namespace-wide PeerAuthentication, else the mesh-wide one", () => {
+    const pa = (name: string, namespace: string, mode: string, selector = '') =>
+      `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+${selector}  mtls: {mode: ${mode}}
+---
+`;
+    const index = indexOf(
+      pa('mesh', 'istio-system', 'DISABLE') +
+        pa('strict', 'team', 'STRICT') +
+        pa('pods', 'other', 'STRICT', '  selector: {matchLabels: {app: a}}\n'),
+    );
+    expect(peerAuthenticationMode(index, 'team')?.mode).toBe('STRICT');
+    expect(peerAuthenticationMode(index, 'other')?.resource.name).toBe('mesh');
+    const q = { host: GW_HOST, port: 80, clientNamespace: 'mytest', serverLabelled: true };
+    expect(outboundTls(index, { ...q, serverNamespace: 'team' })).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      sni: istioMtlsSni(GW_HOST, 80),
+      auto: true,
+    });
+    expect(outboundTls(index, { ...q, serverNamespace: 'other' })).toMatchObject({
+      mode: 'DISABLE',
+      auto: true,
+      mtlsDisabledBy: { name: 'mesh' },
+    });
+    expect(outboundTls(index, { ...q, serverLabelled: false, serverNamespace: 'team' }).mode).toBe(
+      'DISABLE',
+    );
   });
 
   it('names the SNI auto mTLS sends', () => {
@@ -319,7 +353,7 @@ describe('gateway servers', () => {
       namespace: 'istio-system',
       serviceHost: GW_HOST,
     });
-    expect(w?.autoMtls).toBeUndefined();
+    expect(w?.tlsModeLabelled).toBeUndefined();
     expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
   });
 });

@@ -182,54 +182,6 @@ export function servicePortProtocol(port: unknown): string | undefined {
   return protocolFromPortName(typeof name === 'string' ? name : undefined);
 }
 
-export interface ClientTlsSetting {
-  /** The `tls` block in effect, or undefined when the rules set none for this port and subset. */
-  tls?: JsonObject;
-  /** The rule and field that decided (the tls block, or the policy that left it out). */
-  rule: Resource;
-  path: FieldPath;
-  /** False when a subset was asked for and no rule defines it. */
-  subsetFound: boolean;
-}
-
-/**
- * The client TLS settings DestinationRules give a port, optionally for a subset, the way Istio merges
- * them. Several rules for one host in one namespace act as one (Istio's mergeDestinationRule): the
- * first top-level trafficPolicy wins and subsets are taken from the first rule defining them. Within a
- * policy, port-level settings replace the policy's own; a subset's policy replaces the rule's when it
- * sets `tls` or has port-level settings for this port.
- */
-export function destinationRuleTls(rules: Resource | readonly Resource[], port: number, subset?: string): ClientTlsSetting {
-  const list: readonly Resource[] = Array.isArray(rules) ? rules : [rules as Resource];
-  const resolve = (policy: unknown, base: FieldPath): { tls?: JsonObject; path: FieldPath; portLevel: boolean } => {
-    const levels = get(policy, ['portLevelSettings']);
-    if (Array.isArray(levels)) {
-      const i = levels.findIndex((l) => get(l, ['port', 'number']) === port);
-      if (i !== -1) {
-        const tls = get(levels[i], ['tls']);
-        return { ...(isObject(tls) ? { tls } : {}), path: [...base, 'portLevelSettings', i], portLevel: true };
-      }
-    }
-    const tls = get(policy, ['tls']);
-    return isObject(tls) ? { tls, path: [...base, 'tls'], portLevel: false } : { path: base, portLevel: false };
-  };
-  const top = list.find((dr) => get(dr.body, ['spec', 'trafficPolicy']) !== undefined) ?? list[0]!;
-  const effective = { rule: top, ...resolve(get(top.body, ['spec', 'trafficPolicy']), ['spec', 'trafficPolicy']) };
-  if (subset === undefined) return { ...tlsOnly(effective), subsetFound: true };
-  for (const dr of list) {
-    const subsets = get(dr.body, ['spec', 'subsets']);
-    const i = Array.isArray(subsets) ? subsets.findIndex((s) => get(s, ['name']) === subset) : -1;
-    if (i === -1) continue;
-    const own = resolve(get((subsets as unknown[])[i], ['trafficPolicy']), ['spec', 'subsets', i, 'trafficPolicy']);
-    return { ...tlsOnly(own.tls || own.portLevel ? { rule: dr, ...own } : effective), subsetFound: true };
-  }
-  return { ...tlsOnly(effective), rule: list[0]!, path: ['spec', 'subsets'], subsetFound: false };
-}
-
-function tlsOnly(x: { tls?: JsonObject; rule: Resource; path: FieldPath }): Omit<ClientTlsSetting, 'subsetFound'> {
-  return x.tls ? { tls: x.tls, rule: x.rule, path: x.path } : { rule: x.rule, path: x.path };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The index: hand-written and rendered Istio resources seen together
 
@@ -804,6 +756,8 @@ export interface ClientTls {
   /** DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL. */
   mode: string;
   sni?: string;
+  /** The Secret with the client certificate, for MUTUAL/SIMPLE origination. */
+  credentialName?: string;
   /** Where it was set: the DestinationRule and the path of its `tls` object. */
   resource: Resource;
   path: FieldPath;
@@ -859,10 +813,12 @@ export function clientTlsFor(rules: readonly Resource[], port: number | undefine
   const own = defined ? select(defined.resource, ['spec', 'subsets', defined.index, 'trafficPolicy']) : undefined;
   const chosen = own && (own.tls !== undefined || own.portLevel || !base) ? own : base;
   if (!chosen || !isObject(chosen.tls)) return undefined;
-  const { mode, sni } = chosen.tls;
+  const { mode, sni, credentialName } = chosen.tls;
   return {
+    // The mode's zero value is DISABLE: a tls block without one turns TLS (and auto mTLS) off.
     mode: typeof mode === 'string' ? mode : 'DISABLE',
     ...(typeof sni === 'string' && sni ? { sni } : {}),
+    ...(typeof credentialName === 'string' && credentialName ? { credentialName } : {}),
     resource: chosen.resource,
     path: chosen.path,
   };
@@ -881,6 +837,79 @@ export function istioMtlsSni(host: string, port: number, subset?: string): strin
   return `outbound_.${port}_.${subset ?? ''}_.${host}`;
 }
 
+/**
+ * What a client proxy sends toward a host port (and subset): the TLS its DestinationRule sets, else
+ * auto mTLS (pilot/pkg/networking/core/cluster_tls.go buildUpstreamTLSSettings).
+ */
+export interface OutboundTls {
+  /** The DestinationRules the client merges for the host, if it finds any. */
+  lookup?: DestinationRuleLookup;
+  /** False when a subset is asked for and those rules do not define it: the route fails before any TLS. */
+  subsetResolved: boolean;
+  /** The TLS a DestinationRule sets, when one does. */
+  setting?: ClientTls;
+  /**
+   * DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL; `unknown` when no rule sets TLS and nobody knows whether
+   * the server pods carry the tlsMode label that turns auto mTLS on.
+   */
+  mode: string;
+  /** ISTIO_MUTUAL: the `sni` set, else the one Istio derives (istioMtlsSni); SIMPLE/MUTUAL: the `sni` set. */
+  sni?: string;
+  /** No rule set TLS, so auto mTLS (or its absence) decided. */
+  auto: boolean;
+  /** The PeerAuthentication whose mode DISABLE turns auto mTLS off for the server's namespace. */
+  mtlsDisabledBy?: Resource;
+}
+
+export interface OutboundTlsQuery {
+  host: string;
+  port: number;
+  subset?: string;
+  clientNamespace: string;
+  /** The client's pod labels, when known (for DestinationRules with a workloadSelector). */
+  clientLabels?: Readonly<Record<string, string>>;
+  /**
+   * Whether the server's pods carry `security.istio.io/tlsMode: istio` (auto mTLS then applies unless
+   * PeerAuthentication disables it); undefined when unknown; false for hosts outside the mesh.
+   */
+  serverLabelled: boolean | undefined;
+  /** The namespace of the server's pods, whose PeerAuthentication mode counts. */
+  serverNamespace?: string;
+}
+
+export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls {
+  const lookup = index.destinationRulesFor(q.host, q.clientNamespace, q.clientLabels);
+  const subsetResolved = q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
+  const setting = lookup ? clientTlsFor(lookup.rules, q.port, q.subset) : undefined;
+  const derivedSni = istioMtlsSni(q.host, q.port, q.subset);
+  const base = { ...(lookup ? { lookup } : {}), subsetResolved };
+  if (setting) {
+    const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? derivedSni : undefined);
+    return { ...base, setting, mode: setting.mode, ...(sni ? { sni } : {}), auto: false };
+  }
+  const mtls = q.serverLabelled !== false && q.serverNamespace !== undefined ? peerAuthenticationMode(index, q.serverNamespace) : undefined;
+  if (mtls?.mode === 'DISABLE') return { ...base, mode: 'DISABLE', auto: true, mtlsDisabledBy: mtls.resource };
+  if (q.serverLabelled === undefined) return { ...base, mode: 'unknown', sni: derivedSni, auto: true };
+  return q.serverLabelled ? { ...base, mode: 'ISTIO_MUTUAL', sni: derivedSni, auto: true } : { ...base, mode: 'DISABLE', auto: true };
+}
+
+/**
+ * The mTLS mode PeerAuthentication sets for a namespace: a namespace-wide one (no selector), else the
+ * mesh-wide one in the root namespace; what Istio reads to decide auto mTLS for a service
+ * (PushContext.BestEffortInferServiceMTLSMode, GetNamespaceMutualTLSMode). UNSET inherits.
+ */
+export function peerAuthenticationMode(index: IstioIndex, namespace: string): { mode: string; resource: Resource } | undefined {
+  const wide = (ns: string): { mode: string; resource: Resource } | undefined => {
+    for (const pa of index.ofKind(KIND.peerAuthentication)) {
+      if (pa.namespace !== ns || workloadSelectorOf(pa) !== undefined) continue;
+      const mode = get(pa.body, ['spec', 'mtls', 'mode']);
+      if (typeof mode === 'string' && mode !== 'UNSET') return { mode, resource: pa };
+    }
+    return undefined;
+  };
+  return wide(namespace) ?? wide(index.rootNamespace);
+}
+
 export interface GatewayClient {
   use: RouteUse;
   namespace: string;
@@ -888,15 +917,8 @@ export interface GatewayClient {
   /** The gateway Service port the route sends to. */
   port: number;
   subset?: string;
-  /** The DestinationRules the client merges for the gateway host, if it finds any. */
-  rules?: readonly Resource[];
-  /** False when the route names a subset those rules do not define: the route then fails before any TLS. */
-  subsetResolved: boolean;
-  /**
-   * What the client sends: `mode` is a DestinationRule TLS mode, or `unknown` when no rule sets TLS and
-   * the config set does not say whether the gateway pods enable auto mTLS; `auto` when no rule set it.
-   */
-  tls: { mode: string; sni?: string; auto: boolean; setting?: ClientTls };
+  /** What the client sends (`unknown` when the config set does not say whether auto mTLS applies). */
+  tls: OutboundTls;
 }
 
 function collectGatewayClients(index: IstioIndex): GatewayClient[] {
@@ -910,19 +932,15 @@ function collectGatewayClients(index: IstioIndex): GatewayClient[] {
     if (port === undefined) continue;
     const { subset, host } = use.destination;
     for (const namespace of use.clientNamespaces) {
-      const rules = index.destinationRulesFor(host, namespace)?.rules;
-      const subsetResolved = subset === undefined || (rules !== undefined && subsetsOf(rules).has(subset));
-      const setting = rules ? clientTlsFor(rules, port, subset) : undefined;
-      let tls: GatewayClient['tls'];
-      if (setting) {
-        const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? istioMtlsSni(host, port, subset) : undefined);
-        tls = { mode: setting.mode, ...(sni ? { sni } : {}), auto: false, setting };
-      } else if (workload.autoMtls === undefined) {
-        tls = { mode: 'unknown', sni: istioMtlsSni(host, port, subset), auto: true };
-      } else {
-        tls = workload.autoMtls ? { mode: 'ISTIO_MUTUAL', sni: istioMtlsSni(host, port, subset), auto: true } : { mode: 'DISABLE', auto: true };
-      }
-      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), ...(rules ? { rules } : {}), subsetResolved, tls });
+      const tls = outboundTls(index, {
+        host,
+        port,
+        ...(subset ? { subset } : {}),
+        clientNamespace: namespace,
+        serverLabelled: workload.tlsModeLabelled,
+        serverNamespace: workload.namespace,
+      });
+      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), tls });
     }
   }
   return out;
@@ -1077,9 +1095,10 @@ export interface GatewayWorkload {
   labels: Readonly<Record<string, string>>;
   /**
    * Whether its pods carry `security.istio.io/tlsMode: istio`, which makes client sidecars use mTLS
-   * automatically when no DestinationRule sets TLS; undefined when the config set does not say.
+   * automatically when no DestinationRule sets TLS (unless PeerAuthentication disables it); undefined
+   * when the config set does not say.
    */
-  autoMtls?: boolean;
+  tlsModeLabelled?: boolean;
   /** The IstioGateway that declares it. */
   declaration?: EgressGateway;
   /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
@@ -1126,7 +1145,7 @@ function collectGatewayWorkloads(cs: ConfigSet, gateways: readonly Resource[]): 
   for (const g of cs.gateways) {
     if (byName.has(g.name)) continue;
     const tlsMode = g.podLabels[TLS_MODE_LABEL];
-    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: gatewayPodLabels(g), autoMtls: tlsMode === 'istio', declaration: g, gateways: [] });
+    add({ name: g.name, namespace: g.namespace, serviceHost: g.serviceHost, labels: gatewayPodLabels(g), tlsModeLabelled: tlsMode === 'istio', declaration: g, gateways: [] });
   }
   for (const p of cs.policies) {
     if (byName.has(p.gateway)) continue;

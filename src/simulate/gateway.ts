@@ -7,13 +7,12 @@ import type { EgressGateway } from '../model/egress-gateway.js';
 import type { FieldPath } from '../model/field-path.js';
 import {
   clusterServiceNamespace,
-  destinationRuleTls,
   gatewayPodLabels,
   gatewayRef,
   gatewayServers,
   hostMatches,
   matchAppliesTo,
-  policyAppliesTo,
+  outboundTls,
   serverHostAdmits,
   sniMatches,
   subsetsOf,
@@ -295,9 +294,18 @@ function clientTransport(
 ): Arrival | Outcome {
   const host = x.gateway.serviceHost;
   const subset = x.destination.subset;
-  const found = ctx.index.destinationRulesFor(host, x.src.namespace, x.src.labels);
-  const tls = found ? destinationRuleTls(found.rules, x.port, subset) : undefined;
-  if (subset !== undefined && (!found || !tls!.subsetFound)) {
+  const tls = outboundTls(ctx.index, {
+    host,
+    port: x.port,
+    ...(subset ? { subset } : {}),
+    clientNamespace: x.src.namespace,
+    clientLabels: x.src.labels,
+    // An assumed gateway's labels are unknown; the simulator takes them as not labelled.
+    serverLabelled: pods.labels[TLS_MODE_LABEL] === 'istio',
+    serverNamespace: pods.namespace,
+  });
+  const found = tls.lookup;
+  if (subset !== undefined && !tls.subsetResolved) {
     explainMissingSubset(ctx, t, host, subset, x.src.namespace, found?.rules);
     const path = lookupPath(ctx, host, x.src.namespace);
     return outcome(
@@ -308,51 +316,39 @@ function clientTransport(
       expect.noCluster(x.req),
     );
   }
-  const defaultSni = `outbound_.${x.port}_.${subset ?? ''}_.${host}`;
-  const mode = typeof tls?.tls?.mode === 'string' ? tls.tls.mode : undefined;
-  const sni = typeof tls?.tls?.sni === 'string' ? tls.tls.sni : undefined;
-  if (found && mode) {
+  const { setting, mode, sni } = tls;
+  if (found && setting) {
     t.decide(
       'sidecar',
-      `${named(tls!.rule)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${sni ? `, sni ${sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
-      tls!.rule,
-      tls!.path,
+      `${named(setting.resource)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${setting.sni ? `, sni ${setting.sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
+      setting.resource,
+      setting.path,
     );
-  }
-  if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni ?? defaultSni };
-  if (mode === 'SIMPLE' || mode === 'MUTUAL') return { kind: 'tls', ...(sni ? { sni } : {}) };
-  if (mode === 'DISABLE') return { kind: 'plain' };
-
-  // No TLS settings: auto mTLS, when the gateway pods carry the tlsMode label and mTLS is not disabled for them.
-  const labelled = pods.labels[TLS_MODE_LABEL] === 'istio';
-  const disabled = ctx.index
-    .ofKind('PeerAuthentication')
-    .find(
-      (pa) =>
-        policyAppliesTo(pa, pods, ctx.index.rootNamespace) &&
-        get(pa.body, ['spec', 'mtls', 'mode']) === 'DISABLE',
-    );
-  if (labelled && !disabled) {
+  } else if (mode === 'ISTIO_MUTUAL') {
     t.decide(
       'sidecar',
-      `no DestinationRule sets TLS for ${host}:${x.port}; the gateway pods carry ${TLS_MODE_LABEL}=istio, so the sidecar uses auto mTLS (SNI ${defaultSni})`,
+      `no DestinationRule sets TLS for ${host}:${x.port}; the gateway pods carry ${TLS_MODE_LABEL}=istio, so the sidecar uses auto mTLS (SNI ${sni})`,
       x.gateway.resource ?? x.route,
       x.gateway.resource ? ['spec', 'podLabels'] : x.destination.path,
     );
-    return { kind: 'mtls', sni: defaultSni };
+  } else {
+    const disabled = tls.mtlsDisabledBy;
+    if (disabled)
+      t.decide(
+        'sidecar',
+        `${named(disabled)} sets mtls.mode DISABLE for namespace ${pods.namespace}, which turns auto mTLS off`,
+        disabled,
+        ['spec', 'mtls', 'mode'],
+      );
+    t.decide(
+      'sidecar',
+      `no DestinationRule sets TLS for ${host}:${x.port} and ${disabled ? 'mTLS is disabled' : `the gateway pods do not carry ${TLS_MODE_LABEL}=istio`}, so the sidecar connects in plaintext`,
+      x.gateway.resource ?? x.route,
+      x.gateway.resource ? ['spec', 'podLabels'] : x.destination.path,
+    );
   }
-  if (disabled)
-    t.decide('sidecar', `${named(disabled)} disables mTLS for the gateway pods`, disabled, [
-      'spec',
-      'mtls',
-      'mode',
-    ]);
-  t.decide(
-    'sidecar',
-    `no DestinationRule sets TLS for ${host}:${x.port} and ${disabled ? 'mTLS is disabled' : `the gateway pods do not carry ${TLS_MODE_LABEL}=istio`}, so the sidecar connects in plaintext`,
-    x.gateway.resource ?? x.route,
-    x.gateway.resource ? ['spec', 'podLabels'] : x.destination.path,
-  );
+  if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni! };
+  if (mode === 'SIMPLE' || mode === 'MUTUAL') return { kind: 'tls', ...(sni ? { sni } : {}) };
   return { kind: 'plain' };
 }
 

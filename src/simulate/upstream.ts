@@ -4,7 +4,7 @@
  * resolution, and the DestinationRule on the proxy's lookup path (TLS origination).
  */
 import type { FieldPath } from '../model/field-path.js';
-import { destinationRuleTls, servicePortProtocol } from '../model/istio.js';
+import { outboundTls, servicePortProtocol } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
 import { get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
@@ -186,33 +186,40 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     );
   }
 
-  const found = ctx.index.destinationRulesFor(x.host, x.viewNamespace, x.viewLabels);
-  const tls = found ? destinationRuleTls(found.rules, x.port, x.subset) : undefined;
-  if (x.subset !== undefined && (!found || !tls!.subsetFound)) {
+  // An external host: no auto mTLS, only what a DestinationRule sets.
+  const tls = outboundTls(ctx.index, {
+    host: x.host,
+    port: x.port,
+    ...(x.subset ? { subset: x.subset } : {}),
+    clientNamespace: x.viewNamespace,
+    clientLabels: x.viewLabels,
+    serverLabelled: false,
+  });
+  if (!tls.subsetResolved) {
     return outcome(
       'broken',
       `the route names subset ${x.subset} of ${x.host}, which no DestinationRule on the lookup path of namespace ${x.viewNamespace} defines`,
       expect.noCluster(x.req),
     );
   }
-  const mode = typeof tls?.tls?.mode === 'string' ? tls.tls.mode : undefined;
-  if (found && mode)
+  const setting = tls.setting;
+  const mode = setting?.mode;
+  if (setting)
     t.decide(
       x.at,
-      `${named(tls!.rule)} sets tls.mode ${mode} for ${x.host}:${x.port}`,
-      tls!.rule,
-      tls!.path,
+      `${named(setting.resource)} sets tls.mode ${setting.mode} for ${x.host}:${x.port}`,
+      setting.resource,
+      setting.path,
     );
-  const sni = typeof tls?.tls?.sni === 'string' ? tls.tls.sni : undefined;
-  const credentialName =
-    typeof tls?.tls?.credentialName === 'string' ? tls.tls.credentialName : undefined;
+  const sni = setting?.sni;
+  const credentialName = setting?.credentialName;
   const portClass = sp.protocol ? protocolClass(sp.protocol) : undefined;
 
   let upstreamTls: Upstream['tls'] = x.inner === 'https' ? 'app' : 'none';
   if (mode === 'ISTIO_MUTUAL') {
     return outcome(
       'broken',
-      `${named(tls!.rule)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
+      `${named(setting!.resource)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
       expect.connectFailure(x.req),
     );
   }
@@ -220,7 +227,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     if (x.inner === 'https') {
       return outcome(
         'broken',
-        `${named(tls!.rule)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
+        `${named(setting!.resource)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
         expect.connectFailure(x.req),
       );
     }

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldPath } from '../../src/model/field-path.js';
 import {
-  destinationRuleTls,
+  clientTlsFor,
   exportedTo,
   gatewayServers,
   matchAppliesTo,
   serverForSni,
+  subsetsOf,
   type ProxyView,
 } from '../../src/model/istio.js';
 import type { JsonObject, Resource } from '../../src/model/resource.js';
@@ -105,18 +106,18 @@ describe('DestinationRule TLS for a port and subset', () => {
       },
     ],
   });
-  const mode = (port: number, subset?: string): [unknown, FieldPath, boolean] => {
-    const s = destinationRuleTls(dr, port, subset);
-    return [s.tls?.mode, s.path, s.subsetFound];
+  const mode = (port: number, subset?: string): [unknown, FieldPath | undefined, boolean] => {
+    const s = clientTlsFor([dr], port, subset);
+    return [s?.mode, s?.path, subset === undefined || subsetsOf([dr]).has(subset)];
   };
 
   it('port-level settings replace the top-level ones, even when they set no tls', () => {
     expect(mode(80)).toEqual([
       'ISTIO_MUTUAL',
-      ['spec', 'trafficPolicy', 'portLevelSettings', 0],
+      ['spec', 'trafficPolicy', 'portLevelSettings', 0, 'tls'],
       true,
     ]);
-    expect(mode(81)).toEqual([undefined, ['spec', 'trafficPolicy', 'portLevelSettings', 1], true]);
+    expect(mode(81)).toEqual([undefined, undefined, true]);
     expect(mode(443)).toEqual(['SIMPLE', ['spec', 'trafficPolicy', 'tls'], true]);
   });
 
@@ -128,12 +129,12 @@ describe('DestinationRule TLS for a port and subset', () => {
     ]);
     expect(mode(80, 'plain')).toEqual([
       'ISTIO_MUTUAL',
-      ['spec', 'trafficPolicy', 'portLevelSettings', 0],
+      ['spec', 'trafficPolicy', 'portLevelSettings', 0, 'tls'],
       true,
     ]);
     expect(mode(80, 'ports')).toEqual([
       'MUTUAL',
-      ['spec', 'subsets', 2, 'trafficPolicy', 'portLevelSettings', 0],
+      ['spec', 'subsets', 2, 'trafficPolicy', 'portLevelSettings', 0, 'tls'],
       true,
     ]);
     expect(mode(443, 'ports')).toEqual(['SIMPLE', ['spec', 'trafficPolicy', 'tls'], true]);
@@ -146,11 +147,19 @@ describe('DestinationRule TLS for a port and subset', () => {
       trafficPolicy: { tls: { mode: 'DISABLE' } },
       subsets: [{ name: 'extra' }],
     });
-    expect(destinationRuleTls([dr, later], 443, 'extra')).toMatchObject({
-      subsetFound: true,
-      rule: dr,
-      tls: { mode: 'SIMPLE' },
+    expect(subsetsOf([dr, later]).has('extra')).toBe(true);
+    expect(clientTlsFor([dr, later], 443, 'extra')).toMatchObject({
+      resource: dr,
+      mode: 'SIMPLE',
     });
+  });
+
+  it('a tls block without mode is DISABLE, its zero value', () => {
+    const bare = resource('DestinationRule', 'istio-system', 'bare', {
+      host: 'gw',
+      trafficPolicy: { tls: { sni: 'x' } },
+    });
+    expect(clientTlsFor([bare], 443)).toMatchObject({ mode: 'DISABLE', sni: 'x' });
   });
 });
 

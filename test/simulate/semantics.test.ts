@@ -288,6 +288,52 @@ describe('TLS between sidecar and gateway, and out of the gateway', () => {
     });
   });
 
+  it('auto mTLS: labelled gateway pods get mTLS unless a namespace-wide PeerAuthentication disables it', () => {
+    const pods = `apiVersion: istio.alibabacloud.com/v1beta1
+kind: IstioGateway
+metadata: {name: egressgateway, namespace: istio-system}
+spec:
+  gatewayType: egress
+  ports: [{name: http, port: 80, targetPort: 80}]
+  podLabels: {security.istio.io/tlsMode: istio}
+---
+`;
+    const pa = (selector: string) => `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: plain, namespace: istio-system}
+spec:
+${selector}  mtls: {mode: DISABLE}
+---
+`;
+    // The DestinationRule names the subset but sets no TLS: auto mTLS decides.
+    const setup = (extra: string) =>
+      simulate(
+        HTTPBIN +
+          pods +
+          GATEWAY(undefined, '{}').replace('trafficPolicy: {tls: {}}', 'labels: {}') +
+          VS('{gateways: [mesh], port: 80}') +
+          extra,
+      )('app/app=a', 'http://httpbin.org');
+    expect(setup('').verdict).toBe('allowed-via-gateway');
+    const disabled = setup(pa(''));
+    expect(disabled.verdict).toBe('broken');
+    expect(decisionText(disabled)).toMatch(
+      /PeerAuthentication istio-system\/plain sets mtls.mode DISABLE for namespace istio-system, which turns auto mTLS off/,
+    );
+    // A workload-level PeerAuthentication does not change what clients infer (BestEffortInferServiceMTLSMode).
+    expect(setup(pa('  selector: {matchLabels: {istio: egressgateway}}\n')).verdict).toBe(
+      'allowed-via-gateway',
+    );
+  });
+
+  it('a DestinationRule tls block without a mode is DISABLE: plaintext, no auto mTLS', () => {
+    const e = simulate(
+      HTTPBIN + GATEWAY(undefined, '{sni: httpbin.org}') + VS('{gateways: [mesh], port: 80}'),
+    )('app/app=a', 'http://httpbin.org');
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toMatch(/expects TLS, but the sidecar connects in plaintext/);
+  });
+
   it('resolution NONE behind a gateway loops back to the gateway', () => {
     const se = SE('httpbin.org', '{number: 80, name: http, protocol: HTTP}').replace(
       'resolution: DNS',
