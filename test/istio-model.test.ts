@@ -356,6 +356,20 @@ describe('gateway servers', () => {
     expect(w?.tlsModeLabelled).toBeUndefined();
     expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
   });
+
+  it('finds the gateway behind a Service host, assuming one for a host named like a gateway Service', () => {
+    expect(index.gatewayWorkloadForHost(GW_HOST)).toBe(index.gatewayWorkloads()[0]);
+    const assumed = index.gatewayWorkloadForHost('istio-other.gateways.svc.cluster.local');
+    expect(assumed).toMatchObject({
+      name: 'other',
+      namespace: 'gateways',
+      labels: { istio: 'other' },
+      gateways: [],
+    });
+    expect(assumed?.declaration).toBeUndefined();
+    expect(index.gatewayWorkloads()).not.toContain(assumed);
+    expect(index.gatewayWorkloadForHost('api.team.svc.cluster.local')).toBeUndefined();
+  });
 });
 
 describe('helpers', () => {

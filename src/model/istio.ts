@@ -7,7 +7,7 @@
  * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  */
 import type { ConfigSet } from './config-set.js';
-import { assumedGateway, gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
+import { gatewayServiceHost, type EgressGateway } from './egress-gateway.js';
 import type { FieldPath } from './field-path.js';
 import { KIND } from './kinds.js';
 import { matchesSelector } from './mesh.js';
@@ -229,17 +229,16 @@ export interface IstioIndex {
   gatewayWorkloads(): readonly GatewayWorkload[];
   /** The egress gateways whose pods a Gateway resource configures. */
   gatewayWorkloadsOf(gateway: Resource): readonly GatewayWorkload[];
-  /** The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local). */
-  gatewayWorkloadForHost(host: string): GatewayWorkload | undefined;
+  /**
+   * The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local): one the
+   * config set knows, else, for a host named like one, the gateway we must assume (not declared, pods
+   * labelled with the gateway label only).
+   */
+  gatewayWorkloadForHost(host: string): GatewayService | undefined;
   /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
   routeUses(): readonly RouteUse[];
   /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
   gatewayClients(): readonly GatewayClient[];
-  /**
-   * The egress gateway behind an in-mesh Service host: a declared IstioGateway whose Service it is, or,
-   * for a host named like one (`istio-<name>.<ns>.svc.cluster.local`), the gateway we must assume.
-   */
-  egressGatewayFor(host: string): { gateway: EgressGateway; declared: boolean } | undefined;
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -265,6 +264,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
+  const servicesByHost = new Map<string, GatewayService | undefined>();
 
   const index: IstioIndex = {
     all,
@@ -314,16 +314,15 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       }
       return workloadsByGateway.get(gateway) ?? [];
     },
-    gatewayWorkloadForHost: (host) => index.gatewayWorkloads().find((w) => w.serviceHost === host),
+    gatewayWorkloadForHost(host) {
+      if (!servicesByHost.has(host)) {
+        const known = index.gatewayWorkloads().find((w): w is GatewayService => w.serviceHost === host);
+        servicesByHost.set(host, known ?? assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway)));
+      }
+      return servicesByHost.get(host);
+    },
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
-    egressGatewayFor(host) {
-      const declared = cs.gateways.filter((g) => g.serviceHost === host);
-      const gateway = declared.find((g) => g.gatewayType === 'egress') ?? declared[0];
-      if (gateway) return { gateway, declared: true };
-      const m = /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(host);
-      return m ? { gateway: assumedGateway(m[1]!, { ...cs.defaults, gatewayNamespace: m[3]! }), declared: false } : undefined;
-    },
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
@@ -927,8 +926,7 @@ function collectGatewayClients(index: IstioIndex): GatewayClient[] {
     if (use.on !== MESH) continue;
     const workload = index.gatewayWorkloadForHost(use.destination.host);
     if (!workload) continue;
-    const declaredPorts = workload.declaration?.ports ?? [];
-    const port = use.destination.port ?? (declaredPorts.length === 1 ? declaredPorts[0]!.port : undefined);
+    const port = use.destination.port ?? onlyServicePort(workload);
     if (port === undefined) continue;
     const { subset, host } = use.destination;
     for (const namespace of use.clientNamespaces) {
@@ -1103,6 +1101,35 @@ export interface GatewayWorkload {
   declaration?: EgressGateway;
   /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
   gateways: Resource[];
+}
+
+/** An egress gateway whose Service is known. */
+export type GatewayService = GatewayWorkload & { name: string; serviceHost: string };
+
+/** For a host named like a gateway Service (istio-<name>.<ns>.svc.cluster.local), the gateway we must assume. */
+function assumedGatewayWorkload(host: string, gatewayLabel: string, gateways: readonly Resource[]): GatewayService | undefined {
+  const m = /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(host);
+  if (!m) return undefined;
+  const labels = { [gatewayLabel]: m[1]! };
+  return {
+    name: m[1]!,
+    namespace: m[3]!,
+    serviceHost: host,
+    labels,
+    gateways: gateways.filter((g) => {
+      const selector = get(g.body, ['spec', 'selector']);
+      return isObject(selector) && selectorFit(selector as Record<string, string>, labels) === 'matches';
+    }),
+  };
+}
+
+/**
+ * The port a route to the gateway without `destination.port` goes to (GetDestinationCluster): its
+ * Service's only port, when the IstioGateway declares exactly one.
+ */
+export function onlyServicePort(w: GatewayWorkload): number | undefined {
+  const ports = w.declaration?.ports ?? [];
+  return ports.length === 1 ? ports[0]!.port : undefined;
 }
 
 /** How a label selector relates to pods of which only some labels are known. */

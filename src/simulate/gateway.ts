@@ -3,11 +3,9 @@
  * TLS, or auto mTLS), the Gateway server that takes it (port, plaintext or TLS, SNI), the
  * AuthorizationPolicies of the gateway pods, and the gateway's own route to the external host.
  */
-import type { EgressGateway } from '../model/egress-gateway.js';
 import type { FieldPath } from '../model/field-path.js';
 import {
   clusterServiceNamespace,
-  gatewayPodLabels,
   gatewayRef,
   gatewayServers,
   hostMatches,
@@ -19,6 +17,7 @@ import {
   stringList,
   TLS_MODE_LABEL,
   type GatewayServer,
+  type GatewayService,
   type ProxyView,
   type Workload,
 } from '../model/istio.js';
@@ -46,8 +45,7 @@ export interface ToGateway {
   routePath: FieldPath;
   destination: RouteDestination;
   port: number;
-  gateway: EgressGateway;
-  declared: boolean;
+  gateway: GatewayService;
   /** What the application sends inside the tunnel. */
   inner: AppScheme;
   sidecar: string;
@@ -70,7 +68,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     x.destination.path,
   );
 
-  if (!x.declared) {
+  const declaration = gw.declaration;
+  if (!declaration) {
     const declared = ctx.cs.gateways.filter((g) => g.gatewayType !== 'ingress');
     if (declared.length > 0) {
       const list = declared.map((g) => `${g.namespace}/${g.name}`).join(', ');
@@ -97,34 +96,34 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     namespace: gw.namespace,
     serviceHost: gw.serviceHost,
     port: x.port,
-    declared: x.declared,
+    declared: declaration !== undefined,
   };
 
   // The gateway Service must have the port.
   let targetPort = x.port;
-  if (x.declared && gw.resource) {
-    const declaredPort = gw.ports.find((p) => p.port === x.port);
+  if (declaration?.resource) {
+    const declaredPort = declaration.ports.find((p) => p.port === x.port);
     const allocated = ctx.allocatedPorts.get(`${gw.namespace}/${gw.name}`)?.has(x.port) ?? false;
     if (declaredPort) {
       targetPort = declaredPort.targetPort ?? x.port;
       t.decide(
         'sidecar',
         `IstioGateway ${gw.namespace}/${gw.name} exposes port ${x.port}`,
-        gw.resource,
+        declaration.resource,
         declaredPort.path,
       );
     } else if (allocated) {
       t.decide(
         'sidecar',
         `port ${x.port} of ${gwName} is allocated by ASM for a destination without byEgressGateway.port; ASM opens it on the gateway`,
-        gw.resource,
+        declaration.resource,
         ['spec', 'ports'],
       );
     } else {
       t.decide(
         'sidecar',
-        `IstioGateway ${gw.namespace}/${gw.name} exposes ports ${gw.ports.map((p) => p.port).join(', ') || '(none)'}`,
-        gw.resource,
+        `IstioGateway ${gw.namespace}/${gw.name} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
+        declaration.resource,
         ['spec', 'ports'],
       );
       return outcome(
@@ -135,7 +134,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     }
   }
 
-  const podLabels: Record<string, string> = x.declared ? gatewayPodLabels(gw) : { ...gw.selector };
+  const podLabels = gw.labels;
   const pods: Workload = { namespace: gw.namespace, labels: podLabels };
   const arrival = clientTransport(ctx, t, x, pods);
   if ('verdict' in arrival) return arrival;
@@ -251,7 +250,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  if (ctx.index.egressGatewayFor(d.host) || clusterServiceNamespace(d.host)) {
+  if (ctx.index.gatewayWorkloadForHost(d.host) || clusterServiceNamespace(d.host)) {
     return outcome(
       'broken',
       `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
@@ -328,8 +327,8 @@ function clientTransport(
     t.decide(
       'sidecar',
       `no DestinationRule sets TLS for ${host}:${x.port}; the gateway pods carry ${TLS_MODE_LABEL}=istio, so the sidecar uses auto mTLS (SNI ${sni})`,
-      x.gateway.resource ?? x.route,
-      x.gateway.resource ? ['spec', 'podLabels'] : x.destination.path,
+      x.gateway.declaration?.resource ?? x.route,
+      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
     );
   } else {
     const disabled = tls.mtlsDisabledBy;
@@ -343,8 +342,8 @@ function clientTransport(
     t.decide(
       'sidecar',
       `no DestinationRule sets TLS for ${host}:${x.port} and ${disabled ? 'mTLS is disabled' : `the gateway pods do not carry ${TLS_MODE_LABEL}=istio`}, so the sidecar connects in plaintext`,
-      x.gateway.resource ?? x.route,
-      x.gateway.resource ? ['spec', 'podLabels'] : x.destination.path,
+      x.gateway.declaration?.resource ?? x.route,
+      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
     );
   }
   if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni! };

@@ -230,7 +230,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       `${named(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
     );
   const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
-  const gw = s.ctx.index.egressGatewayFor(d.host);
+  const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
   if (gw) {
     return viaGateway(s.ctx, s.t, {
       src: s.src,
@@ -239,8 +239,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       routePath: d.path,
       destination: d,
       port,
-      gateway: gw.gateway,
-      declared: gw.declared,
+      gateway: gw,
       inner: s.req.scheme,
       sidecar: s.name,
     });

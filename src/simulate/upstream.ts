@@ -4,7 +4,7 @@
  * resolution, and the DestinationRule on the proxy's lookup path (TLS origination).
  */
 import type { FieldPath } from '../model/field-path.js';
-import { outboundTls, servicePortProtocol } from '../model/istio.js';
+import { onlyServicePort, outboundTls, servicePortProtocol } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
 import { get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
@@ -63,9 +63,8 @@ export function singleServicePort(
   host: string,
   namespace: string,
 ): number | undefined {
-  const gw = ctx.index.egressGatewayFor(host);
-  if (gw)
-    return gw.declared && gw.gateway.ports.length === 1 ? gw.gateway.ports[0]!.port : undefined;
+  const gw = ctx.index.gatewayWorkloadForHost(host);
+  if (gw) return onlyServicePort(gw);
   const ports = portsOf(visibleEntries(ctx, host, namespace)[0] ?? ({ body: {} } as Resource));
   return ports.length === 1 ? ports[0] : undefined;
 }
