@@ -733,7 +733,7 @@ function collectRouteUses(index: IstioIndex): RouteUse[] {
           } else {
             // The gateway uses the VirtualService when a server of it accepts one of its hosts.
             const gateway = gatewaysByRef.get(on);
-            if (!gateway || !gatewayServers(gateway).some((s) => s.hosts.some((sh) => hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h))))) continue;
+            if (!gateway || !gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)) continue;
             for (const w of index.gatewayWorkloadsOf(gateway)) {
               if (!isVisibleTo(vs, w.namespace) || (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)) continue;
               if (scope.sourceLabels === undefined || selectorFit(scope.sourceLabels, w.labels) !== 'conflicts') clients.add(w.namespace);
@@ -1008,6 +1008,17 @@ export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
   return out;
 }
 
+/**
+ * The hosts of a VirtualService that a Gateway server takes (pilot/pkg/networking/core
+ * pickMatchingGatewayHosts): a server host, namespace-qualified ones included, admits them. A gateway
+ * uses the VirtualService on that server only when there is one.
+ */
+export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): string[] {
+  return stringList(get(vs.body, ['spec', 'hosts'])).filter((h) =>
+    server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
+  );
+}
+
 /** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
 export function serverSeesClientIdentity(s: GatewayServer): boolean {
   return s.tlsMode === 'ISTIO_MUTUAL' || s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL';
@@ -1239,6 +1250,16 @@ const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
 const HTTP_ONLY_WHEN = /^request\.(headers\[|auth\.)/;
 const IDENTITY_SOURCE = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts'];
 const IDENTITY_WHEN = /^source\.(principal|namespace|serviceAccount)$/;
+
+/**
+ * Whether Istio can evaluate a condition (a field of a rule's `to.operation` or `from.source`, or a
+ * `when` key) only on HTTP: hosts, methods, paths, request principals, `request.*` keys.
+ */
+export function isHttpOnlyCondition(where: 'operation' | 'source' | 'when', field: string): boolean {
+  if (where === 'operation') return HTTP_ONLY_OPERATION.includes(field);
+  if (where === 'source') return HTTP_ONLY_SOURCE.includes(field);
+  return HTTP_ONLY_WHEN.test(field);
+}
 
 function conditions(ref: AuthzRuleRef, operation: string[], source: string[], when: RegExp): AuthzCondition[] {
   const out: AuthzCondition[] = [];

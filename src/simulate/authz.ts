@@ -9,7 +9,7 @@
  * not given) evaluate to "unknown": they do not decide, and the simulation notes what they would change.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { stringList, type IstioIndex, type Workload } from '../model/istio.js';
+import { isHttpOnlyCondition, stringList, type IstioIndex, type Workload } from '../model/istio.js';
 import { get, isObject, type Resource } from '../model/resource.js';
 import { named, type Trace } from './trace.js';
 
@@ -71,9 +71,11 @@ interface Field {
   httpOnly: boolean;
 }
 
+/** The fields of a `to.operation`, `from.source` or `when` entry that the specs evaluate (and their `not` forms). */
 function fieldsOf(
+  where: 'operation' | 'source' | 'when',
   obj: unknown,
-  specs: Record<string, { evaluate: (v: string) => Tri; httpOnly?: boolean }>,
+  specs: Record<string, { evaluate: (v: string) => Tri }>,
 ): Field[] {
   const out: Field[] = [];
   for (const [name, spec] of Object.entries(specs)) {
@@ -89,7 +91,7 @@ function fieldsOf(
           values,
           negated,
           evaluate: spec.evaluate,
-          httpOnly: spec.httpOnly ?? false,
+          httpOnly: isHttpOnlyCondition(where, where === 'when' ? String(get(obj, ['key'])) : key),
         });
     }
   }
@@ -155,7 +157,7 @@ function evaluateRule(rule: unknown, req: AuthzRequest): RuleResult {
     ? or(
         sources.map((s) =>
           check(
-            fieldsOf(get(s, ['source']), {
+            fieldsOf('source', get(s, ['source']), {
               principals: { evaluate: principalTri },
               namespaces: {
                 evaluate: (ns) => (id ? (valueMatches(ns, id.namespace) ? 'yes' : 'no') : 'no'),
@@ -169,7 +171,7 @@ function evaluateRule(rule: unknown, req: AuthzRequest): RuleResult {
               },
               ipBlocks: { evaluate: unknownTri('the client IP') },
               remoteIpBlocks: { evaluate: unknownTri('the client IP') },
-              requestPrincipals: { evaluate: unknownTri('request JWTs'), httpOnly: true },
+              requestPrincipals: { evaluate: unknownTri('request JWTs') },
             }),
           ),
         ),
@@ -179,18 +181,15 @@ function evaluateRule(rule: unknown, req: AuthzRequest): RuleResult {
     ? or(
         operations.map((o) =>
           check(
-            fieldsOf(get(o, ['operation']), {
+            fieldsOf('operation', get(o, ['operation']), {
               hosts: {
                 evaluate: (h) => (valueMatches(h, req.host, true) ? 'yes' : 'no'),
-                httpOnly: true,
               },
               methods: {
                 evaluate: (m) => (valueMatches(m, req.method) ? 'yes' : 'no'),
-                httpOnly: true,
               },
               paths: {
                 evaluate: (p) => (valueMatches(p, req.path) ? 'yes' : 'no'),
-                httpOnly: true,
               },
               ports: { evaluate: (p) => (p === String(req.port) ? 'yes' : 'no') },
             }),
@@ -201,8 +200,9 @@ function evaluateRule(rule: unknown, req: AuthzRequest): RuleResult {
   const when = and(
     conditions.map((c) => {
       const key = String(get(c, ['key']) ?? '');
-      const fields = fieldsOf(c, { values: whenEvaluator(key, req, principalTri, unknownTri) });
-      return check(fields.map((f) => ({ ...f, httpOnly: key.startsWith('request.') })));
+      return check(
+        fieldsOf('when', c, { values: whenEvaluator(key, req, principalTri, unknownTri) }),
+      );
     }),
   );
   return {

@@ -11,10 +11,9 @@ import {
   hostMatches,
   matchAppliesTo,
   outboundTls,
-  serverHostAdmits,
+  serverVirtualServiceHosts,
   sniMatches,
   subsetsOf,
-  stringList,
   TLS_MODE_LABEL,
   type GatewayServer,
   type GatewayService,
@@ -524,11 +523,7 @@ function gatewayHttpRoute(
   const req = x.req;
   const bound = ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace);
   const forHost = bound.filter((vs) =>
-    stringList(get(vs.body, ['spec', 'hosts'])).some(
-      (h) =>
-        hostMatches(h, req.host) &&
-        server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
-    ),
+    serverVirtualServiceHosts(server, vs).some((h) => hostMatches(h, req.host)),
   );
   const routes = catchAllsLast(forHost.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
   if (routes.length === 0) {
@@ -596,7 +591,7 @@ function* boundRoutes(
   block: 'tcp' | 'tls',
 ): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
   for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
-    if (!vsHostsOnServer(vs, server)) continue;
+    if (serverVirtualServiceHosts(server, vs).length === 0) continue;
     const routes = get(vs.body, ['spec', block]);
     if (!Array.isArray(routes)) continue;
     for (let index = 0; index < routes.length; index++) {
@@ -664,12 +659,5 @@ function gatewayTlsRoute(
     'broken',
     `no tls route bound to ${named(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
     expect.connectFailure(x.req),
-  );
-}
-
-/** Istio's pickMatchingGatewayHosts: some VirtualService host is covered by a server host (namespace-qualified ones included). */
-function vsHostsOnServer(vs: Resource, server: GatewayServer): boolean {
-  return stringList(get(vs.body, ['spec', 'hosts'])).some((h) =>
-    server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
   );
 }
