@@ -306,11 +306,11 @@ ${selector}  mtls: {mode: DISABLE}
 ---
 `;
     // The DestinationRule names the subset but sets no TLS: auto mTLS decides.
-    const setup = (extra: string) =>
+    const setup = (extra: string, subsetPolicy = 'labels: {}') =>
       simulate(
         HTTPBIN +
           pods +
-          GATEWAY(undefined, '{}').replace('trafficPolicy: {tls: {}}', 'labels: {}') +
+          GATEWAY(undefined, '{}').replace('trafficPolicy: {tls: {}}', subsetPolicy) +
           VS('{gateways: [mesh], port: 80}') +
           extra,
       )('app/app=a', 'http://httpbin.org');
@@ -324,14 +324,11 @@ ${selector}  mtls: {mode: DISABLE}
     expect(setup(pa('  selector: {matchLabels: {istio: egressgateway}}\n')).verdict).toBe(
       'allowed-via-gateway',
     );
-  });
-
-  it('a DestinationRule tls block without a mode is DISABLE: plaintext, no auto mTLS', () => {
-    const e = simulate(
-      HTTPBIN + GATEWAY(undefined, '{sni: httpbin.org}') + VS('{gateways: [mesh], port: 80}'),
-    )('app/app=a', 'http://httpbin.org');
-    expect(e.verdict).toBe('broken');
-    expect(e.reason).toMatch(/expects TLS, but the sidecar connects in plaintext/);
+    // A tls block without a mode is DISABLE (its zero value): TLS is set, so auto mTLS does not apply.
+    expect(setup('', 'trafficPolicy: {tls: {sni: httpbin.org}}')).toMatchObject({
+      verdict: 'broken',
+      reason: expect.stringMatching(/expects TLS, but the sidecar connects in plaintext/),
+    });
   });
 
   it('resolution NONE behind a gateway loops back to the gateway', () => {
