@@ -585,6 +585,8 @@ export interface VsRoute {
   kind: RouteKind;
   index: number;
   path: FieldPath;
+  /** The route as written. */
+  route: JsonObject;
   matches: RouteMatchRef[];
   destinations: RouteDestinationRef[];
 }
@@ -620,7 +622,7 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
           });
         });
       }
-      out.push({ kind, index, path, matches, destinations });
+      out.push({ kind, index, path, route, matches, destinations });
     });
   }
   return out;

@@ -26,6 +26,7 @@ import { evaluateAuthz, policiesMissing, type PeerIdentity } from './authz.js';
 import { rejectedFor, type ServersOnPort, type SimulationContext } from './context.js';
 import {
   builtHttpRoutes,
+  l4Routes,
   catchAllsLast,
   pickDestination,
   requestMatches,
@@ -592,15 +593,7 @@ function* boundRoutes(
 ): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
   for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
     if (serverVirtualServiceHosts(server, vs).length === 0) continue;
-    const routes = get(vs.body, ['spec', block]);
-    if (!Array.isArray(routes)) continue;
-    for (let index = 0; index < routes.length; index++) {
-      const route = routes[index];
-      if (isObject(route) && Array.isArray(route.route) && route.route.length > 0) {
-        const matches = Array.isArray(route.match) ? route.match.filter(isObject) : [];
-        yield { vs, index, route, matches };
-      }
-    }
+    for (const r of l4Routes(vs, block)) yield { vs, ...r };
   }
 }
 

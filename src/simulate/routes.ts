@@ -3,7 +3,7 @@
  * of those a request matches at run time, and which destination a route sends to.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { matchAppliesTo, stringList, type ProxyView } from '../model/istio.js';
+import { matchAppliesTo, routesOf, stringList, type ProxyView } from '../model/istio.js';
 import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import type { AppRequest } from './types.js';
 
@@ -42,22 +42,14 @@ function isCatchAll(match: JsonObject | undefined): boolean {
  * after a catch-all is kept. An empty list means Istio drops the VirtualService for this proxy.
  */
 export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: number): BuiltRoute[] {
-  const http = get(vs.body, ['spec', 'http']);
-  if (!Array.isArray(http)) return [];
   const out: BuiltRoute[] = [];
-  for (let i = 0; i < http.length; i++) {
-    const route = http[i];
-    if (!isObject(route)) continue;
-    const matches = Array.isArray(route.match) ? route.match.filter(isObject) : [];
-    if (matches.length === 0) {
-      out.push({ vs, index: i, route, path: ['spec', 'http', i] });
-      break;
-    }
+  for (const { kind, index, route, matches } of routesOf(vs)) {
+    if (kind !== 'http') continue;
     let catchAll = false;
-    for (let j = 0; j < matches.length; j++) {
-      const match = matches[j]!;
+    for (const { match, path } of matches) {
       if (!matchAppliesTo(vs, 'http', match, proxy, listenPort)) continue;
-      out.push({ vs, index: i, route, match, path: ['spec', 'http', i, 'match', j] });
+      out.push({ vs, index, route, ...(match ? { match } : {}), path });
+      // A route without matches is one catch-all match.
       if (isCatchAll(match)) {
         catchAll = true;
         break;
@@ -66,6 +58,20 @@ export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: numb
     if (catchAll) break;
   }
   return out;
+}
+
+/** The tls or tcp routes of a VirtualService that send somewhere, with their matches (none: matches all). */
+export function l4Routes(
+  vs: Resource,
+  kind: 'tls' | 'tcp',
+): { index: number; route: JsonObject; matches: JsonObject[] }[] {
+  return routesOf(vs)
+    .filter((r) => r.kind === kind && Array.isArray(r.route.route) && r.route.route.length > 0)
+    .map((r) => ({
+      index: r.index,
+      route: r.route,
+      matches: r.matches.flatMap((m) => (m.match ? [m.match] : [])),
+    }));
 }
 
 /** Gateways merge routes of several VirtualServices for a host and move catch-alls last (SortVHostRoutes). */

@@ -28,6 +28,7 @@ import { rejectedFor, type SimulationContext } from './context.js';
 import { describeInner, viaGateway } from './gateway.js';
 import {
   builtHttpRoutes,
+  l4Routes,
   pickDestination,
   requestMatches,
   sniHostsOf,
@@ -333,17 +334,8 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const seen = new Set<string>();
   const chains: { vs: Resource; index: number; route: JsonObject; match: JsonObject }[] = [];
   for (const vs of services) {
-    const tls = get(vs.body, ['spec', 'tls']);
-    if (!Array.isArray(tls)) continue;
-    tls.forEach((route, index) => {
-      if (
-        !isObject(route) ||
-        !Array.isArray(route.route) ||
-        route.route.length === 0 ||
-        !Array.isArray(route.match)
-      )
-        return;
-      for (const match of route.match.filter(isObject)) {
+    for (const { index, route, matches } of l4Routes(vs, 'tls')) {
+      for (const match of matches) {
         if (!matchAppliesTo(vs, 'tls', match, s.proxy, req.port)) continue;
         // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
         const key = sniHostsOf(match).join(',');
@@ -351,7 +343,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
         seen.add(key);
         chains.push({ vs, index, route, match });
       }
-    });
+    }
   }
   if (chains.length === 0) {
     for (const vs of services)
@@ -404,12 +396,8 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
 function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
   for (const vs of services) {
-    const tcp = get(vs.body, ['spec', 'tcp']);
-    if (!Array.isArray(tcp)) continue;
-    for (let index = 0; index < tcp.length; index++) {
-      const route = tcp[index];
-      if (!isObject(route) || !Array.isArray(route.route) || route.route.length === 0) continue;
-      const matches = Array.isArray(route.match) ? route.match.filter(isObject) : [];
+    if (!Array.isArray(get(vs.body, ['spec', 'tcp']))) continue;
+    for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
       const match = matches.find((m) => matchAppliesTo(vs, 'tcp', m, s.proxy, req.port));
       if (matches.length && !match) continue;
       if (match?.destinationSubnets)
