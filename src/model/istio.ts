@@ -194,6 +194,12 @@ export interface IstioIndex {
   serviceEntriesFor(host: string, namespace: string): Resource[];
   /** Every ServiceEntry that defines `host`, whatever its visibility. */
   serviceEntriesForHost(host: string): Resource[];
+  /**
+   * ServiceEntries visible from `namespace` that list `host` itself: what a route destination needs,
+   * since Istio builds a cluster per service host as written (a `*.example.com` entry gives no cluster
+   * for `api.example.com`; route.go GetDestinationCluster, ServiceForHostname).
+   */
+  serviceEntriesForDestination(host: string, namespace: string): Resource[];
   /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
   virtualServicesForHost(host: string): Resource[];
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
@@ -272,6 +278,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     ofKind: of,
     serviceEntriesFor: (host, namespace) => serviceEntriesByHost(host).filter((se) => isVisibleTo(se, namespace)),
     serviceEntriesForHost: (host) => serviceEntriesByHost(host),
+    serviceEntriesForDestination: (host, namespace) => index.serviceEntriesFor(host, namespace).filter((se) => hostsOf(se).includes(host)),
     virtualServicesForHost: (host) => virtualServicesByHost(host),
     serviceNamespace(host, clientNamespace) {
       return clusterServiceNamespace(host) ?? index.serviceEntriesFor(host, clientNamespace)[0]?.namespace;

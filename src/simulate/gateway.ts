@@ -267,6 +267,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     port,
     ...(d.subset ? { subset: d.subset } : {}),
     inner: x.inner,
+    routed: true,
     req,
   });
   if (left) return left;

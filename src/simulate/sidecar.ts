@@ -201,10 +201,10 @@ function defaultRoute(s: AtSidecar, why: string): Outcome {
     s.entry.entry,
     s.entry.path,
   );
-  return direct(s, { host: s.req.host, port: s.req.port, path: s.entry.path, split: 0 });
+  return direct(s, { host: s.req.host, port: s.req.port, path: s.entry.path, split: 0 }, false);
 }
 
-function direct(s: AtSidecar, d: RouteDestination): Outcome {
+function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
   const left = leaveMesh(s.ctx, s.t, {
     at: 'sidecar',
     viewNamespace: s.src.namespace,
@@ -214,6 +214,7 @@ function direct(s: AtSidecar, d: RouteDestination): Outcome {
     port: d.port ?? s.req.port,
     ...(d.subset ? { subset: d.subset } : {}),
     inner: s.req.scheme,
+    routed,
     req: s.req,
   });
   if (left) return left;
@@ -261,7 +262,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
     );
   }
   s.t.decide('sidecar', `${named(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
-  return direct(s, { ...d, port });
+  return direct(s, { ...d, port }, true);
 }
 
 function httpRoute(s: AtSidecar, services: Resource[]): Outcome {

@@ -18,13 +18,19 @@ export interface ServicePort {
   path: FieldPath;
 }
 
-/** ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them). */
+/**
+ * ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them);
+ * with `exact`, only those listing the host itself, as a route destination needs.
+ */
 export function visibleEntries(
   ctx: SimulationContext,
   host: string,
   namespace: string,
+  exact = false,
 ): Resource[] {
-  const all = ctx.index.serviceEntriesFor(host, namespace);
+  const all = exact
+    ? ctx.index.serviceEntriesForDestination(host, namespace)
+    : ctx.index.serviceEntriesFor(host, namespace);
   return [
     ...all.filter((se) => se.namespace === namespace),
     ...all.filter((se) => se.namespace !== namespace),
@@ -110,18 +116,23 @@ export interface LeaveMesh {
   subset?: string;
   /** What the application put on the wire inside the mesh's transport. */
   inner: AppScheme;
+  /** A route names the host (else it is the service's own default route): its cluster needs that exact host. */
+  routed: boolean;
   req: AppRequest;
 }
 
 /** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
 export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
   const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
-  const entries = visibleEntries(ctx, x.host, x.viewNamespace);
+  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
   if (entries.length === 0) {
     explainInvisible(ctx, t, x.at, x.host, x.viewNamespace);
+    const wildcard = x.routed ? visibleEntries(ctx, x.host, x.viewNamespace)[0] : undefined;
     return outcome(
       'broken',
-      `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
+      wildcard
+        ? `the route sends to ${x.host}, which ${named(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
+        : `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
       expect.noCluster(x.req),
     );
   }

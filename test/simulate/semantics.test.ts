@@ -179,6 +179,30 @@ spec:
       port: 80,
     });
   });
+
+  it('a route destination needs a ServiceEntry for that host itself: a wildcard entry gives no cluster for it', () => {
+    const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: moved, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: api.example.com, port: {number: 80}}}]
+`;
+    const wildcard = SE('"*.example.com"', '{number: 80, name: http, protocol: HTTP}').replace(
+      'resolution: DNS',
+      'resolution: NONE',
+    );
+    const e = simulate(HTTPBIN + wildcard + vs)('app/app=a', 'http://httpbin.org');
+    expect(e).toMatchObject({
+      verdict: 'broken',
+      reason: expect.stringMatching(/covers only with a wildcard host/),
+    });
+    // The wildcard entry's own default route still takes a request to a host it covers.
+    expect(simulate(HTTPBIN + wildcard)('app/app=a', 'http://api.example.com').verdict).toBe(
+      'allowed-direct',
+    );
+  });
 });
 
 describe('outbound traffic policy', () => {
