@@ -215,7 +215,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     return d.allowed ? undefined : outcome('denied-by-authz', d.reason, expect.rbac(http));
   };
 
-  let dest: { destination: RouteDestination; listenPort: number } | Outcome;
+  const at: AtServer = { ctx, t, x, server, proxy };
+  let dest: GatewayDestination | Outcome;
   if (l7) {
     if (x.inner !== 'http') {
       return outcome(
@@ -226,15 +227,15 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     }
     const denied = authz(true);
     if (denied) return denied;
-    dest = gatewayHttpRoute(ctx, t, x, server, proxy);
+    dest = gatewayHttpRoute(at);
   } else if (server.routeKind === 'tls') {
-    dest = gatewayTlsRoute(ctx, t, x, server, proxy, arrival.sni);
+    dest = gatewayTlsRoute(at, arrival.sni);
     if (!('verdict' in dest)) {
       const denied = authz(false);
       if (denied) return denied;
     }
   } else {
-    dest = gatewayTcpRoute(ctx, t, x, server, proxy);
+    dest = gatewayTcpRoute(at);
     if (!('verdict' in dest)) {
       const denied = authz(false);
       if (denied) return denied;
@@ -514,14 +515,23 @@ function chooseServer(
   }
 }
 
+/** The gateway proxy at the server that took the connection. */
+interface AtServer {
+  ctx: SimulationContext;
+  t: Trace;
+  x: ToGateway;
+  server: GatewayServer;
+  proxy: ProxyView;
+}
+
+/** Where the gateway's route sends the request, and the port it came in on. */
+interface GatewayDestination {
+  destination: RouteDestination;
+  listenPort: number;
+}
+
 /** The HTTP route of the gateway for the request's Host, from the VirtualServices bound to the server's Gateway. */
-function gatewayHttpRoute(
-  ctx: SimulationContext,
-  t: Trace,
-  x: ToGateway,
-  server: GatewayServer,
-  proxy: ProxyView,
-): { destination: RouteDestination; listenPort: number } | Outcome {
+function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestination | Outcome {
   const req = x.req;
   const bound = ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace);
   const forHost = bound.filter((vs) =>
@@ -562,7 +572,7 @@ function destinationOf(
   route: JsonObject,
   path: FieldPath,
   listenPort: number,
-): { destination: RouteDestination; listenPort: number } | Outcome {
+): GatewayDestination | Outcome {
   if (isObject(route.directResponse)) {
     const status = Number(get(route, ['directResponse', 'status']) ?? 0);
     return outcome(
@@ -587,9 +597,7 @@ function destinationOf(
 
 /** The routes of one block (`tcp`, `tls`) of the VirtualServices bound to a server's Gateway, in order. */
 function* boundRoutes(
-  ctx: SimulationContext,
-  x: ToGateway,
-  server: GatewayServer,
+  { ctx, x, server }: AtServer,
   block: 'tcp' | 'tls',
 ): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
   for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
@@ -599,14 +607,9 @@ function* boundRoutes(
 }
 
 /** Terminated TLS (or plain TCP) server: the first tcp route of the bound VirtualServices wins, one per server. */
-function gatewayTcpRoute(
-  ctx: SimulationContext,
-  t: Trace,
-  x: ToGateway,
-  server: GatewayServer,
-  proxy: ProxyView,
-): { destination: RouteDestination; listenPort: number } | Outcome {
-  for (const { vs, index, route, matches } of boundRoutes(ctx, x, server, 'tcp')) {
+function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
+  const { t, x, server, proxy } = at;
+  for (const { vs, index, route, matches } of boundRoutes(at, 'tcp')) {
     if (matches.length && !matches.some((m) => matchAppliesTo(vs, 'tcp', m, proxy, server.port)))
       continue;
     t.decide(
@@ -625,15 +628,9 @@ function gatewayTcpRoute(
 }
 
 /** PASSTHROUGH server: tls routes by the SNI of the connection. */
-function gatewayTlsRoute(
-  ctx: SimulationContext,
-  t: Trace,
-  x: ToGateway,
-  server: GatewayServer,
-  proxy: ProxyView,
-  sni: string | undefined,
-): { destination: RouteDestination; listenPort: number } | Outcome {
-  for (const { vs, index, route, matches } of boundRoutes(ctx, x, server, 'tls')) {
+function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestination | Outcome {
+  const { t, x, server, proxy } = at;
+  for (const { vs, index, route, matches } of boundRoutes(at, 'tls')) {
     if (
       !matches.some(
         (m) =>

@@ -152,15 +152,18 @@ spec:
 });
 
 describe('route destinations', () => {
-  it("a destination without a port goes to the service's only port, else to the listener port", () => {
-    const vs = `apiVersion: networking.istio.io/v1
+  /** httpbin.org moved: every request goes to this destination. */
+  const moved = (destination: string) => `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: moved, namespace: istio-system}
 spec:
   hosts: [httpbin.org]
   http:
-  - route: [{destination: {host: api.example.com}}]
+  - route: [{destination: ${destination}}]
 `;
+
+  it("a destination without a port goes to the service's only port, else to the listener port", () => {
+    const vs = moved('{host: api.example.com}');
     const api = (ports: string) => SE('api.example.com', ports);
     const single = simulate(HTTPBIN + api('{number: 8080, name: http, protocol: HTTP}') + vs)(
       'app/app=a',
@@ -181,14 +184,7 @@ spec:
   });
 
   it('a route destination needs a ServiceEntry for that host itself: a wildcard entry gives no cluster for it', () => {
-    const vs = `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: moved, namespace: istio-system}
-spec:
-  hosts: [httpbin.org]
-  http:
-  - route: [{destination: {host: api.example.com, port: {number: 80}}}]
-`;
+    const vs = moved('{host: api.example.com, port: {number: 80}}');
     const wildcard = SE('"*.example.com"', '{number: 80, name: http, protocol: HTTP}').replace(
       'resolution: DNS',
       'resolution: NONE',
