@@ -5,7 +5,7 @@ import {
   describeNamespaces,
   everyNamespace,
   serverExpectsMeshMtls,
-  serversOnPort,
+  serversByPort,
   TLS_MODE_LABEL,
   type GatewayServer,
   type GatewayWorkload,
@@ -75,15 +75,15 @@ export default defineRule({
       /** The TLS server whose filter chain takes a connection with this SNI. */
       forSni: (sni: string | undefined) => GatewayServer | undefined;
     }
-    const serversByPort = new Map<GatewayWorkload, Map<number, ServersOnPort | undefined>>();
+    const portsOf = new Map<GatewayWorkload, Map<number, ServersOnPort>>();
     const serversOn = (w: GatewayWorkload, port: number): ServersOnPort | undefined => {
-      let byPort = serversByPort.get(w);
-      if (!byPort) serversByPort.set(w, (byPort = new Map()));
-      if (!byPort.has(port)) {
-        const on = serversOnPort(w.gateways, port);
-        const mesh = on.tls.filter(serverExpectsMeshMtls);
-        const all = on.plaintext ? [on.plaintext] : on.servers;
-        byPort.set(port, on.servers.length > 0 ? { all, mesh, forSni: on.forSni } : undefined);
+      let byPort = portsOf.get(w);
+      if (!byPort) {
+        portsOf.set(w, (byPort = new Map()));
+        for (const [p, on] of serversByPort(w.gateways)) {
+          const all = on.plaintext ? [on.plaintext] : on.servers;
+          byPort.set(p, { all, mesh: on.tls.filter(serverExpectsMeshMtls), forSni: on.forSni });
+        }
       }
       return byPort.get(port);
     };

@@ -17,7 +17,7 @@ import {
   peerAuthenticationMode,
   selectorFit,
   serverForSni,
-  serversOnPort,
+  serversByPort,
   visibleNamespaces,
   type IstioIndex,
 } from '../src/model/istio.js';
@@ -320,11 +320,13 @@ describe('gateway servers', () => {
     const mixed = gateway(
       serverYaml(80, 'HTTP', "'*'") + serverYaml(80, 'TLS', 'edition.cnn.com', 'ISTIO_MUTUAL'),
     );
-    const on = serversOnPort([mixed], 80);
+    const on = serversByPort([mixed]).get(80)!;
     expect(on.plaintext?.protocol).toBe('HTTP');
     expect(on.tls).toEqual([]);
     expect(on.forSni('edition.cnn.com')).toBeUndefined();
-    const tlsFirst = serversOnPort([gateway(serverYaml(80, 'TLS', "'*'", 'ISTIO_MUTUAL'))], 80);
+    const tlsFirst = serversByPort([gateway(serverYaml(80, 'TLS', "'*'", 'ISTIO_MUTUAL'))]).get(
+      80,
+    )!;
     expect(tlsFirst.plaintext).toBeUndefined();
     expect(tlsFirst.forSni('x.org')?.tlsMode).toBe('ISTIO_MUTUAL');
   });

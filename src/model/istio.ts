@@ -63,7 +63,7 @@ export {
   serverVirtualServiceHosts,
   serverSeesClientIdentity,
   serverExpectsMeshMtls,
-  serversOnPort,
+  serversByPort,
   serverForSni,
   sniSelector,
   TLS_MODE_LABEL,

@@ -4,7 +4,7 @@ import type { ConfigSet } from '../model/config-set.js';
 import {
   buildIstioIndex,
   hostMatches,
-  serversOnPort,
+  serversByPort,
   stringList,
   type IstioIndex,
   type PortServers,
@@ -27,6 +27,8 @@ export interface SimulationContext {
   serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
 }
 
+const NO_SERVERS: PortServers = { servers: [], tls: [], forSni: () => undefined };
+
 export function simulationContext(analysis: Analysis): SimulationContext {
   const cs = analysis.configSet;
   const allocatedPorts = new Map<string, Set<number>>();
@@ -46,12 +48,16 @@ export function simulationContext(analysis: Analysis): SimulationContext {
       cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
   );
   const index = buildIstioIndex(cs, analysis.render.resources);
+  const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
   const onPort = new Map<string, ServersOnPort>();
   const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
-    const key = `${JSON.stringify(Object.entries(podLabels).sort())}:${port}`;
+    const labels = JSON.stringify(Object.entries(podLabels).sort());
+    const key = `${labels}:${port}`;
     let found = onPort.get(key);
     if (!found) {
-      const servers = serversOnPort(index.gatewaysSelecting(podLabels), port);
+      let ports = byLabels.get(labels);
+      if (!ports) byLabels.set(labels, (ports = serversByPort(index.gatewaysSelecting(podLabels))));
+      const servers = ports.get(port) ?? NO_SERVERS;
       const names = [...new Set(servers.tls.flatMap((s) => s.hostNames))];
       const tlsHosts =
         names.length > 5

@@ -145,12 +145,22 @@ export interface PortServers {
   forSni: (sni: string | undefined) => GatewayServer | undefined;
 }
 
-export function serversOnPort(gateways: readonly Resource[], port: number): PortServers {
-  const servers = gateways.flatMap(gatewayServers).filter((s) => s.port === port);
-  const first = servers[0];
-  const plaintext = first && first.tlsMode === undefined ? first : undefined;
-  const tls = plaintext ? [] : servers.filter((s) => s.tlsMode !== undefined);
-  return { servers, ...(plaintext ? { plaintext } : {}), tls, forSni: sniSelector(tls) };
+/** The servers of some Gateways (those on one set of pods), port by port, as Istio merges them. */
+export function serversByPort(gateways: readonly Resource[]): ReadonlyMap<number, PortServers> {
+  const onPort = new Map<number, GatewayServer[]>();
+  for (const s of gateways.flatMap(gatewayServers)) {
+    const list = onPort.get(s.port);
+    if (list) list.push(s);
+    else onPort.set(s.port, [s]);
+  }
+  const out = new Map<number, PortServers>();
+  for (const [port, servers] of onPort) {
+    const first = servers[0]!;
+    const plaintext = first.tlsMode === undefined ? first : undefined;
+    const tls = plaintext ? [] : servers.filter((s) => s.tlsMode !== undefined);
+    out.set(port, { servers, ...(plaintext ? { plaintext } : {}), tls, forSni: sniSelector(tls) });
+  }
+  return out;
 }
 
 /**

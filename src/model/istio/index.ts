@@ -134,6 +134,20 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
   const servicesByHost = new Map<string, GatewayService | undefined>();
+  let servicesByGateway: Map<string, Resource[]> | undefined;
+  const virtualServicesByGateway = (): Map<string, Resource[]> => {
+    if (!servicesByGateway) {
+      servicesByGateway = new Map();
+      for (const vs of of(KIND.virtualService)) {
+        for (const ref of new Set(vsGateways(vs))) {
+          const list = servicesByGateway.get(ref);
+          if (list) list.push(vs);
+          else servicesByGateway.set(ref, [vs]);
+        }
+      }
+    }
+    return servicesByGateway;
+  };
 
   const index: IstioIndex = {
     all,
@@ -162,8 +176,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
           ? [proxyNamespace]
           : index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
       const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
-      return of(KIND.virtualService).filter(
-        (vs) => vsGateways(vs).includes(ref) && proxyNamespaces.some((ns) => isVisibleTo(vs, ns)),
+      return (virtualServicesByGateway().get(ref) ?? []).filter((vs) =>
+        proxyNamespaces.some((ns) => isVisibleTo(vs, ns)),
       );
     },
     destinationRulesForHost: (host) => destinationRulesByHost(host),
