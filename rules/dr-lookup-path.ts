@@ -53,7 +53,7 @@ export default defineRule({
       const candidates = index.destinationRulesForHost(host).filter(needs);
       for (const ns of missing) {
         const serviceNamespace = index.serviceNamespace(host, ns);
-        const path = new Set([ns, serviceNamespace, index.rootNamespace]);
+        const path = new Set(index.destinationRuleLookupPath(host, ns));
         for (const dr of candidates) {
           const kind = path.has(dr.namespace) ? 'exportTo' : 'namespace';
           const key = `${identityKey(dr)}|${kind}`;

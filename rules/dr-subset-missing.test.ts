@@ -40,6 +40,9 @@ spec:
   - name: ${subset}
 `;
 
+const exported = (rule: string, exportTo: string): string =>
+  rule.replace('spec:\n', `spec:\n  exportTo: ${exportTo}\n`);
+
 testRule(rule, {
   valid: [
     {
@@ -57,8 +60,45 @@ testRule(rule, {
         '{hosts: [edition.cnn.com], port: {name: https, number: 443, protocol: HTTPS}}',
       ),
     },
+    {
+      name: 'two rules for the host in one namespace with the same exportTo merge their subsets',
+      yaml: {
+        'vs.yaml': vs,
+        'a.yaml': exported(dr('istio-system', 'cnn'), '[mytest, other]'),
+        'b.yaml': exported(dr('istio-system', 'more'), '[mytest, other]'),
+      },
+    },
+    {
+      name: "two policies on one gateway: the renderer's refusal routes are not reported, their subsets are meant to go nowhere",
+      yaml: {
+        'a.yaml': egressPolicyYaml(
+          '[{namespace: mytest, workloadSelector: {app: a}}]',
+          '{hosts: [www.alibabacloud.com], port: {name: tcp, number: 443, protocol: TCP}, byEgressGateway: {}}',
+        ),
+        'b.yaml': egressPolicyYaml(
+          '[{namespace: other, workloadSelector: {app: b}}]',
+          '{hosts: [www.aliyun.com], port: {name: tcp, number: 443, protocol: TCP}, byEgressGateway: {}}',
+        ).replace('name: egress-by-egressgateway', 'name: second-policy'),
+      },
+    },
   ],
   invalid: [
+    {
+      name: 'two rules for the host in one namespace with different exportTo stay apart: clients that see both use the later one',
+      yaml: {
+        'vs.yaml': vs,
+        'a.yaml': exported(dr('istio-system', 'cnn'), '[mytest, one]'),
+        'b.yaml': exported(dr('istio-system', 'other'), '[mytest, two]'),
+      },
+      findings: [
+        {
+          line: 13,
+          column: 9,
+          message:
+            /they use DestinationRule istio-system\/egressgateway-other, which has no such subset/,
+        },
+      ],
+    },
     {
       name: 'no rule defines the subset',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },

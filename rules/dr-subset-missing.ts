@@ -8,6 +8,7 @@ import {
   subsetsOf,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
+import { isRefusedSubset } from '../src/render/render.js';
 import { describe, type Resource } from '../src/model/resource.js';
 
 /**
@@ -33,6 +34,8 @@ export default defineRule({
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       if (subset === undefined) continue;
+      // The renderer's refusal route is meant to go nowhere: without its subset it still refuses.
+      if (use.vs.rendered && isRefusedSubset(subset)) continue;
       // Only asked when a client finds no rule at all: then a rule elsewhere is dr-lookup-path's.
       let elsewhere: boolean | undefined;
       const definedSomewhere = (): boolean =>

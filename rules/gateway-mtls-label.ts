@@ -1,7 +1,6 @@
 import { defineRule } from '../src/lint/rule.js';
+import { TLS_MODE_LABEL } from '../src/model/istio.js';
 import { get, isObject } from '../src/model/resource.js';
-
-export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 /**
  * Sidecars choose mTLS towards an endpoint by its `security.istio.io/tlsMode: istio` label (that is

@@ -119,6 +119,28 @@ testRule(rule, {
       ],
     },
     {
+      name: 'labelled gateway pods, but a mesh-wide PeerAuthentication DISABLE turns auto mTLS off',
+      yaml: {
+        'routes.yaml': routes(),
+        'gw.yaml':
+          istioGateway('security.istio.io/tlsMode: istio') + '---\n' + gateway(mtls("'*'")),
+        'pa.yaml': `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec:
+  mtls: {mode: DISABLE}
+`,
+      },
+      findings: [
+        {
+          line: 18,
+          column: 9,
+          message:
+            /^sidecars in default send plain text to egress gateway egressgateway port 80: no DestinationRule on their lookup path sets ISTIO_MUTUAL and PeerAuthentication istio-system\/default sets mtls.mode DISABLE, which turns auto mTLS off/,
+        },
+      ],
+    },
+    {
       name: 'tls.mode DISABLE toward an ISTIO_MUTUAL server',
       yaml: {
         'dr.yaml': dr('mode: DISABLE'),
@@ -147,6 +169,38 @@ testRule(rule, {
           column: 13,
           message:
             /^tls.mode ISTIO_MUTUAL toward egress gateway egressgateway port 80, but Gateway istio-system\/egress server port 80 \(no TLS, hosts \*\) does not terminate the mesh's mTLS/,
+        },
+      ],
+    },
+    {
+      name: 'a plaintext server first on the port: Istio drops the ISTIO_MUTUAL server after it',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: test.com'),
+        'gw.yaml': gateway(serverYaml(80, 'HTTP', 'other.com') + mtls('test.com')),
+        'routes.yaml': routes('test-com'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 13,
+          message:
+            /^tls.mode ISTIO_MUTUAL toward egress gateway egressgateway port 80, but Gateway istio-system\/egress server port 80 \(no TLS, hosts other.com\) does not terminate the mesh's mTLS/,
+        },
+      ],
+    },
+    {
+      name: 'the SNI selects a server that does not terminate the mesh mTLS (an exact host beats "*")',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: test.com'),
+        'gw.yaml': gateway(mtls("'*'") + serverYaml(80, 'TLS', 'test.com', 'PASSTHROUGH')),
+        'routes.yaml': routes('test-com'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 33,
+          message:
+            "sni test.com selects Gateway istio-system/egress server port 80 (tls.mode PASSTHROUGH, hosts test.com), which does not terminate the mesh's mTLS, so the handshake fails; use a host of Gateway istio-system/egress server port 80 (tls.mode ISTIO_MUTUAL, hosts *)",
         },
       ],
     },

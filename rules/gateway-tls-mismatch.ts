@@ -4,21 +4,21 @@ import {
   describeGatewayWorkload,
   describeNamespaces,
   everyNamespace,
-  gatewayServers,
   serverExpectsMeshMtls,
-  sniAcceptor,
+  serversByPort,
   TLS_MODE_LABEL,
   type GatewayServer,
   type GatewayWorkload,
 } from '../src/model/istio.js';
 import { isRefusedSubset } from '../src/render/render.js';
-import { describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
+import { describe, describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
 import type { FieldPath } from '../src/model/field-path.js';
 
 /**
  * Sidecar -> egress gateway TLS must line up. A server with `tls.mode: ISTIO_MUTUAL` (or MUTUAL with
  * Istio's file-mounted certificates, as in seed 004) accepts only the mesh's mTLS, and only with an SNI
- * its hosts match (`*` matches any; pilot/pkg/networking/core/listener.go toFilterChainMatch). What a
+ * whose filter chain is its own (an exact host, else the longest wildcard, else a `*` server of the
+ * port; pilot/pkg/networking/core/listener.go toFilterChainMatch). What a
  * client sends comes from the DestinationRule on its lookup path (tls.mode, sni); with none, auto mTLS
  * sends ISTIO_MUTUAL to pods labelled `security.istio.io/tlsMode: istio`, with the SNI
  * `outbound_.<port>_.<subset>_.<host>` (cluster_builder.go), which only a `*` server accepts (seeds
@@ -67,41 +67,41 @@ export default defineRule({
       p.namespaces.add(ns);
     };
 
-    interface PortServers {
-      all: GatewayServer[];
-      /** The ones that require the mesh's mTLS, and whether one of them accepts an SNI. */
+    interface ServersOnPort {
+      /** The servers the port has, as Istio keeps them. */
+      all: readonly GatewayServer[];
+      /** The ones that require the mesh's mTLS, and whether the one an SNI selects is one of them. */
       mesh: GatewayServer[];
-      meshAccepts: (sni: string | undefined) => boolean;
+      /** The TLS server whose filter chain takes a connection with this SNI. */
+      forSni: (sni: string | undefined) => GatewayServer | undefined;
     }
-    const serversByPort = new Map<GatewayWorkload, Map<number, PortServers>>();
-    const serversOn = (w: GatewayWorkload, port: number): PortServers | undefined => {
-      let byPort = serversByPort.get(w);
+    const portsOf = new Map<GatewayWorkload, Map<number, ServersOnPort>>();
+    const serversOn = (w: GatewayWorkload, port: number): ServersOnPort | undefined => {
+      let byPort = portsOf.get(w);
       if (!byPort) {
-        serversByPort.set(w, (byPort = new Map()));
-        const grouped = new Map<number, GatewayServer[]>();
-        for (const s of w.gateways.flatMap(gatewayServers)) {
-          const list = grouped.get(s.port);
-          if (list) list.push(s);
-          else grouped.set(s.port, [s]);
-        }
-        for (const [p, all] of grouped) {
-          const mesh = all.filter(serverExpectsMeshMtls);
-          byPort.set(p, { all, mesh, meshAccepts: sniAcceptor(mesh) });
+        portsOf.set(w, (byPort = new Map()));
+        for (const [p, on] of serversByPort(w.gateways)) {
+          const all = on.plaintext ? [on.plaintext] : on.servers;
+          byPort.set(p, { all, mesh: on.tls.filter(serverExpectsMeshMtls), forSni: on.forSni });
         }
       }
       return byPort.get(port);
     };
 
     for (const client of index.gatewayClients()) {
-      if (!client.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
-      if (client.subset !== undefined && isRefusedSubset(client.subset) && client.use.vs.rendered) continue; // refused on purpose
+      if (!client.tls.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
+      if (client.subset !== undefined && isRefusedSubset(client.subset) && client.use.vs.rendered)
+        continue; // refused on purpose
       const servers = serversOn(client.workload, client.port);
       if (!servers) continue;
       const { mode, sni, auto, setting: at } = client.tls;
+      // Envoy picks one filter chain by SNI; it must be a server that terminates the mesh's mTLS.
+      const taker = servers.forSni(sni);
       if (
         servers.mesh.length > 0 &&
         (mode === 'ISTIO_MUTUAL' || mode === 'unknown') &&
-        servers.meshAccepts(sni)
+        taker !== undefined &&
+        serverExpectsMeshMtls(taker)
       )
         continue;
       if (servers.mesh.length === 0 && mode !== 'ISTIO_MUTUAL') continue;
@@ -115,13 +115,10 @@ export default defineRule({
       ];
       if (servers.mesh.length > 0) {
         if (mode === 'ISTIO_MUTUAL' && at?.sni) {
-          add(
-            at.resource,
-            [...at.path, 'sni'],
-            'sni',
-            client.namespace,
-            () =>
-              `sni ${sni} matches no host of ${mesh}: the gateway has no filter chain for it and closes the connection; use one of the server hosts`,
+          add(at.resource, [...at.path, 'sni'], 'sni', client.namespace, () =>
+            taker
+              ? `sni ${sni} selects ${serverText([taker])}, which does not terminate the mesh's mTLS, so the handshake fails; use a host of ${mesh}`
+              : `sni ${sni} matches no host of ${mesh}: the gateway has no filter chain for it and closes the connection; use one of the server hosts`,
           );
         } else if (mode === 'ISTIO_MUTUAL') {
           const [resource, path] = at ? [at.resource, at.path] : destination;
@@ -157,7 +154,7 @@ export default defineRule({
             'plain',
             client.namespace,
             (clients) =>
-              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS), but ${mesh} requires mTLS`,
+              `sidecars in ${clients} send plain text to ${where}: no DestinationRule on their lookup path sets ISTIO_MUTUAL and ${client.tls.mtlsDisabledBy ? `${describe(client.tls.mtlsDisabledBy)} sets mtls.mode DISABLE, which turns auto mTLS off` : `the gateway pods do not carry ${TLS_MODE_LABEL}: istio (auto mTLS)`}, but ${mesh} requires mTLS`,
           );
         }
       } else if (at) {

@@ -33,10 +33,6 @@ export default defineRule({
   },
   check({ index, mesh, report }) {
     const all = everyNamespace(index);
-    const exact = (host: string, ns: string): Resource[] =>
-      index
-        .serviceEntriesFor(host, ns)
-        .filter((se) => stringList(get(se.body, ['spec', 'hosts'])).includes(host));
     const hasPort = (se: Resource, port: number): boolean => {
       const ports = get(se.body, ['spec', 'ports']);
       return Array.isArray(ports) && ports.some((p) => isObject(p) && p.number === port);
@@ -48,7 +44,7 @@ export default defineRule({
       const unregistered: string[] = [];
       const wrongPort = new Map<string, string[]>();
       for (const ns of use.clientNamespaces) {
-        const entries = exact(host, ns);
+        const entries = index.serviceEntriesForDestination(host, ns);
         if (entries.length === 0) unregistered.push(ns);
         else if (port !== undefined && !entries.some((se) => hasPort(se, port))) {
           const names = entries.map(describe).join(', ');

@@ -5,7 +5,6 @@ import {
   gatewaysCarrying,
   isInClusterHost,
   MESH,
-  stringList,
 } from '../src/model/istio.js';
 import { describe, get, identityKey, type Resource } from '../src/model/resource.js';
 
@@ -34,9 +33,7 @@ export default defineRule({
       for (const ns of use.clientNamespaces) {
         // A route destination names a service exactly; the oldest ServiceEntry for it wins (our stable
         // order stands in for creation time).
-        const se = index
-          .serviceEntriesFor(host, ns)
-          .find((e) => stringList(get(e.body, ['spec', 'hosts'])).includes(host));
+        const se = index.serviceEntriesForDestination(host, ns)[0];
         if (
           !se ||
           !['NONE', undefined].includes(get(se.body, ['spec', 'resolution']) as string | undefined)

@@ -9,7 +9,8 @@ import {
   MESH,
   everyNamespace,
   routesOf,
-  serverHostAdmits,
+  serverVirtualServiceHosts,
+  servicePortProtocol,
   stringList,
   vsGateways,
   type GatewayServer,
@@ -18,7 +19,7 @@ import {
   visibleNamespaces,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
-import { protocolClass, protocolFromPortName } from '../src/model/protocol.js';
+import { protocolClass } from '../src/model/protocol.js';
 import { describeOrigin, get, isObject, type Resource } from '../src/model/resource.js';
 
 /**
@@ -99,10 +100,8 @@ export default defineRule({
       for (const ref of vsGateways(vs)) {
         const gateway = gateways.get(ref);
         if (!gateway) continue;
-        const servers = gatewayServers(gateway).filter((s) =>
-          s.hosts.some((sh) =>
-            hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h)),
-          ),
+        const servers = gatewayServers(gateway).filter(
+          (s) => serverVirtualServiceHosts(s, vs).length > 0,
         );
         for (const route of routes) {
           for (const { match, path } of route.matches) {
@@ -141,10 +140,7 @@ function sidecarPortProtocols(
     if (!Array.isArray(ports)) continue;
     for (const p of ports) {
       if (!isObject(p) || typeof p.number !== 'number' || out.has(p.number)) continue;
-      const proto =
-        typeof p.protocol === 'string'
-          ? p.protocol.toUpperCase()
-          : protocolFromPortName(typeof p.name === 'string' ? p.name : undefined);
+      const proto = servicePortProtocol(p);
       if (proto) out.set(p.number, proto);
     }
   }

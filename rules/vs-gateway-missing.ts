@@ -7,7 +7,7 @@ import {
   MESH,
   normalizeGatewayRef,
   routesOf,
-  serverHostAdmits,
+  serverVirtualServiceHosts,
   stringList,
   vsGateways,
 } from '../src/model/istio.js';
@@ -78,11 +78,7 @@ export default defineRule({
           });
         }
         const servers = gatewayServers(gateway);
-        const admits = servers.some((s) =>
-          s.hosts.some((sh) =>
-            hosts.some((h) => serverHostAdmits(sh, gateway.namespace, vs.namespace, h)),
-          ),
-        );
+        const admits = servers.some((s) => serverVirtualServiceHosts(s, vs).length > 0);
         if (servers.length > 0 && !admits) {
           report({
             resource: vs,

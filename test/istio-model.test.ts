@@ -13,14 +13,22 @@ import {
   istioMtlsSni,
   matchScope,
   OTHER_NAMESPACES,
+  outboundTls,
+  peerAuthenticationMode,
   selectorFit,
-  serverAcceptsSni,
-  sniAcceptor,
+  serverForSni,
+  serversByPort,
   visibleNamespaces,
   type IstioIndex,
 } from '../src/model/istio.js';
 import type { Resource } from '../src/model/resource.js';
-import { egressGatewayYaml, gatewayAuthzYaml, GW_HOST, serverYaml } from './istio-fixtures.js';
+import {
+  egressGatewayYaml,
+  gatewayAuthzYaml,
+  GW_HOST,
+  MTLS_SERVER,
+  serverYaml,
+} from './istio-fixtures.js';
 
 function indexOf(yaml: string): IstioIndex {
   const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
@@ -74,6 +82,71 @@ spec:
     expect(found?.rules.map((r) => r.name)).toEqual(['a', 'b']);
   });
 
+  const dr = (name: string, namespace: string, host: string, extra = ''): string =>
+    `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  host: '${host}'
+${extra}---
+`;
+  const names = (found: { rules: readonly Resource[] } | undefined): string[] | undefined =>
+    found?.rules.map((r) => r.name);
+
+  it('merges rules for one host only when their exportTo is the same, or covers the first one', () => {
+    const index = indexOf(
+      dr('a', 'istio-system', GW_HOST, '  exportTo: [mytest]\n') +
+        dr('b', 'istio-system', GW_HOST, '  exportTo: [mytest, other]\n') +
+        dr('c', 'istio-system', GW_HOST, '  exportTo: [other]\n'),
+    );
+    // a, then b (its exportTo covers a's) merged in; c stands alone, and so does b for other.
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest'))).toEqual(['a', 'b']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'other'))).toEqual(['c']);
+  });
+
+  it('takes the most specific host of a namespace before looking at exportTo (MostSpecificHostMatch)', () => {
+    const index = indexOf(
+      dr('wide', 'istio-system', '*.svc.cluster.local') +
+        dr('exact', 'istio-system', GW_HOST, '  exportTo: [team]\n'),
+    );
+    // In the service namespace the exact host wins and is not exported to mytest: no fallback to
+    // the wildcard there; the root namespace (the same one here) has nothing more specific either.
+    expect(index.destinationRulesFor(GW_HOST, 'mytest')).toBeUndefined();
+    expect(names(index.destinationRulesFor(GW_HOST, 'team'))).toEqual(['exact']);
+  });
+
+  it("a client in the root namespace finds the service namespace's rule before the root namespace's public one", () => {
+    const index = indexOf(
+      dr('mesh-wide', 'istio-system', '*.local') + dr('svc', 'team', 'api.team.svc.cluster.local'),
+    );
+    expect(index.destinationRulesFor('api.team.svc.cluster.local', 'istio-system')).toMatchObject({
+      step: 'service',
+      rules: [{ name: 'svc' }],
+    });
+    expect(index.destinationRulesFor('db.other.svc.cluster.local', 'istio-system')?.step).toBe(
+      'root',
+    );
+  });
+
+  it('a workloadSelector rule applies to the pods it selects in its namespace; the others get the rule without one', () => {
+    const index = indexOf(
+      dr('all', 'mytest', GW_HOST) +
+        dr('some', 'mytest', GW_HOST, '  workloadSelector: {matchLabels: {app: a}}\n'),
+    );
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest', { app: 'a' }))).toEqual(['some']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest', { app: 'b' }))).toEqual(['all']);
+    expect(names(index.destinationRulesFor(GW_HOST, 'mytest'))).toEqual(['all']);
+    // Never exported: a client elsewhere does not see it.
+    expect(index.destinationRulesFor(GW_HOST, 'other', { app: 'a' })).toBeUndefined();
+  });
+
+  it('says where the lookup looks', () => {
+    expect(indexOf(yaml).destinationRuleLookupPath(GW_HOST, 'mytest')).toEqual([
+      'mytest',
+      'istio-system',
+    ]);
+  });
+
   it('merges TLS the way Istio does: subset port level, then subset, then rule', () => {
     const index = indexOf(yaml);
     const rules = index.destinationRulesFor(GW_HOST, 'mytest')!.rules;
@@ -91,6 +164,38 @@ spec:
       mode: 'ISTIO_MUTUAL',
       resource: one(index, 'DestinationRule', 'a'),
     });
+  });
+
+  it("reads a namespace's mTLS mode from its namespace-wide PeerAuthentication, else the mesh-wide one", () => {
+    const pa = (name: string, namespace: string, mode: string, selector = '') =>
+      `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+${selector}  mtls: {mode: ${mode}}
+---
+`;
+    const index = indexOf(
+      pa('mesh', 'istio-system', 'DISABLE') +
+        pa('strict', 'team', 'STRICT') +
+        pa('pods', 'other', 'STRICT', '  selector: {matchLabels: {app: a}}\n'),
+    );
+    expect(peerAuthenticationMode(index, 'team')?.mode).toBe('STRICT');
+    expect(peerAuthenticationMode(index, 'other')?.resource.name).toBe('mesh');
+    const q = { host: GW_HOST, port: 80, clientNamespace: 'mytest', serverLabelled: true };
+    expect(outboundTls(index, { ...q, serverNamespace: 'team' })).toMatchObject({
+      mode: 'ISTIO_MUTUAL',
+      sni: istioMtlsSni(GW_HOST, 80),
+      auto: true,
+    });
+    expect(outboundTls(index, { ...q, serverNamespace: 'other' })).toMatchObject({
+      mode: 'DISABLE',
+      auto: true,
+      mtlsDisabledBy: { name: 'mesh' },
+    });
+    expect(outboundTls(index, { ...q, serverLabelled: false, serverNamespace: 'team' }).mode).toBe(
+      'DISABLE',
+    );
   });
 
   it('names the SNI auto mTLS sends', () => {
@@ -134,13 +239,47 @@ spec:
     expect(matchScope(vs, 'http', http(0), 'istio-system/egress').applies).toBe(false);
   });
 
-  it('honours the source of TLS and TCP matches', () => {
+  it('honours the source of TLS and TCP matches on sidecars, not on gateways (l4SingleMatch)', () => {
     const tcp = (vs.body.spec as { tcp: { match: Record<string, unknown>[] }[] }).tcp[0]!.match[0];
     expect(matchScope(vs, 'tcp', tcp, 'mesh')).toEqual({
       applies: true,
       sourceNamespace: 'mytest',
       sourceIgnored: false,
     });
+    const { gateways: _, ...anyGateway } = tcp!;
+    expect(matchScope(vs, 'tcp', anyGateway, 'istio-system/egress')).toEqual({
+      applies: true,
+      sourceIgnored: true,
+    });
+  });
+});
+
+describe('route uses', () => {
+  it('counts a gateway as a user of an HTTP match only when the source fields fit its pods', () => {
+    const index = indexOf(
+      egressGatewayYaml(MTLS_SERVER) +
+        `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, egress]
+  http:
+  - match: [{port: 80, sourceNamespace: mytest}]
+    route: [{destination: {host: ${GW_HOST}, port: {number: 80}}}]
+  - match: [{port: 80, sourceNamespace: istio-system}]
+    route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+`,
+    );
+    const uses = index
+      .routeUses()
+      .map((u) => `${u.route.index}:${u.on}:${u.clientNamespaces.join(',')}`);
+    expect(uses).toEqual([
+      '0:mesh:mytest',
+      '1:mesh:istio-system',
+      '1:istio-system/egress:istio-system',
+    ]);
   });
 });
 
@@ -163,17 +302,50 @@ describe('gateway servers', () => {
   });
 
   it('matches SNI on specific hosts, anything on *', () => {
-    expect(serverAcceptsSni(servers[0]!, 'edition.cnn.com')).toBe(true);
-    expect(serverAcceptsSni(servers[0]!, istioMtlsSni(GW_HOST, 80))).toBe(false);
-    expect(serverAcceptsSni(servers[1]!, istioMtlsSni(GW_HOST, 443))).toBe(true);
+    expect(serverForSni([servers[0]!], 'edition.cnn.com')).toBe(servers[0]);
+    expect(serverForSni([servers[0]!], istioMtlsSni(GW_HOST, 80))).toBeUndefined();
+    expect(serverForSni([servers[1]!], istioMtlsSni(GW_HOST, 443))).toBe(servers[1]);
   });
 
-  it('accepts an SNI when any server on the port does', () => {
-    const accepts = sniAcceptor([servers[0]!, servers[2]!]);
-    expect(accepts('edition.cnn.com')).toBe(true);
-    expect(accepts('cnn.com')).toBe(false);
-    expect(accepts(undefined)).toBe(false);
-    expect(sniAcceptor(servers)('anything.example')).toBe(true);
+  it('picks the filter chain Envoy would: a specific host before *, and no SNI only on *', () => {
+    const pick = (sni: string | undefined) => serverForSni(servers, sni)?.port;
+    expect(pick('EDITION.cnn.com')).toBe(80);
+    expect(pick('anything.example')).toBe(443);
+    expect(pick(undefined)).toBe(443);
+    expect(serverForSni([servers[0]!, servers[2]!], undefined)).toBeUndefined();
+  });
+
+  it('keeps the TLS servers of a port only when no plaintext server comes first (mergeGateways)', () => {
+    const gateway = (yaml: string) => one(indexOf(egressGatewayYaml(yaml)), 'Gateway', 'egress');
+    const mixed = gateway(
+      serverYaml(80, 'HTTP', "'*'") + serverYaml(80, 'TLS', 'edition.cnn.com', 'ISTIO_MUTUAL'),
+    );
+    const on = serversByPort([mixed]).get(80)!;
+    expect(on.plaintext?.protocol).toBe('HTTP');
+    expect(on.tls).toEqual([]);
+    expect(on.forSni('edition.cnn.com')).toBeUndefined();
+    const tlsFirst = serversByPort([gateway(serverYaml(80, 'TLS', "'*'", 'ISTIO_MUTUAL'))]).get(
+      80,
+    )!;
+    expect(tlsFirst.plaintext).toBeUndefined();
+    expect(tlsFirst.forSni('x.org')?.tlsMode).toBe('ISTIO_MUTUAL');
+  });
+
+  it('reads tls the way Istio does: no mode is PASSTHROUGH, an HTTP server stays plaintext', () => {
+    const [http, tls] = gatewayServers(
+      one(
+        indexOf(
+          egressGatewayYaml(
+            `  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*']\n    tls: {httpsRedirect: true}\n` +
+              `  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: ['*']\n    tls: {}\n`,
+          ),
+        ),
+        'Gateway',
+        'egress',
+      ),
+    );
+    expect([http!.tlsMode, http!.routeKind]).toEqual([undefined, 'http']);
+    expect([tls!.tlsMode, tls!.routeKind]).toEqual(['PASSTHROUGH', 'tls']);
   });
 
   it('finds the gateway pods from the Gateway selector', () => {
@@ -183,8 +355,22 @@ describe('gateway servers', () => {
       namespace: 'istio-system',
       serviceHost: GW_HOST,
     });
-    expect(w?.autoMtls).toBeUndefined();
+    expect(w?.tlsModeLabelled).toBeUndefined();
     expect(w?.gateways.map((g) => g.name)).toEqual(['egress']);
+  });
+
+  it('finds the gateway behind a Service host, assuming one for a host named like a gateway Service', () => {
+    expect(index.gatewayWorkloadForHost(GW_HOST)).toBe(index.gatewayWorkloads()[0]);
+    const assumed = index.gatewayWorkloadForHost('istio-other.gateways.svc.cluster.local');
+    expect(assumed).toMatchObject({
+      name: 'other',
+      namespace: 'gateways',
+      labels: { istio: 'other' },
+      gateways: [],
+    });
+    expect(assumed?.declaration).toBeUndefined();
+    expect(index.gatewayWorkloads()).not.toContain(assumed);
+    expect(index.gatewayWorkloadForHost('api.team.svc.cluster.local')).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/project-config.js';
 import { UsageError } from '../io/files.js';
 import { registerDiff } from './commands/diff.js';
+import { registerExplain } from './commands/explain.js';
 import { registerLint } from './commands/lint.js';
 import { registerRender } from './commands/render.js';
 import { registerRules } from './commands/rules.js';
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerLint(program, io, setExit);
   registerRender(program, io, setExit);
   registerDiff(program, io, setExit);
+  registerExplain(program, io, setExit);
   registerRules(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
   return program;

@@ -248,8 +248,10 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    // HTTP matches leave `gateways` out: Istio ignores sourceLabels/sourceNamespace in an HTTP match
-    // that names gateways (route.go sourceMatchHTTP), which would let every sidecar through.
+    // HTTP matches leave `gateways` out: on an HTTP match that names gateways Istio ignores sourceLabels
+    // and sourceNamespace (sourceMatchHTTP), which would let every workload that sees this VirtualService
+    // through. Without it the VirtualService's own [mesh, gateway] applies and the source fields filter.
+    // TLS/TCP matches need `gateways: [mesh]` and check the source fields as well (matchTLS/matchTCP).
     const sidecarMatch = (f: PolicySource, port: number, sni: boolean, http = false): JsonObject => ({
       ...(http ? {} : { gateways: [MESH_GATEWAY] }),
       port,

@@ -1,0 +1,149 @@
+/**
+ * AuthorizationPolicy readings for egress gateways: actions, rules, the conditions Istio can only
+ * check on HTTP or with mTLS.
+ */
+import type { FieldPath } from '../field-path.js';
+import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import type { GatewayWorkload } from './gateways.js';
+import { stringList } from './hosts.js';
+import type { IstioIndex } from './index.js';
+import { selectorFit, workloadSelectorOf } from './workloads.js';
+
+export type AuthzAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+
+export function authzAction(policy: Resource): AuthzAction {
+  const action = get(policy.body, ['spec', 'action']);
+  return action === 'DENY' || action === 'AUDIT' || action === 'CUSTOM' ? action : 'ALLOW';
+}
+
+export interface AuthzRuleRef {
+  policy: Resource;
+  index: number;
+  path: FieldPath;
+  rule: JsonObject;
+}
+
+export function authzRules(policy: Resource): AuthzRuleRef[] {
+  const rules = get(policy.body, ['spec', 'rules']);
+  if (!Array.isArray(rules)) return [];
+  return rules.flatMap((rule, index) =>
+    isObject(rule) ? [{ policy, index, path: ['spec', 'rules', index] as FieldPath, rule }] : [],
+  );
+}
+
+export interface AuthzCondition {
+  /** The field as users write it: `hosts`, `methods`, `principals`, `request.headers[x-id]`... */
+  field: string;
+  path: FieldPath;
+  /** Index of the `to` entry it belongs to; undefined for `from` and `when` conditions, which hold for every `to`. */
+  toIndex?: number;
+}
+
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
+
+const HTTP_ONLY_WHEN = /^request\.(headers\[|auth\.)/;
+
+const IDENTITY_SOURCE = [
+  'principals',
+  'notPrincipals',
+  'namespaces',
+  'notNamespaces',
+  'serviceAccounts',
+  'notServiceAccounts',
+];
+
+const IDENTITY_WHEN = /^source\.(principal|namespace|serviceAccount)$/;
+
+/**
+ * Whether Istio can evaluate a condition (a field of a rule's `to.operation` or `from.source`, or a
+ * `when` key) only on HTTP: hosts, methods, paths, request principals, `request.*` keys.
+ */
+export function isHttpOnlyCondition(
+  where: 'operation' | 'source' | 'when',
+  field: string,
+): boolean {
+  if (where === 'operation') return HTTP_ONLY_OPERATION.includes(field);
+  if (where === 'source') return HTTP_ONLY_SOURCE.includes(field);
+  return HTTP_ONLY_WHEN.test(field);
+}
+
+function conditions(
+  ref: AuthzRuleRef,
+  operation: string[],
+  source: string[],
+  when: RegExp,
+): AuthzCondition[] {
+  const out: AuthzCondition[] = [];
+  const present = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  to.forEach((t, i) => {
+    for (const field of operation)
+      if (present(get(t, ['operation', field])))
+        out.push({ field, path: [...ref.path, 'to', i, 'operation', field], toIndex: i });
+  });
+  const from = Array.isArray(ref.rule.from) ? ref.rule.from : [];
+  from.forEach((f, i) => {
+    for (const field of source)
+      if (present(get(f, ['source', field])))
+        out.push({ field, path: [...ref.path, 'from', i, 'source', field] });
+  });
+  const whens = Array.isArray(ref.rule.when) ? ref.rule.when : [];
+  whens.forEach((w, i) => {
+    const key = get(w, ['key']);
+    if (typeof key === 'string' && when.test(key))
+      out.push({ field: key, path: [...ref.path, 'when', i, 'key'] });
+  });
+  return out;
+}
+
+/**
+ * Conditions Istio can evaluate on HTTP only: on a TCP filter chain an ALLOW rule using them is skipped
+ * (it allows nothing), and a DENY or AUDIT rule is built without them, so it matches more
+ * (pilot/pkg/security/authz/model: generator.go returns an error for TCP, model.go checkError).
+ */
+export function httpOnlyConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, HTTP_ONLY_OPERATION, HTTP_ONLY_SOURCE, HTTP_ONLY_WHEN);
+}
+
+/** Conditions on the source's mesh identity, which Envoy reads from the client's mTLS certificate. */
+export function identityConditions(ref: AuthzRuleRef): AuthzCondition[] {
+  return conditions(ref, [], IDENTITY_SOURCE, IDENTITY_WHEN);
+}
+
+/**
+ * Whether a condition of the rule can take part on this destination port: a `to` entry applies to
+ * the ports its operation lists (all when it lists none); `from` and `when` conditions go with every
+ * `to` entry (all ports when the rule has none).
+ */
+export function conditionAppliesToPort(
+  ref: AuthzRuleRef,
+  condition: AuthzCondition,
+  port: number,
+): boolean {
+  const to = Array.isArray(ref.rule.to) ? ref.rule.to : [];
+  const entries = condition.toIndex !== undefined ? [to[condition.toIndex]] : to;
+  if (entries.length === 0) return true;
+  return entries.some((t) => {
+    const ports = stringList(get(t, ['operation', 'ports']));
+    const notPorts = stringList(get(t, ['operation', 'notPorts']));
+    return (ports.length === 0 || ports.includes(String(port))) && !notPorts.includes(String(port));
+  });
+}
+
+/**
+ * The egress gateways an AuthorizationPolicy applies to: it lives in their pods' namespace or in the
+ * root namespace, and its selector picks their pods (or it has none).
+ */
+export function authzGatewayTargets(index: IstioIndex, policy: Resource): GatewayWorkload[] {
+  const selector = workloadSelectorOf(policy);
+  const selectsAll = !selector || Object.keys(selector).length === 0;
+  return index
+    .gatewayWorkloads()
+    .filter(
+      (w) =>
+        (policy.namespace === index.rootNamespace || policy.namespace === w.namespace) &&
+        (selectsAll || selectorFit(selector, w.labels) === 'matches'),
+    );
+}

@@ -1,0 +1,365 @@
+/**
+ * DestinationRules: how Istio merges them, which one a client uses, and the TLS a client sends
+ * (DestinationRule or auto mTLS).
+ */
+import type { FieldPath } from '../field-path.js';
+import { KIND } from '../kinds.js';
+import { matchesSelector } from '../mesh.js';
+import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { isWild, stringList } from './hosts.js';
+import type { IstioIndex } from './index.js';
+import { labelsKey, workloadSelectorOf } from './workloads.js';
+
+export function destinationRuleHost(dr: Resource): string {
+  return String(get(dr.body, ['spec', 'host']) ?? '');
+}
+
+export interface DestinationRuleLookup {
+  /**
+   * The rules Istio merges into the one the client uses, oldest first: the first top-level
+   * trafficPolicy wins, a subset comes from the first rule that defines it (mergeDestinationRule).
+   */
+  rules: readonly Resource[];
+  /** Where the lookup stopped: the client's namespace, the service's, or the root namespace. */
+  step: 'client' | 'service' | 'root';
+}
+
+export type DestinationRuleLookupFn = (
+  host: string,
+  clientNamespace: string,
+  serviceNamespace: string | undefined,
+  workloadLabels?: Readonly<Record<string, string>>,
+) => DestinationRuleLookup | undefined;
+
+/** Rules Istio merged into one (ConsolidatedDestRule): the first one's exportTo and selector stand for all. */
+interface MergedRules {
+  rules: Resource[];
+  exportTo: ReadonlySet<string>;
+  selector?: Readonly<Record<string, string>>;
+}
+
+/** Merged rules by host, exact hosts and wildcards apart (consolidatedDestRules). */
+interface RulePool {
+  specific: Map<string, MergedRules[]>;
+  wildcard: Map<string, MergedRules[]>;
+}
+
+/**
+ * Istio's DestinationRule index and lookup (pilot/pkg/model/push_context.go setDestinationRules and
+ * destinationRule; destination_rule.go mergeDestinationRule; sidecar.go SidecarScope.DestinationRule),
+ * with the default exportTo `*`. Rules are taken selector-first, then in our stable order (standing in
+ * for creation time). Per namespace Istio keeps the rules its own clients may use (exportTo empty, `*`,
+ * `.` or naming it) and the rules it exports elsewhere; rules for one host merge when their exportTo
+ * is the same (or covers an earlier one's) and their workload selectors agree.
+ *
+ * A lookup takes the most specific host among the client namespace's own rules (for a client in the
+ * root namespace: its private rules), else among the service namespace's exported rules, else the root
+ * namespace's, keeping only rules exported to the client; the first step with a match decides, even
+ * when nothing it found applies. Of what it found, a rule of the client's namespace whose
+ * workloadSelector picks the client wins, else the last rule without a selector.
+ */
+export function destinationRuleLookup(
+  destinationRules: readonly Resource[],
+  rootNamespace: string,
+): DestinationRuleLookupFn {
+  const selectorOf = (dr: Resource): Record<string, string> | undefined => {
+    const labels = get(dr.body, ['spec', 'workloadSelector', 'matchLabels']);
+    return isObject(labels) ? (labels as Record<string, string>) : undefined;
+  };
+  const sameLabels = (
+    a: Readonly<Record<string, string>>,
+    b: Readonly<Record<string, string>>,
+  ): boolean => labelsKey(a) === labelsKey(b);
+  const newPool = (): RulePool => ({ specific: new Map(), wildcard: new Map() });
+  const merge = (pool: RulePool, dr: Resource, exportTo: ReadonlySet<string>): void => {
+    const host = destinationRuleHost(dr);
+    const byHost = isWild(host) ? pool.wildcard : pool.specific;
+    const selector = selectorOf(dr);
+    const entry: MergedRules = { rules: [dr], exportTo, ...(selector ? { selector } : {}) };
+    const list = byHost.get(host);
+    if (!list) {
+      byHost.set(host, [entry]);
+      return;
+    }
+    let separate = true;
+    for (const merged of list) {
+      if (sameSet(exportTo, merged.exportTo)) separate = false;
+      else if (merged.exportTo.size > 0 && [...merged.exportTo].every((e) => exportTo.has(e)))
+        separate = true;
+      else {
+        separate = true;
+        continue;
+      }
+      if (selector && merged.selector && !sameLabels(selector, merged.selector)) {
+        separate = true;
+        continue;
+      }
+      if (!selector === !merged.selector) separate = false;
+      merged.rules.push(dr);
+    }
+    if (separate) list.push(entry);
+  };
+
+  const ownRules = new Map<string, RulePool>();
+  const exportedRules = new Map<string, RulePool>();
+  const rootPrivateRules = newPool();
+  const poolIn = (pools: Map<string, RulePool>, ns: string): RulePool => {
+    let pool = pools.get(ns);
+    if (!pool) pools.set(ns, (pool = newPool()));
+    return pool;
+  };
+  const ordered = [...destinationRules].sort(
+    (a, b) => Number(!selectorOf(a)) - Number(!selectorOf(b)),
+  );
+  for (const dr of ordered) {
+    // A rule with a workloadSelector is never exported (exportTo `.`).
+    const exportTo: ReadonlySet<string> = selectorOf(dr)
+      ? new Set(['.'])
+      : new Set(stringList(get(dr.body, ['spec', 'exportTo'])));
+    if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(dr.namespace))
+      merge(poolIn(ownRules, dr.namespace), dr, exportTo);
+    const privateOnly = exportTo.size === 1 && (exportTo.has('.') || exportTo.has(dr.namespace));
+    if (!privateOnly) merge(poolIn(exportedRules, dr.namespace), dr, exportTo);
+    else if (dr.namespace === rootNamespace) merge(rootPrivateRules, dr, exportTo);
+  }
+
+  return (host, clientNamespace, serviceNamespace, workloadLabels) => {
+    const use = (
+      found: readonly MergedRules[],
+      step: DestinationRuleLookup['step'],
+    ): DestinationRuleLookup | undefined => {
+      let catchAll: MergedRules | undefined;
+      for (const merged of found) {
+        if (!merged.selector) catchAll = merged;
+        else if (
+          workloadLabels &&
+          merged.rules[0]!.namespace === clientNamespace &&
+          matchesSelector(merged.selector, workloadLabels)
+        )
+          return { rules: merged.rules, step };
+      }
+      return catchAll ? { rules: catchAll.rules, step } : undefined;
+    };
+    const exportedFrom = (ns: string): MergedRules[] =>
+      (mostSpecificHostMatch(host, exportedRules.get(ns)) ?? []).filter(
+        (m) => m.exportTo.size === 0 || m.exportTo.has('*') || m.exportTo.has(clientNamespace),
+      );
+    const own = mostSpecificHostMatch(
+      host,
+      clientNamespace === rootNamespace ? rootPrivateRules : ownRules.get(clientNamespace),
+    );
+    if (own) return use(own, clientNamespace === rootNamespace ? 'root' : 'client');
+    const service = serviceNamespace !== undefined ? exportedFrom(serviceNamespace) : [];
+    if (service.length > 0) return use(service, 'service');
+    const root = exportedFrom(rootNamespace);
+    return root.length > 0 ? use(root, 'root') : undefined;
+  };
+}
+
+/** Istio's MostSpecificHostMatch: the pool's entry for the exact host, else for the longest wildcard covering it. */
+function mostSpecificHostMatch(
+  host: string,
+  pool: RulePool | undefined,
+): MergedRules[] | undefined {
+  if (!pool) return undefined;
+  const exact = (isWild(host) ? pool.wildcard : pool.specific).get(host);
+  if (exact) return exact;
+  const needle = isWild(host) ? host.slice(1) : host;
+  let best: string | undefined;
+  for (const h of pool.wildcard.keys()) {
+    if (needle.endsWith(h.slice(1)) && (best === undefined || h.length > best.length)) best = h;
+  }
+  return best === undefined ? undefined : pool.wildcard.get(best);
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+export interface ClientTls {
+  /** DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL. */
+  mode: string;
+  sni?: string;
+  /** The Secret with the client certificate, for MUTUAL/SIMPLE origination. */
+  credentialName?: string;
+  /** Where it was set: the DestinationRule and the path of its `tls` object. */
+  resource: Resource;
+  path: FieldPath;
+}
+
+export interface SubsetRef {
+  resource: Resource;
+  index: number;
+  subset: JsonObject;
+}
+
+const subsetCache = new WeakMap<readonly Resource[], Map<string, SubsetRef>>();
+
+/** The subsets the merged DestinationRules define (the first definition of a name wins, as in Istio). */
+export function subsetsOf(rules: readonly Resource[]): Map<string, SubsetRef> {
+  const cached = subsetCache.get(rules);
+  if (cached) return cached;
+  const out = new Map<string, SubsetRef>();
+  subsetCache.set(rules, out);
+  for (const resource of rules) {
+    const subsets = get(resource.body, ['spec', 'subsets']);
+    if (!Array.isArray(subsets)) continue;
+    subsets.forEach((subset, index) => {
+      if (isObject(subset) && typeof subset.name === 'string' && !out.has(subset.name))
+        out.set(subset.name, { resource, index, subset });
+    });
+  }
+  return out;
+}
+
+/**
+ * The TLS settings a client uses toward a host port (and subset), merged the way Istio does
+ * (pilot/pkg/networking/util MergeSubsetTrafficPolicy): a port-level setting replaces the level above it
+ * wholesale, a subset's policy overrides the rule's. Undefined when nothing sets TLS: auto mTLS decides.
+ */
+export function clientTlsFor(
+  rules: readonly Resource[],
+  port: number | undefined,
+  subset?: string,
+): ClientTls | undefined {
+  interface Level {
+    tls?: unknown;
+    path: FieldPath;
+    resource: Resource;
+    portLevel: boolean;
+  }
+  const select = (resource: Resource, policyPath: FieldPath): Level | undefined => {
+    const policy = get(resource.body, policyPath);
+    if (!isObject(policy)) return undefined;
+    const settings = Array.isArray(policy.portLevelSettings) ? policy.portLevelSettings : [];
+    const i =
+      port === undefined ? -1 : settings.findIndex((s) => get(s, ['port', 'number']) === port);
+    if (i >= 0)
+      return {
+        tls: get(settings[i], ['tls']),
+        path: [...policyPath, 'portLevelSettings', i, 'tls'],
+        resource,
+        portLevel: true,
+      };
+    return { tls: policy.tls, path: [...policyPath, 'tls'], resource, portLevel: false };
+  };
+  const top = topLevelPolicyRule(rules);
+  const base = top ? select(top, ['spec', 'trafficPolicy']) : undefined;
+  const defined = subset === undefined ? undefined : subsetsOf(rules).get(subset);
+  const own = defined
+    ? select(defined.resource, ['spec', 'subsets', defined.index, 'trafficPolicy'])
+    : undefined;
+  const chosen = own && (own.tls !== undefined || own.portLevel || !base) ? own : base;
+  if (!chosen || !isObject(chosen.tls)) return undefined;
+  const { mode, sni, credentialName } = chosen.tls;
+  return {
+    // The mode's zero value is DISABLE: a tls block without one turns TLS (and auto mTLS) off.
+    mode: typeof mode === 'string' ? mode : 'DISABLE',
+    ...(typeof sni === 'string' && sni ? { sni } : {}),
+    ...(typeof credentialName === 'string' && credentialName ? { credentialName } : {}),
+    resource: chosen.resource,
+    path: chosen.path,
+  };
+}
+
+/** The first of the merged rules with a top-level trafficPolicy: Istio keeps that one's (the oldest). */
+const topLevelPolicies = new WeakMap<readonly Resource[], Resource | null>();
+
+function topLevelPolicyRule(rules: readonly Resource[]): Resource | undefined {
+  let top = topLevelPolicies.get(rules);
+  if (top === undefined)
+    topLevelPolicies.set(
+      rules,
+      (top = rules.find((r) => isObject(get(r.body, ['spec', 'trafficPolicy']))) ?? null),
+    );
+  return top ?? undefined;
+}
+
+/** The SNI Istio sends with ISTIO_MUTUAL when no `sni` is set (model.BuildDNSSrvSubsetKey). */
+export function istioMtlsSni(host: string, port: number, subset?: string): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${host}`;
+}
+
+/**
+ * What a client proxy sends toward a host port (and subset): the TLS its DestinationRule sets, else
+ * auto mTLS (pilot/pkg/networking/core/cluster_tls.go buildUpstreamTLSSettings).
+ */
+export interface OutboundTls {
+  /** The DestinationRules the client merges for the host, if it finds any. */
+  lookup?: DestinationRuleLookup;
+  /** False when a subset is asked for and those rules do not define it: the route fails before any TLS. */
+  subsetResolved: boolean;
+  /** The TLS a DestinationRule sets, when one does. */
+  setting?: ClientTls;
+  /**
+   * DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL; `unknown` when no rule sets TLS and nobody knows whether
+   * the server pods carry the tlsMode label that turns auto mTLS on.
+   */
+  mode: string;
+  /** ISTIO_MUTUAL: the `sni` set, else the one Istio derives (istioMtlsSni); SIMPLE/MUTUAL: the `sni` set. */
+  sni?: string;
+  /** No rule set TLS, so auto mTLS (or its absence) decided. */
+  auto: boolean;
+  /** The PeerAuthentication whose mode DISABLE turns auto mTLS off for the server's namespace. */
+  mtlsDisabledBy?: Resource;
+}
+
+export interface OutboundTlsQuery {
+  host: string;
+  port: number;
+  subset?: string;
+  clientNamespace: string;
+  /** The client's pod labels, when known (for DestinationRules with a workloadSelector). */
+  clientLabels?: Readonly<Record<string, string>>;
+  /**
+   * Whether the server's pods carry `security.istio.io/tlsMode: istio` (auto mTLS then applies unless
+   * PeerAuthentication disables it); undefined when unknown; false for hosts outside the mesh.
+   */
+  serverLabelled: boolean | undefined;
+  /** The namespace of the server's pods, whose PeerAuthentication mode counts. */
+  serverNamespace?: string;
+}
+
+export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls {
+  const lookup = index.destinationRulesFor(q.host, q.clientNamespace, q.clientLabels);
+  const subsetResolved =
+    q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
+  const setting = lookup ? clientTlsFor(lookup.rules, q.port, q.subset) : undefined;
+  const derivedSni = istioMtlsSni(q.host, q.port, q.subset);
+  const base = { ...(lookup ? { lookup } : {}), subsetResolved };
+  if (setting) {
+    const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? derivedSni : undefined);
+    return { ...base, setting, mode: setting.mode, ...(sni ? { sni } : {}), auto: false };
+  }
+  const mtls =
+    q.serverLabelled !== false && q.serverNamespace !== undefined
+      ? peerAuthenticationMode(index, q.serverNamespace)
+      : undefined;
+  if (mtls?.mode === 'DISABLE')
+    return { ...base, mode: 'DISABLE', auto: true, mtlsDisabledBy: mtls.resource };
+  if (q.serverLabelled === undefined)
+    return { ...base, mode: 'unknown', sni: derivedSni, auto: true };
+  return q.serverLabelled
+    ? { ...base, mode: 'ISTIO_MUTUAL', sni: derivedSni, auto: true }
+    : { ...base, mode: 'DISABLE', auto: true };
+}
+
+/**
+ * The mTLS mode PeerAuthentication sets for a namespace: a namespace-wide one (no selector), else the
+ * mesh-wide one in the root namespace; what Istio reads to decide auto mTLS for a service
+ * (PushContext.BestEffortInferServiceMTLSMode, GetNamespaceMutualTLSMode). UNSET inherits.
+ */
+export function peerAuthenticationMode(
+  index: IstioIndex,
+  namespace: string,
+): { mode: string; resource: Resource } | undefined {
+  const wide = (ns: string): { mode: string; resource: Resource } | undefined => {
+    for (const pa of index.ofKind(KIND.peerAuthentication)) {
+      if (pa.namespace !== ns || workloadSelectorOf(pa) !== undefined) continue;
+      const mode = get(pa.body, ['spec', 'mtls', 'mode']);
+      if (typeof mode === 'string' && mode !== 'UNSET') return { mode, resource: pa };
+    }
+    return undefined;
+  };
+  return wide(namespace) ?? wide(index.rootNamespace);
+}

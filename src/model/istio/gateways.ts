@@ -1,0 +1,360 @@
+/**
+ * Gateway servers as Istio merges them and Envoy picks them by SNI, and the egress gateway
+ * workloads they configure.
+ */
+import type { ConfigSet } from '../config-set.js';
+import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
+import type { FieldPath } from '../field-path.js';
+import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { hostMatches, stringList } from './hosts.js';
+import type { RouteKind } from './routes.js';
+import { gatewayPodLabels, labelsText, selectorFit } from './workloads.js';
+
+/**
+ * Whether a Gateway server host (`host`, `ns/host`, `./host`, `*` ...) admits a VirtualService host
+ * from a VirtualService in `vsNamespace`, for a Gateway in `gatewayNamespace`.
+ */
+export function serverHostAdmits(
+  serverHost: string,
+  gatewayNamespace: string,
+  vsNamespace: string,
+  vsHost: string,
+): boolean {
+  const slash = serverHost.indexOf('/');
+  const ns = slash === -1 ? '*' : serverHost.slice(0, slash);
+  const host = slash === -1 ? serverHost : serverHost.slice(slash + 1);
+  const nsOk = ns === '*' || (ns === '.' ? vsNamespace === gatewayNamespace : ns === vsNamespace);
+  return nsOk && hostMatches(host, vsHost);
+}
+
+/** The plain host of a Gateway server host (`ns/host` -> `host`), as used for SNI. */
+export function serverHostName(serverHost: string): string {
+  const slash = serverHost.indexOf('/');
+  return slash === -1 ? serverHost : serverHost.slice(slash + 1);
+}
+
+export interface GatewayServer {
+  gateway: Resource;
+  index: number;
+  path: FieldPath;
+  port: number;
+  protocol: string;
+  /** Hosts as written (`host`, `ns/host`, `*`). */
+  hosts: string[];
+  /** The hosts without their namespace part (`ns/host` -> `host`): what SNI is matched against. */
+  hostNames: string[];
+  /**
+   * `tls.mode` (PASSTHROUGH when the tls block leaves it out) of a TLS server; undefined for a plaintext
+   * server, which an HTTP-class server is even with a tls block (pkg/config/gateway IsTLSServer).
+   */
+  tlsMode?: string;
+  /** The tls block as written. */
+  tls?: JsonObject;
+  /** The routes Istio uses for it: http (HTTP, HTTPS terminated), tcp (TLS terminated, TCP), tls (passthrough). */
+  routeKind: RouteKind;
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+const PASSTHROUGH = new Set(['PASSTHROUGH', 'AUTO_PASSTHROUGH']);
+
+/** Where older Istio releases mounted each proxy's mesh certificate (seed 004's Gateways point there). */
+export const ISTIO_FILE_CERT_DIR = '/etc/certs/';
+
+const serverCache = new WeakMap<Resource, GatewayServer[]>();
+
+/** The servers of a Gateway, with what Istio makes of them (pkg/config/gateway IsTLSServer, IsHTTPServer). */
+export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
+  const cached = serverCache.get(gateway);
+  if (cached) return cached;
+  const out: GatewayServer[] = [];
+  serverCache.set(gateway, out);
+  const servers = get(gateway.body, ['spec', 'servers']);
+  if (!Array.isArray(servers)) return out;
+  servers.forEach((s, index) => {
+    const port = get(s, ['port', 'number']);
+    if (!isObject(s) || typeof port !== 'number') return;
+    const protocol = String(get(s, ['port', 'protocol']) ?? '').toUpperCase();
+    const tls = isObject(s.tls) ? s.tls : undefined;
+    // The mode's zero value is PASSTHROUGH; an HTTP-class server ignores its tls block (httpsRedirect aside).
+    const tlsMode =
+      tls && !HTTP_PROTOCOLS.has(protocol)
+        ? typeof tls.mode === 'string'
+          ? tls.mode
+          : 'PASSTHROUGH'
+        : undefined;
+    const passthrough = tlsMode !== undefined && PASSTHROUGH.has(tlsMode);
+    const routeKind: RouteKind =
+      HTTP_PROTOCOLS.has(protocol) || (protocol === 'HTTPS' && !passthrough)
+        ? 'http'
+        : passthrough
+          ? 'tls'
+          : 'tcp';
+    out.push({
+      gateway,
+      index,
+      path: ['spec', 'servers', index],
+      port,
+      protocol,
+      hosts: stringList(s.hosts),
+      hostNames: stringList(s.hosts).map(serverHostName),
+      ...(tlsMode ? { tlsMode } : {}),
+      ...(tls ? { tls } : {}),
+      routeKind,
+    });
+  });
+  return out;
+}
+
+/**
+ * The hosts of a VirtualService that a Gateway server takes (pilot/pkg/networking/core
+ * pickMatchingGatewayHosts): a server host, namespace-qualified ones included, admits them. A gateway
+ * uses the VirtualService on that server only when there is one.
+ */
+export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): string[] {
+  return stringList(get(vs.body, ['spec', 'hosts'])).filter((h) =>
+    server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
+  );
+}
+
+/** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
+export function serverSeesClientIdentity(s: GatewayServer): boolean {
+  return s.tlsMode === 'ISTIO_MUTUAL' || s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL';
+}
+
+/** The server expects the mesh's own mTLS: ISTIO_MUTUAL, or MUTUAL with Istio's file-mounted certificates. */
+export function serverExpectsMeshMtls(s: GatewayServer): boolean {
+  if (s.tlsMode === 'ISTIO_MUTUAL') return true;
+  const ca = get(s.tls, ['caCertificates']);
+  return (
+    (s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL') &&
+    typeof ca === 'string' &&
+    ca.startsWith(ISTIO_FILE_CERT_DIR)
+  );
+}
+
+/** The servers of some Gateways on one port of their pods, as Istio merges them (pilot/pkg/model/gateway.go mergeGateways). */
+export interface PortServers {
+  /** Every server on the port, in the order of their Gateways. */
+  servers: readonly GatewayServer[];
+  /** A plaintext server that comes first owns the port: Istio skips the TLS servers after it. */
+  plaintext?: GatewayServer;
+  /** The TLS servers Istio keeps, each its own filter chain (none when a plaintext server owns the port). */
+  tls: readonly GatewayServer[];
+  /** The TLS server whose filter chain takes a connection with this SNI (see sniSelector). */
+  forSni: (sni: string | undefined) => GatewayServer | undefined;
+}
+
+/** The servers of some Gateways (those on one set of pods), port by port, as Istio merges them. */
+export function serversByPort(gateways: readonly Resource[]): ReadonlyMap<number, PortServers> {
+  const onPort = new Map<number, GatewayServer[]>();
+  for (const s of gateways.flatMap(gatewayServers)) {
+    const list = onPort.get(s.port);
+    if (list) list.push(s);
+    else onPort.set(s.port, [s]);
+  }
+  const out = new Map<number, PortServers>();
+  for (const [port, servers] of onPort) {
+    const first = servers[0]!;
+    const plaintext = first.tlsMode === undefined ? first : undefined;
+    const tls = plaintext ? [] : servers.filter((s) => s.tlsMode !== undefined);
+    out.set(port, { servers, ...(plaintext ? { plaintext } : {}), tls, forSni: sniSelector(tls) });
+  }
+  return out;
+}
+
+/**
+ * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain
+ * Istio builds per server (listener.go toFilterChainMatch: server_names are the server hosts, none
+ * for `*`): an exact name first, then the longest wildcard, then a server for any host. A server
+ * repeating a host already taken on the port is dropped, as Istio does when merging gateways
+ * (CheckDuplicates).
+ */
+export function serverForSni(
+  servers: readonly GatewayServer[],
+  sni: string | undefined,
+): GatewayServer | undefined {
+  return sniSelector(servers)(sni);
+}
+
+/** serverForSni prepared once for a set of servers, for many lookups. */
+export function sniSelector(
+  servers: readonly GatewayServer[],
+): (sni: string | undefined) => GatewayServer | undefined {
+  const exact = new Map<string, GatewayServer>();
+  const wildcards: [suffix: string, server: GatewayServer][] = [];
+  let any: GatewayServer | undefined;
+  const taken = new Set<string>();
+  for (const s of servers) {
+    const names = s.hostNames;
+    if (names.some((h) => taken.has(h))) continue;
+    names.forEach((h) => taken.add(h));
+    if (names.includes('*')) any ??= s;
+    else {
+      for (const h of names) {
+        if (h.startsWith('*.')) wildcards.push([h.slice(1).toLowerCase(), s]);
+        else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), s);
+      }
+    }
+  }
+  wildcards.sort((a, b) => b[0].length - a[0].length);
+  return (sni) => {
+    if (sni === undefined) return any;
+    const name = sni.toLowerCase();
+    return exact.get(name) ?? wildcards.find(([suffix]) => name.endsWith(suffix))?.[1] ?? any;
+  };
+}
+
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
+export interface GatewayWorkload {
+  /** The egress gateway's name (the value of its gateway label), when known. */
+  name?: string;
+  /** Namespace of its pods. */
+  namespace: string;
+  /** Its Service host, when its name is known. */
+  serviceHost?: string;
+  /** Labels its pods are known to carry (they may carry more). */
+  labels: Readonly<Record<string, string>>;
+  /**
+   * Whether its pods carry `security.istio.io/tlsMode: istio`, which makes client sidecars use mTLS
+   * automatically when no DestinationRule sets TLS (unless PeerAuthentication disables it); undefined
+   * when the config set does not say.
+   */
+  tlsModeLabelled?: boolean;
+  /** The IstioGateway that declares it. */
+  declaration?: EgressGateway;
+  /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
+  gateways: Resource[];
+}
+
+/** An egress gateway whose Service is known. */
+export type GatewayService = GatewayWorkload & { name: string; serviceHost: string };
+
+/** For a host named like a gateway Service (istio-<name>.<ns>.svc.cluster.local), the gateway we must assume. */
+export function assumedGatewayWorkload(
+  host: string,
+  gatewayLabel: string,
+  gateways: readonly Resource[],
+): GatewayService | undefined {
+  const m =
+    /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(
+      host,
+    );
+  if (!m) return undefined;
+  const labels = { [gatewayLabel]: m[1]! };
+  return {
+    name: m[1]!,
+    namespace: m[3]!,
+    serviceHost: host,
+    labels,
+    gateways: gateways.filter((g) => {
+      const selector = get(g.body, ['spec', 'selector']);
+      return (
+        isObject(selector) && selectorFit(selector as Record<string, string>, labels) === 'matches'
+      );
+    }),
+  };
+}
+
+/**
+ * The port a route to the gateway without `destination.port` goes to (GetDestinationCluster): its
+ * Service's only port, when the IstioGateway declares exactly one.
+ */
+export function onlyServicePort(w: GatewayWorkload): number | undefined {
+  const ports = w.declaration?.ports ?? [];
+  return ports.length === 1 ? ports[0]!.port : undefined;
+}
+
+/** `egress gateway egressgateway`, or `gateway pods istio=x` when its name is unknown. */
+export function describeGatewayWorkload(w: GatewayWorkload): string {
+  return w.name !== undefined ? `egress gateway ${w.name}` : `gateway pods ${labelsText(w.labels)}`;
+}
+
+export function collectGatewayWorkloads(
+  cs: ConfigSet,
+  gateways: readonly Resource[],
+): GatewayWorkload[] {
+  const { gatewayLabel, gatewayNamespace } = cs.defaults;
+  const out: GatewayWorkload[] = [];
+  const byName = new Map<string, GatewayWorkload>();
+  const add = (w: GatewayWorkload): void => {
+    out.push(w);
+    if (w.name !== undefined) byName.set(w.name, w);
+  };
+  for (const g of cs.gateways) {
+    if (byName.has(g.name)) continue;
+    const tlsMode = g.podLabels[TLS_MODE_LABEL];
+    add({
+      name: g.name,
+      namespace: g.namespace,
+      serviceHost: g.serviceHost,
+      labels: gatewayPodLabels(g),
+      tlsModeLabelled: tlsMode === 'istio',
+      declaration: g,
+      gateways: [],
+    });
+  }
+  for (const p of cs.policies) {
+    if (byName.has(p.gateway)) continue;
+    const g = cs.gateway(p.gateway);
+    add({
+      name: g.name,
+      namespace: g.namespace,
+      serviceHost: g.serviceHost,
+      labels: { ...g.selector },
+      gateways: [],
+    });
+  }
+  // Gateways selecting pods of no gateway seen so far stand for one more: named after their gateway
+  // label when they use it, in the gateway namespace (where Istio installs gateways).
+  for (const gw of gateways) {
+    const selector = get(gw.body, ['spec', 'selector']);
+    if (!isObject(selector) || Object.keys(selector).length === 0) continue;
+    const labels = selector as Record<string, string>;
+    if (out.some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
+    const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
+    add({
+      ...(name !== undefined
+        ? { name, serviceHost: gatewayServiceHost(name, gatewayNamespace) }
+        : {}),
+      namespace: gatewayNamespace,
+      labels: { ...labels },
+      gateways: [],
+    });
+  }
+  for (const w of out) {
+    for (const gw of gateways) {
+      const selector = get(gw.body, ['spec', 'selector']);
+      if (
+        isObject(selector) &&
+        selectorFit(selector as Record<string, string>, w.labels) === 'matches'
+      )
+        w.gateways.push(gw);
+    }
+  }
+  return out;
+}
+
+export interface WorkloadServer extends GatewayServer {
+  workload: GatewayWorkload;
+  /** The port the gateway's proxy listens on (the Service port's targetPort), which authorization `ports` name. */
+  listenPort: number;
+}
+
+/** The Gateway servers on an egress gateway's pods. */
+export function workloadServers(workload: GatewayWorkload): WorkloadServer[] {
+  const ports = workload.declaration?.ports ?? [];
+  return workload.gateways.flatMap(gatewayServers).map((s) => ({
+    ...s,
+    workload,
+    listenPort: ports.find((p) => p.port === s.port)?.targetPort ?? s.port,
+  }));
+}
+
+/** `port 444 (TLS, terminated)` */
+export function describeServerPort(s: GatewayServer): string {
+  const how =
+    s.tlsMode === undefined ? '' : s.routeKind === 'tls' ? ', passed through' : `, ${s.tlsMode}`;
+  return `port ${s.port} (${s.protocol}${how})`;
+}

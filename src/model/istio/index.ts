@@ -1,0 +1,314 @@
+/**
+ * The index: hand-written and rendered Istio resources seen together, with the lookups rules and
+ * the simulator share. The index never changes, so lookups are remembered.
+ */
+import type { ConfigSet } from '../config-set.js';
+import { KIND } from '../kinds.js';
+import { get, type Resource } from '../resource.js';
+import {
+  destinationRuleHost,
+  destinationRuleLookup,
+  type DestinationRuleLookup,
+  type DestinationRuleLookupFn,
+} from './destination-rules.js';
+import {
+  assumedGatewayWorkload,
+  collectGatewayWorkloads,
+  type GatewayService,
+  type GatewayWorkload,
+} from './gateways.js';
+import {
+  clusterServiceNamespace,
+  hostMatches,
+  isInClusterHost,
+  isWild,
+  stringList,
+} from './hosts.js';
+import { gatewayRef, MESH, routesOf, vsGateways } from './routes.js';
+import {
+  collectGatewayClients,
+  collectRouteUses,
+  type GatewayClient,
+  type RouteUse,
+} from './uses.js';
+import { isVisibleTo } from './visibility.js';
+import { gatewaySelects, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
+
+export interface IstioIndex {
+  /** Schema-valid hand-written resources plus everything rendered from policies. */
+  readonly all: readonly Resource[];
+  readonly rootNamespace: string;
+  ofKind(kind: string): readonly Resource[];
+  /** ServiceEntries visible from `namespace` that define `host`. */
+  serviceEntriesFor(host: string, namespace: string): Resource[];
+  /** Every ServiceEntry that defines `host`, whatever its visibility. */
+  serviceEntriesForHost(host: string): Resource[];
+  /**
+   * ServiceEntries visible from `namespace` that list `host` itself: what a route destination needs,
+   * since Istio builds a cluster per service host as written (a `*.example.com` entry gives no cluster
+   * for `api.example.com`; route.go GetDestinationCluster, ServiceForHostname).
+   */
+  serviceEntriesForDestination(host: string, namespace: string): Resource[];
+  /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
+  virtualServicesForHost(host: string): Resource[];
+  /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
+  serviceNamespace(host: string, clientNamespace: string): string | undefined;
+  /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
+  virtualServicesFor(host: string, namespace: string, gateway?: string): Resource[];
+  /**
+   * VirtualServices bound to a Gateway: listing it and exported to the namespace of the gateway pods
+   * (Istio looks them up for the proxy's namespace, PushContext.VirtualServicesForGateway): the given
+   * `proxyNamespace`, else the namespaces of the pods it selects, else the Gateway's own namespace.
+   */
+  virtualServicesForGateway(gateway: Resource, proxyNamespace?: string): Resource[];
+  /**
+   * The DestinationRule a client uses for `host`, as the rules Istio merges into it: looked up in the
+   * client's namespace, then the service's, then the root namespace (see destinationRuleLookup).
+   * `workloadLabels` are the client's pod labels, for rules with a workloadSelector; without them
+   * only rules without one count (what any workload of the namespace gets).
+   */
+  destinationRulesFor(
+    host: string,
+    clientNamespace: string,
+    workloadLabels?: Readonly<Record<string, string>>,
+  ): DestinationRuleLookup | undefined;
+  /** The namespaces a client's DestinationRule lookup for `host` looks in, in order. */
+  destinationRuleLookupPath(host: string, clientNamespace: string): string[];
+  /** Every DestinationRule whose host matches `host`, wherever it is. */
+  destinationRulesForHost(host: string): Resource[];
+  /** Gateway resources whose selector picks these pods. */
+  gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
+  /** AuthorizationPolicies that apply to a workload. */
+  authorizationPoliciesFor(workload: Workload): Resource[];
+  /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
+  knownNamespaces(): readonly string[];
+  /** Whether a host is a service for clients in `namespace`: an in-cluster host, or a visible ServiceEntry host. */
+  hostRegistered(host: string, namespace: string): boolean;
+  /** The egress gateways the config set knows of: declared, named by policies, or selected by Gateways. */
+  gatewayWorkloads(): readonly GatewayWorkload[];
+  /** The egress gateways whose pods a Gateway resource configures. */
+  gatewayWorkloadsOf(gateway: Resource): readonly GatewayWorkload[];
+  /**
+   * The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local): one the
+   * config set knows, else, for a host named like one, the gateway we must assume (not declared, pods
+   * labelled with the gateway label only).
+   */
+  gatewayWorkloadForHost(host: string): GatewayService | undefined;
+  /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
+  routeUses(): readonly RouteUse[];
+  /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
+  gatewayClients(): readonly GatewayClient[];
+}
+
+export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
+  const kinds = [
+    KIND.serviceEntry,
+    KIND.virtualService,
+    KIND.destinationRule,
+    KIND.gateway,
+    KIND.sidecar,
+    KIND.authorizationPolicy,
+    KIND.peerAuthentication,
+  ];
+  const byKind = new Map<string, Resource[]>();
+  for (const k of kinds) byKind.set(k, [...cs.ofKind(k)]);
+  for (const r of rendered) byKind.get(r.kind)?.push(r);
+  const all = [...byKind.values()].flat();
+  const rootNamespace = cs.mesh.rootNamespace;
+  const of = (k: string): Resource[] => byKind.get(k) ?? [];
+
+  const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  // Lookups by host, so rules stay linear in the size of the config set.
+  const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
+  const virtualServicesByHost = hostLookup(of(KIND.virtualService), hostsOf);
+  const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [
+    destinationRuleHost(dr),
+  ]);
+  let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
+  const lookups = new Map<string, DestinationRuleLookup | undefined>();
+  const registered = new Map<string, boolean>();
+  // Derived views, computed once on first use.
+  let namespaces: string[] | undefined;
+  let workloads: GatewayWorkload[] | undefined;
+  let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
+  let uses: RouteUse[] | undefined;
+  let clients: GatewayClient[] | undefined;
+  const servicesByHost = new Map<string, GatewayService | undefined>();
+  let servicesByGateway: Map<string, Resource[]> | undefined;
+  const virtualServicesByGateway = (): Map<string, Resource[]> => {
+    if (!servicesByGateway) {
+      servicesByGateway = new Map();
+      for (const vs of of(KIND.virtualService)) {
+        for (const ref of new Set(vsGateways(vs))) {
+          const list = servicesByGateway.get(ref);
+          if (list) list.push(vs);
+          else servicesByGateway.set(ref, [vs]);
+        }
+      }
+    }
+    return servicesByGateway;
+  };
+
+  const index: IstioIndex = {
+    all,
+    rootNamespace,
+    ofKind: of,
+    serviceEntriesFor: (host, namespace) =>
+      serviceEntriesByHost(host).filter((se) => isVisibleTo(se, namespace)),
+    serviceEntriesForHost: (host) => serviceEntriesByHost(host),
+    serviceEntriesForDestination: (host, namespace) =>
+      index.serviceEntriesFor(host, namespace).filter((se) => hostsOf(se).includes(host)),
+    virtualServicesForHost: (host) => virtualServicesByHost(host),
+    serviceNamespace(host, clientNamespace) {
+      return (
+        clusterServiceNamespace(host) ??
+        index.serviceEntriesFor(host, clientNamespace)[0]?.namespace
+      );
+    },
+    virtualServicesFor: (host, namespace, gateway = MESH) =>
+      virtualServicesByHost(host).filter(
+        (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway),
+      ),
+    virtualServicesForGateway(gateway, proxyNamespace) {
+      const ref = gatewayRef(gateway);
+      const podNamespaces =
+        proxyNamespace !== undefined
+          ? [proxyNamespace]
+          : index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
+      const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+      return (virtualServicesByGateway().get(ref) ?? []).filter((vs) =>
+        proxyNamespaces.some((ns) => isVisibleTo(vs, ns)),
+      );
+    },
+    destinationRulesForHost: (host) => destinationRulesByHost(host),
+    destinationRulesFor(host, clientNamespace, workloadLabels) {
+      const key = `${host}|${clientNamespace}|${workloadLabels ? labelsKey(workloadLabels) : ''}`;
+      if (!lookups.has(key)) {
+        lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
+        lookups.set(
+          key,
+          lookUpDestinationRules(
+            host,
+            clientNamespace,
+            index.serviceNamespace(host, clientNamespace),
+            workloadLabels,
+          ),
+        );
+      }
+      return lookups.get(key);
+    },
+    destinationRuleLookupPath(host, clientNamespace) {
+      const service = index.serviceNamespace(host, clientNamespace);
+      return [...new Set([clientNamespace, ...(service ? [service] : []), rootNamespace])];
+    },
+    gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
+    authorizationPoliciesFor: (workload) =>
+      of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
+    knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
+    hostRegistered(host, namespace) {
+      const key = `${host}|${namespace}`;
+      let known = registered.get(key);
+      if (known === undefined)
+        registered.set(
+          key,
+          (known = isInClusterHost(host) || index.serviceEntriesFor(host, namespace).length > 0),
+        );
+      return known;
+    },
+    gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
+    gatewayWorkloadsOf(gateway) {
+      if (!workloadsByGateway) {
+        workloadsByGateway = new Map();
+        for (const w of index.gatewayWorkloads())
+          for (const g of w.gateways)
+            workloadsByGateway.set(g, [...(workloadsByGateway.get(g) ?? []), w]);
+      }
+      return workloadsByGateway.get(gateway) ?? [];
+    },
+    gatewayWorkloadForHost(host) {
+      if (!servicesByHost.has(host)) {
+        const known = index
+          .gatewayWorkloads()
+          .find((w): w is GatewayService => w.serviceHost === host);
+        servicesByHost.set(
+          host,
+          known ?? assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway)),
+        );
+      }
+      return servicesByHost.get(host);
+    },
+    routeUses: () => (uses ??= collectRouteUses(index)),
+    gatewayClients: () => (clients ??= collectGatewayClients(index)),
+  };
+
+  // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
+  index.virtualServicesForGateway = remember(
+    index.virtualServicesForGateway,
+    (g, ns) => `${gatewayRef(g)}|${ns ?? ''}`,
+  );
+  index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
+
+  return index;
+}
+
+/** `fn` with its results remembered by `key` (arrays are copied, so callers may change them). */
+function remember<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  key: (...args: A) => string,
+): (...args: A) => R {
+  const cache = new Map<string, R>();
+  return (...args) => {
+    const k = key(...args);
+    if (!cache.has(k)) cache.set(k, fn(...args));
+    const v = cache.get(k)!;
+    return (Array.isArray(v) ? [...v] : v) as R;
+  };
+}
+
+/** A function from a host to the resources whose hosts match it, in their original order. */
+function hostLookup(
+  resources: readonly Resource[],
+  hostsOfResource: (r: Resource) => string[],
+): (host: string) => Resource[] {
+  const position = new Map(resources.map((r, i) => [r, i]));
+  const exact = new Map<string, Resource[]>();
+  const wildcard: Resource[] = [];
+  for (const r of resources) {
+    const hosts = new Set(hostsOfResource(r));
+    for (const h of hosts) if (!isWild(h)) exact.set(h, [...(exact.get(h) ?? []), r]);
+    if ([...hosts].some(isWild)) wildcard.push(r);
+  }
+  const matches = (r: Resource, host: string): boolean =>
+    hostsOfResource(r).some((h) => hostMatches(h, host));
+  const cache = new Map<string, Resource[]>();
+  return (host) => {
+    let found = cache.get(host);
+    if (!found) {
+      found = isWild(host)
+        ? resources.filter((r) => matches(r, host))
+        : [
+            ...new Set([...(exact.get(host) ?? []), ...wildcard.filter((r) => matches(r, host))]),
+          ].sort((a, b) => position.get(a)! - position.get(b)!);
+      cache.set(host, found);
+    }
+    return found;
+  };
+}
+
+function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {
+  const out = new Set<string>();
+  for (const r of cs.resources) if (!cs.invalid.has(r)) out.add(r.namespace);
+  for (const r of istio) {
+    out.add(r.namespace);
+    for (const e of stringList(get(r.body, ['spec', 'exportTo'])))
+      if (e !== '*' && e !== '.' && e !== '~') out.add(e);
+    if (r.kind === KIND.virtualService) {
+      for (const route of routesOf(r))
+        for (const m of route.matches)
+          if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
+    }
+  }
+  for (const p of cs.policies)
+    for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
+  return [...out].sort();
+}

@@ -1,0 +1,148 @@
+/**
+ * Derived views over the index: which proxies use each route destination, the sidecars that send
+ * to egress gateways and the TLS they use, and the gateways traffic for a host leaves through.
+ */
+import { KIND } from '../kinds.js';
+import { get, type Resource } from '../resource.js';
+import { outboundTls, type OutboundTls } from './destination-rules.js';
+import {
+  gatewayServers,
+  onlyServicePort,
+  serverVirtualServiceHosts,
+  type GatewayWorkload,
+} from './gateways.js';
+import { hostMatches, stringList } from './hosts.js';
+import type { IstioIndex } from './index.js';
+import {
+  gatewayRef,
+  matchScope,
+  MESH,
+  reachesUnregisteredHost,
+  routesOf,
+  vsGateways,
+  type RouteDestinationRef,
+  type VsRoute,
+} from './routes.js';
+import { everyNamespace, isVisibleTo, visibleNamespaces } from './visibility.js';
+import { selectorFit } from './workloads.js';
+
+export interface RouteUse {
+  vs: Resource;
+  route: VsRoute;
+  destination: RouteDestinationRef;
+  /** `mesh`, or the `namespace/name` of the Gateway the route applies on. */
+  on: string;
+  /**
+   * Namespaces of the proxies that send traffic along it: the sidecars' namespaces (OTHER_NAMESPACES
+   * for namespaces the config set does not name), or the namespace of the gateway's pods.
+   */
+  clientNamespaces: string[];
+}
+
+export function collectRouteUses(index: IstioIndex): RouteUse[] {
+  const namespaces = everyNamespace(index);
+  const gatewaysByRef = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
+  const out: RouteUse[] = [];
+  for (const vs of index.ofKind(KIND.virtualService)) {
+    const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+    // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
+    const seeing = visibleNamespaces(vs, namespaces);
+    const registered = seeing.filter((ns) => hosts.some((h) => index.hostRegistered(h, ns)));
+    for (const route of routesOf(vs)) {
+      for (const on of vsGateways(vs)) {
+        const clients = new Set<string>();
+        for (const { match } of route.matches) {
+          const scope = matchScope(vs, route.kind, match, on);
+          if (!scope.applies) continue;
+          if (on === MESH) {
+            for (const ns of reachesUnregisteredHost(route.kind, match) ? seeing : registered) {
+              if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns)
+                clients.add(ns);
+            }
+          } else {
+            // The gateway uses the VirtualService when a server of it accepts one of its hosts.
+            const gateway = gatewaysByRef.get(on);
+            if (
+              !gateway ||
+              !gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)
+            )
+              continue;
+            for (const w of index.gatewayWorkloadsOf(gateway)) {
+              if (
+                !isVisibleTo(vs, w.namespace) ||
+                (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)
+              )
+                continue;
+              if (
+                scope.sourceLabels === undefined ||
+                selectorFit(scope.sourceLabels, w.labels) !== 'conflicts'
+              )
+                clients.add(w.namespace);
+            }
+          }
+        }
+        if (clients.size === 0) continue;
+        for (const destination of route.destinations)
+          out.push({ vs, route, destination, on, clientNamespaces: [...clients].sort() });
+      }
+    }
+  }
+  return out;
+}
+
+export interface GatewayClient {
+  use: RouteUse;
+  namespace: string;
+  workload: GatewayWorkload;
+  /** The gateway Service port the route sends to. */
+  port: number;
+  subset?: string;
+  /** What the client sends (`unknown` when the config set does not say whether auto mTLS applies). */
+  tls: OutboundTls;
+}
+
+export function collectGatewayClients(index: IstioIndex): GatewayClient[] {
+  const out: GatewayClient[] = [];
+  for (const use of index.routeUses()) {
+    if (use.on !== MESH) continue;
+    const workload = index.gatewayWorkloadForHost(use.destination.host);
+    if (!workload) continue;
+    const port = use.destination.port ?? onlyServicePort(workload);
+    if (port === undefined) continue;
+    const { subset, host } = use.destination;
+    for (const namespace of use.clientNamespaces) {
+      const tls = outboundTls(index, {
+        host,
+        port,
+        ...(subset ? { subset } : {}),
+        clientNamespace: namespace,
+        serverLabelled: workload.tlsModeLabelled,
+        serverNamespace: workload.namespace,
+      });
+      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), tls });
+    }
+  }
+  return out;
+}
+
+/** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
+export function gatewaysCarrying(
+  index: IstioIndex,
+  host: string,
+): { workload: GatewayWorkload; gateway: Resource }[] {
+  const out: { workload: GatewayWorkload; gateway: Resource }[] = [];
+  for (const use of index.routeUses()) {
+    if (
+      use.on === MESH ||
+      !stringList(get(use.vs.body, ['spec', 'hosts'])).some((h) => hostMatches(h, host))
+    )
+      continue;
+    const gateway = index.ofKind(KIND.gateway).find((g) => gatewayRef(g) === use.on);
+    if (!gateway) continue;
+    for (const workload of index.gatewayWorkloadsOf(gateway)) {
+      if (!out.some((c) => c.workload === workload && c.gateway === gateway))
+        out.push({ workload, gateway });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * exportTo visibility, and the namespaces a config set names (clients may be in any of them, or in
+ * one it does not name).
+ */
+import { get, type Resource } from '../resource.js';
+import { stringList } from './hosts.js';
+import type { IstioIndex } from './index.js';
+
+/**
+ * Whether a ServiceEntry, VirtualService or DestinationRule is visible from `namespace`. No exportTo
+ * means everywhere (Istio's default); `.` is the resource's own namespace, `*` everywhere, `~` nowhere.
+ */
+export function isVisibleTo(r: Resource, namespace: string): boolean {
+  const scope = exportedTo(r);
+  return scope.everywhere || scope.namespaces.has(namespace);
+}
+
+/** Where a resource is visible: everywhere (no exportTo, or `*`), else these namespaces (none for `~`). */
+export interface ExportScope {
+  everywhere: boolean;
+  namespaces: ReadonlySet<string>;
+}
+
+/** exportTo, read once per resource (lint asks the same question for every client namespace). */
+const exportScopes = new WeakMap<Resource, ExportScope>();
+
+export function exportedTo(r: Resource): ExportScope {
+  let scope = exportScopes.get(r);
+  if (!scope) {
+    const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
+    scope = {
+      everywhere: exportTo.length === 0 || exportTo.includes('*'),
+      namespaces: new Set(
+        exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)),
+      ),
+    };
+    exportScopes.set(r, scope);
+  }
+  return scope;
+}
+
+/** The namespaces among `namespaces` that see a resource (without testing each one against exportTo). */
+export function visibleNamespaces(r: Resource, namespaces: readonly string[]): string[] {
+  const scope = exportedTo(r);
+  if (scope.everywhere) return [...namespaces];
+  let known = namespaceSets.get(namespaces);
+  if (!known) namespaceSets.set(namespaces, (known = new Set(namespaces)));
+  return [...scope.namespaces].filter((ns) => known.has(ns)).sort();
+}
+
+const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * Stands for every namespace the config set does not name. It is not a valid namespace name, so it
+ * never collides: exportTo `*` (or none) reaches it, a list of names does not.
+ */
+export const OTHER_NAMESPACES = '<other namespaces>';
+
+/** The namespaces a client may be in: every namespace the config set names, and OTHER_NAMESPACES. */
+export function everyNamespace(index: IstioIndex): string[] {
+  return [...index.knownNamespaces(), OTHER_NAMESPACES];
+}
+
+/**
+ * `mytest, default`, or `namespaces other than default` when the list includes OTHER_NAMESPACES
+ * (`all` names every namespace that was considered, to say which ones are fine).
+ */
+export function describeNamespaces(namespaces: readonly string[], all: readonly string[]): string {
+  const named = namespaces.filter((n) => n !== OTHER_NAMESPACES);
+  if (!namespaces.includes(OTHER_NAMESPACES)) return named.join(', ');
+  const fine = all.filter((n) => n !== OTHER_NAMESPACES && !namespaces.includes(n));
+  return fine.length === 0 ? 'every namespace' : `namespaces other than ${fine.join(', ')}`;
+}

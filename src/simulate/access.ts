@@ -1,0 +1,416 @@
+/**
+ * Who can reach what: the verdict for every source named in the config set and every destination it
+ * registers, and the cells that change between two revisions (the "Access changes" of a pull request).
+ *
+ * Sources: each `from` entry of a policy (namespace + selector); the other workloads of each such
+ * namespace; every namespace hand-written client-side resources name (VirtualService sourceNamespace
+ * and sourceLabels, AuthorizationPolicy source namespaces, namespaces holding VirtualServices,
+ * DestinationRules, ServiceEntries or Sidecars); and a workload in a namespace nobody lists.
+ * Destinations: every host x port of every ServiceEntry (rendered or hand-written) and policy
+ * destination, with the scheme its protocol implies (HTTP-class -> http, HTTPS/TLS -> https, else tcp).
+ */
+import type { Analysis } from '../analyze.js';
+import { KIND } from '../model/kinds.js';
+import { exportedTo, servicePortProtocol, stringList } from '../model/istio.js';
+import { protocolClass } from '../model/protocol.js';
+import { get, isObject, type Resource } from '../model/resource.js';
+import { isRendered } from '../render/render.js';
+import { simulationContext } from './context.js';
+import { explainRequest } from './explain.js';
+import { parseRequestUrl } from './request.js';
+import { seesHost, unregisteredVerdict } from './sidecar.js';
+import {
+  describeSource,
+  type AppScheme,
+  type Explanation,
+  type SourceWorkload,
+  type Verdict,
+} from './types.js';
+
+export interface AccessSource {
+  /**
+   * How people read it, and the key across revisions: `mytest/app=sleep-a`, or `mytest/*` for a
+   * workload of the namespace that carries none of the labels any selector names.
+   */
+  label: string;
+  workload: SourceWorkload;
+}
+
+export interface AccessDestination {
+  /** `https://httpbin.org:443`: scheme, host and port, always with the port. */
+  url: string;
+  scheme: AppScheme;
+  host: string;
+  port: number;
+}
+
+export interface AccessCell {
+  source: string;
+  destination: string;
+  verdict: Verdict;
+  /** `namespace/name` of the egress gateway, for allowed-via-gateway. */
+  gateway?: string;
+}
+
+export interface AccessUniverse {
+  sources: AccessSource[];
+  destinations: AccessDestination[];
+}
+
+/**
+ * The verdict of every source for every destination. Stored sparsely: `cells` holds the pairs where
+ * the source's sidecar sees the destination host at all (a ServiceEntry or VirtualService for it);
+ * for every other pair its outbound policy alone decides (`unseen`, by source). `verdict` answers for
+ * any pair, `explain` gives the full explanation of one.
+ */
+export interface AccessMatrix extends AccessUniverse {
+  cells: AccessCell[];
+  unseen: Record<string, Verdict>;
+  verdict(source: string, destination: string): AccessCell;
+  explain(source: string, destination: string): Explanation;
+}
+
+export interface AccessChange {
+  source: string;
+  destination: string;
+  before: Verdict;
+  after: Verdict;
+  beforeGateway?: string;
+  afterGateway?: string;
+  /** Why the head revision gives its verdict. */
+  reason: string;
+}
+
+/** Stands for any workload in a namespace that no policy or resource names. */
+export const UNLISTED_NAMESPACE = 'egress-lint-unlisted';
+export const UNLISTED_LABEL = '(unlisted namespace)/*';
+
+const byText =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+const cellKey = (source: string, destination: string): string => `${source}\u0000${destination}`;
+
+function sourcesOf(analysis: Analysis): AccessSource[] {
+  const cs = analysis.configSet;
+  const selected = new Map<string, AccessSource>();
+  const wholeNamespace = new Set<string>();
+  const mentioned = new Set<string>();
+  const addSelected = (namespace: string, labels: Record<string, string>): void => {
+    const workload = { namespace, labels };
+    selected.set(describeSource(workload), { label: describeSource(workload), workload });
+  };
+
+  for (const policy of cs.policies) {
+    for (const rule of policy.rules) {
+      for (const f of rule.from) {
+        if (f.workloadSelector) addSelected(f.namespace, { ...f.workloadSelector });
+        else wholeNamespace.add(f.namespace);
+      }
+    }
+  }
+  const handWritten = (kind: string): readonly Resource[] =>
+    cs.ofKind(kind).filter((r) => !isRendered(r));
+  const infrastructure = new Set([
+    cs.mesh.rootNamespace,
+    cs.defaults.gatewayNamespace,
+    ...cs.gateways.map((g) => g.namespace),
+  ]);
+  for (const kind of [KIND.virtualService, KIND.destinationRule, KIND.serviceEntry, KIND.sidecar]) {
+    for (const r of handWritten(kind))
+      if (!infrastructure.has(r.namespace)) mentioned.add(r.namespace);
+  }
+  for (const vs of handWritten(KIND.virtualService)) {
+    for (const block of ['http', 'tls', 'tcp']) {
+      const routes = get(vs.body, ['spec', block]);
+      for (const route of Array.isArray(routes) ? routes : []) {
+        const matches = get(route, ['match']);
+        for (const m of Array.isArray(matches) ? matches : []) {
+          const ns = get(m, ['sourceNamespace']);
+          const labels = get(m, ['sourceLabels']);
+          const namespace = typeof ns === 'string' && ns ? ns : vs.namespace;
+          if (isObject(labels) && Object.keys(labels).length)
+            addSelected(namespace, labels as Record<string, string>);
+          else if (typeof ns === 'string' && ns) mentioned.add(ns);
+        }
+      }
+    }
+  }
+  for (const ap of handWritten(KIND.authorizationPolicy)) {
+    const rules = get(ap.body, ['spec', 'rules']);
+    for (const rule of Array.isArray(rules) ? rules : []) {
+      const from = get(rule, ['from']);
+      for (const f of Array.isArray(from) ? from : []) {
+        for (const ns of stringList(get(f, ['source', 'namespaces'])))
+          if (!ns.includes('*')) mentioned.add(ns);
+      }
+    }
+  }
+
+  const out = [...selected.values()];
+  for (const namespace of new Set([
+    ...out.map((s) => s.workload.namespace),
+    ...wholeNamespace,
+    ...mentioned,
+  ])) {
+    const workload = { namespace, labels: {} };
+    out.push({ label: describeSource(workload), workload });
+  }
+  out.push({ label: UNLISTED_LABEL, workload: { namespace: UNLISTED_NAMESPACE, labels: {} } });
+  return out;
+}
+
+function schemeFor(protocol: string | undefined): AppScheme {
+  if (!protocol) return 'http';
+  const cls = protocolClass(protocol);
+  return cls === 'http' ? 'http' : cls === 'tls' ? 'https' : 'tcp';
+}
+
+function destinationsOf(analysis: Analysis): AccessDestination[] {
+  const out = new Map<string, AccessDestination>();
+  const add = (host: string, port: number, scheme: AppScheme): void => {
+    if (host.includes('*')) return; // a wildcard names no host one can request
+    const url = `${scheme}://${host.toLowerCase()}:${port}`;
+    out.set(url, { url, scheme, host: host.toLowerCase(), port });
+  };
+  const entries = [
+    ...analysis.configSet.ofKind(KIND.serviceEntry),
+    ...analysis.render.resources.filter((r) => r.kind === KIND.serviceEntry),
+  ];
+  for (const se of entries) {
+    const ports = get(se.body, ['spec', 'ports']);
+    for (const host of stringList(get(se.body, ['spec', 'hosts']))) {
+      for (const p of Array.isArray(ports) ? ports : []) {
+        const number = get(p, ['number']);
+        if (typeof number === 'number') add(host, number, schemeFor(servicePortProtocol(p)));
+      }
+    }
+  }
+  for (const policy of analysis.configSet.policies) {
+    for (const d of policy.destinations) {
+      for (const host of d.hosts) {
+        add(host, d.port.number, schemeFor(d.port.protocol));
+        if (d.upgradePort !== undefined) add(host, d.upgradePort, 'https');
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/** The sources and destinations of one or more revisions together, so their matrices line up. */
+export function accessUniverse(...analyses: Analysis[]): AccessUniverse {
+  const sources = new Map<string, AccessSource>();
+  const destinations = new Map<string, AccessDestination>();
+  for (const a of analyses) {
+    for (const s of sourcesOf(a)) if (!sources.has(s.label)) sources.set(s.label, s);
+    for (const d of destinationsOf(a)) destinations.set(d.url, d);
+  }
+  const unlisted = sources.get(UNLISTED_LABEL)!;
+  sources.delete(UNLISTED_LABEL);
+  return {
+    sources: [...[...sources.values()].sort(byText((s) => s.label)), unlisted],
+    destinations: [...destinations.values()].sort(
+      byText((d) => `${d.host} ${String(d.port).padStart(5, '0')} ${d.scheme}`),
+    ),
+  };
+}
+
+export function accessMatrix(
+  analysis: Analysis,
+  universe: AccessUniverse = accessUniverse(analysis),
+): AccessMatrix {
+  const ctx = simulationContext(analysis);
+  const sources = new Map(universe.sources.map((s) => [s.label, s]));
+  const destinations = new Map(
+    universe.destinations.map((d) => [d.url, { d, request: parseRequestUrl(d.url) }]),
+  );
+  const explain = (source: string, destination: string, locate = true): Explanation => {
+    const s = sources.get(source);
+    const d = destinations.get(destination);
+    if (!s || !d) throw new Error(`not in this access matrix: ${source} -> ${destination}`);
+    return explainRequest(ctx, s.workload, d.request, { locate });
+  };
+  const toCell = (
+    source: string,
+    destination: string,
+    e: Pick<Explanation, 'verdict' | 'gateway'>,
+  ): AccessCell => ({
+    source,
+    destination,
+    verdict: e.verdict,
+    ...(e.verdict === 'allowed-via-gateway' && e.gateway
+      ? { gateway: `${e.gateway.namespace}/${e.gateway.name}` }
+      : {}),
+  });
+
+  const cells: AccessCell[] = [];
+  const seen = new Map<string, AccessCell>();
+  const unseen: Record<string, Verdict> = {};
+  const inNamespace = new Map<string, AccessSource[]>();
+  for (const s of universe.sources) {
+    unseen[s.label] = unregisteredVerdict(
+      ctx.cs.mesh.outboundFor(s.workload.namespace, s.workload.labels).mode,
+    );
+    inNamespace.set(s.workload.namespace, [...(inNamespace.get(s.workload.namespace) ?? []), s]);
+  }
+  for (const d of universe.destinations) {
+    // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.
+    const audience = new Set<string>();
+    let everyone = false;
+    for (const r of [
+      ...ctx.index.serviceEntriesForHost(d.host),
+      ...ctx.index.virtualServicesForHost(d.host),
+    ]) {
+      const scope = exportedTo(r);
+      if (scope.everywhere) everyone = true;
+      else scope.namespaces.forEach((ns) => audience.add(ns));
+    }
+    const candidates = everyone
+      ? universe.sources
+      : [...audience].flatMap((ns) => inNamespace.get(ns) ?? []);
+    for (const s of candidates) {
+      if (!seesHost(ctx, s.workload.namespace, d.host)) continue;
+      const cell = toCell(s.label, d.url, explain(s.label, d.url, false));
+      cells.push(cell);
+      seen.set(cellKey(s.label, d.url), cell);
+    }
+  }
+  return {
+    ...universe,
+    cells,
+    unseen,
+    verdict: (source, destination) =>
+      seen.get(cellKey(source, destination)) ?? { source, destination, verdict: unseen[source]! },
+    explain: (source, destination) => explain(source, destination),
+  };
+}
+
+/**
+ * The pairs whose verdict differs, in the head's source and destination order. Both matrices should
+ * cover the same sources and destinations (see compareAccess); pairs only one covers are skipped.
+ */
+export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange[] {
+  const sourceOrder = new Map(head.sources.map((s, i) => [s.label, i]));
+  const destinationOrder = new Map(head.destinations.map((d, i) => [d.url, i]));
+  const baseDestinations = new Set(base.destinations.map((d) => d.url));
+  const covered = (s: string, d: string): boolean =>
+    s in base.unseen && sourceOrder.has(s) && baseDestinations.has(d) && destinationOrder.has(d);
+  // Pairs that can differ: those either side sees explicitly, and every pair of a source whose outbound policy changed.
+  const pairs = new Map<string, [string, string]>();
+  for (const c of [...base.cells, ...head.cells])
+    pairs.set(cellKey(c.source, c.destination), [c.source, c.destination]);
+  for (const s of head.sources) {
+    if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
+      for (const d of head.destinations) pairs.set(cellKey(s.label, d.url), [s.label, d.url]);
+    }
+  }
+  const changes: AccessChange[] = [];
+  for (const [s, d] of pairs.values()) {
+    if (!covered(s, d)) continue;
+    const was = base.verdict(s, d);
+    const now = head.verdict(s, d);
+    if (was.verdict === now.verdict) continue;
+    changes.push({
+      source: s,
+      destination: d,
+      before: was.verdict,
+      after: now.verdict,
+      ...(was.gateway ? { beforeGateway: was.gateway } : {}),
+      ...(now.gateway ? { afterGateway: now.gateway } : {}),
+      reason: head.explain(s, d).reason,
+    });
+  }
+  return changes.sort(
+    (a, b) =>
+      sourceOrder.get(a.source)! - sourceOrder.get(b.source)! ||
+      destinationOrder.get(a.destination)! - destinationOrder.get(b.destination)!,
+  );
+}
+
+/** Base and head over the same sources and destinations, then their differences. */
+export function compareAccess(base: Analysis, head: Analysis): AccessChange[] {
+  const universe = accessUniverse(base, head);
+  return diffAccess(accessMatrix(base, universe), accessMatrix(head, universe));
+}
+
+/** `mytest/app=sleep-a -> https://httpbin.org:443: blocked-unregistered -> allowed-via-gateway` */
+export function formatAccessChange(c: AccessChange): string {
+  return `${c.source} -> ${c.destination}: ${c.before} -> ${c.after}`;
+}
+
+export interface MermaidLimits {
+  /** At most this many changed paths are drawn; the rest are counted in a note node. */
+  maxEdges: number;
+}
+
+export const DEFAULT_MERMAID_LIMITS: MermaidLimits = { maxEdges: 15 };
+
+/** Text inside a quoted Mermaid label: no quotes, angle brackets, backticks or line breaks can escape it. */
+function mermaidText(s: string): string {
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/#/g, '#35;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/`/g, '#96;')
+    .replace(/@/g, '#64;');
+}
+
+const isOpen = (v: Verdict): boolean => v === 'allowed-via-gateway' || v === 'allowed-direct';
+
+/**
+ * A flowchart of the changed paths, source -> destination, each edge labelled `before → after` (and
+ * the gateway); solid when the head allows, crossed when it blocks or denies, dotted when broken.
+ * Kept small: beyond `maxEdges` changes, a note says how many are not drawn.
+ */
+export function accessChangesMermaid(
+  changes: readonly AccessChange[],
+  limits: MermaidLimits = DEFAULT_MERMAID_LIMITS,
+): string {
+  const shown = changes.slice(0, Math.max(0, limits.maxEdges));
+  const ids = new Map<string, string>();
+  const lines = ['flowchart LR'];
+  const node = (kind: 's' | 'd', label: string): string => {
+    const key = `${kind}:${label}`;
+    let id = ids.get(key);
+    if (!id) {
+      id = `${kind}${[...ids.keys()].filter((k) => k.startsWith(`${kind}:`)).length}`;
+      ids.set(key, id);
+      lines.push(
+        kind === 's' ? `  ${id}["${mermaidText(label)}"]` : `  ${id}(["${mermaidText(label)}"])`,
+      );
+    }
+    return id;
+  };
+  for (const c of shown) {
+    const from = node('s', c.source);
+    const to = node('d', c.destination);
+    const via = c.afterGateway ?? (c.after === 'allowed-via-gateway' ? undefined : c.beforeGateway);
+    const label = mermaidText(`${c.before} → ${c.after}${via ? ` (via ${via})` : ''}`);
+    const arrow = isOpen(c.after) ? '-->' : c.after === 'broken' ? '-.->' : '--x';
+    lines.push(`  ${from} ${arrow}|"${label}"| ${to}`);
+  }
+  const hidden = changes.length - shown.length;
+  if (hidden > 0)
+    lines.push(`  more["… and ${hidden} more change${hidden === 1 ? '' : 's'} not drawn"]`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Inline code that cannot be broken out of: backticks never occur in the names we print, but repository text is untrusted. */
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
+}
+
+/** An "Access changes" section for a PR comment: the list, then the flowchart. Empty when nothing changed. */
+export function accessChangesMarkdown(
+  changes: readonly AccessChange[],
+  limits: MermaidLimits = DEFAULT_MERMAID_LIMITS,
+): string {
+  if (changes.length === 0) return '';
+  const lines = [`### Access changes (${changes.length})`, ''];
+  for (const c of changes)
+    lines.push(`- ${code(c.source)} → ${code(c.destination)}: ${c.before} → **${c.after}**`);
+  lines.push('', '```mermaid', accessChangesMermaid(changes, limits).trimEnd(), '```', '');
+  return lines.join('\n');
+}

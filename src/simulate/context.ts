@@ -1,0 +1,85 @@
+/** What every simulation of one analysed revision shares: the config set and the Istio index over it. */
+import type { Analysis } from '../analyze.js';
+import type { ConfigSet } from '../model/config-set.js';
+import {
+  buildIstioIndex,
+  hostMatches,
+  serversByPort,
+  stringList,
+  type IstioIndex,
+  type PortServers,
+} from '../model/istio.js';
+import { get, type Resource } from '../model/resource.js';
+
+export interface ServersOnPort extends PortServers {
+  /** The SNI names the TLS servers take, for messages (at most a few, then a count). */
+  tlsHosts: string;
+}
+
+export interface SimulationContext {
+  readonly cs: ConfigSet;
+  readonly index: IstioIndex;
+  /** Gateway ports ASM opens itself for destinations whose port it allocated, by gateway `namespace/name`. */
+  readonly allocatedPorts: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Routing resources that failed validation (Istio rejects them). */
+  readonly rejected: readonly Resource[];
+  /** The Gateway servers on a port of the gateway pods with these labels (in merge order), and the TLS server for an SNI. */
+  serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
+}
+
+const NO_SERVERS: PortServers = { servers: [], tls: [], forSni: () => undefined };
+
+export function simulationContext(analysis: Analysis): SimulationContext {
+  const cs = analysis.configSet;
+  const allocatedPorts = new Map<string, Set<number>>();
+  for (const policy of cs.policies) {
+    const gw = cs.gateway(policy.gateway);
+    const key = `${gw.namespace}/${gw.name}`;
+    for (const d of policy.destinations) {
+      const port = analysis.render.allocation.ports.get(d);
+      if (port === undefined || !analysis.render.allocation.allocated.has(d)) continue;
+      let set = allocatedPorts.get(key);
+      if (!set) allocatedPorts.set(key, (set = new Set()));
+      set.add(port);
+    }
+  }
+  const rejected = cs.resources.filter(
+    (r) =>
+      cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
+  );
+  const index = buildIstioIndex(cs, analysis.render.resources);
+  const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
+  const onPort = new Map<string, ServersOnPort>();
+  const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
+    const labels = JSON.stringify(Object.entries(podLabels).sort());
+    const key = `${labels}:${port}`;
+    let found = onPort.get(key);
+    if (!found) {
+      let ports = byLabels.get(labels);
+      if (!ports) byLabels.set(labels, (ports = serversByPort(index.gatewaysSelecting(podLabels))));
+      const servers = ports.get(port) ?? NO_SERVERS;
+      const names = [...new Set(servers.tls.flatMap((s) => s.hostNames))];
+      const tlsHosts =
+        names.length > 5
+          ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
+          : names.join(', ');
+      found = { ...servers, tlsHosts };
+      onPort.set(key, found);
+    }
+    return found;
+  };
+  return { cs, index, allocatedPorts, rejected, serversOn };
+}
+
+/**
+ * Istio resources that name this host but failed the schema stage: Istio rejects them, so they take
+ * no part, and saying so explains many surprises ("my VirtualService is right there").
+ */
+export function rejectedFor(ctx: SimulationContext, host: string): Resource[] {
+  return ctx.rejected.filter((r) =>
+    [
+      ...stringList(get(r.body, ['spec', 'hosts'])),
+      ...stringList([get(r.body, ['spec', 'host'])]),
+    ].some((h) => hostMatches(h, host)),
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * `explain`: what the mesh does with one request from one workload, evaluated the way the client's
+ * sidecar and the egress gateway would, over the rendered and hand-written resources together.
+ */
+import type { Analysis } from '../analyze.js';
+import { simulationContext, type SimulationContext } from './context.js';
+import { fromSidecar } from './sidecar.js';
+import { Trace } from './trace.js';
+import type { AppRequest, Explanation, SourceWorkload } from './types.js';
+
+export interface ExplainOptions {
+  /** Locate deciding fields in files (default true); the access matrix only needs verdicts. */
+  locate?: boolean;
+}
+
+export function explainRequest(
+  ctx: SimulationContext,
+  source: SourceWorkload,
+  request: AppRequest,
+  options: ExplainOptions = {},
+): Explanation {
+  const t = new Trace(options.locate ?? true);
+  if (request.scheme !== 'http' && request.method !== 'GET') {
+    t.note(
+      `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
+    );
+  }
+  const result = fromSidecar(ctx, t, source, request);
+  return {
+    source,
+    request,
+    ...result,
+    ...(t.gateway ? { gateway: t.gateway } : {}),
+    ...(t.upstream ? { upstream: t.upstream } : {}),
+    hops: t.hops,
+    decisions: t.decisions,
+    notes: t.notes,
+  };
+}
+
+/** A simulator over one analysed revision; reuse it for many requests. */
+export function createSimulator(
+  analysis: Analysis,
+): (source: SourceWorkload, request: AppRequest) => Explanation {
+  const ctx = simulationContext(analysis);
+  return (source, request) => explainRequest(ctx, source, request);
+}

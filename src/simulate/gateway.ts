@@ -1,0 +1,654 @@
+/**
+ * The egress gateway leg: the sidecar's connection to the gateway Service (DestinationRule subset and
+ * TLS, or auto mTLS), the Gateway server that takes it (port, plaintext or TLS, SNI), the
+ * AuthorizationPolicies of the gateway pods, and the gateway's own route to the external host.
+ */
+import type { FieldPath } from '../model/field-path.js';
+import {
+  clusterServiceNamespace,
+  gatewayRef,
+  gatewayServers,
+  hostMatches,
+  matchAppliesTo,
+  outboundTls,
+  serverVirtualServiceHosts,
+  sniMatches,
+  subsetsOf,
+  TLS_MODE_LABEL,
+  type GatewayServer,
+  type GatewayService,
+  type ProxyView,
+  type Workload,
+} from '../model/istio.js';
+import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
+import { REFUSED_SNI } from '../render/render.js';
+import { evaluateAuthz, policiesMissing, type PeerIdentity } from './authz.js';
+import { rejectedFor, type ServersOnPort, type SimulationContext } from './context.js';
+import {
+  builtHttpRoutes,
+  l4Routes,
+  catchAllsLast,
+  pickDestination,
+  requestMatches,
+  sniHostsOf,
+  type RouteDestination,
+} from './routes.js';
+import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import { leaveMesh, singleServicePort } from './upstream.js';
+import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
+
+export interface ToGateway {
+  src: SourceWorkload;
+  req: AppRequest;
+  /** The route that sent the request here, and where in it. */
+  route: Resource;
+  routePath: FieldPath;
+  destination: RouteDestination;
+  port: number;
+  gateway: GatewayService;
+  /** What the application sends inside the tunnel. */
+  inner: AppScheme;
+  sidecar: string;
+}
+
+/** How the sidecar's connection reaches the gateway. */
+interface Arrival {
+  kind: 'mtls' | 'tls' | 'plain';
+  sni?: string;
+}
+
+export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outcome {
+  const { gateway: gw, req } = x;
+  const label = ctx.cs.defaults.gatewayLabel;
+  const gwName = `egress gateway ${gw.namespace}/${gw.name}`;
+  t.decide(
+    'sidecar',
+    `${named(x.route)} sends it to ${gw.serviceHost}:${x.port}${x.destination.subset ? ` subset ${x.destination.subset}` : ''}, the Service of ${gwName}`,
+    x.route,
+    x.destination.path,
+  );
+
+  const declaration = gw.declaration;
+  if (!declaration) {
+    const declared = ctx.cs.gateways.filter((g) => g.gatewayType !== 'ingress');
+    if (declared.length > 0) {
+      const list = declared.map((g) => `${g.namespace}/${g.name}`).join(', ');
+      const policy = x.route.rendered?.policy;
+      if (policy)
+        t.decide(
+          'sidecar',
+          `ASMEgressTrafficPolicy ${policy.namespace}/${policy.name} names egress gateway ${gw.name}`,
+          policy,
+          ['spec', 'byEgressGateway', 'name'],
+        );
+      return outcome(
+        'broken',
+        `the route goes to ${gwName} (${gw.serviceHost}), which this repository does not declare (it declares ${list}); there is no such gateway Service`,
+        expect.noCluster(req),
+      );
+    }
+    t.note(
+      `${gwName} is not declared in this repository (no IstioGateway); assuming it runs in ${gw.namespace} with pods labelled ${label}=${gw.name}, as Istio and ASM gateways are`,
+    );
+  }
+  t.gateway = {
+    name: gw.name,
+    namespace: gw.namespace,
+    serviceHost: gw.serviceHost,
+    port: x.port,
+    declared: declaration !== undefined,
+  };
+
+  // The gateway Service must have the port.
+  let targetPort = x.port;
+  if (declaration?.resource) {
+    const declaredPort = declaration.ports.find((p) => p.port === x.port);
+    const allocated = ctx.allocatedPorts.get(`${gw.namespace}/${gw.name}`)?.has(x.port) ?? false;
+    if (declaredPort) {
+      targetPort = declaredPort.targetPort ?? x.port;
+      t.decide(
+        'sidecar',
+        `IstioGateway ${gw.namespace}/${gw.name} exposes port ${x.port}`,
+        declaration.resource,
+        declaredPort.path,
+      );
+    } else if (allocated) {
+      t.decide(
+        'sidecar',
+        `port ${x.port} of ${gwName} is allocated by ASM for a destination without byEgressGateway.port; ASM opens it on the gateway`,
+        declaration.resource,
+        ['spec', 'ports'],
+      );
+    } else {
+      t.decide(
+        'sidecar',
+        `IstioGateway ${gw.namespace}/${gw.name} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
+        declaration.resource,
+        ['spec', 'ports'],
+      );
+      return outcome(
+        'broken',
+        `the route sends to port ${x.port} of ${gwName}, whose Service has no such port`,
+        expect.noCluster(req),
+      );
+    }
+  }
+
+  const podLabels = gw.labels;
+  const pods: Workload = { namespace: gw.namespace, labels: podLabels };
+  const arrival = clientTransport(ctx, t, x, pods);
+  if ('verdict' in arrival) return arrival;
+  t.hop(
+    x.sidecar,
+    `${gw.serviceHost}:${x.port}`,
+    `${describeArrival(arrival)} carrying ${describeInner(x.inner)}`,
+  );
+
+  // The gateway: which Gateway resources configure its pods, and which server takes the connection.
+  const gatewayResources = ctx.index.gatewaysSelecting(podLabels);
+  if (gatewayResources.length === 0) {
+    for (const g of ctx.index.ofKind('Gateway')) {
+      const value = get(g.body, ['spec', 'selector', label]);
+      if (typeof value === 'string')
+        t.decide(
+          'egress-gateway',
+          `${named(g)} selects ${label}=${value}, not ${label}=${podLabels[label] ?? '(unset)'}`,
+          g,
+          ['spec', 'selector'],
+        );
+    }
+    return outcome(
+      'broken',
+      `no Gateway resource selects the pods of ${gwName} (${label}=${podLabels[label]}): it has no listener for this traffic`,
+      expect.connectFailure(req),
+    );
+  }
+  const onPort = ctx.serversOn(podLabels, x.port);
+  const servers = onPort.servers;
+  if (servers.length === 0) {
+    const ports = [...new Set(gatewayResources.flatMap(gatewayServers).map((s) => s.port))].sort(
+      (a, b) => a - b,
+    );
+    return outcome(
+      'broken',
+      `no Gateway server listens on port ${x.port} of ${gwName} (servers: ${ports.join(', ') || 'none'})`,
+      expect.connectFailure(req),
+    );
+  }
+
+  const chosen = chooseServer(t, x, onPort, arrival, gwName, ctx.cs.mesh.trustDomain);
+  if ('verdict' in chosen) return chosen;
+  const { server, identity } = chosen;
+  t.decide(
+    'egress-gateway',
+    `${named(server.gateway)} server ${describeServer(server)} takes the connection`,
+    server.gateway,
+    server.path,
+  );
+
+  const proxy: ProxyView = { ...pods, gateway: gatewayRef(server.gateway) };
+  for (const p of policiesMissing(ctx.index, pods, label)) {
+    const sel = get(p.body, ['spec', 'selector', 'matchLabels', label]);
+    t.decide(
+      'egress-gateway',
+      `${named(p)} selects ${label}=${String(sel)}, but these gateway pods carry ${label}=${podLabels[label]}: it does not apply here`,
+      p,
+      ['spec', 'selector'],
+    );
+  }
+  const l7 = server.routeKind === 'http';
+  const authz = (http: boolean): Outcome | undefined => {
+    const d = evaluateAuthz(
+      ctx.index,
+      {
+        workload: pods,
+        http,
+        ...(identity ? { identity } : {}),
+        host: req.host,
+        method: req.method,
+        path: req.path,
+        port: targetPort,
+        ...(arrival.sni ? { sni: arrival.sni } : {}),
+      },
+      t,
+    );
+    return d.allowed ? undefined : outcome('denied-by-authz', d.reason, expect.rbac(http));
+  };
+
+  const at: AtServer = { ctx, t, x, server, proxy };
+  let dest: GatewayDestination | Outcome;
+  if (l7) {
+    if (x.inner !== 'http') {
+      return outcome(
+        'broken',
+        `${named(server.gateway)} server ${describeServer(server)} parses HTTP, but the application's own ${x.inner === 'https' ? 'TLS' : 'TCP stream'} arrives inside the tunnel`,
+        expect.connectFailure(req),
+      );
+    }
+    const denied = authz(true);
+    if (denied) return denied;
+    dest = gatewayHttpRoute(at);
+  } else if (server.routeKind === 'tls') {
+    dest = gatewayTlsRoute(at, arrival.sni);
+    if (!('verdict' in dest)) {
+      const denied = authz(false);
+      if (denied) return denied;
+    }
+  } else {
+    dest = gatewayTcpRoute(at);
+    if (!('verdict' in dest)) {
+      const denied = authz(false);
+      if (denied) return denied;
+    }
+  }
+  if ('verdict' in dest) return dest;
+
+  const d = dest.destination;
+  if (d.host === gw.serviceHost) {
+    return outcome(
+      'broken',
+      `the gateway's own route sends it back to ${d.host}, the gateway itself: it loops (a route meant for sidecars also applies to the gateway; limit it with match gateways: [mesh] or sourceNamespace)`,
+      expect.connectFailure(req),
+    );
+  }
+  if (ctx.index.gatewayWorkloadForHost(d.host) || clusterServiceNamespace(d.host)) {
+    return outcome(
+      'broken',
+      `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
+      expect.connectFailure(req),
+    );
+  }
+  const port = d.port ?? singleServicePort(ctx, d.host, gw.namespace) ?? dest.listenPort;
+  const left = leaveMesh(ctx, t, {
+    at: 'egress-gateway',
+    viewNamespace: gw.namespace,
+    viewLabels: podLabels,
+    from: gwName,
+    host: d.host,
+    port,
+    ...(d.subset ? { subset: d.subset } : {}),
+    inner: x.inner,
+    routed: true,
+    req,
+  });
+  if (left) return left;
+  const up = t.upstream!;
+  const how =
+    up.tls === 'SIMPLE' || up.tls === 'MUTUAL'
+      ? `, ${up.tls === 'SIMPLE' ? 'TLS' : 'mTLS'} originated by the gateway`
+      : up.tls === 'app'
+        ? ", the application's TLS passed through"
+        : '';
+  return outcome(
+    'allowed-via-gateway',
+    `it leaves through ${gwName} (port ${x.port}) to ${up.host}:${up.port}${how}`,
+    expect.allowed(req),
+  );
+}
+
+/** The TLS the sidecar speaks to the gateway: the DestinationRule on its lookup path, else auto mTLS. */
+function clientTransport(
+  ctx: SimulationContext,
+  t: Trace,
+  x: ToGateway,
+  pods: Workload,
+): Arrival | Outcome {
+  const host = x.gateway.serviceHost;
+  const subset = x.destination.subset;
+  const tls = outboundTls(ctx.index, {
+    host,
+    port: x.port,
+    ...(subset ? { subset } : {}),
+    clientNamespace: x.src.namespace,
+    clientLabels: x.src.labels,
+    // An assumed gateway's labels are unknown; the simulator takes them as not labelled.
+    serverLabelled: pods.labels[TLS_MODE_LABEL] === 'istio',
+    serverNamespace: pods.namespace,
+  });
+  const found = tls.lookup;
+  if (subset !== undefined && !tls.subsetResolved) {
+    explainMissingSubset(ctx, t, host, subset, x.src.namespace, found?.rules);
+    const path = lookupPath(ctx, host, x.src.namespace);
+    return outcome(
+      'broken',
+      found
+        ? `the route names subset ${subset} of ${host}, but ${found.rules.map(named).join(', ')}, the DestinationRule on namespace ${x.src.namespace}'s lookup path, does not define it`
+        : `the route names subset ${subset} of ${host}, but no DestinationRule on the lookup path of namespace ${x.src.namespace} (${path}) defines it`,
+      expect.noCluster(x.req),
+    );
+  }
+  const { setting, mode, sni } = tls;
+  if (found && setting) {
+    t.decide(
+      'sidecar',
+      `${named(setting.resource)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${setting.sni ? `, sni ${setting.sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
+      setting.resource,
+      setting.path,
+    );
+  } else if (mode === 'ISTIO_MUTUAL') {
+    t.decide(
+      'sidecar',
+      `no DestinationRule sets TLS for ${host}:${x.port}; the gateway pods carry ${TLS_MODE_LABEL}=istio, so the sidecar uses auto mTLS (SNI ${sni})`,
+      x.gateway.declaration?.resource ?? x.route,
+      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
+    );
+  } else {
+    const disabled = tls.mtlsDisabledBy;
+    if (disabled)
+      t.decide(
+        'sidecar',
+        `${named(disabled)} sets mtls.mode DISABLE for namespace ${pods.namespace}, which turns auto mTLS off`,
+        disabled,
+        ['spec', 'mtls', 'mode'],
+      );
+    t.decide(
+      'sidecar',
+      `no DestinationRule sets TLS for ${host}:${x.port} and ${disabled ? 'mTLS is disabled' : `the gateway pods do not carry ${TLS_MODE_LABEL}=istio`}, so the sidecar connects in plaintext`,
+      x.gateway.declaration?.resource ?? x.route,
+      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
+    );
+  }
+  if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni! };
+  if (mode === 'SIMPLE' || mode === 'MUTUAL') return { kind: 'tls', ...(sni ? { sni } : {}) };
+  return { kind: 'plain' };
+}
+
+function lookupPath(ctx: SimulationContext, host: string, namespace: string): string {
+  return ctx.index.destinationRuleLookupPath(host, namespace).join(', then ');
+}
+
+/** Say where the subset is defined, if anywhere: a rule off the lookup path, not exported, or rejected. */
+function explainMissingSubset(
+  ctx: SimulationContext,
+  t: Trace,
+  host: string,
+  subset: string,
+  namespace: string,
+  onPath: readonly Resource[] = [],
+): void {
+  for (const dr of ctx.index.destinationRulesForHost(host)) {
+    if (onPath.includes(dr) || !subsetsOf([dr]).has(subset)) continue;
+    t.decide(
+      'sidecar',
+      `${named(dr)} defines subset ${subset}, but it is not on the DestinationRule lookup path of namespace ${namespace} (${lookupPath(ctx, host, namespace)}) or not exported there`,
+      dr,
+      ['spec', 'subsets'],
+    );
+  }
+  for (const dr of rejectedFor(ctx, host)) {
+    if (dr.kind === 'DestinationRule')
+      t.decide(
+        'sidecar',
+        `${named(dr)} would define subsets for ${host}, but Istio rejects it (it fails validation)`,
+        dr,
+        ['spec', 'subsets'],
+      );
+  }
+}
+
+function describeArrival(a: Arrival): string {
+  if (a.kind === 'mtls') return `mTLS (ISTIO_MUTUAL, SNI ${a.sni})`;
+  if (a.kind === 'tls') return `TLS without a mesh certificate${a.sni ? ` (SNI ${a.sni})` : ''}`;
+  return 'plaintext';
+}
+
+export function describeInner(inner: AppScheme): string {
+  return inner === 'http'
+    ? 'plaintext HTTP'
+    : inner === 'https'
+      ? "the application's own TLS"
+      : 'a TCP stream';
+}
+
+function describeServer(s: GatewayServer): string {
+  return `${s.port}/${s.protocol}${s.tlsMode ? ` tls ${s.tlsMode}` : ''} hosts [${s.hosts.join(', ')}]`;
+}
+
+/** Plaintext or TLS listener, the server matching the SNI, and whether the gateway learns the client's identity. */
+function chooseServer(
+  t: Trace,
+  x: ToGateway,
+  { servers, plaintext, forSni, tlsHosts }: ServersOnPort,
+  arrival: Arrival,
+  gwName: string,
+  trustDomain: string,
+): { server: GatewayServer; identity?: PeerIdentity } | Outcome {
+  const req = x.req;
+  const first = servers[0]!;
+  if (plaintext) {
+    // A plaintext server owns the port; Istio drops TLS servers on the same port.
+    if (arrival.kind !== 'plain') {
+      return outcome(
+        'broken',
+        `${named(plaintext.gateway)} server ${describeServer(plaintext)} is plaintext, but the sidecar sends ${describeArrival(arrival)}`,
+        expect.connectFailure(req),
+      );
+    }
+    return { server: plaintext };
+  }
+  if (arrival.kind === 'plain') {
+    return outcome(
+      'broken',
+      `${named(first.gateway)} server ${describeServer(first)} expects TLS, but the sidecar connects in plaintext (set tls.mode ISTIO_MUTUAL in a DestinationRule for ${x.gateway.serviceHost}, or label the gateway pods ${TLS_MODE_LABEL}=istio)`,
+      expect.connectFailure(req),
+    );
+  }
+  const server = forSni(arrival.sni);
+  if (!server) {
+    const hosts = tlsHosts;
+    if (arrival.sni === REFUSED_SNI && x.route.rendered) {
+      const policy = x.route.rendered.policy;
+      t.decide(
+        'egress-gateway',
+        `no server of ${gwName} on port ${x.port} accepts SNI ${REFUSED_SNI} (servers take ${hosts}): the gateway drops the handshake`,
+      );
+      return outcome(
+        'blocked-unregistered',
+        `the workload is not selected by any from entry of ASMEgressTrafficPolicy ${policy.namespace}/${policy.name}; the rendered refusal route sends it to the gateway with an SNI no server accepts`,
+        expect.refusedAtGateway(req),
+      );
+    }
+    return outcome(
+      'broken',
+      `no server of ${gwName} on port ${x.port} accepts SNI ${arrival.sni ?? '(none)'} (servers take ${hosts})`,
+      expect.connectFailure(req),
+    );
+  }
+  const mode = server.tlsMode!;
+  // The gateway learns who the client is only from the mesh certificate of an mTLS handshake it terminates.
+  const withIdentity = (): PeerIdentity => ({
+    trustDomain,
+    namespace: x.src.namespace,
+    ...(x.src.serviceAccount ? { serviceAccount: x.src.serviceAccount } : {}),
+  });
+  switch (mode) {
+    case 'PASSTHROUGH':
+      if (arrival.kind === 'mtls') {
+        return outcome(
+          'broken',
+          `${named(server.gateway)} server ${describeServer(server)} passes TLS through, so the sidecar's mTLS would reach the external host; use ISTIO_MUTUAL on the server`,
+          expect.connectFailure(req),
+        );
+      }
+      return { server };
+    case 'AUTO_PASSTHROUGH':
+      return outcome(
+        'broken',
+        `${named(server.gateway)} server ${describeServer(server)} is AUTO_PASSTHROUGH, which routes by in-mesh cluster names, not to external hosts`,
+        expect.connectFailure(req),
+      );
+    case 'ISTIO_MUTUAL':
+      if (arrival.kind !== 'mtls') {
+        return outcome(
+          'broken',
+          `${named(server.gateway)} server ${describeServer(server)} requires a mesh client certificate, but the sidecar sends TLS without one`,
+          expect.connectFailure(req),
+        );
+      }
+      return { server, identity: withIdentity() };
+    case 'MUTUAL':
+    case 'OPTIONAL_MUTUAL': {
+      const certs =
+        typeof server.tls?.credentialName === 'string'
+          ? `credential ${server.tls.credentialName}`
+          : 'the certificate files it names';
+      if (arrival.kind === 'mtls') {
+        t.note(
+          `${named(server.gateway)} server on port ${server.port} uses ${mode} with ${certs}; the sidecar's mesh certificate passes only if that CA is the mesh's (egress-lint cannot check certificates)`,
+        );
+        return { server, identity: withIdentity() };
+      }
+      t.note(
+        `${named(server.gateway)} server on port ${server.port} asks for a client certificate (${mode}); whether the sidecar's TLS settings provide one that it trusts, egress-lint cannot check`,
+      );
+      return { server };
+    }
+    default:
+      if (arrival.kind === 'mtls') {
+        return outcome(
+          'broken',
+          `${named(server.gateway)} server ${describeServer(server)} terminates TLS with its own certificate (SIMPLE), but the sidecar's ISTIO_MUTUAL expects the gateway's mesh certificate`,
+          expect.connectFailure(req),
+        );
+      }
+      return { server };
+  }
+}
+
+/** The gateway proxy at the server that took the connection. */
+interface AtServer {
+  ctx: SimulationContext;
+  t: Trace;
+  x: ToGateway;
+  server: GatewayServer;
+  proxy: ProxyView;
+}
+
+/** Where the gateway's route sends the request, and the port it came in on. */
+interface GatewayDestination {
+  destination: RouteDestination;
+  listenPort: number;
+}
+
+/** The HTTP route of the gateway for the request's Host, from the VirtualServices bound to the server's Gateway. */
+function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestination | Outcome {
+  const req = x.req;
+  const bound = ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace);
+  const forHost = bound.filter((vs) =>
+    serverVirtualServiceHosts(server, vs).some((h) => hostMatches(h, req.host)),
+  );
+  const routes = catchAllsLast(forHost.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
+  if (routes.length === 0) {
+    return outcome(
+      'broken',
+      `no VirtualService bound to ${named(server.gateway)} routes Host ${req.host} on port ${server.port} at the gateway`,
+      expect.noRoute(),
+    );
+  }
+  const hit = routes.find((r) => {
+    const m = requestMatches(r.match, req);
+    if (m.unknown) t.note(`${named(r.vs)} http[${r.index}]: ${m.unknown}`);
+    return m.matches;
+  });
+  if (!hit)
+    return outcome(
+      'broken',
+      `the gateway routes for Host ${req.host} do not match ${req.method} ${req.path}`,
+      expect.noRoute(),
+    );
+  t.decide(
+    'egress-gateway',
+    `${named(hit.vs)} http[${hit.index}] routes it at the gateway`,
+    hit.vs,
+    hit.path,
+  );
+  return destinationOf(t, x, hit.vs, hit.route, ['spec', 'http', hit.index], server.port);
+}
+
+function destinationOf(
+  t: Trace,
+  x: ToGateway,
+  vs: Resource,
+  route: JsonObject,
+  path: FieldPath,
+  listenPort: number,
+): GatewayDestination | Outcome {
+  if (isObject(route.directResponse)) {
+    const status = Number(get(route, ['directResponse', 'status']) ?? 0);
+    return outcome(
+      'blocked-unregistered',
+      `${named(vs)} answers with a direct response ${status} at the gateway`,
+      expect.directResponse(status),
+    );
+  }
+  const destination = pickDestination(path, route);
+  if (!destination)
+    return outcome(
+      'broken',
+      `${named(vs)} ${path.join('.')} has no destination the simulator can follow (redirect or delegate)`,
+      expect.connectFailure(x.req),
+    );
+  if (destination.split > 0)
+    t.note(
+      `${named(vs)} splits traffic over ${destination.split + 1} destinations; the simulation follows the heaviest`,
+    );
+  return { destination, listenPort };
+}
+
+/** The routes of one block (`tcp`, `tls`) of the VirtualServices bound to a server's Gateway, in order. */
+function* boundRoutes(
+  { ctx, x, server }: AtServer,
+  block: 'tcp' | 'tls',
+): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
+  for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
+    if (serverVirtualServiceHosts(server, vs).length === 0) continue;
+    for (const r of l4Routes(vs, block)) yield { vs, ...r };
+  }
+}
+
+/** Terminated TLS (or plain TCP) server: the first tcp route of the bound VirtualServices wins, one per server. */
+function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
+  const { t, x, server, proxy } = at;
+  for (const { vs, index, route, matches } of boundRoutes(at, 'tcp')) {
+    if (matches.length && !matches.some((m) => matchAppliesTo(vs, 'tcp', m, proxy, server.port)))
+      continue;
+    t.decide(
+      'egress-gateway',
+      `${named(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
+      vs,
+      ['spec', 'tcp', index],
+    );
+    return destinationOf(t, x, vs, route, ['spec', 'tcp', index], server.port);
+  }
+  return outcome(
+    'broken',
+    `no VirtualService bound to ${named(server.gateway)} has a tcp route for port ${server.port}, so Istio builds no filter chain for this server`,
+    expect.connectFailure(x.req),
+  );
+}
+
+/** PASSTHROUGH server: tls routes by the SNI of the connection. */
+function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestination | Outcome {
+  const { t, x, server, proxy } = at;
+  for (const { vs, index, route, matches } of boundRoutes(at, 'tls')) {
+    if (
+      !matches.some(
+        (m) =>
+          matchAppliesTo(vs, 'tls', m, proxy, server.port) &&
+          sniHostsOf(m).some((h) => sniMatches(h, sni)),
+      )
+    )
+      continue;
+    t.decide('egress-gateway', `${named(vs)} tls[${index}] matches SNI ${sni}`, vs, [
+      'spec',
+      'tls',
+      index,
+    ]);
+    return destinationOf(t, x, vs, route, ['spec', 'tls', index], server.port);
+  }
+  return outcome(
+    'broken',
+    `no tls route bound to ${named(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
+    expect.connectFailure(x.req),
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * VirtualService routes as one proxy sees them: which HTTP routes Istio builds for it on a port, which
+ * of those a request matches at run time, and which destination a route sends to.
+ */
+import type { FieldPath } from '../model/field-path.js';
+import { matchAppliesTo, routesOf, stringList, type ProxyView } from '../model/istio.js';
+import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
+import type { AppRequest } from './types.js';
+
+export interface BuiltRoute {
+  vs: Resource;
+  /** spec.http[index] */
+  index: number;
+  route: JsonObject;
+  /** The match that admitted it (undefined: the route has no match). */
+  match?: JsonObject;
+  path: FieldPath;
+}
+
+const L7_FIELDS = [
+  'uri',
+  'scheme',
+  'method',
+  'authority',
+  'headers',
+  'queryParams',
+  'withoutHeaders',
+];
+
+/** A match with no run-time condition: every request that reaches it matches (Istio's IsCatchAllRoute). */
+function isCatchAll(match: JsonObject | undefined): boolean {
+  if (!match) return true;
+  const uri = match.uri;
+  const uriIsAll =
+    uri === undefined || (isObject(uri) && uri.prefix === '/' && Object.keys(uri).length === 1);
+  return uriIsAll && L7_FIELDS.filter((f) => f !== 'uri').every((f) => match[f] === undefined);
+}
+
+/**
+ * The HTTP routes Istio builds from one VirtualService for this proxy and listener port
+ * (BuildHTTPRoutesForVirtualService): matches that do not apply to the proxy are dropped, and nothing
+ * after a catch-all is kept. An empty list means Istio drops the VirtualService for this proxy.
+ */
+export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: number): BuiltRoute[] {
+  const out: BuiltRoute[] = [];
+  for (const { kind, index, route, matches } of routesOf(vs)) {
+    if (kind !== 'http') continue;
+    let catchAll = false;
+    for (const { match, path } of matches) {
+      if (!matchAppliesTo(vs, 'http', match, proxy, listenPort)) continue;
+      out.push({ vs, index, route, ...(match ? { match } : {}), path });
+      // A route without matches is one catch-all match.
+      if (isCatchAll(match)) {
+        catchAll = true;
+        break;
+      }
+    }
+    if (catchAll) break;
+  }
+  return out;
+}
+
+/** The tls or tcp routes of a VirtualService that send somewhere, with their matches (none: matches all). */
+export function l4Routes(
+  vs: Resource,
+  kind: 'tls' | 'tcp',
+): { index: number; route: JsonObject; matches: JsonObject[] }[] {
+  return routesOf(vs)
+    .filter((r) => r.kind === kind && Array.isArray(r.route.route) && r.route.route.length > 0)
+    .map((r) => ({
+      index: r.index,
+      route: r.route,
+      matches: r.matches.flatMap((m) => (m.match ? [m.match] : [])),
+    }));
+}
+
+/** Gateways merge routes of several VirtualServices for a host and move catch-alls last (SortVHostRoutes). */
+export function catchAllsLast(routes: readonly BuiltRoute[]): BuiltRoute[] {
+  return [
+    ...routes.filter((r) => !isCatchAll(r.match)),
+    ...routes.filter((r) => isCatchAll(r.match)),
+  ];
+}
+
+export type MatchResult = { matches: boolean; unknown?: string };
+
+function stringMatch(spec: unknown, value: string, ignoreCase = false): boolean | undefined {
+  if (!isObject(spec)) return undefined;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  const norm = (s: unknown): string => (ignoreCase ? String(s).toLowerCase() : String(s));
+  if (typeof spec.exact === 'string') return v === norm(spec.exact);
+  if (typeof spec.prefix === 'string') return v.startsWith(norm(spec.prefix));
+  if (typeof spec.regex === 'string') {
+    try {
+      return new RegExp(`^(?:${spec.regex})$`).test(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a request matches a route's run-time conditions (uri, method, authority, scheme, headers). */
+export function requestMatches(match: JsonObject | undefined, req: AppRequest): MatchResult {
+  if (!match) return { matches: true };
+  const checks: [string, unknown, string][] = [
+    ['uri', match.uri, req.path],
+    ['method', match.method, req.method],
+    ['authority', match.authority, req.host],
+    ['scheme', match.scheme, req.scheme],
+  ];
+  for (const [field, spec, value] of checks) {
+    if (spec === undefined) continue;
+    const ok = stringMatch(spec, value, field === 'uri' && match.ignoreUriCase === true);
+    if (ok === undefined) return { matches: false, unknown: `match.${field} cannot be evaluated` };
+    if (!ok) return { matches: false };
+  }
+  for (const field of ['headers', 'queryParams', 'withoutHeaders'] as const) {
+    const spec = match[field];
+    if (!isObject(spec) || Object.keys(spec).length === 0) continue;
+    const names = Object.keys(spec);
+    // The Host header is the only one we know; any other depends on what the application sends.
+    if (
+      field === 'headers' &&
+      names.every((n) => n.toLowerCase() === 'host' || n === ':authority')
+    ) {
+      if (names.every((n) => stringMatch(spec[n], req.host) === true)) continue;
+      return { matches: false };
+    }
+    return {
+      matches: false,
+      unknown: `match.${field} (${names.join(', ')}) depends on what the application sends`,
+    };
+  }
+  return { matches: true };
+}
+
+export interface RouteDestination {
+  host: string;
+  port?: number;
+  subset?: string;
+  path: FieldPath;
+  /** Other destinations with weight, when the route splits traffic. */
+  split: number;
+}
+
+/** The destination a route sends most of its traffic to (the first of the heaviest). */
+export function pickDestination(
+  routePath: FieldPath,
+  route: JsonObject,
+  field = 'route',
+): RouteDestination | undefined {
+  const list = route[field];
+  if (!Array.isArray(list)) return undefined;
+  let best = -1;
+  let bestWeight = -1;
+  let weighted = 0;
+  list.forEach((d, i) => {
+    const w =
+      typeof get(d, ['weight']) === 'number'
+        ? (get(d, ['weight']) as number)
+        : list.length === 1
+          ? 100
+          : 0;
+    if (w > 0 || list.length === 1) weighted++;
+    if (w > bestWeight) {
+      best = i;
+      bestWeight = w;
+    }
+  });
+  if (best === -1) return undefined;
+  const d = list[best];
+  const host = get(d, ['destination', 'host']);
+  if (typeof host !== 'string') return undefined;
+  const port = get(d, ['destination', 'port', 'number']);
+  const subset = get(d, ['destination', 'subset']);
+  return {
+    host: host.toLowerCase(),
+    ...(typeof port === 'number' ? { port } : {}),
+    ...(typeof subset === 'string' && subset ? { subset } : {}),
+    path: [...routePath.slice(0, 3), field, best, 'destination'],
+    split: weighted - 1,
+  };
+}
+
+/** The sniHosts of a TLS match, or [] when it has none. */
+export function sniHostsOf(match: unknown): string[] {
+  return stringList(get(match, ['sniHosts']));
+}

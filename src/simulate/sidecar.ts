@@ -1,0 +1,427 @@
+/**
+ * The client's sidecar: the outbound listener the request lands on, and the route it takes there.
+ *
+ * - The host must be registered for the workload (a ServiceEntry exported to its namespace with the
+ *   port; on port 80 a VirtualService host alone also makes a route). Otherwise the outbound traffic
+ *   policy decides: REGISTRY_ONLY -> BlackHoleCluster, ALLOW_ANY -> PassthroughCluster.
+ * - HTTP ports route on requests; a VirtualService whose routes none apply to this workload is dropped
+ *   for it, and the service's default route (straight out) takes over.
+ * - TLS ports route on SNI: with TLS routes for this workload, a connection whose SNI none matches
+ *   falls through to the outbound policy; without any, the default route goes straight out.
+ * - TCP ports: the first tcp route that applies, else the default route.
+ */
+import {
+  clusterServiceNamespace,
+  hostMatches,
+  isVisibleTo,
+  matchAppliesTo,
+  MESH,
+  sniMatches,
+  stringList,
+  type ProxyView,
+} from '../model/istio.js';
+import type { OutboundMode } from '../config/project-config.js';
+import type { OutboundDeclaration } from '../model/mesh.js';
+import { protocolClass, type ProtocolClass } from '../model/protocol.js';
+import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
+import { rejectedFor, type SimulationContext } from './context.js';
+import { describeInner, viaGateway } from './gateway.js';
+import {
+  builtHttpRoutes,
+  l4Routes,
+  pickDestination,
+  requestMatches,
+  sniHostsOf,
+  type RouteDestination,
+} from './routes.js';
+import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
+import {
+  explainInvisible,
+  singleServicePort,
+  findServicePort,
+  leaveMesh,
+  visibleEntries,
+  type ServicePort,
+} from './upstream.js';
+
+interface AtSidecar {
+  ctx: SimulationContext;
+  t: Trace;
+  src: SourceWorkload;
+  req: AppRequest;
+  proxy: ProxyView;
+  mode: OutboundDeclaration;
+  name: string;
+  entry?: ServicePort;
+}
+
+export function fromSidecar(
+  ctx: SimulationContext,
+  t: Trace,
+  src: SourceWorkload,
+  req: AppRequest,
+): Outcome {
+  const name = `sidecar of ${describeSource(src)}`;
+  const mode = ctx.cs.mesh.outboundFor(src.namespace, src.labels);
+  t.hop('application', name, describeApp(req));
+  t.decide(
+    'sidecar',
+    `outbound traffic policy ${mode.mode} (${modeOrigin(mode)})`,
+    mode.resource,
+    mode.path,
+  );
+  for (const r of rejectedFor(ctx, req.host)) {
+    t.decide(
+      'sidecar',
+      `${named(r)} names ${req.host} but Istio rejects it (it fails validation), so it takes no part`,
+      r,
+      ['spec'],
+    );
+  }
+
+  const entry = findServicePort(visibleEntries(ctx, req.host, src.namespace), req.port);
+  const s: AtSidecar = {
+    ctx,
+    t,
+    src,
+    req,
+    proxy: { namespace: src.namespace, labels: src.labels, gateway: MESH },
+    mode,
+    name,
+    ...(entry ? { entry } : {}),
+  };
+  const services = virtualServicesFor(s);
+  let cls: ProtocolClass | undefined;
+  if (entry) {
+    cls = entry.protocol ? protocolClass(entry.protocol) : req.scheme === 'http' ? 'http' : 'tcp';
+    t.decide(
+      'sidecar',
+      `${named(entry.entry)} registers ${req.host}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) for namespace ${src.namespace}`,
+      entry.entry,
+      entry.path,
+    );
+  } else if (
+    req.scheme === 'http' &&
+    req.port === 80 &&
+    services.some((vs) => builtHttpRoutes(vs, s.proxy, 80).length > 0)
+  ) {
+    // Istio gives VirtualService hosts without a service a virtual host on port 80 (route.go).
+    cls = 'http';
+  }
+  if (!cls) return unregistered(s, '');
+  if (cls === 'http' && req.scheme !== 'http') {
+    return outcome(
+      'broken',
+      `the application sends ${describeInner(req.scheme)} to port ${req.port}, which ${named(entry!.entry)} declares ${entry!.protocol}: the sidecar parses HTTP and fails`,
+      'the connection fails (the sidecar expects plaintext HTTP on this port)',
+    );
+  }
+  if (cls === 'http') return httpRoute(s, services);
+  if (cls === 'tls') return tlsRoute(s, services);
+  return tcpRoute(s, services);
+}
+
+function describeApp(req: AppRequest): string {
+  if (req.scheme === 'http') return `plaintext HTTP ${req.method} ${req.url}`;
+  if (req.scheme === 'https')
+    return `TLS originated by the application (SNI ${req.host}); methods and paths are not visible`;
+  return `a TCP stream to port ${req.port}`;
+}
+
+function modeOrigin(d: OutboundDeclaration): string {
+  switch (d.source) {
+    case 'config':
+      return 'project config mesh.outboundTrafficPolicy';
+    case 'default':
+      return "Istio's default, nothing in the repository says otherwise";
+    default:
+      return `from ${d.source}${d.resource ? ` ${d.resource.namespace}/${d.resource.name}` : ''}`;
+  }
+}
+
+/** The VirtualServices for the host that the workload's sidecar sees, exact hosts before wildcards. */
+function virtualServicesFor(s: AtSidecar): Resource[] {
+  const specific = (vs: Resource): number =>
+    Math.max(
+      ...stringList(get(vs.body, ['spec', 'hosts']))
+        .filter((h) => hostMatches(h, s.req.host))
+        .map((h) => (h.startsWith('*') ? h.length : 10_000)),
+    );
+  return [...s.ctx.index.virtualServicesFor(s.req.host, s.src.namespace)].sort(
+    (a, b) => specific(b) - specific(a),
+  );
+}
+
+/** What the sidecar does with a destination it has no listener or route for: the outbound policy decides. */
+export function unregisteredVerdict(mode: OutboundMode): Verdict {
+  return mode === 'REGISTRY_ONLY' ? 'blocked-unregistered' : 'allowed-direct';
+}
+
+/** Whether a workload of `namespace` sees anything about `host`; when not, unregisteredVerdict decides. */
+export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
+  return (
+    ctx.index.serviceEntriesForHost(host).some((se) => isVisibleTo(se, namespace)) ||
+    ctx.index.virtualServicesFor(host, namespace).length > 0
+  );
+}
+
+function unregistered(s: AtSidecar, why: string): Outcome {
+  const { req, src, mode, t } = s;
+  explainInvisible(s.ctx, t, 'sidecar', req.host, src.namespace, req.port);
+  const what = `${req.host}:${req.port}${why ? ` ${why}` : ' is not registered for this workload'}`;
+  if (unregisteredVerdict(mode.mode) === 'blocked-unregistered') {
+    return outcome(
+      'blocked-unregistered',
+      `${what}, and REGISTRY_ONLY sends unknown destinations to the BlackHoleCluster`,
+      expect.blackHole(req),
+    );
+  }
+  t.upstream = {
+    host: req.host,
+    port: req.port,
+    tls: req.scheme === 'https' ? 'app' : 'none',
+    by: 'sidecar',
+    ...(req.scheme === 'http' ? { seenByServer: `http://${req.host}${req.path}` } : {}),
+  };
+  t.hop(s.name, `${req.host}:${req.port}`, `passed through as sent (PassthroughCluster)`);
+  return outcome(
+    'allowed-direct',
+    `${what}, and ${mode.mode} lets the sidecar pass it through (PassthroughCluster), bypassing any egress gateway`,
+    expect.allowed(req),
+  );
+}
+
+/** The registered service's own route: straight to the host, no VirtualService involved. */
+function defaultRoute(s: AtSidecar, why: string): Outcome {
+  if (!s.entry) return unregistered(s, why);
+  s.t.decide(
+    'sidecar',
+    `${why}: the default route of ${named(s.entry.entry)} sends it straight to ${s.req.host}:${s.req.port}`,
+    s.entry.entry,
+    s.entry.path,
+  );
+  return direct(s, { host: s.req.host, port: s.req.port, path: s.entry.path, split: 0 }, false);
+}
+
+function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
+  const left = leaveMesh(s.ctx, s.t, {
+    at: 'sidecar',
+    viewNamespace: s.src.namespace,
+    viewLabels: s.src.labels,
+    from: s.name,
+    host: d.host,
+    port: d.port ?? s.req.port,
+    ...(d.subset ? { subset: d.subset } : {}),
+    inner: s.req.scheme,
+    routed,
+    req: s.req,
+  });
+  if (left) return left;
+  return outcome(
+    'allowed-direct',
+    `the sidecar sends it straight to ${d.host}:${d.port ?? s.req.port}, bypassing any egress gateway`,
+    expect.allowed(s.req),
+  );
+}
+
+/** Follow a route destination: an egress gateway, an in-cluster Service, or the external host itself. */
+function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
+  if (d.split > 0)
+    s.t.note(
+      `${named(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
+    );
+  const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
+  const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
+  if (gw) {
+    return viaGateway(s.ctx, s.t, {
+      src: s.src,
+      req: s.req,
+      route: vs,
+      routePath: d.path,
+      destination: d,
+      port,
+      gateway: gw,
+      inner: s.req.scheme,
+      sidecar: s.name,
+    });
+  }
+  if (clusterServiceNamespace(d.host)) {
+    s.t.decide(
+      'sidecar',
+      `${named(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
+      vs,
+      d.path,
+    );
+    s.t.hop(s.name, `${d.host}:${port}`, 'in-cluster Service (not followed)');
+    s.t.note(`egress-lint does not follow traffic through the in-cluster Service ${d.host}`);
+    return outcome(
+      'allowed-direct',
+      `it leaves through the in-cluster Service ${d.host}, not through an egress gateway`,
+      expect.allowed(s.req),
+    );
+  }
+  s.t.decide('sidecar', `${named(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
+  return direct(s, { ...d, port }, true);
+}
+
+function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
+  const { t, req } = s;
+  for (const vs of services) {
+    const routes = builtHttpRoutes(vs, s.proxy, req.port);
+    if (routes.length === 0) {
+      t.decide(
+        'sidecar',
+        `${named(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
+        vs,
+        ['spec', 'http'],
+      );
+      continue;
+    }
+    const hit = routes.find((r) => {
+      const m = requestMatches(r.match, req);
+      if (m.unknown) t.note(`${named(r.vs)} http[${r.index}]: ${m.unknown}`);
+      return m.matches;
+    });
+    if (!hit) {
+      return outcome(
+        'broken',
+        `${named(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
+        expect.noRoute(),
+      );
+    }
+    const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
+    t.decide('sidecar', `${named(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
+    return httpAction(s, vs, hit.route, hit.index);
+  }
+  return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
+}
+
+function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number): Outcome {
+  const direct = route.directResponse;
+  if (isObject(direct)) {
+    const status = Number(direct.status ?? 0);
+    const policy = vs.rendered?.policy;
+    return outcome(
+      'blocked-unregistered',
+      policy
+        ? `the workload is not selected by any from entry of ASMEgressTrafficPolicy ${policy.namespace}/${policy.name}; its rendered refusal route answers ${status}`
+        : `${named(vs)} answers with a direct response ${status}; the request never leaves the sidecar`,
+      expect.directResponse(status),
+    );
+  }
+  if (isObject(route.redirect)) {
+    const status = Number(route.redirect.redirectCode ?? 301);
+    return outcome(
+      'blocked-unregistered',
+      `${named(vs)} answers with a redirect; the request never leaves the sidecar`,
+      `HTTP ${status} redirect from the sidecar`,
+    );
+  }
+  const d = pickDestination(['spec', 'http', index], route);
+  if (!d) {
+    return outcome(
+      'broken',
+      `${named(vs)} http[${index}] has no destination the simulator can follow${route.delegate ? ' (delegate VirtualServices are not modelled)' : ''}`,
+      expect.noCluster(s.req),
+    );
+  }
+  return forward(s, vs, d);
+}
+
+function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
+  const { t, req } = s;
+  const sni = req.scheme === 'https' ? req.host : undefined;
+  const seen = new Set<string>();
+  const chains: { vs: Resource; index: number; route: JsonObject; match: JsonObject }[] = [];
+  for (const vs of services) {
+    for (const { index, route, matches } of l4Routes(vs, 'tls')) {
+      for (const match of matches) {
+        if (!matchAppliesTo(vs, 'tls', match, s.proxy, req.port)) continue;
+        // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
+        const key = sniHostsOf(match).join(',');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        chains.push({ vs, index, route, match });
+      }
+    }
+  }
+  if (chains.length === 0) {
+    for (const vs of services)
+      if (Array.isArray(get(vs.body, ['spec', 'tls'])))
+        t.decide(
+          'sidecar',
+          `${named(vs)} has TLS routes, none for this workload on port ${req.port}`,
+          vs,
+          ['spec', 'tls'],
+        );
+    // The default filter chain matches the service's host name as SNI (no VIP for DNS ServiceEntries).
+    const vip = (get(s.entry?.entry.body, ['spec', 'addresses']) as unknown[] | undefined)?.length;
+    if (!vip && sni === undefined)
+      return unregistered(s, 'arrives without SNI, so no filter chain of the TLS port takes it');
+    return defaultRoute(s, `no TLS route applies to this workload on port ${req.port}`);
+  }
+  const chain = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  if (chain?.match.destinationSubnets)
+    t.note(
+      `${named(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
+    );
+  if (!chain) {
+    for (const c of chains)
+      t.decide(
+        'sidecar',
+        `${named(c.vs)} tls[${c.index}] matches SNI ${sniHostsOf(c.match).join(', ')}, not ${sni ?? '(none)'}`,
+        c.vs,
+        ['spec', 'tls', c.index],
+      );
+    return unregistered(
+      s,
+      `has TLS routes for this workload, but none matches SNI ${sni ?? '(none)'}`,
+    );
+  }
+  t.decide('sidecar', `${named(chain.vs)} tls[${chain.index}] matches SNI ${sni}`, chain.vs, [
+    'spec',
+    'tls',
+    chain.index,
+  ]);
+  const d = pickDestination(['spec', 'tls', chain.index], chain.route);
+  if (!d)
+    return outcome(
+      'broken',
+      `${named(chain.vs)} tls[${chain.index}] has no destination`,
+      expect.noCluster(req),
+    );
+  return forward(s, chain.vs, d);
+}
+
+function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
+  const { t, req } = s;
+  for (const vs of services) {
+    if (!Array.isArray(get(vs.body, ['spec', 'tcp']))) continue;
+    for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
+      const match = matches.find((m) => matchAppliesTo(vs, 'tcp', m, s.proxy, req.port));
+      if (matches.length && !match) continue;
+      if (match?.destinationSubnets)
+        t.note(`${named(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`);
+      t.decide(
+        'sidecar',
+        `${named(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+        vs,
+        ['spec', 'tcp', index],
+      );
+      const d = pickDestination(['spec', 'tcp', index], route);
+      if (!d)
+        return outcome(
+          'broken',
+          `${named(vs)} tcp[${index}] has no destination`,
+          expect.noCluster(req),
+        );
+      return forward(s, vs, d);
+    }
+    t.decide('sidecar', `${named(vs)} has no tcp route for this workload on port ${req.port}`, vs, [
+      'spec',
+      'tcp',
+    ]);
+  }
+  return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * The record of one simulation: every decision with the resource field that took it, the hops, and
+ * the notes on what the model assumed or cannot know. Stages append to it as they go, so the
+ * explanation is the evaluation itself rather than a story told afterwards.
+ */
+import type { FieldPath } from '../model/field-path.js';
+import { findingLocation, refOf, type Resource } from '../model/resource.js';
+import type {
+  AppRequest,
+  Decision,
+  DecisionSource,
+  GatewayUse,
+  Hop,
+  Stage,
+  Upstream,
+  Verdict,
+} from './types.js';
+
+export interface Outcome {
+  verdict: Verdict;
+  reason: string;
+  expected: string;
+}
+
+export class Trace {
+  readonly decisions: Decision[] = [];
+  readonly hops: Hop[] = [];
+  readonly notes: string[] = [];
+  gateway?: GatewayUse;
+  upstream?: Upstream;
+
+  /** @param locate whether decisions carry file:line (an access matrix only needs the verdicts). */
+  constructor(private readonly locate = true) {}
+
+  decide(at: Stage, text: string, resource?: Resource, path: FieldPath = []): void {
+    this.decisions.push({
+      at,
+      text,
+      ...(resource && this.locate ? { source: sourceOf(resource, path) } : {}),
+    });
+  }
+
+  hop(from: string, to: string, transport: string): void {
+    this.hops.push({ from, to, transport });
+  }
+
+  note(text: string): void {
+    if (!this.notes.includes(text)) this.notes.push(text);
+  }
+}
+
+export function sourceOf(r: Resource, path: FieldPath = []): DecisionSource {
+  const at = findingLocation(r, path);
+  return {
+    ...refOf(r),
+    ...(at.file ? { file: at.file, line: at.line, column: at.column } : {}),
+    ...(at.field ? { field: at.field } : {}),
+    ...(r.rendered
+      ? { renderedFrom: `${r.rendered.policy.namespace}/${r.rendered.policy.name}` }
+      : {}),
+  };
+}
+
+/** `Kind namespace/name`. */
+export function named(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): string {
+  return `${r.kind} ${r.namespace}/${r.name}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the client sees. One wording per failure, so every verdict reads the same way.
+
+const isHttp = (req: AppRequest): boolean => req.scheme === 'http';
+
+export const expect = {
+  blackHole: (req: AppRequest): string =>
+    isHttp(req)
+      ? 'HTTP 502 Bad Gateway from the sidecar (BlackHoleCluster)'
+      : 'connection refused: the sidecar drops the connection (UH, BlackHoleCluster)',
+  refusedAtGateway: (req: AppRequest): string =>
+    isHttp(req)
+      ? 'HTTP 503 Service Unavailable (the egress gateway refuses the connection)'
+      : 'connection refused: the egress gateway drops the handshake',
+  directResponse: (status: number): string =>
+    `HTTP ${status} returned by the proxy (direct response)`,
+  noCluster: (req: AppRequest): string =>
+    isHttp(req)
+      ? 'HTTP 503 Service Unavailable (no cluster for the route: NC)'
+      : 'connection reset (no cluster for the route)',
+  connectFailure: (req: AppRequest): string =>
+    isHttp(req)
+      ? 'HTTP 503 Service Unavailable (upstream connect error or disconnect/reset before headers)'
+      : 'connection reset',
+  noRoute: (): string => 'HTTP 404 Not Found (no route: NR)',
+  rbac: (http: boolean): string =>
+    http
+      ? 'HTTP 403 Forbidden, body "RBAC: access denied"'
+      : 'the egress gateway closes the connection (RBAC); the application sees it reset',
+  allowed: (req: AppRequest): string =>
+    isHttp(req)
+      ? `an HTTP response from ${req.host} (e.g. 200); the response itself depends on the external server`
+      : req.scheme === 'https'
+        ? `the application's TLS session with ${req.host} is established (e.g. 200 inside it); the response itself depends on the external server`
+        : `a TCP connection to ${req.host}:${req.port}; what it answers depends on the external server`,
+};
+
+export function outcome(verdict: Verdict, reason: string, expected: string): Outcome {
+  return { verdict, reason, expected };
+}

@@ -1,0 +1,120 @@
+/** What the simulator answers: the verdict for one request, the path it takes and what decided it. */
+import type { ResourceRef } from '../model/finding.js';
+
+export const VERDICTS = [
+  'allowed-via-gateway',
+  'allowed-direct',
+  'blocked-unregistered',
+  'denied-by-authz',
+  'broken',
+] as const;
+
+/** DESIGN §4. */
+export type Verdict = (typeof VERDICTS)[number];
+
+export function isVerdict(v: string): v is Verdict {
+  return (VERDICTS as readonly string[]).includes(v);
+}
+
+/** The client: a workload in a namespace with pod labels, optionally with its service account. */
+export interface SourceWorkload {
+  namespace: string;
+  labels: Readonly<Record<string, string>>;
+  /** Unknown when not given: then rules on principals cannot be decided and say so. */
+  serviceAccount?: string;
+}
+
+/**
+ * What the application sends. `http`: plaintext HTTP, visible to the sidecar as requests; `https`: the
+ * application originates TLS itself, so only the SNI is visible; `tcp`: opaque bytes, no SNI.
+ */
+export type AppScheme = 'http' | 'https' | 'tcp';
+
+export interface AppRequest {
+  scheme: AppScheme;
+  /** Lower-case host name, as sent in the Host header or SNI. */
+  host: string;
+  port: number;
+  /** Path (without query) for HTTP; '/' otherwise. */
+  path: string;
+  /** HTTP method; only meaningful for `http`. */
+  method: string;
+  /** The request as a URL, normalized. */
+  url: string;
+}
+
+/** Where a decision is taken. */
+export type Stage = 'sidecar' | 'egress-gateway' | 'upstream';
+
+/** A resource that decided something, with where its deciding field was written. */
+export interface DecisionSource extends ResourceRef {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The field as written (for rendered resources: the policy field that produced it). */
+  field?: string;
+  /** For rendered resources: `namespace/name` of the ASMEgressTrafficPolicy it came from. */
+  renderedFrom?: string;
+}
+
+export interface Decision {
+  at: Stage;
+  text: string;
+  source?: DecisionSource;
+}
+
+export interface Hop {
+  from: string;
+  to: string;
+  /** How the bytes travel on this hop, e.g. `mTLS (ISTIO_MUTUAL, SNI www.httpbin.org)`. */
+  transport: string;
+}
+
+export interface GatewayUse {
+  name: string;
+  namespace: string;
+  serviceHost: string;
+  port: number;
+  /** False when the repository does not declare the gateway and the simulator assumed it. */
+  declared: boolean;
+}
+
+export type UpstreamTls = 'none' | 'app' | 'SIMPLE' | 'MUTUAL';
+
+/** The connection that leaves the mesh. */
+export interface Upstream {
+  host: string;
+  port: number;
+  /** `app`: the application's own TLS passes through; SIMPLE/MUTUAL: TLS originated by the mesh. */
+  tls: UpstreamTls;
+  sni?: string;
+  credentialName?: string;
+  /** Who opens it. */
+  by: Stage;
+  /** For HTTP requests: the URL the external server sees. */
+  seenByServer?: string;
+}
+
+export interface Explanation {
+  source: SourceWorkload;
+  request: AppRequest;
+  verdict: Verdict;
+  /** One sentence: why. */
+  reason: string;
+  /** What the client sees (status code, connection refused...). */
+  expected: string;
+  gateway?: GatewayUse;
+  upstream?: Upstream;
+  hops: Hop[];
+  decisions: Decision[];
+  /** Assumptions and what the model cannot know (DNS, the external server, resources not in the repository). */
+  notes: string[];
+}
+
+/** `mytest/app=sleep-a`, `mytest/*` for any workload of the namespace. */
+export function describeSource(s: Pick<SourceWorkload, 'namespace' | 'labels'>): string {
+  const labels = Object.entries(s.labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  return `${s.namespace}/${labels.length ? labels.join(',') : '*'}`;
+}

@@ -1,0 +1,294 @@
+/**
+ * The last hop: a proxy (the client's sidecar, or the egress gateway) opens the connection to the
+ * external host. What decides it: the ServiceEntry that registers host and port for that proxy, its
+ * resolution, and the DestinationRule on the proxy's lookup path (TLS origination).
+ */
+import type { FieldPath } from '../model/field-path.js';
+import { onlyServicePort, outboundTls, servicePortProtocol } from '../model/istio.js';
+import { protocolClass } from '../model/protocol.js';
+import { get, type Resource } from '../model/resource.js';
+import type { SimulationContext } from './context.js';
+import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import type { AppRequest, AppScheme, Stage, Upstream } from './types.js';
+
+export interface ServicePort {
+  entry: Resource;
+  index: number;
+  protocol?: string;
+  path: FieldPath;
+}
+
+/**
+ * ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them);
+ * with `exact`, only those listing the host itself, as a route destination needs.
+ */
+export function visibleEntries(
+  ctx: SimulationContext,
+  host: string,
+  namespace: string,
+  exact = false,
+): Resource[] {
+  const all = exact
+    ? ctx.index.serviceEntriesForDestination(host, namespace)
+    : ctx.index.serviceEntriesFor(host, namespace);
+  return [
+    ...all.filter((se) => se.namespace === namespace),
+    ...all.filter((se) => se.namespace !== namespace),
+  ];
+}
+
+export function findServicePort(
+  entries: readonly Resource[],
+  port: number,
+): ServicePort | undefined {
+  for (const entry of entries) {
+    const ports = get(entry.body, ['spec', 'ports']);
+    if (!Array.isArray(ports)) continue;
+    const index = ports.findIndex((p) => get(p, ['number']) === port);
+    if (index === -1) continue;
+    const protocol = servicePortProtocol(ports[index]);
+    return { entry, index, ...(protocol ? { protocol } : {}), path: ['spec', 'ports', index] };
+  }
+  return undefined;
+}
+
+export function portsOf(entry: Resource): number[] {
+  const ports = get(entry.body, ['spec', 'ports']);
+  return Array.isArray(ports)
+    ? ports.map((p) => get(p, ['number'])).filter((n): n is number => typeof n === 'number')
+    : [];
+}
+
+/**
+ * The port a route without `destination.port` goes to (Istio's GetDestinationCluster): the service's
+ * only port, when it has one; otherwise the caller uses the listener port. Gateways count with the
+ * ports their IstioGateway declares.
+ */
+export function singleServicePort(
+  ctx: SimulationContext,
+  host: string,
+  namespace: string,
+): number | undefined {
+  const gw = ctx.index.gatewayWorkloadForHost(host);
+  if (gw) return onlyServicePort(gw);
+  const ports = portsOf(visibleEntries(ctx, host, namespace)[0] ?? ({ body: {} } as Resource));
+  return ports.length === 1 ? ports[0] : undefined;
+}
+
+/** Explain why a host is not registered for a namespace: entries that exist but are not exported there. */
+export function explainInvisible(
+  ctx: SimulationContext,
+  t: Trace,
+  at: Stage,
+  host: string,
+  namespace: string,
+  port?: number,
+): void {
+  const visible = new Set(ctx.index.serviceEntriesFor(host, namespace));
+  for (const se of ctx.index.serviceEntriesForHost(host)) {
+    if (!visible.has(se)) {
+      t.decide(
+        at,
+        `${named(se)} registers ${host} but is not exported to namespace ${namespace}`,
+        se,
+        ['spec', 'exportTo'],
+      );
+    } else if (port !== undefined && !portsOf(se).includes(port)) {
+      t.decide(
+        at,
+        `${named(se)} registers ${host} on port${portsOf(se).length === 1 ? '' : 's'} ${portsOf(se).join(', ')}, not ${port}`,
+        se,
+        ['spec', 'ports'],
+      );
+    }
+  }
+}
+
+export interface LeaveMesh {
+  at: Stage;
+  /** The proxy whose view applies (the client's sidecar, or the gateway pods): namespace and labels. */
+  viewNamespace: string;
+  viewLabels: Readonly<Record<string, string>>;
+  /** Label of the proxy for the hop, e.g. `egress gateway istio-system/egressgateway`. */
+  from: string;
+  host: string;
+  port: number;
+  subset?: string;
+  /** What the application put on the wire inside the mesh's transport. */
+  inner: AppScheme;
+  /** A route names the host (else it is the service's own default route): its cluster needs that exact host. */
+  routed: boolean;
+  req: AppRequest;
+}
+
+/** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
+export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
+  const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
+  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
+  if (entries.length === 0) {
+    explainInvisible(ctx, t, x.at, x.host, x.viewNamespace);
+    const wildcard = x.routed ? visibleEntries(ctx, x.host, x.viewNamespace)[0] : undefined;
+    return outcome(
+      'broken',
+      wildcard
+        ? `the route sends to ${x.host}, which ${named(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
+        : `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
+      expect.noCluster(x.req),
+    );
+  }
+  const sp = findServicePort(entries, x.port);
+  if (!sp) {
+    t.decide(x.at, `${named(entries[0]!)} has no port ${x.port}`, entries[0]!, ['spec', 'ports']);
+    return outcome(
+      'broken',
+      `the route sends to ${x.host}:${x.port}, but no visible ServiceEntry declares port ${x.port}: Envoy has no cluster for it`,
+      expect.noCluster(x.req),
+    );
+  }
+  t.decide(
+    x.at,
+    `${named(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
+    sp.entry,
+    sp.path,
+  );
+
+  const resolution = String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE');
+  const endpoints = get(sp.entry.body, ['spec', 'endpoints']);
+  const hasSelector = get(sp.entry.body, ['spec', 'workloadSelector']) !== undefined;
+  if (resolution === 'NONE' && x.at === 'egress-gateway') {
+    t.decide(
+      x.at,
+      `${named(sp.entry)} has resolution NONE: the gateway would forward to the original destination, itself`,
+      sp.entry,
+      ['spec', 'resolution'],
+    );
+    return outcome(
+      'broken',
+      `${named(sp.entry)} has resolution NONE, so the egress gateway forwards to the address the connection was sent to, which is the gateway itself (use resolution: DNS)`,
+      expect.connectFailure(x.req),
+    );
+  }
+  if (
+    resolution === 'STATIC' &&
+    !hasSelector &&
+    (!Array.isArray(endpoints) || endpoints.length === 0)
+  ) {
+    return outcome(
+      'broken',
+      `${named(sp.entry)} has resolution STATIC and no endpoints: there is nowhere to send it`,
+      expect.connectFailure(x.req),
+    );
+  }
+  if (resolution.startsWith('DNS')) {
+    t.note(`where ${x.host} is reached depends on DNS, which egress-lint does not resolve`);
+    if (x.host !== x.req.host) {
+      t.note(
+        `the connection goes to the addresses of ${x.host} while the request names ${x.req.host}; this only works if both resolve to the same servers`,
+      );
+    }
+  } else if (resolution === 'STATIC') {
+    t.note(
+      `${named(sp.entry)} sends to its static endpoints; egress-lint cannot check what listens there`,
+    );
+  } else if (resolution === 'NONE') {
+    t.note(
+      `${named(sp.entry)} has resolution NONE: the sidecar forwards to the address the application resolved`,
+    );
+  }
+
+  // An external host: no auto mTLS, only what a DestinationRule sets.
+  const tls = outboundTls(ctx.index, {
+    host: x.host,
+    port: x.port,
+    ...(x.subset ? { subset: x.subset } : {}),
+    clientNamespace: x.viewNamespace,
+    clientLabels: x.viewLabels,
+    serverLabelled: false,
+  });
+  if (!tls.subsetResolved) {
+    return outcome(
+      'broken',
+      `the route names subset ${x.subset} of ${x.host}, which no DestinationRule on the lookup path of namespace ${x.viewNamespace} defines`,
+      expect.noCluster(x.req),
+    );
+  }
+  const setting = tls.setting;
+  const mode = setting?.mode;
+  if (setting)
+    t.decide(
+      x.at,
+      `${named(setting.resource)} sets tls.mode ${setting.mode} for ${x.host}:${x.port}`,
+      setting.resource,
+      setting.path,
+    );
+  const sni = setting?.sni;
+  const credentialName = setting?.credentialName;
+  const portClass = sp.protocol ? protocolClass(sp.protocol) : undefined;
+
+  let upstreamTls: Upstream['tls'] = x.inner === 'https' ? 'app' : 'none';
+  if (mode === 'ISTIO_MUTUAL') {
+    return outcome(
+      'broken',
+      `${named(setting!.resource)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
+      expect.connectFailure(x.req),
+    );
+  }
+  if (mode === 'SIMPLE' || mode === 'MUTUAL') {
+    if (x.inner === 'https') {
+      return outcome(
+        'broken',
+        `${named(setting!.resource)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
+        expect.connectFailure(x.req),
+      );
+    }
+    upstreamTls = mode;
+    if (credentialName) {
+      t.note(
+        x.at === 'egress-gateway'
+          ? `the client certificate ${credentialName} must be a Secret in namespace ${x.viewNamespace}, beside the gateway; egress-lint cannot see Secrets`
+          : `the client certificate ${credentialName} must be a Secret the sidecar can read in namespace ${x.viewNamespace}; egress-lint cannot see Secrets`,
+      );
+    }
+  } else if (x.inner === 'http' && portClass === 'tls') {
+    return outcome(
+      'broken',
+      `plain HTTP goes to ${x.host}:${x.port}, which ${named(sp.entry)} declares ${sp.protocol}, and no DestinationRule originates TLS there`,
+      'most servers answer 400 Bad Request or close the connection: plain HTTP sent to their TLS port',
+    );
+  }
+
+  const upstream: Upstream = {
+    host: x.host,
+    port: x.port,
+    tls: upstreamTls,
+    ...(upstreamTls === 'SIMPLE' || upstreamTls === 'MUTUAL'
+      ? { sni: sni ?? x.req.host }
+      : upstreamTls === 'app'
+        ? { sni: x.req.host }
+        : {}),
+    ...(credentialName ? { credentialName } : {}),
+    by: x.at,
+    ...(x.inner === 'http'
+      ? {
+          seenByServer: `${upstreamTls === 'none' ? 'http' : 'https'}://${x.req.host}${x.req.path}`,
+        }
+      : {}),
+  };
+  t.upstream = upstream;
+  t.hop(x.from, `${x.host}:${x.port}`, describeUpstream(upstream, x.inner));
+  return undefined;
+}
+
+function describeUpstream(u: Upstream, inner: AppScheme): string {
+  const by = u.by === 'sidecar' ? 'the sidecar' : 'the egress gateway';
+  switch (u.tls) {
+    case 'app':
+      return `the application's own TLS (SNI ${u.sni}), passed through`;
+    case 'SIMPLE':
+      return `TLS originated by ${by} (SIMPLE, SNI ${u.sni})`;
+    case 'MUTUAL':
+      return `mTLS originated by ${by} (MUTUAL${u.credentialName ? `, client certificate ${u.credentialName}` : ''}, SNI ${u.sni})`;
+    default:
+      return inner === 'http' ? 'plaintext HTTP' : 'plain TCP';
+  }
+}

@@ -1,0 +1,116 @@
+/** `egress-lint explain`, run as the real binary (built by the global setup) on seed fixtures. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = `${ROOT}dist/src/cli/main.js`;
+
+function explain(
+  fixture: string,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'explain', ...args], {
+    cwd: `${ROOT}fixtures/seeds/${fixture}`,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('egress-lint explain', () => {
+  it('prints the verdict, what the client sees, the path and the deciding lines; exit 0', () => {
+    const r = explain(
+      'istio-003-mtls-origination',
+      '--from',
+      'default/app=sleep',
+      '--service-account',
+      'sleep',
+      '--url',
+      'http://test.com/headers',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'default/app=sleep -> http://test.com/headers (GET)\nverdict   denied-by-authz\n',
+    );
+    expect(r.stdout).toContain('expect    HTTP 403 Forbidden, body "RBAC: access denied"');
+    expect(r.stdout).toMatch(
+      / {2}2\. sidecar of default\/app=sleep -> istio-egressgateway\.istio-system\.svc\.cluster\.local:80\n {7}mTLS \(ISTIO_MUTUAL/,
+    );
+    expect(r.stdout).toMatch(
+      /DENY AuthorizationPolicy istio-system\/test rule 0 matches\n\s+authorizationpolicy\.yaml:12:5 spec\.rules\[0\]/,
+    );
+  });
+
+  it('rendered resources point at the policy line', () => {
+    const r = explain(
+      'asm-http',
+      '--from',
+      'mytest/app=sleep-a',
+      '--url',
+      'http://www.httpbin.org',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('verdict   broken');
+    expect(r.stdout).toMatch(/egress-by-egressgateway\.yaml:9:5 spec\.byEgressGateway\.name/);
+  });
+
+  it('--format json gives the explanation object', () => {
+    const r = explain(
+      'istio-004-http-gateway',
+      '--from',
+      'default',
+      '--url',
+      'http://edition.cnn.com/politics',
+      '--format',
+      'json',
+    );
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout) as {
+      verdict: string;
+      gateway: { port: number };
+      hops: unknown[];
+    };
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.gateway.port).toBe(80);
+    expect(e.hops).toHaveLength(3);
+  });
+
+  it('--expect exits 1 when the verdict differs, 0 when it matches', () => {
+    const args = ['--from', 'default/app=nginx', '--url', 'https://www.httpbin.org'];
+    expect(explain('asm-https-444', ...args, '--expect', 'blocked-unregistered').code).toBe(0);
+    expect(explain('asm-https-444', ...args, '--expect', 'allowed-via-gateway').code).toBe(1);
+  });
+
+  it('lists configuration errors on stderr, since invalid resources take no part', () => {
+    const r = explain(
+      'istio-004-https-gateway',
+      '--from',
+      'default',
+      '--url',
+      'https://edition.cnn.com',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /gateway\.yaml:56:7: error: unknown field spec\.tls\[0\]\.match\[0\]\.sni_hosts/,
+    );
+  });
+
+  it.each([
+    [
+      ['--from', 'My Namespace', '--url', 'http://a.example.com'],
+      /--from: "My Namespace" is not a namespace name/,
+    ],
+    [['--from', 'mytest', '--url', 'nope'], /--url: "nope" is not a URL/],
+    [
+      ['--from', 'mytest', '--url', 'http://a.example.com', '--expect', 'maybe'],
+      /argument 'maybe' is invalid/,
+    ],
+    [['--url', 'http://a.example.com'], /required option '--from <source>' not specified/],
+  ])('usage errors exit 2 with a message: %j', (args, message) => {
+    const r = explain('asm-http', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
