@@ -33,8 +33,10 @@ export const ANNOTATION_SOURCE = 'egress-lint.io/source';
 export const ANNOTATION_SOURCE_PATH = 'egress-lint.io/source-path';
 export const MANAGED_BY = 'egress-lint';
 /**
- * Subsets of the gateway host carry the policy's name: several policies on one gateway each render a
- * DestinationRule for that host, and Istio merges them by dropping subsets whose names repeat.
+ * Several policies on one gateway each render a DestinationRule for the gateway host. Istio merges
+ * DestinationRules for one host in one namespace only when their exportTo is the same, and then drops
+ * subsets whose names repeat: so every gateway-host rule of a gateway is exported to the same
+ * namespaces (all policies' `from` namespaces), and subsets carry the policy's name.
  */
 export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
 
@@ -63,17 +65,24 @@ const KIND_RANK: Record<string, number> = { [KIND.serviceEntry]: 0, [KIND.gatewa
 
 export function renderConfigSet(cs: ConfigSet): RenderResult {
   const policies = [...cs.policies].sort((a, b) => compareResources(a.resource, b.resource));
-  const allocation = allocateGatewayPorts(policies, (p) => {
+  const gatewayKey = (p: EgressPolicy): string => {
     const g = cs.gateway(p.gateway);
     return `${g.namespace}/${g.name}`;
-  });
+  };
+  const allocation = allocateGatewayPorts(policies, gatewayKey);
+  const clientsOfGateway = new Map<string, Set<string>>();
+  for (const p of policies) {
+    const set = clientsOfGateway.get(gatewayKey(p)) ?? new Set([cs.gateway(p.gateway).namespace]);
+    for (const d of p.destinations) for (const f of d.from) set.add(f.namespace);
+    clientsOfGateway.set(gatewayKey(p), set);
+  }
   const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
     renderFinding(policy, [...destination.path, 'byEgressGateway'], 'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port'),
   );
   // Policies are already in order; sorting each one's resources keeps the whole output ordered.
   const resources: Resource[] = [];
   for (const policy of policies) {
-    const own = renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults);
+    const own = renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults, sortedUnique(clientsOfGateway.get(gatewayKey(policy))!));
     own.sort((a, b) => KIND_RANK[a.kind]! - KIND_RANK[b.kind]! || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
     for (const r of own) resources.push(r);
   }
@@ -132,7 +141,13 @@ export function portName(protocol: string, number: number): string {
   return `${protocol.toLowerCase()}-${number}`;
 }
 
-function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortAllocation, defaults: MeshDefaults): Resource[] {
+function renderPolicy(
+  policy: EgressPolicy,
+  gw: EgressGateway,
+  allocation: PortAllocation,
+  defaults: MeshDefaults,
+  gatewayClients: readonly string[],
+): Resource[] {
   const stem = policyStem(policy, defaults);
   const keys = destinationKeys(policy);
   const gns = gw.namespace;
@@ -141,7 +156,6 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   const destinations = policy.destinations.filter((d) => allocation.ports.has(d));
   const gp = (d: Destination): number => allocation.ports.get(d)!;
   const source = `${policy.resource.namespace}/${policy.resource.name}`;
-  const exportAll = sortedUnique([gns, ...destinations.flatMap((d) => d.from.map((f) => f.namespace))]);
 
   // Rendered objects are read-only, so one labels object serves every resource of the policy.
   const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
@@ -211,7 +225,7 @@ function renderPolicy(policy: EgressPolicy, gw: EgressGateway, allocation: PortA
   }
   if (destinations.length > 0) {
     out.push(
-      make(KIND.destinationRule, dnsLabel(stem, 'gateway'), ['spec', 'byEgressGateway'], { host: gw.serviceHost, exportTo: exportAll, subsets }, [
+      make(KIND.destinationRule, dnsLabel(stem, 'gateway'), ['spec', 'byEgressGateway'], { host: gw.serviceHost, exportTo: [...gatewayClients], subsets }, [
         [['spec', 'host'], ['spec', 'byEgressGateway', 'name']],
         ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
       ]),

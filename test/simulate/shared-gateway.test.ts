@@ -1,0 +1,57 @@
+/**
+ * Two policies on one egress gateway, both admitting the same client namespace: each renders a
+ * DestinationRule for the gateway host, and Istio merges them only when their exportTo is the same.
+ * The renderer exports them alike, so both policies' subsets reach the client.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
+import { lint } from '../../src/lint/engine.js';
+import { RULES } from '../../rules/index.js';
+import { RENAME_ASM_GATEWAY, analyzeFixture, simulatorFor } from './helpers.js';
+
+const second = `apiVersion: istio.alibabacloud.com/v1
+kind: ASMEgressTrafficPolicy
+metadata:
+  name: team-b-egress
+  namespace: istio-egress
+spec:
+  byEgressGateway:
+    name: egressgateway
+  egressRules:
+  - from:
+    - namespace: mytest
+      workloadSelector:
+        app: sleep-a
+    - namespace: other
+    to:
+    - name: example
+      hosts: [api.example.com]
+      port: {name: http, number: 80, protocol: HTTP}
+      byEgressGateway: {port: 80}
+`;
+
+describe('several policies on one gateway', () => {
+  const analysis = analyzeFixture('asm-http', { corrections: [RENAME_ASM_GATEWAY], extra: { 'team-b.yaml': second } });
+
+  it('export every gateway-host DestinationRule to the same namespaces', () => {
+    const exportTos = analysis.render.resources
+      .filter((r) => r.kind === 'DestinationRule' && r.name.endsWith('-gateway'))
+      .map((r) => (r.body.spec as { exportTo: string[] }).exportTo);
+    expect(exportTos).toEqual([
+      ['istio-system', 'mytest', 'other'],
+      ['istio-system', 'mytest', 'other'],
+    ]);
+  });
+
+  it('leave both policies routable from the shared namespace', () => {
+    const explain = simulatorFor(analysis);
+    expect(explain('mytest/app=sleep-a', 'http://httpbin.org').verdict).toBe('allowed-via-gateway');
+    expect(explain('mytest/app=sleep-a', 'http://api.example.com').verdict).toBe('allowed-via-gateway');
+    expect(explain('other', 'http://api.example.com').verdict).toBe('allowed-via-gateway');
+  });
+
+  it('give lint nothing to say about missing subsets', () => {
+    const ids = lint(analysis, { ...DEFAULT_CONFIG, mesh: analysis.configSet.defaults }, RULES).findings.map((f) => f.ruleId);
+    expect(ids).not.toContain('dr-subset-missing');
+  });
+});
