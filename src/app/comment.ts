@@ -1,19 +1,26 @@
 /**
  * The sticky comment the app posts: exactly what `egress-lint diff --format markdown` prints for the
- * pull request (verdict, findings, resource changes and diffs), with links to the head commit and the
+ * pull request (verdict, findings, resource and access changes, diffs), with links to the head commit and the
  * check run.
  */
 import { diffRevisions, type RevisionDiff } from '../diff/diff.js';
+import type { AccessChanges } from '../report/diff-report.js';
 import { renderMarkdown, STICKY_COMMENT_MARKER } from '../report/markdown.js';
+import { accessChangesReport, compareAccess } from '../simulate/access.js';
 import type { PullRequestReporter } from './evaluate.js';
 
-export const pullRequestComment: PullRequestReporter<RevisionDiff> = {
+interface PullRequestChanges {
+  resources: RevisionDiff;
+  access: AccessChanges | undefined;
+}
+
+export const pullRequestComment: PullRequestReporter<PullRequestChanges> = {
   marker: STICKY_COMMENT_MARKER,
-  diff: (base, head) => diffRevisions(base, head),
-  hasChanges: (diff) => diff.changes.length > 0,
+  diff: (base, head) => ({ resources: diffRevisions(base, head), access: accessChangesReport(compareAccess(base, head)) }),
+  hasChanges: ({ resources, access }) => resources.changes.length > 0 || access !== undefined,
   renderComment({ pullRequest, config, lint, diff, checkRunUrl }) {
     return renderMarkdown(
-      { diff, findings: lint.findings, failOn: config.failOn },
+      { diff: diff.resources, findings: lint.findings, failOn: config.failOn, ...(diff.access ? { access: diff.access } : {}) },
       {
         links: { repoUrl: pullRequest.repoUrl, headSha: pullRequest.headSha },
         fullOutput: {

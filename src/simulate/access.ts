@@ -9,6 +9,7 @@
  * Destinations: every host x port of every ServiceEntry (rendered or hand-written) and policy
  * destination, with the scheme its protocol implies (HTTP-class -> http, HTTPS/TLS -> https, else tcp).
  */
+import type { AccessChanges } from '../report/diff-report.js';
 import type { Analysis } from '../analyze.js';
 import { KIND } from '../model/kinds.js';
 import { exportedTo, servicePortProtocol, stringList } from '../model/istio.js';
@@ -397,20 +398,17 @@ export function accessChangesMermaid(
   return `${lines.join('\n')}\n`;
 }
 
-/** Inline code that cannot be broken out of: backticks never occur in the names we print, but repository text is untrusted. */
-function code(s: string): string {
-  return `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
-}
-
-/** An "Access changes" section for a PR comment: the list, then the flowchart. Empty when nothing changed. */
-export function accessChangesMarkdown(
+/**
+ * Access changes as the diff report carries them (rows plus flowchart), for `egress-lint diff` in every
+ * format and the pull-request comment; undefined when nothing changes.
+ */
+export function accessChangesReport(
   changes: readonly AccessChange[],
   limits: MermaidLimits = DEFAULT_MERMAID_LIMITS,
-): string {
-  if (changes.length === 0) return '';
-  const lines = [`### Access changes (${changes.length})`, ''];
-  for (const c of changes)
-    lines.push(`- ${code(c.source)} → ${code(c.destination)}: ${c.before} → **${c.after}**`);
-  lines.push('', '```mermaid', accessChangesMermaid(changes, limits).trimEnd(), '```', '');
-  return lines.join('\n');
+): AccessChanges | undefined {
+  if (changes.length === 0) return undefined;
+  return {
+    rows: changes.map((c) => ({ source: c.source, destination: c.destination, before: c.before, after: c.after })),
+    mermaid: accessChangesMermaid(changes, limits),
+  };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import {
-  accessChangesMarkdown,
+  accessChangesReport,
   accessChangesMermaid,
   accessMatrix,
   compareAccess,
@@ -147,7 +147,7 @@ describe('access changes of example pull requests', () => {
 
   it('nothing changes between identical revisions', () => {
     expect(compareAccess(httpRepo(), httpRepo())).toEqual([]);
-    expect(accessChangesMarkdown([])).toBe('');
+    expect(accessChangesReport([])).toBeUndefined();
   });
 });
 
@@ -200,10 +200,8 @@ describe('access changes as text, Mermaid and Markdown', () => {
     const nasty: AccessChange = { ...change(1), source: 'ns/app="x"]<b>`@octocat#1' };
     const chart = accessChangesMermaid([nasty]);
     expect(chart).toContain('s0["ns/app=#quot;x#quot;]#lt;b#gt;#96;#64;octocat#35;1"]');
-    const md = accessChangesMarkdown([nasty]);
-    expect(md).toContain(
-      '- `ns/app="x"]<b>\'@octocat#1` → `https://h1.example.com:443`: blocked-unregistered → **allowed-via-gateway**',
-    );
-    expect(md).toMatch(/```mermaid\nflowchart LR\n[\s\S]*\n```\n$/);
+    expect(accessChangesReport([nasty])?.rows).toEqual([
+      { source: 'ns/app="x"]<b>`@octocat#1', destination: 'https://h1.example.com:443', before: 'blocked-unregistered', after: 'allowed-via-gateway' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { RULES } from '../../../rules/index.js';
 import { diffRevisions } from '../../diff/diff.js';
+import { accessChangesReport, compareAccess } from '../../simulate/access.js';
 import { UsageError } from '../../io/files.js';
 import { lint } from '../../lint/engine.js';
 import type { DiffReport } from '../../report/diff-report.js';
@@ -67,11 +68,14 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
       const { config } = revisions;
       const head = analyzeWorkspace(revisions.head);
       const { findings } = lint(head, config, RULES);
+      const base = analyzeWorkspace(revisions.base);
+      const access = accessChangesReport(compareAccess(base, head));
       const report: DiffReport = {
-        diff: diffRevisions(analyzeWorkspace(revisions.base), head),
+        diff: diffRevisions(base, head),
         findings,
         failOn: config.failOn,
         notes: revisions.notes,
+        ...(access ? { access } : {}),
       };
       if (opts.format === 'json') io.stdout(formatDiffJson(report));
       else if (opts.format === 'markdown') {
