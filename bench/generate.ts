@@ -10,7 +10,11 @@ export interface GeneratedRepo {
   bytes: number;
 }
 
-export function generatePolicyRepo(policies: number, rulesPerPolicy = 3, destinationsPerRule = 3): GeneratedRepo {
+export function generatePolicyRepo(
+  policies: number,
+  rulesPerPolicy = 3,
+  destinationsPerRule = 3,
+): GeneratedRepo {
   const files: SourceFile[] = [];
   const gateways = Math.max(1, Math.ceil(policies / 1000));
   for (let g = 0; g < gateways; g++) {
@@ -51,11 +55,19 @@ spec:
       '  egressRules:',
     ];
     for (let r = 0; r < rulesPerPolicy; r++) {
-      lines.push(`  - name: rule-${r}`, '    from:', `    - namespace: team-${p}`, '      workloadSelector:', `        app: app-${r}`, '    to:');
+      lines.push(
+        `  - name: rule-${r}`,
+        '    from:',
+        `    - namespace: team-${p}`,
+        '      workloadSelector:',
+        `        app: app-${r}`,
+        '    to:',
+      );
       for (let d = 0; d < destinationsPerRule; d++) {
         const kind = d % 3;
         const host = `api-${p}-${r}-${d}.example.com`;
-        const [proto, number] = kind === 0 ? ['HTTP', 80] : kind === 1 ? ['HTTPS', 443] : ['TCP', 5432];
+        const [proto, number] =
+          kind === 0 ? ['HTTP', 80] : kind === 1 ? ['HTTPS', 443] : ['TCP', 5432];
         lines.push(
           `    - name: dest-${r}-${d}`,
           '      hosts:',
@@ -65,7 +77,14 @@ spec:
           `        number: ${number}`,
           `        protocol: ${proto}`,
         );
-        if (kind === 0) lines.push('      byEgressGateway:', '        port: 80', '      httpsUpgrade:', '        enabled: true', '        port: 443');
+        if (kind === 0)
+          lines.push(
+            '      byEgressGateway:',
+            '        port: 80',
+            '      httpsUpgrade:',
+            '        enabled: true',
+            '        port: 443',
+          );
         else lines.push('      byEgressGateway: {}');
       }
     }

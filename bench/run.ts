@@ -20,7 +20,11 @@ const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(BENCHMARKS)) {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   if (!BENCHMARKS[name] || !existsSync(script)) {
-    console.error(`unknown benchmark "${name}"; have: ${Object.keys(BENCHMARKS).filter((n) => existsSync(fileURLToPath(new URL(`./${n}.js`, import.meta.url)))).join(', ')}`);
+    console.error(
+      `unknown benchmark "${name}"; have: ${Object.keys(BENCHMARKS)
+        .filter((n) => existsSync(fileURLToPath(new URL(`./${n}.js`, import.meta.url))))
+        .join(', ')}`,
+    );
     process.exitCode = 2;
     continue;
   }

@@ -18,7 +18,10 @@ ${namespace ? `  namespace: ${namespace}\n` : ''}spec:
 
 testRule(rule, {
   valid: [
-    { name: 'conventional name and namespace', yaml: policy('egress-by-egressgateway', 'istio-egress') },
+    {
+      name: 'conventional name and namespace',
+      yaml: policy('egress-by-egressgateway', 'istio-egress'),
+    },
     {
       name: 'policy namespace from the config',
       yaml: policy('egress-by-egressgateway', 'egress'),
@@ -34,7 +37,13 @@ testRule(rule, {
     {
       name: 'wrong namespace',
       yaml: policy('egress-by-egressgateway', 'mytest'),
-      findings: [{ line: 5, column: 3, message: /in namespace "mytest"; ASM expects egress traffic policies in "istio-egress"/ }],
+      findings: [
+        {
+          line: 5,
+          column: 3,
+          message: /in namespace "mytest"; ASM expects egress traffic policies in "istio-egress"/,
+        },
+      ],
     },
     {
       name: 'no namespace at all',

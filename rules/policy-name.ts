@@ -9,7 +9,8 @@ export default defineRule({
   meta: {
     id: 'policy-name',
     severity: 'warning',
-    description: 'ASMEgressTrafficPolicy not named egress-by-<gateway> in the policy namespace (istio-egress)',
+    description:
+      'ASMEgressTrafficPolicy not named egress-by-<gateway> in the policy namespace (istio-egress)',
     kinds: ['ASMEgressTrafficPolicy'],
   },
   check({ configSet, config, report }) {

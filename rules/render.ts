@@ -5,7 +5,8 @@ export default defineRule({
   meta: {
     id: 'render',
     severity: 'error',
-    description: 'Policy the renderer cannot turn into Istio resources (e.g. no free gateway port left to allocate)',
+    description:
+      'Policy the renderer cannot turn into Istio resources (e.g. no free gateway port left to allocate)',
     kinds: ['ASMEgressTrafficPolicy'],
     stage: 'render',
   },

@@ -5,8 +5,20 @@ export default defineRule({
   meta: {
     id: 'schema',
     severity: 'error',
-    description: 'Resource that does not fit its schema: missing or unknown fields, wrong types, bad values, unsupported versions',
-    kinds: ['ASMEgressTrafficPolicy', 'IstioGateway', 'ServiceEntry', 'VirtualService', 'DestinationRule', 'Gateway', 'Sidecar', 'AuthorizationPolicy', 'PeerAuthentication', 'IstioOperator'],
+    description:
+      'Resource that does not fit its schema: missing or unknown fields, wrong types, bad values, unsupported versions',
+    kinds: [
+      'ASMEgressTrafficPolicy',
+      'IstioGateway',
+      'ServiceEntry',
+      'VirtualService',
+      'DestinationRule',
+      'Gateway',
+      'Sidecar',
+      'AuthorizationPolicy',
+      'PeerAuthentication',
+      'IstioOperator',
+    ],
     stage: 'schema',
   },
 });

@@ -5,7 +5,8 @@ export default defineRule({
   meta: {
     id: 'yaml-syntax',
     severity: 'error',
-    description: 'File or document that is not readable YAML (syntax, duplicate keys, aliases, encoding, size, nesting)',
+    description:
+      'File or document that is not readable YAML (syntax, duplicate keys, aliases, encoding, size, nesting)',
     kinds: ['*'],
     stage: 'load',
   },

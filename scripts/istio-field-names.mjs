@@ -7,8 +7,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export const SCHEMA_FILES = [
-  'NetworkingIstioIoV1ServiceEntry', 'NetworkingIstioIoV1VirtualService', 'NetworkingIstioIoV1DestinationRule',
-  'NetworkingIstioIoV1Gateway', 'NetworkingIstioIoV1Sidecar', 'SecurityIstioIoV1AuthorizationPolicy',
+  'NetworkingIstioIoV1ServiceEntry',
+  'NetworkingIstioIoV1VirtualService',
+  'NetworkingIstioIoV1DestinationRule',
+  'NetworkingIstioIoV1Gateway',
+  'NetworkingIstioIoV1Sidecar',
+  'SecurityIstioIoV1AuthorizationPolicy',
   'SecurityIstioIoV1PeerAuthentication',
 ];
 

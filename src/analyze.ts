@@ -23,7 +23,11 @@ export interface AnalyzeOptions {
   load?: typeof loadSources;
 }
 
-export function analyzeSources(files: readonly SourceFile[], config: ProjectConfig, options: AnalyzeOptions = {}): Analysis {
+export function analyzeSources(
+  files: readonly SourceFile[],
+  config: ProjectConfig,
+  options: AnalyzeOptions = {},
+): Analysis {
   const loaded = (options.load ?? loadSources)(files, {
     defaultNamespace: config.mesh.defaultNamespace,
     limits: { maxFileBytes: config.limits.maxFileBytes },

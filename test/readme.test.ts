@@ -8,11 +8,16 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 it('the README lists every rule with its default severity', () => {
   for (const rule of RULES) {
-    expect(readme, rule.meta.id).toContain(`| [${rule.meta.id}](rules/${rule.meta.id}.md) | ${rule.meta.severity} |`);
+    expect(readme, rule.meta.id).toContain(
+      `| [${rule.meta.id}](rules/${rule.meta.id}.md) | ${rule.meta.severity} |`,
+    );
   }
 });
 
 it('the README quick start is two commands: install and run on the bundled examples, then the tests', () => {
   const block = /## Quick start\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1]?.trim().split('\n');
-  expect(block).toEqual(['npm ci && npx egress-lint lint fixtures/seeds/asm-deny-post', 'npm test']);
+  expect(block).toEqual([
+    'npm ci && npx egress-lint lint fixtures/seeds/asm-deny-post',
+    'npm test',
+  ]);
 });

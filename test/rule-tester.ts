@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../src/analyze.js';
-import { DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } from '../src/config/project-config.js';
+import {
+  DEFAULT_CONFIG,
+  parseProjectConfig,
+  type ProjectConfig,
+} from '../src/config/project-config.js';
 import { lint } from '../src/lint/engine.js';
 import type { Rule } from '../src/lint/rule.js';
 import type { Finding, Severity } from '../src/model/finding.js';
@@ -31,7 +35,9 @@ export interface InvalidCase extends RuleCase {
 
 export function runRule(rule: Rule, c: RuleCase): Finding[] {
   const files = typeof c.yaml === 'string' ? { 'test.yaml': c.yaml } : c.yaml;
-  const config: ProjectConfig = c.config ? parseProjectConfig(c.config, 'egress-lint.yml') : DEFAULT_CONFIG;
+  const config: ProjectConfig = c.config
+    ? parseProjectConfig(c.config, 'egress-lint.yml')
+    : DEFAULT_CONFIG;
   const analysis = analyzeSources(
     Object.entries(files).map(([path, content]) => ({ path, content })),
     config,
@@ -39,7 +45,10 @@ export function runRule(rule: Rule, c: RuleCase): Finding[] {
   const result = lint(analysis, config, [rule]);
   // Test input must itself be readable and schema-valid unless the rule under test is about that.
   const stageProblems = result.findings.filter(
-    (f) => f.ruleId !== rule.meta.id && f.severity === 'error' && ['yaml-syntax', 'schema', 'render'].includes(f.ruleId),
+    (f) =>
+      f.ruleId !== rule.meta.id &&
+      f.severity === 'error' &&
+      ['yaml-syntax', 'schema', 'render'].includes(f.ruleId),
   );
   expect(stageProblems, 'test input has syntax/schema errors').toEqual([]);
   return result.findings.filter((f) => f.ruleId === rule.meta.id);
@@ -60,7 +69,10 @@ export function testRule(rule: Rule, cases: { valid: RuleCase[]; invalid: Invali
       it(`invalid: ${c.name}`, () => {
         const got = runRule(rule, c);
         expect(got.map((f) => `${f.file}:${f.line}:${f.column}`)).toEqual(
-          c.findings.map((e) => `${e.file ?? (typeof c.yaml === 'string' ? 'test.yaml' : Object.keys(c.yaml)[0])}:${e.line}:${e.column}`),
+          c.findings.map(
+            (e) =>
+              `${e.file ?? (typeof c.yaml === 'string' ? 'test.yaml' : Object.keys(c.yaml)[0])}:${e.line}:${e.column}`,
+          ),
         );
         c.findings.forEach((e, i) => {
           const f = got[i]!;

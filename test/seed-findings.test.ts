@@ -39,7 +39,8 @@ const EXPECTED: Record<string, Expected[]> = {
       ruleId: 'authz-selector-mismatch',
       file: 'deny-post.yaml',
       line: 22,
-      message: 'selector istio: egressgateway-a picks egress gateway egressgateway-a, but www.httpbin.org and httpbin.org leave through egress gateway egressgateway',
+      message:
+        'selector istio: egressgateway-a picks egress gateway egressgateway-a, but www.httpbin.org and httpbin.org leave through egress gateway egressgateway',
     },
     gatewayTypo,
   ],
@@ -54,7 +55,8 @@ const EXPECTED: Record<string, Expected[]> = {
       ruleId: 'dr-subset-missing',
       file: 'virtualservice.yaml',
       line: 24,
-      message: 'subset "target-egress-gateway-mTLS" of istio-egressgateway.istio-system.svc.cluster.local is defined by no DestinationRule',
+      message:
+        'subset "target-egress-gateway-mTLS" of istio-egressgateway.istio-system.svc.cluster.local is defined by no DestinationRule',
     },
   ],
   'istio-003-mtls-origination': [],
@@ -69,7 +71,8 @@ const EXPECTED: Record<string, Expected[]> = {
       ruleId: 'dr-lookup-path',
       file: 'gateway.yaml',
       line: 26,
-      message: 'DestinationRule default/egressgateway-for-cnn for istio-egressgateway.istio-system.svc.cluster.local is on the lookup path of clients in default only',
+      message:
+        'DestinationRule default/egressgateway-for-cnn for istio-egressgateway.istio-system.svc.cluster.local is on the lookup path of clients in default only',
     },
   ],
   'istio-004-https-gateway': [

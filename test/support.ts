@@ -3,7 +3,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeSources, type Analysis } from '../src/analyze.js';
-import { CONFIG_FILE, DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } from '../src/config/project-config.js';
+import {
+  CONFIG_FILE,
+  DEFAULT_CONFIG,
+  parseProjectConfig,
+  type ProjectConfig,
+} from '../src/config/project-config.js';
 import type { SourceFile } from '../src/load/load.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +28,8 @@ export function readRepo(dir: string): { files: SourceFile[]; config: ProjectCon
       const abs = join(d, name);
       if (statSync(abs).isDirectory()) {
         if (name !== '.github') walk(abs);
-      } else if (/\.ya?ml$/.test(name)) files.push({ path: relative(dir, abs), content: readFileSync(abs) });
+      } else if (/\.ya?ml$/.test(name))
+        files.push({ path: relative(dir, abs), content: readFileSync(abs) });
     }
   };
   walk(dir);

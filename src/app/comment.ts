@@ -16,11 +16,19 @@ interface PullRequestChanges {
 
 export const pullRequestComment: PullRequestReporter<PullRequestChanges> = {
   marker: STICKY_COMMENT_MARKER,
-  diff: (base, head) => ({ resources: diffRevisions(base, head), access: accessChangesReport(compareAccess(base, head)) }),
+  diff: (base, head) => ({
+    resources: diffRevisions(base, head),
+    access: accessChangesReport(compareAccess(base, head)),
+  }),
   hasChanges: ({ resources, access }) => resources.changes.length > 0 || access !== undefined,
   renderComment({ pullRequest, config, lint, diff, checkRunUrl }) {
     return renderMarkdown(
-      { diff: diff.resources, findings: lint.findings, failOn: config.failOn, ...(diff.access ? { access: diff.access } : {}) },
+      {
+        diff: diff.resources,
+        findings: lint.findings,
+        failOn: config.failOn,
+        ...(diff.access ? { access: diff.access } : {}),
+      },
       {
         links: { repoUrl: pullRequest.repoUrl, headSha: pullRequest.headSha },
         fullOutput: {

@@ -12,7 +12,9 @@ import { VERSION } from '../version.js';
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('egress-lint')
-    .description('Lint, render, diff and explain service-mesh egress policy (ASMEgressTrafficPolicy and Istio).')
+    .description(
+      'Lint, render, diff and explain service-mesh egress policy (ASMEgressTrafficPolicy and Istio).',
+    )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -22,7 +24,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerDiff(program, io, setExit);
   registerExplain(program, io, setExit);
   registerRules(program, io);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(run with --help for usage)');
+  for (const cmd of program.commands)
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+      .showHelpAfterError('(run with --help for usage)');
   return program;
 }
 

@@ -1,7 +1,13 @@
 /** Shared by every command: find the root and config, read the files, run the core pipeline. */
 import { analyzeSources, type Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
-import { collectFiles, readProjectConfig, scanRoot, type CollectOptions, type ReadResult } from '../io/files.js';
+import {
+  collectFiles,
+  readProjectConfig,
+  scanRoot,
+  type CollectOptions,
+  type ReadResult,
+} from '../io/files.js';
 import { docsUrl, failsAt, type Finding } from '../model/finding.js';
 import type { SourceFile } from '../load/load.js';
 import type { CliIO } from './io.js';
@@ -14,16 +20,29 @@ export interface Workspace {
   readFindings: Finding[];
 }
 
-export async function openWorkspace(paths: readonly string[], configPath: string | undefined, io: CliIO): Promise<Workspace> {
+export async function openWorkspace(
+  paths: readonly string[],
+  configPath: string | undefined,
+  io: CliIO,
+): Promise<Workspace> {
   const root = await scanRoot(paths.length ? paths : ['.'], io.cwd);
   const config = await readProjectConfig(configPath, root, io.cwd);
-  const read = await collectFiles(paths.length ? paths : [root], collectOptions(config, root, io.cwd));
+  const read = await collectFiles(
+    paths.length ? paths : [root],
+    collectOptions(config, root, io.cwd),
+  );
   return { root, config, files: read.files, readFindings: readFindingsOf(read) };
 }
 
 /** How the config selects files under `root` (`paths` globs, `ignore`, size limit). */
 export function collectOptions(config: ProjectConfig, root: string, cwd: string): CollectOptions {
-  return { cwd, root, paths: config.paths, ignore: config.ignore, maxFileBytes: config.limits.maxFileBytes };
+  return {
+    cwd,
+    root,
+    paths: config.paths,
+    ignore: config.ignore,
+    maxFileBytes: config.limits.maxFileBytes,
+  };
 }
 
 /** Files that exist but could not be read, as findings. */

@@ -80,11 +80,21 @@ const validateConfig = ajv.compile(configSchema);
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
   const lines = new LineCounter();
   // YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    version: '1.2',
+  });
   const firstError = doc.errors[0];
   if (firstError) {
     const p = lines.linePos(firstError.pos[0]);
-    throw new ConfigError(file, p.line, p.col, `invalid YAML: ${firstError.message.replace(/ at line \d+[\s\S]*$/, '')}`);
+    throw new ConfigError(
+      file,
+      p.line,
+      p.col,
+      `invalid YAML: ${firstError.message.replace(/ at line \d+[\s\S]*$/, '')}`,
+    );
   }
   let raw: unknown;
   try {
@@ -96,7 +106,10 @@ export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectCon
     const e = validateConfig.errors![0]!;
     const path = pointerToPath(raw, e.instancePath);
     const map = yamlSourceMap(doc, lines);
-    const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? (e.params as { additionalProperty: string }).additionalProperty
+        : undefined;
     const at = map.locate(extra ? [...path, extra] : path);
     const where = formatPath(extra ? [...path, extra] : path) || 'config';
     const detail =
@@ -107,11 +120,20 @@ export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectCon
           : (e.message ?? 'is invalid');
     throw new ConfigError(file, at.line, at.column, `${where} ${detail}`);
   }
-  return mergeConfig(raw as Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & { mesh?: Partial<MeshDefaults>; limits?: { maxFileBytes?: number } }, file);
+  return mergeConfig(
+    raw as Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {
+      mesh?: Partial<MeshDefaults>;
+      limits?: { maxFileBytes?: number };
+    },
+    file,
+  );
 }
 
 function mergeConfig(
-  raw: Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & { mesh?: Partial<MeshDefaults>; limits?: { maxFileBytes?: number } },
+  raw: Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {
+    mesh?: Partial<MeshDefaults>;
+    limits?: { maxFileBytes?: number };
+  },
   file: string,
 ): ProjectConfig {
   return {

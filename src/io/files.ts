@@ -4,7 +4,12 @@
  */
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { CONFIG_FILE, DEFAULT_CONFIG, parseProjectConfig, type ProjectConfig } from '../config/project-config.js';
+import {
+  CONFIG_FILE,
+  DEFAULT_CONFIG,
+  parseProjectConfig,
+  type ProjectConfig,
+} from '../config/project-config.js';
 import type { SourceFile } from '../load/load.js';
 import { createFileSelector, type FileSelector } from './selection.js';
 
@@ -39,7 +44,10 @@ export interface CollectOptions {
  * otherwise everything YAML under it; never what `ignore` names. Decided on root-relative paths by
  * the same selector the app uses on git trees, so the CLI (disk or git) and the app agree.
  */
-export function targetSelector(targetAbs: string, options: CollectOptions): { rel: (abs: string) => string; selector: FileSelector } {
+export function targetSelector(
+  targetAbs: string,
+  options: CollectOptions,
+): { rel: (abs: string) => string; selector: FileSelector } {
   const rel = (abs: string): string => relative(options.root, abs).split(sep).join('/');
   const target = rel(targetAbs);
   const paths = target === '' ? (options.paths ?? []) : [target];
@@ -47,7 +55,10 @@ export function targetSelector(targetAbs: string, options: CollectOptions): { re
 }
 
 /** The YAML files under `targets` (files named directly are always read), in a stable order. */
-export async function collectFiles(targets: readonly string[], options: CollectOptions): Promise<ReadResult> {
+export async function collectFiles(
+  targets: readonly string[],
+  options: CollectOptions,
+): Promise<ReadResult> {
   const found = new Set<string>();
   const ordered: string[] = [];
   const add = (abs: string): void => {
@@ -73,12 +84,19 @@ export async function collectFiles(targets: readonly string[], options: CollectO
     }
   }
 
-  async function walk(dir: string, rel: (abs: string) => string, selector: FileSelector): Promise<void> {
+  async function walk(
+    dir: string,
+    rel: (abs: string) => string,
+    selector: FileSelector,
+  ): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
-      result.unreadable.push({ path: displayPath(dir, options.cwd), reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+      result.unreadable.push({
+        path: displayPath(dir, options.cwd),
+        reason: (e as NodeJS.ErrnoException).code ?? String(e),
+      });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -110,14 +128,20 @@ export async function collectFiles(targets: readonly string[], options: CollectO
  * The project config: `--config FILE` if given (it must exist), else `.github/egress-lint.yml` under the
  * scanned root when present, else the defaults.
  */
-export async function readProjectConfig(explicit: string | undefined, root: string, cwd: string): Promise<ProjectConfig> {
+export async function readProjectConfig(
+  explicit: string | undefined,
+  root: string,
+  cwd: string,
+): Promise<ProjectConfig> {
   const file = explicit ? resolve(cwd, explicit) : join(root, CONFIG_FILE);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     if (!explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_CONFIG;
-    throw new UsageError(`cannot read config ${explicit ?? file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError(
+      `cannot read config ${explicit ?? file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   return parseProjectConfig(text, displayPath(file, cwd));
 }

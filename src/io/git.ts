@@ -7,7 +7,13 @@
 import { spawn } from 'node:child_process';
 import { posix, relative, resolve, sep } from 'node:path';
 import type { SourceFile } from '../load/load.js';
-import { displayPath, targetSelector, UsageError, type CollectOptions, type ReadResult } from './files.js';
+import {
+  displayPath,
+  targetSelector,
+  UsageError,
+  type CollectOptions,
+  type ReadResult,
+} from './files.js';
 
 export interface GitRepository {
   /** The directory git runs in. */
@@ -179,9 +185,13 @@ export async function collectFilesAtCommit(
   options: CollectOptions,
 ): Promise<ReadResult> {
   const targetAbs = targets.map((t) => resolve(options.cwd, t));
-  const tree = (await listTree(repo, commit, targetAbs.map((t) => repositoryPath(repo, t)))).sort((a, b) =>
-    compareWalkOrder(a.path, b.path),
-  );
+  const tree = (
+    await listTree(
+      repo,
+      commit,
+      targetAbs.map((t) => repositoryPath(repo, t)),
+    )
+  ).sort((a, b) => compareWalkOrder(a.path, b.path));
 
   const picked: TreeFile[] = [];
   const seen = new Set<string>();
@@ -191,7 +201,8 @@ export async function collectFilesAtCommit(
     for (const f of tree) {
       if (seen.has(f.path)) continue;
       const under = target === '' || f.path.startsWith(`${target}/`);
-      if (f.path !== target && !(under && selector.includes(rel(workingTreePath(repo, f.path))))) continue;
+      if (f.path !== target && !(under && selector.includes(rel(workingTreePath(repo, f.path)))))
+        continue;
       seen.add(f.path);
       picked.push(f);
     }

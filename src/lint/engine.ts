@@ -5,9 +5,21 @@
  */
 import type { Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
-import { compareFindings, docsUrl, summarize, type Finding, type FindingSummary } from '../model/finding.js';
+import {
+  compareFindings,
+  docsUrl,
+  summarize,
+  type Finding,
+  type FindingSummary,
+} from '../model/finding.js';
 import { buildIstioIndex, type IstioIndex } from '../model/istio.js';
-import { findingLocation, identityKey, refOf, splitApiVersion, type Resource } from '../model/resource.js';
+import {
+  findingLocation,
+  identityKey,
+  refOf,
+  splitApiVersion,
+  type Resource,
+} from '../model/resource.js';
 import type { Rule, RuleContext } from './rule.js';
 
 export const IGNORE_ANNOTATION = 'egress-lint.io/ignore';
@@ -25,7 +37,11 @@ export interface LintResult {
   index: IstioIndex;
 }
 
-export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly Rule[]): LintResult {
+export function lint(
+  analysis: Analysis,
+  config: ProjectConfig,
+  rules: readonly Rule[],
+): LintResult {
   const cs = analysis.configSet;
   const index = buildIstioIndex(cs, analysis.render.resources);
   const raw: Finding[] = [...analysis.findings];
@@ -73,22 +89,34 @@ export function lint(analysis: Analysis, config: ProjectConfig, rules: readonly 
   const findings = applyConfig(raw, config, cs.resources, reported);
   return {
     findings,
-    summary: { ...summarize(findings), files: analysis.stats.files, resources: analysis.stats.resources },
+    summary: {
+      ...summarize(findings),
+      files: analysis.stats.files,
+      resources: analysis.stats.resources,
+    },
     index,
   };
 }
 
-function applyConfig(raw: readonly Finding[], config: ProjectConfig, loaded: readonly Resource[], reported: ReadonlyMap<Finding, Resource>): Finding[] {
+function applyConfig(
+  raw: readonly Finding[],
+  config: ProjectConfig,
+  loaded: readonly Resource[],
+  reported: ReadonlyMap<Finding, Resource>,
+): Finding[] {
   // Stage findings (schema, render) only carry a reference to a loaded resource; find it by identity,
   // the first of a name winning. Built on demand: most runs have no stage finding on a resource.
   let byIdentity: Map<string, Resource> | undefined;
   const loadedResource = (ref: NonNullable<Finding['resource']>): Resource | undefined => {
     if (!byIdentity) {
       byIdentity = new Map();
-      for (const r of loaded) if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
+      for (const r of loaded)
+        if (!byIdentity.has(identityKey(r))) byIdentity.set(identityKey(r), r);
     }
     const { group } = splitApiVersion(ref.apiVersion);
-    return byIdentity.get(identityKey({ group, kind: ref.kind, namespace: ref.namespace, name: ref.name }));
+    return byIdentity.get(
+      identityKey({ group, kind: ref.kind, namespace: ref.namespace, name: ref.name }),
+    );
   };
   const seen = new Set<string>();
   const out: Finding[] = [];

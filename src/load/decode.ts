@@ -11,12 +11,16 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxFileBytes: 4 * 1024 * 1024 };
 
 export type DecodeResult =
-  | { ok: true; text: string }
-  | { ok: false; line: number; column: number; message: string };
+  { ok: true; text: string } | { ok: false; line: number; column: number; message: string };
 
 /** `declaredSize` lets a caller report an oversized file without reading it. */
-export function decodeSource(content: Uint8Array | string, limits = DEFAULT_DECODE_LIMITS, declaredSize?: number): DecodeResult {
-  const size = declaredSize ?? (typeof content === 'string' ? Buffer.byteLength(content) : content.length);
+export function decodeSource(
+  content: Uint8Array | string,
+  limits = DEFAULT_DECODE_LIMITS,
+  declaredSize?: number,
+): DecodeResult {
+  const size =
+    declaredSize ?? (typeof content === 'string' ? Buffer.byteLength(content) : content.length);
   if (size > limits.maxFileBytes) {
     return {
       ok: false,
@@ -25,18 +29,26 @@ export function decodeSource(content: Uint8Array | string, limits = DEFAULT_DECO
       message: `file is ${size} bytes, over the ${limits.maxFileBytes}-byte limit; it was not checked (raise limits.maxFileBytes in the config to check it)`,
     };
   }
-  if (typeof content === 'string') return checkText(content.startsWith('\uFEFF') ? content.slice(1) : content);
+  if (typeof content === 'string')
+    return checkText(content.startsWith('\uFEFF') ? content.slice(1) : content);
 
   const bytes = content;
   // UTF-16 with a byte order mark is valid YAML; decode it rather than calling it binary.
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return checkText(new TextDecoder('utf-16le').decode(bytes.subarray(2)));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return checkText(new TextDecoder('utf-16be').decode(bytes.subarray(2)));
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return checkText(new TextDecoder('utf-16le').decode(bytes.subarray(2)));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return checkText(new TextDecoder('utf-16be').decode(bytes.subarray(2)));
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 
   const nul = bytes.indexOf(0, start);
   if (nul !== -1) {
     const { line, column } = lineOfByte(bytes, nul);
-    return { ok: false, line, column, message: 'binary file (NUL byte found); only YAML text is checked' };
+    return {
+      ok: false,
+      line,
+      column,
+      message: 'binary file (NUL byte found); only YAML text is checked',
+    };
   }
   const bad = firstInvalidUtf8(bytes, start);
   if (bad !== -1) {
@@ -49,7 +61,9 @@ export function decodeSource(content: Uint8Array | string, limits = DEFAULT_DECO
       message: `not valid UTF-8 (byte 0x${hex} at offset ${bad}); save the file as UTF-8`,
     };
   }
-  return checkText(Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8'));
+  return checkText(
+    Buffer.from(bytes.buffer, bytes.byteOffset + start, bytes.length - start).toString('utf8'),
+  );
 }
 
 /** Control characters other than tab/CR/LF are not allowed in YAML streams. */

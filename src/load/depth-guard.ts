@@ -43,7 +43,8 @@ export function findTooDeepDocuments(text: string, maxDepth = MAX_NESTING_DEPTH)
       quote = undefined;
     } else if (!flagged) {
       const hit = scanLine(line);
-      if (hit !== undefined) flagged = { start: docStart, line: lineNo, column: hit.column, depth: hit.depth };
+      if (hit !== undefined)
+        flagged = { start: docStart, line: lineNo, column: hit.column, depth: hit.depth };
     }
     pos = eol + 1;
     lineNo++;
@@ -80,16 +81,21 @@ export function findTooDeepDocuments(text: string, maxDepth = MAX_NESTING_DEPTH)
       if ((c === '"' || c === "'") && tokenStart) quote = c;
       else if ((c === '[' || c === '{') && (flow > 0 || tokenStart)) {
         flow++;
-        if (indents.length + flow > maxDepth) return { column: i + 1, depth: indents.length + flow };
+        if (indents.length + flow > maxDepth)
+          return { column: i + 1, depth: indents.length + flow };
       } else if ((c === ']' || c === '}') && flow > 0) flow--;
-      tokenStart = c === ' ' || c === ',' || c === '[' || c === '{' || (c === ':' && flow > 0) || c === '-';
+      tokenStart =
+        c === ' ' || c === ',' || c === '[' || c === '{' || (c === ':' && flow > 0) || c === '-';
     }
     return undefined;
   }
 }
 
 /** Replace every character of the ranges except line breaks with spaces, so offsets and lines stay. */
-export function blankRanges(text: string, ranges: readonly { start: number; end: number }[]): string {
+export function blankRanges(
+  text: string,
+  ranges: readonly { start: number; end: number }[],
+): string {
   if (ranges.length === 0) return text;
   let out = '';
   let at = 0;

@@ -3,7 +3,15 @@
  * Pure: takes file contents, never touches the file system. One bad file or document never stops the
  * others from loading (DESIGN.md §6).
  */
-import { isScalar, LineCounter, parseAllDocuments, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import {
+  isScalar,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type ScalarTag,
+  type Tags,
+} from 'yaml';
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
@@ -45,7 +53,10 @@ export interface LoadResult {
 export const YAML_RULE = 'yaml-syntax';
 export const SCHEMA_RULE = 'schema';
 
-export function loadSources(files: readonly SourceFile[], options: Partial<LoadOptions> = {}): LoadResult {
+export function loadSources(
+  files: readonly SourceFile[],
+  options: Partial<LoadOptions> = {},
+): LoadResult {
   const opts = { ...DEFAULT_LOAD_OPTIONS, ...options };
   const result: LoadResult = { resources: [], findings: [], files: 0, documents: 0 };
   for (const file of files) {
@@ -55,14 +66,28 @@ export function loadSources(files: readonly SourceFile[], options: Partial<LoadO
   return result;
 }
 
-function diag(ruleId: string, severity: Severity, file: string, at: Span, message: string): Finding {
+function diag(
+  ruleId: string,
+  severity: Severity,
+  file: string,
+  at: Span,
+  message: string,
+): Finding {
   return { ruleId, severity, file, ...at, message, docs: docsUrl(ruleId) };
 }
 
 function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
   const decoded = decodeSource(file.content, opts.limits, file.size);
   if (!decoded.ok) {
-    out.findings.push(diag(YAML_RULE, 'error', file.path, { line: decoded.line, column: decoded.column }, decoded.message));
+    out.findings.push(
+      diag(
+        YAML_RULE,
+        'error',
+        file.path,
+        { line: decoded.line, column: decoded.column },
+        decoded.message,
+      ),
+    );
     return;
   }
   const tooDeep = findTooDeepDocuments(decoded.text, opts.maxNestingDepth);
@@ -84,7 +109,15 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     ({ docs, lines } = parseYamlStream(text));
   } catch (e) {
     // The parser reports problems as document errors; a throw means it gave up on the whole file.
-    out.findings.push(diag(YAML_RULE, 'error', file.path, { line: 1, column: 1 }, `cannot parse YAML: ${(e as Error).message}`));
+    out.findings.push(
+      diag(
+        YAML_RULE,
+        'error',
+        file.path,
+        { line: 1, column: 1 },
+        `cannot parse YAML: ${(e as Error).message}`,
+      ),
+    );
     return;
   }
   const pos = (offset: number): Span => {
@@ -97,19 +130,33 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     out.documents++;
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        out.findings.push(diag(YAML_RULE, 'error', file.path, pos(e.pos[0]), describeYamlError(e.code, e.message)));
+        out.findings.push(
+          diag(YAML_RULE, 'error', file.path, pos(e.pos[0]), describeYamlError(e.code, e.message)),
+        );
       }
       return;
     }
     for (const w of doc.warnings) {
-      out.findings.push(diag(YAML_RULE, 'warning', file.path, pos(w.pos[0]), describeYamlError(w.code, w.message)));
+      out.findings.push(
+        diag(YAML_RULE, 'warning', file.path, pos(w.pos[0]), describeYamlError(w.code, w.message)),
+      );
     }
     const map = yamlSourceMap(doc, lines);
     if (isEmptyDocument(doc)) {
       if (!isBlank(text, doc.range[0], doc.range[2])) {
-        out.findings.push(diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document (only comments); ignored'));
+        out.findings.push(
+          diag(
+            YAML_RULE,
+            'info',
+            file.path,
+            pos(doc.range[0]),
+            'empty YAML document (only comments); ignored',
+          ),
+        );
       } else if (docs.length > 1 && index < docs.length - 1) {
-        out.findings.push(diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document; ignored'));
+        out.findings.push(
+          diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document; ignored'),
+        );
       }
       return;
     }
@@ -128,20 +175,40 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
       const at = prefix.length ? yamlSourceMap(doc, lines, prefix) : map;
       if (!isObject(obj)) {
         out.findings.push(
-          diag(SCHEMA_RULE, 'error', file.path, at.start, `not a Kubernetes object: expected a mapping with apiVersion and kind, got ${typeName(obj)}`),
+          diag(
+            SCHEMA_RULE,
+            'error',
+            file.path,
+            at.start,
+            `not a Kubernetes object: expected a mapping with apiVersion and kind, got ${typeName(obj)}`,
+          ),
         );
         return;
       }
       const { apiVersion, kind } = obj;
       if (apiVersion === undefined && kind === undefined) {
         // Helm values, CI files and the like live beside manifests; say we skipped them, nothing more.
-        out.findings.push(diag(YAML_RULE, 'info', file.path, at.start, 'not a Kubernetes object (no apiVersion or kind); skipped'));
+        out.findings.push(
+          diag(
+            YAML_RULE,
+            'info',
+            file.path,
+            at.start,
+            'not a Kubernetes object (no apiVersion or kind); skipped',
+          ),
+        );
         return;
       }
       if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
         const missing = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
         out.findings.push(
-          diag(SCHEMA_RULE, 'error', file.path, at.locate([missing]), `not a Kubernetes object: ${missing} is missing or not a string`),
+          diag(
+            SCHEMA_RULE,
+            'error',
+            file.path,
+            at.locate([missing]),
+            `not a Kubernetes object: ${missing} is missing or not a string`,
+          ),
         );
         return;
       }
@@ -149,7 +216,15 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
         obj.items.forEach((item, i) => addResource(item, [...prefix, 'items', i]));
         return;
       }
-      out.resources.push(toResource(obj, apiVersion, kind, { file: file.path, documentIndex: index, map: at }, opts.defaultNamespace));
+      out.resources.push(
+        toResource(
+          obj,
+          apiVersion,
+          kind,
+          { file: file.path, documentIndex: index, map: at },
+          opts.defaultNamespace,
+        ),
+      );
     };
     addResource(value, []);
   });
@@ -166,7 +241,9 @@ const KUBECTL_YAML11_TAGS = (tags: Tags): Tags =>
     .filter((t) => (t as ScalarTag).format !== 'TIME')
     .map((t) => {
       const tag = t as ScalarTag;
-      return tag.tag === 'tag:yaml.org,2002:float' && tag.test?.test('.') ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ } : t;
+      return tag.tag === 'tag:yaml.org,2002:float' && tag.test?.test('.')
+        ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
+        : t;
     });
 
 function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCounter } {

@@ -1,5 +1,14 @@
 /** Field path -> line/column, resolved lazily against the parsed YAML node tree. */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+} from 'yaml';
 import type { FieldPath } from '../model/field-path.js';
 import type { Span } from '../model/finding.js';
 
@@ -13,7 +22,11 @@ export interface SourceMap {
   readonly start: Span;
 }
 
-export function yamlSourceMap(doc: Document.Parsed, lines: LineCounter, prefix: FieldPath = []): SourceMap {
+export function yamlSourceMap(
+  doc: Document.Parsed,
+  lines: LineCounter,
+  prefix: FieldPath = [],
+): SourceMap {
   // endColumn is exclusive, like SARIF's; `to` is the offset just past the value.
   const span = (from: number, to: number): Span => {
     const a = lines.linePos(from);
@@ -30,7 +43,9 @@ export function yamlSourceMap(doc: Document.Parsed, lines: LineCounter, prefix: 
       let keyNode: Node | undefined;
       let next: Node | null | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+        );
         if (!pair) break;
         keyNode = pair.key as Node;
         next = pair.value as Node | null;
@@ -56,4 +71,3 @@ export function yamlSourceMap(doc: Document.Parsed, lines: LineCounter, prefix: 
     locate: (path) => locateFull(prefix.length ? [...prefix, ...path] : path),
   };
 }
-

@@ -26,7 +26,11 @@ export interface ConfigSet {
   isDeclaredGateway(name: string): boolean;
 }
 
-export function buildConfigSet(resources: readonly Resource[], invalid: ReadonlySet<Resource>, defaults: MeshDefaults): ConfigSet {
+export function buildConfigSet(
+  resources: readonly Resource[],
+  invalid: ReadonlySet<Resource>,
+  defaults: MeshDefaults,
+): ConfigSet {
   const valid = resources.filter((r) => !invalid.has(r));
   const byKind = new Map<string, Resource[]>();
   for (const r of valid) {
@@ -43,7 +47,8 @@ export function buildConfigSet(resources: readonly Resource[], invalid: Readonly
   const gatewayByName = new Map<string, EgressGateway>();
   for (const g of gateways) {
     const seen = gatewayByName.get(g.name);
-    if (!seen || (seen.gatewayType !== 'egress' && g.gatewayType === 'egress')) gatewayByName.set(g.name, g);
+    if (!seen || (seen.gatewayType !== 'egress' && g.gatewayType === 'egress'))
+      gatewayByName.set(g.name, g);
   }
   const assumed = new Map<string, EgressGateway>();
 
@@ -67,5 +72,13 @@ export function buildConfigSet(resources: readonly Resource[], invalid: Readonly
 }
 
 export function byNamespaceName(a: Resource, b: Resource): number {
-  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return a.namespace < b.namespace
+    ? -1
+    : a.namespace > b.namespace
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
 }

@@ -73,7 +73,9 @@ export function readEgressPolicy(resource: Resource): EgressPolicy {
     const from: PolicySource[] = raw.from.map((f, index) => ({
       index,
       namespace: f.namespace,
-      ...(f.workloadSelector && Object.keys(f.workloadSelector).length > 0 ? { workloadSelector: f.workloadSelector } : {}),
+      ...(f.workloadSelector && Object.keys(f.workloadSelector).length > 0
+        ? { workloadSelector: f.workloadSelector }
+        : {}),
       path: [...rulePath, 'from', index],
     }));
     const to: Destination[] = raw.to.map((t, index) => {
@@ -89,12 +91,25 @@ export function readEgressPolicy(resource: Resource): EgressPolicy {
         port: t.port,
         protocolClass: cls,
         ...(t.byEgressGateway?.port !== undefined ? { gatewayPort: t.byEgressGateway.port } : {}),
-        ...(upgrade ? { httpsUpgrade: { enabled: upgrade.enabled === true, ...(upgrade.port !== undefined ? { port: upgrade.port } : {}) } } : {}),
+        ...(upgrade
+          ? {
+              httpsUpgrade: {
+                enabled: upgrade.enabled === true,
+                ...(upgrade.port !== undefined ? { port: upgrade.port } : {}),
+              },
+            }
+          : {}),
         ...(upgrading ? { upgradePort: upgrade?.port ?? DEFAULT_UPGRADE_PORT } : {}),
         from,
       };
     });
-    return { index: ruleIndex, ...(raw.name !== undefined ? { name: raw.name } : {}), path: rulePath, from, to };
+    return {
+      index: ruleIndex,
+      ...(raw.name !== undefined ? { name: raw.name } : {}),
+      path: rulePath,
+      from,
+      to,
+    };
   });
   return {
     resource,

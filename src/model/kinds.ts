@@ -39,7 +39,10 @@ export const GROUP_OF_KIND: Record<string, string> = {
   [KIND.configMap]: '',
 };
 
-export function isKind(r: { group: string; kind: string }, kind: keyof typeof KIND | string): boolean {
+export function isKind(
+  r: { group: string; kind: string },
+  kind: keyof typeof KIND | string,
+): boolean {
   const k = (KIND as Record<string, string>)[kind] ?? kind;
   return r.kind === k && r.group === GROUP_OF_KIND[k];
 }

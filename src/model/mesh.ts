@@ -37,7 +37,10 @@ export interface MeshSettings {
   outboundFor(namespace: string, labels?: Readonly<Record<string, string>>): OutboundDeclaration;
 }
 
-export function matchesSelector(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesSelector(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   if (!selector) return true;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -52,7 +55,12 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       const meshConfig = get(r.body, ['spec', 'meshConfig']);
       const mode = get(meshConfig, ['outboundTrafficPolicy', 'mode']);
       if (typeof mode === 'string' && MODES.includes(mode)) {
-        declarations.push({ mode: mode as OutboundMode, source: 'IstioOperator', resource: r, path: ['spec', 'meshConfig', 'outboundTrafficPolicy', 'mode'] });
+        declarations.push({
+          mode: mode as OutboundMode,
+          source: 'IstioOperator',
+          resource: r,
+          path: ['spec', 'meshConfig', 'outboundTrafficPolicy', 'mode'],
+        });
       }
       const root = get(meshConfig, ['rootNamespace']);
       if (typeof root === 'string' && root) rootNamespace = root;
@@ -72,7 +80,12 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       }
       const mode = get(mesh, ['outboundTrafficPolicy', 'mode']);
       if (typeof mode === 'string' && MODES.includes(mode)) {
-        declarations.push({ mode: mode as OutboundMode, source: 'ConfigMap', resource: r, path: ['data', 'mesh'] });
+        declarations.push({
+          mode: mode as OutboundMode,
+          source: 'ConfigMap',
+          resource: r,
+          path: ['data', 'mesh'],
+        });
       }
       const td = get(mesh, ['trustDomain']);
       if (typeof td === 'string' && td) trustDomain = td;
@@ -109,10 +122,16 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
             ...(workloadSelector ? { workloadSelector } : {}),
           }
         : undefined;
-    scopes.push({ resource: r, ...(workloadSelector ? { workloadSelector } : {}), ...(declaration ? { declaration } : {}) });
+    scopes.push({
+      resource: r,
+      ...(workloadSelector ? { workloadSelector } : {}),
+      ...(declaration ? { declaration } : {}),
+    });
   }
   // Istio picks the oldest Sidecar when several apply; without timestamps, name order is our stand-in.
-  scopes.sort((a, b) => (a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0));
+  scopes.sort((a, b) =>
+    a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0,
+  );
   const sidecars = scopes.flatMap((s) => (s.declaration ? [s.declaration] : []));
 
   return {

@@ -1,6 +1,15 @@
 /** Istio protocols and how the egress path treats them. */
 
-export const PROTOCOLS = ['HTTP', 'HTTPS', 'GRPC', 'GRPC-WEB', 'HTTP2', 'MONGO', 'TCP', 'TLS'] as const;
+export const PROTOCOLS = [
+  'HTTP',
+  'HTTPS',
+  'GRPC',
+  'GRPC-WEB',
+  'HTTP2',
+  'MONGO',
+  'TCP',
+  'TLS',
+] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /**

@@ -110,7 +110,10 @@ export function isObject(v: unknown): v is JsonObject {
 }
 
 /** The location fields of a Finding for a field of a resource: file, span and the field as written. */
-export function findingLocation(r: Resource, path: FieldPath = []): Span & { file: string; field?: string } {
+export function findingLocation(
+  r: Resource,
+  path: FieldPath = [],
+): Span & { file: string; field?: string } {
   const at = locate(r, path);
   if (!at) return { file: '', line: 1, column: 1 };
   const { path: sourcePath, ...span } = at;

@@ -19,7 +19,10 @@ export interface PortAllocation {
   exhausted: { policy: EgressPolicy; destination: Destination }[];
 }
 
-export function allocateGatewayPorts(policies: readonly EgressPolicy[], gatewayKey: (p: EgressPolicy) => string): PortAllocation {
+export function allocateGatewayPorts(
+  policies: readonly EgressPolicy[],
+  gatewayKey: (p: EgressPolicy) => string,
+): PortAllocation {
   const result: PortAllocation = { ports: new Map(), allocated: new Set(), exhausted: [] };
   const usedByGateway = new Map<string, Set<number>>();
   const pending: { policy: EgressPolicy; destination: Destination; gateway: string }[] = [];
@@ -59,9 +62,22 @@ export function allocateGatewayPorts(policies: readonly EgressPolicy[], gatewayK
   return result;
 }
 
-function sortKey(x: { policy: EgressPolicy; destination: Destination; gateway: string }): (string | number)[] {
+function sortKey(x: {
+  policy: EgressPolicy;
+  destination: Destination;
+  gateway: string;
+}): (string | number)[] {
   const d = x.destination;
-  return [x.gateway, d.hosts[0] ?? '', d.port.number, d.port.protocol, x.policy.resource.namespace, x.policy.resource.name, d.ruleIndex, d.index];
+  return [
+    x.gateway,
+    d.hosts[0] ?? '',
+    d.port.number,
+    d.port.protocol,
+    x.policy.resource.namespace,
+    x.policy.resource.name,
+    d.ruleIndex,
+    d.index,
+  ];
 }
 
 function compareKeys(a: (string | number)[], b: (string | number)[]): number {

@@ -23,7 +23,13 @@ import type { FieldPath } from '../model/field-path.js';
 import { formatPath } from '../model/field-path.js';
 import { docsUrl, type Finding } from '../model/finding.js';
 import { KIND, NETWORKING_GROUP, RENDER_API } from '../model/kinds.js';
-import { findingLocation, refOf, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
+import {
+  findingLocation,
+  refOf,
+  splitApiVersion,
+  type JsonObject,
+  type Resource,
+} from '../model/resource.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
 
@@ -61,7 +67,12 @@ export interface RenderResult {
   allocation: PortAllocation;
 }
 
-const KIND_RANK: Record<string, number> = { [KIND.serviceEntry]: 0, [KIND.gateway]: 1, [KIND.destinationRule]: 2, [KIND.virtualService]: 3 };
+const KIND_RANK: Record<string, number> = {
+  [KIND.serviceEntry]: 0,
+  [KIND.gateway]: 1,
+  [KIND.destinationRule]: 2,
+  [KIND.virtualService]: 3,
+};
 
 export function renderConfigSet(cs: ConfigSet): RenderResult {
   const policies = [...cs.policies].sort((a, b) => compareResources(a.resource, b.resource));
@@ -77,13 +88,28 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
     clientsOfGateway.set(gatewayKey(p), set);
   }
   const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
-    renderFinding(policy, [...destination.path, 'byEgressGateway'], 'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port'),
+    renderFinding(
+      policy,
+      [...destination.path, 'byEgressGateway'],
+      'no free egress gateway port left in 10001-20000 for this destination; set byEgressGateway.port',
+    ),
   );
   // Policies are already in order; sorting each one's resources keeps the whole output ordered.
   const resources: Resource[] = [];
   for (const policy of policies) {
-    const own = renderPolicy(policy, cs.gateway(policy.gateway), allocation, cs.defaults, sortedUnique(clientsOfGateway.get(gatewayKey(policy))!));
-    own.sort((a, b) => KIND_RANK[a.kind]! - KIND_RANK[b.kind]! || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+    const own = renderPolicy(
+      policy,
+      cs.gateway(policy.gateway),
+      allocation,
+      cs.defaults,
+      sortedUnique(clientsOfGateway.get(gatewayKey(policy))!),
+    );
+    own.sort(
+      (a, b) =>
+        KIND_RANK[a.kind]! - KIND_RANK[b.kind]! ||
+        cmp(a.namespace, b.namespace) ||
+        cmp(a.name, b.name),
+    );
     for (const r of own) resources.push(r);
   }
   return { resources, findings, allocation };
@@ -103,7 +129,14 @@ function compareResources(a: Resource, b: Resource): number {
 }
 
 function renderFinding(policy: EgressPolicy, path: FieldPath, message: string): Finding {
-  return { ruleId: 'render', severity: 'error', message, ...findingLocation(policy.resource, path), resource: refOf(policy.resource), docs: docsUrl('render') };
+  return {
+    ruleId: 'render',
+    severity: 'error',
+    message,
+    ...findingLocation(policy.resource, path),
+    resource: refOf(policy.resource),
+    docs: docsUrl('render'),
+  };
 }
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
@@ -119,10 +152,14 @@ export function destinationKeys(policy: EgressPolicy): Map<Destination, string> 
   const keys = new Map<Destination, string>();
   const used = new Set<string>();
   const named = new Map<string, number>();
-  for (const d of policy.destinations) if (d.name) named.set(sanitize(d.name), (named.get(sanitize(d.name)) ?? 0) + 1);
+  for (const d of policy.destinations)
+    if (d.name) named.set(sanitize(d.name), (named.get(sanitize(d.name)) ?? 0) + 1);
   for (const d of policy.destinations) {
     const byName = d.name ? sanitize(d.name) : '';
-    let key = byName && named.get(byName) === 1 ? byName : dnsLabel(d.hosts[0] ?? 'host', String(d.port.number));
+    let key =
+      byName && named.get(byName) === 1
+        ? byName
+        : dnsLabel(d.hosts[0] ?? 'host', String(d.port.number));
     if (used.has(key)) key = dnsLabel(key, `r${d.ruleIndex}`, `t${d.index}`);
     used.add(key);
     keys.set(d, key);
@@ -158,7 +195,10 @@ function renderPolicy(
   const source = `${policy.resource.namespace}/${policy.resource.name}`;
 
   // Rendered objects are read-only, so one labels object serves every resource of the policy.
-  const labels = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_POLICY]: labelValue(policy.resource.name) };
+  const labels = {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_POLICY]: labelValue(policy.resource.name),
+  };
   const make = (
     kind: string,
     name: string,
@@ -194,41 +234,76 @@ function renderPolicy(
       const ds = byPort.get(port)!;
       const http = ds[0]!.protocolClass === 'http';
       return {
-        port: { number: port, name: portName(http ? 'https' : 'tls', port), protocol: http ? 'HTTPS' : 'TLS' },
+        port: {
+          number: port,
+          name: portName(http ? 'https' : 'tls', port),
+          protocol: http ? 'HTTPS' : 'TLS',
+        },
         hosts: sortedUnique(ds.flatMap((d) => d.hosts)),
         tls: { mode: 'ISTIO_MUTUAL' },
       };
     });
     out.push(
-      make(KIND.gateway, gatewayName, ['spec', 'byEgressGateway'], { selector: { ...gw.selector }, servers }, [
-        [['spec', 'selector'], ['spec', 'byEgressGateway', 'name']],
-        ...ports.map((port, i) => [['spec', 'servers', i], gatewayPortPath(byPort.get(port)![0]!)] as const),
-      ]),
+      make(
+        KIND.gateway,
+        gatewayName,
+        ['spec', 'byEgressGateway'],
+        { selector: { ...gw.selector }, servers },
+        [
+          [
+            ['spec', 'selector'],
+            ['spec', 'byEgressGateway', 'name'],
+          ],
+          ...ports.map(
+            (port, i) => [['spec', 'servers', i], gatewayPortPath(byPort.get(port)![0]!)] as const,
+          ),
+        ],
+      ),
     );
   }
 
   // DestinationRule for the gateway host: one subset per destination with mTLS and its SNI.
   const refusedPorts = sortedNumbers(
-    destinations.filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined)).map(gp),
+    destinations
+      .filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined))
+      .map(gp),
   );
   const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
   const refusedSubset = refusedSubsetName(stem);
   const subsets = destinations.map((d) => ({
     name: subsetOf(d),
-    trafficPolicy: { portLevelSettings: [{ port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } }] },
+    trafficPolicy: {
+      portLevelSettings: [
+        { port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } },
+      ],
+    },
   }));
   if (refusedPorts.length > 0) {
     subsets.push({
       name: refusedSubset,
-      trafficPolicy: { portLevelSettings: refusedPorts.map((port) => ({ port: { number: port }, tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI } })) },
+      trafficPolicy: {
+        portLevelSettings: refusedPorts.map((port) => ({
+          port: { number: port },
+          tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI },
+        })),
+      },
     });
   }
   if (destinations.length > 0) {
     out.push(
-      make(KIND.destinationRule, dnsLabel(stem, 'gateway'), ['spec', 'byEgressGateway'], { host: gw.serviceHost, exportTo: [...gatewayClients], subsets }, [
-        [['spec', 'host'], ['spec', 'byEgressGateway', 'name']],
-        ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
-      ]),
+      make(
+        KIND.destinationRule,
+        dnsLabel(stem, 'gateway'),
+        ['spec', 'byEgressGateway'],
+        { host: gw.serviceHost, exportTo: [...gatewayClients], subsets },
+        [
+          [
+            ['spec', 'host'],
+            ['spec', 'byEgressGateway', 'name'],
+          ],
+          ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
+        ],
+      ),
     );
   }
 
@@ -241,21 +316,45 @@ function renderPolicy(
     const host0 = d.hosts[0]!;
 
     // ServiceEntry: the host, visible only where it is used.
-    const sePorts: JsonObject[] = [{ number: p, name: d.port.name ?? portName(d.port.protocol, p), protocol: d.port.protocol }];
+    const sePorts: JsonObject[] = [
+      { number: p, name: d.port.name ?? portName(d.port.protocol, p), protocol: d.port.protocol },
+    ];
     if (d.upgradePort !== undefined && d.upgradePort !== p) {
-      sePorts.push({ number: d.upgradePort, name: uniquePortName(portName('https', d.upgradePort), sePorts), protocol: 'HTTPS' });
+      sePorts.push({
+        number: d.upgradePort,
+        name: uniquePortName(portName('https', d.upgradePort), sePorts),
+        protocol: 'HTTPS',
+      });
     }
     out.push(
       make(
         KIND.serviceEntry,
         name,
         d.path,
-        { hosts: [...d.hosts], exportTo, location: 'MESH_EXTERNAL', resolution: 'DNS', ports: sePorts },
+        {
+          hosts: [...d.hosts],
+          exportTo,
+          location: 'MESH_EXTERNAL',
+          resolution: 'DNS',
+          ports: sePorts,
+        },
         [
-          [['spec', 'hosts'], [...d.path, 'hosts']],
-          [['spec', 'ports', 0], [...d.path, 'port']],
-          [['spec', 'ports', 1], [...d.path, 'httpsUpgrade']],
-          [['spec', 'exportTo'], [...d.path.slice(0, -2), 'from']],
+          [
+            ['spec', 'hosts'],
+            [...d.path, 'hosts'],
+          ],
+          [
+            ['spec', 'ports', 0],
+            [...d.path, 'port'],
+          ],
+          [
+            ['spec', 'ports', 1],
+            [...d.path, 'httpsUpgrade'],
+          ],
+          [
+            ['spec', 'exportTo'],
+            [...d.path.slice(0, -2), 'from'],
+          ],
         ],
       ),
     );
@@ -266,48 +365,97 @@ function renderPolicy(
     // and sourceNamespace (sourceMatchHTTP), which would let every workload that sees this VirtualService
     // through. Without it the VirtualService's own [mesh, gateway] applies and the source fields filter.
     // TLS/TCP matches need `gateways: [mesh]` and check the source fields as well (matchTLS/matchTCP).
-    const sidecarMatch = (f: PolicySource, port: number, sni: boolean, http = false): JsonObject => ({
+    const sidecarMatch = (
+      f: PolicySource,
+      port: number,
+      sni: boolean,
+      http = false,
+    ): JsonObject => ({
       ...(http ? {} : { gateways: [MESH_GATEWAY] }),
       port,
       ...(sni ? { sniHosts: [...d.hosts] } : {}),
       ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
       sourceNamespace: f.namespace,
     });
-    const catchAll = (port: number, sni: boolean): JsonObject => ({ gateways: [MESH_GATEWAY], port, ...(sni ? { sniHosts: [...d.hosts] } : {}) });
-    const toGateway = (subset: string): JsonObject => ({ destination: { host: gw.serviceHost, subset, port: { number: gp(d) } } });
-    const toHost = (port: number): JsonObject => ({ destination: { host: host0, port: { number: port } } });
-    const gatewayLeg: JsonObject = { match: [{ gateways: [gatewayRef], port: gp(d) }], route: [toHost(upstreamPort)] };
-    const fields: [FieldPath, FieldPath][] = [[['spec', 'hosts'], [...d.path, 'hosts']]];
-    const spec: JsonObject = { hosts: [...d.hosts], exportTo, gateways: [MESH_GATEWAY, gatewayRef] };
+    const catchAll = (port: number, sni: boolean): JsonObject => ({
+      gateways: [MESH_GATEWAY],
+      port,
+      ...(sni ? { sniHosts: [...d.hosts] } : {}),
+    });
+    const toGateway = (subset: string): JsonObject => ({
+      destination: { host: gw.serviceHost, subset, port: { number: gp(d) } },
+    });
+    const toHost = (port: number): JsonObject => ({
+      destination: { host: host0, port: { number: port } },
+    });
+    const gatewayLeg: JsonObject = {
+      match: [{ gateways: [gatewayRef], port: gp(d) }],
+      route: [toHost(upstreamPort)],
+    };
+    const fields: [FieldPath, FieldPath][] = [
+      [
+        ['spec', 'hosts'],
+        [...d.path, 'hosts'],
+      ],
+    ];
+    const spec: JsonObject = {
+      hosts: [...d.hosts],
+      exportTo,
+      gateways: [MESH_GATEWAY, gatewayRef],
+    };
 
     if (d.protocolClass === 'http') {
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
       // matches below (which name no gateways) are never tried there; sidecars skip it.
       const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
-      fields.push([['spec', 'http', 0], d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d)]);
-      http.push({ name: `${key}-via-gateway`, match: d.from.map((f) => sidecarMatch(f, p, false, true)), route: [toGateway(subsetOf(d))] });
+      fields.push([
+        ['spec', 'http', 0],
+        d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d),
+      ]);
+      http.push({
+        name: `${key}-via-gateway`,
+        match: d.from.map((f) => sidecarMatch(f, p, false, true)),
+        route: [toGateway(subsetOf(d))],
+      });
       d.from.forEach((f, j) => fields.push([['spec', 'http', 1, 'match', j], f.path]));
       if (refuse) {
         http.push({
           name: `${key}-refuse-unselected`,
           match: [catchAll(p, false)],
-          directResponse: { status: 502, body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` } },
+          directResponse: {
+            status: 502,
+            body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` },
+          },
         });
-        fields.push([['spec', 'http', http.length - 1], [...d.path.slice(0, -2), 'from']]);
+        fields.push([
+          ['spec', 'http', http.length - 1],
+          [...d.path.slice(0, -2), 'from'],
+        ]);
       }
       spec.http = http;
       if (d.upgradePort !== undefined) {
         // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed
         // namespaces see it too. Make what they may do there explicit: selected workloads go direct
         // (as ASM does), the others are refused.
-        const tls: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)), route: [toHost(d.upgradePort)] }];
-        if (refuse) tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
+        const tls: JsonObject[] = [
+          {
+            match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)),
+            route: [toHost(d.upgradePort)],
+          },
+        ];
+        if (refuse)
+          tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
         spec.tls = tls;
-        fields.push([['spec', 'tls'], [...d.path, 'httpsUpgrade']]);
+        fields.push([
+          ['spec', 'tls'],
+          [...d.path, 'httpsUpgrade'],
+        ]);
       }
     } else {
       const sni = d.protocolClass === 'tls';
-      const sidecar: JsonObject[] = [{ match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] }];
+      const sidecar: JsonObject[] = [
+        { match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] },
+      ];
       d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
       if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(refusedSubset)] });
       if (sni) {
@@ -332,7 +480,11 @@ function renderPolicy(
           {
             host: host0,
             exportTo: [gns],
-            trafficPolicy: { portLevelSettings: [{ port: { number: d.upgradePort }, tls: { mode: 'SIMPLE', sni: host0 } }] },
+            trafficPolicy: {
+              portLevelSettings: [
+                { port: { number: d.upgradePort }, tls: { mode: 'SIMPLE', sni: host0 } },
+              ],
+            },
           },
           [],
         ),
@@ -357,5 +509,8 @@ function uniquePortName(name: string, existing: JsonObject[]): string {
 }
 
 export function isRendered(r: Resource): boolean {
-  return r.rendered !== undefined || (r.group === NETWORKING_GROUP && r.labels[LABEL_MANAGED_BY] === MANAGED_BY);
+  return (
+    r.rendered !== undefined ||
+    (r.group === NETWORKING_GROUP && r.labels[LABEL_MANAGED_BY] === MANAGED_BY)
+  );
 }

@@ -175,12 +175,8 @@ export function checkSummary(
 
 function findingRow(f: Finding, ctx: CheckRunContext): string {
   const where = f.file ? `${f.file}:${f.line}:${f.column}` : '(project)';
-  const location = f.file
-    ? `[${mdText(where, 500)}](${lineUrl(ctx, f.file, f.line)})`
-    : where;
-  const rule = f.docs
-    ? `[${mdText(f.ruleId, 100)}](${f.docs})`
-    : mdText(f.ruleId, 100);
+  const location = f.file ? `[${mdText(where, 500)}](${lineUrl(ctx, f.file, f.line)})` : where;
+  const rule = f.docs ? `[${mdText(f.ruleId, 100)}](${f.docs})` : mdText(f.ruleId, 100);
   return `| ${f.severity} | ${location} | ${rule} | ${mdText(f.message, 500)} |`;
 }
 

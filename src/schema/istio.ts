@@ -52,7 +52,10 @@ export interface IstioKind {
   checkUnknownFields: boolean;
 }
 
-const strict = (cls: ModelClass): IstioKind => ({ validate: fromModel(cls), checkUnknownFields: true });
+const strict = (cls: ModelClass): IstioKind => ({
+  validate: fromModel(cls),
+  checkUnknownFields: true,
+});
 
 /** Keyed by apiVersion + '/' + kind. */
 export const ISTIO_KINDS: ReadonlyMap<string, IstioKind> = new Map([
@@ -76,7 +79,10 @@ export const ISTIO_KINDS: ReadonlyMap<string, IstioKind> = new Map([
   ['security.istio.io/v1/PeerAuthentication', strict(PeerAuthenticationV1)],
   ['security.istio.io/v1beta1/PeerAuthentication', strict(PeerAuthenticationV1beta1)],
   // IstioOperator carries free-form `values`; only its typed parts are checked.
-  ['install.istio.io/v1alpha1/IstioOperator', { validate: fromModel(IstioOperator), checkUnknownFields: false }],
+  [
+    'install.istio.io/v1alpha1/IstioOperator',
+    { validate: fromModel(IstioOperator), checkUnknownFields: false },
+  ],
 ]);
 
 /** Parts of every object that the API server owns and whose schema is open. */
@@ -96,7 +102,9 @@ export function unknownFields(validate: ValidateFn, body: Record<string, unknown
       return;
     }
     if (!isObject(node)) return;
-    const keys = Object.keys(node).filter((k) => !(path.length === 0 && (SKIP_UNKNOWN.has(k) || k === 'apiVersion' || k === 'kind')));
+    const keys = Object.keys(node).filter(
+      (k) => !(path.length === 0 && (SKIP_UNKNOWN.has(k) || k === 'apiVersion' || k === 'kind')),
+    );
     if (keys.length === 0) return;
     const replaced: Record<string, unknown> = { ...node };
     for (const k of keys) replaced[k] = probe;
@@ -119,7 +127,12 @@ export function unknownFields(validate: ValidateFn, body: Record<string, unknown
 }
 
 /** Whether `key` would be a known field next to `path` (used for "did you mean"). */
-export function isKnownField(validate: ValidateFn, body: Record<string, unknown>, path: FieldPath, key: string): boolean {
+export function isKnownField(
+  validate: ValidateFn,
+  body: Record<string, unknown>,
+  path: FieldPath,
+  key: string,
+): boolean {
   const parent = getAt(body, path);
   if (!isObject(parent)) return false;
   const errors = validate(setAt(body, path, { ...parent, [key]: () => undefined }));
@@ -160,7 +173,10 @@ export function badPorts(body: unknown): { path: FieldPath; value: number }[] {
     }
     if (!isObject(node)) return;
     for (const [k, v] of Object.entries(node)) {
-      const isPortField = (k === 'number' && (parentKey === 'port' || parentKey === 'ports')) || k === 'port' || k === 'targetPort';
+      const isPortField =
+        (k === 'number' && (parentKey === 'port' || parentKey === 'ports')) ||
+        k === 'port' ||
+        k === 'targetPort';
       if (isPortField && typeof v === 'number' && (!Number.isInteger(v) || v < 1 || v > 65535)) {
         out.push({ path: [...path, k], value: v });
       } else visit([...path, k], v, k);

@@ -13,8 +13,14 @@ export type SchemaError = Pick<ErrorObject, 'instancePath' | 'keyword' | 'params
 };
 
 const PATTERN_NAMES: [RegExp, string][] = [
-  [/^\^\[a-z0-9\]\(\[-a-z0-9\]\*\[a-z0-9\]\)\?\$$/, 'a DNS-1123 label (lower case letters, digits and "-", at most 63 characters)'],
-  [/^\^\[a-z0-9\]\(\[-a-z0-9\]\*\[a-z0-9\]\)\?\(\\\.\[a-z0-9\]/, 'a DNS-1123 name (lower case letters, digits, "-" and ".")'],
+  [
+    /^\^\[a-z0-9\]\(\[-a-z0-9\]\*\[a-z0-9\]\)\?\$$/,
+    'a DNS-1123 label (lower case letters, digits and "-", at most 63 characters)',
+  ],
+  [
+    /^\^\[a-z0-9\]\(\[-a-z0-9\]\*\[a-z0-9\]\)\?\(\\\.\[a-z0-9\]/,
+    'a DNS-1123 name (lower case letters, digits, "-" and ".")',
+  ],
   [/^\^\(\\\*\\\.\)\?\[A-Za-z0-9\]/, 'a host name such as api.example.com or *.example.com'],
 ];
 
@@ -26,12 +32,19 @@ export function pointerToPath(body: unknown, pointer: string): FieldPath {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     const key: string | number = Array.isArray(node) && /^\d+$/.test(seg) ? Number(seg) : seg;
     out.push(key);
-    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+    node =
+      node !== null && typeof node === 'object'
+        ? (node as Record<string | number, unknown>)[key]
+        : undefined;
   }
   return out;
 }
 
-export function schemaFindings(resource: Resource, errors: readonly SchemaError[], ruleId = SCHEMA_RULE): Finding[] {
+export function schemaFindings(
+  resource: Resource,
+  errors: readonly SchemaError[],
+  ruleId = SCHEMA_RULE,
+): Finding[] {
   const seen = new Set<string>();
   const out: Finding[] = [];
   for (const e of prune(errors)) {
@@ -44,8 +57,20 @@ export function schemaFindings(resource: Resource, errors: readonly SchemaError[
   return out;
 }
 
-export function findingAt(resource: Resource, path: FieldPath, message: string, ruleId = SCHEMA_RULE): Finding {
-  return { ruleId, severity: 'error', message, ...findingLocation(resource, path), resource: refOf(resource), docs: docsUrl(ruleId) };
+export function findingAt(
+  resource: Resource,
+  path: FieldPath,
+  message: string,
+  ruleId = SCHEMA_RULE,
+): Finding {
+  return {
+    ruleId,
+    severity: 'error',
+    message,
+    ...findingLocation(resource, path),
+    resource: refOf(resource),
+    docs: docsUrl(ruleId),
+  };
 }
 
 /**
@@ -54,7 +79,9 @@ export function findingAt(resource: Resource, path: FieldPath, message: string, 
  * sit at the same path.
  */
 function prune(errors: readonly SchemaError[]): SchemaError[] {
-  const combinators = new Set(errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath));
+  const combinators = new Set(
+    errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath),
+  );
   return errors.filter(
     (e) =>
       e.keyword === 'oneOf' ||
@@ -85,31 +112,61 @@ function describe(body: unknown, e: SchemaError): { path: FieldPath; message: st
       };
     }
     case 'enum':
-      return { path, message: `${name} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${show(value)})` };
+      return {
+        path,
+        message: `${name} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${show(value)})`,
+      };
     case 'const':
-      return { path, message: `${name} must be ${JSON.stringify(p.allowedValue)} (got ${show(value)})` };
+      return {
+        path,
+        message: `${name} must be ${JSON.stringify(p.allowedValue)} (got ${show(value)})`,
+      };
     case 'type':
       return { path, message: `${name} must be ${article(String(p.type))} (got ${show(value)})` };
     case 'pattern': {
       const friendly = PATTERN_NAMES.find(([re]) => re.test(String(p.pattern)))?.[1];
-      return { path, message: `${name} ${show(value)} is not ${friendly ?? `matching ${String(p.pattern)}`}` };
+      return {
+        path,
+        message: `${name} ${show(value)} is not ${friendly ?? `matching ${String(p.pattern)}`}`,
+      };
     }
     case 'minimum':
     case 'maximum':
-      return { path, message: `${name} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)} (got ${show(value)})` };
+      return {
+        path,
+        message: `${name} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)} (got ${show(value)})`,
+      };
     case 'minItems':
-      return { path, message: `${name} needs at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}` };
+      return {
+        path,
+        message: `${name} needs at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`,
+      };
     case 'maxItems':
-      return { path, message: `${name} allows at most ${String(p.limit)} items (has ${Array.isArray(value) ? value.length : '?'})` };
+      return {
+        path,
+        message: `${name} allows at most ${String(p.limit)} items (has ${Array.isArray(value) ? value.length : '?'})`,
+      };
     case 'minLength':
-      return { path, message: p.limit === 1 ? `${name} must not be empty` : `${name} must be at least ${String(p.limit)} characters long` };
+      return {
+        path,
+        message:
+          p.limit === 1
+            ? `${name} must not be empty`
+            : `${name} must be at least ${String(p.limit)} characters long`,
+      };
     case 'maxLength':
       return { path, message: `${name} must be at most ${String(p.limit)} characters long` };
     case 'uniqueItems':
-      return { path, message: `${name} lists the same item twice (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))})` };
+      return {
+        path,
+        message: `${name} lists the same item twice (items ${Math.min(Number(p.i), Number(p.j))} and ${Math.max(Number(p.i), Number(p.j))})`,
+      };
     case 'oneOf':
     case 'anyOf':
-      return { path, message: `${name} does not fit any allowed form (${e.keyword}); check for fields that exclude each other` };
+      return {
+        path,
+        message: `${name} does not fit any allowed form (${e.keyword}); check for fields that exclude each other`,
+      };
     case 'format':
       return { path, message: `${name} must be a valid ${String(p.format)}` };
     default:

@@ -77,7 +77,13 @@ function checkResource(r: Resource): Finding[] {
     }
   }
   for (const { path, value } of badPorts(r.body)) {
-    findings.push(findingAt(r, path, `${formatPath(path)} must be a port number from 1 to 65535 (got ${value})`));
+    findings.push(
+      findingAt(
+        r,
+        path,
+        `${formatPath(path)} must be a port number from 1 to 65535 (got ${value})`,
+      ),
+    );
   }
   findings.push(...subsetNameFindings(r));
   return findings;
@@ -108,7 +114,12 @@ function subsetNameFindings(r: Resource): Finding[] {
  * "Did you mean": the camelCase spelling (protobuf JSON accepts snake_case, the API server does not),
  * then Istio field names a small edit away; each candidate is confirmed against the schema at that place.
  */
-function suggestIstioField(validate: (d: unknown) => SchemaError[], body: Record<string, unknown>, parent: readonly (string | number)[], key: string): string | undefined {
+function suggestIstioField(
+  validate: (d: unknown) => SchemaError[],
+  body: Record<string, unknown>,
+  parent: readonly (string | number)[],
+  key: string,
+): string | undefined {
   const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
   const candidates = camel !== key ? [camel] : [];
   let rest = istioFieldNames.filter((n) => n !== key && n !== camel);

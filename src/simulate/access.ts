@@ -408,7 +408,12 @@ export function accessChangesReport(
 ): AccessChanges | undefined {
   if (changes.length === 0) return undefined;
   return {
-    rows: changes.map((c) => ({ source: c.source, destination: c.destination, before: c.before, after: c.after })),
+    rows: changes.map((c) => ({
+      source: c.source,
+      destination: c.destination,
+      before: c.before,
+      after: c.after,
+    })),
     mermaid: accessChangesMermaid(changes, limits),
   };
 }

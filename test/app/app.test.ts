@@ -26,7 +26,10 @@ const BASE_FILES: Record<string, string> = {
   '.github/egress-lint.yml': seed('.github/egress-lint.yml'),
   // The seed names its gateway egressgateway-a but routes through egressgateway; a clean repository
   // needs the two to agree (the linter reports the seed as written: gateway-not-found).
-  'mesh/egress-gateway.yaml': seed('egress-gateway.yaml').replace('name: egressgateway-a', 'name: egressgateway'),
+  'mesh/egress-gateway.yaml': seed('egress-gateway.yaml').replace(
+    'name: egressgateway-a',
+    'name: egressgateway',
+  ),
   [POLICY]: seed('egress-by-egressgateway.yaml'),
   'mesh/workloads.yaml': seed('workloads.yaml'),
   'README.md': '# mesh config\n',
@@ -222,7 +225,7 @@ describe('pull request events', () => {
     const run = repo.checkRunsFor(pull.headSha)[0]!;
     expect(run.conclusion).toBe('failure');
     expect(run.output.title).toBe('Invalid .github/egress-lint.yml');
-    expect(visibleText(run.output.summary ?? "")).toContain(
+    expect(visibleText(run.output.summary ?? '')).toContain(
       '.github/egress-lint.yml:2:1: comment must be one of always, on-change, off',
     );
     expect(count(delivery, 'git/get-tree')).toBe(0);
@@ -591,7 +594,7 @@ spec: {}
     const run = repo.checkRunsFor(pull.headSha)[0]!;
     expect(run.conclusion).toBe('failure');
     // Rendered as GitHub would: the hostile name stays text (no img, no stray details), mentions nobody.
-    const html = assertWellFormed(run.output.summary ?? "");
+    const html = assertWellFormed(run.output.summary ?? '');
     expect(elements(html, 'img')).toEqual([]);
     expect(textOf(html)).toContain('x</details><img src=x onerror=alert(1)>');
     expect(textOf(html)).not.toMatch(/@mesh/);

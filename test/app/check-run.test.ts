@@ -109,7 +109,9 @@ describe('summary', () => {
     expect(report.output.title).toBe('1 error: merge blocked');
     const html = parseHtml(renderGfm(report.output.summary));
     const link = elements(html, 'a').find((a) => textOf(a) === 'mesh/policy.yaml:24:15');
-    expect(link?.attrs.href).toBe(`https://github.com/o/r/blob/${'a'.repeat(40)}/mesh/policy.yaml#L24`);
+    expect(link?.attrs.href).toBe(
+      `https://github.com/o/r/blob/${'a'.repeat(40)}/mesh/policy.yaml#L24`,
+    );
     // Shown as written, but as text: no <b> element, and the @ no longer mentions anyone.
     expect(textOf(html)).toContain('host `*.evil` <b>@\u200dops</b>');
     expect(elements(html, 'b')).toEqual([]);

@@ -140,7 +140,9 @@ describe('the app over HTTP', () => {
     expect(comment.body).toMatch(/\| removed \| <code>VirtualService<\/code> \|/);
     // ...and who loses access: the simulator's verdicts for base and head, with a flowchart.
     expect(comment.body).toContain('#### Access changes');
-    expect(comment.body).toMatch(/<code>mytest\\\/app\\=sleep\\-a<\/code> \| <code>http\\:\\\/\\\/www\\\.httpbin\\\.org\\:80<\/code> \|/);
+    expect(comment.body).toMatch(
+      /<code>mytest\\\/app\\=sleep\\-a<\/code> \| <code>http\\:\\\/\\\/www\\\.httpbin\\\.org\\:80<\/code> \|/,
+    );
     expect(comment.body).toContain('```mermaid\nflowchart LR');
     expect(comment.user).toEqual({ login: 'egress-lint[bot]', type: 'Bot' });
     // Authenticated as the app (JWT checked against its public key), then as the installation.

@@ -29,10 +29,22 @@ const NEEDS: Record<string, [string, 'read' | 'write'][]> = {
   // On a pull request, GitHub's documentation and practice disagree on whether "Issues" or "Pull
   // requests" allows issue comments and their reactions; the app asks for both, so commenting works
   // whichever one a GitHub (or GitHub Enterprise) version checks.
-  'issues/list-comments': [['issues', 'read'], ['pull_requests', 'read']],
-  'issues/create-comment': [['issues', 'write'], ['pull_requests', 'write']],
-  'issues/update-comment': [['issues', 'write'], ['pull_requests', 'write']],
-  'reactions/create-for-issue-comment': [['issues', 'write'], ['pull_requests', 'write']],
+  'issues/list-comments': [
+    ['issues', 'read'],
+    ['pull_requests', 'read'],
+  ],
+  'issues/create-comment': [
+    ['issues', 'write'],
+    ['pull_requests', 'write'],
+  ],
+  'issues/update-comment': [
+    ['issues', 'write'],
+    ['pull_requests', 'write'],
+  ],
+  'reactions/create-for-issue-comment': [
+    ['issues', 'write'],
+    ['pull_requests', 'write'],
+  ],
   'repos/get-collaborator-permission-level': [['metadata', 'read']],
 };
 /** Events can only be subscribed to with a permission behind them. */
@@ -64,7 +76,8 @@ describe('app.yml', () => {
     const needed: Record<string, 'read' | 'write'> = {};
     for (const op of operations) {
       expect(NEEDS[op], `permission for ${op}`).toBeDefined();
-      for (const [permission, level] of NEEDS[op]!) if (needed[permission] !== 'write') needed[permission] = level;
+      for (const [permission, level] of NEEDS[op]!)
+        if (needed[permission] !== 'write') needed[permission] = level;
     }
     for (const event of manifest.default_events) needed[EVENT_NEEDS[event]!] ??= 'read';
     expect(manifest.default_permissions).toEqual(needed);

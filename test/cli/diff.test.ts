@@ -271,7 +271,10 @@ describe('egress-lint diff --base <git-ref>', () => {
 
 describe('access changes in egress-lint diff (the simulator, base against head)', () => {
   const cases: [string, string[]][] = [
-    ['host-added', ['mytest/app=sleep-a -> http://httpbin.org:80: blocked-unregistered -> allowed-via-gateway']],
+    [
+      'host-added',
+      ['mytest/app=sleep-a -> http://httpbin.org:80: blocked-unregistered -> allowed-via-gateway'],
+    ],
     [
       'https-upgrade-on',
       [
@@ -279,12 +282,20 @@ describe('access changes in egress-lint diff (the simulator, base against head)'
         'mytest/app=sleep-a -> https://www.httpbin.org:443: blocked-unregistered -> allowed-direct',
       ],
     ],
-    ['rule-removed', ['mytest/app=sleep-a -> tcp://www.alibabacloud.com:443: allowed-via-gateway -> blocked-unregistered']],
+    [
+      'rule-removed',
+      [
+        'mytest/app=sleep-a -> tcp://www.alibabacloud.com:443: allowed-via-gateway -> blocked-unregistered',
+      ],
+    ],
     // Seed 003's origination DestinationRule now applies on 443, to sidecars too: their own HTTPS is
     // wrapped in a second TLS layer.
     [
       'istio-003-upstream-port',
-      ['default/* -> https://test.com:443: allowed-direct -> broken', '(unlisted namespace)/* -> https://test.com:443: allowed-direct -> broken'],
+      [
+        'default/* -> https://test.com:443: allowed-direct -> broken',
+        '(unlisted namespace)/* -> https://test.com:443: allowed-direct -> broken',
+      ],
     ],
     ['port-changed', []],
     ['reformatted-policy', []],
@@ -293,7 +304,11 @@ describe('access changes in egress-lint diff (the simulator, base against head)'
     it(`${pair}: ${expected.length} access change(s), the same in JSON and text`, async () => {
       const args = ['diff', join(REVISIONS, pair, 'base'), join(REVISIONS, pair, 'head')];
       const d = json((await cli([...args, '--format', 'json'])).out);
-      expect((d.access?.rows ?? []).map((r) => `${r.source} -> ${r.destination}: ${r.before} -> ${r.after}`)).toEqual(expected);
+      expect(
+        (d.access?.rows ?? []).map(
+          (r) => `${r.source} -> ${r.destination}: ${r.before} -> ${r.after}`,
+        ),
+      ).toEqual(expected);
       const text = (await cli(args, REPO_ROOT, { NO_COLOR: '1' })).out;
       for (const line of expected) expect(text).toContain(line);
       if (expected.length === 0) expect(text).not.toContain('Access changes');

@@ -3,7 +3,9 @@ import { ConfigError, DEFAULT_MESH, parseProjectConfig } from '../../src/config/
 
 describe('project config', () => {
   it('fills in defaults for what it does not say', () => {
-    const c = parseProjectConfig('rules:\n  policy-name: off\nmesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n');
+    const c = parseProjectConfig(
+      'rules:\n  policy-name: off\nmesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+    );
     expect(c.rules).toEqual({ 'policy-name': 'off' });
     expect(c.failOn).toBe('error');
     expect(c.comment).toBe('on-change');
@@ -15,11 +17,27 @@ describe('project config', () => {
   });
 
   it.each([
-    ['unknown top-level key', 'pathz: [a]\n', '.github/egress-lint.yml:1:1: pathz is not a known setting'],
-    ['bad severity', 'rules:\n  schema: fatal\n', '.github/egress-lint.yml:2:3: rules.schema must be one of off, info, warning, error'],
-    ['bad mode', 'mesh:\n  outboundTrafficPolicy: DENY\n', '.github/egress-lint.yml:2:3: mesh.outboundTrafficPolicy must be one of REGISTRY_ONLY, ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS'],
+    [
+      'unknown top-level key',
+      'pathz: [a]\n',
+      '.github/egress-lint.yml:1:1: pathz is not a known setting',
+    ],
+    [
+      'bad severity',
+      'rules:\n  schema: fatal\n',
+      '.github/egress-lint.yml:2:3: rules.schema must be one of off, info, warning, error',
+    ],
+    [
+      'bad mode',
+      'mesh:\n  outboundTrafficPolicy: DENY\n',
+      '.github/egress-lint.yml:2:3: mesh.outboundTrafficPolicy must be one of REGISTRY_ONLY, ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS',
+    ],
     ['not YAML', 'rules: [\n', '.github/egress-lint.yml:2:1: invalid YAML'],
-    ['duplicate key', 'failOn: error\nfailOn: warning\n', '.github/egress-lint.yml:2:1: invalid YAML'],
+    [
+      'duplicate key',
+      'failOn: error\nfailOn: warning\n',
+      '.github/egress-lint.yml:2:1: invalid YAML',
+    ],
   ])('%s is an error with file:line:column', (_name, text, message) => {
     expect(() => parseProjectConfig(text)).toThrow(ConfigError);
     try {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeSource, firstInvalidUtf8 } from '../../src/load/decode.js';
 
 const bytes = (...parts: (string | number[])[]): Uint8Array =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))),
+  );
 
 describe('decodeSource', () => {
   it('passes UTF-8 text through and drops a byte order mark', () => {
@@ -16,18 +18,32 @@ describe('decodeSource', () => {
 
   it('reports the line and column of the first invalid UTF-8 byte', () => {
     const r = decodeSource(bytes('a: 1\nb: caf', [0xe9], '\n'));
-    expect(r).toEqual({ ok: false, line: 2, column: 7, message: 'not valid UTF-8 (byte 0xE9 at offset 11); save the file as UTF-8' });
+    expect(r).toEqual({
+      ok: false,
+      line: 2,
+      column: 7,
+      message: 'not valid UTF-8 (byte 0xE9 at offset 11); save the file as UTF-8',
+    });
   });
 
   it('calls a file with NUL bytes binary, at the first NUL', () => {
     const r = decodeSource(bytes('PK', [0x03, 0x04, 0x00, 0x00]));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect([r.line, r.message]).toEqual([1, 'binary file (NUL byte found); only YAML text is checked']);
+    if (!r.ok)
+      expect([r.line, r.message]).toEqual([
+        1,
+        'binary file (NUL byte found); only YAML text is checked',
+      ]);
   });
 
   it('rejects control characters YAML does not allow', () => {
     const r = decodeSource('a: 1\nb: x\u0007y\n');
-    expect(r).toMatchObject({ ok: false, line: 2, column: 5, message: 'control character U+0007 is not allowed in YAML' });
+    expect(r).toMatchObject({
+      ok: false,
+      line: 2,
+      column: 5,
+      message: 'control character U+0007 is not allowed in YAML',
+    });
   });
 
   it('refuses files over the size limit without looking at them', () => {

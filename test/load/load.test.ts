@@ -15,7 +15,8 @@ spec:
   egressRules: []
 `;
 
-const summary = (r: ReturnType<typeof load>) => r.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.severity}: ${f.message}`);
+const summary = (r: ReturnType<typeof load>) =>
+  r.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.severity}: ${f.message}`);
 
 describe('loader: bad input becomes findings, the rest still loads', () => {
   it('syntax error: reported at the offending line, later documents and other files still load', () => {
@@ -26,15 +27,21 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
     expect(summary(r)).toEqual([
       'bad.yaml:3:1 yaml-syntax error: bad indentation: Flow sequence in block collection must be sufficiently indented and end with a ]',
     ]);
-    expect(r.resources.map((x) => `${x.source!.file}#${x.source!.documentIndex} ${x.kind}`)).toEqual([
-      'bad.yaml#1 ASMEgressTrafficPolicy',
-      'good.yaml#0 ASMEgressTrafficPolicy',
-    ]);
+    expect(
+      r.resources.map((x) => `${x.source!.file}#${x.source!.documentIndex} ${x.kind}`),
+    ).toEqual(['bad.yaml#1 ASMEgressTrafficPolicy', 'good.yaml#0 ASMEgressTrafficPolicy']);
   });
 
   it('duplicate keys: reported at the second key, the document is not used', () => {
-    const r = load({ 'dup.yaml': POLICY.replace('kind: ASMEgressTrafficPolicy\n', 'kind: ASMEgressTrafficPolicy\nkind: Other\n') });
-    expect(summary(r)).toEqual(['dup.yaml:3:1 yaml-syntax error: duplicate key: Map keys must be unique']);
+    const r = load({
+      'dup.yaml': POLICY.replace(
+        'kind: ASMEgressTrafficPolicy\n',
+        'kind: ASMEgressTrafficPolicy\nkind: Other\n',
+      ),
+    });
+    expect(summary(r)).toEqual([
+      'dup.yaml:3:1 yaml-syntax error: duplicate key: Map keys must be unique',
+    ]);
     expect(r.resources).toEqual([]);
   });
 
@@ -45,7 +52,9 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
       const name = String.fromCharCode(97 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const r = load({ 'bomb.yaml': `${POLICY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  ${levels.join('\n  ')}\n` });
+    const r = load({
+      'bomb.yaml': `${POLICY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  ${levels.join('\n  ')}\n`,
+    });
     expect(summary(r)).toEqual([
       'bomb.yaml:11:1 yaml-syntax error: aliases expand to too many nodes (limit 100); this looks like an alias bomb and the document was not checked',
     ]);
@@ -63,7 +72,11 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
 
   it('non-UTF-8 and binary files: one finding each with the line, other files still load', () => {
     const r = load({
-      'latin1.yaml': Buffer.concat([Buffer.from('a: 1\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+      'latin1.yaml': Buffer.concat([
+        Buffer.from('a: 1\nname: caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\n'),
+      ]),
       'image.yaml': Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]),
       'ok.yaml': POLICY,
     });
@@ -77,26 +90,38 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
   it('deep nesting: the document is refused before parsing, with the line where the limit is crossed', () => {
     const deep = `${POLICY}---\nkind: X\napiVersion: v1\ndata: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n---\n${POLICY}`;
     const r = load({ 'deep.yaml': deep });
-    expect(summary(r)).toEqual(['deep.yaml:13:134 yaml-syntax error: nesting deeper than 128 levels; this document was not checked']);
+    expect(summary(r)).toEqual([
+      'deep.yaml:13:134 yaml-syntax error: nesting deeper than 128 levels; this document was not checked',
+    ]);
     expect(r.resources).toHaveLength(2);
   });
 
   it('deep block nesting is refused too', () => {
     const lines = Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}a${i}:`).join('\n');
     const r = load({ 'deep.yaml': `${lines} 1\n` });
-    expect(summary(r)).toEqual(['deep.yaml:129:129 yaml-syntax error: nesting deeper than 128 levels; this document was not checked']);
+    expect(summary(r)).toEqual([
+      'deep.yaml:129:129 yaml-syntax error: nesting deeper than 128 levels; this document was not checked',
+    ]);
   });
 
   it('thousands of documents load, each one a resource', () => {
-    const many = Array.from({ length: 5000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\n`).join('---\n');
+    const many = Array.from(
+      { length: 5000 },
+      (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\n`,
+    ).join('---\n');
     const r = load({ 'many.yaml': many });
     expect(r.findings).toEqual([]);
     expect(r.resources).toHaveLength(5000);
-    expect(r.resources[4999]!.source!.map.locate(['metadata', 'name'])).toMatchObject({ line: 4999 * 5 + 4, column: 3 });
+    expect(r.resources[4999]!.source!.map.locate(['metadata', 'name'])).toMatchObject({
+      line: 4999 * 5 + 4,
+      column: 3,
+    });
   });
 
   it('file over the size limit: reported, not read', () => {
-    const r = loadSources([{ path: 'huge.yaml', content: new Uint8Array(0), size: 10 * 1024 * 1024 }]);
+    const r = loadSources([
+      { path: 'huge.yaml', content: new Uint8Array(0), size: 10 * 1024 * 1024 },
+    ]);
     expect(summary(r)).toEqual([
       'huge.yaml:1:1 yaml-syntax error: file is 10485760 bytes, over the 4194304-byte limit; it was not checked (raise limits.maxFileBytes in the config to check it)',
     ]);
@@ -104,35 +129,56 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
 
   it('unknown kinds are kept; YAML that is not a Kubernetes object is skipped with a note', () => {
     const r = load({
-      'mixed.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\nreplicaCount: 3\n---\n- a\n- b\n---\nkind: OnlyKind\n',
+      'mixed.yaml':
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\nreplicaCount: 3\n---\n- a\n- b\n---\nkind: OnlyKind\n',
     });
     expect(summary(r)).toEqual([
       'mixed.yaml:5:1 yaml-syntax info: not a Kubernetes object (no apiVersion or kind); skipped',
       'mixed.yaml:7:1 schema error: not a Kubernetes object: expected a mapping with apiVersion and kind, got a sequence',
       'mixed.yaml:10:1 schema error: not a Kubernetes object: apiVersion is missing or not a string',
     ]);
-    expect(r.resources.map((x) => `${x.kind} ${x.namespace}/${x.name} defaulted=${x.namespaceDefaulted}`)).toEqual([
-      'Widget default/w defaulted=true',
-    ]);
+    expect(
+      r.resources.map(
+        (x) => `${x.kind} ${x.namespace}/${x.name} defaulted=${x.namespaceDefaulted}`,
+      ),
+    ).toEqual(['Widget default/w defaulted=true']);
   });
 
   it('reads YAML 1.1 as kubectl does: yes/no are booleans, merge keys work', () => {
     const r = load({
-      'y.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nbase: &b {x: 1}\nmerged:\n  <<: *b\n  z: 2\nflag: yes\ncountry: NO\n',
+      'y.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nbase: &b {x: 1}\nmerged:\n  <<: *b\n  z: 2\nflag: yes\ncountry: NO\n',
     });
-    expect(r.resources[0]!.body).toMatchObject({ merged: { x: 1, z: 2 }, flag: true, country: false });
+    expect(r.resources[0]!.body).toMatchObject({
+      merged: { x: 1, z: 2 },
+      flag: true,
+      country: false,
+    });
   });
 
   it('but keeps go-yaml\'s strings where the YAML 1.1 schema goes further: "." and base 60', () => {
-    const r = load({ 'y.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nexportTo: [., "*"]\ntime: 1:20\nfloat: 1.5\nhalf: .5\noctal: 0777\n' });
-    expect(r.resources[0]!.body).toMatchObject({ exportTo: ['.', '*'], time: '1:20', float: 1.5, half: 0.5, octal: 511 });
+    const r = load({
+      'y.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\nexportTo: [., "*"]\ntime: 1:20\nfloat: 1.5\nhalf: .5\noctal: 0777\n',
+    });
+    expect(r.resources[0]!.body).toMatchObject({
+      exportTo: ['.', '*'],
+      time: '1:20',
+      float: 1.5,
+      half: 0.5,
+      octal: 511,
+    });
   });
 
   it('expands kind: List and locates fields inside its items', () => {
     const r = load({
-      'list.yaml': 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: one\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: two\n',
+      'list.yaml':
+        'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: one\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: two\n',
     });
     expect(r.resources.map((x) => x.name)).toEqual(['one', 'two']);
-    expect(r.resources[1]!.source!.map.locate(['metadata', 'name'])).toMatchObject({ line: 11, column: 5 });
+    expect(r.resources[1]!.source!.map.locate(['metadata', 'name'])).toMatchObject({
+      line: 11,
+      column: 5,
+    });
   });
 });

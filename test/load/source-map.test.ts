@@ -41,7 +41,9 @@ describe('source map', () => {
   });
 
   it('falls back to the deepest existing ancestor for fields that are not there', () => {
-    expect(at('spec.egressRules[0].to[1].byEgressGateway.port')).toBe(at('spec.egressRules[0].to[1]'));
+    expect(at('spec.egressRules[0].to[1].byEgressGateway.port')).toBe(
+      at('spec.egressRules[0].to[1]'),
+    );
     expect(at('spec.egressRules[5]')).toBe(at('spec.egressRules'));
   });
 

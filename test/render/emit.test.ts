@@ -5,17 +5,52 @@ import { scalar, toYaml } from '../../src/render/emit.js';
 
 describe('YAML writer', () => {
   it('quotes what a YAML 1.1 reader (kubectl) would not read back as the same string', () => {
-    for (const s of ['yes', 'No', 'on', 'OFF', 'y', 'n', 'true', 'null', '~', '80', '0777', '1e3', '0x1F', '*.example.com', '', ' lead', 'a: b', '#x', '- x', 'x\ny', '@org', '`cmd`', '1:20', '.inf'])
+    for (const s of [
+      'yes',
+      'No',
+      'on',
+      'OFF',
+      'y',
+      'n',
+      'true',
+      'null',
+      '~',
+      '80',
+      '0777',
+      '1e3',
+      '0x1F',
+      '*.example.com',
+      '',
+      ' lead',
+      'a: b',
+      '#x',
+      '- x',
+      'x\ny',
+      '@org',
+      '`cmd`',
+      '1:20',
+      '.inf',
+    ])
       expect(parse(`v: ${scalar(s)}`, { version: '1.1' })).toEqual({ v: s });
   });
 
   it('leaves ordinary names plain', () => {
-    for (const s of ['www.httpbin.org', 'istio-system/egress-by-egressgateway', 'security.istio.io/tlsMode', 'ISTIO_MUTUAL'])
+    for (const s of [
+      'www.httpbin.org',
+      'istio-system/egress-by-egressgateway',
+      'security.istio.io/tlsMode',
+      'ISTIO_MUTUAL',
+    ])
       expect(scalar(s)).toBe(s);
   });
 
   it('round-trips nested structures, empty collections included', () => {
-    const value = { a: [{ b: 1, c: [] }, [1, [2]], 'x'], d: {}, e: { f: null, g: true, h: 1.5 }, 'i j': 'k' };
+    const value = {
+      a: [{ b: 1, c: [] }, [1, [2]], 'x'],
+      d: {},
+      e: { f: null, g: true, h: 1.5 },
+      'i j': 'k',
+    };
     expect(parse(toYaml(value), { version: '1.1' })).toEqual(value);
   });
 

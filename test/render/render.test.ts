@@ -35,7 +35,17 @@ describe('golden renders of the seed policies', () => {
       expect(resources.length).toBeGreaterThan(0);
       for (const r of resources) {
         // Validate the object as kubectl would read it back: from the YAML we print.
-        expect(validateResource({ ...r, rendered: undefined, source: { file: 'rendered.yaml', documentIndex: 0, map: { start: { line: 1, column: 1 }, locate: () => ({ line: 1, column: 1 }) } } }).map((f) => f.message)).toEqual([]);
+        expect(
+          validateResource({
+            ...r,
+            rendered: undefined,
+            source: {
+              file: 'rendered.yaml',
+              documentIndex: 0,
+              map: { start: { line: 1, column: 1 }, locate: () => ({ line: 1, column: 1 }) },
+            },
+          }).map((f) => f.message),
+        ).toEqual([]);
       }
     });
   }
@@ -53,13 +63,21 @@ describe('determinism', () => {
   it('reordering files and documents does not change the output', () => {
     const policies = `${POLICY('team-b', 'b.example.com')}---\n${POLICY('team-a', 'a.example.com')}`;
     const swapped = `${POLICY('team-a', 'a.example.com')}---\n${POLICY('team-b', 'b.example.com')}`;
-    const one = analyzeSources([{ path: 'x.yaml', content: policies }, ...files], config).render.resources;
-    const two = analyzeSources([...files.slice().reverse(), { path: 'y.yaml', content: `\n\n# moved\n${swapped}` }], config).render.resources;
+    const one = analyzeSources([{ path: 'x.yaml', content: policies }, ...files], config).render
+      .resources;
+    const two = analyzeSources(
+      [...files.slice().reverse(), { path: 'y.yaml', content: `\n\n# moved\n${swapped}` }],
+      config,
+    ).render.resources;
     expect(resourcesToYaml(two)).toBe(resourcesToYaml(one));
   });
 });
 
-const POLICY = (name: string, host: string, extra = ''): string => `apiVersion: istio.alibabacloud.com/v1
+const POLICY = (
+  name: string,
+  host: string,
+  extra = '',
+): string => `apiVersion: istio.alibabacloud.com/v1
 kind: ASMEgressTrafficPolicy
 metadata:
   name: ${name}
@@ -84,7 +102,10 @@ describe('rendering contract details', () => {
   it('links every rendered resource back to the policy line that produced it', () => {
     const { render: out } = render(POLICY('egress-by-egressgateway', 'httpbin.org'));
     const vs = out.resources.find((r) => r.kind === 'VirtualService')!;
-    expect(vs.annotations).toEqual({ 'egress-lint.io/source': 'istio-egress/egress-by-egressgateway', 'egress-lint.io/source-path': 'spec.egressRules[0].to[0]' });
+    expect(vs.annotations).toEqual({
+      'egress-lint.io/source': 'istio-egress/egress-by-egressgateway',
+      'egress-lint.io/source-path': 'spec.egressRules[0].to[0]',
+    });
     expect(locate(vs, ['spec', 'http', 1, 'match', 0])).toMatchObject({ file: 'p.yaml', line: 11 });
     expect(locate(vs, ['spec', 'hosts'])).toMatchObject({ file: 'p.yaml', line: 13 });
     const gw = out.resources.find((r) => r.kind === 'Gateway')!;
@@ -94,12 +115,20 @@ describe('rendering contract details', () => {
   it('refuses nothing extra when whole namespaces are listed', () => {
     const { render: out } = render(POLICY('egress-by-egressgateway', 'httpbin.org'));
     const vs = out.resources.find((r) => r.kind === 'VirtualService')!;
-    expect((vs.body.spec as { http: { name: string }[] }).http.map((h) => h.name)).toEqual(['httpbin-org-80-to-host', 'httpbin-org-80-via-gateway']);
-    expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).not.toHaveProperty(['subsets', 1]);
+    expect((vs.body.spec as { http: { name: string }[] }).http.map((h) => h.name)).toEqual([
+      'httpbin-org-80-to-host',
+      'httpbin-org-80-via-gateway',
+    ]);
+    expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).not.toHaveProperty([
+      'subsets',
+      1,
+    ]);
   });
 
   it('names gateway subsets after the policy, so two policies on one gateway never share a subset', () => {
-    const two = render(`${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'httpbin.org')}`).render.resources;
+    const two = render(
+      `${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'httpbin.org')}`,
+    ).render.resources;
     const subsets = two
       .filter((r) => r.kind === 'DestinationRule')
       .flatMap((r) => (r.body.spec as { subsets: { name: string }[] }).subsets.map((s) => s.name));
@@ -108,13 +137,16 @@ describe('rendering contract details', () => {
 
   it('v1beta1 policies render the same way as v1', () => {
     const v1 = render(POLICY('egress-by-egressgateway', 'httpbin.org')).render.resources;
-    const beta = render(POLICY('egress-by-egressgateway', 'httpbin.org').replace('/v1\n', '/v1beta1\n')).render.resources;
+    const beta = render(
+      POLICY('egress-by-egressgateway', 'httpbin.org').replace('/v1\n', '/v1beta1\n'),
+    ).render.resources;
     expect(beta.length).toBe(v1.length);
     expect(resourcesToYaml(beta)).toBe(resourcesToYaml(v1));
   });
 
   it('allocates ports in a stable order independent of document order: TCP/TLS from 10001, HTTP 10000, gRPC 50051', () => {
-    const dest = (host: string, proto: string, number: number) => `    - hosts: [${host}]\n      port: {number: ${number}, protocol: ${proto}}\n`;
+    const dest = (host: string, proto: string, number: number) =>
+      `    - hosts: [${host}]\n      port: {number: ${number}, protocol: ${proto}}\n`;
     const policy = (order: string[]) => `apiVersion: istio.alibabacloud.com/v1
 kind: ASMEgressTrafficPolicy
 metadata: {name: egress-by-egressgateway, namespace: istio-egress}
@@ -124,26 +156,43 @@ spec:
   - from: [{namespace: apps}]
     to:
 ${order.join('')}`;
-    const dests = [dest('z.example.com', 'TCP', 5432), dest('a.example.com', 'TLS', 443), dest('m.example.com', 'HTTP', 80), dest('g.example.com', 'GRPC', 443)];
+    const dests = [
+      dest('z.example.com', 'TCP', 5432),
+      dest('a.example.com', 'TLS', 443),
+      dest('m.example.com', 'HTTP', 80),
+      dest('g.example.com', 'GRPC', 443),
+    ];
     const a = render(policy(dests)).render;
     const b = render(policy([...dests].reverse())).render;
-    const ports = (r: typeof a) => [...r.allocation.ports.entries()].map(([d, p]) => `${d.hosts[0]}=${p}`).sort();
-    expect(ports(a)).toEqual(['a.example.com=10001', 'g.example.com=50051', 'm.example.com=10000', 'z.example.com=10002']);
+    const ports = (r: typeof a) =>
+      [...r.allocation.ports.entries()].map(([d, p]) => `${d.hosts[0]}=${p}`).sort();
+    expect(ports(a)).toEqual([
+      'a.example.com=10001',
+      'g.example.com=50051',
+      'm.example.com=10000',
+      'z.example.com=10002',
+    ]);
     expect(ports(b)).toEqual(ports(a));
   });
 
   it('keeps names within 63 characters, hashing long ones apart', () => {
     const long = 'a-very-long-policy-name-that-goes-on-and-on-and-on-for-quite-a-while';
-    const { render: out } = render(POLICY(long, 'httpbin.org').replace(`namespace: ${long}`, 'namespace: apps'));
+    const { render: out } = render(
+      POLICY(long, 'httpbin.org').replace(`namespace: ${long}`, 'namespace: apps'),
+    );
     for (const r of out.resources) {
       expect(r.name.length).toBeLessThanOrEqual(63);
       expect(r.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     }
-    expect(new Set(out.resources.map((r) => `${r.kind}/${r.name}`)).size).toBe(out.resources.length);
+    expect(new Set(out.resources.map((r) => `${r.kind}/${r.name}`)).size).toBe(
+      out.resources.length,
+    );
   });
 
   it('puts everything in the gateway namespace, exported only to it and the from namespaces', () => {
-    const yaml = POLICY('egress-by-egressgateway', 'httpbin.org') + `---
+    const yaml =
+      POLICY('egress-by-egressgateway', 'httpbin.org') +
+      `---
 apiVersion: istio.alibabacloud.com/v1beta1
 kind: IstioGateway
 metadata: {name: egressgateway, namespace: gateways}
@@ -155,16 +204,23 @@ spec:
     for (const r of out.resources) {
       expect(r.namespace).toBe('gateways');
       const exportTo = (r.body.spec as { exportTo?: string[] }).exportTo;
-      if (r.kind !== 'Gateway') expect(exportTo?.every((ns) => ['gateways', 'egress-by-egressgateway'].includes(ns))).toBe(true);
+      if (r.kind !== 'Gateway')
+        expect(exportTo?.every((ns) => ['gateways', 'egress-by-egressgateway'].includes(ns))).toBe(
+          true,
+        );
     }
-    expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).toMatchObject({ host: 'istio-egressgateway.gateways.svc.cluster.local' });
+    expect(out.resources.find((r) => r.kind === 'DestinationRule')!.body.spec).toMatchObject({
+      host: 'istio-egressgateway.gateways.svc.cluster.local',
+    });
   });
 
   it('skips policies that fail the schema and still renders the others', () => {
     const bad = POLICY('broken', 'httpbin.org').replace('protocol: HTTP', 'protocol: HTTPX');
     const analysis = render(`${bad}---\n${POLICY('egress-by-egressgateway', 'example.org')}`);
     expect(analysis.findings.map((f) => `${f.line} ${f.ruleId}`)).toEqual(['14 schema']);
-    expect(new Set(analysis.render.resources.map((r) => r.rendered!.policy.name))).toEqual(new Set(['egress-by-egressgateway']));
+    expect(new Set(analysis.render.resources.map((r) => r.rendered!.policy.name))).toEqual(
+      new Set(['egress-by-egressgateway']),
+    );
   });
 });
 
@@ -177,22 +233,45 @@ describe('refusing unselected workloads of a listed namespace', () => {
     return analyzeSources(files, config);
   }
   const spec = (a: typeof analysis, kind: string, suffix = '') =>
-    a.render.resources.find((r) => r.kind === kind && r.name.endsWith(suffix))!.body.spec as Record<string, unknown>;
+    a.render.resources.find((r) => r.kind === kind && r.name.endsWith(suffix))!.body.spec as Record<
+      string,
+      unknown
+    >;
 
-  it('HTTP: a catch-all 502 after the selected workloads\' route (the gateway leg comes first)', () => {
-    const http = spec(upgrade, 'VirtualService').http as { name: string; match: Record<string, unknown>[]; directResponse?: { status: number } }[];
-    expect(http.map((h) => h.name)).toEqual(['httpbin-service-http-to-host', 'httpbin-service-http-via-gateway', 'httpbin-service-http-refuse-unselected']);
+  it("HTTP: a catch-all 502 after the selected workloads' route (the gateway leg comes first)", () => {
+    const http = spec(upgrade, 'VirtualService').http as {
+      name: string;
+      match: Record<string, unknown>[];
+      directResponse?: { status: number };
+    }[];
+    expect(http.map((h) => h.name)).toEqual([
+      'httpbin-service-http-to-host',
+      'httpbin-service-http-via-gateway',
+      'httpbin-service-http-refuse-unselected',
+    ]);
     // Source matches name no gateways: Istio ignores sourceLabels/sourceNamespace in HTTP matches that do.
-    expect(http[1]!.match).toEqual([{ port: 80, sourceLabels: { app: 'sleep-a' }, sourceNamespace: 'mytest' }]);
+    expect(http[1]!.match).toEqual([
+      { port: 80, sourceLabels: { app: 'sleep-a' }, sourceNamespace: 'mytest' },
+    ]);
     expect(http[2]!.match).toEqual([{ gateways: ['mesh'], port: 80 }]);
     expect(http[2]!.directResponse!.status).toBe(502);
   });
 
   it('TCP/TLS: a catch-all route to the gateway subset whose SNI no gateway server accepts', () => {
-    const tcp = spec(analysis, 'VirtualService').tcp as { match: { sourceLabels?: unknown; gateways: string[] }[]; route: { destination: { subset?: string } }[] }[];
-    expect(tcp.map((t) => t.route[0]!.destination.subset ?? 'host')).toEqual(['egress-by-egressgateway-aliyun-service-tcp', 'egress-by-egressgateway-egress-lint-refused', 'host']);
+    const tcp = spec(analysis, 'VirtualService').tcp as {
+      match: { sourceLabels?: unknown; gateways: string[] }[];
+      route: { destination: { subset?: string } }[];
+    }[];
+    expect(tcp.map((t) => t.route[0]!.destination.subset ?? 'host')).toEqual([
+      'egress-by-egressgateway-aliyun-service-tcp',
+      'egress-by-egressgateway-egress-lint-refused',
+      'host',
+    ]);
     expect(tcp[1]!.match).toEqual([{ gateways: ['mesh'], port: 443 }]);
-    const subsets = spec(analysis, 'DestinationRule', '-gateway').subsets as { name: string; trafficPolicy: { portLevelSettings: { tls: { sni: string } }[] } }[];
+    const subsets = spec(analysis, 'DestinationRule', '-gateway').subsets as {
+      name: string;
+      trafficPolicy: { portLevelSettings: { tls: { sni: string } }[] };
+    }[];
     const refused = subsets.find((s) => s.name === 'egress-by-egressgateway-egress-lint-refused')!;
     expect(refused.trafficPolicy.portLevelSettings[0]!.tls.sni).toBe('refused.egress-lint.invalid');
     const servers = spec(analysis, 'Gateway').servers as { hosts: string[] }[];
@@ -200,8 +279,17 @@ describe('refusing unselected workloads of a listed namespace', () => {
   });
 
   it('httpsUpgrade: the upgrade port is explicit too (selected workloads direct, others refused)', () => {
-    const tls = spec(upgrade, 'VirtualService').tls as { match: { port: number; sourceLabels?: unknown }[]; route: { destination: { host: string; subset?: string } }[] }[];
-    expect(tls.map((t) => [t.match[0]!.port, t.match[0]!.sourceLabels ? 'selected' : 'others', t.route[0]!.destination.subset ?? t.route[0]!.destination.host])).toEqual([
+    const tls = spec(upgrade, 'VirtualService').tls as {
+      match: { port: number; sourceLabels?: unknown }[];
+      route: { destination: { host: string; subset?: string } }[];
+    }[];
+    expect(
+      tls.map((t) => [
+        t.match[0]!.port,
+        t.match[0]!.sourceLabels ? 'selected' : 'others',
+        t.route[0]!.destination.subset ?? t.route[0]!.destination.host,
+      ]),
+    ).toEqual([
       [443, 'selected', 'www.httpbin.org'],
       [443, 'others', 'egress-by-egressgateway-egress-lint-refused'],
     ]);

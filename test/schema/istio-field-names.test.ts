@@ -4,6 +4,8 @@ import { expect, it } from 'vitest';
 import { harvest } from '../../scripts/istio-field-names.mjs';
 
 it('the Istio field-name list matches the installed Istio schemas (run scripts/istio-field-names.mjs)', () => {
-  const committed = JSON.parse(readFileSync(new URL('../../src/schema/istio-field-names.json', import.meta.url), 'utf8'));
+  const committed = JSON.parse(
+    readFileSync(new URL('../../src/schema/istio-field-names.json', import.meta.url), 'utf8'),
+  );
   expect(committed).toEqual(harvest());
 });

@@ -24,19 +24,44 @@ ${to}`;
 
 describe('ASMEgressTrafficPolicy schema', () => {
   it('accepts the seed policies', () => {
-    expect(check(policy('v1', '      port: {name: http, number: 80, protocol: HTTP}\n      byEgressGateway: {port: 80}\n'))).toEqual([]);
-    expect(check(policy('v1', '      port: {name: tcp, number: 443, protocol: TCP}\n      byEgressGateway: {}\n'))).toEqual([]);
+    expect(
+      check(
+        policy(
+          'v1',
+          '      port: {name: http, number: 80, protocol: HTTP}\n      byEgressGateway: {port: 80}\n',
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        policy(
+          'v1',
+          '      port: {name: tcp, number: 443, protocol: TCP}\n      byEgressGateway: {}\n',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('v1 may leave the gateway port out, v1beta1 may not', () => {
     const to = '      port: {name: http, number: 80, protocol: HTTP}\n';
     expect(check(policy('v1', to))).toEqual([]);
-    expect(check(policy('v1beta1', to))).toEqual(['13:7 spec.egressRules[0].to[0].byEgressGateway is required']);
-    expect(check(policy('v1beta1', `${to}      byEgressGateway: {}\n`))).toEqual(['15:7 spec.egressRules[0].to[0].byEgressGateway.port is required']);
+    expect(check(policy('v1beta1', to))).toEqual([
+      '13:7 spec.egressRules[0].to[0].byEgressGateway is required',
+    ]);
+    expect(check(policy('v1beta1', `${to}      byEgressGateway: {}\n`))).toEqual([
+      '15:7 spec.egressRules[0].to[0].byEgressGateway.port is required',
+    ]);
   });
 
   it('points at the offending field with a readable message', () => {
-    expect(check(policy('v1', '      port: {name: http, number: 80000, protocol: http}\n      byEgressGateway: {prot: 80}\n      extra: 1\n'))).toEqual([
+    expect(
+      check(
+        policy(
+          'v1',
+          '      port: {name: http, number: 80000, protocol: http}\n      byEgressGateway: {prot: 80}\n      extra: 1\n',
+        ),
+      ),
+    ).toEqual([
       '14:26 spec.egressRules[0].to[0].port.number must be <= 65535 (got 80000)',
       '14:41 spec.egressRules[0].to[0].port.protocol must be one of "HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS" (got "http")',
       '15:25 unknown field spec.egressRules[0].to[0].byEgressGateway.prot (did you mean port?)',
@@ -45,7 +70,9 @@ describe('ASMEgressTrafficPolicy schema', () => {
   });
 
   it('checks names, hosts and list sizes', () => {
-    const yaml = policy('v1', '      port: {number: 80, protocol: HTTP}\n').replace('[httpbin.org]', '["bad host!", httpbin.org, httpbin.org]').replace('namespace: mytest', 'namespace: My_Test');
+    const yaml = policy('v1', '      port: {number: 80, protocol: HTTP}\n')
+      .replace('[httpbin.org]', '["bad host!", httpbin.org, httpbin.org]')
+      .replace('namespace: mytest', 'namespace: My_Test');
     expect(check(yaml)).toEqual([
       '11:7 spec.egressRules[0].from[0].namespace "My_Test" is not a DNS-1123 label (lower case letters, digits and "-", at most 63 characters)',
       '13:7 spec.egressRules[0].to[0].hosts lists the same item twice (items 1 and 2)',
@@ -62,15 +89,18 @@ describe('ASMEgressTrafficPolicy schema', () => {
 
 describe('IstioGateway schema', () => {
   it('requires ports and a gateway type, allows other ASM fields', () => {
-    expect(check('apiVersion: istio.alibabacloud.com/v1beta1\nkind: IstioGateway\nmetadata: {name: g, namespace: istio-system}\nspec:\n  clusterIds: [c1]\n  ports: [{name: http, port: 80}]\n')).toEqual([
-      '4:1 spec.gatewayType is required',
-    ]);
+    expect(
+      check(
+        'apiVersion: istio.alibabacloud.com/v1beta1\nkind: IstioGateway\nmetadata: {name: g, namespace: istio-system}\nspec:\n  clusterIds: [c1]\n  ports: [{name: http, port: 80}]\n',
+      ),
+    ).toEqual(['4:1 spec.gatewayType is required']);
   });
 });
 
 describe("Istio's own schemas, plus what the API server and webhook check", () => {
   it('reports unknown fields with a suggestion (the API server would drop them)', () => {
-    expect(check(`apiVersion: networking.istio.io/v1alpha3
+    expect(
+      check(`apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata: {name: vs}
 spec:
@@ -82,7 +112,8 @@ spec:
     route:
     - destination: {host: edition.cnn.com}
       wieght: 100
-`)).toEqual([
+`),
+    ).toEqual([
       '8:7 spec.tls[0].match[0].sniHosts is required',
       '9:7 unknown field spec.tls[0].match[0].sni_hosts (did you mean sniHosts?); the API server drops it, so it has no effect',
       '12:7 unknown field spec.tls[0].route[0].wieght (did you mean weight?); the API server drops it, so it has no effect',
@@ -90,7 +121,8 @@ spec:
   });
 
   it('checks port ranges, enums and subset names', () => {
-    expect(check(`apiVersion: networking.istio.io/v1
+    expect(
+      check(`apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: se}
 spec:
@@ -104,7 +136,8 @@ metadata: {name: dr}
 spec:
   host: a.example.com
   subsets: [{name: Target-mTLS}]
-`)).toEqual([
+`),
+    ).toEqual([
       '6:3 spec.resolution must be one of "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS" (got "DNZ")',
       '7:12 spec.ports[0].number must be a port number from 1 to 65535 (got 0)',
       '14:14 subset name "Target-mTLS" is not a DNS-1123 label (lower case letters, digits and "-"); Istio rejects this DestinationRule',
@@ -112,7 +145,8 @@ spec:
   });
 
   it('accepts valid Istio resources of every supported version without complaint', () => {
-    expect(check(`apiVersion: security.istio.io/v1beta1
+    expect(
+      check(`apiVersion: security.istio.io/v1beta1
 kind: AuthorizationPolicy
 metadata: {name: deny-post, namespace: istio-system, labels: {team: a}}
 spec:
@@ -122,6 +156,7 @@ spec:
   - to: [{operation: {methods: [POST], hosts: [httpbin.org]}}]
     from: [{source: {namespaces: [mytest]}}]
 status: {anything: goes}
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 });

@@ -201,7 +201,12 @@ describe('access changes as text, Mermaid and Markdown', () => {
     const chart = accessChangesMermaid([nasty]);
     expect(chart).toContain('s0["ns/app=#quot;x#quot;]#lt;b#gt;#96;#64;octocat#35;1"]');
     expect(accessChangesReport([nasty])?.rows).toEqual([
-      { source: 'ns/app="x"]<b>`@octocat#1', destination: 'https://h1.example.com:443', before: 'blocked-unregistered', after: 'allowed-via-gateway' },
+      {
+        source: 'ns/app="x"]<b>`@octocat#1',
+        destination: 'https://h1.example.com:443',
+        before: 'blocked-unregistered',
+        after: 'allowed-via-gateway',
+      },
     ]);
   });
 });

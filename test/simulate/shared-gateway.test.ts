@@ -31,7 +31,10 @@ spec:
 `;
 
 describe('several policies on one gateway', () => {
-  const analysis = analyzeFixture('asm-http', { corrections: [RENAME_ASM_GATEWAY], extra: { 'team-b.yaml': second } });
+  const analysis = analyzeFixture('asm-http', {
+    corrections: [RENAME_ASM_GATEWAY],
+    extra: { 'team-b.yaml': second },
+  });
 
   it('export every gateway-host DestinationRule to the same namespaces', () => {
     const exportTos = analysis.render.resources
@@ -46,12 +49,18 @@ describe('several policies on one gateway', () => {
   it('leave both policies routable from the shared namespace', () => {
     const explain = simulatorFor(analysis);
     expect(explain('mytest/app=sleep-a', 'http://httpbin.org').verdict).toBe('allowed-via-gateway');
-    expect(explain('mytest/app=sleep-a', 'http://api.example.com').verdict).toBe('allowed-via-gateway');
+    expect(explain('mytest/app=sleep-a', 'http://api.example.com').verdict).toBe(
+      'allowed-via-gateway',
+    );
     expect(explain('other', 'http://api.example.com').verdict).toBe('allowed-via-gateway');
   });
 
   it('give lint nothing to say about missing subsets', () => {
-    const ids = lint(analysis, { ...DEFAULT_CONFIG, mesh: analysis.configSet.defaults }, RULES).findings.map((f) => f.ruleId);
+    const ids = lint(
+      analysis,
+      { ...DEFAULT_CONFIG, mesh: analysis.configSet.defaults },
+      RULES,
+    ).findings.map((f) => f.ruleId);
     expect(ids).not.toContain('dr-subset-missing');
   });
 });
