@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, string> = {
   render: 'render 1,000 policies (3 rules x 3 destinations): wall time, peak RSS, ratio to parsing',
   lint: 'lint + render at 100 / 1,000 / 10,000 policies: ratio to parsing, growth per policy',
   diff: 'diff + PR comment over generated repositories: a typical PR and everything added',
+  access: 'simulator: access matrix and access changes at 10 / 100 / 1,000 policies',
   app: 'GitHub App: 100 pull request events of a 200-file repository against the local API double',
 };
 

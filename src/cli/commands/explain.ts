@@ -29,12 +29,13 @@ export function registerExplain(
       'predict what the mesh does with one request: via the egress gateway, direct, blocked, denied or broken',
     )
     .description(
-      'Simulate one request from a workload the way its sidecar and the egress gateway would handle it, over the\n' +
-        'rendered policies and the hand-written Istio resources together. Prints the verdict, what the client sees,\n' +
-        'the hops, and the resources (file:line) that decided it.\n\n' +
-        'http:// means the application sends plaintext HTTP (the sidecar sees requests); https:// means it\n' +
-        'originates TLS itself (only the SNI is visible); tcp://host:port is an opaque TCP stream.\n' +
-        'Exit code 0 when the explanation ran, whatever the verdict; with --expect, 1 when the verdict differs.',
+      'Simulate one request from a workload the way its sidecar and the egress gateway would ' +
+        'handle it, over the rendered policies and the hand-written Istio resources together. ' +
+        'Prints the verdict, what the client sees, the hops, and the resources (file:line) ' +
+        'that decided it.\n\nhttp:// means the application sends plaintext HTTP (the sidecar ' +
+        'sees requests); https:// means it originates TLS itself (only the SNI is visible); ' +
+        'tcp://host:port is an opaque TCP stream. Exit code 0 when the explanation ran, ' +
+        'whatever the verdict; with --expect, 1 when the verdict differs.',
     )
     .argument(
       '[paths...]',

@@ -21,11 +21,11 @@ export function registerLint(program: Command, io: CliIO, setExit: (code: number
     .command('lint')
     .summary('check egress policies, gateways, mesh settings and Istio resources')
     .description(
-      'Check the ASMEgressTrafficPolicy objects, egress gateways, mesh settings and hand-written\n' +
-        'Istio resources under the given paths as one config set; report each finding with file,\n' +
-        'line, column, rule id and docs link (`egress-lint rules` lists the rules).\n' +
-        'Exit code: 0 clean, 1 findings at or above failOn (default: error), 2 usage, I/O or\n' +
-        'config error.',
+      'Check the ASMEgressTrafficPolicy objects, egress gateways, mesh settings and ' +
+        'hand-written Istio resources under the given paths as one config set; report each ' +
+        'finding with file, line, column, rule id and docs link (`egress-lint rules` lists the ' +
+        'rules). Exit code: 0 clean, 1 findings at or above failOn (default: error), 2 usage, ' +
+        'I/O or config error.',
     )
     .argument(
       '[paths...]',

@@ -9,9 +9,10 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .command('render')
     .summary('print the Istio resources your ASMEgressTrafficPolicy objects stand for')
     .description(
-      'Render every ASMEgressTrafficPolicy under the given paths into the Istio resources that implement it\n' +
-        '(ServiceEntry, Gateway, DestinationRule, VirtualService), as YAML that `kubectl apply -f -` accepts.\n' +
-        'Problems that stop a policy from rendering are printed on stderr; the others still render.',
+      'Render every ASMEgressTrafficPolicy under the given paths into the Istio resources ' +
+        'that implement it (ServiceEntry, Gateway, DestinationRule, VirtualService), as YAML ' +
+        'that `kubectl apply -f -` accepts. Problems that stop a policy from rendering are ' +
+        'printed on stderr; the others still render.',
     )
     .argument(
       '[paths...]',

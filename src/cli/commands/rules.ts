@@ -9,8 +9,8 @@ export function registerRules(program: Command, io: CliIO): void {
     .command('rules')
     .summary('list the lint rules')
     .description(
-      'List every rule egress-lint checks: its id (as used in .github/egress-lint.yml and in\n' +
-        'the egress-lint.io/ignore annotation), default severity, the kinds it reads, what it\n' +
+      'List every rule egress-lint checks: its id (as used in .github/egress-lint.yml and in ' +
+        'the egress-lint.io/ignore annotation), default severity, the kinds it reads, what it ' +
         'finds and its docs page.',
     )
     .addOption(
