@@ -4,10 +4,10 @@ import {
   describeNamespaces,
   everyNamespace,
   isInClusterHost,
-  matchScope,
   MESH,
   reachesUnregisteredHost,
   routesOf,
+  scopeOfMatch,
   stringList,
   visibleNamespaces,
   vsGateways,
@@ -80,7 +80,7 @@ export default defineRule({
       // The sidecar routes Istio drops for a host no service registers: all but HTTP on port 80.
       const dropped = routesOf(vs).filter(
         (route) =>
-          route.matches.some(({ match }) => matchScope(vs, route.kind, match, MESH).applies) &&
+          route.matches.some((m) => scopeOfMatch(m, MESH).applies) &&
           !route.matches.some(({ match }) => reachesUnregisteredHost(route.kind, match)),
       );
       if (dropped.length === 0) continue;

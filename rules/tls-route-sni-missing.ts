@@ -5,10 +5,10 @@ import {
   gatewayServers,
   hostSubsetOf,
   isVisibleTo,
-  matchScope,
   MESH,
   everyNamespace,
   routesOf,
+  scopeOfMatch,
   serverVirtualServiceHosts,
   servicePortProtocol,
   stringList,
@@ -74,8 +74,9 @@ export default defineRule({
       if (vsGateways(vs).includes(MESH)) {
         const protocols = sidecarPortProtocols(index, vs, hosts, all);
         for (const route of routes) {
-          for (const { match, path } of route.matches) {
-            if (!matchScope(vs, route.kind, match, MESH).applies) continue;
+          for (const m of route.matches) {
+            if (!scopeOfMatch(m, MESH).applies) continue;
+            const { match, path } = m;
             const port = get(match, ['port']);
             const ports = typeof port === 'number' ? [port] : [...protocols.keys()];
             const wrong = ports.filter(
@@ -104,8 +105,9 @@ export default defineRule({
           (s) => serverVirtualServiceHosts(s, vs).length > 0,
         );
         for (const route of routes) {
-          for (const { match, path } of route.matches) {
-            if (!matchScope(vs, route.kind, match, ref).applies) continue;
+          for (const m of route.matches) {
+            if (!scopeOfMatch(m, ref).applies) continue;
+            const { match, path } = m;
             const port = get(match, ['port']);
             const candidates = servers.filter((s) => typeof port !== 'number' || s.port === port);
             const wrong = candidates.filter(

@@ -2,10 +2,10 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
-  matchScope,
   MESH,
   everyNamespace,
   routesOf,
+  scopeOfMatch,
   stringList,
   visibleNamespaces,
 } from '../src/model/istio.js';
@@ -30,10 +30,11 @@ export default defineRule({
     for (const vs of index.ofKind(KIND.virtualService)) {
       for (const route of routesOf(vs)) {
         if (route.kind !== 'http') continue;
-        for (const { match, path } of route.matches) {
-          if (!match || !matchScope(vs, 'http', match, MESH).sourceIgnored) continue;
+        for (const m of route.matches) {
+          const { match, path } = m;
+          if (!match || !scopeOfMatch(m, MESH).sourceIgnored) continue;
           const field = match.sourceLabels !== undefined ? 'sourceLabels' : 'sourceNamespace';
-          const appliesTo = matchScope(vs, 'http', match, MESH).applies
+          const appliesTo = scopeOfMatch(m, MESH).applies
             ? `every sidecar that sees the VirtualService (in ${describeNamespaces(
                 visibleNamespaces(vs, all),
                 all,

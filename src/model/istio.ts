@@ -44,6 +44,7 @@ export {
   routesOf,
   reachesUnregisteredHost,
   matchScope,
+  scopeOfMatch,
   matchAppliesTo,
   sniMatches,
 } from './istio/routes.js';

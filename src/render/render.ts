@@ -53,9 +53,11 @@ export function refusedSubsetName(stem: string): string {
   return `${head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`}-${REFUSED_SUBSET_SUFFIX}`;
 }
 
+const REFUSED_SUBSET_ENDING = `-${REFUSED_SUBSET_SUFFIX}`;
+
 /** Whether a gateway subset is one the renderer uses to refuse unselected workloads. */
 export function isRefusedSubset(name: string): boolean {
-  return name.endsWith(`-${REFUSED_SUBSET_SUFFIX}`);
+  return name.endsWith(REFUSED_SUBSET_ENDING);
 }
 /** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
 export const REFUSED_SNI = 'refused.egress-lint.invalid';
@@ -81,12 +83,15 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
     return `${g.namespace}/${g.name}`;
   };
   const allocation = allocateGatewayPorts(policies, gatewayKey);
-  const clientsOfGateway = new Map<string, Set<string>>();
+  const clientSets = new Map<string, Set<string>>();
   for (const p of policies) {
-    const set = clientsOfGateway.get(gatewayKey(p)) ?? new Set([cs.gateway(p.gateway).namespace]);
+    const set = clientSets.get(gatewayKey(p)) ?? new Set([cs.gateway(p.gateway).namespace]);
     for (const d of p.destinations) for (const f of d.from) set.add(f.namespace);
-    clientsOfGateway.set(gatewayKey(p), set);
+    clientSets.set(gatewayKey(p), set);
   }
+  // Sorted once per gateway, and one list for all its policies' DestinationRules (read-only): readers
+  // of exportTo then see one list per gateway, not one per policy.
+  const clientsOfGateway = new Map([...clientSets].map(([k, set]) => [k, sortedUnique(set)]));
   const findings: Finding[] = allocation.exhausted.map(({ policy, destination }) =>
     renderFinding(
       policy,
@@ -102,7 +107,7 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
       cs.gateway(policy.gateway),
       allocation,
       cs.defaults,
-      sortedUnique(clientsOfGateway.get(gatewayKey(policy))!),
+      clientsOfGateway.get(gatewayKey(policy))!,
     );
     own.sort(
       (a, b) =>
@@ -295,7 +300,7 @@ function renderPolicy(
         KIND.destinationRule,
         dnsLabel(stem, 'gateway'),
         ['spec', 'byEgressGateway'],
-        { host: gw.serviceHost, exportTo: [...gatewayClients], subsets },
+        { host: gw.serviceHost, exportTo: gatewayClients, subsets },
         [
           [
             ['spec', 'host'],

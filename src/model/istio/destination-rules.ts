@@ -111,11 +111,19 @@ export function destinationRuleLookup(
   const ordered = [...destinationRules].sort(
     (a, b) => Number(!selectorOf(a)) - Number(!selectorOf(b)),
   );
+  // One Set per exportTo list: a gateway's rendered rules share their list, so merging them
+  // compares the sets by identity instead of element by element.
+  const exportSets = new Map<unknown, ReadonlySet<string>>();
+  const exportToOf = (dr: Resource): ReadonlySet<string> => {
+    const written = get(dr.body, ['spec', 'exportTo']);
+    let set = exportSets.get(written);
+    if (!set) exportSets.set(written, (set = new Set(stringList(written))));
+    return set;
+  };
+  const privateRule: ReadonlySet<string> = new Set(['.']);
   for (const dr of ordered) {
     // A rule with a workloadSelector is never exported (exportTo `.`).
-    const exportTo: ReadonlySet<string> = selectorOf(dr)
-      ? new Set(['.'])
-      : new Set(stringList(get(dr.body, ['spec', 'exportTo'])));
+    const exportTo = selectorOf(dr) ? privateRule : exportToOf(dr);
     if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(dr.namespace))
       merge(poolIn(ownRules, dr.namespace), dr, exportTo);
     const privateOnly = exportTo.size === 1 && (exportTo.has('.') || exportTo.has(dr.namespace));
@@ -173,7 +181,7 @@ function mostSpecificHostMatch(
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  return a.size === b.size && [...a].every((x) => b.has(x));
+  return a === b || (a.size === b.size && [...a].every((x) => b.has(x)));
 }
 
 export interface ClientTls {
@@ -237,11 +245,11 @@ export function clientTlsFor(
     if (i >= 0)
       return {
         tls: get(settings[i], ['tls']),
-        path: [...policyPath, 'portLevelSettings', i, 'tls'],
+        path: policyPath.concat('portLevelSettings', i, 'tls'),
         resource,
         portLevel: true,
       };
-    return { tls: policy.tls, path: [...policyPath, 'tls'], resource, portLevel: false };
+    return { tls: policy.tls, path: policyPath.concat('tls'), resource, portLevel: false };
   };
   const top = topLevelPolicyRule(rules);
   const base = top ? select(top, ['spec', 'trafficPolicy']) : undefined;
@@ -325,23 +333,35 @@ export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls
   const subsetResolved =
     q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
   const setting = lookup ? clientTlsFor(lookup.rules, q.port, q.subset) : undefined;
-  const derivedSni = istioMtlsSni(q.host, q.port, q.subset);
-  const base = { ...(lookup ? { lookup } : {}), subsetResolved };
+  // Built field by field rather than spread: one object shape, no copies (one per client and port).
+  const out: OutboundTls = lookup
+    ? { lookup, subsetResolved, mode: '', auto: false }
+    : { subsetResolved, mode: '', auto: false };
   if (setting) {
-    const sni = setting.sni ?? (setting.mode === 'ISTIO_MUTUAL' ? derivedSni : undefined);
-    return { ...base, setting, mode: setting.mode, ...(sni ? { sni } : {}), auto: false };
+    const sni =
+      setting.sni ??
+      (setting.mode === 'ISTIO_MUTUAL' ? istioMtlsSni(q.host, q.port, q.subset) : undefined);
+    out.setting = setting;
+    out.mode = setting.mode;
+    if (sni) out.sni = sni;
+    return out;
   }
+  out.auto = true;
   const mtls =
     q.serverLabelled !== false && q.serverNamespace !== undefined
       ? peerAuthenticationMode(index, q.serverNamespace)
       : undefined;
-  if (mtls?.mode === 'DISABLE')
-    return { ...base, mode: 'DISABLE', auto: true, mtlsDisabledBy: mtls.resource };
-  if (q.serverLabelled === undefined)
-    return { ...base, mode: 'unknown', sni: derivedSni, auto: true };
-  return q.serverLabelled
-    ? { ...base, mode: 'ISTIO_MUTUAL', sni: derivedSni, auto: true }
-    : { ...base, mode: 'DISABLE', auto: true };
+  if (mtls?.mode === 'DISABLE') {
+    out.mode = 'DISABLE';
+    out.mtlsDisabledBy = mtls.resource;
+  } else if (q.serverLabelled === undefined) {
+    out.mode = 'unknown';
+    out.sni = istioMtlsSni(q.host, q.port, q.subset);
+  } else if (q.serverLabelled) {
+    out.mode = 'ISTIO_MUTUAL';
+    out.sni = istioMtlsSni(q.host, q.port, q.subset);
+  } else out.mode = 'DISABLE';
+  return out;
 }
 
 /**

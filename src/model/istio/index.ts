@@ -31,7 +31,7 @@ import {
   type GatewayClient,
   type RouteUse,
 } from './uses.js';
-import { isVisibleTo } from './visibility.js';
+import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
 import { gatewaySelects, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
 
 export interface IstioIndex {
@@ -40,17 +40,17 @@ export interface IstioIndex {
   readonly rootNamespace: string;
   ofKind(kind: string): readonly Resource[];
   /** ServiceEntries visible from `namespace` that define `host`. */
-  serviceEntriesFor(host: string, namespace: string): Resource[];
+  serviceEntriesFor(host: string, namespace: string): readonly Resource[];
   /** Every ServiceEntry that defines `host`, whatever its visibility. */
-  serviceEntriesForHost(host: string): Resource[];
+  serviceEntriesForHost(host: string): readonly Resource[];
   /**
    * ServiceEntries visible from `namespace` that list `host` itself: what a route destination needs,
    * since Istio builds a cluster per service host as written (a `*.example.com` entry gives no cluster
    * for `api.example.com`; route.go GetDestinationCluster, ServiceForHostname).
    */
-  serviceEntriesForDestination(host: string, namespace: string): Resource[];
+  serviceEntriesForDestination(host: string, namespace: string): readonly Resource[];
   /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
-  virtualServicesForHost(host: string): Resource[];
+  virtualServicesForHost(host: string): readonly Resource[];
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
@@ -75,7 +75,7 @@ export interface IstioIndex {
   /** The namespaces a client's DestinationRule lookup for `host` looks in, in order. */
   destinationRuleLookupPath(host: string, clientNamespace: string): string[];
   /** Every DestinationRule whose host matches `host`, wherever it is. */
-  destinationRulesForHost(host: string): Resource[];
+  destinationRulesForHost(host: string): readonly Resource[];
   /** Gateway resources whose selector picks these pods. */
   gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
@@ -125,8 +125,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     destinationRuleHost(dr),
   ]);
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
-  const lookups = new Map<string, DestinationRuleLookup | undefined>();
-  const registered = new Map<string, boolean>();
+  // Lookups per (host, client namespace): rules ask for every route use and client namespace.
+  const lookups = perHostAndNamespace<DestinationRuleLookup | undefined>();
   // Derived views, computed once on first use.
   let namespaces: string[] | undefined;
   let workloads: GatewayWorkload[] | undefined;
@@ -154,19 +154,20 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     rootNamespace,
     ofKind: of,
     serviceEntriesFor: (host, namespace) =>
-      serviceEntriesByHost(host).filter((se) => isVisibleTo(se, namespace)),
-    serviceEntriesForHost: (host) => serviceEntriesByHost(host),
+      serviceEntriesByHost.matching(host).filter((se) => isVisibleTo(se, namespace)),
+    serviceEntriesForHost: (host) => serviceEntriesByHost.matching(host),
     serviceEntriesForDestination: (host, namespace) =>
-      index.serviceEntriesFor(host, namespace).filter((se) => hostsOf(se).includes(host)),
-    virtualServicesForHost: (host) => virtualServicesByHost(host),
+      serviceEntriesByHost.listing(host).filter((se) => isVisibleTo(se, namespace)),
+    virtualServicesForHost: (host) => virtualServicesByHost.matching(host),
     serviceNamespace(host, clientNamespace) {
       return (
         clusterServiceNamespace(host) ??
-        index.serviceEntriesFor(host, clientNamespace)[0]?.namespace
+        serviceEntriesByHost.matching(host).find((se) => isVisibleTo(se, clientNamespace))
+          ?.namespace
       );
     },
     virtualServicesFor: (host, namespace, gateway = MESH) =>
-      virtualServicesByHost(host).filter(
+      virtualServicesByHost.matching(host).filter(
         (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway),
       ),
     virtualServicesForGateway(gateway, proxyNamespace) {
@@ -180,22 +181,21 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         proxyNamespaces.some((ns) => isVisibleTo(vs, ns)),
       );
     },
-    destinationRulesForHost: (host) => destinationRulesByHost(host),
+    destinationRulesForHost: (host) => destinationRulesByHost.matching(host),
     destinationRulesFor(host, clientNamespace, workloadLabels) {
-      const key = `${host}|${clientNamespace}|${workloadLabels ? labelsKey(workloadLabels) : ''}`;
-      if (!lookups.has(key)) {
+      // Namespaces and label keys (JSON) hold no `|`, so the key is unambiguous.
+      const client = workloadLabels
+        ? `${clientNamespace}|${labelsKey(workloadLabels)}`
+        : clientNamespace;
+      return lookups(host, client, () => {
         lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
-        lookups.set(
-          key,
-          lookUpDestinationRules(
-            host,
-            clientNamespace,
-            index.serviceNamespace(host, clientNamespace),
-            workloadLabels,
-          ),
+        return lookUpDestinationRules(
+          host,
+          clientNamespace,
+          index.serviceNamespace(host, clientNamespace),
+          workloadLabels,
         );
-      }
-      return lookups.get(key);
+      });
     },
     destinationRuleLookupPath(host, clientNamespace) {
       const service = index.serviceNamespace(host, clientNamespace);
@@ -205,16 +205,9 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
-    hostRegistered(host, namespace) {
-      const key = `${host}|${namespace}`;
-      let known = registered.get(key);
-      if (known === undefined)
-        registered.set(
-          key,
-          (known = isInClusterHost(host) || index.serviceEntriesFor(host, namespace).length > 0),
-        );
-      return known;
-    },
+    hostRegistered: (host, namespace) =>
+      isInClusterHost(host) ||
+      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)),
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayWorkloadsOf(gateway) {
       if (!workloadsByGateway) {
@@ -265,43 +258,85 @@ function remember<A extends unknown[], R>(
   };
 }
 
-/** A function from a host to the resources whose hosts match it, in their original order. */
+interface HostLookup {
+  /** The resources with a host matching `host` (wildcards either side), in their original order. */
+  matching(host: string): readonly Resource[];
+  /** The resources that list `host` itself, in their original order. */
+  listing(host: string): readonly Resource[];
+}
+
 function hostLookup(
   resources: readonly Resource[],
   hostsOfResource: (r: Resource) => string[],
-): (host: string) => Resource[] {
-  const position = new Map(resources.map((r, i) => [r, i]));
-  const exact = new Map<string, Resource[]>();
+): HostLookup {
+  // Resources by host as written, in their order; those with a wildcard host are also matched one
+  // by one against the hosts asked for.
+  const written = new Map<string, Resource[]>();
   const wildcard: Resource[] = [];
   for (const r of resources) {
-    const hosts = new Set(hostsOfResource(r));
-    for (const h of hosts) if (!isWild(h)) exact.set(h, [...(exact.get(h) ?? []), r]);
-    if ([...hosts].some(isWild)) wildcard.push(r);
+    let wild = false;
+    for (const h of new Set(hostsOfResource(r))) {
+      if (isWild(h)) wild = true;
+      const list = written.get(h);
+      if (list) list.push(r);
+      else written.set(h, [r]);
+    }
+    if (wild) wildcard.push(r);
   }
   const matches = (r: Resource, host: string): boolean =>
     hostsOfResource(r).some((h) => hostMatches(h, host));
-  const cache = new Map<string, Resource[]>();
-  return (host) => {
-    let found = cache.get(host);
-    if (!found) {
-      found = isWild(host)
-        ? resources.filter((r) => matches(r, host))
-        : [
-            ...new Set([...(exact.get(host) ?? []), ...wildcard.filter((r) => matches(r, host))]),
-          ].sort((a, b) => position.get(a)! - position.get(b)!);
-      cache.set(host, found);
-    }
-    return found;
+  const none: readonly Resource[] = [];
+  let position: Map<Resource, number> | undefined;
+  const cache = new Map<string, readonly Resource[]>();
+  return {
+    listing: (host) => written.get(host) ?? none,
+    matching(host) {
+      if (wildcard.length === 0 && !isWild(host)) return written.get(host) ?? none;
+      let found = cache.get(host);
+      if (!found) {
+        if (isWild(host)) found = resources.filter((r) => matches(r, host));
+        else {
+          const wild = wildcard.filter((r) => matches(r, host));
+          if (wild.length === 0) found = written.get(host) ?? [];
+          else {
+            position ??= new Map(resources.map((r, i) => [r, i]));
+            found = [...new Set([...(written.get(host) ?? []), ...wild])].sort(
+              (a, b) => position!.get(a)! - position!.get(b)!,
+            );
+          }
+        }
+        cache.set(host, found);
+      }
+      return found;
+    },
+  };
+}
+
+/** A memo of answers per (host, namespace), without building a key string per question. */
+function perHostAndNamespace<T>(): (host: string, namespace: string, answer: () => T) => T {
+  const byHost = new Map<string, Map<string, T>>();
+  return (host, namespace, answer) => {
+    let byNamespace = byHost.get(host);
+    if (!byNamespace) byHost.set(host, (byNamespace = new Map()));
+    if (byNamespace.has(namespace)) return byNamespace.get(namespace)!;
+    const value = answer();
+    byNamespace.set(namespace, value);
+    return value;
   };
 }
 
 function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {
   const out = new Set<string>();
   for (const r of cs.resources) if (!cs.invalid.has(r)) out.add(r.namespace);
+  // Resources sharing an exportTo list share its scope: read each scope once.
+  const scopes = new Set<ExportScope>();
   for (const r of istio) {
     out.add(r.namespace);
-    for (const e of stringList(get(r.body, ['spec', 'exportTo'])))
-      if (e !== '*' && e !== '.' && e !== '~') out.add(e);
+    const scope = exportedTo(r);
+    if (!scopes.has(scope)) {
+      scopes.add(scope);
+      for (const e of scope.namespaces) if (e !== '*') out.add(e);
+    }
     if (r.kind === KIND.virtualService) {
       for (const route of routesOf(r))
         for (const m of route.matches)

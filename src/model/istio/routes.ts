@@ -16,14 +16,23 @@ export function normalizeGatewayRef(ref: string, fromNamespace: string): string 
   return ref.includes('/') ? ref : `${fromNamespace}/${ref}`;
 }
 
+/** vsGateways, read once per VirtualService (every rule and route match asks). */
+const gatewaysCache = new WeakMap<Resource, readonly string[]>();
+
 /** The gateways a VirtualService applies to; none listed means the sidecars (`mesh`). */
-export function vsGateways(vs: Resource): string[] {
-  const listed = stringList(get(vs.body, ['spec', 'gateways']));
-  return listed.length === 0 ? [MESH] : listed.map((g) => normalizeGatewayRef(g, vs.namespace));
+export function vsGateways(vs: Resource): readonly string[] {
+  let gateways = gatewaysCache.get(vs);
+  if (!gateways) {
+    const listed = stringList(get(vs.body, ['spec', 'gateways']));
+    gateways =
+      listed.length === 0 ? [MESH] : listed.map((g) => normalizeGatewayRef(g, vs.namespace));
+    gatewaysCache.set(vs, gateways);
+  }
+  return gateways;
 }
 
 /** Gateways a single route match applies to: its own `gateways`, else the VirtualService's. */
-export function matchGateways(vs: Resource, match: unknown): string[] {
+export function matchGateways(vs: Resource, match: unknown): readonly string[] {
   const own = stringList(get(match, ['gateways']));
   return own.length === 0 ? vsGateways(vs) : own.map((g) => normalizeGatewayRef(g, vs.namespace));
 }
@@ -41,6 +50,8 @@ export interface RouteMatchRef {
   match?: JsonObject;
   index?: number;
   path: FieldPath;
+  /** What matchScope reads of it, read once with the routes (see scopeOfMatch). */
+  readonly conditions: MatchConditions;
 }
 
 export interface RouteDestinationRef {
@@ -63,41 +74,64 @@ export interface VsRoute {
 
 const routeCache = new WeakMap<Resource, VsRoute[]>();
 
-/** The http, tls and tcp routes of a VirtualService with their matches and destinations (read once). */
+/**
+ * The http, tls and tcp routes of a VirtualService with their matches and destinations (read once).
+ * Lists and paths are built at their exact size (concat, map), since every route of the config set
+ * is kept: spread and push leave spare capacity that costs more memory than the route itself.
+ */
 export function routesOf(vs: Resource): readonly VsRoute[] {
   const cached = routeCache.get(vs);
   if (cached) return cached;
   const out: VsRoute[] = [];
   routeCache.set(vs, out);
+  const spec = get(vs.body, ['spec']);
+  if (!isObject(spec)) return out;
+  const bound = vsGateways(vs);
   for (const kind of ROUTE_KINDS) {
-    const routes = get(vs.body, ['spec', kind]);
+    const routes = spec[kind];
     if (!Array.isArray(routes)) continue;
-    routes.forEach((route, index) => {
+    routes.forEach((route: unknown, index) => {
       if (!isObject(route)) return;
       const path: FieldPath = ['spec', kind, index];
       const matchList = Array.isArray(route.match) ? route.match : [];
-      const matches: RouteMatchRef[] = matchList.flatMap((m, i) =>
-        isObject(m) ? [{ match: m, index: i, path: [...path, 'match', i] }] : [],
+      const matches = exactFilterMap(matchList, (m: unknown, i): RouteMatchRef | undefined =>
+        isObject(m)
+          ? {
+              match: m,
+              index: i,
+              path: path.concat('match', i),
+              conditions: readMatchConditions(vs, bound, kind, m),
+            }
+          : undefined,
       );
-      if (matches.length === 0) matches.push({ path });
-      const destinations: RouteDestinationRef[] = [];
-      if (Array.isArray(route.route)) {
-        route.route.forEach((r, i) => {
+      if (matches.length === 0)
+        matches.push({ path, conditions: readMatchConditions(vs, bound, kind, undefined) });
+      const destinations = exactFilterMap(
+        Array.isArray(route.route) ? route.route : [],
+        (r: unknown, i): RouteDestinationRef | undefined => {
           const dest = get(r, ['destination']);
-          if (!isObject(dest) || typeof dest.host !== 'string') return;
+          if (!isObject(dest) || typeof dest.host !== 'string') return undefined;
           const port = get(dest, ['port', 'number']);
-          destinations.push({
+          return {
             host: dest.host,
             ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
             ...(typeof port === 'number' ? { port } : {}),
-            path: [...path, 'route', i, 'destination'],
-          });
-        });
-      }
+            path: path.concat('route', i, 'destination'),
+          };
+        },
+      );
       out.push({ kind, index, path, route, matches, destinations });
     });
   }
   return out;
+}
+
+/** `list.map(fn)` without the undefined results, at its exact size (no spare capacity). */
+function exactFilterMap<T, R>(list: readonly T[], fn: (item: T, i: number) => R | undefined): R[] {
+  const mapped = list.map(fn);
+  return mapped.includes(undefined)
+    ? mapped.filter((x): x is R => x !== undefined)
+    : (mapped as R[]);
 }
 
 /**
@@ -112,18 +146,61 @@ export function reachesUnregisteredHost(kind: RouteKind, match: JsonObject | und
 
 export interface MatchScope {
   /** Whether the match applies on the proxies of that gateway (`mesh`: the sidecars). */
-  applies: boolean;
+  readonly applies: boolean;
   /** The namespace it is limited to, when Istio honours `sourceNamespace` there. */
-  sourceNamespace?: string;
+  readonly sourceNamespace?: string;
   /** The labels it is limited to, when Istio honours `sourceLabels` there. */
-  sourceLabels?: Readonly<Record<string, string>>;
+  readonly sourceLabels?: Readonly<Record<string, string>>;
   /**
    * `sourceLabels`/`sourceNamespace` are written but ignored: Istio skips them in an HTTP match that
    * names gateways (pilot/pkg/networking/core/route/route.go, sourceMatchHTTP), and in any TLS or TCP
    * match on a gateway (gateway.go l4SingleMatch checks only port and gateways).
    */
-  sourceIgnored: boolean;
+  readonly sourceIgnored: boolean;
 }
+
+/** A route match as matchScope reads it. */
+export interface MatchConditions {
+  readonly vs: Resource;
+  readonly kind: RouteKind;
+  /** The VirtualService's gateways (vsGateways). */
+  readonly bound: readonly string[];
+  /** The match's own gateways, namespace-qualified. */
+  readonly gateways: readonly string[];
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+  readonly sourceNamespace?: string;
+  /** The scope on each of `bound`, once asked: every rule and the simulator ask about the same gateways. */
+  scopes: (MatchScope | undefined)[] | undefined;
+}
+
+const NONE: readonly string[] = [];
+
+function readMatchConditions(
+  vs: Resource,
+  bound: readonly string[],
+  kind: RouteKind,
+  match: JsonObject | undefined,
+): MatchConditions {
+  const labels = match?.sourceLabels;
+  const ns = match?.sourceNamespace;
+  const own = match ? stringList(match.gateways) : NONE;
+  // One shape for every match (absent conditions are undefined), and no scopes list until asked.
+  return {
+    vs,
+    kind,
+    bound,
+    gateways: own.length === 0 ? NONE : own.map((g) => normalizeGatewayRef(g, vs.namespace)),
+    sourceLabels:
+      isObject(labels) && Object.keys(labels).length > 0
+        ? (labels as Record<string, string>)
+        : undefined,
+    sourceNamespace: typeof ns === 'string' && ns ? ns : undefined,
+    scopes: undefined,
+  };
+}
+
+/** Conditions of matches not read through routesOf (the simulator's and tests' own match objects). */
+const conditionsByMatch = new WeakMap<JsonObject, MatchConditions>();
 
 /**
  * Where a route match applies, the way Istio builds routes: the VirtualService must be bound to the
@@ -137,19 +214,43 @@ export function matchScope(
   match: JsonObject | undefined,
   gateway: string,
 ): MatchScope {
-  const bound = vsGateways(vs).includes(gateway);
-  const own = stringList(get(match, ['gateways'])).map((g) => normalizeGatewayRef(g, vs.namespace));
-  const labels = get(match, ['sourceLabels']);
-  const sourceLabels =
-    isObject(labels) && Object.keys(labels).length > 0
-      ? (labels as Record<string, string>)
-      : undefined;
-  const ns = get(match, ['sourceNamespace']);
-  const sourceNamespace = typeof ns === 'string' && ns ? ns : undefined;
+  if (!match) return scopeOn(readMatchConditions(vs, vsGateways(vs), kind, undefined), gateway);
+  let conditions = conditionsByMatch.get(match);
+  if (!conditions || conditions.vs !== vs || conditions.kind !== kind) {
+    conditions = readMatchConditions(vs, vsGateways(vs), kind, match);
+    // A match object belongs to one route of one VirtualService; anything else is not remembered.
+    if (!conditionsByMatch.has(match)) conditionsByMatch.set(match, conditions);
+  }
+  return scopeOn(conditions, gateway);
+}
+
+/** matchScope of a match read by routesOf, on the proxies of `gateway`. */
+export function scopeOfMatch(m: RouteMatchRef, gateway: string): MatchScope {
+  return scopeOn(m.conditions, gateway);
+}
+
+function scopeOn(m: MatchConditions, gateway: string): MatchScope {
+  const i = m.bound.indexOf(gateway);
+  if (i < 0) return readScope(m, false, gateway);
+  m.scopes ??= new Array<MatchScope | undefined>(m.bound.length);
+  return (m.scopes[i] ??= readScope(m, true, gateway));
+}
+
+/** The scopes without source conditions, shared. */
+const PLAIN_SCOPES: Record<`${boolean}|${boolean}`, MatchScope> = {
+  'true|true': { applies: true, sourceIgnored: true },
+  'true|false': { applies: true, sourceIgnored: false },
+  'false|true': { applies: false, sourceIgnored: true },
+  'false|false': { applies: false, sourceIgnored: false },
+};
+
+function readScope(m: MatchConditions, bound: boolean, gateway: string): MatchScope {
+  const { sourceLabels, sourceNamespace } = m;
+  const own = m.gateways;
   const applies = bound && (own.length === 0 || own.includes(gateway));
-  const honoured = kind === 'http' ? own.length === 0 : gateway === MESH;
-  if (!honoured)
-    return { applies, sourceIgnored: sourceLabels !== undefined || sourceNamespace !== undefined };
+  const honoured = m.kind === 'http' ? own.length === 0 : gateway === MESH;
+  const sourced = sourceLabels !== undefined || sourceNamespace !== undefined;
+  if (!honoured || !sourced) return PLAIN_SCOPES[`${applies}|${!honoured && sourced}`];
   return {
     applies,
     ...(sourceNamespace ? { sourceNamespace } : {}),

@@ -15,10 +15,10 @@ import { hostMatches, stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
 import {
   gatewayRef,
-  matchScope,
   MESH,
   reachesUnregisteredHost,
   routesOf,
+  scopeOfMatch,
   vsGateways,
   type RouteDestinationRef,
   type VsRoute,
@@ -36,7 +36,7 @@ export interface RouteUse {
    * Namespaces of the proxies that send traffic along it: the sidecars' namespaces (OTHER_NAMESPACES
    * for namespaces the config set does not name), or the namespace of the gateway's pods.
    */
-  clientNamespaces: string[];
+  clientNamespaces: readonly string[];
 }
 
 export function collectRouteUses(index: IstioIndex): RouteUse[] {
@@ -47,31 +47,38 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
     const hosts = stringList(get(vs.body, ['spec', 'hosts']));
     // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
     const seeing = visibleNamespaces(vs, namespaces);
-    const registered = seeing.filter((ns) => hosts.some((h) => index.hostRegistered(h, ns)));
+    let registered: string[] | undefined;
+    const bound = vsGateways(vs);
+    // Per gateway the VirtualService is bound to: the gateway pods that may use it (none when no
+    // server of the Gateway accepts one of its hosts), read once for all its routes.
+    const pods = bound.map((on) => {
+      const gateway = on === MESH ? undefined : gatewaysByRef.get(on);
+      return gateway !== undefined &&
+        gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)
+        ? index.gatewayWorkloadsOf(gateway).filter((w) => isVisibleTo(vs, w.namespace))
+        : [];
+    });
     for (const route of routesOf(vs)) {
-      for (const on of vsGateways(vs)) {
-        const clients = new Set<string>();
-        for (const { match } of route.matches) {
-          const scope = matchScope(vs, route.kind, match, on);
+      for (let g = 0; g < bound.length; g++) {
+        const on = bound[g]!;
+        let clients: Set<string> | undefined;
+        for (const m of route.matches) {
+          const scope = scopeOfMatch(m, on);
           if (!scope.applies) continue;
+          clients ??= new Set();
           if (on === MESH) {
-            for (const ns of reachesUnregisteredHost(route.kind, match) ? seeing : registered) {
+            const sidecars = reachesUnregisteredHost(route.kind, m.match)
+              ? seeing
+              : (registered ??= seeing.filter((ns) =>
+                  hosts.some((h) => index.hostRegistered(h, ns)),
+                ));
+            for (const ns of sidecars) {
               if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns)
                 clients.add(ns);
             }
           } else {
-            // The gateway uses the VirtualService when a server of it accepts one of its hosts.
-            const gateway = gatewaysByRef.get(on);
-            if (
-              !gateway ||
-              !gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)
-            )
-              continue;
-            for (const w of index.gatewayWorkloadsOf(gateway)) {
-              if (
-                !isVisibleTo(vs, w.namespace) ||
-                (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)
-              )
+            for (const w of pods[g]!) {
+              if (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)
                 continue;
               if (
                 scope.sourceLabels === undefined ||
@@ -81,9 +88,10 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
             }
           }
         }
-        if (clients.size === 0) continue;
+        if (!clients?.size) continue;
+        const clientNamespaces = [...clients].sort();
         for (const destination of route.destinations)
-          out.push({ vs, route, destination, on, clientNamespaces: [...clients].sort() });
+          out.push({ vs, route, destination, on, clientNamespaces });
       }
     }
   }

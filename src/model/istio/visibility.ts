@@ -23,20 +23,37 @@ export interface ExportScope {
 
 /** exportTo, read once per resource (lint asks the same question for every client namespace). */
 const exportScopes = new WeakMap<Resource, ExportScope>();
+/**
+ * Scopes by the exportTo list itself and the resource's namespace (what `.` stands for): resources
+ * sharing one list, as a gateway's rendered DestinationRules do, share one scope instead of a Set each.
+ */
+const scopesByList = new WeakMap<readonly unknown[], Map<string, ExportScope>>();
+const EVERYWHERE: ExportScope = { everywhere: true, namespaces: new Set() };
 
 export function exportedTo(r: Resource): ExportScope {
   let scope = exportScopes.get(r);
   if (!scope) {
-    const exportTo = stringList(get(r.body, ['spec', 'exportTo']));
-    scope = {
-      everywhere: exportTo.length === 0 || exportTo.includes('*'),
-      namespaces: new Set(
-        exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)),
-      ),
-    };
+    const written = get(r.body, ['spec', 'exportTo']);
+    if (!Array.isArray(written)) scope = EVERYWHERE;
+    else {
+      let byNamespace = scopesByList.get(written);
+      if (!byNamespace) scopesByList.set(written, (byNamespace = new Map()));
+      scope = byNamespace.get(r.namespace);
+      if (!scope) byNamespace.set(r.namespace, (scope = readExportTo(stringList(written), r)));
+    }
     exportScopes.set(r, scope);
   }
   return scope;
+}
+
+function readExportTo(exportTo: readonly string[], r: Resource): ExportScope {
+  if (exportTo.length === 0) return EVERYWHERE;
+  return {
+    everywhere: exportTo.includes('*'),
+    namespaces: new Set(
+      exportTo.filter((e) => e !== '~').map((e) => (e === '.' ? r.namespace : e)),
+    ),
+  };
 }
 
 /** The namespaces among `namespaces` that see a resource (without testing each one against exportTo). */
