@@ -1,6 +1,6 @@
 /**
  * Access matrix and access changes on generated repositories (bench/generate.ts): how long a PR
- * comment's "Access changes" takes for N policies. Run: npx tsc -p tsconfig.build.json &&
+ * comment's "Access changes" takes for N policies. Run: npm run build &&
  * node dist/bench/access.js [policies...]   (default 10 100 1000)
  */
 import { analyzeSources } from '../src/analyze.js';

@@ -4,7 +4,7 @@
  * on 127.0.0.1 (in a child process). Prints handling time per event (p50/p95/max), API calls per pull
  * request, cache effect and peak RSS.
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/app.js
+ *   npm run build && node dist/bench/app.js
  *   BENCH_PULLS=300 BENCH_POLICIES=1000 node --expose-gc dist/bench/app.js   (also prints the retained heap)
  *
  * GitHub's pacing of writes (one content-creating request per second per installation) is switched

@@ -1,7 +1,7 @@
 /**
  * Diff benchmark: a generated policy repository against itself with a few policies changed (a typical
  * pull request), and against nothing (everything added: the largest comment to budget). Prints
- * figures; run with `node dist/bench/diff.js [policies...]` after `npx tsc -p tsconfig.build.json`.
+ * figures; run with `node dist/bench/diff.js [policies...]` after `npm run build`.
  */
 import { analyzeSources } from '../src/analyze.js';
 import { DEFAULT_CONFIG } from '../src/config/project-config.js';
