@@ -20,26 +20,7 @@ export function generatePolicyRepo(
   for (let g = 0; g < gateways; g++) {
     files.push({
       path: `gateways/egressgateway-${g}.yaml`,
-      content: `apiVersion: istio.alibabacloud.com/v1beta1
-kind: IstioGateway
-metadata:
-  name: egressgateway-${g}
-  namespace: istio-system
-spec:
-  gatewayType: egress
-  ports:
-  - name: http
-    port: 80
-    targetPort: 80
-  - name: https
-    port: 443
-    targetPort: 443
-  - name: https-444
-    port: 444
-    targetPort: 444
-  podLabels:
-    security.istio.io/tlsMode: istio
-`,
+      content: egressGatewayYaml(`egressgateway-${g}`),
     });
   }
   for (let p = 0; p < policies; p++) {
@@ -91,4 +72,31 @@ spec:
     files.push({ path: `policies/team-${p}.yaml`, content: `${lines.join('\n')}\n` });
   }
   return { files, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.content as string), 0) };
+}
+
+/**
+ * The seeds' egress gateway: ports HTTP 80, HTTPS 443, HTTPS 444, and the mTLS pod label. `extra` is
+ * appended YAML (more spec fields at two spaces). The rule tests use it too.
+ */
+export function egressGatewayYaml(name: string, extra = ''): string {
+  return `apiVersion: istio.alibabacloud.com/v1beta1
+kind: IstioGateway
+metadata:
+  name: ${name}
+  namespace: istio-system
+spec:
+  gatewayType: egress
+  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+  - name: https
+    port: 443
+    targetPort: 443
+  - name: https-444
+    port: 444
+    targetPort: 444
+  podLabels:
+    security.istio.io/tlsMode: istio
+${extra}`;
 }

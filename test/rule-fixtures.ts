@@ -1,27 +1,10 @@
 /** YAML that many rule tests need beside the policy under test. */
 
-/** The seeds' egress gateway: ports HTTP 80, HTTPS 443, HTTPS 444, and the mTLS pod label. */
+import { egressGatewayYaml } from '../bench/generate.js';
+
+/** The seeds' egress gateway (the benchmark's too): ports HTTP 80, HTTPS 443, HTTPS 444, the mTLS pod label. */
 export function egressGateway(name = 'egressgateway-a', extra = ''): string {
-  return `apiVersion: istio.alibabacloud.com/v1beta1
-kind: IstioGateway
-metadata:
-  name: ${name}
-  namespace: istio-system
-spec:
-  gatewayType: egress
-  ports:
-  - name: http
-    port: 80
-    targetPort: 80
-  - name: https
-    port: 443
-    targetPort: 443
-  - name: https-444
-    port: 444
-    targetPort: 444
-  podLabels:
-    security.istio.io/tlsMode: istio
-${extra}`;
+  return egressGatewayYaml(name, extra);
 }
 
 /** A policy on `gateway` with one rule: `from` and `to` are the YAML of the lists (from starts on line 11). */
