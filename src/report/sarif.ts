@@ -3,10 +3,12 @@
  * (id, descriptions, helpUri to its docs page, default level as the project config sets it), every
  * finding is a result with a precise region, and suppressed findings stay in as results carrying a
  * `suppressions` entry, so code scanning shows them as dismissed in source rather than losing them.
+ * Findings without a file (a rule that crashed) are tool execution notifications instead: code scanning
+ * rejects the whole upload when one result has no location ("expected at least one location").
  */
 import { createHash } from 'node:crypto';
 import type { ProjectConfig } from '../config/project-config.js';
-import { IGNORE_ANNOTATION, type LintResult } from '../lint/engine.js';
+import { IGNORE_ANNOTATION, INTERNAL_ERROR_RULE, type LintResult } from '../lint/engine.js';
 import type { RuleMeta } from '../lint/rule.js';
 import { docsUrl, type Finding, type Severity } from '../model/finding.js';
 
@@ -32,6 +34,8 @@ export function toSarif(result: Pick<LintResult, 'findings'>, options: SarifOpti
   }
   const ids = [...metas.keys()];
   const ruleIndex = new Map(ids.map((id, i) => [id, i]));
+  const placed = result.findings.filter((f) => f.file);
+  const unplaced = result.findings.filter((f) => !f.file);
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -46,8 +50,20 @@ export function toSarif(result: Pick<LintResult, 'findings'>, options: SarifOpti
             rules: ids.map((id) => sarifRule(metas.get(id)!, options.config)),
           },
         },
+        invocations: [
+          {
+            executionSuccessful: !unplaced.some((f) => f.ruleId === INTERNAL_ERROR_RULE),
+            ...(unplaced.length
+              ? {
+                  toolExecutionNotifications: unplaced.map((f) =>
+                    notification(f, ruleIndex.get(f.ruleId)!),
+                  ),
+                }
+              : {}),
+          },
+        ],
         columnKind: 'utf16CodeUnits',
-        results: result.findings.map((f) => sarifResult(f, ruleIndex.get(f.ruleId)!)),
+        results: placed.map((f) => sarifResult(f, ruleIndex.get(f.ruleId)!)),
       },
     ],
   };
@@ -84,7 +100,7 @@ function sarifResult(f: Finding, ruleIndex: number): object {
     ruleIndex,
     level: LEVEL[f.severity],
     message: { text: f.message },
-    ...(f.file ? { locations: [location(f)] } : {}),
+    locations: [location(f)],
     partialFingerprints: { 'egressLint/v1': fingerprint(f) },
     ...(f.suppressed
       ? {
@@ -96,6 +112,15 @@ function sarifResult(f: Finding, ruleIndex: number): object {
           ],
         }
       : {}),
+  };
+}
+
+/** A finding with no place in a file, as a notification of the run, pointing at its rule. */
+function notification(f: Finding, ruleIndex: number): object {
+  return {
+    level: LEVEL[f.severity],
+    message: { text: f.message },
+    associatedRule: { id: f.ruleId, index: ruleIndex },
   };
 }
 

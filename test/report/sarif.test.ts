@@ -37,6 +37,14 @@ interface SarifLog {
         }[];
       };
     };
+    invocations: {
+      executionSuccessful: boolean;
+      toolExecutionNotifications?: {
+        level: string;
+        message: { text: string };
+        associatedRule: { id: string; index: number };
+      }[];
+    }[];
     results: {
       ruleId: string;
       ruleIndex: number;
@@ -124,10 +132,15 @@ describe('SARIF report', () => {
     expect(result.findings.filter((f) => f.suppressed)).toHaveLength(1);
   });
 
-  it('adds rule entries for findings outside the catalog', () => {
+  it('reports a clean run as successful, with no notifications', () => {
+    expect(run.invocations).toEqual([{ executionSuccessful: true }]);
+  });
+
+  it('puts findings without a file (a crashed rule) in the run notifications, never a result without location', () => {
     const extra = toSarif(
       {
         findings: [
+          ...result.findings,
           {
             ruleId: 'internal-error',
             severity: 'error',
@@ -142,8 +155,23 @@ describe('SARIF report', () => {
       SAMPLE_OPTIONS,
     ) as SarifLog;
     const r = extra.runs[0]!;
-    expect(r.tool.driver.rules[r.results[0]!.ruleIndex]!.id).toBe('internal-error');
-    expect(r.results[0]!.locations).toBeUndefined();
+    // GitHub code scanning rejects the whole upload when a result has no location.
+    expect(r.results).toHaveLength(result.findings.length);
+    for (const res of r.results) expect(res.locations).toHaveLength(1);
+    expect(r.invocations).toEqual([
+      {
+        executionSuccessful: false,
+        toolExecutionNotifications: [
+          {
+            level: 'error',
+            message: { text: 'rule x failed' },
+            associatedRule: { id: 'internal-error', index: expect.any(Number) as number },
+          },
+        ],
+      },
+    ]);
+    const index = r.invocations[0]!.toolExecutionNotifications![0]!.associatedRule.index;
+    expect(r.tool.driver.rules[index]!.id).toBe('internal-error');
     expect(sarifValidator()(extra)).toBe(true);
   });
 });
