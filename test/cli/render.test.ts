@@ -140,10 +140,13 @@ describe('egress-lint render', () => {
 });
 
 describe('every command', () => {
-  it.each(['lint', 'render', 'diff', 'explain', 'rules'])('%s has --help, exit 0, lines that fit 80 columns', (command) => {
-    const r = cli([command, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Usage: egress-lint ${command} `));
-    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
-  });
+  it.each(['lint', 'render', 'diff', 'explain', 'rules'])(
+    '%s has --help, exit 0, lines that fit 80 columns',
+    (command) => {
+      const r = cli([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: egress-lint ${command} `));
+      for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    },
+  );
 });
