@@ -9,7 +9,7 @@ import {
   everyNamespace,
   routesOf,
   scopeOfMatch,
-  serverVirtualServiceHosts,
+  serverAdmitsVirtualService,
   servicePortProtocol,
   stringList,
   vsGateways,
@@ -98,9 +98,7 @@ export default defineRule({
       for (const ref of vsGateways(vs)) {
         const gateway = gateways.get(ref);
         if (!gateway) continue;
-        const servers = gatewayServers(gateway).filter(
-          (s) => serverVirtualServiceHosts(s, vs).length > 0,
-        );
+        const servers = gatewayServers(gateway).filter((s) => serverAdmitsVirtualService(s, vs));
         for (const route of routes) {
           for (const m of route.matches) {
             if (!scopeOfMatch(m, ref).applies) continue;

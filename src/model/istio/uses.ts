@@ -8,7 +8,7 @@ import { outboundTls, type OutboundTls, type OutboundTlsQuery } from './destinat
 import {
   gatewayServers,
   onlyServicePort,
-  serverVirtualServiceHosts,
+  serverAdmitsVirtualService,
   type GatewayWorkload,
 } from './gateways.js';
 import { hostMatches, stringList } from './hosts.js';
@@ -54,7 +54,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
     const pods = bound.map((on) => {
       const gateway = on === MESH ? undefined : gatewaysByRef.get(on);
       return gateway !== undefined &&
-        gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)
+        gatewayServers(gateway).some((s) => serverAdmitsVirtualService(s, vs))
         ? index.gatewayWorkloadsOf(gateway).filter((w) => isVisibleTo(vs, w.namespace))
         : [];
     });
