@@ -41,6 +41,12 @@ export default defineRule({
     const problems = new Map<string, Problem>();
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
+      // Nearly every client finds its rules: look before building anything for this use.
+      let anyMissing = false;
+      for (const ns of use.clientNamespaces)
+        if (!index.destinationRulesFor(host, ns)) anyMissing = true;
+      if (!anyMissing) continue;
+      const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
       // What the clients would miss: the subset the route names, the TLS settings for an egress
       // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
       const needs = (dr: Resource): boolean =>
@@ -48,8 +54,6 @@ export default defineRule({
         (subset !== undefined && subsetsOf([dr]).has(subset)) ||
         (index.gatewayWorkloadForHost(host) !== undefined &&
           clientTlsFor([dr], use.destination.port, subset) !== undefined);
-      const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
-      if (missing.length === 0) continue;
       const candidates = index.destinationRulesForHost(host).filter(needs);
       for (const ns of missing) {
         const serviceNamespace = index.serviceNamespace(host, ns);

@@ -41,16 +41,19 @@ export default defineRule({
     for (const use of index.routeUses()) {
       const { host, port } = use.destination;
       if (isInClusterHost(host)) continue;
-      const unregistered: string[] = [];
-      const wrongPort = new Map<string, string[]>();
+      // Built only when a client misses something: most route uses have nothing to report.
+      let unregistered: string[] | undefined;
+      let wrongPort: Map<string, string[]> | undefined;
       for (const ns of use.clientNamespaces) {
         const entries = index.serviceEntriesForDestination(host, ns);
-        if (entries.length === 0) unregistered.push(ns);
+        if (entries.length === 0) (unregistered ??= []).push(ns);
         else if (port !== undefined && !entries.some((se) => hasPort(se, port))) {
           const names = entries.map(describe).join(', ');
+          wrongPort ??= new Map();
           wrongPort.set(names, [...(wrongPort.get(names) ?? []), ns]);
         }
       }
+      if (unregistered === undefined && wrongPort === undefined) continue;
       const who = (namespaces: string[]): string =>
         use.on === MESH
           ? `sidecars in ${describeNamespaces(namespaces, all)}`
@@ -59,14 +62,14 @@ export default defineRule({
         use.route.kind === 'http'
           ? 'requests get 503 (no healthy upstream)'
           : 'connections are closed';
-      if (unregistered.length > 0) {
+      if (unregistered !== undefined) {
         report({
           resource: use.vs,
           path: [...use.destination.path, 'host'],
           message: `no ServiceEntry with host ${host} is visible to ${who(unregistered)}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`,
         });
       }
-      for (const [entries, namespaces] of wrongPort) {
+      for (const [entries, namespaces] of wrongPort ?? []) {
         report({
           resource: use.vs,
           path: [...use.destination.path, 'port', 'number'],

@@ -9,7 +9,7 @@ import {
   everyNamespace,
   routesOf,
   scopeOfMatch,
-  serverVirtualServiceHosts,
+  serverAdmitsVirtualService,
   servicePortProtocol,
   stringList,
   vsGateways,
@@ -78,14 +78,11 @@ export default defineRule({
             if (!scopeOfMatch(m, MESH).applies) continue;
             const { match, path } = m;
             const port = get(match, ['port']);
-            const ports = typeof port === 'number' ? [port] : [...protocols.keys()];
-            const wrong = ports.filter(
-              (p) => protocols.has(p) && misfitsSidecarPort(route.kind, protocols.get(p)!),
-            );
-            if (wrong.length === 0 || (typeof port !== 'number' && wrong.length < ports.length))
+            // The port the match is for, else every port of the hosts, must all be misfits.
+            const p = typeof port === 'number' ? port : allMisfits(protocols, route.kind);
+            const proto = p === undefined ? undefined : protocols.get(p);
+            if (p === undefined || proto === undefined || !misfitsSidecarPort(route.kind, proto))
               continue;
-            const p = wrong[0]!;
-            const proto = protocols.get(p)!;
             report({
               resource: vs,
               path: typeof port === 'number' ? [...path, 'port'] : path.slice(0, 3),
@@ -101,23 +98,29 @@ export default defineRule({
       for (const ref of vsGateways(vs)) {
         const gateway = gateways.get(ref);
         if (!gateway) continue;
-        const servers = gatewayServers(gateway).filter(
-          (s) => serverVirtualServiceHosts(s, vs).length > 0,
-        );
+        const servers = gatewayServers(gateway).filter((s) => serverAdmitsVirtualService(s, vs));
         for (const route of routes) {
           for (const m of route.matches) {
             if (!scopeOfMatch(m, ref).applies) continue;
             const { match, path } = m;
             const port = get(match, ['port']);
-            const candidates = servers.filter((s) => typeof port !== 'number' || s.port === port);
-            const wrong = candidates.filter(
-              (s) => s.tlsMode !== undefined && s.routeKind !== route.kind,
-            );
-            if (wrong.length === 0 || wrong.length < candidates.length) continue;
+            // Reported when every server the match may land on is a misfit (counted, not listed).
+            let candidates = 0;
+            let misfits = 0;
+            let firstMisfit: GatewayServer | undefined;
+            for (const s of servers) {
+              if (typeof port === 'number' && s.port !== port) continue;
+              candidates++;
+              if (s.tlsMode !== undefined && s.routeKind !== route.kind) {
+                misfits++;
+                firstMisfit ??= s;
+              }
+            }
+            if (firstMisfit === undefined || misfits < candidates) continue;
             report({
               resource: vs,
               path: typeof port === 'number' ? [...path, 'port'] : path.slice(0, 3),
-              message: gatewayMisfit(wrong[0]!, route.kind),
+              message: gatewayMisfit(firstMisfit, route.kind),
             });
           }
         }
@@ -147,6 +150,16 @@ function sidecarPortProtocols(
     }
   }
   return out;
+}
+
+/** The first of the ports when every one misfits `kind`; undefined when there are none or one fits. */
+function allMisfits(protocols: ReadonlyMap<number, string>, kind: RouteKind): number | undefined {
+  let first: number | undefined;
+  for (const [p, proto] of protocols) {
+    if (!misfitsSidecarPort(kind, proto)) return undefined;
+    first ??= p;
+  }
+  return first;
 }
 
 function misfitsSidecarPort(kind: RouteKind, protocol: string): boolean {

@@ -7,7 +7,7 @@ import {
   MESH,
   normalizeGatewayRef,
   routesOf,
-  serverVirtualServiceHosts,
+  serverAdmitsVirtualService,
   stringList,
   vsGateways,
 } from '../src/model/istio.js';
@@ -78,7 +78,7 @@ export default defineRule({
           });
         }
         const servers = gatewayServers(gateway);
-        const admits = servers.some((s) => serverVirtualServiceHosts(s, vs).length > 0);
+        const admits = servers.some((s) => serverAdmitsVirtualService(s, vs));
         if (servers.length > 0 && !admits) {
           report({
             resource: vs,

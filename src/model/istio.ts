@@ -61,6 +61,7 @@ export {
   serverHostName,
   ISTIO_FILE_CERT_DIR,
   gatewayServers,
+  serverAdmitsVirtualService,
   serverVirtualServiceHosts,
   serverSeesClientIdentity,
   serverExpectsMeshMtls,

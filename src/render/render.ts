@@ -69,6 +69,9 @@ export interface RenderResult {
   allocation: PortAllocation;
 }
 
+/** Split once: every rendered resource has this apiVersion. */
+const RENDERED_API_PARTS = splitApiVersion(RENDER_API.networking);
+
 const KIND_RANK: Record<string, number> = {
   [KIND.serviceEntry]: 0,
   [KIND.gateway]: 1,
@@ -217,7 +220,8 @@ function renderPolicy(
     return {
       apiVersion,
       kind,
-      ...splitApiVersion(apiVersion),
+      group: RENDERED_API_PARTS.group,
+      version: RENDERED_API_PARTS.version,
       name,
       namespace: gns,
       namespaceDefaulted: false,

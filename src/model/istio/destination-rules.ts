@@ -270,6 +270,30 @@ export function clientTlsFor(
   };
 }
 
+/**
+ * clientTlsFor of a lookup's merged rules, remembered per rules list, port and subset: every client
+ * namespace that finds the same rules (a gateway's shared DestinationRules) asks the same question.
+ */
+const clientTlsByRules = new WeakMap<
+  readonly Resource[],
+  Map<number, Map<string | undefined, ClientTls | undefined>>
+>();
+
+function mergedClientTls(
+  rules: readonly Resource[],
+  port: number,
+  subset: string | undefined,
+): ClientTls | undefined {
+  let byPort = clientTlsByRules.get(rules);
+  if (!byPort) clientTlsByRules.set(rules, (byPort = new Map()));
+  let bySubset = byPort.get(port);
+  if (!bySubset) byPort.set(port, (bySubset = new Map()));
+  if (bySubset.has(subset)) return bySubset.get(subset);
+  const tls = clientTlsFor(rules, port, subset);
+  bySubset.set(subset, tls);
+  return tls;
+}
+
 /** The first of the merged rules with a top-level trafficPolicy: Istio keeps that one's (the oldest). */
 const topLevelPolicies = new WeakMap<readonly Resource[], Resource | null>();
 
@@ -332,7 +356,7 @@ export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls
   const lookup = index.destinationRulesFor(q.host, q.clientNamespace, q.clientLabels);
   const subsetResolved =
     q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
-  const setting = lookup ? clientTlsFor(lookup.rules, q.port, q.subset) : undefined;
+  const setting = lookup ? mergedClientTls(lookup.rules, q.port, q.subset) : undefined;
   // Built field by field rather than spread: one object shape, no copies (one per client and port).
   const out: OutboundTls = lookup
     ? { lookup, subsetResolved, mode: '', auto: false }

@@ -117,6 +117,21 @@ export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): 
   );
 }
 
+/**
+ * Whether a Gateway server takes any host of a VirtualService (serverVirtualServiceHosts is not
+ * empty), without listing them: rules and route uses ask for every VirtualService and gateway.
+ */
+export function serverAdmitsVirtualService(server: GatewayServer, vs: Resource): boolean {
+  const hosts = get(vs.body, ['spec', 'hosts']);
+  if (!Array.isArray(hosts)) return false;
+  for (const h of hosts) {
+    if (typeof h !== 'string') continue;
+    for (const sh of server.hosts)
+      if (serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)) return true;
+  }
+  return false;
+}
+
 /** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
 export function serverSeesClientIdentity(s: GatewayServer): boolean {
   return s.tlsMode === 'ISTIO_MUTUAL' || s.tlsMode === 'MUTUAL' || s.tlsMode === 'OPTIONAL_MUTUAL';

@@ -126,7 +126,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   ]);
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
-  const lookups = perHostAndNamespace<DestinationRuleLookup | undefined>();
+  const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
+    lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
+    return lookUpDestinationRules(host, namespace, index.serviceNamespace(host, namespace), labels);
+  });
   // Derived views, computed once on first use.
   let namespaces: string[] | undefined;
   let workloads: GatewayWorkload[] | undefined;
@@ -154,10 +157,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     rootNamespace,
     ofKind: of,
     serviceEntriesFor: (host, namespace) =>
-      serviceEntriesByHost.matching(host).filter((se) => isVisibleTo(se, namespace)),
+      visibleOnes(serviceEntriesByHost.matching(host), namespace),
     serviceEntriesForHost: (host) => serviceEntriesByHost.matching(host),
     serviceEntriesForDestination: (host, namespace) =>
-      serviceEntriesByHost.listing(host).filter((se) => isVisibleTo(se, namespace)),
+      visibleOnes(serviceEntriesByHost.listing(host), namespace),
     virtualServicesForHost: (host) => virtualServicesByHost.matching(host),
     serviceNamespace(host, clientNamespace) {
       return (
@@ -167,9 +170,9 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       );
     },
     virtualServicesFor: (host, namespace, gateway = MESH) =>
-      virtualServicesByHost.matching(host).filter(
-        (vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway),
-      ),
+      virtualServicesByHost
+        .matching(host)
+        .filter((vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway)),
     virtualServicesForGateway(gateway, proxyNamespace) {
       const ref = gatewayRef(gateway);
       const podNamespaces =
@@ -187,15 +190,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       const client = workloadLabels
         ? `${clientNamespace}|${labelsKey(workloadLabels)}`
         : clientNamespace;
-      return lookups(host, client, () => {
-        lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
-        return lookUpDestinationRules(
-          host,
-          clientNamespace,
-          index.serviceNamespace(host, clientNamespace),
-          workloadLabels,
-        );
-      });
+      return lookups(host, client, clientNamespace, workloadLabels);
     },
     destinationRuleLookupPath(host, clientNamespace) {
       const service = index.serviceNamespace(host, clientNamespace);
@@ -242,6 +237,16 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
 
   return index;
+}
+
+/**
+ * The resources visible from `namespace`: the (read-only) list itself when all are, which is the
+ * usual answer, rather than a copy per question.
+ */
+function visibleOnes(resources: readonly Resource[], namespace: string): readonly Resource[] {
+  for (const r of resources)
+    if (!isVisibleTo(r, namespace)) return resources.filter((x) => isVisibleTo(x, namespace));
+  return resources;
 }
 
 /** `fn` with its results remembered by `key` (arrays are copied, so callers may change them). */
@@ -312,15 +317,24 @@ function hostLookup(
   };
 }
 
-/** A memo of answers per (host, namespace), without building a key string per question. */
-function perHostAndNamespace<T>(): (host: string, namespace: string, answer: () => T) => T {
+type Labels = Readonly<Record<string, string>> | undefined;
+
+/**
+ * A memo of answers per (host, client), without building a key string per question. `client` is the
+ * namespace (with the labels' key when there are labels); `answer` is given once rather than as a
+ * closure per question.
+ */
+function perHostAndClient<T>(
+  answer: (host: string, namespace: string, labels: Labels) => T,
+): (host: string, client: string, namespace: string, labels: Labels) => T {
   const byHost = new Map<string, Map<string, T>>();
-  return (host, namespace, answer) => {
-    let byNamespace = byHost.get(host);
-    if (!byNamespace) byHost.set(host, (byNamespace = new Map()));
-    if (byNamespace.has(namespace)) return byNamespace.get(namespace)!;
-    const value = answer();
-    byNamespace.set(namespace, value);
+  return (host, client, namespace, labels) => {
+    let byClient = byHost.get(host);
+    if (!byClient) byHost.set(host, (byClient = new Map()));
+    const known = byClient.get(client);
+    if (known !== undefined || byClient.has(client)) return known as T;
+    const value = answer(host, namespace, labels);
+    byClient.set(client, value);
     return value;
   };
 }

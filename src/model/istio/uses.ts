@@ -4,11 +4,11 @@
  */
 import { KIND } from '../kinds.js';
 import { get, type Resource } from '../resource.js';
-import { outboundTls, type OutboundTls } from './destination-rules.js';
+import { outboundTls, type OutboundTls, type OutboundTlsQuery } from './destination-rules.js';
 import {
   gatewayServers,
   onlyServicePort,
-  serverVirtualServiceHosts,
+  serverAdmitsVirtualService,
   type GatewayWorkload,
 } from './gateways.js';
 import { hostMatches, stringList } from './hosts.js';
@@ -54,28 +54,33 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
     const pods = bound.map((on) => {
       const gateway = on === MESH ? undefined : gatewaysByRef.get(on);
       return gateway !== undefined &&
-        gatewayServers(gateway).some((s) => serverVirtualServiceHosts(s, vs).length > 0)
+        gatewayServers(gateway).some((s) => serverAdmitsVirtualService(s, vs))
         ? index.gatewayWorkloadsOf(gateway).filter((w) => isVisibleTo(vs, w.namespace))
         : [];
     });
+    // Sorted once per VirtualService: most routes' sidecar clients are one of these lists whole.
+    let sortedSeeing: readonly string[] | undefined;
+    let sortedRegistered: readonly string[] | undefined;
     for (const route of routesOf(vs)) {
       for (let g = 0; g < bound.length; g++) {
         const on = bound[g]!;
-        let clients: Set<string> | undefined;
+        // The clients: a whole sidecar list (registered is part of seeing, so the larger one wins)
+        // plus namespaces added one by one (a match's sourceNamespace, gateway pods).
+        let whole: string[] | undefined;
+        let picked: Set<string> | undefined;
         for (const m of route.matches) {
           const scope = scopeOfMatch(m, on);
           if (!scope.applies) continue;
-          clients ??= new Set();
           if (on === MESH) {
             const sidecars = reachesUnregisteredHost(route.kind, m.match)
               ? seeing
               : (registered ??= seeing.filter((ns) =>
                   hosts.some((h) => index.hostRegistered(h, ns)),
                 ));
-            for (const ns of sidecars) {
-              if (scope.sourceNamespace === undefined || scope.sourceNamespace === ns)
-                clients.add(ns);
-            }
+            if (scope.sourceNamespace === undefined)
+              whole = whole === seeing || sidecars === seeing ? seeing : sidecars;
+            else if (sidecars.includes(scope.sourceNamespace))
+              (picked ??= new Set()).add(scope.sourceNamespace);
           } else {
             for (const w of pods[g]!) {
               if (scope.sourceNamespace !== undefined && scope.sourceNamespace !== w.namespace)
@@ -84,12 +89,21 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
                 scope.sourceLabels === undefined ||
                 selectorFit(scope.sourceLabels, w.labels) !== 'conflicts'
               )
-                clients.add(w.namespace);
+                (picked ??= new Set()).add(w.namespace);
             }
           }
         }
-        if (!clients?.size) continue;
-        const clientNamespaces = [...clients].sort();
+        let clientNamespaces: readonly string[];
+        if (picked === undefined || picked.size === 0) {
+          if (whole === undefined || whole.length === 0) continue;
+          clientNamespaces =
+            whole === seeing
+              ? (sortedSeeing ??= [...seeing].sort())
+              : (sortedRegistered ??= [...whole].sort());
+        } else {
+          if (whole) for (const ns of whole) picked.add(ns);
+          clientNamespaces = [...picked].sort();
+        }
         for (const destination of route.destinations)
           out.push({ vs, route, destination, on, clientNamespaces });
       }
@@ -118,16 +132,23 @@ export function collectGatewayClients(index: IstioIndex): GatewayClient[] {
     const port = use.destination.port ?? onlyServicePort(workload);
     if (port === undefined) continue;
     const { subset, host } = use.destination;
+    // One query per use, its client namespace set in turn (outboundTls keeps nothing of it).
+    const query: OutboundTlsQuery = {
+      host,
+      port,
+      ...(subset ? { subset } : {}),
+      clientNamespace: '',
+      serverLabelled: workload.tlsModeLabelled,
+      serverNamespace: workload.namespace,
+    };
     for (const namespace of use.clientNamespaces) {
-      const tls = outboundTls(index, {
-        host,
-        port,
-        ...(subset ? { subset } : {}),
-        clientNamespace: namespace,
-        serverLabelled: workload.tlsModeLabelled,
-        serverNamespace: workload.namespace,
-      });
-      out.push({ use, namespace, workload, port, ...(subset ? { subset } : {}), tls });
+      query.clientNamespace = namespace;
+      const tls = outboundTls(index, query);
+      out.push(
+        subset
+          ? { use, namespace, workload, port, subset, tls }
+          : { use, namespace, workload, port, tls },
+      );
     }
   }
   return out;
