@@ -115,9 +115,24 @@ function entries(analysis: Analysis): Map<string, Entry> {
     const id = identityKey(resource);
     let key = id;
     for (let n = 2; out.has(key); n++) key = `${id}#${n}`;
-    out.set(key, { resource, origin, yaml: toYaml(canonicalBody(resource), { sortKeys: true }) });
+    out.set(key, { resource, origin, yaml: canonicalYaml(resource) });
   }
   return out;
+}
+
+/**
+ * The canonical YAML of a resource, written once per resource object (resources are read-only): the
+ * app diffs many pull requests against one cached base analysis.
+ */
+const canonicalYamls = new WeakMap<Resource, string>();
+
+function canonicalYaml(resource: Resource): string {
+  let yaml = canonicalYamls.get(resource);
+  if (yaml === undefined) {
+    yaml = toYaml(canonicalBody(resource), { sortKeys: true });
+    canonicalYamls.set(resource, yaml);
+  }
+  return yaml;
 }
 
 function where(r: Resource, path: FieldPath = []): ChangeLocation | undefined {
