@@ -216,6 +216,12 @@ export function accessUniverse(...analyses: Analysis[]): AccessUniverse {
   };
 }
 
+/**
+ * Cells already worked out per analysis (null: the source does not see the host), so that the app,
+ * comparing many pull requests with one cached base analysis, simulates each base cell once.
+ */
+const cellsByAnalysis = new WeakMap<Analysis, Map<string, AccessCell | null>>();
+
 export function accessMatrix(
   analysis: Analysis,
   universe: AccessUniverse = accessUniverse(analysis),
@@ -246,6 +252,9 @@ export function accessMatrix(
 
   const cells: AccessCell[] = [];
   const seen = new Map<string, AccessCell>();
+  // A cell depends only on the analysis, its source and its destination, not on the universe.
+  let known = cellsByAnalysis.get(analysis);
+  if (!known) cellsByAnalysis.set(analysis, (known = new Map()));
   const unseen: Record<string, Verdict> = {};
   const inNamespace = new Map<string, AccessSource[]>();
   for (const s of universe.sources) {
@@ -270,10 +279,17 @@ export function accessMatrix(
       ? universe.sources
       : [...audience].flatMap((ns) => inNamespace.get(ns) ?? []);
     for (const s of candidates) {
-      if (!seesHost(ctx, s.workload.namespace, d.host)) continue;
-      const cell = toCell(s.label, d.url, explain(s.label, d.url, false));
+      const key = cellKey(s.label, d.url);
+      let cell = known.get(key);
+      if (cell === undefined) {
+        cell = seesHost(ctx, s.workload.namespace, d.host)
+          ? toCell(s.label, d.url, explain(s.label, d.url, false))
+          : null;
+        known.set(key, cell);
+      }
+      if (cell === null) continue;
       cells.push(cell);
-      seen.set(cellKey(s.label, d.url), cell);
+      seen.set(key, cell);
     }
   }
   return {

@@ -29,7 +29,16 @@ export interface SimulationContext {
 
 const NO_SERVERS: PortServers = { servers: [], tls: [], forSni: () => undefined };
 
+/** One context per analysis: the app compares many pull requests with one cached base analysis. */
+const contexts = new WeakMap<Analysis, SimulationContext>();
+
 export function simulationContext(analysis: Analysis): SimulationContext {
+  let ctx = contexts.get(analysis);
+  if (!ctx) contexts.set(analysis, (ctx = buildSimulationContext(analysis)));
+  return ctx;
+}
+
+function buildSimulationContext(analysis: Analysis): SimulationContext {
   const cs = analysis.configSet;
   const allocatedPorts = new Map<string, Set<number>>();
   for (const policy of cs.policies) {
