@@ -4,6 +4,7 @@
  */
 import type { ProjectConfig } from './config/project-config.js';
 import { buildConfigSet, type ConfigSet } from './model/config-set.js';
+import { buildIstioIndex, type IstioIndex } from './model/istio.js';
 import { compareFindings, type Finding } from './model/finding.js';
 import type { Resource } from './model/resource.js';
 import { loadSources, type SourceFile } from './load/load.js';
@@ -51,4 +52,17 @@ export function analyzeSources(
     findings,
     stats: { files: loaded.files, documents: loaded.documents, resources: loaded.resources.length },
   };
+}
+
+/**
+ * The Istio index of an analysis (hand-written and rendered resources), built once: lint and the
+ * simulator read the same one, and its lookups are remembered inside it.
+ */
+const indexes = new WeakMap<Analysis, IstioIndex>();
+
+export function istioIndexOf(analysis: Analysis): IstioIndex {
+  let index = indexes.get(analysis);
+  if (!index)
+    indexes.set(analysis, (index = buildIstioIndex(analysis.configSet, analysis.render.resources)));
+  return index;
 }

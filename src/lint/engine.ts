@@ -3,7 +3,7 @@
  * (severity overrides, rules turned off) and inline suppressions. Suppressed findings are kept and
  * marked, so they are counted rather than silently lost.
  */
-import type { Analysis } from '../analyze.js';
+import { istioIndexOf, type Analysis } from '../analyze.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import {
   compareFindings,
@@ -12,7 +12,7 @@ import {
   type Finding,
   type FindingSummary,
 } from '../model/finding.js';
-import { buildIstioIndex, type IstioIndex } from '../model/istio.js';
+import type { IstioIndex } from '../model/istio.js';
 import {
   findingLocation,
   identityKey,
@@ -43,7 +43,7 @@ export function lint(
   rules: readonly Rule[],
 ): LintResult {
   const cs = analysis.configSet;
-  const index = buildIstioIndex(cs, analysis.render.resources);
+  const index = istioIndexOf(analysis);
   const raw: Finding[] = [...analysis.findings];
   // The resource each rule finding is about: suppression is looked up on it (or its policy) directly.
   const reported = new Map<Finding, Resource>();

@@ -1,8 +1,7 @@
 /** What every simulation of one analysed revision shares: the config set and the Istio index over it. */
-import type { Analysis } from '../analyze.js';
+import { istioIndexOf, type Analysis } from '../analyze.js';
 import type { ConfigSet } from '../model/config-set.js';
 import {
-  buildIstioIndex,
   hostMatches,
   serversByPort,
   stringList,
@@ -56,7 +55,7 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
     (r) =>
       cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
   );
-  const index = buildIstioIndex(cs, analysis.render.resources);
+  const index = istioIndexOf(analysis);
   const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
   const onPort = new Map<string, ServersOnPort>();
   const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
