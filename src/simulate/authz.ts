@@ -10,8 +10,8 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import { isHttpOnlyCondition, stringList, type IstioIndex, type Workload } from '../model/istio.js';
-import { get, isObject, type Resource } from '../model/resource.js';
-import { named, type Trace } from './trace.js';
+import { describe, get, isObject, type Resource } from '../model/resource.js';
+import type { Trace } from './trace.js';
 
 type Tri = 'yes' | 'no' | 'unknown';
 
@@ -248,7 +248,7 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
       get(p.body, ['spec', 'targetRefs']) !== undefined;
     if (targeted)
       t.note(
-        `${named(p)} uses targetRef(s), which attach to Kubernetes Gateways; not evaluated here`,
+        `${describe(p)} uses targetRef(s), which attach to Kubernetes Gateways; not evaluated here`,
       );
     return !targeted;
   });
@@ -267,19 +267,19 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
       const r = evaluateRule(rules[i], req);
       if (r.httpOnly.length && action === 'ALLOW') {
         t.note(
-          `${named(p)} rule ${i} uses ${r.httpOnly.join(', ')}, which a ${chain} connection does not carry: Istio ignores that ALLOW rule here`,
+          `${describe(p)} rule ${i} uses ${r.httpOnly.join(', ')}, which a ${chain} connection does not carry: Istio ignores that ALLOW rule here`,
         );
         continue;
       }
       if (r.httpOnly.length) {
         t.note(
-          `${named(p)} rule ${i} uses ${r.httpOnly.join(', ')}, which a ${chain} connection does not carry: Istio keeps the ${action} rule without them, so it applies to everything else it names`,
+          `${describe(p)} rule ${i} uses ${r.httpOnly.join(', ')}, which a ${chain} connection does not carry: Istio keeps the ${action} rule without them, so it applies to everything else it names`,
         );
       }
       if (r.match === 'yes') return { index: i };
       if (r.match === 'unknown') {
         t.note(
-          `${named(p)} rule ${i} would match depending on ${r.unknown.join(', ')}, which egress-lint cannot know${r.unknown.includes('the service account') ? ' (pass --service-account)' : ''}`,
+          `${describe(p)} rule ${i} would match depending on ${r.unknown.join(', ')}, which egress-lint cannot know${r.unknown.includes('the service account') ? ' (pass --service-account)' : ''}`,
         );
       }
     }
@@ -293,17 +293,24 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
       const provider = get(p.body, ['spec', 'provider', 'name']);
       t.decide(
         'egress-gateway',
-        `CUSTOM ${named(p)} sends the request to the external authorizer${typeof provider === 'string' ? ` ${provider}` : ''}`,
+        `CUSTOM ${describe(p)} sends the request to the external authorizer${typeof provider === 'string' ? ` ${provider}` : ''}`,
         p,
         ruleLine(m.index),
       );
-      t.note(`the external authorizer of ${named(p)} decides; egress-lint cannot know its answer`);
+      t.note(
+        `the external authorizer of ${describe(p)} decides; egress-lint cannot know its answer`,
+      );
     }
   }
   for (const p of byAction('DENY')) {
     const m = firstMatch(p, 'DENY');
     if (m) {
-      t.decide('egress-gateway', `DENY ${named(p)} rule ${m.index} matches`, p, ruleLine(m.index));
+      t.decide(
+        'egress-gateway',
+        `DENY ${describe(p)} rule ${m.index} matches`,
+        p,
+        ruleLine(m.index),
+      );
       return {
         allowed: false,
         policy: p,
@@ -317,21 +324,26 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
     if (policies.length)
       t.decide(
         'egress-gateway',
-        `no DENY AuthorizationPolicy matches (${policies.map(named).join(', ')})`,
+        `no DENY AuthorizationPolicy matches (${policies.map(describe).join(', ')})`,
       );
     return { allowed: true, reason: 'no AuthorizationPolicy denies it' };
   }
   for (const p of allows) {
     const m = firstMatch(p, 'ALLOW');
     if (m) {
-      t.decide('egress-gateway', `ALLOW ${named(p)} rule ${m.index} matches`, p, ruleLine(m.index));
-      return { allowed: true, reason: `allowed by ${named(p)}` };
+      t.decide(
+        'egress-gateway',
+        `ALLOW ${describe(p)} rule ${m.index} matches`,
+        p,
+        ruleLine(m.index),
+      );
+      return { allowed: true, reason: `allowed by ${describe(p)}` };
     }
   }
   const first = allows[0]!;
   t.decide(
     'egress-gateway',
-    `ALLOW policies apply to the gateway and none matches: ${allows.map(named).join(', ')}`,
+    `ALLOW policies apply to the gateway and none matches: ${allows.map(describe).join(', ')}`,
     first,
     ['spec'],
   );

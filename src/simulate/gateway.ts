@@ -20,7 +20,7 @@ import {
   type ProxyView,
   type Workload,
 } from '../model/istio.js';
-import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
+import { describe, get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import { REFUSED_SNI } from '../render/render.js';
 import { evaluateAuthz, policiesMissing, type PeerIdentity } from './authz.js';
 import { rejectedFor, type ServersOnPort, type SimulationContext } from './context.js';
@@ -33,7 +33,7 @@ import {
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
-import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, type Outcome, type Trace } from './trace.js';
 import { leaveMesh, singleServicePort } from './upstream.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
@@ -63,7 +63,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   const gwName = `egress gateway ${gw.namespace}/${gw.name}`;
   t.decide(
     'sidecar',
-    `${named(x.route)} sends it to ${gw.serviceHost}:${x.port}${x.destination.subset ? ` subset ${x.destination.subset}` : ''}, the Service of ${gwName}`,
+    `${describe(x.route)} sends it to ${gw.serviceHost}:${x.port}${x.destination.subset ? ` subset ${x.destination.subset}` : ''}, the Service of ${gwName}`,
     x.route,
     x.destination.path,
   );
@@ -152,7 +152,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       if (typeof value === 'string')
         t.decide(
           'egress-gateway',
-          `${named(g)} selects ${label}=${value}, not ${label}=${podLabels[label] ?? '(unset)'}`,
+          `${describe(g)} selects ${label}=${value}, not ${label}=${podLabels[label] ?? '(unset)'}`,
           g,
           ['spec', 'selector'],
         );
@@ -181,7 +181,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   const { server, identity } = chosen;
   t.decide(
     'egress-gateway',
-    `${named(server.gateway)} server ${describeServer(server)} takes the connection`,
+    `${describe(server.gateway)} server ${describeServer(server)} takes the connection`,
     server.gateway,
     server.path,
   );
@@ -191,7 +191,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     const sel = get(p.body, ['spec', 'selector', 'matchLabels', label]);
     t.decide(
       'egress-gateway',
-      `${named(p)} selects ${label}=${String(sel)}, but these gateway pods carry ${label}=${podLabels[label]}: it does not apply here`,
+      `${describe(p)} selects ${label}=${String(sel)}, but these gateway pods carry ${label}=${podLabels[label]}: it does not apply here`,
       p,
       ['spec', 'selector'],
     );
@@ -221,7 +221,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     if (x.inner !== 'http') {
       return outcome(
         'broken',
-        `${named(server.gateway)} server ${describeServer(server)} parses HTTP, but the application's own ${x.inner === 'https' ? 'TLS' : 'TCP stream'} arrives inside the tunnel`,
+        `${describe(server.gateway)} server ${describeServer(server)} parses HTTP, but the application's own ${x.inner === 'https' ? 'TLS' : 'TCP stream'} arrives inside the tunnel`,
         expect.connectFailure(req),
       );
     }
@@ -312,7 +312,7 @@ function clientTransport(
     return outcome(
       'broken',
       found
-        ? `the route names subset ${subset} of ${host}, but ${found.rules.map(named).join(', ')}, the DestinationRule on namespace ${x.src.namespace}'s lookup path, does not define it`
+        ? `the route names subset ${subset} of ${host}, but ${found.rules.map(describe).join(', ')}, the DestinationRule on namespace ${x.src.namespace}'s lookup path, does not define it`
         : `the route names subset ${subset} of ${host}, but no DestinationRule on the lookup path of namespace ${x.src.namespace} (${path}) defines it`,
       expect.noCluster(x.req),
     );
@@ -321,7 +321,7 @@ function clientTransport(
   if (found && setting) {
     t.decide(
       'sidecar',
-      `${named(setting.resource)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${setting.sni ? `, sni ${setting.sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
+      `${describe(setting.resource)} (found in ${found.step === 'client' ? 'the client namespace' : found.step === 'service' ? "the gateway's namespace" : 'the root namespace'}) sets tls.mode ${mode}${setting.sni ? `, sni ${setting.sni}` : ''} for port ${x.port}${subset ? ` of subset ${subset}` : ''}`,
       setting.resource,
       setting.path,
     );
@@ -337,7 +337,7 @@ function clientTransport(
     if (disabled)
       t.decide(
         'sidecar',
-        `${named(disabled)} sets mtls.mode DISABLE for namespace ${pods.namespace}, which turns auto mTLS off`,
+        `${describe(disabled)} sets mtls.mode DISABLE for namespace ${pods.namespace}, which turns auto mTLS off`,
         disabled,
         ['spec', 'mtls', 'mode'],
       );
@@ -370,7 +370,7 @@ function explainMissingSubset(
     if (onPath.includes(dr) || !subsetsOf([dr]).has(subset)) continue;
     t.decide(
       'sidecar',
-      `${named(dr)} defines subset ${subset}, but it is not on the DestinationRule lookup path of namespace ${namespace} (${lookupPath(ctx, host, namespace)}) or not exported there`,
+      `${describe(dr)} defines subset ${subset}, but it is not on the DestinationRule lookup path of namespace ${namespace} (${lookupPath(ctx, host, namespace)}) or not exported there`,
       dr,
       ['spec', 'subsets'],
     );
@@ -379,7 +379,7 @@ function explainMissingSubset(
     if (dr.kind === 'DestinationRule')
       t.decide(
         'sidecar',
-        `${named(dr)} would define subsets for ${host}, but Istio rejects it (it fails validation)`,
+        `${describe(dr)} would define subsets for ${host}, but Istio rejects it (it fails validation)`,
         dr,
         ['spec', 'subsets'],
       );
@@ -420,7 +420,7 @@ function chooseServer(
     if (arrival.kind !== 'plain') {
       return outcome(
         'broken',
-        `${named(plaintext.gateway)} server ${describeServer(plaintext)} is plaintext, but the sidecar sends ${describeArrival(arrival)}`,
+        `${describe(plaintext.gateway)} server ${describeServer(plaintext)} is plaintext, but the sidecar sends ${describeArrival(arrival)}`,
         expect.connectFailure(req),
       );
     }
@@ -429,7 +429,7 @@ function chooseServer(
   if (arrival.kind === 'plain') {
     return outcome(
       'broken',
-      `${named(first.gateway)} server ${describeServer(first)} expects TLS, but the sidecar connects in plaintext (set tls.mode ISTIO_MUTUAL in a DestinationRule for ${x.gateway.serviceHost}, or label the gateway pods ${TLS_MODE_LABEL}=istio)`,
+      `${describe(first.gateway)} server ${describeServer(first)} expects TLS, but the sidecar connects in plaintext (set tls.mode ISTIO_MUTUAL in a DestinationRule for ${x.gateway.serviceHost}, or label the gateway pods ${TLS_MODE_LABEL}=istio)`,
       expect.connectFailure(req),
     );
   }
@@ -466,7 +466,7 @@ function chooseServer(
       if (arrival.kind === 'mtls') {
         return outcome(
           'broken',
-          `${named(server.gateway)} server ${describeServer(server)} passes TLS through, so the sidecar's mTLS would reach the external host; use ISTIO_MUTUAL on the server`,
+          `${describe(server.gateway)} server ${describeServer(server)} passes TLS through, so the sidecar's mTLS would reach the external host; use ISTIO_MUTUAL on the server`,
           expect.connectFailure(req),
         );
       }
@@ -474,14 +474,14 @@ function chooseServer(
     case 'AUTO_PASSTHROUGH':
       return outcome(
         'broken',
-        `${named(server.gateway)} server ${describeServer(server)} is AUTO_PASSTHROUGH, which routes by in-mesh cluster names, not to external hosts`,
+        `${describe(server.gateway)} server ${describeServer(server)} is AUTO_PASSTHROUGH, which routes by in-mesh cluster names, not to external hosts`,
         expect.connectFailure(req),
       );
     case 'ISTIO_MUTUAL':
       if (arrival.kind !== 'mtls') {
         return outcome(
           'broken',
-          `${named(server.gateway)} server ${describeServer(server)} requires a mesh client certificate, but the sidecar sends TLS without one`,
+          `${describe(server.gateway)} server ${describeServer(server)} requires a mesh client certificate, but the sidecar sends TLS without one`,
           expect.connectFailure(req),
         );
       }
@@ -494,12 +494,12 @@ function chooseServer(
           : 'the certificate files it names';
       if (arrival.kind === 'mtls') {
         t.note(
-          `${named(server.gateway)} server on port ${server.port} uses ${mode} with ${certs}; the sidecar's mesh certificate passes only if that CA is the mesh's (egress-lint cannot check certificates)`,
+          `${describe(server.gateway)} server on port ${server.port} uses ${mode} with ${certs}; the sidecar's mesh certificate passes only if that CA is the mesh's (egress-lint cannot check certificates)`,
         );
         return { server, identity: withIdentity() };
       }
       t.note(
-        `${named(server.gateway)} server on port ${server.port} asks for a client certificate (${mode}); whether the sidecar's TLS settings provide one that it trusts, egress-lint cannot check`,
+        `${describe(server.gateway)} server on port ${server.port} asks for a client certificate (${mode}); whether the sidecar's TLS settings provide one that it trusts, egress-lint cannot check`,
       );
       return { server };
     }
@@ -507,7 +507,7 @@ function chooseServer(
       if (arrival.kind === 'mtls') {
         return outcome(
           'broken',
-          `${named(server.gateway)} server ${describeServer(server)} terminates TLS with its own certificate (SIMPLE), but the sidecar's ISTIO_MUTUAL expects the gateway's mesh certificate`,
+          `${describe(server.gateway)} server ${describeServer(server)} terminates TLS with its own certificate (SIMPLE), but the sidecar's ISTIO_MUTUAL expects the gateway's mesh certificate`,
           expect.connectFailure(req),
         );
       }
@@ -541,13 +541,13 @@ function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestin
   if (routes.length === 0) {
     return outcome(
       'broken',
-      `no VirtualService bound to ${named(server.gateway)} routes Host ${req.host} on port ${server.port} at the gateway`,
+      `no VirtualService bound to ${describe(server.gateway)} routes Host ${req.host} on port ${server.port} at the gateway`,
       expect.noRoute(),
     );
   }
   const hit = routes.find((r) => {
     const m = requestMatches(r.match, req);
-    if (m.unknown) t.note(`${named(r.vs)} http[${r.index}]: ${m.unknown}`);
+    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
     return m.matches;
   });
   if (!hit)
@@ -558,7 +558,7 @@ function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestin
     );
   t.decide(
     'egress-gateway',
-    `${named(hit.vs)} http[${hit.index}] routes it at the gateway`,
+    `${describe(hit.vs)} http[${hit.index}] routes it at the gateway`,
     hit.vs,
     hit.path,
   );
@@ -577,7 +577,7 @@ function destinationOf(
     const status = Number(get(route, ['directResponse', 'status']) ?? 0);
     return outcome(
       'blocked-unregistered',
-      `${named(vs)} answers with a direct response ${status} at the gateway`,
+      `${describe(vs)} answers with a direct response ${status} at the gateway`,
       expect.directResponse(status),
     );
   }
@@ -585,12 +585,12 @@ function destinationOf(
   if (!destination)
     return outcome(
       'broken',
-      `${named(vs)} ${path.join('.')} has no destination the simulator can follow (redirect or delegate)`,
+      `${describe(vs)} ${path.join('.')} has no destination the simulator can follow (redirect or delegate)`,
       expect.connectFailure(x.req),
     );
   if (destination.split > 0)
     t.note(
-      `${named(vs)} splits traffic over ${destination.split + 1} destinations; the simulation follows the heaviest`,
+      `${describe(vs)} splits traffic over ${destination.split + 1} destinations; the simulation follows the heaviest`,
     );
   return { destination, listenPort };
 }
@@ -614,7 +614,7 @@ function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
       continue;
     t.decide(
       'egress-gateway',
-      `${named(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
+      `${describe(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
       vs,
       ['spec', 'tcp', index],
     );
@@ -622,7 +622,7 @@ function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
   }
   return outcome(
     'broken',
-    `no VirtualService bound to ${named(server.gateway)} has a tcp route for port ${server.port}, so Istio builds no filter chain for this server`,
+    `no VirtualService bound to ${describe(server.gateway)} has a tcp route for port ${server.port}, so Istio builds no filter chain for this server`,
     expect.connectFailure(x.req),
   );
 }
@@ -639,7 +639,7 @@ function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestinat
       )
     )
       continue;
-    t.decide('egress-gateway', `${named(vs)} tls[${index}] matches SNI ${sni}`, vs, [
+    t.decide('egress-gateway', `${describe(vs)} tls[${index}] matches SNI ${sni}`, vs, [
       'spec',
       'tls',
       index,
@@ -648,7 +648,7 @@ function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestinat
   }
   return outcome(
     'broken',
-    `no tls route bound to ${named(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
+    `no tls route bound to ${describe(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
     expect.connectFailure(x.req),
   );
 }

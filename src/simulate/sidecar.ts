@@ -23,7 +23,7 @@ import {
 import type { OutboundMode } from '../config/project-config.js';
 import type { OutboundDeclaration } from '../model/mesh.js';
 import { protocolClass, type ProtocolClass } from '../model/protocol.js';
-import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
+import { describe, get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import { rejectedFor, type SimulationContext } from './context.js';
 import { describeInner, viaGateway } from './gateway.js';
 import {
@@ -34,7 +34,7 @@ import {
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
-import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, type Outcome, type Trace } from './trace.js';
 import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
 import {
   explainInvisible,
@@ -74,7 +74,7 @@ export function fromSidecar(
   for (const r of rejectedFor(ctx, req.host)) {
     t.decide(
       'sidecar',
-      `${named(r)} names ${req.host} but Istio rejects it (it fails validation), so it takes no part`,
+      `${describe(r)} names ${req.host} but Istio rejects it (it fails validation), so it takes no part`,
       r,
       ['spec'],
     );
@@ -97,7 +97,7 @@ export function fromSidecar(
     cls = entry.protocol ? protocolClass(entry.protocol) : req.scheme === 'http' ? 'http' : 'tcp';
     t.decide(
       'sidecar',
-      `${named(entry.entry)} registers ${req.host}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) for namespace ${src.namespace}`,
+      `${describe(entry.entry)} registers ${req.host}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) for namespace ${src.namespace}`,
       entry.entry,
       entry.path,
     );
@@ -113,7 +113,7 @@ export function fromSidecar(
   if (cls === 'http' && req.scheme !== 'http') {
     return outcome(
       'broken',
-      `the application sends ${describeInner(req.scheme)} to port ${req.port}, which ${named(entry!.entry)} declares ${entry!.protocol}: the sidecar parses HTTP and fails`,
+      `the application sends ${describeInner(req.scheme)} to port ${req.port}, which ${describe(entry!.entry)} declares ${entry!.protocol}: the sidecar parses HTTP and fails`,
       'the connection fails (the sidecar expects plaintext HTTP on this port)',
     );
   }
@@ -197,7 +197,7 @@ function defaultRoute(s: AtSidecar, why: string): Outcome {
   if (!s.entry) return unregistered(s, why);
   s.t.decide(
     'sidecar',
-    `${why}: the default route of ${named(s.entry.entry)} sends it straight to ${s.req.host}:${s.req.port}`,
+    `${why}: the default route of ${describe(s.entry.entry)} sends it straight to ${s.req.host}:${s.req.port}`,
     s.entry.entry,
     s.entry.path,
   );
@@ -229,7 +229,7 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
 function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
   if (d.split > 0)
     s.t.note(
-      `${named(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
+      `${describe(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
     );
   const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
   const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
@@ -249,7 +249,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
   if (clusterServiceNamespace(d.host)) {
     s.t.decide(
       'sidecar',
-      `${named(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
+      `${describe(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
       vs,
       d.path,
     );
@@ -261,7 +261,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       expect.allowed(s.req),
     );
   }
-  s.t.decide('sidecar', `${named(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
+  s.t.decide('sidecar', `${describe(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
   return direct(s, { ...d, port }, true);
 }
 
@@ -272,7 +272,7 @@ function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
     if (routes.length === 0) {
       t.decide(
         'sidecar',
-        `${named(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
+        `${describe(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
         vs,
         ['spec', 'http'],
       );
@@ -280,18 +280,18 @@ function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
     }
     const hit = routes.find((r) => {
       const m = requestMatches(r.match, req);
-      if (m.unknown) t.note(`${named(r.vs)} http[${r.index}]: ${m.unknown}`);
+      if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
       return m.matches;
     });
     if (!hit) {
       return outcome(
         'broken',
-        `${named(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
+        `${describe(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
         expect.noRoute(),
       );
     }
     const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
-    t.decide('sidecar', `${named(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
+    t.decide('sidecar', `${describe(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
     return httpAction(s, vs, hit.route, hit.index);
   }
   return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
@@ -306,7 +306,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
       'blocked-unregistered',
       policy
         ? `the workload is not selected by any from entry of ASMEgressTrafficPolicy ${policy.namespace}/${policy.name}; its rendered refusal route answers ${status}`
-        : `${named(vs)} answers with a direct response ${status}; the request never leaves the sidecar`,
+        : `${describe(vs)} answers with a direct response ${status}; the request never leaves the sidecar`,
       expect.directResponse(status),
     );
   }
@@ -314,7 +314,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
     const status = Number(route.redirect.redirectCode ?? 301);
     return outcome(
       'blocked-unregistered',
-      `${named(vs)} answers with a redirect; the request never leaves the sidecar`,
+      `${describe(vs)} answers with a redirect; the request never leaves the sidecar`,
       `HTTP ${status} redirect from the sidecar`,
     );
   }
@@ -322,7 +322,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
   if (!d) {
     return outcome(
       'broken',
-      `${named(vs)} http[${index}] has no destination the simulator can follow${route.delegate ? ' (delegate VirtualServices are not modelled)' : ''}`,
+      `${describe(vs)} http[${index}] has no destination the simulator can follow${route.delegate ? ' (delegate VirtualServices are not modelled)' : ''}`,
       expect.noCluster(s.req),
     );
   }
@@ -351,7 +351,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       if (Array.isArray(get(vs.body, ['spec', 'tls'])))
         t.decide(
           'sidecar',
-          `${named(vs)} has TLS routes, none for this workload on port ${req.port}`,
+          `${describe(vs)} has TLS routes, none for this workload on port ${req.port}`,
           vs,
           ['spec', 'tls'],
         );
@@ -364,13 +364,13 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const chain = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
   if (chain?.match.destinationSubnets)
     t.note(
-      `${named(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
+      `${describe(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
     );
   if (!chain) {
     for (const c of chains)
       t.decide(
         'sidecar',
-        `${named(c.vs)} tls[${c.index}] matches SNI ${sniHostsOf(c.match).join(', ')}, not ${sni ?? '(none)'}`,
+        `${describe(c.vs)} tls[${c.index}] matches SNI ${sniHostsOf(c.match).join(', ')}, not ${sni ?? '(none)'}`,
         c.vs,
         ['spec', 'tls', c.index],
       );
@@ -379,7 +379,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       `has TLS routes for this workload, but none matches SNI ${sni ?? '(none)'}`,
     );
   }
-  t.decide('sidecar', `${named(chain.vs)} tls[${chain.index}] matches SNI ${sni}`, chain.vs, [
+  t.decide('sidecar', `${describe(chain.vs)} tls[${chain.index}] matches SNI ${sni}`, chain.vs, [
     'spec',
     'tls',
     chain.index,
@@ -388,7 +388,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   if (!d)
     return outcome(
       'broken',
-      `${named(chain.vs)} tls[${chain.index}] has no destination`,
+      `${describe(chain.vs)} tls[${chain.index}] has no destination`,
       expect.noCluster(req),
     );
   return forward(s, chain.vs, d);
@@ -402,10 +402,12 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
       const match = matches.find((m) => matchAppliesTo(vs, 'tcp', m, s.proxy, req.port));
       if (matches.length && !match) continue;
       if (match?.destinationSubnets)
-        t.note(`${named(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`);
+        t.note(
+          `${describe(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`,
+        );
       t.decide(
         'sidecar',
-        `${named(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+        `${describe(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
         vs,
         ['spec', 'tcp', index],
       );
@@ -413,15 +415,17 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
       if (!d)
         return outcome(
           'broken',
-          `${named(vs)} tcp[${index}] has no destination`,
+          `${describe(vs)} tcp[${index}] has no destination`,
           expect.noCluster(req),
         );
       return forward(s, vs, d);
     }
-    t.decide('sidecar', `${named(vs)} has no tcp route for this workload on port ${req.port}`, vs, [
-      'spec',
-      'tcp',
-    ]);
+    t.decide(
+      'sidecar',
+      `${describe(vs)} has no tcp route for this workload on port ${req.port}`,
+      vs,
+      ['spec', 'tcp'],
+    );
   }
   return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
 }

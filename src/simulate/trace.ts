@@ -61,11 +61,6 @@ export function sourceOf(r: Resource, path: FieldPath = []): DecisionSource {
   };
 }
 
-/** `Kind namespace/name`. */
-export function named(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): string {
-  return `${r.kind} ${r.namespace}/${r.name}`;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // What the client sees. One wording per failure, so every verdict reads the same way.
 

@@ -6,9 +6,9 @@
 import type { FieldPath } from '../model/field-path.js';
 import { onlyServicePort, outboundTls, servicePortProtocol } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
-import { get, type Resource } from '../model/resource.js';
+import { describe, get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
-import { expect, named, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, type Outcome, type Trace } from './trace.js';
 import type { AppRequest, AppScheme, Stage, Upstream } from './types.js';
 
 export interface ServicePort {
@@ -89,14 +89,14 @@ export function explainInvisible(
     if (!visible.has(se)) {
       t.decide(
         at,
-        `${named(se)} registers ${host} but is not exported to namespace ${namespace}`,
+        `${describe(se)} registers ${host} but is not exported to namespace ${namespace}`,
         se,
         ['spec', 'exportTo'],
       );
     } else if (port !== undefined && !portsOf(se).includes(port)) {
       t.decide(
         at,
-        `${named(se)} registers ${host} on port${portsOf(se).length === 1 ? '' : 's'} ${portsOf(se).join(', ')}, not ${port}`,
+        `${describe(se)} registers ${host} on port${portsOf(se).length === 1 ? '' : 's'} ${portsOf(se).join(', ')}, not ${port}`,
         se,
         ['spec', 'ports'],
       );
@@ -131,14 +131,17 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     return outcome(
       'broken',
       wildcard
-        ? `the route sends to ${x.host}, which ${named(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
+        ? `the route sends to ${x.host}, which ${describe(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
         : `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
       expect.noCluster(x.req),
     );
   }
   const sp = findServicePort(entries, x.port);
   if (!sp) {
-    t.decide(x.at, `${named(entries[0]!)} has no port ${x.port}`, entries[0]!, ['spec', 'ports']);
+    t.decide(x.at, `${describe(entries[0]!)} has no port ${x.port}`, entries[0]!, [
+      'spec',
+      'ports',
+    ]);
     return outcome(
       'broken',
       `the route sends to ${x.host}:${x.port}, but no visible ServiceEntry declares port ${x.port}: Envoy has no cluster for it`,
@@ -147,7 +150,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   }
   t.decide(
     x.at,
-    `${named(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
+    `${describe(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
     sp.entry,
     sp.path,
   );
@@ -158,13 +161,13 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (resolution === 'NONE' && x.at === 'egress-gateway') {
     t.decide(
       x.at,
-      `${named(sp.entry)} has resolution NONE: the gateway would forward to the original destination, itself`,
+      `${describe(sp.entry)} has resolution NONE: the gateway would forward to the original destination, itself`,
       sp.entry,
       ['spec', 'resolution'],
     );
     return outcome(
       'broken',
-      `${named(sp.entry)} has resolution NONE, so the egress gateway forwards to the address the connection was sent to, which is the gateway itself (use resolution: DNS)`,
+      `${describe(sp.entry)} has resolution NONE, so the egress gateway forwards to the address the connection was sent to, which is the gateway itself (use resolution: DNS)`,
       expect.connectFailure(x.req),
     );
   }
@@ -175,7 +178,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   ) {
     return outcome(
       'broken',
-      `${named(sp.entry)} has resolution STATIC and no endpoints: there is nowhere to send it`,
+      `${describe(sp.entry)} has resolution STATIC and no endpoints: there is nowhere to send it`,
       expect.connectFailure(x.req),
     );
   }
@@ -188,11 +191,11 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     }
   } else if (resolution === 'STATIC') {
     t.note(
-      `${named(sp.entry)} sends to its static endpoints; egress-lint cannot check what listens there`,
+      `${describe(sp.entry)} sends to its static endpoints; egress-lint cannot check what listens there`,
     );
   } else if (resolution === 'NONE') {
     t.note(
-      `${named(sp.entry)} has resolution NONE: the sidecar forwards to the address the application resolved`,
+      `${describe(sp.entry)} has resolution NONE: the sidecar forwards to the address the application resolved`,
     );
   }
 
@@ -217,7 +220,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (setting)
     t.decide(
       x.at,
-      `${named(setting.resource)} sets tls.mode ${setting.mode} for ${x.host}:${x.port}`,
+      `${describe(setting.resource)} sets tls.mode ${setting.mode} for ${x.host}:${x.port}`,
       setting.resource,
       setting.path,
     );
@@ -229,7 +232,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (mode === 'ISTIO_MUTUAL') {
     return outcome(
       'broken',
-      `${named(setting!.resource)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
+      `${describe(setting!.resource)} sends Istio mTLS (ISTIO_MUTUAL) to ${x.host}, an external host that has no mesh certificate`,
       expect.connectFailure(x.req),
     );
   }
@@ -237,7 +240,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     if (x.inner === 'https') {
       return outcome(
         'broken',
-        `${named(setting!.resource)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
+        `${describe(setting!.resource)} originates TLS to ${x.host}:${x.port}, but the application already speaks TLS: the server would get TLS inside TLS`,
         expect.connectFailure(x.req),
       );
     }
@@ -252,7 +255,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   } else if (x.inner === 'http' && portClass === 'tls') {
     return outcome(
       'broken',
-      `plain HTTP goes to ${x.host}:${x.port}, which ${named(sp.entry)} declares ${sp.protocol}, and no DestinationRule originates TLS there`,
+      `plain HTTP goes to ${x.host}:${x.port}, which ${describe(sp.entry)} declares ${sp.protocol}, and no DestinationRule originates TLS there`,
       'most servers answer 400 Bad Request or close the connection: plain HTTP sent to their TLS port',
     );
   }
