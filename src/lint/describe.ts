@@ -1,12 +1,12 @@
 /** Wording shared by rule messages: where something was written, and what a destination is called. */
 import type { Destination, EgressPolicy } from '../model/egress-policy.js';
 import type { FieldPath } from '../model/field-path.js';
-import { locate, type Resource } from '../model/resource.js';
+import { describe, locate, type Resource } from '../model/resource.js';
 
 /** `file:line` of a field, for messages that point at a second place ("already claimed at ..."). */
 export function writtenAt(resource: Resource, path: FieldPath = []): string {
   const at = locate(resource, path);
-  return at ? `${at.file}:${at.line}` : `${resource.kind} ${resource.namespace}/${resource.name}`;
+  return at ? `${at.file}:${at.line}` : describe(resource);
 }
 
 export function policyRef(policy: EgressPolicy): string {

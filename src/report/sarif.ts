@@ -11,6 +11,7 @@ import type { ProjectConfig } from '../config/project-config.js';
 import { IGNORE_ANNOTATION, INTERNAL_ERROR_RULE, type LintResult } from '../lint/engine.js';
 import type { RuleMeta } from '../lint/rule.js';
 import { docsUrl, type Finding, type Severity } from '../model/finding.js';
+import { describe } from '../model/resource.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_URI = 'https://github.com/egress-lint/egress-lint';
@@ -107,7 +108,7 @@ function sarifResult(f: Finding, ruleIndex: number): object {
           suppressions: [
             {
               kind: 'inSource',
-              justification: `${IGNORE_ANNOTATION} annotation on ${f.resource ? `${f.resource.kind} ${f.resource.namespace}/${f.resource.name}` : 'the resource'}`,
+              justification: `${IGNORE_ANNOTATION} annotation on ${f.resource ? describe(f.resource) : 'the resource'}`,
             },
           ],
         }
