@@ -41,12 +41,8 @@ export default defineRule({
     const problems = new Map<string, Problem>();
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
-      // Nearly every client finds its rules: look before building anything for this use.
-      let anyMissing = false;
-      for (const ns of use.clientNamespaces)
-        if (!index.destinationRulesFor(host, ns)) anyMissing = true;
-      if (!anyMissing) continue;
       const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
+      if (missing.length === 0) continue;
       // What the clients would miss: the subset the route names, the TLS settings for an egress
       // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
       const needs = (dr: Resource): boolean =>
