@@ -38,7 +38,6 @@ export {
   MESH,
   normalizeGatewayRef,
   vsGateways,
-  matchGateways,
   gatewayRef,
   ROUTE_KINDS,
   routesOf,

@@ -35,12 +35,6 @@ const SUPPORTED_VERSIONS: Record<string, string[]> = {
   [KIND.istioGateway]: ['v1beta1'],
 };
 
-/** Whether the schema stage checks this kind at all. */
-export function isValidatedKind(r: Pick<Resource, 'apiVersion' | 'kind'>): boolean {
-  const key = `${r.apiVersion}/${r.kind}`;
-  return ASM_KINDS.has(key) || ISTIO_KINDS.has(key);
-}
-
 /** Schema findings for one resource, in document order. */
 export function validateResource(r: Resource): Finding[] {
   return checkResource(r).sort((a, b) => a.line - b.line || a.column - b.column);

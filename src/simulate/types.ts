@@ -12,10 +12,6 @@ export const VERDICTS = [
 /** DESIGN §4. */
 export type Verdict = (typeof VERDICTS)[number];
 
-export function isVerdict(v: string): v is Verdict {
-  return (VERDICTS as readonly string[]).includes(v);
-}
-
 /** The client: a workload in a namespace with pod labels, optionally with its service account. */
 export interface SourceWorkload {
   namespace: string;

@@ -31,12 +31,6 @@ export function vsGateways(vs: Resource): readonly string[] {
   return gateways;
 }
 
-/** Gateways a single route match applies to: its own `gateways`, else the VirtualService's. */
-export function matchGateways(vs: Resource, match: unknown): readonly string[] {
-  const own = stringList(get(match, ['gateways']));
-  return own.length === 0 ? vsGateways(vs) : own.map((g) => normalizeGatewayRef(g, vs.namespace));
-}
-
 export function gatewayRef(gateway: Resource): string {
   return `${gateway.namespace}/${gateway.name}`;
 }
