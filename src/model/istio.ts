@@ -45,6 +45,7 @@ export {
   matchScope,
   scopeOfMatch,
   matchAppliesTo,
+  routeMatchAppliesTo,
   sniMatches,
 } from './istio/routes.js';
 export type {

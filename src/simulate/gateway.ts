@@ -9,7 +9,7 @@ import {
   gatewayRef,
   gatewayServers,
   hostMatches,
-  matchAppliesTo,
+  routeMatchAppliesTo,
   outboundTls,
   serverVirtualServiceHosts,
   sniMatches,
@@ -27,6 +27,7 @@ import { rejectedFor, type ServersOnPort, type SimulationContext } from './conte
 import {
   builtHttpRoutes,
   l4Routes,
+  type WrittenMatch,
   catchAllsLast,
   pickDestination,
   requestMatches,
@@ -599,7 +600,7 @@ function destinationOf(
 function* boundRoutes(
   { ctx, x, server }: AtServer,
   block: 'tcp' | 'tls',
-): Generator<{ vs: Resource; index: number; route: JsonObject; matches: JsonObject[] }> {
+): Generator<{ vs: Resource; index: number; route: JsonObject; matches: WrittenMatch[] }> {
   for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
     if (serverVirtualServiceHosts(server, vs).length === 0) continue;
     for (const r of l4Routes(vs, block)) yield { vs, ...r };
@@ -610,7 +611,7 @@ function* boundRoutes(
 function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
   const { t, x, server, proxy } = at;
   for (const { vs, index, route, matches } of boundRoutes(at, 'tcp')) {
-    if (matches.length && !matches.some((m) => matchAppliesTo(vs, 'tcp', m, proxy, server.port)))
+    if (matches.length && !matches.some((m) => routeMatchAppliesTo(m, proxy, server.port)))
       continue;
     t.decide(
       'egress-gateway',
@@ -634,8 +635,8 @@ function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestinat
     if (
       !matches.some(
         (m) =>
-          matchAppliesTo(vs, 'tls', m, proxy, server.port) &&
-          sniHostsOf(m).some((h) => sniMatches(h, sni)),
+          routeMatchAppliesTo(m, proxy, server.port) &&
+          sniHostsOf(m.match).some((h) => sniMatches(h, sni)),
       )
     )
       continue;

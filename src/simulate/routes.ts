@@ -3,7 +3,13 @@
  * of those a request matches at run time, and which destination a route sends to.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { matchAppliesTo, routesOf, stringList, type ProxyView } from '../model/istio.js';
+import {
+  routeMatchAppliesTo,
+  routesOf,
+  stringList,
+  type ProxyView,
+  type RouteMatchRef,
+} from '../model/istio.js';
 import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import type { AppRequest } from './types.js';
 
@@ -46,8 +52,9 @@ export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: numb
   for (const { kind, index, route, matches } of routesOf(vs)) {
     if (kind !== 'http') continue;
     let catchAll = false;
-    for (const { match, path } of matches) {
-      if (!matchAppliesTo(vs, 'http', match, proxy, listenPort)) continue;
+    for (const m of matches) {
+      if (!routeMatchAppliesTo(m, proxy, listenPort)) continue;
+      const { match, path } = m;
       out.push({ vs, index, route, ...(match ? { match } : {}), path });
       // A route without matches is one catch-all match.
       if (isCatchAll(match)) {
@@ -64,15 +71,18 @@ export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: numb
 export function l4Routes(
   vs: Resource,
   kind: 'tls' | 'tcp',
-): { index: number; route: JsonObject; matches: JsonObject[] }[] {
+): { index: number; route: JsonObject; matches: WrittenMatch[] }[] {
   return routesOf(vs)
     .filter((r) => r.kind === kind && Array.isArray(r.route.route) && r.route.route.length > 0)
     .map((r) => ({
       index: r.index,
       route: r.route,
-      matches: r.matches.flatMap((m) => (m.match ? [m.match] : [])),
+      matches: r.matches.filter((m): m is WrittenMatch => m.match !== undefined),
     }));
 }
+
+/** A route match written in the VirtualService (routesOf stands in an empty one for a route without). */
+export type WrittenMatch = RouteMatchRef & { match: JsonObject };
 
 /** Gateways merge routes of several VirtualServices for a host and move catch-alls last (SortVHostRoutes). */
 export function catchAllsLast(routes: readonly BuiltRoute[]): BuiltRoute[] {

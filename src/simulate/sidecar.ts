@@ -14,7 +14,7 @@ import {
   clusterServiceNamespace,
   hostMatches,
   isVisibleTo,
-  matchAppliesTo,
+  routeMatchAppliesTo,
   MESH,
   sniMatches,
   stringList,
@@ -336,8 +336,9 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const chains: { vs: Resource; index: number; route: JsonObject; match: JsonObject }[] = [];
   for (const vs of services) {
     for (const { index, route, matches } of l4Routes(vs, 'tls')) {
-      for (const match of matches) {
-        if (!matchAppliesTo(vs, 'tls', match, s.proxy, req.port)) continue;
+      for (const m of matches) {
+        if (!routeMatchAppliesTo(m, s.proxy, req.port)) continue;
+        const { match } = m;
         // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
         const key = sniHostsOf(match).join(',');
         if (seen.has(key)) continue;
@@ -399,7 +400,7 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
   for (const vs of services) {
     if (!Array.isArray(get(vs.body, ['spec', 'tcp']))) continue;
     for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
-      const match = matches.find((m) => matchAppliesTo(vs, 'tcp', m, s.proxy, req.port));
+      const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, req.port))?.match;
       if (matches.length && !match) continue;
       if (match?.destinationSubnets)
         t.note(

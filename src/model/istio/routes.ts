@@ -193,14 +193,12 @@ function readMatchConditions(
   };
 }
 
-/** Conditions of matches not read through routesOf (the simulator's and tests' own match objects). */
-const conditionsByMatch = new WeakMap<JsonObject, MatchConditions>();
-
 /**
  * Where a route match applies, the way Istio builds routes: the VirtualService must be bound to the
  * gateway (`mesh` for sidecars), a match's own `gateways` narrow that. Source labels and namespace
  * limit HTTP matches that name no gateways (on sidecars and gateways alike, sourceMatchHTTP) and
- * TLS/TCP matches on sidecars (tls.go matchTLS/matchTCP); elsewhere Istio ignores them.
+ * TLS/TCP matches on sidecars (tls.go matchTLS/matchTCP); elsewhere Istio ignores them. For a match
+ * read by routesOf, scopeOfMatch answers the same from what was read once.
  */
 export function matchScope(
   vs: Resource,
@@ -208,14 +206,7 @@ export function matchScope(
   match: JsonObject | undefined,
   gateway: string,
 ): MatchScope {
-  if (!match) return scopeOn(readMatchConditions(vs, vsGateways(vs), kind, undefined), gateway);
-  let conditions = conditionsByMatch.get(match);
-  if (!conditions || conditions.vs !== vs || conditions.kind !== kind) {
-    conditions = readMatchConditions(vs, vsGateways(vs), kind, match);
-    // A match object belongs to one route of one VirtualService; anything else is not remembered.
-    if (!conditionsByMatch.has(match)) conditionsByMatch.set(match, conditions);
-  }
-  return scopeOn(conditions, gateway);
+  return scopeOn(readMatchConditions(vs, vsGateways(vs), kind, match), gateway);
 }
 
 /** matchScope of a match read by routesOf, on the proxies of `gateway`. */
@@ -270,7 +261,20 @@ export function matchAppliesTo(
   proxy: ProxyView,
   port: number,
 ): boolean {
-  const scope = matchScope(vs, kind, match, proxy.gateway);
+  return appliesWith(matchScope(vs, kind, match, proxy.gateway), match, proxy, port);
+}
+
+/** matchAppliesTo of a match read by routesOf (its conditions and scopes are read once). */
+export function routeMatchAppliesTo(m: RouteMatchRef, proxy: ProxyView, port: number): boolean {
+  return appliesWith(scopeOfMatch(m, proxy.gateway), m.match, proxy, port);
+}
+
+function appliesWith(
+  scope: MatchScope,
+  match: JsonObject | undefined,
+  proxy: ProxyView,
+  port: number,
+): boolean {
   const matchPort = get(match, ['port']);
   return (
     scope.applies &&
