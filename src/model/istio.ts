@@ -32,6 +32,7 @@ export {
   gatewaySelects,
   selectorFit,
   labelsText,
+  labelsKey,
 } from './istio/workloads.js';
 export type { Workload, SelectorFit } from './istio/workloads.js';
 export {

@@ -10,11 +10,11 @@
  * destination, with the scheme its protocol implies (HTTP-class -> http, HTTPS/TLS -> https, else tcp).
  */
 import type { AccessChanges } from '../report/diff-report.js';
-import type { Analysis } from '../analyze.js';
+import { istioIndexOf, type Analysis } from '../analyze.js';
 import { KIND } from '../model/kinds.js';
-import { exportedTo, servicePortProtocol, stringList } from '../model/istio.js';
+import { exportedTo, routesOf, servicePortProtocol, stringList } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
-import { get, isObject, type Resource } from '../model/resource.js';
+import { get, type Resource } from '../model/resource.js';
 import { isRendered } from '../render/render.js';
 import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
@@ -68,7 +68,8 @@ export interface AccessMatrix extends AccessUniverse {
   cells: AccessCell[];
   unseen: Record<string, Verdict>;
   verdict(source: string, destination: string): AccessCell;
-  explain(source: string, destination: string): Explanation;
+  /** `locate: false` leaves out file:line of the deciding resources (enough for the verdict and reason). */
+  explain(source: string, destination: string, locate?: boolean): Explanation;
 }
 
 export interface AccessChange {
@@ -122,18 +123,10 @@ function sourcesOf(analysis: Analysis): AccessSource[] {
       if (!infrastructure.has(r.namespace)) mentioned.add(r.namespace);
   }
   for (const vs of handWritten(KIND.virtualService)) {
-    for (const block of ['http', 'tls', 'tcp']) {
-      const routes = get(vs.body, ['spec', block]);
-      for (const route of Array.isArray(routes) ? routes : []) {
-        const matches = get(route, ['match']);
-        for (const m of Array.isArray(matches) ? matches : []) {
-          const ns = get(m, ['sourceNamespace']);
-          const labels = get(m, ['sourceLabels']);
-          const namespace = typeof ns === 'string' && ns ? ns : vs.namespace;
-          if (isObject(labels) && Object.keys(labels).length)
-            addSelected(namespace, labels as Record<string, string>);
-          else if (typeof ns === 'string' && ns) mentioned.add(ns);
-        }
+    for (const route of routesOf(vs)) {
+      for (const { conditions: c } of route.matches) {
+        if (c.sourceLabels) addSelected(c.sourceNamespace ?? vs.namespace, { ...c.sourceLabels });
+        else if (c.sourceNamespace) mentioned.add(c.sourceNamespace);
       }
     }
   }
@@ -174,11 +167,8 @@ function destinationsOf(analysis: Analysis): AccessDestination[] {
     const url = `${scheme}://${host.toLowerCase()}:${port}`;
     out.set(url, { url, scheme, host: host.toLowerCase(), port });
   };
-  const entries = [
-    ...analysis.configSet.ofKind(KIND.serviceEntry),
-    ...analysis.render.resources.filter((r) => r.kind === KIND.serviceEntry),
-  ];
-  for (const se of entries) {
+  // Hand-written, then rendered: the index holds both.
+  for (const se of istioIndexOf(analysis).ofKind(KIND.serviceEntry)) {
     const ports = get(se.body, ['spec', 'ports']);
     for (const host of stringList(get(se.body, ['spec', 'hosts']))) {
       for (const p of Array.isArray(ports) ? ports : []) {
@@ -298,7 +288,7 @@ export function accessMatrix(
     unseen,
     verdict: (source, destination) =>
       seen.get(cellKey(source, destination)) ?? { source, destination, verdict: unseen[source]! },
-    explain: (source, destination) => explain(source, destination),
+    explain,
   };
 }
 
@@ -334,7 +324,7 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
       after: now.verdict,
       ...(was.gateway ? { beforeGateway: was.gateway } : {}),
       ...(now.gateway ? { afterGateway: now.gateway } : {}),
-      reason: head.explain(s, d).reason,
+      reason: head.explain(s, d, false).reason,
     });
   }
   return changes.sort(

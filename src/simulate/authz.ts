@@ -9,7 +9,14 @@
  * not given) evaluate to "unknown": they do not decide, and the simulation notes what they would change.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { isHttpOnlyCondition, stringList, type IstioIndex, type Workload } from '../model/istio.js';
+import {
+  authzAction,
+  isHttpOnlyCondition,
+  stringList,
+  type AuthzAction,
+  type IstioIndex,
+  type Workload,
+} from '../model/istio.js';
 import { describe, get, isObject, type Resource } from '../model/resource.js';
 import type { Trace } from './trace.js';
 
@@ -253,8 +260,8 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
     return !targeted;
   });
   const chain = req.http ? 'HTTP' : 'TCP';
-  const byAction = (action: string): Resource[] =>
-    policies.filter((p) => String(get(p.body, ['spec', 'action']) ?? 'ALLOW') === action);
+  const byAction = (action: AuthzAction): Resource[] =>
+    policies.filter((p) => authzAction(p) === action);
 
   const rulesOf = (p: Resource): unknown[] => {
     const rules = get(p.body, ['spec', 'rules']);

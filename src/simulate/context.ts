@@ -3,6 +3,7 @@ import { istioIndexOf, type Analysis } from '../analyze.js';
 import type { ConfigSet } from '../model/config-set.js';
 import {
   hostMatches,
+  labelsKey,
   serversByPort,
   stringList,
   type IstioIndex,
@@ -59,7 +60,7 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
   const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
   const onPort = new Map<string, ServersOnPort>();
   const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
-    const labels = JSON.stringify(Object.entries(podLabels).sort());
+    const labels = labelsKey(podLabels);
     const key = `${labels}:${port}`;
     let found = onPort.get(key);
     if (!found) {
