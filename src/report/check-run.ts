@@ -7,6 +7,8 @@
 import type { ConfigError } from '../config/project-config.js';
 import type { LintResult } from '../lint/engine.js';
 import { failsAt, type Finding, type Severity } from '../model/finding.js';
+import { plural } from '../lint/wording.js';
+import { describe } from '../model/resource.js';
 import { mdText, truncateText } from './escape.js';
 
 export const CHECK_RUN_NAME = 'egress-lint';
@@ -76,7 +78,7 @@ export function findingAnnotation(f: Finding): CheckRunAnnotation | undefined {
     annotation_level: LEVEL[f.severity],
     message: truncateText(f.message, MAX_ANNOTATION_MESSAGE),
     title: truncateText(
-      `${f.ruleId}${f.resource ? ` (${f.resource.kind} ${f.resource.namespace}/${f.resource.name})` : ''}`,
+      `${f.ruleId}${f.resource ? ` (${describe(f.resource)})` : ''}`,
       MAX_TITLE_CHARS,
     ),
   };
@@ -114,10 +116,6 @@ export function buildCheckRunReport(lint: LintResult, ctx: CheckRunContext): Che
     output: { title: checkTitle(lint, conclusion), summary: checkSummary(lint, conclusion, ctx) },
     annotations,
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function countsText(s: LintResult['summary']): string {

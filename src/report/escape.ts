@@ -21,8 +21,7 @@ export function sanitize(text: string): string {
 /** One line, at most `max` characters (cut with an ellipsis). */
 export function oneLine(text: string, max = 300): string {
   const flat = sanitize(text.replace(/\r\n|\r|\n/g, ' ').replace(/\t/g, ' '));
-  const chars = [...flat];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+  return truncateText(flat, max);
 }
 
 /** A zero-width joiner after `@`, so `@org/team` shows as written but notifies nobody. */

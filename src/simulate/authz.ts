@@ -322,7 +322,7 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
         allowed: false,
         policy: p,
         path: ruleLine(m.index),
-        reason: `denied by DENY AuthorizationPolicy ${p.namespace}/${p.name}`,
+        reason: `denied by DENY ${describe(p)}`,
       };
     }
   }

@@ -76,12 +76,11 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       const list = declared.map((g) => `${g.namespace}/${g.name}`).join(', ');
       const policy = x.route.rendered?.policy;
       if (policy)
-        t.decide(
-          'sidecar',
-          `ASMEgressTrafficPolicy ${policy.namespace}/${policy.name} names egress gateway ${gw.name}`,
-          policy,
-          ['spec', 'byEgressGateway', 'name'],
-        );
+        t.decide('sidecar', `${describe(policy)} names egress gateway ${gw.name}`, policy, [
+          'spec',
+          'byEgressGateway',
+          'name',
+        ]);
       return outcome(
         'broken',
         `the route goes to ${gwName} (${gw.serviceHost}), which this repository does not declare (it declares ${list}); there is no such gateway Service`,
@@ -445,7 +444,7 @@ function chooseServer(
       );
       return outcome(
         'blocked-unregistered',
-        `the workload is not selected by any from entry of ASMEgressTrafficPolicy ${policy.namespace}/${policy.name}; the rendered refusal route sends it to the gateway with an SNI no server accepts`,
+        `the workload is not selected by any from entry of ${describe(policy)}; the rendered refusal route sends it to the gateway with an SNI no server accepts`,
         expect.refusedAtGateway(req),
       );
     }

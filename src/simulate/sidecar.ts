@@ -305,7 +305,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
     return outcome(
       'blocked-unregistered',
       policy
-        ? `the workload is not selected by any from entry of ASMEgressTrafficPolicy ${policy.namespace}/${policy.name}; its rendered refusal route answers ${status}`
+        ? `the workload is not selected by any from entry of ${describe(policy)}; its rendered refusal route answers ${status}`
         : `${describe(vs)} answers with a direct response ${status}; the request never leaves the sidecar`,
       expect.directResponse(status),
     );
