@@ -1,5 +1,6 @@
 import { defineRule } from '../src/lint/rule.js';
 import {
+  authzGatewayTargets,
   authzRules,
   describeGatewayWorkload,
   gatewaysCarrying,
@@ -63,7 +64,7 @@ export default defineRule({
       const selectorPath = ['spec', 'selector', 'matchLabels', selectorKey];
       const selected = `${selectorKey}: ${selector[selectorKey]}`;
       const fits = workloads.filter((w) => selectorFit(selector, w.labels) === 'matches');
-      const picked = fits.filter(inScope);
+      const picked = authzGatewayTargets(index, policy);
 
       if (picked.length === 0) {
         const elsewhere = fits[0];

@@ -110,9 +110,7 @@ function sidecarLegRoutes(vs: Resource, gatewayForHost: (host: string) => unknow
   const out: string[] = [];
   for (const route of routesOf(vs)) {
     const name = `${route.kind}[${route.index}]`;
-    const ownGateways = route.matches.every(
-      ({ match }) => stringList(get(match, ['gateways'])).length > 0,
-    );
+    const ownGateways = route.matches.every((m) => m.conditions.gateways.length > 0);
     if (ownGateways) continue;
     const sourced = route.matches.some(
       ({ match }) => match?.sourceLabels !== undefined || match?.sourceNamespace !== undefined,

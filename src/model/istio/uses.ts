@@ -154,12 +154,25 @@ export function collectGatewayClients(index: IstioIndex): GatewayClient[] {
   return out;
 }
 
+export interface CarryingGateway {
+  workload: GatewayWorkload;
+  gateway: Resource;
+}
+
+/** gatewaysCarrying per index and host: rules ask for every route use and client namespace. */
+const carryingByIndex = new WeakMap<IstioIndex, Map<string, readonly CarryingGateway[]>>();
+
 /** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
-export function gatewaysCarrying(
-  index: IstioIndex,
-  host: string,
-): { workload: GatewayWorkload; gateway: Resource }[] {
-  const out: { workload: GatewayWorkload; gateway: Resource }[] = [];
+export function gatewaysCarrying(index: IstioIndex, host: string): readonly CarryingGateway[] {
+  let byHost = carryingByIndex.get(index);
+  if (!byHost) carryingByIndex.set(index, (byHost = new Map()));
+  let found = byHost.get(host);
+  if (!found) byHost.set(host, (found = findGatewaysCarrying(index, host)));
+  return found;
+}
+
+function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
+  const out: CarryingGateway[] = [];
   for (const use of index.routeUses()) {
     if (
       use.on === MESH ||
