@@ -21,6 +21,23 @@ export interface PullRequestInfo {
   htmlUrl: string;
 }
 
+/** What we keep of a pull request, from any endpoint that returns one. */
+function pullRequestInfo(p: {
+  number: number;
+  head: { sha: string };
+  base: { sha: string };
+  state: string;
+  html_url: string;
+}): PullRequestInfo {
+  return {
+    number: p.number,
+    headSha: p.head.sha,
+    baseSha: p.base.sha,
+    state: p.state,
+    htmlUrl: p.html_url,
+  };
+}
+
 export interface ChangedFile {
   filename: string;
   previousFilename?: string;
@@ -104,13 +121,7 @@ export class GitHubApi {
 
   async getPullRequest(number: number): Promise<PullRequestInfo> {
     const { data } = await this.octokit.rest.pulls.get({ ...this.common, pull_number: number });
-    return {
-      number: data.number,
-      headSha: data.head.sha,
-      baseSha: data.base.sha,
-      state: data.state,
-      htmlUrl: data.html_url,
-    };
+    return pullRequestInfo(data);
   }
 
   /** Open pull requests whose head is `sha` (the check run's own list is empty for fork pull requests). */
@@ -121,29 +132,14 @@ export class GitHubApi {
       per_page: 100,
     });
     const found = data.filter((p) => p.state === 'open' && p.head.sha === sha);
-    if (found.length > 0)
-      return found.map((p) => ({
-        number: p.number,
-        headSha: p.head.sha,
-        baseSha: p.base.sha,
-        state: p.state,
-        htmlUrl: p.html_url,
-      }));
+    if (found.length > 0) return found.map(pullRequestInfo);
     // That endpoint only knows commits on the repository's own branches; a fork's head needs the open list.
     const open = await this.octokit.paginate(this.octokit.rest.pulls.list, {
       ...this.common,
       state: 'open',
       per_page: 100,
     });
-    return open
-      .filter((p) => p.head.sha === sha)
-      .map((p) => ({
-        number: p.number,
-        headSha: p.head.sha,
-        baseSha: p.base.sha,
-        state: p.state,
-        htmlUrl: p.html_url,
-      }));
+    return open.filter((p) => p.head.sha === sha).map(pullRequestInfo);
   }
 
   /** The pull request's changed files; `complete` is false when GitHub's 3,000-file cap cut the list. */

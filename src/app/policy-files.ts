@@ -67,11 +67,7 @@ export async function loadPolicyFiles(
   let base: Map<string, TreeFile>;
   let changed: string[];
   if (req.changes) {
-    const touched = new Set<string>();
-    for (const c of req.changes) {
-      for (const p of [c.filename, c.previousFilename])
-        if (p && req.selector.includes(p)) touched.add(p);
-    }
+    const touched = changedPaths(req.changes, req.selector);
     base = new Map([...head].filter(([p]) => !touched.has(p)));
     for (const p of touched) {
       const before = baseAll.get(p);
@@ -182,4 +178,16 @@ async function mapLimit<T>(
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The selected paths a pull request's changes touch: new names, and old names of renamed files. */
+export function changedPaths(
+  changes: readonly ChangedFile[],
+  selector: Pick<FileSelector, 'includes'>,
+): Set<string> {
+  const touched = new Set<string>();
+  for (const c of changes) {
+    for (const p of [c.filename, c.previousFilename]) if (p && selector.includes(p)) touched.add(p);
+  }
+  return touched;
 }

@@ -33,7 +33,12 @@ import {
   type IssueComment,
   type PullRequestInfo,
 } from './github.js';
-import { loadPolicyFiles, TreeTooLargeError, type PolicyFileCaches } from './policy-files.js';
+import {
+  changedPaths,
+  loadPolicyFiles,
+  TreeTooLargeError,
+  type PolicyFileCaches,
+} from './policy-files.js';
 
 export interface StickyComment {
   id: number;
@@ -125,11 +130,7 @@ export async function refreshPullRequest<D>(
     const selector = createFileSelector(config);
     const changes = await gh.listPullRequestFiles(number);
     const stickyKey = `${gh.repo.owner}/${gh.repo.repo}#${number}`;
-    const touchesPolicy =
-      !changes.complete ||
-      changes.files.some((c) =>
-        [c.filename, c.previousFilename].some((p) => p && selector.includes(p)),
-      );
+    const touchesPolicy = !changes.complete || changedPaths(changes.files, selector).size > 0;
     // A comment we posted earlier must not keep describing changes the pull request no longer makes.
     if (!touchesPolicy && !req.requested && !deps.caches.stickyComments.get(stickyKey)) {
       await complete('success', noPolicyChangesOutput(configNote));
@@ -179,12 +180,7 @@ export async function refreshPullRequest<D>(
     const last = batches.pop() ?? [];
     for (const batch of batches)
       await gh.updateCheckRun(check.id, { output: { ...output, annotations: batch } });
-    await gh.updateCheckRun(check.id, {
-      status: 'completed',
-      conclusion,
-      completed_at: new Date().toISOString(),
-      output: { ...output, ...(last.length ? { annotations: last } : {}) },
-    });
+    await complete(conclusion, { ...output, ...(last.length ? { annotations: last } : {}) });
     outcome.result = conclusion === 'failure' ? 'failed' : 'passed';
     if (current.state !== 'open') return outcome;
 
