@@ -228,14 +228,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     const denied = authz(true);
     if (denied) return denied;
     dest = gatewayHttpRoute(at);
-  } else if (server.routeKind === 'tls') {
-    dest = gatewayTlsRoute(at, arrival.sni);
-    if (!('verdict' in dest)) {
-      const denied = authz(false);
-      if (denied) return denied;
-    }
   } else {
-    dest = gatewayTcpRoute(at);
+    dest = server.routeKind === 'tls' ? gatewayTlsRoute(at, arrival.sni) : gatewayTcpRoute(at);
     if (!('verdict' in dest)) {
       const denied = authz(false);
       if (denied) return denied;
