@@ -1,8 +1,12 @@
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
-import { describeGatewayWorkload, labelsText, selectorFit } from '../src/model/istio.js';
+import {
+  describeGatewayWorkload,
+  gatewaySelector,
+  labelsText,
+  selectorFit,
+} from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
-import { get, isObject } from '../src/model/resource.js';
 
 /**
  * A Gateway configures the proxies its selector picks, in any namespace. When the repository declares
@@ -25,9 +29,8 @@ export default defineRule({
       .filter((w) => w.declaration || (w.name !== undefined && named.has(w.name)));
     for (const gateway of index.ofKind(KIND.gateway)) {
       if (gateway.rendered) continue;
-      const selector = get(gateway.body, ['spec', 'selector']);
-      if (!isObject(selector) || Object.keys(selector).length === 0) continue;
-      const labels = selector as Record<string, string>;
+      const labels = gatewaySelector(gateway);
+      if (!labels) continue;
       if (!known.every((w) => selectorFit(labels, w.labels) === 'conflicts')) continue;
       const key =
         config.mesh.gatewayLabel in labels ? config.mesh.gatewayLabel : Object.keys(labels)[0]!;

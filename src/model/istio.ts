@@ -33,6 +33,7 @@ export {
   selectorFit,
   labelsText,
   labelsKey,
+  gatewaySelector,
 } from './istio/workloads.js';
 export type { Workload, SelectorFit } from './istio/workloads.js';
 export {

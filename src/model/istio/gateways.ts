@@ -8,7 +8,13 @@ import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { hostMatches, stringList } from './hosts.js';
 import type { RouteKind } from './routes.js';
-import { gatewayPodLabels, labelsText, selectorFit } from './workloads.js';
+import {
+  gatewayPodLabels,
+  gatewaySelector,
+  gatewaysFitting,
+  labelsText,
+  selectorFit,
+} from './workloads.js';
 
 /**
  * Whether a Gateway server host (`host`, `ns/host`, `./host`, `*` ...) admits a VirtualService host
@@ -263,12 +269,7 @@ export function assumedGatewayWorkload(
     namespace: m[3]!,
     serviceHost: host,
     labels,
-    gateways: gateways.filter((g) => {
-      const selector = get(g.body, ['spec', 'selector']);
-      return (
-        isObject(selector) && selectorFit(selector as Record<string, string>, labels) === 'matches'
-      );
-    }),
+    gateways: gatewaysFitting(gateways, labels),
   };
 }
 
@@ -324,9 +325,8 @@ export function collectGatewayWorkloads(
   // Gateways selecting pods of no gateway seen so far stand for one more: named after their gateway
   // label when they use it, in the gateway namespace (where Istio installs gateways).
   for (const gw of gateways) {
-    const selector = get(gw.body, ['spec', 'selector']);
-    if (!isObject(selector) || Object.keys(selector).length === 0) continue;
-    const labels = selector as Record<string, string>;
+    const labels = gatewaySelector(gw);
+    if (!labels) continue;
     if (out.some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
     const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
     add({
@@ -338,16 +338,7 @@ export function collectGatewayWorkloads(
       gateways: [],
     });
   }
-  for (const w of out) {
-    for (const gw of gateways) {
-      const selector = get(gw.body, ['spec', 'selector']);
-      if (
-        isObject(selector) &&
-        selectorFit(selector as Record<string, string>, w.labels) === 'matches'
-      )
-        w.gateways.push(gw);
-    }
-  }
+  for (const w of out) w.gateways.push(...gatewaysFitting(gateways, w.labels));
   return out;
 }
 

@@ -42,9 +42,25 @@ export function gatewaySelects(
   gateway: Resource,
   podLabels: Readonly<Record<string, string>>,
 ): boolean {
+  const sel = gatewaySelector(gateway);
+  return sel !== undefined && matchesSelector(sel, podLabels);
+}
+
+/** A Gateway's `spec.selector`, or undefined when it has none (an empty one selects nothing). */
+export function gatewaySelector(gateway: Resource): Readonly<Record<string, string>> | undefined {
   const sel = get(gateway.body, ['spec', 'selector']);
-  if (!isObject(sel) || Object.keys(sel).length === 0) return false;
-  return matchesSelector(sel as Record<string, string>, podLabels);
+  return isObject(sel) && Object.keys(sel).length > 0 ? (sel as Record<string, string>) : undefined;
+}
+
+/** The Gateways whose selector fits pods with these labels (as far as the labels are known). */
+export function gatewaysFitting(
+  gateways: readonly Resource[],
+  labels: Readonly<Record<string, string>>,
+): Resource[] {
+  return gateways.filter((g) => {
+    const sel = gatewaySelector(g);
+    return sel !== undefined && selectorFit(sel, labels) === 'matches';
+  });
 }
 
 export function labelsKey(labels: Readonly<Record<string, string>>): string {
