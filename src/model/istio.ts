@@ -26,10 +26,7 @@ export {
 } from './istio/visibility.js';
 export type { ExportScope } from './istio/visibility.js';
 export {
-  gatewayPodLabels,
   workloadSelectorOf,
-  policyAppliesTo,
-  gatewaySelects,
   selectorFit,
   labelsText,
   labelsKey,
@@ -41,7 +38,6 @@ export {
   normalizeGatewayRef,
   vsGateways,
   gatewayRef,
-  ROUTE_KINDS,
   routesOf,
   reachesUnregisteredHost,
   matchScope,
@@ -60,7 +56,6 @@ export type {
 } from './istio/routes.js';
 export {
   serverHostAdmits,
-  serverHostName,
   ISTIO_FILE_CERT_DIR,
   gatewayServers,
   serverAdmitsVirtualService,
@@ -69,7 +64,6 @@ export {
   serverExpectsMeshMtls,
   serversByPort,
   serverForSni,
-  sniSelector,
   TLS_MODE_LABEL,
   onlyServicePort,
   describeGatewayWorkload,
