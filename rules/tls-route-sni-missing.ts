@@ -1,7 +1,6 @@
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
-  gatewayRef,
   gatewayServers,
   hostSubsetOf,
   isVisibleTo,
@@ -40,7 +39,6 @@ export default defineRule({
     kinds: ['VirtualService', 'ServiceEntry', 'Gateway'],
   },
   check({ index, report }) {
-    const gateways = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
     const all = everyNamespace(index);
     for (const vs of index.ofKind(KIND.virtualService)) {
       const hosts = stringList(get(vs.body, ['spec', 'hosts']));
@@ -96,7 +94,7 @@ export default defineRule({
       }
 
       for (const ref of vsGateways(vs)) {
-        const gateway = gateways.get(ref);
+        const gateway = index.gatewayByRef(ref);
         if (!gateway) continue;
         const servers = gatewayServers(gateway).filter((s) => serverAdmitsVirtualService(s, vs));
         for (const route of routes) {

@@ -30,7 +30,6 @@ export default defineRule({
     kinds: ['VirtualService', 'Gateway'],
   },
   check({ index, configSet, report }) {
-    const gateways = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
     const invalidGateways = new Map(
       [...configSet.invalid].filter((r) => r.kind === KIND.gateway).map((g) => [gatewayRef(g), g]),
     );
@@ -53,7 +52,7 @@ export default defineRule({
       listed.forEach((name, i) => {
         if (name === MESH) return;
         const ref = normalizeGatewayRef(name, vs.namespace);
-        const gateway = gateways.get(ref);
+        const gateway = index.gatewayByRef(ref);
         if (!gateway) {
           const invalid = invalidGateways.get(ref);
           report({

@@ -88,6 +88,8 @@ export interface IstioIndex {
   gatewayWorkloads(): readonly GatewayWorkload[];
   /** The egress gateways whose pods a Gateway resource configures. */
   gatewayWorkloadsOf(gateway: Resource): readonly GatewayWorkload[];
+  /** The Gateway resource a `namespace/name` reference (as in VirtualService `gateways`) names. */
+  gatewayByRef(ref: string): Resource | undefined;
   /**
    * The egress gateway whose Service is `host` (istio-<name>.<namespace>.svc.cluster.local): one the
    * config set knows, else, for a host named like one, the gateway we must assume (not declared, pods
@@ -138,6 +140,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let clients: GatewayClient[] | undefined;
   const servicesByHost = new Map<string, GatewayService | undefined>();
   let servicesByGateway: Map<string, Resource[]> | undefined;
+  let gatewaysByRef: Map<string, Resource> | undefined;
   const virtualServicesByGateway = (): Map<string, Resource[]> => {
     if (!servicesByGateway) {
       servicesByGateway = new Map();
@@ -204,6 +207,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       isInClusterHost(host) ||
       serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)),
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
+    gatewayByRef(ref) {
+      gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));
+      return gatewaysByRef.get(ref);
+    },
     gatewayWorkloadsOf(gateway) {
       if (!workloadsByGateway) {
         workloadsByGateway = new Map();

@@ -41,7 +41,6 @@ export interface RouteUse {
 
 export function collectRouteUses(index: IstioIndex): RouteUse[] {
   const namespaces = everyNamespace(index);
-  const gatewaysByRef = new Map(index.ofKind(KIND.gateway).map((g) => [gatewayRef(g), g]));
   const out: RouteUse[] = [];
   for (const vs of index.ofKind(KIND.virtualService)) {
     const hosts = stringList(get(vs.body, ['spec', 'hosts']));
@@ -52,7 +51,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
     // Per gateway the VirtualService is bound to: the gateway pods that may use it (none when no
     // server of the Gateway accepts one of its hosts), read once for all its routes.
     const pods = bound.map((on) => {
-      const gateway = on === MESH ? undefined : gatewaysByRef.get(on);
+      const gateway = on === MESH ? undefined : index.gatewayByRef(on);
       return gateway !== undefined &&
         gatewayServers(gateway).some((s) => serverAdmitsVirtualService(s, vs))
         ? index.gatewayWorkloadsOf(gateway).filter((w) => isVisibleTo(vs, w.namespace))
