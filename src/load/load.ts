@@ -3,20 +3,14 @@
  * Pure: takes file contents, never touches the file system. One bad file or document never stops the
  * others from loading (DESIGN.md §6).
  */
-import {
-  isScalar,
-  LineCounter,
-  parseAllDocuments,
-  type Document,
-  type Node,
-  type ScalarTag,
-  type Tags,
-} from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { yamlSourceMap } from './source-map.js';
+import { deferredSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
+import { readSimpleYaml, type SimpleDocument } from './simple-yaml.js';
+import { resolvePlainScalar, YAML_OPTIONS } from './yaml-dialect.js';
 import type { FieldPath } from '../model/field-path.js';
 
 export interface SourceFile {
@@ -103,6 +97,54 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     );
   }
   const text = blankRanges(decoded.text, tooDeep);
+  const simple = tooDeep.length === 0 ? readSimpleYaml(text, resolvePlainScalar) : undefined;
+  if (simple) loadSimpleDocuments(file, text, simple, opts, out);
+  else loadParsedDocuments(file, text, tooDeep, opts, out);
+}
+
+/**
+ * Documents the simple reader took. Positions are only needed for findings, so each document is
+ * parsed by the full parser the first time one is asked for, and nothing of it is kept until then.
+ */
+function loadSimpleDocuments(
+  file: SourceFile,
+  text: string,
+  docs: SimpleDocument[],
+  opts: LoadOptions,
+  out: LoadResult,
+): void {
+  let fileLines: LineCounter | undefined;
+  docs.forEach((d, index) => {
+    out.documents++;
+    let parsed: { doc: Document.Parsed; lines: Pick<LineCounter, 'linePos'> } | undefined;
+    const parse = () => {
+      if (!parsed) {
+        fileLines ??= countLines(text);
+        const counter = fileLines;
+        const [doc] = parseAllDocuments(
+          text.slice(d.start, d.end),
+          YAML_OPTIONS,
+        ) as Document.Parsed[];
+        parsed = { doc: doc!, lines: { linePos: (offset) => counter.linePos(d.start + offset) } };
+      }
+      return parsed;
+    };
+    const mapAt = (prefix: FieldPath): SourceMap =>
+      deferredSourceMap(() => {
+        const { doc, lines } = parse();
+        return yamlSourceMap(doc, lines, prefix);
+      });
+    addResources(d.value, [], mapAt, { file, index, opts, out });
+  });
+}
+
+function loadParsedDocuments(
+  file: SourceFile,
+  text: string,
+  tooDeep: ReturnType<typeof findTooDeepDocuments>,
+  opts: LoadOptions,
+  out: LoadResult,
+): void {
   let docs: Document.Parsed[];
   let lines: LineCounter;
   try {
@@ -171,93 +213,97 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
       out.findings.push(diag(YAML_RULE, 'error', file.path, map.start, message));
       return;
     }
-    const addResource = (obj: unknown, prefix: FieldPath): void => {
-      const at = prefix.length ? yamlSourceMap(doc, lines, prefix) : map;
-      if (!isObject(obj)) {
-        out.findings.push(
-          diag(
-            SCHEMA_RULE,
-            'error',
-            file.path,
-            at.start,
-            `not a Kubernetes object: expected a mapping with apiVersion and kind, got ${typeName(obj)}`,
-          ),
-        );
-        return;
-      }
-      const { apiVersion, kind } = obj;
-      if (apiVersion === undefined && kind === undefined) {
-        // Helm values, CI files and the like live beside manifests; say we skipped them, nothing more.
-        out.findings.push(
-          diag(
-            YAML_RULE,
-            'info',
-            file.path,
-            at.start,
-            'not a Kubernetes object (no apiVersion or kind); skipped',
-          ),
-        );
-        return;
-      }
-      if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
-        const missing = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
-        out.findings.push(
-          diag(
-            SCHEMA_RULE,
-            'error',
-            file.path,
-            at.locate([missing]),
-            `not a Kubernetes object: ${missing} is missing or not a string`,
-          ),
-        );
-        return;
-      }
-      if (kind.endsWith('List') && apiVersion === 'v1' && Array.isArray(obj.items)) {
-        obj.items.forEach((item, i) => addResource(item, [...prefix, 'items', i]));
-        return;
-      }
-      out.resources.push(
-        toResource(
-          obj,
-          apiVersion,
-          kind,
-          { file: file.path, documentIndex: index, map: at },
-          opts.defaultNamespace,
-        ),
-      );
-    };
-    addResource(value, []);
+    const mapAt = (prefix: FieldPath): SourceMap =>
+      prefix.length ? yamlSourceMap(doc, lines, prefix) : map;
+    addResources(value, [], mapAt, { file, index, opts, out });
   });
 }
 
-/**
- * kubectl reads YAML 1.1 the way go-yaml v2 does, and so do we: yes/no/on/off are booleans, merge keys
- * work, 0777 is octal. Two of the YAML 1.1 schema's rules go beyond go-yaml and would change common
- * Istio values, so they are left out: a float needs a digit (`exportTo: [.]` is the string "."), and
- * there are no base-60 numbers (`1:20` stays a string).
- */
-const KUBECTL_YAML11_TAGS = (tags: Tags): Tags =>
-  tags
-    .filter((t) => (t as ScalarTag).format !== 'TIME')
-    .map((t) => {
-      const tag = t as ScalarTag;
-      return tag.tag === 'tag:yaml.org,2002:float' && tag.test?.test('.')
-        ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
-        : t;
-    });
+interface DocumentContext {
+  file: SourceFile;
+  index: number;
+  opts: LoadOptions;
+  out: LoadResult;
+}
+
+/** The resources of one document's value: the object itself, or the items of a `v1` List. */
+function addResources(
+  obj: unknown,
+  prefix: FieldPath,
+  mapAt: (prefix: FieldPath) => SourceMap,
+  ctx: DocumentContext,
+): void {
+  const { file, out } = ctx;
+  const at = mapAt(prefix);
+  if (!isObject(obj)) {
+    out.findings.push(
+      diag(
+        SCHEMA_RULE,
+        'error',
+        file.path,
+        at.start,
+        `not a Kubernetes object: expected a mapping with apiVersion and kind, got ${typeName(obj)}`,
+      ),
+    );
+    return;
+  }
+  const { apiVersion, kind } = obj;
+  if (apiVersion === undefined && kind === undefined) {
+    // Helm values, CI files and the like live beside manifests; say we skipped them, nothing more.
+    out.findings.push(
+      diag(
+        YAML_RULE,
+        'info',
+        file.path,
+        at.start,
+        'not a Kubernetes object (no apiVersion or kind); skipped',
+      ),
+    );
+    return;
+  }
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
+    const missing = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
+    out.findings.push(
+      diag(
+        SCHEMA_RULE,
+        'error',
+        file.path,
+        at.locate([missing]),
+        `not a Kubernetes object: ${missing} is missing or not a string`,
+      ),
+    );
+    return;
+  }
+  if (kind.endsWith('List') && apiVersion === 'v1' && Array.isArray(obj.items)) {
+    obj.items.forEach((item, i) => addResources(item, [...prefix, 'items', i], mapAt, ctx));
+    return;
+  }
+  out.resources.push(
+    toResource(
+      obj,
+      apiVersion,
+      kind,
+      { file: file.path, documentIndex: ctx.index, map: at },
+      ctx.opts.defaultNamespace,
+    ),
+  );
+}
 
 function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCounter } {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, {
+    ...YAML_OPTIONS,
     lineCounter: lines,
-    version: '1.1',
-    customTags: KUBECTL_YAML11_TAGS,
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    keepSourceTokens: false,
   }) as Document.Parsed[];
   return { docs, lines };
+}
+
+/** The line starts of `text`, as the parser would have counted them. */
+function countLines(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
 }
 
 function toResource(

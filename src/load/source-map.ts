@@ -24,7 +24,7 @@ export interface SourceMap {
 
 export function yamlSourceMap(
   doc: Document.Parsed,
-  lines: LineCounter,
+  lines: Pick<LineCounter, 'linePos'>,
   prefix: FieldPath = [],
 ): SourceMap {
   // endColumn is exclusive, like SARIF's; `to` is the offset just past the value.
@@ -69,5 +69,17 @@ export function yamlSourceMap(
       return prefix.length ? locateFull(prefix) : span(docStart, docStart + 1);
     },
     locate: (path) => locateFull(prefix.length ? [...prefix, ...path] : path),
+  };
+}
+
+/** A source map built on first use: most resources are never asked where a field was written. */
+export function deferredSourceMap(build: () => SourceMap): SourceMap {
+  let map: SourceMap | undefined;
+  const get = (): SourceMap => (map ??= build());
+  return {
+    get start() {
+      return get().start;
+    },
+    locate: (path) => get().locate(path),
   };
 }

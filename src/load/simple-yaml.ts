@@ -1,0 +1,299 @@
+/**
+ * A fast reader for the plain block YAML that Kubernetes manifests are nearly always written in:
+ * block mappings and sequences, single-line plain and quoted scalars, `[]`, `{}` and one-line flow
+ * sequences of scalars, comments, and `---` between documents.
+ *
+ * Why: the yaml library's general parser is most of the cost of loading a large policy repository.
+ * This reader either reads a whole file or declines it (returns undefined) at the first thing outside
+ * that subset: anchors, aliases, tags, block scalars, multi-line scalars, escapes, explicit or quoted
+ * keys, duplicate keys, tabs, CRLF, empty documents, anything odd in indentation. Declined files go
+ * to the full parser, which also reports their errors. What it reads, it reads as the full parser
+ * does: plain scalars are resolved by the parser's own tags (the resolver is passed in), and a test
+ * compares both on every fixture and on thousands of mutated ones. It keeps no positions; those come
+ * from the full parser, later, for the few documents a finding points into.
+ */
+
+export interface SimpleDocument {
+  value: Record<string, unknown>;
+  /** Offsets of the document's text in the file: from its `---` line (or the file start) up to the next. */
+  start: number;
+  end: number;
+}
+
+/** The value of a plain scalar, or DECLINED where the full parser must decide. */
+export type PlainResolver = (source: string, atKey: boolean) => unknown;
+
+export const DECLINED: unique symbol = Symbol('outside the simple YAML subset');
+
+/**
+ * Characters this reader leaves to the full parser: tabs, CR, other C0/C1 controls, DEL, the BOM and
+ * the Unicode line separators.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const UNSUPPORTED_CHARACTERS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+/** Keys this reader accepts: the usual Kubernetes field names, labels and annotation keys. */
+const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,252}$/;
+/** First characters of plain scalars that cannot be YAML indicators (`-` is handled apart). */
+const PLAIN_START = /^[A-Za-z0-9_./~+$(=^]|^\p{L}/u;
+const COMMENT_ONLY = /^(?: +#.*)?$/;
+
+interface Line {
+  /** Spaces before the content. */
+  indent: number;
+  /** The content: no indentation, no trailing spaces; comments are still there. */
+  text: string;
+}
+
+/** Thrown inside the reader to give up on a file; never escapes it. */
+class Decline extends Error {}
+const DECLINE = new Decline('outside the simple YAML subset');
+function decline(): never {
+  throw DECLINE;
+}
+
+export function readSimpleYaml(
+  text: string,
+  resolvePlain: PlainResolver,
+): SimpleDocument[] | undefined {
+  if (UNSUPPORTED_CHARACTERS.test(text)) return undefined;
+  try {
+    return new SimpleYamlReader(text, resolvePlain).documents();
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    throw e;
+  }
+}
+
+class SimpleYamlReader {
+  private lines: Line[] = [];
+  /** Index just past the last line of the document being read. */
+  private end = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly resolvePlain: PlainResolver,
+  ) {}
+
+  documents(): SimpleDocument[] {
+    const { text } = this;
+    const docs: SimpleDocument[] = [];
+    let docStart = 0;
+    let sawMarker = false;
+    const finish = (end: number): void => {
+      if (this.lines.length === 0) {
+        // Comments before the first `---` are a prelude, not a document; any other empty document is
+        // the full parser's to report.
+        if (sawMarker || docStart !== 0 || end === text.length) decline();
+        return;
+      }
+      docs.push({ value: this.readRoot(), start: docStart, end });
+      this.lines = [];
+    };
+    let at = 0;
+    while (at < text.length) {
+      let next = text.indexOf('\n', at);
+      if (next === -1) next = text.length;
+      let indent = 0;
+      while (text.charCodeAt(at + indent) === 32) indent++;
+      let stop = next;
+      while (stop > at + indent && text.charCodeAt(stop - 1) === 32) stop--;
+      const content = text.slice(at + indent, stop);
+      if (content !== '' && content[0] !== '#') {
+        if (indent === 0 && /^(?:---|\.\.\.|%)/.test(content)) {
+          if (!/^---(?: +#.*)?$/.test(content)) decline();
+          finish(at);
+          docStart = at;
+          sawMarker = true;
+        } else this.lines.push({ indent, text: content });
+      }
+      at = next + 1;
+    }
+    finish(text.length);
+    if (docs.length === 0) decline();
+    return docs;
+  }
+
+  private readRoot(): Record<string, unknown> {
+    this.end = this.lines.length;
+    const first = this.lines[0]!;
+    if (isSeqItem(first.text)) decline();
+    const [value, next] = this.map(0, first.indent, first.text);
+    if (next !== this.end) decline();
+    return value;
+  }
+
+  private line(i: number): Line | undefined {
+    return i < this.end ? this.lines[i] : undefined;
+  }
+
+  /** A block node whose first line is `i`, with `text` starting at column `col`. */
+  private node(i: number, col: number, text: string): [unknown, number] {
+    if (isSeqItem(text)) return this.seq(i, col, text);
+    return this.map(i, col, text);
+  }
+
+  private map(i: number, col: number, text: string): [Record<string, unknown>, number] {
+    const obj: Record<string, unknown> = {};
+    for (;;) {
+      const sep = keySeparator(text);
+      if (sep === -1) decline();
+      const key = this.key(text.slice(0, sep));
+      if (Object.hasOwn(obj, key)) decline();
+      const rest = trimSpaces(text.slice(sep + 1));
+      let value: unknown;
+      if (rest === '' || rest[0] === '#') {
+        const next = this.line(++i);
+        if (next && next.indent > col) [value, i] = this.node(i, next.indent, next.text);
+        else if (next && next.indent === col && isSeqItem(next.text))
+          [value, i] = this.seq(i, col, next.text);
+        else value = null;
+      } else {
+        value = this.scalar(rest);
+        i++;
+      }
+      obj[key] = value;
+      const next = this.line(i);
+      if (!next || next.indent < col) return [obj, i];
+      if (next.indent > col || isSeqItem(next.text)) decline();
+      text = next.text;
+    }
+  }
+
+  private seq(i: number, col: number, text: string): [unknown[], number] {
+    const items: unknown[] = [];
+    for (;;) {
+      const after = text.slice(1);
+      const rest = trimSpaces(after);
+      let value: unknown;
+      if (rest === '' || rest[0] === '#') {
+        const next = this.line(++i);
+        if (next && next.indent > col) [value, i] = this.node(i, next.indent, next.text);
+        else value = null;
+      } else if (isSeqItem(rest)) decline();
+      else if (!/^["'[{]/.test(rest) && keySeparator(rest) !== -1)
+        [value, i] = this.map(i, col + 1 + after.length - rest.length, rest);
+      else {
+        value = this.scalar(rest);
+        i++;
+      }
+      items.push(value);
+      const next = this.line(i);
+      if (!next || next.indent < col) return [items, i];
+      if (next.indent > col) decline();
+      // A line at this column that is not an item is the next key of the mapping that holds us.
+      if (!isSeqItem(next.text)) return [items, i];
+      text = next.text;
+    }
+  }
+
+  private key(source: string): string {
+    if (!SIMPLE_KEY.test(source) || source === '__proto__') decline();
+    const value = this.resolvePlain(source, true);
+    if (value !== source) decline();
+    return source;
+  }
+
+  /** A scalar (or one-line flow collection) that fills the rest of its line, comment aside. */
+  private scalar(rest: string): unknown {
+    const c = rest[0];
+    if (c === '"') {
+      const close = closingDoubleQuote(rest);
+      onlyComment(rest, close + 1);
+      return doubleQuoted(rest.slice(1, close));
+    }
+    if (c === "'") return singleQuoted(rest, 0, true);
+    if (c === '[') return this.flowSeq(rest);
+    if (c === '{') {
+      if (!/^\{ *\}(?: +#.*)?$/.test(rest)) decline();
+      return {};
+    }
+    if (!PLAIN_START.test(rest) && !(c === '-' && /^-[0-9.]/.test(rest))) decline();
+    const hash = rest.indexOf(' #');
+    const body = hash === -1 ? rest : trimSpaces(rest.slice(0, hash));
+    if (body.endsWith(':') || body.includes(': ')) decline();
+    return this.plain(body);
+  }
+
+  /** `[a, "b", 'c']` on one line; anything nested, escaped or oddly punctuated is declined. */
+  private flowSeq(rest: string): unknown[] {
+    const close = rest.indexOf(']');
+    if (close === -1) decline();
+    onlyComment(rest, close + 1);
+    const inner = rest.slice(1, close);
+    if (/[[{}#\\]/.test(inner)) decline();
+    if (/^ *$/.test(inner)) return [];
+    return inner.split(',').map((raw) => {
+      const item = trimSpaces(raw);
+      if (item === '') decline();
+      if (item[0] === '"') {
+        if (closingDoubleQuote(item) !== item.length - 1) decline();
+        return doubleQuoted(item.slice(1, -1));
+      }
+      if (item[0] === "'") return singleQuoted(item, 0, false);
+      if (!PLAIN_START.test(item) || /[:"' ]/.test(item)) decline();
+      return this.plain(item);
+    });
+  }
+
+  private plain(source: string): unknown {
+    const value = this.resolvePlain(source, false);
+    if (value === DECLINED) decline();
+    return value;
+  }
+}
+
+/** YAML trims spaces (and tabs, which this reader declines); String#trim would also eat NBSP and co. */
+function trimSpaces(text: string): string {
+  return text.replace(/^ +| +$/g, '');
+}
+
+function isSeqItem(text: string): boolean {
+  return text === '-' || text.startsWith('- ');
+}
+
+/** Index of the `:` that ends a block mapping key (followed by a space or the line end), or -1. */
+function keySeparator(text: string): number {
+  let i = text.indexOf(':');
+  while (i !== -1 && i + 1 < text.length && text[i + 1] !== ' ') i = text.indexOf(':', i + 1);
+  return i;
+}
+
+function onlyComment(text: string, from: number): void {
+  if (!COMMENT_ONLY.test(text.slice(from))) decline();
+}
+
+/** The index of the `"` that closes the double-quoted scalar `text` starts with. */
+function closingDoubleQuote(text: string): number {
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92)
+      i++; // backslash: skip what it escapes
+    else if (c === 34) return i;
+  }
+  return decline();
+}
+
+/** YAML's escapes that JSON shares mean the same in both; YAML's others are the full parser's. */
+const JSON_ESCAPES_ONLY = /^(?:[^\\]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*$/;
+
+function doubleQuoted(body: string): string {
+  if (!body.includes('\\')) return body;
+  if (!JSON_ESCAPES_ONLY.test(body)) decline();
+  return JSON.parse(`"${body}"`) as string;
+}
+
+/** A single-quoted scalar starting at `from`; `''` is a quote. In block context a comment may follow. */
+function singleQuoted(text: string, from: number, block: boolean): string {
+  let i = from + 1;
+  for (;;) {
+    const q = text.indexOf("'", i);
+    if (q === -1) decline();
+    if (text[q + 1] === "'") {
+      i = q + 2;
+      continue;
+    }
+    if (block) onlyComment(text, q + 1);
+    else if (q !== text.length - 1) decline();
+    return text.slice(from + 1, q).replaceAll("''", "'");
+  }
+}

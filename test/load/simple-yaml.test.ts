@@ -1,0 +1,319 @@
+/**
+ * The simple YAML reader must read exactly what the full parser reads, or decline. Checked on every
+ * YAML file in the repository, on hand-written edge cases, and on thousands of seeded mutations of
+ * those files; positions are checked through the loader, which takes them from the full parser.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { generatePolicyRepo } from '../../bench/generate.js';
+import { loadSources } from '../../src/load/load.js';
+import { readSimpleYaml } from '../../src/load/simple-yaml.js';
+import { yamlSourceMap } from '../../src/load/source-map.js';
+import { resolvePlainScalar, YAML_OPTIONS } from '../../src/load/yaml-dialect.js';
+import type { FieldPath } from '../../src/model/field-path.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+const read = (text: string) => readSimpleYaml(text, resolvePlainScalar);
+
+/** Reads `text` both ways; if the simple reader took it, everything must agree. Returns whether it did. */
+function agreesWithParser(text: string): boolean {
+  const simple = read(text);
+  if (!simple) return false;
+  const docs = parseAllDocuments(text, YAML_OPTIONS) as Document.Parsed[];
+  const problems = docs.flatMap((d) => [...d.errors, ...d.warnings].map((e) => e.message));
+  expect(problems, text).toEqual([]);
+  expect(
+    simple.map((d) => d.value),
+    text,
+  ).toStrictEqual(docs.map((d) => d.toJS()));
+  for (const d of simple) {
+    // The slice the loader re-parses for positions holds this document and nothing else.
+    const again = parseAllDocuments(text.slice(d.start, d.end), YAML_OPTIONS);
+    expect(
+      again.map((x) => x.toJS()),
+      text,
+    ).toStrictEqual([d.value]);
+  }
+  return true;
+}
+
+function* fieldPaths(value: unknown, prefix: FieldPath = []): Generator<FieldPath> {
+  yield prefix;
+  if (Array.isArray(value))
+    for (let i = 0; i < value.length; i++) yield* fieldPaths(value[i], [...prefix, i]);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) yield* fieldPaths(v, [...prefix, k]);
+}
+
+/** Every field of every loaded resource is located where the full parser's own source map says. */
+function expectSamePositions(text: string): number {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
+  const { resources } = loadSources([{ path: 'f.yaml', content: text }]);
+  for (const r of resources) {
+    const doc = docs[r.source!.documentIndex] as Document.Parsed;
+    const js = doc.toJS() as { kind?: string; items?: unknown[] };
+    const prefix = js.kind?.endsWith('List') ? itemPrefix(js.items ?? [], r.body) : [];
+    const full = yamlSourceMap(doc, lines, prefix);
+    expect(r.source!.map.start).toEqual(full.start);
+    for (const path of fieldPaths(r.body))
+      expect(r.source!.map.locate(path), path.join('.')).toEqual(full.locate(path));
+    expect(r.source!.map.locate(['no', 'such', 'field'])).toEqual(
+      full.locate(['no', 'such', 'field']),
+    );
+  }
+  return resources.length;
+}
+
+/** Where in a List document `item` sits (the items of a v1 List are resources of their own). */
+function itemPrefix(items: unknown[], item: unknown): FieldPath {
+  return ['items', items.findIndex((x) => JSON.stringify(x) === JSON.stringify(item))];
+}
+
+const REPOSITORY_YAML = ['fixtures', 'test', 'rules'].flatMap(yamlFiles);
+
+describe('simple YAML reader', () => {
+  it('reads the repository fixtures as the full parser does, and takes nearly all of them', () => {
+    let taken = 0;
+    let located = 0;
+    for (const file of REPOSITORY_YAML) {
+      const text = readFileSync(file, 'utf8');
+      if (!agreesWithParser(text)) continue;
+      taken++;
+      located += expectSamePositions(text);
+    }
+    expect(located).toBeGreaterThan(100);
+    expect(REPOSITORY_YAML.length).toBeGreaterThan(50);
+    // Only the deliberately flow-styled fixtures (reformatted-*) go to the full parser.
+    expect(REPOSITORY_YAML.length - taken).toBeLessThanOrEqual(2);
+  });
+
+  it('takes the whole generated benchmark repository (the speed of a large lint depends on it)', () => {
+    for (const f of generatePolicyRepo(20).files) expect(read(f.content as string)).toBeDefined();
+  });
+
+  const ACCEPTED: Record<string, string> = {
+    'YAML 1.1 scalars as kubectl reads them': `apiVersion: v1
+kind: ConfigMap
+data:
+  switch: on
+  no_: No
+  octal: 0777
+  underscored: 1_000
+  hex: 0x1F
+  float: 1.5e3
+  dot: .
+  dotfive: .5
+  negative: -12
+  inf: .inf
+  tilde: ~
+  empty:
+  nulls: NULL
+  word: Yes please
+  version: 1.29
+  ipv4: 10.0.0.1
+  cidr: 10.0.0.0/8
+  time: 12:30
+  path: /api/v1/items
+  url: http://example.com:8080/x
+  hash: a#b
+  comment: value # trailing comment
+  unicode: 中文 ü
+  parens: (x)
+`,
+    'quoted scalars, escapes JSON shares, flow sequences and empty collections': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  annotations:
+    a: "it's \\"quoted\\" \\\\ \\u00e9\\n"
+    b: 'it''s # not a comment'
+    c: "yes"
+    d: ''
+    e: "# not a comment"   # a comment
+spec:
+  hosts: ["*.example.com", 'b.example.com', c.example.com]
+  exportTo: [.]
+  numbers: [1, 0x10, yes, ~]
+  none: []
+  nothing: {}
+  spaced: [ a , b ]
+`,
+    'compact and nested sequences, odd but valid indentation, comments anywhere': `# prelude
+---
+  apiVersion: v1
+  kind: List
+  items:
+  -   apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: a
+# a comment at column 0 inside a block
+      data:
+          deep: x
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {}
+    list:
+    -
+      - a
+      -
+    - key:
+      - same-indent item
+      other: 1
+---   # a marker with a comment
+apiVersion: v1
+kind: Secret
+`,
+  };
+  for (const [name, text] of Object.entries(ACCEPTED)) {
+    it(`reads ${name}`, () => {
+      expect(agreesWithParser(text)).toBe(true);
+      expect(expectSamePositions(text)).toBeGreaterThan(0);
+    });
+  }
+
+  const DECLINED: Record<string, string> = {
+    anchor: 'a: &x 1\nb: *x\n',
+    tag: 'a: !!str 1\n',
+    'merge key': 'a: {x: 1}\nb:\n  <<: {y: 2}\n',
+    'block scalar': 'a: |\n  text\n',
+    'multi-line plain scalar': 'a: one\n  two\n',
+    'multi-line quoted scalar': 'a: "one\n  two"\n',
+    'YAML-only escape': 'a: "\\x41"\n',
+    tab: 'a:\tb\n',
+    CRLF: 'a: b\r\nc: d\r\n',
+    'duplicate key': 'a: 1\na: 2\n',
+    'quoted key': '"a": 1\n',
+    'explicit key': '? a\n: 1\n',
+    'non-string key': 'yes: 1\n',
+    'number key': '80: http\n',
+    'empty document between': 'a: 1\n---\n---\nb: 2\n',
+    'trailing empty document': 'a: 1\n---\n',
+    'comments only': '# nothing\n',
+    'empty file': '',
+    directive: '%YAML 1.1\n---\na: 1\n',
+    'document end marker': 'a: 1\n...\n',
+    'timestamp value': 'a: 2024-01-01\n',
+    'flow mapping with content': 'a: {b: 1}\n',
+    'nested mapping on one line': 'a: b: c\n',
+    'bad indentation': 'a:\n  b: 1\n c: 2\n',
+    'item after scalar value': 'a: 1\n- b\n',
+    'compact nested sequence': 'a:\n- - b\n',
+    'root sequence': '- a\n- b\n',
+    'root scalar': 'just text\n',
+    'alias-like host': 'hosts:\n- *.example.com\n',
+    'comment without space': 'a: "x"#c\n',
+    '__proto__ key': '__proto__: 1\n',
+  };
+  for (const [name, text] of Object.entries(DECLINED)) {
+    it(`leaves ${name} to the full parser`, () => expect(read(text)).toBeUndefined());
+  }
+
+  it('agrees with the full parser on 3,000 seeded mutations of the fixtures, or declines them', () => {
+    const corpus = [
+      ...REPOSITORY_YAML.map((f) => readFileSync(f, 'utf8')),
+      ...Object.values(ACCEPTED),
+    ];
+    const random = mulberry32(20261122);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    let taken = 0;
+    let declined = 0;
+    for (let n = 0; n < 3000; n++) {
+      let text = pick(corpus);
+      const edits = 1 + Math.floor(random() * 2);
+      for (let e = 0; e < edits; e++) text = mutate(text, random, pick);
+      if (agreesWithParser(text)) taken++;
+      else declined++;
+    }
+    // Both outcomes must be common, or the test would not be testing the reader.
+    expect(taken).toBeGreaterThan(600);
+    expect(declined).toBeGreaterThan(600);
+  });
+});
+
+const INSERTIONS = [
+  ' ',
+  '  ',
+  '-',
+  '- ',
+  ':',
+  ': ',
+  '#',
+  ' #',
+  '"',
+  "'",
+  '\n',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '&a ',
+  '*a',
+  '!',
+  '|',
+  '>',
+  '?',
+  'yes',
+  'no',
+  '0',
+  '0x1',
+  '1.5',
+  '~',
+  '---\n',
+  '...',
+  '%',
+  '@',
+  '\\',
+  '\\n',
+  '  - x\n',
+  'key: v\n',
+  'a:b',
+  '\t',
+  '\r',
+  'é',
+  '\u00a0',
+  '2024-01-01',
+  '__proto__',
+];
+
+function mutate(text: string, random: () => number, pick: <T>(xs: readonly T[]) => T): string {
+  const at = Math.floor(random() * (text.length + 1));
+  const lines = text.split('\n');
+  const line = Math.floor(random() * lines.length);
+  switch (Math.floor(random() * 5)) {
+    case 0:
+      return text.slice(0, at) + pick(INSERTIONS) + text.slice(at);
+    case 1:
+      return text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 3));
+    case 2:
+      lines.splice(line, 0, lines[line]!);
+      return lines.join('\n');
+    case 3:
+      lines[line] = ' '.repeat(1 + Math.floor(random() * 2)) + lines[line];
+      return lines.join('\n');
+    default:
+      lines[line] = lines[line]!.replace(/^ {1,2}/, '');
+      return lines.join('\n');
+  }
+}
+
+/** A small seeded PRNG, so a failing mutation can be reproduced. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
