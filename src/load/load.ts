@@ -8,8 +8,13 @@ import { docsUrl, type Finding, type Severity, type Span } from '../model/findin
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { deferredSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
-import { readSimpleYaml, type SimpleDocument } from './simple-yaml.js';
+import { deferredSourceMap, simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
+import {
+  readSimplePositions,
+  readSimpleYaml,
+  type NodePosition,
+  type SimpleDocument,
+} from './simple-yaml.js';
 import { resolvePlainScalar, YAML_OPTIONS } from './yaml-dialect.js';
 import type { FieldPath } from '../model/field-path.js';
 
@@ -103,8 +108,8 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
 }
 
 /**
- * Documents the simple reader took. Positions are only needed for findings, so each document is
- * parsed by the full parser the first time one is asked for, and nothing of it is kept until then.
+ * Documents the simple reader took. Positions are only needed for findings, so a document's are read
+ * (again, by the same reader) the first time one is asked for, and none are kept until then.
  */
 function loadSimpleDocuments(
   file: SourceFile,
@@ -116,23 +121,12 @@ function loadSimpleDocuments(
   let fileLines: LineCounter | undefined;
   docs.forEach((d, index) => {
     out.documents++;
-    let parsed: { doc: Document.Parsed; lines: Pick<LineCounter, 'linePos'> } | undefined;
-    const parse = () => {
-      if (!parsed) {
-        fileLines ??= countLines(text);
-        const counter = fileLines;
-        const [doc] = parseAllDocuments(
-          text.slice(d.start, d.end),
-          YAML_OPTIONS,
-        ) as Document.Parsed[];
-        parsed = { doc: doc!, lines: { linePos: (offset) => counter.linePos(d.start + offset) } };
-      }
-      return parsed;
-    };
+    let root: NodePosition | undefined;
     const mapAt = (prefix: FieldPath): SourceMap =>
       deferredSourceMap(() => {
-        const { doc, lines } = parse();
-        return yamlSourceMap(doc, lines, prefix);
+        fileLines ??= countLines(text);
+        root ??= readSimplePositions(text.slice(d.start, d.end), resolvePlainScalar)!;
+        return simpleSourceMap(root, fileLines, d.start, prefix);
       });
     addResources(d.value, [], mapAt, { file, index, opts, out });
   });

@@ -20,6 +20,17 @@ export interface SimpleDocument {
   end: number;
 }
 
+/**
+ * Where a node was written, for the source map: from its first character to the end of its content
+ * (a block collection ends where its last item does). Mapping entries also keep where the key starts.
+ */
+export interface NodePosition {
+  start: number;
+  end: number;
+  entries?: Map<string, { keyStart: number; value: NodePosition }>;
+  items?: NodePosition[];
+}
+
 /** The value of a plain scalar, or DECLINED where the full parser must decide. */
 export type PlainResolver = (source: string, atKey: boolean) => unknown;
 
@@ -38,6 +49,8 @@ const PLAIN_START = /^[A-Za-z0-9_./~+$(=^]|^\p{L}/u;
 const COMMENT_ONLY = /^(?: +#.*)?$/;
 
 interface Line {
+  /** Offset of the line in the text. */
+  start: number;
   /** Spaces before the content. */
   indent: number;
   /** The content: no indentation, no trailing spaces; comments are still there. */
@@ -55,9 +68,26 @@ export function readSimpleYaml(
   text: string,
   resolvePlain: PlainResolver,
 ): SimpleDocument[] | undefined {
-  if (UNSUPPORTED_CHARACTERS.test(text)) return undefined;
+  return read(() => new SimpleYamlReader(text, resolvePlain, false).documents());
+}
+
+/**
+ * Positions of the one document in `text` (a SimpleDocument's slice), read again on demand: reading
+ * is cheap, and keeping positions for every node of every file would not be.
+ */
+export function readSimplePositions(
+  text: string,
+  resolvePlain: PlainResolver,
+): NodePosition | undefined {
+  return read(() => {
+    const reader = new SimpleYamlReader(text, resolvePlain, true);
+    return reader.documents().length === 1 ? reader.rootPosition : undefined;
+  });
+}
+
+function read<T>(fn: () => T): T | undefined {
   try {
-    return new SimpleYamlReader(text, resolvePlain).documents();
+    return fn();
   } catch (e) {
     if (e === DECLINE) return undefined;
     throw e;
@@ -69,13 +99,19 @@ class SimpleYamlReader {
   /** Index just past the last line of the document being read. */
   private end = 0;
 
+  /** With `positions`, the position of the node each method last read (undefined otherwise). */
+  private last: NodePosition | undefined;
+  rootPosition: NodePosition | undefined;
+
   constructor(
     private readonly text: string,
     private readonly resolvePlain: PlainResolver,
+    private readonly positions: boolean,
   ) {}
 
   documents(): SimpleDocument[] {
     const { text } = this;
+    if (UNSUPPORTED_CHARACTERS.test(text)) decline();
     const docs: SimpleDocument[] = [];
     let docStart = 0;
     let sawMarker = false;
@@ -104,7 +140,7 @@ class SimpleYamlReader {
           finish(at);
           docStart = at;
           sawMarker = true;
-        } else this.lines.push({ indent, text: content });
+        } else this.lines.push({ start: at, indent, text: content });
       }
       at = next + 1;
     }
@@ -119,6 +155,7 @@ class SimpleYamlReader {
     if (isSeqItem(first.text)) decline();
     const [value, next] = this.map(0, first.indent, first.text);
     if (next !== this.end) decline();
+    this.rootPosition = this.last;
     return value;
   }
 
@@ -134,7 +171,13 @@ class SimpleYamlReader {
 
   private map(i: number, col: number, text: string): [Record<string, unknown>, number] {
     const obj: Record<string, unknown> = {};
+    const entries = this.positions
+      ? new Map<string, { keyStart: number; value: NodePosition }>()
+      : undefined;
+    const start = this.lines[i]!.start + col;
+    let end = start;
     for (;;) {
+      const keyStart = this.lines[i]!.start + col;
       const sep = keySeparator(text);
       if (sep === -1) decline();
       const key = this.key(text.slice(0, sep));
@@ -142,18 +185,26 @@ class SimpleYamlReader {
       const rest = trimSpaces(text.slice(sep + 1));
       let value: unknown;
       if (rest === '' || rest[0] === '#') {
+        this.empty(keyStart + sep + 1);
         const next = this.line(++i);
         if (next && next.indent > col) [value, i] = this.node(i, next.indent, next.text);
         else if (next && next.indent === col && isSeqItem(next.text))
           [value, i] = this.seq(i, col, next.text);
         else value = null;
       } else {
-        value = this.scalar(rest);
+        value = this.scalar(rest, keyStart + text.length - rest.length);
         i++;
       }
       obj[key] = value;
+      if (entries) {
+        entries.set(key, { keyStart, value: this.last! });
+        end = this.last!.end;
+      }
       const next = this.line(i);
-      if (!next || next.indent < col) return [obj, i];
+      if (!next || next.indent < col) {
+        if (entries) this.last = { start, end, entries };
+        return [obj, i];
+      }
       if (next.indent > col || isSeqItem(next.text)) decline();
       text = next.text;
     }
@@ -161,29 +212,50 @@ class SimpleYamlReader {
 
   private seq(i: number, col: number, text: string): [unknown[], number] {
     const items: unknown[] = [];
+    const positions: NodePosition[] | undefined = this.positions ? [] : undefined;
+    const start = this.lines[i]!.start + col;
     for (;;) {
+      const dash = this.lines[i]!.start + col;
       const after = text.slice(1);
       const rest = trimSpaces(after);
+      const restCol = col + 1 + after.length - rest.length;
       let value: unknown;
       if (rest === '' || rest[0] === '#') {
+        this.empty(dash + 1);
         const next = this.line(++i);
         if (next && next.indent > col) [value, i] = this.node(i, next.indent, next.text);
         else value = null;
       } else if (isSeqItem(rest)) decline();
       else if (!/^["'[{]/.test(rest) && keySeparator(rest) !== -1)
-        [value, i] = this.map(i, col + 1 + after.length - rest.length, rest);
+        [value, i] = this.map(i, restCol, rest);
       else {
-        value = this.scalar(rest);
+        value = this.scalar(rest, this.lines[i]!.start + restCol);
         i++;
       }
       items.push(value);
+      positions?.push(this.last!);
       const next = this.line(i);
-      if (!next || next.indent < col) return [items, i];
-      if (next.indent > col) decline();
-      // A line at this column that is not an item is the next key of the mapping that holds us.
-      if (!isSeqItem(next.text)) return [items, i];
+      const more = next && next.indent === col && isSeqItem(next.text);
+      if (next && next.indent > col) decline();
+      if (!more) {
+        // A line at this column that is not an item is the next key of the mapping that holds us.
+        if (positions)
+          this.last = { start, end: positions[positions.length - 1]!.end, items: positions };
+        return [items, i];
+      }
       text = next.text;
     }
+  }
+
+  /**
+   * An empty value after the indicator that ends at `after`: the parser places it past the spaces
+   * that follow (the text still has them; our lines do not).
+   */
+  private empty(after: number): void {
+    if (!this.positions) return;
+    let at = after;
+    while (this.text.charCodeAt(at) === 32) at++;
+    this.last = { start: at, end: at };
   }
 
   private key(source: string): string {
@@ -193,46 +265,73 @@ class SimpleYamlReader {
     return source;
   }
 
-  /** A scalar (or one-line flow collection) that fills the rest of its line, comment aside. */
-  private scalar(rest: string): unknown {
+  /** A scalar (or one-line flow collection) that fills the rest of its line from offset `at`. */
+  private scalar(rest: string, at: number): unknown {
+    const [value, length] = this.scalarText(rest, at);
+    if (this.positions && !Array.isArray(value)) this.last = { start: at, end: at + length };
+    return value;
+  }
+
+  /** The value, and how many characters of `rest` it takes (a comment may follow). */
+  private scalarText(rest: string, at: number): [unknown, number] {
     const c = rest[0];
     if (c === '"') {
       const close = closingDoubleQuote(rest);
       onlyComment(rest, close + 1);
-      return doubleQuoted(rest.slice(1, close));
+      return [doubleQuoted(rest.slice(1, close)), close + 1];
     }
-    if (c === "'") return singleQuoted(rest, 0, true);
-    if (c === '[') return this.flowSeq(rest);
+    if (c === "'") {
+      const close = closingSingleQuote(rest);
+      onlyComment(rest, close + 1);
+      return [singleQuoted(rest.slice(1, close)), close + 1];
+    }
+    if (c === '[') return this.flowSeq(rest, at);
     if (c === '{') {
       if (!/^\{ *\}(?: +#.*)?$/.test(rest)) decline();
-      return {};
+      return [{}, rest.indexOf('}') + 1];
     }
     if (!PLAIN_START.test(rest) && !(c === '-' && /^-[0-9.]/.test(rest))) decline();
     const hash = rest.indexOf(' #');
     const body = hash === -1 ? rest : trimSpaces(rest.slice(0, hash));
     if (body.endsWith(':') || body.includes(': ')) decline();
-    return this.plain(body);
+    return [this.plain(body), body.length];
   }
 
   /** `[a, "b", 'c']` on one line; anything nested, escaped or oddly punctuated is declined. */
-  private flowSeq(rest: string): unknown[] {
+  private flowSeq(rest: string, at: number): [unknown[], number] {
     const close = rest.indexOf(']');
     if (close === -1) decline();
     onlyComment(rest, close + 1);
     const inner = rest.slice(1, close);
     if (/[[{}#\\]/.test(inner)) decline();
-    if (/^ *$/.test(inner)) return [];
-    return inner.split(',').map((raw) => {
-      const item = trimSpaces(raw);
-      if (item === '') decline();
-      if (item[0] === '"') {
-        if (closingDoubleQuote(item) !== item.length - 1) decline();
-        return doubleQuoted(item.slice(1, -1));
+    const values: unknown[] = [];
+    const positions: NodePosition[] = [];
+    if (!/^ *$/.test(inner)) {
+      let from = 1;
+      for (const raw of inner.split(',')) {
+        const item = trimSpaces(raw);
+        const start = at + from + raw.indexOf(item);
+        from += raw.length + 1;
+        if (item === '') decline();
+        values.push(this.flowItem(item));
+        if (this.positions) positions.push({ start, end: start + item.length });
       }
-      if (item[0] === "'") return singleQuoted(item, 0, false);
-      if (!PLAIN_START.test(item) || /[:"' ]/.test(item)) decline();
-      return this.plain(item);
-    });
+    }
+    if (this.positions) this.last = { start: at, end: at + close + 1, items: positions };
+    return [values, close + 1];
+  }
+
+  private flowItem(item: string): unknown {
+    if (item[0] === '"') {
+      if (closingDoubleQuote(item) !== item.length - 1) decline();
+      return doubleQuoted(item.slice(1, -1));
+    }
+    if (item[0] === "'") {
+      if (closingSingleQuote(item) !== item.length - 1) decline();
+      return singleQuoted(item.slice(1, -1));
+    }
+    if (!PLAIN_START.test(item) || /[:"' ]/.test(item)) decline();
+    return this.plain(item);
   }
 
   private plain(source: string): unknown {
@@ -282,18 +381,15 @@ function doubleQuoted(body: string): string {
   return JSON.parse(`"${body}"`) as string;
 }
 
-/** A single-quoted scalar starting at `from`; `''` is a quote. In block context a comment may follow. */
-function singleQuoted(text: string, from: number, block: boolean): string {
-  let i = from + 1;
-  for (;;) {
-    const q = text.indexOf("'", i);
-    if (q === -1) decline();
-    if (text[q + 1] === "'") {
-      i = q + 2;
-      continue;
-    }
-    if (block) onlyComment(text, q + 1);
-    else if (q !== text.length - 1) decline();
-    return text.slice(from + 1, q).replaceAll("''", "'");
+/** The index of the `'` that closes the single-quoted scalar `text` starts with (`''` is a quote). */
+function closingSingleQuote(text: string): number {
+  for (let i = 1; ; i += 2) {
+    i = text.indexOf("'", i);
+    if (i === -1) decline();
+    if (text[i + 1] !== "'") return i;
   }
+}
+
+function singleQuoted(body: string): string {
+  return body.replaceAll("''", "'");
 }

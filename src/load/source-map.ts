@@ -1,4 +1,9 @@
-/** Field path -> line/column, resolved lazily against the parsed YAML node tree. */
+/**
+ * Field path -> line/column. Two sources, one meaning: the full parser's node tree, and the positions
+ * the simple reader records. A field spans from its key to the last character of its value; a block
+ * collection ends with its last item (the parser's own ranges also take in the line breaks, comments
+ * and indentation after it, which would point a finding at the next line).
+ */
 import {
   isAlias,
   isMap,
@@ -11,6 +16,7 @@ import {
 } from 'yaml';
 import type { FieldPath } from '../model/field-path.js';
 import type { Span } from '../model/finding.js';
+import type { NodePosition } from './simple-yaml.js';
 
 export interface SourceMap {
   /**
@@ -22,54 +28,108 @@ export interface SourceMap {
   readonly start: Span;
 }
 
-export function yamlSourceMap(
-  doc: Document.Parsed,
-  lines: Pick<LineCounter, 'linePos'>,
-  prefix: FieldPath = [],
+type LinePos = Pick<LineCounter, 'linePos'>;
+
+/** endColumn is exclusive, like SARIF's; `to` is the offset just past the value. */
+function spanOf(lines: LinePos, from: number, to: number): Span {
+  const a = lines.linePos(from);
+  const b = lines.linePos(Math.max(from, to - 1));
+  return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col + 1 };
+}
+
+/** The walk both sources share: `step` finds a child's [start, end] and node, or nothing. */
+function sourceMap<N>(
+  root: N | undefined,
+  rootRange: [number, number],
+  step: (node: N, seg: FieldPath[number]) => { from: number; to: number; node?: N } | undefined,
+  lines: LinePos,
+  prefix: FieldPath,
 ): SourceMap {
-  // endColumn is exclusive, like SARIF's; `to` is the offset just past the value.
-  const span = (from: number, to: number): Span => {
-    const a = lines.linePos(from);
-    const b = lines.linePos(Math.max(from, to - 1));
-    return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col + 1 };
-  };
-  const docStart = (doc.contents as Node | null)?.range?.[0] ?? doc.range[0];
   const locateFull = (path: FieldPath): Span => {
-    let node = doc.contents as Node | null | undefined;
-    let from = node?.range?.[0] ?? docStart;
-    let to = node?.range?.[1] ?? docStart + 1;
+    let [from, to] = rootRange;
+    let node = root;
     for (const seg of path) {
-      if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
-      let keyNode: Node | undefined;
-      let next: Node | null | undefined;
-      if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
-        if (!pair) break;
-        keyNode = pair.key as Node;
-        next = pair.value as Node | null;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        next = node.items[seg] as Node | undefined;
-        if (!next) break;
-      } else break;
-      const start = keyNode?.range?.[0] ?? next?.range?.[0];
-      const end = next?.range?.[1] ?? keyNode?.range?.[1];
-      if (start !== undefined && end !== undefined) {
-        from = start;
-        to = end;
-      }
+      const next = node === undefined ? undefined : step(node, seg);
       if (!next) break;
-      node = next;
+      ({ from, to, node } = next);
     }
-    return span(from, to);
+    return spanOf(lines, from, to);
   };
   return {
     get start() {
-      return prefix.length ? locateFull(prefix) : span(docStart, docStart + 1);
+      return prefix.length ? locateFull(prefix) : spanOf(lines, rootRange[0], rootRange[0] + 1);
     },
     locate: (path) => locateFull(prefix.length ? [...prefix, ...path] : path),
   };
+}
+
+export function yamlSourceMap(
+  doc: Document.Parsed,
+  lines: LinePos,
+  prefix: FieldPath = [],
+): SourceMap {
+  const contents = (doc.contents as Node | null) ?? undefined;
+  const docStart = contents?.range?.[0] ?? doc.range[0];
+  const step = (parent: Node, seg: FieldPath[number]) => {
+    const node = isAlias(parent) ? (parent.resolve(doc) as Node | undefined) : parent;
+    let keyNode: Node | undefined;
+    let next: Node | null | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
+      if (!pair) return undefined;
+      keyNode = pair.key as Node;
+      next = pair.value as Node | null;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = node.items[seg] as Node | undefined;
+      if (!next) return undefined;
+    } else return undefined;
+    const from = keyNode?.range?.[0] ?? next?.range?.[0];
+    const to = next ? contentEnd(next) : keyNode?.range?.[1];
+    if (from === undefined || to === undefined) return undefined;
+    // A key without a value node still places the field; the walk stops there.
+    return { from, to, node: next ?? undefined };
+  };
+  const rootRange: [number, number] = contents?.range
+    ? [contents.range[0], contentEnd(contents)]
+    : [docStart, docStart + 1];
+  return sourceMap(contents, rootRange, step, lines, prefix);
+}
+
+/** Where a node's content ends: a block collection's last item's, not the parser's node end. */
+function contentEnd(node: Node): number {
+  let n = node;
+  for (;;) {
+    if ((isMap(n) || isSeq(n)) && !n.flow && n.items.length > 0) {
+      const last = n.items[n.items.length - 1] as unknown;
+      const inner = isPair(last) ? ((last.value ?? last.key) as Node | null) : (last as Node);
+      if (inner?.range) {
+        n = inner;
+        continue;
+      }
+    }
+    return n.range?.[1] ?? n.range?.[0] ?? 0;
+  }
+}
+
+/** The source map of a document the simple reader took; `offset` is where its text starts in the file. */
+export function simpleSourceMap(
+  root: NodePosition,
+  lines: LinePos,
+  offset: number,
+  prefix: FieldPath = [],
+): SourceMap {
+  const step = (node: NodePosition, seg: FieldPath[number]) => {
+    if (node.entries) {
+      const entry = node.entries.get(String(seg));
+      return entry && { from: entry.keyStart, to: entry.value.end, node: entry.value };
+    }
+    const item = typeof seg === 'number' ? node.items?.[seg] : undefined;
+    return item && { from: item.start, to: item.end, node: item };
+  };
+  const shifted = { linePos: (at: number) => lines.linePos(offset + at) };
+  return sourceMap(root, [root.start, root.end], step, shifted, prefix);
 }
 
 /** A source map built on first use: most resources are never asked where a field was written. */

@@ -231,8 +231,10 @@ kind: Secret
       let text = pick(corpus);
       const edits = 1 + Math.floor(random() * 2);
       for (let e = 0; e < edits; e++) text = mutate(text, random, pick);
-      if (agreesWithParser(text)) taken++;
-      else declined++;
+      if (agreesWithParser(text)) {
+        taken++;
+        expectSamePositions(text);
+      } else declined++;
     }
     // Both outcomes must be common, or the test would not be testing the reader.
     expect(taken).toBeGreaterThan(600);

@@ -51,3 +51,32 @@ describe('source map', () => {
     expect(map.start).toMatchObject({ line: 2, column: 1 });
   });
 });
+
+describe('source map: where a block collection ends', () => {
+  // The same document twice: plain, which the simple reader takes, and with an anchor, which sends it
+  // to the full parser. Both must end a block at its last item, not at the comment or the indentation
+  // of the line after it.
+  const doc = (anchor: string) => `apiVersion: v1
+kind: ConfigMap
+data:
+  outer:${anchor}
+    inner: 1
+    # a comment that belongs to no field
+  next: 2
+`;
+  for (const [reader, anchor] of [
+    ['simple reader', ''],
+    ['full parser', ' &a'],
+  ] as const) {
+    it(`ends at the last character of the last item (${reader})`, () => {
+      const m = loadSources([{ path: 'c.yaml', content: doc(anchor) }]).resources[0]!.source!.map;
+      expect(m.locate(parsePath('data.outer'))).toEqual({
+        line: 4,
+        column: 3,
+        endLine: 5,
+        endColumn: 13,
+      });
+      expect(m.locate(parsePath('data'))).toMatchObject({ endLine: 7, endColumn: 10 });
+    });
+  }
+});
