@@ -27,8 +27,11 @@ export interface SimpleDocument {
 export interface NodePosition {
   start: number;
   end: number;
-  entries?: Map<string, { keyStart: number; value: NodePosition }>;
-  items?: NodePosition[];
+  /** A mapping's keys and where each starts; its values are `children`, in the same order. */
+  keys?: string[];
+  keyStarts?: number[];
+  /** A mapping's values or a sequence's items. */
+  children?: NodePosition[];
 }
 
 /** The value of a plain scalar, or DECLINED where the full parser must decide. */
@@ -171,9 +174,9 @@ class SimpleYamlReader {
 
   private map(i: number, col: number, text: string): [Record<string, unknown>, number] {
     const obj: Record<string, unknown> = {};
-    const entries = this.positions
-      ? new Map<string, { keyStart: number; value: NodePosition }>()
-      : undefined;
+    const keys: string[] | undefined = this.positions ? [] : undefined;
+    const keyStarts: number[] = [];
+    const children: NodePosition[] = [];
     const start = this.lines[i]!.start + col;
     let end = start;
     for (;;) {
@@ -196,13 +199,15 @@ class SimpleYamlReader {
         i++;
       }
       obj[key] = value;
-      if (entries) {
-        entries.set(key, { keyStart, value: this.last! });
+      if (keys) {
+        keys.push(key);
+        keyStarts.push(keyStart);
+        children.push(this.last!);
         end = this.last!.end;
       }
       const next = this.line(i);
       if (!next || next.indent < col) {
-        if (entries) this.last = { start, end, entries };
+        if (keys) this.last = { start, end, keys, keyStarts, children };
         return [obj, i];
       }
       if (next.indent > col || isSeqItem(next.text)) decline();
@@ -240,7 +245,7 @@ class SimpleYamlReader {
       if (!more) {
         // A line at this column that is not an item is the next key of the mapping that holds us.
         if (positions)
-          this.last = { start, end: positions[positions.length - 1]!.end, items: positions };
+          this.last = { start, end: positions[positions.length - 1]!.end, children: positions };
         return [items, i];
       }
       text = next.text;
@@ -317,7 +322,7 @@ class SimpleYamlReader {
         if (this.positions) positions.push({ start, end: start + item.length });
       }
     }
-    if (this.positions) this.last = { start: at, end: at + close + 1, items: positions };
+    if (this.positions) this.last = { start: at, end: at + close + 1, children: positions };
     return [values, close + 1];
   }
 
@@ -343,7 +348,11 @@ class SimpleYamlReader {
 
 /** YAML trims spaces (and tabs, which this reader declines); String#trim would also eat NBSP and co. */
 function trimSpaces(text: string): string {
-  return text.replace(/^ +| +$/g, '');
+  let from = 0;
+  let to = text.length;
+  while (text.charCodeAt(from) === 32) from++;
+  while (to > from && text.charCodeAt(to - 1) === 32) to--;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
 }
 
 function isSeqItem(text: string): boolean {

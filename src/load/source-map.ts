@@ -121,11 +121,13 @@ export function simpleSourceMap(
   prefix: FieldPath = [],
 ): SourceMap {
   const step = (node: NodePosition, seg: FieldPath[number]) => {
-    if (node.entries) {
-      const entry = node.entries.get(String(seg));
-      return entry && { from: entry.keyStart, to: entry.value.end, node: entry.value };
+    if (node.keys) {
+      const i = node.keys.indexOf(String(seg));
+      if (i === -1) return undefined;
+      const value = node.children![i]!;
+      return { from: node.keyStarts![i]!, to: value.end, node: value };
     }
-    const item = typeof seg === 'number' ? node.items?.[seg] : undefined;
+    const item = typeof seg === 'number' ? node.children?.[seg] : undefined;
     return item && { from: item.start, to: item.end, node: item };
   };
   const shifted = { linePos: (at: number) => lines.linePos(offset + at) };

@@ -54,11 +54,19 @@ export const resolvePlainScalar: PlainResolver = (() => {
       return DECLINED;
     }
   };
+  const keys = new Set<string>();
   return (source, atKey) => {
-    if (atKey) return keyTags.some((t) => t.test!.test(source)) ? DECLINED : source;
-    if (known.has(source)) return known.get(source);
-    const value = resolve(source);
-    if (known.size < 100_000) known.set(source, value);
+    if (atKey) {
+      if (keys.has(source)) return source;
+      if (keyTags.some((t) => t.test!.test(source))) return DECLINED;
+      if (keys.size < 100_000) keys.add(source);
+      return source;
+    }
+    let value = known.get(source);
+    if (value === undefined) {
+      value = resolve(source);
+      if (known.size < 100_000) known.set(source, value);
+    }
     return value;
   };
 })();
