@@ -212,11 +212,14 @@ function renderPolicy(
     name: string,
     sourcePath: FieldPath,
     spec: JsonObject,
-    fields: (readonly [FieldPath, FieldPath])[],
+    fields: () => (readonly [FieldPath, FieldPath])[],
   ): Resource => {
     const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
     if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
     const apiVersion = RENDER_API.networking;
+    // Field links are built on first use: most rendered resources are never asked where a field came
+    // from, and built eagerly they were a quarter of an analysis's memory.
+    let fieldLinks: (readonly [FieldPath, FieldPath])[] | undefined;
     return {
       apiVersion,
       kind,
@@ -228,7 +231,13 @@ function renderPolicy(
       labels,
       annotations,
       body: { apiVersion, kind, metadata: { name, namespace: gns, labels, annotations }, spec },
-      rendered: { policy: policy.resource, path: sourcePath, fields },
+      rendered: {
+        policy: policy.resource,
+        path: sourcePath,
+        get fields() {
+          return (fieldLinks ??= fields());
+        },
+      },
     };
   };
 
@@ -258,7 +267,7 @@ function renderPolicy(
         gatewayName,
         ['spec', 'byEgressGateway'],
         { selector: { ...gw.selector }, servers },
-        [
+        () => [
           [
             ['spec', 'selector'],
             ['spec', 'byEgressGateway', 'name'],
@@ -305,7 +314,7 @@ function renderPolicy(
         dnsLabel(stem, 'gateway'),
         ['spec', 'byEgressGateway'],
         { host: gw.serviceHost, exportTo: gatewayClients, subsets },
-        [
+        () => [
           [
             ['spec', 'host'],
             ['spec', 'byEgressGateway', 'name'],
@@ -347,7 +356,7 @@ function renderPolicy(
           resolution: 'DNS',
           ports: sePorts,
         },
-        [
+        () => [
           [
             ['spec', 'hosts'],
             [...d.path, 'hosts'],
@@ -401,12 +410,6 @@ function renderPolicy(
       match: [{ gateways: [gatewayRef], port: gp(d) }],
       route: [toHost(upstreamPort)],
     };
-    const fields: [FieldPath, FieldPath][] = [
-      [
-        ['spec', 'hosts'],
-        [...d.path, 'hosts'],
-      ],
-    ];
     const spec: JsonObject = {
       hosts: [...d.hosts],
       exportTo,
@@ -417,16 +420,11 @@ function renderPolicy(
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
       // matches below (which name no gateways) are never tried there; sidecars skip it.
       const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
-      fields.push([
-        ['spec', 'http', 0],
-        d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d),
-      ]);
       http.push({
         name: `${key}-via-gateway`,
         match: d.from.map((f) => sidecarMatch(f, p, false, true)),
         route: [toGateway(subsetOf(d))],
       });
-      d.from.forEach((f, j) => fields.push([['spec', 'http', 1, 'match', j], f.path]));
       if (refuse) {
         http.push({
           name: `${key}-refuse-unselected`,
@@ -436,10 +434,6 @@ function renderPolicy(
             body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` },
           },
         });
-        fields.push([
-          ['spec', 'http', http.length - 1],
-          [...d.path.slice(0, -2), 'from'],
-        ]);
       }
       spec.http = http;
       if (d.upgradePort !== undefined) {
@@ -455,28 +449,21 @@ function renderPolicy(
         if (refuse)
           tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
         spec.tls = tls;
-        fields.push([
-          ['spec', 'tls'],
-          [...d.path, 'httpsUpgrade'],
-        ]);
       }
     } else {
       const sni = d.protocolClass === 'tls';
       const sidecar: JsonObject[] = [
         { match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] },
       ];
-      d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
       if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(refusedSubset)] });
       if (sni) {
         spec.tls = sidecar;
         spec.tcp = [gatewayLeg];
-        fields.push([['spec', 'tcp', 0], gatewayPortPath(d)]);
       } else {
         spec.tcp = [...sidecar, gatewayLeg];
-        fields.push([['spec', 'tcp', sidecar.length], gatewayPortPath(d)]);
       }
     }
-    out.push(make(KIND.virtualService, name, d.path, spec, fields));
+    out.push(make(KIND.virtualService, name, d.path, spec, () => virtualServiceFields(d, refuse)));
 
     // TLS origination at the gateway for httpsUpgrade. Exported to the gateway's namespace only: a
     // sidecar that saw it would wrap the application's own HTTPS in a second TLS layer.
@@ -495,12 +482,48 @@ function renderPolicy(
               ],
             },
           },
-          [],
+          () => [],
         ),
       );
     }
   }
   return out;
+}
+
+/**
+ * Which policy field each part of a destination's VirtualService comes from (see renderPolicy for
+ * the routes: http = [to-host, via-gateway, refuse?] + tls for httpsUpgrade; tls/tcp = sidecar
+ * routes [via-gateway, refuse?] then the gateway leg).
+ */
+function virtualServiceFields(d: Destination, refuse: boolean): [FieldPath, FieldPath][] {
+  const fields: [FieldPath, FieldPath][] = [
+    [
+      ['spec', 'hosts'],
+      [...d.path, 'hosts'],
+    ],
+  ];
+  if (d.protocolClass === 'http') {
+    fields.push([
+      ['spec', 'http', 0],
+      d.upgradePort !== undefined ? [...d.path, 'httpsUpgrade'] : gatewayPortPath(d),
+    ]);
+    d.from.forEach((f, j) => fields.push([['spec', 'http', 1, 'match', j], f.path]));
+    if (refuse)
+      fields.push([
+        ['spec', 'http', 2],
+        [...d.path.slice(0, -2), 'from'],
+      ]);
+    if (d.upgradePort !== undefined)
+      fields.push([
+        ['spec', 'tls'],
+        [...d.path, 'httpsUpgrade'],
+      ]);
+  } else {
+    const sni = d.protocolClass === 'tls';
+    d.from.forEach((f, j) => fields.push([['spec', sni ? 'tls' : 'tcp', 0, 'match', j], f.path]));
+    fields.push([['spec', 'tcp', sni ? 0 : refuse ? 2 : 1], gatewayPortPath(d)]);
+  }
+  return fields;
 }
 
 function gatewayPortPath(d: Destination): FieldPath {
