@@ -65,7 +65,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
         const on = bound[g]!;
         // The clients: a whole sidecar list (registered is part of seeing, so the larger one wins)
         // plus namespaces added one by one (a match's sourceNamespace, gateway pods).
-        let whole: string[] | undefined;
+        let whole: readonly string[] | undefined;
         let picked: Set<string> | undefined;
         for (const m of route.matches) {
           const scope = scopeOfMatch(m, on);

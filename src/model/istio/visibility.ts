@@ -56,15 +56,27 @@ function readExportTo(exportTo: readonly string[], r: Resource): ExportScope {
   };
 }
 
-/** The namespaces among `namespaces` that see a resource (without testing each one against exportTo). */
-export function visibleNamespaces(r: Resource, namespaces: readonly string[]): string[] {
+/**
+ * The namespaces among `namespaces` that see a resource (without testing each one against exportTo).
+ * Remembered per resource for the last list asked about: every rule asks with everyNamespace's list.
+ * The answer is shared; callers must not change it.
+ */
+export function visibleNamespaces(r: Resource, namespaces: readonly string[]): readonly string[] {
   const scope = exportedTo(r);
-  if (scope.everywhere) return [...namespaces];
+  if (scope.everywhere) return namespaces;
+  const last = visibleCache.get(r);
+  if (last?.namespaces === namespaces) return last.visible;
   let known = namespaceSets.get(namespaces);
   if (!known) namespaceSets.set(namespaces, (known = new Set(namespaces)));
-  return [...scope.namespaces].filter((ns) => known.has(ns)).sort();
+  const visible = [...scope.namespaces].filter((ns) => known.has(ns)).sort();
+  visibleCache.set(r, { namespaces, visible });
+  return visible;
 }
 
+const visibleCache = new WeakMap<
+  Resource,
+  { namespaces: readonly string[]; visible: readonly string[] }
+>();
 const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 /**
@@ -74,9 +86,14 @@ const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 export const OTHER_NAMESPACES = '<other namespaces>';
 
 /** The namespaces a client may be in: every namespace the config set names, and OTHER_NAMESPACES. */
-export function everyNamespace(index: IstioIndex): string[] {
-  return [...index.knownNamespaces(), OTHER_NAMESPACES];
+export function everyNamespace(index: IstioIndex): readonly string[] {
+  let all = everyNamespaceOf.get(index);
+  if (!all) everyNamespaceOf.set(index, (all = [...index.knownNamespaces(), OTHER_NAMESPACES]));
+  return all;
 }
+
+/** One list per index, so answers remembered per list (visibleNamespaces) serve every rule. */
+const everyNamespaceOf = new WeakMap<IstioIndex, readonly string[]>();
 
 /**
  * `mytest, default`, or `namespaces other than default` when the list includes OTHER_NAMESPACES
