@@ -8,7 +8,7 @@ import { docsUrl, type Finding, type Severity, type Span } from '../model/findin
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { deferredSourceMap, simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
+import { simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
 import {
   readSimplePositions,
   readSimpleYaml,
@@ -89,6 +89,13 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     );
     return;
   }
+  // The simple reader limits nesting itself (well inside maxNestingDepth), so only files it declines
+  // need the depth pre-scan that protects the full parser.
+  const simple = readSimpleYaml(decoded.text, resolvePlainScalar, opts.maxNestingDepth / 2);
+  if (simple) {
+    loadSimpleDocuments(file, decoded.text, simple, opts, out);
+    return;
+  }
   const tooDeep = findTooDeepDocuments(decoded.text, opts.maxNestingDepth);
   for (const d of tooDeep) {
     out.findings.push(
@@ -101,15 +108,12 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
       ),
     );
   }
-  const text = blankRanges(decoded.text, tooDeep);
-  const simple = tooDeep.length === 0 ? readSimpleYaml(text, resolvePlainScalar) : undefined;
-  if (simple) loadSimpleDocuments(file, text, simple, opts, out);
-  else loadParsedDocuments(file, text, tooDeep, opts, out);
+  loadParsedDocuments(file, blankRanges(decoded.text, tooDeep), tooDeep, opts, out);
 }
 
 /**
- * Documents the simple reader took. Positions are only needed for findings, so a document's are read
- * (again, by the same reader) the first time one is asked for, and none are kept until then.
+ * Documents the simple reader took. Positions are only needed for findings: a document's are read
+ * again, by the same reader, when one is asked for, and only the most recently used are kept.
  */
 function loadSimpleDocuments(
   file: SourceFile,
@@ -119,17 +123,33 @@ function loadSimpleDocuments(
   out: LoadResult,
 ): void {
   let fileLines: LineCounter | undefined;
+  const lines = { linePos: (offset: number) => (fileLines ??= countLines(text)).linePos(offset) };
   docs.forEach((d, index) => {
     out.documents++;
-    let root: NodePosition | undefined;
+    const positions = (): NodePosition => positionsOf(text, d);
     const mapAt = (prefix: FieldPath): SourceMap =>
-      deferredSourceMap(() => {
-        fileLines ??= countLines(text);
-        root ??= readSimplePositions(text.slice(d.start, d.end), resolvePlainScalar)!;
-        return simpleSourceMap(root, fileLines, d.start, prefix);
-      });
+      simpleSourceMap(positions, lines, d.start, prefix);
     addResources(d.value, [], mapAt, { file, index, opts, out });
   });
+}
+
+/**
+ * Positions of recently located documents. Findings come in runs on one resource, so a few suffice;
+ * keeping every document's positions would cost more memory than its values.
+ */
+const recentPositions = new Map<SimpleDocument, NodePosition>();
+const RECENT_POSITIONS = 64;
+
+function positionsOf(text: string, d: SimpleDocument): NodePosition {
+  let root = recentPositions.get(d);
+  if (root) recentPositions.delete(d);
+  else {
+    root = readSimplePositions(text.slice(d.start, d.end), resolvePlainScalar)!;
+    if (recentPositions.size >= RECENT_POSITIONS)
+      recentPositions.delete(recentPositions.keys().next().value!);
+  }
+  recentPositions.set(d, root);
+  return root;
 }
 
 function loadParsedDocuments(

@@ -67,12 +67,19 @@ function decline(): never {
   throw DECLINE;
 }
 
+/**
+ * The documents of `text`, or undefined where the full parser must read it. Collections nested more
+ * than `maxDepth` deep are declined: the reader recurses per level.
+ */
 export function readSimpleYaml(
   text: string,
   resolvePlain: PlainResolver,
+  maxDepth = DEFAULT_MAX_DEPTH,
 ): SimpleDocument[] | undefined {
-  return read(() => new SimpleYamlReader(text, resolvePlain, false).documents());
+  return read(() => new SimpleYamlReader(text, resolvePlain, false, maxDepth).documents());
 }
+
+const DEFAULT_MAX_DEPTH = 64;
 
 /**
  * Positions of the one document in `text` (a SimpleDocument's slice), read again on demand: reading
@@ -83,7 +90,7 @@ export function readSimplePositions(
   resolvePlain: PlainResolver,
 ): NodePosition | undefined {
   return read(() => {
-    const reader = new SimpleYamlReader(text, resolvePlain, true);
+    const reader = new SimpleYamlReader(text, resolvePlain, true, Infinity);
     return reader.documents().length === 1 ? reader.rootPosition : undefined;
   });
 }
@@ -101,6 +108,8 @@ class SimpleYamlReader {
   private lines: Line[] = [];
   /** Index just past the last line of the document being read. */
   private end = 0;
+  /** Collections open around the one being read. */
+  private depth = 0;
 
   /** With `positions`, the position of the node each method last read (undefined otherwise). */
   private last: NodePosition | undefined;
@@ -110,6 +119,7 @@ class SimpleYamlReader {
     private readonly text: string,
     private readonly resolvePlain: PlainResolver,
     private readonly positions: boolean,
+    private readonly maxDepth: number,
   ) {}
 
   documents(): SimpleDocument[] {
@@ -173,6 +183,7 @@ class SimpleYamlReader {
   }
 
   private map(i: number, col: number, text: string): [Record<string, unknown>, number] {
+    if (++this.depth > this.maxDepth) decline();
     const obj: Record<string, unknown> = {};
     const keys: string[] | undefined = this.positions ? [] : undefined;
     const keyStarts: number[] = [];
@@ -208,6 +219,7 @@ class SimpleYamlReader {
       const next = this.line(i);
       if (!next || next.indent < col) {
         if (keys) this.last = { start, end, keys, keyStarts, children };
+        this.depth--;
         return [obj, i];
       }
       if (next.indent > col || isSeqItem(next.text)) decline();
@@ -216,6 +228,7 @@ class SimpleYamlReader {
   }
 
   private seq(i: number, col: number, text: string): [unknown[], number] {
+    if (++this.depth > this.maxDepth) decline();
     const items: unknown[] = [];
     const positions: NodePosition[] | undefined = this.positions ? [] : undefined;
     const start = this.lines[i]!.start + col;
@@ -246,6 +259,7 @@ class SimpleYamlReader {
         // A line at this column that is not an item is the next key of the mapping that holds us.
         if (positions)
           this.last = { start, end: positions[positions.length - 1]!.end, children: positions };
+        this.depth--;
         return [items, i];
       }
       text = next.text;

@@ -113,9 +113,12 @@ function contentEnd(node: Node): number {
   }
 }
 
-/** The source map of a document the simple reader took; `offset` is where its text starts in the file. */
+/**
+ * The source map of a document the simple reader took; `offset` is where its text starts in the file.
+ * Its positions are asked for on each use (the caller decides how long to keep them).
+ */
 export function simpleSourceMap(
-  root: NodePosition,
+  positions: () => NodePosition,
   lines: LinePos,
   offset: number,
   prefix: FieldPath = [],
@@ -131,17 +134,14 @@ export function simpleSourceMap(
     return item && { from: item.start, to: item.end, node: item };
   };
   const shifted = { linePos: (at: number) => lines.linePos(offset + at) };
-  return sourceMap(root, [root.start, root.end], step, shifted, prefix);
-}
-
-/** A source map built on first use: most resources are never asked where a field was written. */
-export function deferredSourceMap(build: () => SourceMap): SourceMap {
-  let map: SourceMap | undefined;
-  const get = (): SourceMap => (map ??= build());
+  const map = (): SourceMap => {
+    const root = positions();
+    return sourceMap(root, [root.start, root.end], step, shifted, prefix);
+  };
   return {
     get start() {
-      return get().start;
+      return map().start;
     },
-    locate: (path) => get().locate(path),
+    locate: (path) => map().locate(path),
   };
 }

@@ -213,6 +213,10 @@ kind: Secret
     'alias-like host': 'hosts:\n- *.example.com\n',
     'comment without space': 'a: "x"#c\n',
     '__proto__ key': '__proto__: 1\n',
+    'nesting past the depth limit': Array.from(
+      { length: 70 },
+      (_, i) => `${'  '.repeat(i)}k${i}:\n`,
+    ).join(''),
   };
   for (const [name, text] of Object.entries(DECLINED)) {
     it(`leaves ${name} to the full parser`, () => expect(read(text)).toBeUndefined());
