@@ -194,8 +194,9 @@ class SimpleYamlReader {
       const keyStart = this.lines[i]!.start + col;
       const sep = keySeparator(text);
       if (sep === -1) decline();
-      const key = this.key(text.slice(0, sep));
-      if (Object.hasOwn(obj, key)) decline();
+      // Reading positions, the document is known to be good: only offsets are wanted.
+      const key = this.positions ? text.slice(0, sep) : this.key(text.slice(0, sep));
+      if (!this.positions && Object.hasOwn(obj, key)) decline();
       const rest = trimSpaces(text.slice(sep + 1));
       let value: unknown;
       if (rest === '' || rest[0] === '#') {
@@ -209,13 +210,12 @@ class SimpleYamlReader {
         value = this.scalar(rest, keyStart + text.length - rest.length);
         i++;
       }
-      obj[key] = value;
       if (keys) {
         keys.push(key);
         keyStarts.push(keyStart);
         children.push(this.last!);
         end = this.last!.end;
-      }
+      } else obj[key] = value;
       const next = this.line(i);
       if (!next || next.indent < col) {
         if (keys) this.last = { start, end, keys, keyStarts, children };
@@ -297,7 +297,7 @@ class SimpleYamlReader {
     if (c === '"') {
       const close = closingDoubleQuote(rest);
       onlyComment(rest, close + 1);
-      return [doubleQuoted(rest.slice(1, close)), close + 1];
+      return [this.positions ? null : doubleQuoted(rest.slice(1, close)), close + 1];
     }
     if (c === "'") {
       const close = closingSingleQuote(rest);
@@ -313,7 +313,7 @@ class SimpleYamlReader {
     const hash = rest.indexOf(' #');
     const body = hash === -1 ? rest : trimSpaces(rest.slice(0, hash));
     if (body.endsWith(':') || body.includes(': ')) decline();
-    return [this.plain(body), body.length];
+    return [this.positions ? null : this.plain(body), body.length];
   }
 
   /** `[a, "b", 'c']` on one line; anything nested, escaped or oddly punctuated is declined. */
@@ -332,7 +332,7 @@ class SimpleYamlReader {
         const start = at + from + raw.indexOf(item);
         from += raw.length + 1;
         if (item === '') decline();
-        values.push(this.flowItem(item));
+        values.push(this.positions ? null : this.flowItem(item));
         if (this.positions) positions.push({ start, end: start + item.length });
       }
     }
