@@ -106,12 +106,14 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
           const dest = get(r, ['destination']);
           if (!isObject(dest) || typeof dest.host !== 'string') return undefined;
           const port = get(dest, ['port', 'number']);
-          return {
+          // Optional fields assigned, not spread: spreading allocates an object per condition.
+          const ref: RouteDestinationRef = {
             host: dest.host,
-            ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
-            ...(typeof port === 'number' ? { port } : {}),
             path: path.concat('route', i, 'destination'),
           };
+          if (typeof dest.subset === 'string' && dest.subset) ref.subset = dest.subset;
+          if (typeof port === 'number') ref.port = port;
+          return ref;
         },
       );
       out.push({ kind, index, path, route, matches, destinations });

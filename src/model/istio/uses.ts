@@ -23,7 +23,7 @@ import {
   type RouteDestinationRef,
   type VsRoute,
 } from './routes.js';
-import { everyNamespace, isVisibleTo, visibleNamespaces } from './visibility.js';
+import { everyNamespace, isVisibleTo, sortNamespaces, visibleNamespaces } from './visibility.js';
 import { selectorFit } from './workloads.js';
 
 export interface RouteUse {
@@ -97,11 +97,11 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
           if (whole === undefined || whole.length === 0) continue;
           clientNamespaces =
             whole === seeing
-              ? (sortedSeeing ??= [...seeing].sort())
-              : (sortedRegistered ??= [...whole].sort());
+              ? (sortedSeeing ??= sortNamespaces([...seeing]))
+              : (sortedRegistered ??= sortNamespaces([...whole]));
         } else {
           if (whole) for (const ns of whole) picked.add(ns);
-          clientNamespaces = [...picked].sort();
+          clientNamespaces = sortNamespaces([...picked]);
         }
         for (const destination of route.destinations)
           out.push({ vs, route, destination, on, clientNamespaces });
