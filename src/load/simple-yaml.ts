@@ -5,12 +5,13 @@
  *
  * Why: the yaml library's general parser is most of the cost of loading a large policy repository.
  * This reader either reads a whole file or declines it (returns undefined) at the first thing outside
- * that subset: anchors, aliases, tags, block scalars, multi-line scalars, escapes, explicit or quoted
- * keys, duplicate keys, tabs, CRLF, empty documents, anything odd in indentation. Declined files go
- * to the full parser, which also reports their errors. What it reads, it reads as the full parser
- * does: plain scalars are resolved by the parser's own tags (the resolver is passed in), and a test
- * compares both on every fixture and on thousands of mutated ones. It keeps no positions; those come
- * from the full parser, later, for the few documents a finding points into.
+ * that subset: anchors, aliases, tags, block scalars, multi-line scalars, escapes JSON does not share,
+ * explicit or quoted keys, duplicate keys, tabs, CRLF, empty documents, deep nesting, anything odd in
+ * indentation. Declined files go to the full parser, which also reports their errors. What it reads,
+ * it reads as the full parser does: plain scalars are resolved by the parser's own tags (the resolver
+ * is passed in), and a test compares values and positions on every fixture and on thousands of
+ * mutated ones. It keeps no positions: a document a finding points into is read again for them
+ * (readSimplePositions).
  */
 
 export interface SimpleDocument {
@@ -185,9 +186,10 @@ class SimpleYamlReader {
   private map(i: number, col: number, text: string): [Record<string, unknown>, number] {
     if (++this.depth > this.maxDepth) decline();
     const obj: Record<string, unknown> = {};
+    // Positions only when asked for: the plain read allocates nothing it does not return.
     const keys: string[] | undefined = this.positions ? [] : undefined;
-    const keyStarts: number[] = [];
-    const children: NodePosition[] = [];
+    const keyStarts: number[] | undefined = keys && [];
+    const children: NodePosition[] | undefined = keys && [];
     const start = this.lines[i]!.start + col;
     let end = start;
     for (;;) {
@@ -212,8 +214,8 @@ class SimpleYamlReader {
       }
       if (keys) {
         keys.push(key);
-        keyStarts.push(keyStart);
-        children.push(this.last!);
+        keyStarts!.push(keyStart);
+        children!.push(this.last!);
         end = this.last!.end;
       } else obj[key] = value;
       const next = this.line(i);
@@ -324,7 +326,7 @@ class SimpleYamlReader {
     const inner = rest.slice(1, close);
     if (/[[{}#\\]/.test(inner)) decline();
     const values: unknown[] = [];
-    const positions: NodePosition[] = [];
+    const positions: NodePosition[] | undefined = this.positions ? [] : undefined;
     if (!/^ *$/.test(inner)) {
       let from = 1;
       for (const raw of inner.split(',')) {
@@ -333,10 +335,10 @@ class SimpleYamlReader {
         from += raw.length + 1;
         if (item === '') decline();
         values.push(this.positions ? null : this.flowItem(item));
-        if (this.positions) positions.push({ start, end: start + item.length });
+        positions?.push({ start, end: start + item.length });
       }
     }
-    if (this.positions) this.last = { start: at, end: at + close + 1, children: positions };
+    if (positions) this.last = { start: at, end: at + close + 1, children: positions };
     return [values, close + 1];
   }
 
