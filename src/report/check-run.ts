@@ -9,7 +9,7 @@ import type { LintResult } from '../lint/engine.js';
 import { failsAt, type Finding, type Severity } from '../model/finding.js';
 import { plural } from '../lint/wording.js';
 import { describe } from '../model/resource.js';
-import { mdText, truncateText } from './escape.js';
+import { blobLineUrl, mdLink, mdText, truncateText } from './escape.js';
 
 export const CHECK_RUN_NAME = 'egress-lint';
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -173,13 +173,12 @@ export function checkSummary(
 
 function findingRow(f: Finding, ctx: CheckRunContext): string {
   const where = f.file ? `${f.file}:${f.line}:${f.column}` : '(project)';
-  const location = f.file ? `[${mdText(where, 500)}](${lineUrl(ctx, f.file, f.line)})` : where;
-  const rule = f.docs ? `[${mdText(f.ruleId, 100)}](${f.docs})` : mdText(f.ruleId, 100);
+  // Links built and checked as in the PR comment: a `)` in a file name must not end the link early.
+  const location = f.file
+    ? mdLink(mdText(where, 500), blobLineUrl(ctx.repoUrl, ctx.headSha, f.file, f.line))
+    : where;
+  const rule = mdLink(mdText(f.ruleId, 100), f.docs || undefined);
   return `| ${f.severity} | ${location} | ${rule} | ${mdText(f.message, 500)} |`;
-}
-
-function lineUrl(ctx: CheckRunContext, file: string, line: number): string {
-  return `${ctx.repoUrl}/blob/${ctx.headSha}/${file.split('/').map(encodeURIComponent).join('/')}#L${line}`;
 }
 
 /** The pull request changes nothing the config selects: pass, with one line saying so. */

@@ -95,6 +95,11 @@ export function encodePath(path: string): string {
     .join('/');
 }
 
+/** The GitHub page of a file's line at a commit. */
+export function blobLineUrl(repoUrl: string, sha: string, file: string, line: number): string {
+  return `${repoUrl.replace(/\/+$/, '')}/blob/${encodeURIComponent(sha)}/${encodePath(file)}#L${line}`;
+}
+
 export function mdLink(label: string, url: string | undefined): string {
   const href = url === undefined ? undefined : safeUrl(url);
   return href ? `[${label}](${href})` : label;

@@ -25,7 +25,7 @@ import {
 } from './diff-report.js';
 import {
   codeBlock,
-  encodePath,
+  blobLineUrl,
   fenceFor,
   htmlCode,
   htmlText,
@@ -149,11 +149,7 @@ const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |\n`;
 function fileLink(file: string, line: number, ctx: Context): string {
   const label = mdCode(`${file}:${line}`, 200);
   if (!ctx.links || !file) return label;
-  const repo = ctx.links.repoUrl.replace(/\/+$/, '');
-  return mdLink(
-    label,
-    `${repo}/blob/${encodeURIComponent(ctx.links.headSha)}/${encodePath(file)}#L${line}`,
-  );
+  return mdLink(label, blobLineUrl(ctx.links.repoUrl, ctx.links.headSha, file, line));
 }
 
 const SEVERITY_LABEL = { error: '❌ error', warning: '⚠️ warning', info: 'ℹ️ info' } as const;

@@ -117,6 +117,15 @@ describe('summary', () => {
     expect(elements(html, 'b')).toEqual([]);
   });
 
+  it('links a file whose name has parentheses and spaces to that file', () => {
+    const report = buildCheckRunReport(lintOf([finding({ file: 'teams/a (b).yaml' })]), ctx);
+    const html = parseHtml(renderGfm(report.output.summary));
+    const link = elements(html, 'a').find((a) => textOf(a) === 'teams/a (b).yaml:24:15');
+    expect(link?.attrs.href).toBe(
+      `https://github.com/o/r/blob/${'a'.repeat(40)}/teams/a%20%28b%29.yaml#L24`,
+    );
+  });
+
   it("stays within GitHub's 65,535 characters and says how many findings it left out", () => {
     const many = Array.from({ length: 5000 }, (_, i) =>
       finding({ line: i + 1, message: `problem ${i} `.repeat(10) }),
