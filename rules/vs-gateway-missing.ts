@@ -64,10 +64,7 @@ export default defineRule({
           });
           return;
         }
-        const podNamespaces = [
-          ...new Set(index.gatewayWorkloadsOf(gateway).map((w) => w.namespace)),
-        ];
-        const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+        const proxyNamespaces = index.gatewayProxyNamespaces(gateway);
         const unseen = proxyNamespaces.filter((ns) => !isVisibleTo(vs, ns));
         if (unseen.length === proxyNamespaces.length) {
           report({

@@ -88,6 +88,11 @@ export interface IstioIndex {
   gatewayWorkloads(): readonly GatewayWorkload[];
   /** The egress gateways whose pods a Gateway resource configures. */
   gatewayWorkloadsOf(gateway: Resource): readonly GatewayWorkload[];
+  /**
+   * Where a Gateway's proxies run: its gateways' pod namespaces, or, with none known, the Gateway's
+   * own namespace. What a VirtualService bound to it must be exported to.
+   */
+  gatewayProxyNamespaces(gateway: Resource): readonly string[];
   /** The Gateway resource a `namespace/name` reference (as in VirtualService `gateways`) names. */
   gatewayByRef(ref: string): Resource | undefined;
   /**
@@ -178,11 +183,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         .filter((vs) => isVisibleTo(vs, namespace) && vsGateways(vs).includes(gateway)),
     virtualServicesForGateway(gateway, proxyNamespace) {
       const ref = gatewayRef(gateway);
-      const podNamespaces =
-        proxyNamespace !== undefined
-          ? [proxyNamespace]
-          : index.gatewayWorkloadsOf(gateway).map((w) => w.namespace);
-      const proxyNamespaces = podNamespaces.length > 0 ? podNamespaces : [gateway.namespace];
+      const proxyNamespaces =
+        proxyNamespace !== undefined ? [proxyNamespace] : index.gatewayProxyNamespaces(gateway);
       return (virtualServicesByGateway().get(ref) ?? []).filter((vs) =>
         proxyNamespaces.some((ns) => isVisibleTo(vs, ns)),
       );
@@ -210,6 +212,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     gatewayByRef(ref) {
       gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));
       return gatewaysByRef.get(ref);
+    },
+    gatewayProxyNamespaces(gateway) {
+      const pods = new Set(index.gatewayWorkloadsOf(gateway).map((w) => w.namespace));
+      return pods.size > 0 ? [...pods] : [gateway.namespace];
     },
     gatewayWorkloadsOf(gateway) {
       if (!workloadsByGateway) {
