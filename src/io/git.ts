@@ -185,18 +185,15 @@ export async function collectFilesAtCommit(
   options: CollectOptions,
 ): Promise<ReadResult> {
   const targetAbs = targets.map((t) => resolve(options.cwd, t));
-  const tree = (
-    await listTree(
-      repo,
-      commit,
-      targetAbs.map((t) => repositoryPath(repo, t)),
-    )
-  ).sort((a, b) => compareWalkOrder(a.path, b.path));
+  const targetPaths = targetAbs.map((t) => repositoryPath(repo, t));
+  const tree = (await listTree(repo, commit, targetPaths)).sort((a, b) =>
+    compareWalkOrder(a.path, b.path),
+  );
 
   const picked: TreeFile[] = [];
   const seen = new Set<string>();
-  for (const abs of targetAbs) {
-    const target = repositoryPath(repo, abs);
+  for (const [i, abs] of targetAbs.entries()) {
+    const target = targetPaths[i]!;
     const { rel, selector } = targetSelector(abs, options);
     for (const f of tree) {
       if (seen.has(f.path)) continue;
