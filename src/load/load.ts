@@ -144,7 +144,7 @@ function positionsOf(text: string, d: SimpleDocument): NodePosition {
   let root = recentPositions.get(d);
   if (root) recentPositions.delete(d);
   else {
-    root = readSimplePositions(text.slice(d.start, d.end), resolvePlainScalar)!;
+    root = readSimplePositions(text.slice(d.start, d.end))!;
     if (recentPositions.size >= RECENT_POSITIONS)
       recentPositions.delete(recentPositions.keys().next().value!);
   }

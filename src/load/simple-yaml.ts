@@ -86,12 +86,10 @@ const DEFAULT_MAX_DEPTH = 64;
  * Positions of the one document in `text` (a SimpleDocument's slice), read again on demand: reading
  * is cheap, and keeping positions for every node of every file would not be.
  */
-export function readSimplePositions(
-  text: string,
-  resolvePlain: PlainResolver,
-): NodePosition | undefined {
+export function readSimplePositions(text: string): NodePosition | undefined {
   return read(() => {
-    const reader = new SimpleYamlReader(text, resolvePlain, true, Infinity);
+    // Keys and scalars of an accepted document are not resolved again: only offsets are wanted.
+    const reader = new SimpleYamlReader(text, () => DECLINED, true, Infinity);
     return reader.documents().length === 1 ? reader.rootPosition : undefined;
   });
 }
@@ -288,13 +286,19 @@ class SimpleYamlReader {
 
   /** A scalar (or one-line flow collection) that fills the rest of its line from offset `at`. */
   private scalar(rest: string, at: number): unknown {
-    const [value, length] = this.scalarText(rest, at);
-    if (this.positions && !Array.isArray(value)) this.last = { start: at, end: at + length };
+    const [value, length, items] = this.scalarText(rest, at);
+    if (this.positions) {
+      this.last = { start: at, end: at + length };
+      if (items) this.last.children = items;
+    }
     return value;
   }
 
-  /** The value, and how many characters of `rest` it takes (a comment may follow). */
-  private scalarText(rest: string, at: number): [unknown, number] {
+  /**
+   * The value, how many characters of `rest` it takes (a comment may follow) and, for a flow
+   * sequence read for positions, where its items are.
+   */
+  private scalarText(rest: string, at: number): [unknown, number, NodePosition[]?] {
     const c = rest[0];
     if (c === '"') {
       const close = closingDoubleQuote(rest);
@@ -319,7 +323,7 @@ class SimpleYamlReader {
   }
 
   /** `[a, "b", 'c']` on one line; anything nested, escaped or oddly punctuated is declined. */
-  private flowSeq(rest: string, at: number): [unknown[], number] {
+  private flowSeq(rest: string, at: number): [unknown[], number, NodePosition[]?] {
     const close = rest.indexOf(']');
     if (close === -1) decline();
     onlyComment(rest, close + 1);
@@ -338,8 +342,7 @@ class SimpleYamlReader {
         positions?.push({ start, end: start + item.length });
       }
     }
-    if (positions) this.last = { start: at, end: at + close + 1, children: positions };
-    return [values, close + 1];
+    return [values, close + 1, positions];
   }
 
   private flowItem(item: string): unknown {
