@@ -123,20 +123,10 @@ export function simpleSourceMap(
   offset: number,
   prefix: FieldPath = [],
 ): SourceMap {
-  const step = (node: NodePosition, seg: FieldPath[number]) => {
-    if (node.keys) {
-      const i = node.keys.indexOf(String(seg));
-      if (i === -1) return undefined;
-      const value = node.children![i]!;
-      return { from: node.keyStarts![i]!, to: value.end, node: value };
-    }
-    const item = typeof seg === 'number' ? node.children?.[seg] : undefined;
-    return item && { from: item.start, to: item.end, node: item };
-  };
-  const shifted = { linePos: (at: number) => lines.linePos(offset + at) };
   const map = (): SourceMap => {
     const root = positions();
-    return sourceMap(root, [root.start, root.end], step, shifted, prefix);
+    const shifted = { linePos: (at: number) => lines.linePos(offset + at) };
+    return sourceMap(root, [root.start, root.end], stepIntoPosition, shifted, prefix);
   };
   return {
     get start() {
@@ -144,4 +134,16 @@ export function simpleSourceMap(
     },
     locate: (path) => map().locate(path),
   };
+}
+
+/** One step of a field path through the simple reader's positions. */
+function stepIntoPosition(node: NodePosition, seg: FieldPath[number]) {
+  if (node.keys) {
+    const i = node.keys.indexOf(String(seg));
+    if (i === -1) return undefined;
+    const value = node.children![i]!;
+    return { from: node.keyStarts![i]!, to: value.end, node: value };
+  }
+  const item = typeof seg === 'number' ? node.children?.[seg] : undefined;
+  return item && { from: item.start, to: item.end, node: item };
 }
