@@ -41,6 +41,9 @@ export interface RouteUse {
 
 export function collectRouteUses(index: IstioIndex): RouteUse[] {
   const namespaces = everyNamespace(index);
+  // visibleNamespaces answers sorted, except for a VirtualService seen everywhere: then it hands back
+  // everyNamespace's own list, sorted here once for all of them.
+  let everySorted: readonly string[] | undefined;
   const out: RouteUse[] = [];
   for (const vs of index.ofKind(KIND.virtualService)) {
     const hosts = stringList(get(vs.body, ['spec', 'hosts']));
@@ -57,8 +60,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
         ? index.gatewayWorkloadsOf(gateway).filter((w) => isVisibleTo(vs, w.namespace))
         : [];
     });
-    // Sorted once per VirtualService: most routes' sidecar clients are one of these lists whole.
-    let sortedSeeing: readonly string[] | undefined;
+    // Sorted once per VirtualService: most routes' sidecar clients are this list or `seeing` whole.
     let sortedRegistered: readonly string[] | undefined;
     for (const route of routesOf(vs)) {
       for (let g = 0; g < bound.length; g++) {
@@ -97,7 +99,9 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
           if (whole === undefined || whole.length === 0) continue;
           clientNamespaces =
             whole === seeing
-              ? (sortedSeeing ??= sortNamespaces([...seeing]))
+              ? seeing === namespaces
+                ? (everySorted ??= sortNamespaces([...namespaces]))
+                : seeing
               : (sortedRegistered ??= sortNamespaces([...whole]));
         } else {
           if (whole) for (const ns of whole) picked.add(ns);
