@@ -42,3 +42,11 @@ export function notAllowedReply(login: string, repoFullName: string): string {
     'The check runs by itself on every push; a maintainer can comment `/egress render` to refresh it.'
   );
 }
+
+/** The permission lookup failed: nothing was run, and the commenter should know why. */
+export function permissionUnknownReply(reason: string): string {
+  return (
+    `egress-lint could not check whether you may run commands here (${mdText(reason, 500)}), so it did nothing. ` +
+    'Try again in a few minutes; the check still runs by itself on every push.'
+  );
+}

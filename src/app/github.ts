@@ -71,6 +71,17 @@ export interface CheckRunCreated {
   app?: AppIdentity;
 }
 
+export interface CheckRunFound extends CheckRunCreated {
+  status: string;
+  externalId: string | undefined;
+  startedAt: string | undefined;
+}
+
+/** Per-call options of the writes that retry themselves (retry.ts): no plugin retries, own time limit. */
+export interface WriteOptions {
+  signal?: AbortSignal;
+}
+
 export type CheckRunCreate = NonNullable<Parameters<ProbotOctokit['rest']['checks']['create']>[0]>;
 export type CheckRunUpdate = Omit<
   NonNullable<Parameters<ProbotOctokit['rest']['checks']['update']>[0]>,
@@ -169,6 +180,18 @@ export class GitHubApi {
     }
   }
 
+  /** Whether `path` is a file in a commit's tree, read one level at a time (two calls for `.github/x`). */
+  async treeHasFile(path: string, commit: string): Promise<boolean> {
+    const parts = path.split('/');
+    let treeish = commit;
+    for (const part of parts.slice(0, -1)) {
+      const dir = (await this.listTree(treeish, false)).dirs.find((d) => d.path === part);
+      if (!dir) return false;
+      treeish = dir.sha;
+    }
+    return (await this.listTree(treeish, false)).files.some((f) => f.path === parts.at(-1));
+  }
+
   /** Blobs of a commit's tree in one call; `truncated` when the tree is too big for one listing. */
   async listTree(
     treeish: string,
@@ -198,25 +221,55 @@ export class GitHubApi {
     );
   }
 
-  async createCheckRun(body: Omit<CheckRunCreate, 'owner' | 'repo'>): Promise<CheckRunCreated> {
-    const { data } = await this.octokit.rest.checks.create({
-      ...this.common,
-      ...body,
-    } as CheckRunCreate);
+  /**
+   * Options of a write that retries itself: the Octokit retry plugin would repeat a POST whose reply
+   * was lost without looking first, so it is off; the attempt's own signal replaces the deadline.
+   */
+  private writeCommon(options: WriteOptions): RepoRef & {
+    request: { retries: number; signal?: AbortSignal };
+  } {
     return {
-      id: data.id,
-      htmlUrl: data.html_url ?? '',
-      ...(data.app ? { app: { id: data.app.id, slug: data.app.slug ?? '' } } : {}),
+      ...this.repo,
+      request: { retries: 0, ...(options.signal ? { signal: options.signal } : {}) },
     };
   }
 
-  /** Updates a check run; `signal: false` sends it even after the event's deadline (to report the failure). */
-  async updateCheckRun(
-    id: number,
-    body: CheckRunUpdate,
-    options: { ignoreDeadline?: boolean } = {},
-  ): Promise<void> {
-    const common = options.ignoreDeadline ? { ...this.repo } : this.common;
+  async createCheckRun(
+    body: Omit<CheckRunCreate, 'owner' | 'repo'>,
+    options: WriteOptions = {},
+  ): Promise<CheckRunCreated> {
+    const { data } = await this.octokit.rest.checks.create({
+      ...this.writeCommon(options),
+      ...body,
+    } as unknown as CheckRunCreate);
+    return checkRunInfo(data);
+  }
+
+  /** Check runs named `name` on a commit, newest first (GitHub's order). */
+  async listCheckRuns(
+    headSha: string,
+    name: string,
+    options: WriteOptions & { status?: 'in_progress' | 'queued' } = {},
+  ): Promise<CheckRunFound[]> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
+      ...this.writeCommon(options),
+      ref: headSha,
+      check_name: name,
+      filter: 'all',
+      ...(options.status ? { status: options.status } : {}),
+      per_page: 100,
+    });
+    return runs.map((r) => ({
+      ...checkRunInfo(r),
+      status: r.status,
+      externalId: r.external_id ?? undefined,
+      startedAt: r.started_at ?? undefined,
+    }));
+  }
+
+  /** Updates a check run: within the event's deadline, or with a write's own options. */
+  async updateCheckRun(id: number, body: CheckRunUpdate, options?: WriteOptions): Promise<void> {
+    const common = options ? this.writeCommon(options) : this.common;
     await this.octokit.rest.checks.update({ ...common, check_run_id: id, ...body } as Parameters<
       ProbotOctokit['rest']['checks']['update']
     >[0]);
@@ -237,9 +290,9 @@ export class GitHubApi {
     }));
   }
 
-  async createIssueComment(number: number, body: string): Promise<number> {
+  async createIssueComment(number: number, body: string, options?: WriteOptions): Promise<number> {
     const { data } = await this.octokit.rest.issues.createComment({
-      ...this.common,
+      ...(options ? this.writeCommon(options) : this.common),
       issue_number: number,
       body,
     });
@@ -283,6 +336,18 @@ export class GitHubApi {
       throw e;
     }
   }
+}
+
+function checkRunInfo(data: {
+  id: number;
+  html_url: string | null;
+  app: { id: number; slug?: string } | null;
+}): CheckRunCreated {
+  return {
+    id: data.id,
+    htmlUrl: data.html_url ?? '',
+    ...(data.app ? { app: { id: data.app.id, slug: data.app.slug ?? '' } } : {}),
+  };
 }
 
 /** The HTTP status of an Octokit request error, if that is what `e` is. */

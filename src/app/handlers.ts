@@ -9,10 +9,30 @@ import { CHECK_RUN_NAME } from '../report/check-run.js';
 import type { LoadResult } from '../load/load.js';
 import { LoadingCache, LruCache } from './cache.js';
 import { cachingLoader } from './load-cache.js';
-import { canRunCommands, helpReply, notAllowedReply, parseCommand } from './commands.js';
+import {
+  canRunCommands,
+  helpReply,
+  notAllowedReply,
+  parseCommand,
+  permissionUnknownReply,
+} from './commands.js';
 import type { PullRequestReporter } from './evaluate.js';
-import { GitHubApi, type PullRequestInfo, type RepoRef, type TreeFile } from './github.js';
-import { refreshPullRequest, type RefreshCaches, type RefreshOutcome } from './refresh.js';
+import { describeFailure } from './failures.js';
+import {
+  GitHubApi,
+  type Permission,
+  type PullRequestInfo,
+  type RepoRef,
+  type TreeFile,
+} from './github.js';
+import {
+  checkMergeGroup,
+  refreshPullRequest,
+  type RefreshCaches,
+  type RefreshDeps,
+  type RefreshOutcome,
+} from './refresh.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { DeliveryLog, KeyedSerialQueue, Semaphore } from './serial.js';
 
 export interface AppOptions<D> {
@@ -29,6 +49,8 @@ export interface AppOptions<D> {
   maxConcurrentChecks?: number;
   /** How long one event may talk to GitHub before its check run is failed (default 5 minutes). */
   deadlineMs?: number;
+  /** Retries of check-run and comment writes (default: retry.ts, ten minutes; tests shrink it). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface AppState<D> {
@@ -38,6 +60,7 @@ export interface AppState<D> {
   checks: Semaphore;
   deliveries: DeliveryLog;
   deadlineMs: number;
+  retry: RetryPolicy;
 }
 
 export function createAppState<D>(options: AppOptions<D>): AppState<D> {
@@ -60,6 +83,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
     checks: new Semaphore(options.maxConcurrentChecks ?? 8),
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
   };
 }
 
@@ -82,6 +106,7 @@ type PullRequestEvent = Context<
 type CheckRunEvent = Context<'check_run.rerequested'>;
 type CheckSuiteEvent = Context<'check_suite.rerequested'>;
 type IssueCommentEvent = Context<'issue_comment.created'>;
+type MergeGroupEvent = Context<'merge_group.checks_requested'>;
 
 interface EventRun {
   gh: GitHubApi;
@@ -133,8 +158,55 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
   }
 }
 
-/** Refresh one pull request in its queue, and fold the outcome into the event's log line. */
-async function refreshInQueue<D>(
+/** What a queued check needs: everything but its own deadline, which starts when its turn comes. */
+type CheckJob<D> = (deps: RefreshDeps<D>) => Promise<RefreshOutcome>;
+
+/** Run one check in its queue, and fold the outcome into the event's log line. */
+async function checkInQueue<D>(
+  state: AppState<D>,
+  ctx: EventContext<unknown>,
+  run: EventRun,
+  key: string,
+  job: CheckJob<D>,
+): Promise<RefreshOutcome> {
+  // Per pull request (or merge group) in order; across them, a bounded number at once. The deadline
+  // starts when the check does, not while it waits its turn.
+  const outcome = await state.queue.run(`${run.gh.repo.owner}/${run.gh.repo.repo}${key}`, () =>
+    state.checks.run(() => {
+      const deadline = AbortSignal.timeout(state.deadlineMs);
+      return job({
+        gh: run.gh.withDeadline(deadline),
+        caches: state.caches,
+        reporter: state.reporter,
+        deadline,
+        retry: state.retry,
+      });
+    }),
+  );
+  const { error, ...fields } = outcome;
+  Object.assign(run.log, fields);
+  if (error !== undefined) {
+    run.ok = false;
+    ctx.log.error(
+      { err: error, delivery: ctx.id, reason: describeFailure(error) },
+      `egress-lint: ${failureSummary(outcome)}`,
+    );
+  }
+  return outcome;
+}
+
+/** The log's one-line account of a failed check: where the check run was left, truthfully. */
+function failureSummary(outcome: RefreshOutcome): string {
+  if (outcome.checkRun === 'not-created')
+    return 'no check run could be created; GitHub refused every attempt';
+  if (outcome.checkRun === 'in-progress')
+    return 'check failed and its check run could not be completed; the sweep will complete it';
+  if (outcome.result === 'error') return 'check failed; its check run says so';
+  return 'comment failed; the check run is complete';
+}
+
+/** Refresh one pull request in its queue. */
+function refreshInQueue<D>(
   state: AppState<D>,
   ctx: EventContext<unknown>,
   run: EventRun,
@@ -142,36 +214,34 @@ async function refreshInQueue<D>(
   repoUrl: string,
   requested: boolean,
 ): Promise<RefreshOutcome> {
-  const key = `${run.gh.repo.owner}/${run.gh.repo.repo}#${pr.number}`;
-  // Per pull request in order; across pull requests, a bounded number at once. The deadline starts
-  // when the check does, not while it waits its turn.
-  const outcome = await state.queue.run(key, () =>
-    state.checks.run(() => {
-      const deadline = AbortSignal.timeout(state.deadlineMs);
-      return refreshPullRequest(
-        {
-          gh: run.gh.withDeadline(deadline),
-          caches: state.caches,
-          reporter: state.reporter,
-          deadline,
-        },
-        { pullRequest: pr, repoUrl, deliveryId: ctx.id, requested },
-      );
-    }),
-  );
-  const { error, ...fields } = outcome;
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
-  Object.assign(run.log, fields);
-  if (error !== undefined) {
-    run.ok = false;
-    const what =
-      outcome.result === 'error'
-        ? 'check failed; its check run says so'
-        : 'comment failed; the check run is complete';
-    ctx.log.error({ err: error, delivery: ctx.id, pr: pr.number }, `egress-lint: ${what}`);
-  }
-  return outcome;
+  return checkInQueue(state, ctx, run, `#${pr.number}`, (deps) =>
+    refreshPullRequest(deps, { pullRequest: pr, repoUrl, deliveryId: ctx.id, requested }),
+  );
+}
+
+/**
+ * The repository's web address, for links. Webhooks carry it, but a payload without it must not
+ * fail the check: it is the API's host without `api.` (github.com) or without `/api/v3` (GHES).
+ */
+export function repositoryUrl(
+  repository: { html_url?: string | null },
+  repo: RepoRef,
+  apiBaseUrl: string,
+): string {
+  if (repository.html_url) return repository.html_url;
+  const api = new URL(apiBaseUrl);
+  const host = api.hostname === 'api.github.com' ? 'github.com' : api.host;
+  return `${api.protocol}//${host}/${repo.owner}/${repo.repo}`;
+}
+
+function repoUrlOf(
+  ctx: EventContext<{ repository?: { html_url?: string | null } }>,
+  gh: GitHubApi,
+): string {
+  const apiBase = String(ctx.octokit.request.endpoint.DEFAULTS.baseUrl);
+  return repositoryUrl(ctx.payload.repository ?? {}, gh.repo, apiBase);
 }
 
 export async function onPullRequest<D>(
@@ -188,8 +258,29 @@ export async function onPullRequest<D>(
       ctx,
       run,
       { number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha },
-      ctx.payload.repository.html_url,
+      repoUrlOf(ctx, run.gh),
       false,
+    );
+  });
+}
+
+/** A merge queue asks for checks on a merge group: a check run on the group's head commit. */
+export async function onMergeGroup<D>(
+  state: AppState<D>,
+  ctx: EventContext<MergeGroupEvent['payload']>,
+): Promise<void> {
+  const group = ctx.payload.merge_group;
+  await handleEvent(state, ctx, async (run) => {
+    run.log.headSha = group.head_sha;
+    run.log.mergeGroup = group.head_ref;
+    const repoUrl = repoUrlOf(ctx, run.gh);
+    await checkInQueue(state, ctx, run, `@${group.head_ref}`, (deps) =>
+      checkMergeGroup(deps, {
+        headSha: group.head_sha,
+        baseSha: group.base_sha,
+        repoUrl,
+        deliveryId: ctx.id,
+      }),
     );
   });
 }
@@ -217,7 +308,7 @@ export async function onCheckRerequested<D>(
         ctx,
         run,
         { number: pr.number, headSha, baseSha: pr.baseSha },
-        payload.repository.html_url,
+        repoUrlOf(ctx, run.gh),
         false,
       );
     }
@@ -241,7 +332,15 @@ export async function onIssueComment<D>(
     run.log.user = login;
     // author_association says nothing reliable about write access (and not at all for org members
     // with a private membership); the collaborator permission does.
-    const permission = await run.gh.getPermission(login);
+    let permission: Permission;
+    try {
+      permission = await run.gh.getPermission(login);
+    } catch (e) {
+      // Say so rather than stay silent: the commenter would otherwise wait for nothing.
+      run.log.result = 'permission-unknown';
+      await run.gh.createIssueComment(issue.number, permissionUnknownReply(describeFailure(e)));
+      return;
+    }
     if (!canRunCommands(permission)) {
       await run.gh.createIssueComment(issue.number, notAllowedReply(login, repository.full_name));
       run.log.result = 'not-allowed';
@@ -262,6 +361,6 @@ export async function onIssueComment<D>(
       return;
     }
     run.log.pr = [];
-    await refreshInQueue(state, ctx, run, pr, repository.html_url, true);
+    await refreshInQueue(state, ctx, run, pr, repoUrlOf(ctx, run.gh), true);
   });
 }

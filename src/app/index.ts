@@ -8,6 +8,7 @@ import {
   createAppState,
   onCheckRerequested,
   onIssueComment,
+  onMergeGroup,
   onPullRequest,
   type AppOptions,
 } from './handlers.js';
@@ -28,6 +29,7 @@ export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunct
     app.on('check_run.rerequested', (ctx) => onCheckRerequested(state, ctx));
     app.on('check_suite.rerequested', (ctx) => onCheckRerequested(state, ctx));
     app.on('issue_comment.created', (ctx) => onIssueComment(state, ctx));
+    app.on('merge_group.checks_requested', (ctx) => onMergeGroup(state, ctx));
   };
 }
 

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { SourceFile } from '../load/load.js';
 import type { FileSelector } from '../io/selection.js';
 import { gitBlobSha, type LoadingCache } from './cache.js';
+import { ReportableError } from './failures.js';
 import type { ChangedFile, GitHubApi, TreeFile } from './github.js';
 
 export interface PolicyFileCaches {
@@ -44,22 +45,36 @@ export interface PolicyFiles {
   blobsFromCache: number;
 }
 
-/** Directory listings a truncated tree may cost before we give up and ask for narrower `paths`. */
-const MAX_TREE_WALK_CALLS = 500;
+/**
+ * Directory listings the truncated trees of one check (head and base together) may cost before we
+ * give up and ask for narrower `paths`: a few seconds of calls, a small share of the hourly limit.
+ */
+export const MAX_TREE_WALK_CALLS = 100;
 const BLOB_CONCURRENCY = 8;
 
-export class TreeTooLargeError extends Error {
+export class TreeTooLargeError extends ReportableError {
   override name = 'TreeTooLargeError';
 }
+
+/** Listings left for this check's tree walks (shared by head and base). */
+interface WalkBudget {
+  calls: number;
+}
+
+const tooLarge = (folders: string): TreeTooLargeError =>
+  new TreeTooLargeError(
+    `the repository tree is too large for one listing, and \`paths\` can match ${folders} folders (the app lists at most ${MAX_TREE_WALK_CALLS} one by one); narrow \`paths\` in the egress-lint config`,
+  );
 
 export async function loadPolicyFiles(
   gh: GitHubApi,
   caches: PolicyFileCaches,
   req: PolicyFileRequest,
 ): Promise<PolicyFiles> {
+  const budget: WalkBudget = { calls: MAX_TREE_WALK_CALLS };
   const [headTree, baseTree] = await Promise.all([
-    selectedTree(gh, caches, req.headSha, req),
-    selectedTree(gh, caches, req.baseSha, req),
+    selectedTree(gh, caches, req.headSha, req, budget),
+    selectedTree(gh, caches, req.baseSha, req, budget),
   ]);
   const head = new Map(headTree.map((f) => [f.path, f]));
   const baseAll = new Map(baseTree.map((f) => [f.path, f]));
@@ -130,12 +145,17 @@ async function selectedTree(
   caches: PolicyFileCaches,
   sha: string,
   req: PolicyFileRequest,
+  budget: WalkBudget,
 ): Promise<TreeFile[]> {
   const key = `${gh.repo.owner}/${gh.repo.repo}@${sha}|${req.selectionKey}`;
   const { value } = await caches.trees.get(key, async () => {
     const listing = await gh.listTree(sha, true);
     if (!listing.truncated) return listing.files.filter((f) => req.selector.includes(f.path));
-    return walkTree(gh, sha, req.selector);
+    // Even cut short, the listing shows folders the walk would have to open: if those alone are over
+    // budget, say so now rather than after spending it.
+    const folders = listing.dirs.filter((d) => req.selector.mayContain(d.path)).length;
+    if (folders > budget.calls) throw tooLarge(`at least ${folders}`);
+    return walkTree(gh, sha, req.selector, budget);
   });
   return value;
 }
@@ -145,17 +165,13 @@ async function walkTree(
   gh: GitHubApi,
   rootSha: string,
   selector: FileSelector,
+  budget: WalkBudget,
 ): Promise<TreeFile[]> {
   const out: TreeFile[] = [];
   const queue: { prefix: string; sha: string }[] = [{ prefix: '', sha: rootSha }];
-  let calls = 0;
   while (queue.length > 0) {
     const { prefix, sha } = queue.shift()!;
-    if (++calls > MAX_TREE_WALK_CALLS) {
-      throw new TreeTooLargeError(
-        `the repository tree is too large to list; narrow \`paths\` in the egress-lint config`,
-      );
-    }
+    if (--budget.calls < 0) throw tooLarge(`more than ${MAX_TREE_WALK_CALLS}`);
     const level = await gh.listTree(sha, false);
     for (const f of level.files) {
       const path = prefix + f.path;

@@ -25,20 +25,19 @@ import {
   type Conclusion,
 } from '../report/check-run.js';
 import type { LoadingCache, LruCache } from './cache.js';
-import { evaluatePullRequest, type PullRequestReporter } from './evaluate.js';
-import {
-  statusOf,
-  type AppIdentity,
-  type GitHubApi,
-  type IssueComment,
-  type PullRequestInfo,
+import { evaluatePullRequest, type Evaluation, type PullRequestReporter } from './evaluate.js';
+import { describeFailure, ReportableError } from './failures.js';
+import type {
+  AppIdentity,
+  CheckRunCreated,
+  CheckRunUpdate,
+  GitHubApi,
+  IssueComment,
+  PullRequestInfo,
 } from './github.js';
-import {
-  changedPaths,
-  loadPolicyFiles,
-  TreeTooLargeError,
-  type PolicyFileCaches,
-} from './policy-files.js';
+import { changedPaths, loadPolicyFiles, type PolicyFileCaches } from './policy-files.js';
+import { GaveUpError, type RetryPolicy } from './retry.js';
+import { createCommentOnce, openCheckRun, updateCheckRunReliably } from './writes.js';
 
 export interface StickyComment {
   id: number;
@@ -70,6 +69,8 @@ export type RefreshResult =
 
 export interface RefreshOutcome {
   result: RefreshResult;
+  /** Where the check run ended: `in-progress` only when GitHub refused every completion attempt. */
+  checkRun: 'completed' | 'in-progress' | 'not-created';
   comment: 'created' | 'updated' | 'unchanged' | 'none' | 'failed';
   filesRead: number;
   blobsFetched: number;
@@ -84,6 +85,8 @@ export interface RefreshDeps<D> {
   reporter: PullRequestReporter<D>;
   /** Set when the event's deadline has passed (the requests made after it are cancelled). */
   deadline?: AbortSignal;
+  /** How long creating and completing the check run are retried (retry.ts). */
+  retry: RetryPolicy;
 }
 
 export async function refreshPullRequest<D>(
@@ -92,48 +95,17 @@ export async function refreshPullRequest<D>(
 ): Promise<RefreshOutcome> {
   const { gh } = deps;
   const { number, headSha, baseSha } = req.pullRequest;
-  const outcome: RefreshOutcome = {
-    result: 'error',
-    comment: 'none',
-    filesRead: 0,
-    blobsFetched: 0,
-    blobsFromCache: 0,
-  };
-  const check = await gh.createCheckRun({
-    name: CHECK_RUN_NAME,
-    head_sha: headSha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-    external_id: req.deliveryId,
-  });
-  const complete = (
-    conclusion: Conclusion,
-    output: CheckRunOutput,
-    ignoreDeadline = false,
-  ): Promise<void> =>
-    gh.updateCheckRun(
-      check.id,
-      { status: 'completed', conclusion, completed_at: new Date().toISOString(), output },
-      { ignoreDeadline },
-    );
-
-  try {
-    let config: ProjectConfig;
-    let configNote: string;
-    try {
-      ({ config, configNote } = await readConfig(deps, baseSha));
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      await complete('failure', invalidConfigOutput(e, baseSha));
-      return { ...outcome, result: 'invalid-config' };
-    }
+  return withCheckRun(deps, { headSha, externalId: req.deliveryId }, async (check, outcome) => {
+    const read = await readConfigOrFail(deps, check, baseSha);
+    if (!read) return { ...outcome, result: 'invalid-config' };
+    const { config, configNote } = read;
     const selector = createFileSelector(config);
     const changes = await gh.listPullRequestFiles(number);
     const stickyKey = `${gh.repo.owner}/${gh.repo.repo}#${number}`;
     const touchesPolicy = !changes.complete || changedPaths(changes.files, selector).size > 0;
     // A comment we posted earlier must not keep describing changes the pull request no longer makes.
     if (!touchesPolicy && !req.requested && !deps.caches.stickyComments.get(stickyKey)) {
-      await complete('success', noPolicyChangesOutput(configNote));
+      await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
       return { ...outcome, result: 'no-policy-changes' };
     }
 
@@ -171,16 +143,11 @@ export async function refreshPullRequest<D>(
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
     if (current.headSha !== headSha) {
-      await complete('cancelled', supersededOutput(current.headSha));
+      await complete(deps, check, 'cancelled', supersededOutput(current.headSha));
       return { ...outcome, result: 'superseded' };
     }
 
-    const { conclusion, output, annotations } = evaluation.check;
-    const batches = batchAnnotations(annotations);
-    const last = batches.pop() ?? [];
-    for (const batch of batches)
-      await gh.updateCheckRun(check.id, { output: { ...output, annotations: batch } });
-    await complete(conclusion, { ...output, ...(last.length ? { annotations: last } : {}) });
+    const conclusion = await publishCheck(deps, check, evaluation);
     outcome.result = conclusion === 'failure' ? 'failed' : 'passed';
     if (current.state !== 'open') return outcome;
 
@@ -201,14 +168,153 @@ export async function refreshPullRequest<D>(
       return { ...outcome, comment: 'failed', error: e };
     }
     return outcome;
-  } catch (e) {
-    const reason = describeFailure(e, deps.deadline);
-    try {
-      await complete('failure', failedRunOutput(reason), true);
-    } catch {
-      // GitHub is not answering at all; the error below is logged by the caller, and a re-run retries.
+  });
+}
+
+export interface MergeGroupRequest {
+  headSha: string;
+  baseSha: string;
+  repoUrl: string;
+  deliveryId: string;
+}
+
+/**
+ * A merge queue's group: its head commit checked against the base it will land on, with the config
+ * at that base. No pull request, so no comment; the two trees are compared whole.
+ */
+export async function checkMergeGroup<D>(
+  deps: RefreshDeps<D>,
+  req: MergeGroupRequest,
+): Promise<RefreshOutcome> {
+  const { gh } = deps;
+  const { headSha, baseSha } = req;
+  return withCheckRun(deps, { headSha, externalId: req.deliveryId }, async (check, outcome) => {
+    const read = await readConfigOrFail(deps, check, baseSha);
+    if (!read) return { ...outcome, result: 'invalid-config' };
+    const { config, configNote } = read;
+    const files = await loadPolicyFiles(gh, deps.caches, {
+      headSha,
+      baseSha,
+      selector: createFileSelector(config),
+      selectionKey: JSON.stringify([config.paths, config.ignore]),
+      changes: undefined,
+      maxFileBytes: config.limits.maxFileBytes,
+    });
+    Object.assign(outcome, {
+      filesRead: new Set([...files.head, ...files.base].map((f) => f.path)).size,
+      blobsFetched: files.blobsFetched,
+      blobsFromCache: files.blobsFromCache,
+    });
+    if (files.changed.length === 0) {
+      await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
+      return { ...outcome, result: 'no-policy-changes' };
     }
-    return { ...outcome, result: 'error', error: e };
+    const evaluation = evaluatePullRequest({
+      pullRequest: { ...gh.repo, number: 0, headSha, baseSha, repoUrl: req.repoUrl },
+      config,
+      configNote,
+      baseFiles: files.base,
+      headFiles: files.head,
+      changedFiles: files.changed,
+      reporter: deps.reporter,
+      memo: {
+        analyses: deps.caches.analyses,
+        baseKey: files.baseKey,
+        headKey: files.headKey,
+        load: deps.caches.load,
+      },
+      ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
+    });
+    const conclusion = await publishCheck(deps, check, evaluation);
+    return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
+  });
+}
+
+/**
+ * Opens (or finds) the check run, runs `work`, and makes sure the run ends completed: whatever `work`
+ * throws, the run is completed as a `failure` that says why. Only when GitHub refuses even that for
+ * the whole give-up time is it left in progress, for the sweep (sweep.ts) to complete later.
+ */
+async function withCheckRun<D>(
+  deps: RefreshDeps<D>,
+  target: { headSha: string; externalId: string },
+  work: (check: CheckRunCreated, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
+): Promise<RefreshOutcome> {
+  const outcome: RefreshOutcome = {
+    result: 'error',
+    checkRun: 'completed',
+    comment: 'none',
+    filesRead: 0,
+    blobsFetched: 0,
+    blobsFromCache: 0,
+  };
+  let check: CheckRunCreated;
+  try {
+    check = await openCheckRun(deps.gh, deps.retry, target);
+  } catch (e) {
+    return { ...outcome, checkRun: 'not-created', error: e };
+  }
+  try {
+    return await work(check, outcome);
+  } catch (e) {
+    // A check-run write that gave up means GitHub is unreachable: another attempt would wait as long.
+    if (e instanceof GaveUpError) return { ...outcome, checkRun: 'in-progress', error: e };
+    try {
+      await complete(deps, check, 'failure', failedRunOutput(describeFailure(e, deps.deadline)));
+      return { ...outcome, error: e };
+    } catch {
+      return { ...outcome, checkRun: 'in-progress', error: e };
+    }
+  }
+}
+
+function complete<D>(
+  deps: RefreshDeps<D>,
+  check: CheckRunCreated,
+  conclusion: Conclusion,
+  output: CheckRunOutput,
+): Promise<void> {
+  const body: CheckRunUpdate = {
+    status: 'completed',
+    conclusion,
+    completed_at: new Date().toISOString(),
+    output,
+  };
+  return updateCheckRunReliably(deps.gh, deps.retry, check.id, body);
+}
+
+/** Annotations 50 per request, the run completed with the last batch; returns the conclusion. */
+async function publishCheck<D>(
+  deps: RefreshDeps<D>,
+  check: CheckRunCreated,
+  evaluation: Evaluation,
+): Promise<Conclusion> {
+  const { conclusion, output, annotations } = evaluation.check;
+  const batches = batchAnnotations(annotations);
+  const last = batches.pop() ?? [];
+  for (const batch of batches)
+    await updateCheckRunReliably(deps.gh, deps.retry, check.id, {
+      output: { ...output, annotations: batch },
+    });
+  await complete(deps, check, conclusion, {
+    ...output,
+    ...(last.length ? { annotations: last } : {}),
+  });
+  return conclusion;
+}
+
+/** The config, or undefined once the run has been completed with the config's error. */
+async function readConfigOrFail<D>(
+  deps: RefreshDeps<D>,
+  check: CheckRunCreated,
+  baseSha: string,
+): Promise<{ config: ProjectConfig; configNote: string } | undefined> {
+  try {
+    return await readConfig(deps, baseSha);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    await complete(deps, check, 'failure', invalidConfigOutput(e, baseSha));
+    return undefined;
   }
 }
 
@@ -217,14 +323,24 @@ async function readConfig<D>(
   baseSha: string,
 ): Promise<{ config: ProjectConfig; configNote: string }> {
   const { gh } = deps;
+  const at = `\`${baseSha.slice(0, 7)}\``;
+  // Fail closed: only a base tree without the file means "no config"; any other failure to read it
+  // fails the check (and, not being a value, is not cached).
   const { value } = await deps.caches.configs.get(
     `${gh.repo.owner}/${gh.repo.repo}@${baseSha}`,
     async () => {
-      const file = await gh.getFileText(CONFIG_FILE, baseSha);
-      return file ? { text: file.text } : null;
+      try {
+        const file = await gh.getFileText(CONFIG_FILE, baseSha);
+        if (file) return { text: file.text };
+        if (!(await gh.treeHasFile(CONFIG_FILE, baseSha))) return null;
+      } catch (e) {
+        throw new ReportableError(`could not read \`${CONFIG_FILE}\` at base ${at}: ${describeFailure(e)}`);
+      }
+      throw new ReportableError(
+        `\`${CONFIG_FILE}\` is in the base tree ${at}, but GitHub answered 404 when it was read; the check does not fall back to the defaults`,
+      );
     },
   );
-  const at = `\`${baseSha.slice(0, 7)}\``;
   if (!value)
     return { config: DEFAULT_CONFIG, configNote: `defaults (no \`${CONFIG_FILE}\` at base ${at})` };
   return {
@@ -258,28 +374,50 @@ async function upsertStickyComment<D>(
 ): Promise<RefreshOutcome['comment']> {
   if (args.post === 'no') return 'none';
   const { gh, caches } = deps;
-  let existing = caches.stickyComments.get(args.key);
-  if (!existing) {
+  const find = async (): Promise<StickyComment | undefined> => {
     const ours = (await gh.listIssueComments(args.number)).find(
       (c) => c.body.includes(deps.reporter.marker) && isOurs(c, args.identity),
     );
-    if (ours) existing = { id: ours.id, body: ours.body };
-  }
+    return ours && { id: ours.id, body: ours.body };
+  };
+  const cached = caches.stickyComments.get(args.key);
+  const existing = cached ?? (await find());
   if (existing) {
-    if (existing.body === args.body) {
-      caches.stickyComments.set(args.key, existing);
-      return 'unchanged';
-    }
-    if (await gh.updateIssueComment(existing.id, args.body)) {
-      caches.stickyComments.set(args.key, { id: existing.id, body: args.body });
-      return 'updated';
-    }
-    caches.stickyComments.delete(args.key); // deleted by someone: post a fresh one below
+    const edited = await editSticky(deps, args, existing);
+    if (edited) return edited;
   }
   if (args.post === 'update-only') return 'none';
-  const id = await gh.createIssueComment(args.number, args.body);
-  caches.stickyComments.set(args.key, { id, body: args.body });
-  return 'created';
+  // Look again before posting: unless we have just listed, ours may exist after all (a lost reply).
+  const posted = await createCommentOnce(gh, deps.retry, {
+    number: args.number,
+    body: args.body,
+    lookFirst: cached !== undefined,
+    find,
+  });
+  if ('created' in posted) {
+    caches.stickyComments.set(args.key, { id: posted.created, body: args.body });
+    return 'created';
+  }
+  return (await editSticky(deps, args, posted.found)) ?? 'none';
+}
+
+/** Brings our comment up to date; undefined when it no longer exists (someone deleted it). */
+async function editSticky<D>(
+  deps: RefreshDeps<D>,
+  args: { key: string; body: string },
+  existing: StickyComment,
+): Promise<'unchanged' | 'updated' | undefined> {
+  const { gh, caches } = deps;
+  if (existing.body === args.body) {
+    caches.stickyComments.set(args.key, existing);
+    return 'unchanged';
+  }
+  if (await gh.updateIssueComment(existing.id, args.body)) {
+    caches.stickyComments.set(args.key, { id: existing.id, body: args.body });
+    return 'updated';
+  }
+  caches.stickyComments.delete(args.key);
+  return undefined;
 }
 
 /** Our own comment: made by this app (anyone can paste the marker into theirs). */
@@ -287,17 +425,4 @@ function isOurs(c: IssueComment, app: AppIdentity | undefined): boolean {
   if (c.userType !== 'Bot') return false;
   if (!app) return true;
   return c.appId === app.id || (app.slug !== '' && c.userLogin === `${app.slug}[bot]`);
-}
-
-/** A reason fit for the check run: what failed, never a stack trace or a message from the repository. */
-export function describeFailure(e: unknown, deadline?: AbortSignal): string {
-  if (deadline?.aborted) return 'the check took too long (GitHub did not answer in time)';
-  if (e instanceof TreeTooLargeError) return e.message;
-  const status = statusOf(e);
-  if (status === 403 || status === 429)
-    return `GitHub refused a request even after waiting for the rate limit (HTTP ${status})`;
-  if (status !== undefined && status >= 500)
-    return `the GitHub API kept failing (HTTP ${status}) after retries`;
-  if (status !== undefined) return `a GitHub API request failed (HTTP ${status})`;
-  return 'an internal error in egress-lint (details are in the app log)';
 }

@@ -43,10 +43,37 @@ export interface RecordedRequest {
   status: number;
 }
 
+/**
+ * What a fault answers. `performFirst`: GitHub did the work and then the answer went wrong — a lost
+ * reply (with a status) or a slow one (`delayMs` alone, keeping the real answer).
+ */
+export interface FaultResponse extends Partial<FakeResponse> {
+  performFirst?: boolean;
+}
+
 /** Return a response to answer the request with it instead (an outage, a rate limit...), undefined to pass. */
 export type Fault = (
   req: FakeRequest & { operationId: string | undefined; path: string },
-) => FakeResponse | undefined;
+) => FaultResponse | undefined;
+
+/** A fault for the first `times` calls of an operation (then it passes). */
+export function failTimes(operationId: string, times: number, response: FaultResponse): Fault {
+  let left = times;
+  return (req) => {
+    if (req.operationId !== operationId || left <= 0) return undefined;
+    left--;
+    return response;
+  };
+}
+
+/** GitHub performs the call, but the reply is lost on the way back (a 502 from a proxy). */
+export function loseReplies(operationId: string, times = 1): Fault {
+  return failTimes(operationId, times, {
+    performFirst: true,
+    status: 502,
+    body: { message: 'Bad Gateway' },
+  });
+}
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
@@ -77,6 +104,7 @@ export interface FakeCheckRun {
   status: string;
   conclusion: string | null;
   externalId?: string;
+  startedAt?: string;
   output: { title?: string; summary?: string; text?: string };
   annotations: Record<string, unknown>[];
   /** Bodies of every create/update call, in order. */
@@ -287,11 +315,17 @@ export class FakeGitHub {
       headers,
       body: text ? safeJson(text) : undefined,
     });
-    res.writeHead(out.status, {
-      'content-type': 'application/json; charset=utf-8',
-      ...out.headers,
-    });
-    res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+    const reply = (): void => {
+      if (res.destroyed) return;
+      res.writeHead(out.status, {
+        'content-type': 'application/json; charset=utf-8',
+        ...out.headers,
+      });
+      res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+    };
+    // A slow GitHub: answer late (a fault sets delayMs).
+    if (out.delayMs) setTimeout(reply, out.delayMs).unref();
+    else reply();
   }
 
   /** Answers one API request (path relative to the API root). */
@@ -317,10 +351,23 @@ export class FakeGitHub {
       this.violations.push(...problems);
       return respond({ status: 422, body: { message: `Invalid request: ${problems.join('; ')}` } });
     }
-    for (const fault of this.faults) {
-      const r = fault({ ...req, operationId: matched?.operationId, path: parsed.pathname });
-      if (r) return respond(r);
+    let fault: FaultResponse | undefined;
+    for (const f of this.faults) {
+      fault = f({ ...req, operationId: matched?.operationId, path: parsed.pathname });
+      if (fault) break;
     }
+    if (fault && !fault.performFirst) return respond({ status: 500, ...fault });
+    const real = this.#answer(req, parsed, matched!);
+    if (!fault) return respond(real);
+    const { performFirst: _, ...answer } = fault;
+    return respond({ ...real, ...(answer.status ? { headers: {}, body: undefined } : {}), ...answer });
+  }
+
+  #answer(
+    req: FakeRequest,
+    parsed: URL,
+    matched: { operationId: string; params: Record<string, string> },
+  ): FakeResponse {
     try {
       const list = (items: unknown[]): FakeResponse =>
         this.#page(
@@ -328,15 +375,13 @@ export class FakeGitHub {
           parsed.searchParams,
           items,
         );
-      return respond(
-        this.#route(matched!.operationId, matched!.params, parsed.searchParams, req, list),
-      );
+      return this.#route(matched.operationId, matched.params, parsed.searchParams, req, list);
     } catch (e) {
       if (e instanceof HttpError)
-        return respond({
+        return {
           status: e.status,
           body: { message: e.message, documentation_url: 'https://docs.github.com/rest' },
-        });
+        };
       throw e;
     }
   }
@@ -350,7 +395,22 @@ export class FakeGitHub {
   ): FakeResponse {
     if (op === 'apps/create-installation-access-token')
       return this.#issueToken(req, Number(params.installation_id));
+    if (op === 'apps/list-installations') {
+      this.#requireJwt(req);
+      return list([{ id: this.installationId, app_id: this.options.appId, account: null }]);
+    }
     this.#requireToken(req);
+    if (op === 'apps/list-repos-accessible-to-installation') {
+      const repos = [...this.repos.values()].map((r) => ({
+        id: r.id,
+        name: r.name,
+        full_name: r.fullName,
+        owner: { login: r.owner },
+        html_url: r.htmlUrl,
+      }));
+      const page = list(repos);
+      return { ...page, body: { total_count: repos.length, repositories: page.body } };
+    }
     const repo = this.repos.get(`${params.owner}/${params.repo}`);
     if (!repo) throw new HttpError(404, 'Not Found');
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -422,6 +482,16 @@ export class FakeGitHub {
         this.#applyCheckRun(run, body);
         return ok(this.#checkRunJson(repo, run), 201);
       }
+      case 'checks/list-for-ref': {
+        const runs = repo
+          .checkRunsFor(params.ref!)
+          .filter((r) => !query.get('check_name') || r.name === query.get('check_name'))
+          .filter((r) => !query.get('status') || r.status === query.get('status'))
+          .reverse() // newest first, as GitHub lists them
+          .map((r) => this.#checkRunJson(repo, r));
+        const page = list(runs);
+        return { ...page, body: { total_count: runs.length, check_runs: page.body } };
+      }
       case 'checks/update': {
         const run = repo.checkRuns.find((r) => r.id === Number(params.check_run_id));
         if (!run) throw new HttpError(404, 'Not Found');
@@ -473,6 +543,23 @@ export class FakeGitHub {
   }
 
   #issueToken(req: FakeRequest, installationId: number): FakeResponse {
+    this.#requireJwt(req);
+    if (installationId !== this.installationId) throw new HttpError(404, 'Not Found');
+    const token = `ghs_${randomUUID().replace(/-/g, '')}`;
+    this.#tokens.add(token);
+    return ok(
+      {
+        token,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: { checks: 'write' },
+        repository_selection: 'all',
+      },
+      201,
+    );
+  }
+
+  /** The request is authenticated as the app: a JWT signed with its key, for its id, not expired. */
+  #requireJwt(req: FakeRequest): void {
     const auth = req.headers.authorization ?? '';
     const jwt = auth.replace(/^bearer\s+/i, '');
     const [header, payload, signature] = jwt.split('.');
@@ -496,18 +583,6 @@ export class FakeGitHub {
     ) {
       throw new HttpError(401, 'A JSON web token could not be decoded');
     }
-    if (installationId !== this.installationId) throw new HttpError(404, 'Not Found');
-    const token = `ghs_${randomUUID().replace(/-/g, '')}`;
-    this.#tokens.add(token);
-    return ok(
-      {
-        token,
-        expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        permissions: { checks: 'write' },
-        repository_selection: 'all',
-      },
-      201,
-    );
   }
 
   #requireToken(req: FakeRequest): void {
@@ -568,6 +643,7 @@ export class FakeGitHub {
       run.status = 'completed';
     }
     if (typeof body.external_id === 'string') run.externalId = body.external_id;
+    if (typeof body.started_at === 'string') run.startedAt = body.started_at;
     const output = body.output as
       | { title?: string; summary?: string; text?: string; annotations?: Record<string, unknown>[] }
       | undefined;
@@ -585,6 +661,8 @@ export class FakeGitHub {
       head_sha: run.headSha,
       status: run.status,
       conclusion: run.conclusion,
+      external_id: run.externalId ?? null,
+      started_at: run.startedAt ?? null,
       html_url: `${repo.htmlUrl}/runs/${run.id}`,
       app: { id: this.options.appId, slug: this.appSlug, name: this.appSlug },
       output: { ...run.output, annotations_count: run.annotations.length },
