@@ -1,9 +1,11 @@
 /**
  * The Octokit class the app runs with: Probot's (retry + throttling plugins, app authentication), with
- * three changes a busy installation needs:
+ * four changes a busy installation needs:
  * - rate-limit pacing per installation (Probot's event clients otherwise share one queue for all
  *   installations, so one busy organisation would slow every other down);
  * - secondary rate limits retried after GitHub's Retry-After (Probot only logs them), twice at most;
+ * - a 429 the throttling plugin does not recognise (no "secondary rate limit" text) waits for its
+ *   Retry-After too, instead of the retry plugin's blind one second;
  * - for tests and benchmarks only: shorter waits, and optionally no pacing of writes.
  */
 import { ProbotOctokit } from 'probot';
@@ -37,6 +39,10 @@ interface InstanceOptions {
 
 const MAX_SECONDARY_RETRIES = 2;
 const MAX_SECONDARY_WAIT_SECONDS = 120;
+/** Without a Retry-After, GitHub asks to wait at least a minute after a secondary rate limit. */
+const DEFAULT_429_WAIT_SECONDS = 60;
+/** The retry plugin's defaults, with 429 left to `retryAfter429` below. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
 /** A limiter group that schedules immediately (the shape plugin-throttling calls). */
 const unpaced = {
@@ -46,9 +52,51 @@ const unpaced = {
   }),
 };
 
+type Request = (options: unknown) => Promise<unknown>;
+interface Hookable {
+  hook: {
+    wrap(name: 'request', wrap: (request: Request, options: unknown) => Promise<unknown>): void;
+  };
+}
+
+/** Retries a 429 after its Retry-After (when the throttling plugin did not already handle it). */
+function retryAfter429(unitMs: number): (octokit: Hookable) => void {
+  return (octokit) =>
+    octokit.hook.wrap('request', async (request, options) => {
+      for (let retries = 0; ; retries++) {
+        try {
+          return await request(options);
+        } catch (e) {
+          const wait = waitFor429(e);
+          if (wait === undefined || retries >= MAX_SECONDARY_RETRIES) throw e;
+          await new Promise((resolve) => setTimeout(resolve, wait * unitMs));
+        }
+      }
+    });
+}
+
+/** Seconds to wait before retrying a 429; undefined when it is not ours to retry. */
+function waitFor429(e: unknown): number | undefined {
+  const error = e as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, unknown> };
+  };
+  if (error.status !== 429 || /\bsecondary rate\b/i.test(error.message ?? '')) return undefined;
+  const headers = error.response?.headers ?? {};
+  if (headers['x-ratelimit-remaining'] === '0') return undefined; // primary: the throttling plugin's
+  const retryAfter = Number(headers['retry-after'] ?? DEFAULT_429_WAIT_SECONDS);
+  return Number.isFinite(retryAfter) && retryAfter <= MAX_SECONDARY_WAIT_SECONDS
+    ? Math.max(0, retryAfter)
+    : undefined;
+}
+
 export function appOctokit(tuning: OctokitTuning = {}): typeof ProbotOctokit {
   const unit = tuning.waitUnitMs;
-  return ProbotOctokit.defaults((options: InstanceOptions) => {
+  const Octokit = ProbotOctokit.plugin(
+    retryAfter429(unit ?? 1000) as unknown as Parameters<typeof ProbotOctokit.plugin>[0],
+  );
+  return Octokit.defaults((options: InstanceOptions) => {
     if (options.throttle?.enabled === false) return options;
     const installation = options.auth?.installationId;
     const throttle: ThrottleOptions = {
@@ -65,10 +113,11 @@ export function appOctokit(tuning: OctokitTuning = {}): typeof ProbotOctokit {
       ...(unit !== undefined ? { retryAfterBaseValue: unit } : {}),
       ...(tuning.pacedWrites === false ? { write: unpaced, notifications: unpaced } : {}),
     };
-    return {
-      ...options,
-      throttle,
-      ...(unit !== undefined ? { retry: { ...options.retry, retryAfterBaseValue: unit } } : {}),
+    const retry = {
+      ...options.retry,
+      doNotRetry: DO_NOT_RETRY,
+      ...(unit !== undefined ? { retryAfterBaseValue: unit } : {}),
     };
+    return { ...options, throttle, retry };
   }) as unknown as typeof ProbotOctokit;
 }

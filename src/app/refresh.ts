@@ -16,7 +16,6 @@ import type { loadSources } from '../load/load.js';
 import { createFileSelector } from '../io/selection.js';
 import {
   batchAnnotations,
-  CHECK_RUN_NAME,
   failedRunOutput,
   invalidConfigOutput,
   noPolicyChangesOutput,
@@ -334,7 +333,9 @@ async function readConfig<D>(
         if (file) return { text: file.text };
         if (!(await gh.treeHasFile(CONFIG_FILE, baseSha))) return null;
       } catch (e) {
-        throw new ReportableError(`could not read \`${CONFIG_FILE}\` at base ${at}: ${describeFailure(e)}`);
+        throw new ReportableError(
+          `could not read \`${CONFIG_FILE}\` at base ${at}: ${describeFailure(e)}`,
+        );
       }
       throw new ReportableError(
         `\`${CONFIG_FILE}\` is in the base tree ${at}, but GitHub answered 404 when it was read; the check does not fall back to the defaults`,

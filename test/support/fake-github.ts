@@ -360,7 +360,11 @@ export class FakeGitHub {
     const real = this.#answer(req, parsed, matched!);
     if (!fault) return respond(real);
     const { performFirst: _, ...answer } = fault;
-    return respond({ ...real, ...(answer.status ? { headers: {}, body: undefined } : {}), ...answer });
+    return respond({
+      ...real,
+      ...(answer.status ? { headers: {}, body: undefined } : {}),
+      ...answer,
+    });
   }
 
   #answer(
