@@ -145,12 +145,16 @@ export class GitHubApi {
     const found = data.filter((p) => p.state === 'open' && p.head.sha === sha);
     if (found.length > 0) return found.map(pullRequestInfo);
     // That endpoint only knows commits on the repository's own branches; a fork's head needs the open list.
+    return (await this.listOpenPullRequests()).filter((p) => p.headSha === sha);
+  }
+
+  async listOpenPullRequests(): Promise<PullRequestInfo[]> {
     const open = await this.octokit.paginate(this.octokit.rest.pulls.list, {
       ...this.common,
       state: 'open',
       per_page: 100,
     });
-    return open.filter((p) => p.head.sha === sha).map(pullRequestInfo);
+    return open.map(pullRequestInfo);
   }
 
   /** The pull request's changed files; `complete` is false when GitHub's 3,000-file cap cut the list. */

@@ -33,6 +33,7 @@ import {
   type RefreshOutcome,
 } from './refresh.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import type { SweepOptions } from './sweep.js';
 import { DeliveryLog, KeyedSerialQueue, Semaphore } from './serial.js';
 
 export interface AppOptions<D> {
@@ -51,6 +52,8 @@ export interface AppOptions<D> {
   deadlineMs?: number;
   /** Retries of check-run and comment writes (default: retry.ts, ten minutes; tests shrink it). */
   retry?: Partial<RetryPolicy>;
+  /** Completing abandoned check runs at start-up and periodically (sweep.ts); off unless given. */
+  sweep?: SweepOptions;
 }
 
 export interface AppState<D> {

@@ -4,6 +4,7 @@
  */
 import type { ApplicationFunction, Probot } from 'probot';
 import { pullRequestComment } from './comment.js';
+import { DEFAULT_SWEEP, scheduleSweeps } from './sweep.js';
 import {
   createAppState,
   onCheckRerequested,
@@ -16,6 +17,7 @@ import {
 export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunction {
   return (app: Probot) => {
     const state = createAppState(options);
+    if (options.sweep) scheduleSweeps(app, options.sweep, state.retry);
     app.on(
       [
         'pull_request.opened',
@@ -33,4 +35,4 @@ export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunct
   };
 }
 
-export default createEgressLintApp({ reporter: pullRequestComment });
+export default createEgressLintApp({ reporter: pullRequestComment, sweep: DEFAULT_SWEEP });

@@ -8,7 +8,7 @@
  * by Probot's own route: that one is given a path no request can have (a parsed URL path never
  * contains `#`), and ours serves WEBHOOK_PATH (default /api/github/webhooks).
  */
-import { run, type ApplicationFunction, type Probot, type Server } from 'probot';
+import { run, type ApplicationFunction, type Logger, type Probot, type Server } from 'probot';
 import { fileURLToPath } from 'node:url';
 import egressLintApp from './index.js';
 import { appOctokit, type OctokitTuning } from './octokit.js';
@@ -21,6 +21,7 @@ export function startServer(
   env: NodeJS.ProcessEnv = process.env,
   app: ApplicationFunction = egressLintApp,
   tuning?: OctokitTuning,
+  log?: Logger,
 ): Promise<Server> {
   const path = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   // In place, not a copy: Probot loads .env into this same object (process.env) before reading it.
@@ -38,7 +39,7 @@ export function startServer(
     );
     await app(probot, options);
   };
-  return run(withIntake, { env, Octokit: appOctokit(tuning) });
+  return run(withIntake, { env, Octokit: appOctokit(tuning), ...(log ? { log } : {}) });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await startServer();

@@ -41,6 +41,8 @@ export interface RecordedRequest {
   delivery: string | undefined;
   body: unknown;
   status: number;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 /**
@@ -340,6 +342,7 @@ export class FakeGitHub {
       delivery: req.headers['x-github-delivery'],
       body: req.body,
       status: 0,
+      at: Date.now(),
     };
     this.requests.push(record);
     const respond = (r: FakeResponse): FakeResponse => {

@@ -173,6 +173,23 @@ export function checkSuiteRerequestedEvent(
   return payload;
 }
 
+/** A merge queue asks for checks on a group: its head commit, to land on `baseSha`. */
+export function mergeGroupEvent(
+  repo: FakeRepo,
+  baseSha: string,
+  headSha: string,
+  installationId = 1,
+): Json {
+  const payload = pointAt(example('merge_group', 'checks_requested'), repo, installationId);
+  Object.assign(payload.merge_group, {
+    head_sha: headSha,
+    base_sha: baseSha,
+    head_ref: `refs/heads/gh-readonly-queue/main/pr-1-${baseSha}`,
+    base_ref: 'refs/heads/main',
+  });
+  return payload;
+}
+
 /** The X-Hub-Signature-256 header GitHub sends for a body. */
 export function signature256(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -1,0 +1,116 @@
+/**
+ * The sweep: finds this app's check runs left `in_progress` — by a crash, a restart, or a GitHub that
+ * refused every completion for the whole retry window — and completes them as `failure`, saying why.
+ * It runs when the app starts and then periodically.
+ *
+ * GitHub lists check runs per commit only, so the sweep looks where a stuck run does harm: the head
+ * commits of open pull requests, in every repository of every installation. A run counts as abandoned
+ * once it is older than any live check can be (the event deadline plus the completion retries), so a
+ * sweep never races a check that is still running, here or in another process.
+ */
+import type { Probot, ProbotOctokit } from 'probot';
+import { CHECK_RUN_NAME, failedRunOutput } from '../report/check-run.js';
+import { GitHubApi, type CallStats } from './github.js';
+import type { RetryPolicy } from './retry.js';
+import { updateCheckRunReliably } from './writes.js';
+
+export interface SweepOptions {
+  /** Time between sweeps (default 5 minutes). */
+  intervalMs: number;
+  /** A run in progress for longer than this is abandoned (default 20 minutes; see docs/app.md). */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_SWEEP: SweepOptions = { intervalMs: 5 * 60_000, staleAfterMs: 20 * 60_000 };
+
+export interface RepositorySweep {
+  appId: number;
+  staleAfterMs: number;
+  retry: RetryPolicy;
+  now?: number;
+}
+
+/** Completes this app's abandoned runs on the heads of a repository's open pull requests; returns their ids. */
+export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Promise<number[]> {
+  const now = args.now ?? Date.now();
+  const heads = new Set((await gh.listOpenPullRequests()).map((p) => p.headSha));
+  const completed: number[] = [];
+  for (const sha of heads) {
+    const runs = await gh.listCheckRuns(sha, CHECK_RUN_NAME, { status: 'in_progress' });
+    for (const run of runs) {
+      if (run.app?.id !== args.appId || !run.startedAt) continue;
+      const ageMs = now - Date.parse(run.startedAt);
+      if (!(ageMs > args.staleAfterMs)) continue;
+      await updateCheckRunReliably(gh, args.retry, run.id, {
+        status: 'completed',
+        conclusion: 'failure',
+        completed_at: new Date(now).toISOString(),
+        output: failedRunOutput(abandonedReason(ageMs)),
+      });
+      completed.push(run.id);
+    }
+  }
+  return completed;
+}
+
+export function abandonedReason(ageMs: number): string {
+  return `the app stopped working on it (a restart, a crash, or GitHub unreachable for too long); it was still in progress ${Math.round(ageMs / 60_000)} minutes after it started`;
+}
+
+type AuthFn = Probot['auth'];
+
+/** One sweep over every repository of every installation; a failing repository does not stop it. */
+export async function sweepInstallations(
+  probot: { auth: AuthFn; log: Probot['log'] },
+  args: Omit<RepositorySweep, 'appId'>,
+): Promise<{ repositories: number; completed: number; failed: number }> {
+  const asApp = await probot.auth();
+  const installations = await asApp.paginate(asApp.rest.apps.listInstallations, { per_page: 100 });
+  const totals = { repositories: 0, completed: 0, failed: 0 };
+  for (const installation of installations) {
+    const octokit: ProbotOctokit = await probot.auth(installation.id);
+    const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, {
+      per_page: 100,
+    });
+    const stats: CallStats = { apiCalls: 0 }; // shared: one counting hook per client, not per repository
+    for (const r of repos) {
+      totals.repositories++;
+      const gh = new GitHubApi(octokit, { owner: r.owner.login, repo: r.name }, undefined, stats);
+      try {
+        totals.completed += (
+          await sweepRepository(gh, { ...args, appId: installation.app_id })
+        ).length;
+      } catch (e) {
+        totals.failed++;
+        probot.log.warn({ err: e, repo: r.full_name }, 'egress-lint: sweep of a repository failed');
+      }
+    }
+  }
+  return totals;
+}
+
+/** Sweeps now and then every `intervalMs` (never two at once); the timer does not keep the process up. */
+export function scheduleSweeps(
+  probot: { auth: AuthFn; log: Probot['log'] },
+  options: SweepOptions,
+  retry: RetryPolicy,
+): void {
+  let running = false;
+  const sweep = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      const totals = await sweepInstallations(probot, {
+        staleAfterMs: options.staleAfterMs,
+        retry,
+      });
+      probot.log.info(totals, 'egress-lint: sweep of abandoned check runs done');
+    } catch (e) {
+      probot.log.warn({ err: e }, 'egress-lint: sweep of abandoned check runs failed');
+    } finally {
+      running = false;
+    }
+  };
+  setTimeout(() => void sweep(), 0).unref();
+  setInterval(() => void sweep(), options.intervalMs).unref();
+}

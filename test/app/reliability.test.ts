@@ -1,0 +1,384 @@
+/**
+ * Issue 13's App failures, each reproduced against the API double and shown fixed: a config that
+ * cannot be read fails closed; a POST whose reply is lost makes one object, not two; creation and
+ * completion are retried for longer than the plugins do, and what stays in progress is swept; every
+ * failure names its real cause; Retry-After is honoured; commands answer; a huge truncated tree gives
+ * up early; merge queues get their check. Retry waits are shrunk to milliseconds.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GitHubApi } from '../../src/app/github.js';
+import type { RetryPolicy } from '../../src/app/retry.js';
+import { sweepRepository } from '../../src/app/sweep.js';
+import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
+import {
+  failTimes,
+  loseReplies,
+  type FakeRepo,
+  type FaultResponse,
+} from '../support/fake-github.js';
+import { testReporter } from '../support/test-reporter.js';
+import { issueCommentEvent, mergeGroupEvent, pullRequestEvent } from '../support/webhooks.js';
+
+const SEED = new URL('../../fixtures/seeds/asm-http/', import.meta.url);
+const seed = (f: string): string => readFileSync(new URL(f, SEED), 'utf8');
+const CONFIG = '.github/egress-lint.yml';
+const POLICY = 'mesh/egress-by-egressgateway.yaml';
+const BASE_FILES: Record<string, string> = {
+  [CONFIG]: seed('.github/egress-lint.yml'),
+  'mesh/egress-gateway.yaml': seed('egress-gateway.yaml').replace(
+    'name: egressgateway-a',
+    'name: egressgateway',
+  ),
+  [POLICY]: seed('egress-by-egressgateway.yaml'),
+  'mesh/workloads.yaml': seed('workloads.yaml'),
+};
+const withHost = (files: Record<string, string>): Record<string, string> => ({
+  ...files,
+  [POLICY]: files[POLICY]!.replace(
+    /^( +)- httpbin\.org.*$/m,
+    '$1- httpbin.org\n$1- eu.httpbin.org',
+  ),
+});
+const withBadProtocol = (files: Record<string, string>): Record<string, string> => ({
+  ...files,
+  [POLICY]: files[POLICY]!.replace('protocol: HTTP', 'protocol: HTTPX'),
+});
+
+/** Minutes become milliseconds: the same retry logic, fast. */
+const FAST: RetryPolicy = {
+  initialDelayMs: 5,
+  maxDelayMs: 40,
+  giveUpAfterMs: 1_500,
+  attemptTimeoutMs: 1_000,
+  retryAfterUnitMs: 1,
+};
+
+const SECONDARY: FaultResponse = {
+  status: 403,
+  headers: { 'retry-after': '1' },
+  body: {
+    message:
+      'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+  },
+};
+const SERVER_ERROR: FaultResponse = { status: 500, body: { message: 'Server Error' } };
+
+let h: Harness;
+let repo: FakeRepo;
+let base: string;
+
+async function setup(files: Record<string, string> = BASE_FILES): Promise<void> {
+  h = await createHarness({ reporter: testReporter, retry: FAST });
+  repo = h.github.repo('mesh-team', 'egress-config');
+  base = repo.commit(files);
+}
+
+function openPull(number: number, head: Record<string, string>): ReturnType<FakeRepo['openPull']> {
+  return repo.openPull(number, base, repo.commit(head));
+}
+
+/** A check-run summary as read on GitHub: markdown escapes dropped. */
+const summaryOf = (run: { output: { summary?: string } } | undefined): string =>
+  (run?.output.summary ?? '').replace(/\\(.)/g, '$1');
+
+const calls = (delivery: string, op: string): number =>
+  h.github.requestsFor(delivery).filter((r) => r.operationId === op).length;
+
+afterEach(() => {
+  expect(h.github.violations).toEqual([]);
+  resetNock();
+});
+
+describe('the config fails closed', () => {
+  it('a 404 for a config the base tree has fails the check, and is not cached', async () => {
+    await setup({ ...BASE_FILES, [CONFIG]: 'failOn: warning\ncomment: always\n' });
+    h.github.faults.push(
+      failTimes('repos/get-content', 1, { status: 404, body: { message: 'Not Found' } }),
+    );
+    const pull = openPull(1, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [failed] = repo.checkRunsFor(pull.headSha);
+    expect(failed!.conclusion).toBe('failure');
+    expect(failed!.output.title).toBe('egress-lint could not finish this check');
+    expect(summaryOf(failed)).toContain('GitHub answered 404');
+    expect(summaryOf(failed)).toContain('does not fall back to the defaults');
+
+    // The next push on the same base reads the config again, and applies it.
+    pull.headSha = repo.commit(withBadProtocol(withHost(BASE_FILES)));
+    const delivery = await h.receive('pull_request', pullRequestEvent('synchronize', repo, pull));
+    expect(calls(delivery, 'repos/get-content')).toBe(1);
+    const [run] = repo.checkRunsFor(pull.headSha);
+    expect(run!.output.summary).toContain(`\`${CONFIG}\` at base`);
+    expect(run!.conclusion).toBe('failure');
+  });
+
+  it('a config that keeps failing to load is an error naming it, never the defaults', async () => {
+    await setup();
+    h.github.faults.push((req) =>
+      req.operationId === 'repos/get-content' ? SERVER_ERROR : undefined,
+    );
+    const pull = openPull(2, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [run] = repo.checkRunsFor(pull.headSha);
+    expect(run!.conclusion).toBe('failure');
+    expect(summaryOf(run)).toContain(`could not read \`${CONFIG}\``);
+    expect(summaryOf(run)).toContain('HTTP 500');
+    expect(run!.output.summary).not.toContain('defaults (no');
+  });
+
+  it('a config over 1 MB is reported as too large, not as a rate limit', async () => {
+    await setup();
+    h.github.faults.push((req) =>
+      req.operationId === 'repos/get-content'
+        ? {
+            status: 403,
+            body: {
+              message:
+                'This API returns blobs up to 1 MB in size. The requested blob is too large to fetch via the API.',
+              errors: [{ resource: 'Blob', field: 'data', code: 'too_large' }],
+            },
+          }
+        : undefined,
+    );
+    const pull = openPull(3, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const summary = summaryOf(repo.checkRunsFor(pull.headSha)[0]);
+    expect(summary).toContain(`could not read \`${CONFIG}\``);
+    expect(summary).toContain('too large');
+    expect(summary).not.toMatch(/rate limit/i);
+  });
+
+  it('a base without the file (the tree says so) still means the defaults', async () => {
+    const { [CONFIG]: _, ...withoutConfig } = BASE_FILES;
+    await setup(withoutConfig);
+    const pull = openPull(4, withHost(withoutConfig));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [run] = repo.checkRunsFor(pull.headSha);
+    expect(run!.conclusion).toBe('success');
+    expect(run!.output.summary).toContain('defaults (no');
+  });
+});
+
+describe('writes happen once', () => {
+  it('a check run whose create reply was lost is found, not created twice, and completes', async () => {
+    await setup();
+    h.github.faults.push(loseReplies('checks/create'));
+    const pull = openPull(10, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const runs = repo.checkRunsFor(pull.headSha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('completed');
+    expect(runs[0]!.conclusion).toBe('success');
+  });
+
+  it('a comment whose create reply was lost is found; after a fixing push the one comment is current', async () => {
+    await setup();
+    h.github.faults.push(loseReplies('issues/create-comment'));
+    const pull = openPull(11, withBadProtocol(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(repo.commentsOn(11)).toHaveLength(1);
+    expect(repo.commentsOn(11)[0]!.body).toContain('verdict: failure');
+
+    pull.headSha = repo.commit(withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('synchronize', repo, pull));
+    const comments = repo.commentsOn(11);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('verdict: success');
+  });
+
+  it('a create answered too slowly is not repeated: the late run is found and used', async () => {
+    await setup();
+    h.github.faults.push(failTimes('checks/create', 1, { performFirst: true, delayMs: 2_500 }));
+    const pull = openPull(12, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const runs = repo.checkRunsFor(pull.headSha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.conclusion).toBe('success');
+  });
+});
+
+describe('every check completes', () => {
+  it('creation that fails four times (500) is retried until the check run exists and completes', async () => {
+    await setup();
+    h.github.faults.push(failTimes('checks/create', 4, SERVER_ERROR));
+    const pull = openPull(20, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const runs = repo.checkRunsFor(pull.headSha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.conclusion).toBe('success');
+  });
+
+  it('a secondary rate limit that outlasts the plugin’s two retries still ends in a check run', async () => {
+    await setup();
+    h.github.faults.push(failTimes('checks/create', 5, SECONDARY));
+    const pull = openPull(21, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(repo.checkRunsFor(pull.headSha).map((r) => r.conclusion)).toEqual(['success']);
+  });
+
+  it('when every completion fails the log says so truthfully, and the sweep completes the run', async () => {
+    await setup();
+    h.github.faults.push((req) => (req.operationId === 'checks/update' ? SERVER_ERROR : undefined));
+    const pull = openPull(22, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [stuck] = repo.checkRunsFor(pull.headSha);
+    expect(stuck!.status).toBe('in_progress');
+    expect(h.eventLogs()[0]).toMatchObject({ result: 'error', checkRun: 'in-progress' });
+    const messages = h.logs.map((l) => l.msg);
+    expect(messages).toContain(
+      'egress-lint: check failed and its check run could not be completed; the sweep will complete it',
+    );
+    expect(messages).not.toContain('egress-lint: check failed; its check run says so');
+
+    h.github.faults = [];
+    const gh = new GitHubApi(await h.probot.auth(1), { owner: repo.owner, repo: repo.name });
+    // Young runs are left alone (a live check may own them)...
+    expect(await sweepRepository(gh, { appId: APP_ID, staleAfterMs: 60_000, retry: FAST })).toEqual(
+      [],
+    );
+    // ...old ones are completed, saying why; a run started just now is not.
+    const later = Date.now() + 2 * 60_000;
+    const young = { ...stuck!, id: 1, calls: [], startedAt: new Date(later).toISOString() };
+    repo.checkRuns.push(young);
+    const done = await sweepRepository(gh, {
+      appId: APP_ID,
+      staleAfterMs: 60_000,
+      retry: FAST,
+      now: later,
+    });
+    expect(done).toEqual([stuck!.id]);
+    expect(young.status).toBe('in_progress');
+    expect(stuck!.status).toBe('completed');
+    expect(stuck!.conclusion).toBe('failure');
+    expect(summaryOf(stuck)).toContain('the app stopped working on it');
+  });
+
+  it('creation that never succeeds within the give-up time is logged as no check run', async () => {
+    await setup();
+    h.github.faults.push((req) => (req.operationId === 'checks/create' ? SERVER_ERROR : undefined));
+    const pull = openPull(23, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(repo.checkRunsFor(pull.headSha)).toEqual([]);
+    expect(h.eventLogs()[0]).toMatchObject({ result: 'error', checkRun: 'not-created' });
+    expect(h.logs.map((l) => l.msg)).toContain(
+      'egress-lint: no check run could be created; GitHub refused every attempt',
+    );
+  });
+});
+
+describe('honest messages', () => {
+  it('a missing permission is named as such, not as a rate limit', async () => {
+    await setup();
+    h.github.faults.push((req) =>
+      req.operationId === 'git/get-tree'
+        ? { status: 403, body: { message: 'Resource not accessible by integration' } }
+        : undefined,
+    );
+    const pull = openPull(30, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const summary = summaryOf(repo.checkRunsFor(pull.headSha)[0]);
+    expect(summary).toContain('denied the app access');
+    expect(summary).toContain('Contents: read');
+    expect(summary).not.toMatch(/rate limit/i);
+  });
+
+  it('a secondary rate limit that does not end is called that', async () => {
+    await setup();
+    h.github.faults.push((req) => (req.operationId === 'git/get-tree' ? SECONDARY : undefined));
+    const pull = openPull(31, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(summaryOf(repo.checkRunsFor(pull.headSha)[0])).toContain('secondary rate limit');
+  });
+
+  it('a bare 429 waits for its Retry-After', async () => {
+    await setup();
+    h.github.faults.push(
+      failTimes('pulls/list-files', 1, {
+        status: 429,
+        headers: { 'retry-after': '100' }, // 100 units of 1 ms in the harness
+        body: { message: 'Too Many Requests' },
+      }),
+    );
+    const pull = openPull(32, withHost(BASE_FILES));
+    const delivery = await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [limited, retried] = h.github
+      .requestsFor(delivery)
+      .filter((r) => r.operationId === 'pulls/list-files');
+    expect(limited!.status).toBe(429);
+    expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(100);
+    expect(repo.checkRunsFor(pull.headSha)[0]!.conclusion).toBe('success');
+  });
+
+  it('/egress render replies when the permission lookup fails', async () => {
+    await setup();
+    h.github.faults.push((req) =>
+      req.operationId === 'repos/get-collaborator-permission-level' ? SERVER_ERROR : undefined,
+    );
+    openPull(33, withHost(BASE_FILES));
+    await h.receive(
+      'issue_comment',
+      issueCommentEvent(repo, 33, '/egress render', { login: 'dev' }),
+    );
+    const reply = repo.commentsOn(33).find((c) => c.appId === APP_ID);
+    expect(reply?.body).toContain('could not check whether you may run commands');
+    expect(reply?.body).toContain('HTTP 500');
+    expect(h.eventLogs()[0]).toMatchObject({ result: 'permission-unknown' });
+  });
+
+  it('a truncated tree with 600 folders says to narrow paths after a few calls, not a thousand', async () => {
+    h = await createHarness({ reporter: testReporter, retry: FAST });
+    repo = h.github.repo('mesh-team', 'egress-config');
+    const many: Record<string, string> = { ...BASE_FILES };
+    for (let i = 0; i < 600; i++)
+      many[`svc-${String(i).padStart(3, '0')}/policy.yaml`] = `x: ${i}\n`;
+    base = repo.commit(many);
+    for (const [number, maxTreeEntries] of [
+      [34, 1_000], // the cut-short listing already shows more folders than the budget
+      [35, 3], // it shows almost nothing: the walk stops at its budget
+    ] as const) {
+      Object.assign(h.github.options, { maxTreeEntries });
+      const pull = openPull(number, withBadProtocol(many));
+      const delivery = await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+      const run = repo.checkRunsFor(pull.headSha)[0]!;
+      expect(run.conclusion).toBe('failure');
+      expect(summaryOf(run)).toContain('narrow `paths`');
+      expect(h.github.requestsFor(delivery).length).toBeLessThan(number === 34 ? 15 : 120);
+    }
+  });
+});
+
+describe('payloads and events', () => {
+  it('a payload without repository.html_url is checked, its links built from the API host', async () => {
+    await setup();
+    const pull = openPull(40, withBadProtocol(BASE_FILES));
+    const payload = pullRequestEvent('opened', repo, pull);
+    delete payload.repository.html_url;
+    await h.receive('pull_request', payload);
+    const run = repo.checkRunsFor(pull.headSha)[0]!;
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.title).toBe('1 error: merge blocked');
+    expect(run.output.summary).toContain(
+      `https://github.com/${repo.fullName}/blob/${pull.headSha}/`,
+    );
+  });
+
+  it('merge_group: a check run on the group head, against its base, without a comment', async () => {
+    await setup();
+    const bad = repo.commit(withBadProtocol(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, bad));
+    const [run] = repo.checkRunsFor(bad);
+    expect(run!.name).toBe('egress-lint');
+    expect(run!.conclusion).toBe('failure');
+    expect(run!.annotations).toEqual([expect.objectContaining({ path: POLICY })]);
+    expect(repo.comments).toEqual([]);
+
+    const clean = repo.commit(withHost(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, clean));
+    expect(repo.checkRunsFor(clean)[0]!.conclusion).toBe('success');
+
+    const unrelated = repo.commit({ ...BASE_FILES, 'README.md': 'docs only\n' });
+    await h.receive('merge_group', mergeGroupEvent(repo, base, unrelated));
+    expect(repo.checkRunsFor(unrelated)[0]!.output.title).toBe('No egress policy files changed');
+  });
+});
