@@ -4,6 +4,7 @@ import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
 import { canRunCommands, parseCommand } from '../../src/app/commands.js';
 import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
 import { describeFailure } from '../../src/app/failures.js';
+import { GaveUpError, retryDelayMs, withRetries, type RetryPolicy } from '../../src/app/retry.js';
 import { shouldComment } from '../../src/app/refresh.js';
 import { cachingLoader } from '../../src/app/load-cache.js';
 import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
@@ -221,5 +222,59 @@ describe('sticky comment policy', () => {
     ).toBe('an internal error in egress-lint (details are in the app log)');
     const aborted = AbortSignal.abort();
     expect(describeFailure(new Error('aborted'), aborted)).toContain('took too long');
+  });
+
+  it('tells a primary rate limit, a secondary one and a missing permission apart', () => {
+    const error = (status: number, message: string, headers: Record<string, string> = {}): Error =>
+      Object.assign(new Error(message), {
+        status,
+        response: { headers, data: { message } },
+        request: { method: 'GET', url: 'https://api.github.com/repos/o/r/git/trees/abc' },
+      });
+    expect(
+      describeFailure(error(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0' })),
+    ).toContain("GitHub's API rate limit for this installation is used up");
+    expect(describeFailure(error(429, 'Too Many Requests'))).toContain('secondary rate limit');
+    const denied = describeFailure(error(403, 'Resource not accessible by integration'));
+    expect(denied).toContain('denied the app access (HTTP 403 on GET …/git/trees)');
+    expect(denied).toContain('Contents: read');
+    expect(denied).not.toMatch(/rate limit/);
+  });
+});
+
+describe('retries', () => {
+  const policy: RetryPolicy = {
+    initialDelayMs: 1,
+    maxDelayMs: 4,
+    giveUpAfterMs: 200,
+    attemptTimeoutMs: 100,
+    retryAfterUnitMs: 1,
+  };
+  const failure = (status: number, headers: Record<string, string> = {}): Error =>
+    Object.assign(new Error('x'), { status, response: { headers } });
+
+  it('retries server errors and rate limits until success, but not other client errors', async () => {
+    let attempts = 0;
+    const value = await withRetries(policy, async () => {
+      if (++attempts < 4) throw failure(attempts === 1 ? 502 : 429);
+      return 'done';
+    });
+    expect([value, attempts]).toEqual(['done', 4]);
+    attempts = 0;
+    await expect(
+      withRetries(policy, () => {
+        attempts++;
+        return Promise.reject(failure(422));
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    expect(attempts).toBe(1);
+  });
+
+  it('waits what GitHub asks, backs off otherwise, and gives up after the give-up time', async () => {
+    expect(retryDelayMs(failure(429, { 'retry-after': '7' }), 0, policy)).toBe(7);
+    expect(retryDelayMs(failure(500), 5, policy)).toBe(4);
+    await expect(withRetries(policy, () => Promise.reject(failure(503)))).rejects.toBeInstanceOf(
+      GaveUpError,
+    );
   });
 });
