@@ -28,13 +28,19 @@ import { evaluatePullRequest, type Evaluation, type PullRequestReporter } from '
 import { describeFailure, ReportableError } from './failures.js';
 import type {
   AppIdentity,
+  ChangedFile,
   CheckRunCreated,
   CheckRunUpdate,
   GitHubApi,
   IssueComment,
   PullRequestInfo,
 } from './github.js';
-import { changedPaths, loadPolicyFiles, type PolicyFileCaches } from './policy-files.js';
+import {
+  changedPaths,
+  loadPolicyFiles,
+  type PolicyFileCaches,
+  type PolicyFiles,
+} from './policy-files.js';
 import { GaveUpError, type RetryPolicy } from './retry.js';
 import { createCommentOnce, openCheckRun, updateCheckRunReliably } from './writes.js';
 
@@ -108,36 +114,14 @@ export async function refreshPullRequest<D>(
       return { ...outcome, result: 'no-policy-changes' };
     }
 
-    const files = await loadPolicyFiles(gh, deps.caches, {
-      headSha,
-      baseSha,
-      selector,
-      selectionKey: JSON.stringify([config.paths, config.ignore]),
-      changes: changes.complete ? changes.files : undefined,
-      maxFileBytes: config.limits.maxFileBytes,
-    });
-    Object.assign(outcome, {
-      filesRead: new Set([...files.head, ...files.base].map((f) => f.path)).size,
-      blobsFetched: files.blobsFetched,
-      blobsFromCache: files.blobsFromCache,
-    });
-
-    const evaluation = evaluatePullRequest({
-      pullRequest: { ...gh.repo, number, headSha, baseSha, repoUrl: req.repoUrl },
-      config,
-      configNote,
-      baseFiles: files.base,
-      headFiles: files.head,
-      changedFiles: files.changed,
-      reporter: deps.reporter,
-      memo: {
-        analyses: deps.caches.analyses,
-        baseKey: files.baseKey,
-        headKey: files.headKey,
-        load: deps.caches.load,
-      },
-      ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
-    });
+    const target = { number, headSha, baseSha, repoUrl: req.repoUrl, config, configNote };
+    const files = await readFiles(
+      deps,
+      outcome,
+      target,
+      changes.complete ? changes.files : undefined,
+    );
+    const evaluation = evaluate(deps, check, target, files);
 
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
@@ -185,47 +169,80 @@ export async function checkMergeGroup<D>(
   deps: RefreshDeps<D>,
   req: MergeGroupRequest,
 ): Promise<RefreshOutcome> {
-  const { gh } = deps;
   const { headSha, baseSha } = req;
   return withCheckRun(deps, { headSha, externalId: req.deliveryId }, async (check, outcome) => {
     const read = await readConfigOrFail(deps, check, baseSha);
     if (!read) return { ...outcome, result: 'invalid-config' };
     const { config, configNote } = read;
-    const files = await loadPolicyFiles(gh, deps.caches, {
-      headSha,
-      baseSha,
-      selector: createFileSelector(config),
-      selectionKey: JSON.stringify([config.paths, config.ignore]),
-      changes: undefined,
-      maxFileBytes: config.limits.maxFileBytes,
-    });
-    Object.assign(outcome, {
-      filesRead: new Set([...files.head, ...files.base].map((f) => f.path)).size,
-      blobsFetched: files.blobsFetched,
-      blobsFromCache: files.blobsFromCache,
-    });
+    // No pull request: number 0 only names the (unused) comment's subject.
+    const target = { number: 0, headSha, baseSha, repoUrl: req.repoUrl, config, configNote };
+    const files = await readFiles(deps, outcome, target, undefined);
     if (files.changed.length === 0) {
       await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
       return { ...outcome, result: 'no-policy-changes' };
     }
-    const evaluation = evaluatePullRequest({
-      pullRequest: { ...gh.repo, number: 0, headSha, baseSha, repoUrl: req.repoUrl },
-      config,
-      configNote,
-      baseFiles: files.base,
-      headFiles: files.head,
-      changedFiles: files.changed,
-      reporter: deps.reporter,
-      memo: {
-        analyses: deps.caches.analyses,
-        baseKey: files.baseKey,
-        headKey: files.headKey,
-        load: deps.caches.load,
-      },
-      ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
-    });
+    const evaluation = evaluate(deps, check, target, files);
     const conclusion = await publishCheck(deps, check, evaluation);
     return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
+  });
+}
+
+/** What is checked: a commit against its base, with the base's config. */
+interface CheckTarget {
+  number: number;
+  headSha: string;
+  baseSha: string;
+  repoUrl: string;
+  config: ProjectConfig;
+  configNote: string;
+}
+
+/** The selected files at head and base (`changes` undefined: compare the two trees whole). */
+async function readFiles<D>(
+  deps: RefreshDeps<D>,
+  outcome: RefreshOutcome,
+  target: CheckTarget,
+  changes: readonly ChangedFile[] | undefined,
+): Promise<PolicyFiles> {
+  const { config } = target;
+  const files = await loadPolicyFiles(deps.gh, deps.caches, {
+    headSha: target.headSha,
+    baseSha: target.baseSha,
+    selector: createFileSelector(config),
+    selectionKey: JSON.stringify([config.paths, config.ignore]),
+    changes,
+    maxFileBytes: config.limits.maxFileBytes,
+  });
+  Object.assign(outcome, {
+    filesRead: new Set([...files.head, ...files.base].map((f) => f.path)).size,
+    blobsFetched: files.blobsFetched,
+    blobsFromCache: files.blobsFromCache,
+  });
+  return files;
+}
+
+function evaluate<D>(
+  deps: RefreshDeps<D>,
+  check: CheckRunCreated,
+  target: CheckTarget,
+  files: PolicyFiles,
+): Evaluation {
+  const { number, headSha, baseSha, repoUrl, config, configNote } = target;
+  return evaluatePullRequest({
+    pullRequest: { ...deps.gh.repo, number, headSha, baseSha, repoUrl },
+    config,
+    configNote,
+    baseFiles: files.base,
+    headFiles: files.head,
+    changedFiles: files.changed,
+    reporter: deps.reporter,
+    memo: {
+      analyses: deps.caches.analyses,
+      baseKey: files.baseKey,
+      headKey: files.headKey,
+      load: deps.caches.load,
+    },
+    ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
   });
 }
 

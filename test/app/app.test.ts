@@ -3,12 +3,12 @@
  * goes through nock to the API double, and every request the app sends is checked against GitHub's
  * OpenAPI description. Each test states what the app must do on GitHub, and what it must not.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertWellFormed, elements, textOf, visibleText } from '../helpers/html.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
 import type { FakeRepo, FakeResponse } from '../support/fake-github.js';
 import { MARKER, testReporter } from '../support/test-reporter.js';
+import { BASE_FILES, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
 import {
   checkRunRerequestedEvent,
   checkSuiteRerequestedEvent,
@@ -19,32 +19,6 @@ import {
 
 // The repository: the seed walkthrough's ASM HTTP example, as a team would keep it.
 
-const SEED = new URL('../../fixtures/seeds/asm-http/', import.meta.url);
-const seed = (f: string): string => readFileSync(new URL(f, SEED), 'utf8');
-const POLICY = 'mesh/egress-by-egressgateway.yaml';
-const BASE_FILES: Record<string, string> = {
-  '.github/egress-lint.yml': seed('.github/egress-lint.yml'),
-  // The seed names its gateway egressgateway-a but routes through egressgateway; a clean repository
-  // needs the two to agree (the linter reports the seed as written: gateway-not-found).
-  'mesh/egress-gateway.yaml': seed('egress-gateway.yaml').replace(
-    'name: egressgateway-a',
-    'name: egressgateway',
-  ),
-  [POLICY]: seed('egress-by-egressgateway.yaml'),
-  'mesh/workloads.yaml': seed('workloads.yaml'),
-  'README.md': '# mesh config\n',
-};
-const withHost = (files: Record<string, string>): Record<string, string> => ({
-  ...files,
-  [POLICY]: files[POLICY]!.replace(
-    /^( +)- httpbin\.org.*$/m,
-    '$1- httpbin.org\n$1- eu.httpbin.org',
-  ),
-});
-const withBadProtocol = (files: Record<string, string>): Record<string, string> => ({
-  ...files,
-  [POLICY]: files[POLICY]!.replace('protocol: HTTP', 'protocol: HTTPX'),
-});
 const badProtocolLine = (text: string): number =>
   text.split('\n').findIndex((l) => l.includes('protocol: HTTPX')) + 1;
 

@@ -5,7 +5,6 @@
  * failure names its real cause; Retry-After is honoured; commands answer; a huge truncated tree gives
  * up early; merge queues get their check. Retry waits are shrunk to milliseconds.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApi } from '../../src/app/github.js';
 import type { RetryPolicy } from '../../src/app/retry.js';
@@ -17,33 +16,9 @@ import {
   type FakeRepo,
   type FaultResponse,
 } from '../support/fake-github.js';
+import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
 import { testReporter } from '../support/test-reporter.js';
 import { issueCommentEvent, mergeGroupEvent, pullRequestEvent } from '../support/webhooks.js';
-
-const SEED = new URL('../../fixtures/seeds/asm-http/', import.meta.url);
-const seed = (f: string): string => readFileSync(new URL(f, SEED), 'utf8');
-const CONFIG = '.github/egress-lint.yml';
-const POLICY = 'mesh/egress-by-egressgateway.yaml';
-const BASE_FILES: Record<string, string> = {
-  [CONFIG]: seed('.github/egress-lint.yml'),
-  'mesh/egress-gateway.yaml': seed('egress-gateway.yaml').replace(
-    'name: egressgateway-a',
-    'name: egressgateway',
-  ),
-  [POLICY]: seed('egress-by-egressgateway.yaml'),
-  'mesh/workloads.yaml': seed('workloads.yaml'),
-};
-const withHost = (files: Record<string, string>): Record<string, string> => ({
-  ...files,
-  [POLICY]: files[POLICY]!.replace(
-    /^( +)- httpbin\.org.*$/m,
-    '$1- httpbin.org\n$1- eu.httpbin.org',
-  ),
-});
-const withBadProtocol = (files: Record<string, string>): Record<string, string> => ({
-  ...files,
-  [POLICY]: files[POLICY]!.replace('protocol: HTTP', 'protocol: HTTPX'),
-});
 
 /** Minutes become milliseconds: the same retry logic, fast. */
 const FAST: RetryPolicy = {
