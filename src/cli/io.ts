@@ -6,6 +6,8 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (colour, paging decisions). */
   isTTY: boolean;
+  /** Standard input, read whole (for the path `-`). */
+  readStdin: () => Promise<Uint8Array>;
 }
 
 export function processIO(): CliIO {
@@ -15,10 +17,16 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
   };
 }
 
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+/** 3: egress-lint itself failed (a bug), so scripts can tell it from a usage error. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
 
 /** Colour on a terminal unless NO_COLOR is set; FORCE_COLOR turns it on anywhere. */
 export function useColor(io: CliIO): boolean {

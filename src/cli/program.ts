@@ -32,7 +32,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   return program;
 }
 
-/** Runs one command line and returns the exit code: 0 clean, 1 findings, 2 usage or I/O error. */
+/**
+ * Runs one command line and returns the exit code: 0 clean, 1 findings, 2 usage, config or I/O error,
+ * 3 internal error (a bug in egress-lint).
+ */
 export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
@@ -48,10 +51,25 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr(`egress-lint: ${e.message}\n`);
       return EXIT.usage;
     }
-    const err = e as Error;
-    io.stderr(`egress-lint: internal error: ${err.message}\n`);
-    if (io.env.EGRESS_LINT_DEBUG) io.stderr(`${err.stack ?? ''}\n`);
-    else io.stderr('(set EGRESS_LINT_DEBUG=1 for details, and please report it)\n');
-    return EXIT.usage;
+    reportInternalError(e, argv, io);
+    return EXIT.internal;
   }
+}
+
+export const ISSUES_URL = 'https://github.com/egress-lint/egress-lint/issues';
+
+/** A bug of ours, not a problem with the input: say so, and how to report it. */
+function reportInternalError(e: unknown, argv: readonly string[], io: CliIO): void {
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr(
+    [
+      `egress-lint: internal error: ${err.message}`,
+      `This is a bug in egress-lint ${VERSION}, not a problem found in your files (exit code ${EXIT.internal}).`,
+      `Please report it at ${ISSUES_URL} with the command line (egress-lint ${argv.join(' ')})`,
+      io.env.EGRESS_LINT_DEBUG
+        ? `and this stack trace:\n${err.stack ?? ''}`
+        : 'and, if you can, the smallest input that shows it; EGRESS_LINT_DEBUG=1 prints the stack trace.',
+      '',
+    ].join('\n'),
+  );
 }

@@ -32,7 +32,13 @@ import {
   resolveCommit,
 } from '../io/git.js';
 import type { CliIO } from './io.js';
-import { collectOptions, readFindingsOf, type Workspace } from './workspace.js';
+import {
+  collectOptions,
+  readFindingsOf,
+  readStdinSource,
+  STDIN_ARG,
+  type Workspace,
+} from './workspace.js';
 
 export interface Revisions {
   config: ProjectConfig;
@@ -99,7 +105,13 @@ export async function openFolderRevisions(
   const oldRoot = await scanRoot([oldPath], io.cwd);
   const newRoot = await scanRoot([newPath], io.cwd);
   const config = await readProjectConfig(configPath, oldRoot, io.cwd);
+  if (oldPath === STDIN_ARG && newPath === STDIN_ARG)
+    throw new UsageError('only one side of diff can be read from standard input (-)');
   const side = async (abs: string, root: string): Promise<Workspace> => {
+    if (abs === oldAbs ? oldPath === STDIN_ARG : newPath === STDIN_ARG) {
+      const stdin = await readStdinSource(io, config.limits.maxFileBytes);
+      return workspace(root, config, { files: [stdin], unreadable: [] });
+    }
     // Both sides show paths relative to their own folder, so the same file has the same name in each.
     const shown = (await isDirectory(abs)) ? root : io.cwd;
     return workspace(root, config, await collectFiles([abs], collectOptions(config, root, shown)));
@@ -122,6 +134,10 @@ export async function openGitRevisions(
   configPath: string | undefined,
   io: CliIO,
 ): Promise<Revisions> {
+  if (paths.includes(STDIN_ARG))
+    throw new UsageError(
+      'diff --base compares files in git; standard input (-) has no base revision',
+    );
   const root = await scanRoot(paths.length ? paths : ['.'], io.cwd);
   const repo = await openRepository(root, io.cwd);
   const commit = await resolveCommit(repo, ref);

@@ -4,14 +4,30 @@
  */
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { RULES } from '../../rules/index.js';
 import configSchema from '../../schemas/egress-lint-config.json' with { type: 'json' };
-import { formatPath } from '../model/field-path.js';
-import type { Severity } from '../model/finding.js';
-import { pointerToPath } from '../schema/messages.js';
+import { cyclicAliasMessage, findCyclicAlias } from '../load/cyclic-alias.js';
+import { findTooDeepDocuments, MAX_NESTING_DEPTH } from '../load/depth-guard.js';
 import { yamlSourceMap } from '../load/source-map.js';
+import { formatPath, type FieldPath } from '../model/field-path.js';
+import type { Severity } from '../model/finding.js';
+import { isObject } from '../model/resource.js';
+import { pointerToPath, suggest } from '../schema/messages.js';
 
 export const CONFIG_FILE = '.github/egress-lint.yml';
+
+/**
+ * Repository paths that look meant as the config but are not read (`.github/egress-lint.yaml`, a root
+ * `.egress-lint.yml`, `egress_lint.yml`...). They are warned about, not accepted: the GitHub App reads
+ * exactly CONFIG_FILE from the base branch, and the CLI must check what the App checks.
+ */
+export function isNearMissConfigPath(path: string): boolean {
+  return (
+    /^(?:\.github\/)?\.?egress[-_.]?lint(?:[-_.]?config)?\.ya?ml$/i.test(path) &&
+    path !== CONFIG_FILE
+  );
+}
 
 export type OutboundMode = 'REGISTRY_ONLY' | 'ALLOW_ANY' | 'ALLOW_ANY_DYNAMIC_DNS';
 export type RuleSetting = Severity | 'off';
@@ -60,24 +76,65 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   limits: { maxFileBytes: 4 * 1024 * 1024 },
 };
 
+/** One thing wrong with the config file, at its line and column. */
+export interface ConfigProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * The config cannot be used. Errors as data: `problems` lists every one found (in file order), and
+ * `line`/`column` are the first's; the message has one `file:line:column: problem` line each.
+ */
 export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly file: string,
     readonly line: number,
     readonly column: number,
     message: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    super(`${file}:${line}:${column}: ${message}`);
+    const problems = [{ line, column, message }, ...more];
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+
+  static of(file: string, problems: readonly ConfigProblem[]): ConfigError {
+    const [first, ...rest] = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+    return new ConfigError(file, first!.line, first!.column, first!.message, rest);
   }
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 const validateConfig = ajv.compile(configSchema);
+const RULE_IDS = RULES.map((r) => r.meta.id);
 
-/** Parse and check the config text; throws ConfigError (with the first problem's position). */
+/** Parse and check the config text; throws ConfigError listing every problem found. */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
+  const read = readConfigDocument(text);
+  if ('problems' in read) throw ConfigError.of(file, read.problems);
+  const { doc, lines, raw } = read;
+  const map = yamlSourceMap(doc, lines);
+  const at = (path: FieldPath): { line: number; column: number } => map.locate(path);
+  const problems = [...schemaProblems(raw, at), ...unknownRuleProblems(raw, at)];
+  if (problems.length) throw ConfigError.of(file, problems);
+  return mergeConfig(raw as RawConfig, file);
+}
+
+type ReadConfig =
+  { doc: Document.Parsed; lines: LineCounter; raw: unknown } | { problems: ConfigProblem[] };
+
+/** The YAML of the config file, guarded as policy files are: nesting depth, cyclic aliases, alias bombs. */
+function readConfigDocument(text: string): ReadConfig {
+  const deep = findTooDeepDocuments(text, MAX_NESTING_DEPTH)[0];
+  if (deep) {
+    const message = `nesting deeper than ${MAX_NESTING_DEPTH} levels; a config file needs three`;
+    return { problems: [{ line: deep.line, column: deep.column, message }] };
+  }
   const lines = new LineCounter();
   // YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
   const doc = parseDocument(text, {
@@ -86,56 +143,93 @@ export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectCon
     prettyErrors: false,
     version: '1.2',
   });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const p = lines.linePos(firstError.pos[0]);
-    throw new ConfigError(
-      file,
-      p.line,
-      p.col,
-      `invalid YAML: ${firstError.message.replace(/ at line \d+[\s\S]*$/, '')}`,
-    );
+  const pos = (offset: number): { line: number; column: number } => {
+    const p = lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length) {
+    return {
+      problems: doc.errors.map((e) => ({
+        ...pos(e.pos[0]),
+        message: `invalid YAML: ${e.message.replace(/ at line \d+[\s\S]*$/, '')}`,
+      })),
+    };
   }
-  let raw: unknown;
+  const cyclic = findCyclicAlias(doc);
+  if (cyclic)
+    return { problems: [{ ...pos(cyclic.range![0]), message: cyclicAliasMessage(cyclic) }] };
   try {
-    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+    return { doc, lines, raw: doc.toJS({ maxAliasCount: 100 }) ?? {} };
   } catch (e) {
-    throw new ConfigError(file, 1, 1, `cannot read config: ${(e as Error).message}`);
+    return {
+      problems: [{ line: 1, column: 1, message: `cannot read config: ${(e as Error).message}` }],
+    };
   }
-  if (!validateConfig(raw)) {
-    const e = validateConfig.errors![0]!;
-    const path = pointerToPath(raw, e.instancePath);
-    const map = yamlSourceMap(doc, lines);
+}
+
+type Locate = (path: FieldPath) => { line: number; column: number };
+
+function schemaProblems(raw: unknown, at: Locate): ConfigProblem[] {
+  if (validateConfig(raw)) return [];
+  const seen = new Set<string>();
+  const out: ConfigProblem[] = [];
+  for (const e of validateConfig.errors ?? []) {
+    const parent = pointerToPath(raw, e.instancePath);
     const extra =
       e.keyword === 'additionalProperties'
         ? (e.params as { additionalProperty: string }).additionalProperty
         : undefined;
-    const at = map.locate(extra ? [...path, extra] : path);
-    const where = formatPath(extra ? [...path, extra] : path) || 'config';
-    const detail =
-      extra !== undefined
-        ? 'is not a known setting'
-        : e.keyword === 'enum'
-          ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-          : (e.message ?? 'is invalid');
-    throw new ConfigError(file, at.line, at.column, `${where} ${detail}`);
+    const path = extra !== undefined ? [...parent, extra] : parent;
+    const where = formatPath(path) || 'config';
+    let detail: string;
+    if (extra !== undefined) {
+      const guess = suggest(extra, knownSettings(parent));
+      detail = `is not a known setting${guess ? ` (did you mean ${guess}?)` : ''}`;
+    } else if (e.keyword === 'enum') {
+      detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    } else detail = e.message ?? 'is invalid';
+    const message = `${where} ${detail}`;
+    if (seen.has(message)) continue;
+    seen.add(message);
+    out.push({ ...at(path), message });
   }
-  return mergeConfig(
-    raw as Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {
-      mesh?: Partial<MeshDefaults>;
-      limits?: { maxFileBytes?: number };
-    },
-    file,
-  );
+  return out;
 }
 
-function mergeConfig(
-  raw: Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {
-    mesh?: Partial<MeshDefaults>;
-    limits?: { maxFileBytes?: number };
-  },
-  file: string,
-): ProjectConfig {
+/** The settings the schema allows beside an unknown one, for "did you mean". */
+function knownSettings(parent: FieldPath): string[] {
+  let schema: { properties?: Record<string, unknown> } | undefined = configSchema;
+  for (const key of parent) {
+    const props: Record<string, unknown> | undefined = schema?.properties;
+    schema =
+      typeof key === 'string' && props && Object.hasOwn(props, key)
+        ? (props[key] as typeof schema)
+        : undefined;
+  }
+  return Object.keys(schema?.properties ?? {});
+}
+
+/** A rule id nobody checks is a typo that silently keeps the rule at its default. */
+function unknownRuleProblems(raw: unknown, at: Locate): ConfigProblem[] {
+  const rules = isObject(raw) ? raw.rules : undefined;
+  if (!isObject(rules)) return [];
+  return Object.keys(rules)
+    .filter((id) => !RULE_IDS.includes(id))
+    .map((id) => {
+      const guess = suggest(id, RULE_IDS);
+      return {
+        ...at(['rules', id]),
+        message: `rules.${id} is not a rule egress-lint knows${guess ? `; did you mean ${guess}?` : ' (egress-lint rules lists them)'}`,
+      };
+    });
+}
+
+type RawConfig = Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {
+  mesh?: Partial<MeshDefaults>;
+  limits?: { maxFileBytes?: number };
+};
+
+function mergeConfig(raw: RawConfig, file: string): ProjectConfig {
   return {
     file,
     paths: raw.paths ?? DEFAULT_CONFIG.paths,

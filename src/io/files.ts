@@ -7,6 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import {
   CONFIG_FILE,
   DEFAULT_CONFIG,
+  isNearMissConfigPath,
   parseProjectConfig,
   type ProjectConfig,
 } from '../config/project-config.js';
@@ -144,6 +145,24 @@ export async function readProjectConfig(
     );
   }
   return parseProjectConfig(text, displayPath(file, cwd));
+}
+
+/** Files under `root` (top level and `.github/`) that look meant as the config but are not read. */
+export async function nearMissConfigFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of ['', '.github']) {
+    let names: string[];
+    try {
+      names = await readdir(join(root, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const rel = dir ? `${dir}/${name}` : name;
+      if (isNearMissConfigPath(rel)) out.push(rel);
+    }
+  }
+  return out;
 }
 
 /** The scanned root: the only directory given, else the working directory. */

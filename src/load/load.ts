@@ -7,6 +7,7 @@ import { isScalar, LineCounter, parseAllDocuments, type Document, type Node } fr
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
+import { cyclicAliasMessage, findCyclicAlias } from './cyclic-alias.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
 import { simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
 import {
@@ -214,6 +215,13 @@ function loadParsedDocuments(
           diag(YAML_RULE, 'info', file.path, pos(doc.range[0]), 'empty YAML document; ignored'),
         );
       }
+      return;
+    }
+    const cyclic = findCyclicAlias(doc);
+    if (cyclic) {
+      out.findings.push(
+        diag(YAML_RULE, 'error', file.path, pos(cyclic.range![0]), cyclicAliasMessage(cyclic)),
+      );
       return;
     }
     let value: unknown;

@@ -25,7 +25,8 @@ export const RENDER_API = {
   security: `${SECURITY_GROUP}/v1`,
 } as const;
 
-export const GROUP_OF_KIND: Record<string, string> = {
+// No prototype: a document's `kind` (`constructor`, `__proto__`...) is looked up here as a key.
+export const GROUP_OF_KIND: Readonly<Record<string, string>> = Object.assign(Object.create(null), {
   [KIND.egressPolicy]: ASM_GROUP,
   [KIND.istioGateway]: ASM_GROUP,
   [KIND.serviceEntry]: NETWORKING_GROUP,
@@ -37,7 +38,7 @@ export const GROUP_OF_KIND: Record<string, string> = {
   [KIND.peerAuthentication]: SECURITY_GROUP,
   [KIND.istioOperator]: INSTALL_GROUP,
   [KIND.configMap]: '',
-};
+});
 
 export function isKind(
   r: { group: string; kind: string },

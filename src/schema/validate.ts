@@ -30,10 +30,11 @@ const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
   [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, compile(istioGatewayV1beta1)],
 ]);
 
-const SUPPORTED_VERSIONS: Record<string, string[]> = {
-  [KIND.egressPolicy]: ['v1', 'v1beta1'],
-  [KIND.istioGateway]: ['v1beta1'],
-};
+// A Map: the key is a document's `kind`, which may be `constructor` or `__proto__`.
+const SUPPORTED_VERSIONS = new Map<string, string[]>([
+  [KIND.egressPolicy, ['v1', 'v1beta1']],
+  [KIND.istioGateway, ['v1beta1']],
+]);
 
 /** Schema findings for one resource, in document order. */
 export function validateResource(r: Resource): Finding[] {
@@ -44,12 +45,13 @@ function checkResource(r: Resource): Finding[] {
   const key = `${r.apiVersion}/${r.kind}`;
   const asm = ASM_KINDS.get(key);
   if (asm) return schemaFindings(r, asm(r.body));
-  if (r.group === ASM_GROUP && SUPPORTED_VERSIONS[r.kind]) {
+  const versions = r.group === ASM_GROUP ? SUPPORTED_VERSIONS.get(r.kind) : undefined;
+  if (versions) {
     return [
       findingAt(
         r,
         ['apiVersion'],
-        `${r.kind} ${r.apiVersion} is not a version egress-lint knows; use ${SUPPORTED_VERSIONS[r.kind]!.map((v) => `${ASM_GROUP}/${v}`).join(' or ')}`,
+        `${r.kind} ${r.apiVersion} is not a version egress-lint knows; use ${versions.map((v) => `${ASM_GROUP}/${v}`).join(' or ')}`,
       ),
     ];
   }

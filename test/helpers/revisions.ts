@@ -19,6 +19,7 @@ export function captureIO(
   cwd: string,
   env: Record<string, string | undefined> = {},
   isTTY = false,
+  stdin = '',
 ): CapturedIO {
   const io: CapturedIO = {
     out: '',
@@ -26,6 +27,7 @@ export function captureIO(
     cwd,
     env,
     isTTY,
+    readStdin: () => Promise.resolve(new TextEncoder().encode(stdin)),
     stdout: (t) => void (io.out += t),
     stderr: (t) => void (io.err += t),
   };

@@ -10,9 +10,23 @@ import { formatDiffText } from '../../report/diff-text.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { useColor, type CliIO } from '../io.js';
 import { openFolderRevisions, openGitRevisions } from '../revisions.js';
-import { analyzeWorkspace, exitCodeFor } from '../workspace.js';
+import {
+  addCheckOptions,
+  analyzeWorkspace,
+  exitCodeFor,
+  withFailOn,
+  type FailOn,
+} from '../workspace.js';
 
 type Format = 'text' | 'markdown' | 'json';
+
+interface DiffOptions {
+  base?: string;
+  format: Format;
+  config?: string;
+  failOn?: FailOn;
+  allowEmpty?: boolean;
+}
 
 /** The command line that reproduces this run, for the comment's notes on anything it had to cut. */
 function reproduce(paths: readonly string[], base: string | undefined): string {
@@ -24,7 +38,7 @@ function reproduce(paths: readonly string[], base: string | undefined): string {
 }
 
 export function registerDiff(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('diff')
     .summary('show what a change does to the rendered and hand-written Istio resources')
     .description(
@@ -33,7 +47,7 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
         'egress policies and gateways are added, removed or changed, each with a diff of',
         'its YAML. Formatting and ordering that mean nothing to Istio do not show.',
         '',
-        '  egress-lint diff <old> <new>               two folders (or files)',
+        '  egress-lint diff <old> <new>               two folders (or files); - for standard input',
         '  egress-lint diff --base <git-ref> [paths]  that commit vs the working tree',
         '',
         "The base's .github/egress-lint.yml applies to both sides, as in the GitHub App.",
@@ -54,38 +68,43 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
     .option(
       '-c, --config <file>',
       "project config for both sides (default: the base's .github/egress-lint.yml)",
-    )
-    .action(async (paths: string[], opts: { base?: string; format: Format; config?: string }) => {
-      if (opts.base === undefined && paths.length !== 2) {
-        throw new UsageError(
-          'diff needs two paths (<old> <new>), or --base <git-ref> (run with --help for usage)',
-        );
-      }
-      const revisions =
-        opts.base !== undefined
-          ? await openGitRevisions(opts.base, paths, opts.config, io)
-          : await openFolderRevisions(paths[0]!, paths[1]!, opts.config, io);
-      const { config } = revisions;
-      const head = analyzeWorkspace(revisions.head);
-      const { findings } = lint(head, config, RULES);
-      const base = analyzeWorkspace(revisions.base);
-      const access = accessChangesReport(compareAccess(base, head));
-      const report: DiffReport = {
-        diff: diffRevisions(base, head),
-        findings,
-        failOn: config.failOn,
-        notes: revisions.notes,
-        ...(access ? { access } : {}),
-      };
-      if (opts.format === 'json') io.stdout(formatDiffJson(report));
-      else if (opts.format === 'markdown') {
-        io.stdout(
-          renderMarkdown(report, {
-            fullOutput: { command: reproduce(paths, opts.base) },
-            ...(config.docsBaseUrl ? { docsUrl: config.docsBaseUrl } : {}),
-          }),
-        );
-      } else io.stdout(formatDiffText(report, { color: useColor(io) }));
-      setExit(exitCodeFor(findings, config));
-    });
+    );
+  addCheckOptions(cmd).action(async (paths: string[], opts: DiffOptions) => {
+    if (opts.base === undefined && paths.length !== 2) {
+      throw new UsageError(
+        'diff needs two paths (<old> <new>), or --base <git-ref> (run with --help for usage)',
+      );
+    }
+    const revisions =
+      opts.base !== undefined
+        ? await openGitRevisions(opts.base, paths, opts.config, io)
+        : await openFolderRevisions(paths[0]!, paths[1]!, opts.config, io);
+    const config = withFailOn(revisions.config, opts.failOn);
+    const sides = [revisions.base, revisions.head];
+    if (!opts.allowEmpty && sides.every((s) => !s.files.length && !s.readFindings.length))
+      throw new UsageError(
+        'no YAML files to compare on either side; check the paths (or pass --allow-empty if nothing to compare is fine)',
+      );
+    const head = analyzeWorkspace(revisions.head);
+    const { findings } = lint(head, config, RULES);
+    const base = analyzeWorkspace(revisions.base);
+    const access = accessChangesReport(compareAccess(base, head));
+    const report: DiffReport = {
+      diff: diffRevisions(base, head),
+      findings,
+      failOn: config.failOn,
+      notes: revisions.notes,
+      ...(access ? { access } : {}),
+    };
+    if (opts.format === 'json') io.stdout(formatDiffJson(report));
+    else if (opts.format === 'markdown') {
+      io.stdout(
+        renderMarkdown(report, {
+          fullOutput: { command: reproduce(paths, opts.base) },
+          ...(config.docsBaseUrl ? { docsUrl: config.docsBaseUrl } : {}),
+        }),
+      );
+    } else io.stdout(formatDiffText(report, { color: useColor(io) }));
+    setExit(exitCodeFor(findings, config));
+  });
 }

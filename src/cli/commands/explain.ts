@@ -16,6 +16,7 @@ interface ExplainOptions {
   format: 'text' | 'json';
   expect?: Verdict;
   config?: string;
+  allowEmpty?: boolean;
 }
 
 export function registerExplain(
@@ -39,7 +40,7 @@ export function registerExplain(
     )
     .argument(
       '[paths...]',
-      'files or folders to read (recursively); default: the config paths, else .',
+      'files or folders to read (recursively), - for standard input; default: the config paths, else .',
     )
     .requiredOption(
       '--from <source>',
@@ -68,6 +69,7 @@ export function registerExplain(
       '-c, --config <file>',
       'project config (default: .github/egress-lint.yml under the scanned root)',
     )
+    .option('--allow-empty', 'run when no YAML file is selected (default: a usage error, exit 2)')
     .action(async (paths: string[], opts: ExplainOptions) => {
       let source;
       let request;
@@ -78,7 +80,7 @@ export function registerExplain(
         if (e instanceof RequestError) throw new UsageError(e.message);
         throw e;
       }
-      const ws = await openWorkspace(paths, opts.config, io);
+      const ws = await openWorkspace(paths, opts.config, io, { allowEmpty: opts.allowEmpty });
       const analysis = analyzeWorkspace(ws);
       const explanation = createSimulator(analysis)(source, request);
       io.stdout(

@@ -7,17 +7,27 @@ import { lint } from '../../lint/engine.js';
 import { formatLintReport, LINT_FORMATS, type LintFormat } from '../../report/lint-report.js';
 import { VERSION } from '../../version.js';
 import { useColor, type CliIO } from '../io.js';
-import { analyzeWorkspace, exitCodeFor, openWorkspace } from '../workspace.js';
+import {
+  addCheckOptions,
+  analyzeWorkspace,
+  exitCodeFor,
+  focusResult,
+  openWorkspace,
+  type FailOn,
+} from '../workspace.js';
 
 interface LintOptions {
   format: LintFormat;
+  failOn?: FailOn;
+  allowEmpty?: boolean;
+  isolated?: boolean;
   config?: string;
   output?: string;
   showSuppressed?: boolean;
 }
 
 export function registerLint(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('lint')
     .summary('check egress policies, gateways, mesh settings and Istio resources')
     .description(
@@ -29,10 +39,14 @@ export function registerLint(program: Command, io: CliIO, setExit: (code: number
     )
     .argument(
       '[paths...]',
-      'files or folders to read (recursively); default: the config paths, else .',
+      'files or folders to read (recursively), - for standard input; default: the config paths, else .',
     )
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(LINT_FORMATS).default('text'),
+    )
+    .option(
+      '--isolated',
+      'check named files alone; by default the rest of the project is read as context, so cross-file errors are found',
     )
     .option(
       '-c, --config <file>',
@@ -42,27 +56,31 @@ export function registerLint(program: Command, io: CliIO, setExit: (code: number
     .option(
       '--show-suppressed',
       'text format: list suppressed findings too (they are always counted)',
-    )
-    .action(async (paths: string[], opts: LintOptions) => {
-      const ws = await openWorkspace(paths, opts.config, io);
-      const result = lint(analyzeWorkspace(ws), ws.config, RULES);
-      const report = formatLintReport(opts.format, result, {
-        rules: RULES.map((r) => r.meta),
-        config: ws.config,
-        version: VERSION,
-        color: !opts.output && useColor(io),
-        showSuppressed: opts.showSuppressed === true,
-      });
-      if (opts.output) {
-        const file = resolve(io.cwd, opts.output);
-        try {
-          await writeFile(file, report);
-        } catch (e) {
-          throw new UsageError(
-            `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-          );
-        }
-      } else io.stdout(report);
-      setExit(exitCodeFor(result.findings, ws.config));
+    );
+  addCheckOptions(cmd).action(async (paths: string[], opts: LintOptions) => {
+    const ws = await openWorkspace(paths, opts.config, io, {
+      allowEmpty: opts.allowEmpty,
+      context: !opts.isolated,
+      failOn: opts.failOn,
     });
+    const result = focusResult(lint(analyzeWorkspace(ws), ws.config, RULES), ws);
+    const report = formatLintReport(opts.format, result, {
+      rules: RULES.map((r) => r.meta),
+      config: ws.config,
+      version: VERSION,
+      color: !opts.output && useColor(io),
+      showSuppressed: opts.showSuppressed === true,
+    });
+    if (opts.output) {
+      const file = resolve(io.cwd, opts.output);
+      try {
+        await writeFile(file, report);
+      } catch (e) {
+        throw new UsageError(
+          `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        );
+      }
+    } else io.stdout(report);
+    setExit(exitCodeFor(result.findings, ws.config));
+  });
 }

@@ -2,10 +2,23 @@ import { Option, type Command } from 'commander';
 import { resourcesToJson, resourcesToYaml } from '../../render/emit.js';
 import { formatFindingLine } from '../../report/text.js';
 import type { CliIO } from '../io.js';
-import { analyzeWorkspace, exitCodeFor, openWorkspace } from '../workspace.js';
+import {
+  addCheckOptions,
+  analyzeWorkspace,
+  exitCodeFor,
+  openWorkspace,
+  type FailOn,
+} from '../workspace.js';
+
+interface RenderOptions {
+  format: 'yaml' | 'json';
+  config?: string;
+  failOn?: FailOn;
+  allowEmpty?: boolean;
+}
 
 export function registerRender(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('render')
     .summary('print the Istio resources your ASMEgressTrafficPolicy objects stand for')
     .description(
@@ -16,7 +29,7 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     )
     .argument(
       '[paths...]',
-      'files or folders to read (recursively); default: the config paths, else .',
+      'files or folders to read (recursively), - for standard input; default: the config paths, else .',
     )
     .addOption(
       new Option('-f, --format <format>', 'output format')
@@ -26,14 +39,17 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     .option(
       '-c, --config <file>',
       'project config (default: .github/egress-lint.yml under the scanned root)',
-    )
-    .action(async (paths: string[], opts: { format: 'yaml' | 'json'; config?: string }) => {
-      const ws = await openWorkspace(paths, opts.config, io);
-      const analysis = analyzeWorkspace(ws);
-      const resources = analysis.render.resources;
-      io.stdout(opts.format === 'json' ? resourcesToJson(resources) : resourcesToYaml(resources));
-      for (const f of analysis.findings)
-        if (!f.suppressed && f.severity !== 'info') io.stderr(`${formatFindingLine(f)}\n`);
-      setExit(exitCodeFor(analysis.findings, ws.config));
+    );
+  addCheckOptions(cmd).action(async (paths: string[], opts: RenderOptions) => {
+    const ws = await openWorkspace(paths, opts.config, io, {
+      allowEmpty: opts.allowEmpty,
+      failOn: opts.failOn,
     });
+    const analysis = analyzeWorkspace(ws);
+    const resources = analysis.render.resources;
+    io.stdout(opts.format === 'json' ? resourcesToJson(resources) : resourcesToYaml(resources));
+    for (const f of analysis.findings)
+      if (!f.suppressed && f.severity !== 'info') io.stderr(`${formatFindingLine(f)}\n`);
+    setExit(exitCodeFor(analysis.findings, ws.config));
+  });
 }
