@@ -111,7 +111,6 @@ export class ConfigError extends Error {
 const ajv = new Ajv({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 const validateConfig = ajv.compile(configSchema);
-const RULE_IDS = RULES.map((r) => r.meta.id);
 
 /** Parse and check the config text; throws ConfigError listing every problem found. */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
@@ -213,6 +212,8 @@ function knownSettings(parent: FieldPath): string[] {
 function unknownRuleProblems(raw: unknown, at: Locate): ConfigProblem[] {
   const rules = isObject(raw) ? raw.rules : undefined;
   if (!isObject(rules)) return [];
+  // Read here, not at module load: the rule catalog imports this module too.
+  const RULE_IDS = RULES.map((r) => r.meta.id);
   return Object.keys(rules)
     .filter((id) => !RULE_IDS.includes(id))
     .map((id) => {

@@ -1,26 +1,60 @@
 /**
- * Minimal globs for the config's `paths`/`ignore`: `**`, `*`, `?`. Like .gitignore patterns, a pattern
- * that matches a folder also matches everything under it (`clusters/<any>/egress` takes the files inside).
+ * The config's `paths`/`ignore` patterns, matched by picomatch with the rules users know from
+ * .gitignore (documented in docs/lint.md):
+ * - patterns are relative to the repository root (a leading `/` or `./` changes nothing);
+ * - `*`, `?`, `**`, `[a-z]`, `{a,b}` as in picomatch; `*` also matches names starting with a dot;
+ * - a pattern that matches a folder also matches everything under it;
+ * - `!pattern` takes back what earlier patterns of the same list matched (the last match wins);
+ * - in `ignore` only, a pattern without a `/` matches at any depth (`*.tmpl.yaml`, `charts`).
  */
+import picomatch from 'picomatch';
 
-export function globToRegExp(pattern: string): RegExp {
-  const p = pattern.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') {
-      if (p[i + 1] === '*') {
-        const slash = p[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  if (p === '' || p === '.') return /^.*$/;
-  return new RegExp(`^${re}(?:/.*)?$`);
+export interface GlobList {
+  /** Whether the last pattern matching `path` (or a folder above it) is positive; undefined: none matches. */
+  decide(path: string): boolean | undefined;
+  /** The literal leading folders of the positive patterns (`clusters` of `clusters/*\/egress`). */
+  bases: string[];
+  hasNegation: boolean;
 }
 
-export function matchesAny(path: string, patterns: readonly RegExp[]): boolean {
-  return patterns.some((re) => re.test(path));
+interface Compiled {
+  negated: boolean;
+  match: (path: string) => boolean;
+  base: string;
+}
+
+export function compileGlobs(
+  patterns: readonly string[],
+  options: { anyDepthWithoutSlash?: boolean } = {},
+): GlobList {
+  const compiled = patterns.map((p) => compileOne(p, options.anyDepthWithoutSlash === true));
+  return {
+    decide(path) {
+      const dirs = ancestors(path);
+      let result: boolean | undefined;
+      for (const c of compiled) if (dirs.some((d) => c.match(d))) result = !c.negated;
+      return result;
+    },
+    bases: compiled.filter((c) => !c.negated).map((c) => c.base),
+    hasNegation: compiled.some((c) => c.negated),
+  };
+}
+
+function compileOne(pattern: string, anyDepthWithoutSlash: boolean): Compiled {
+  const negated = pattern.startsWith('!');
+  let body = normalize(negated ? pattern.slice(1) : pattern).replace(/^\/+/, '');
+  if (body === '' || body === '.') return { negated, match: () => true, base: '' };
+  if (anyDepthWithoutSlash && !body.includes('/')) body = `**/${body}`;
+  const { base, isGlob } = picomatch.scan(body);
+  return { negated, match: picomatch(body, { dot: true }), base: isGlob ? base : body };
+}
+
+export function normalize(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+/** `a/b/c.yaml` -> `a`, `a/b`, `a/b/c.yaml`: a pattern may name any of them. */
+export function ancestors(path: string): string[] {
+  const parts = path.split('/');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }

@@ -2,7 +2,7 @@
  * Which repository files are mesh config, decided from paths alone: the CLI applies these rules while
  * walking the file system, the app while filtering git trees, so both check the same files.
  */
-import { globToRegExp, matchesAny } from './glob.js';
+import { compileGlobs, normalize } from './glob.js';
 
 export const YAML_FILE = /\.ya?ml$/i;
 // .github holds CI workflows and our own config, not mesh config; name files there explicitly to check them.
@@ -28,14 +28,13 @@ export interface FileSelector {
 }
 
 export function createFileSelector(selection: FileSelection): FileSelector {
-  const include = selection.paths.map(globToRegExp);
-  const ignore = selection.ignore.map(globToRegExp);
-  // Every path a pattern matches starts with the pattern's text up to its first wildcard.
-  const prefixes = selection.paths.map((p) => normalize(p).split(/[*?]/, 1)[0]!);
+  const include = compileGlobs(selection.paths);
+  const ignore = compileGlobs(selection.ignore, { anyDepthWithoutSlash: true });
+  // Every path a positive pattern matches starts with its literal base.
+  const prefixes = include.bases;
   const named = (dir: string): boolean =>
     prefixes.some((p) => p === dir || p.startsWith(`${dir}/`));
-
-  const ignored = (path: string): boolean => ancestors(path).some((p) => matchesAny(p, ignore));
+  const ignored = (path: string): boolean => ignore.decide(path) === true;
   // A skipped directory (e.g. .github) counts only when `paths` names it.
   const skipped = (dirs: readonly string[]): boolean =>
     dirs.some((d, i) => SKIP_DIRS.has(d) && !named(dirs.slice(0, i + 1).join('/')));
@@ -44,7 +43,7 @@ export function createFileSelector(selection: FileSelection): FileSelector {
     includes(path) {
       return (
         YAML_FILE.test(path) &&
-        (include.length === 0 || matchesAny(path, include)) &&
+        (selection.paths.length === 0 || include.decide(path) === true) &&
         !ignored(path) &&
         !skipped(path.split('/').slice(0, -1))
       );
@@ -52,21 +51,14 @@ export function createFileSelector(selection: FileSelection): FileSelector {
     mayContain(dir) {
       const d = normalize(dir);
       if (d === '') return true;
-      if (ignored(d) || skipped(d.split('/'))) return false;
+      // A `!` pattern may take back a file under an ignored folder, so only prune without one.
+      if ((!ignore.hasNegation && ignored(d)) || skipped(d.split('/'))) return false;
       return (
-        prefixes.length === 0 ||
-        prefixes.some((p) => p.startsWith(`${d}/`) || `${d}/`.startsWith(p))
+        selection.paths.length === 0 ||
+        prefixes.some(
+          (p) => p === '' || p.startsWith(`${d}/`) || `${d}/`.startsWith(`${p}/`) || p === d,
+        )
       );
     },
   };
-}
-
-function normalize(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
-}
-
-/** `a/b/c.yaml` -> `a`, `a/b`, `a/b/c.yaml`: ignore globs may name any of them. */
-function ancestors(path: string): string[] {
-  const parts = path.split('/');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }

@@ -7,6 +7,7 @@ import { isScalar, LineCounter, parseAllDocuments, type Document, type Node } fr
 import { docsUrl, type Finding, type Severity, type Span } from '../model/finding.js';
 import { isObject, splitApiVersion, type JsonObject, type Resource } from '../model/resource.js';
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
+import { findGoTemplateAction, goTemplateMessage } from './go-template.js';
 import { cyclicAliasMessage, findCyclicAlias } from './cyclic-alias.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
 import { simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
@@ -87,6 +88,13 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
         { line: decoded.line, column: decoded.column },
         decoded.message,
       ),
+    );
+    return;
+  }
+  const template = findGoTemplateAction(decoded.text);
+  if (template) {
+    out.findings.push(
+      diag(YAML_RULE, 'warning', file.path, template, goTemplateMessage(template.line)),
     );
     return;
   }

@@ -18,7 +18,7 @@ import { get, type Resource } from '../model/resource.js';
 import { isRendered } from '../render/render.js';
 import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
-import { parseRequestUrl } from './request.js';
+import { parseRequestUrl, RequestError } from './request.js';
 import { seesHost, unregisteredVerdict } from './sidecar.js';
 import {
   describeSource,
@@ -160,11 +160,22 @@ function schemeFor(protocol: string | undefined): AppScheme {
   return cls === 'http' ? 'http' : cls === 'tls' ? 'https' : 'tcp';
 }
 
+function isRequestable(url: string): boolean {
+  try {
+    parseRequestUrl(url);
+    return true;
+  } catch (e) {
+    if (e instanceof RequestError) return false;
+    throw e;
+  }
+}
+
 function destinationsOf(analysis: Analysis): AccessDestination[] {
   const out = new Map<string, AccessDestination>();
   const add = (host: string, port: number, scheme: AppScheme): void => {
     if (host.includes('*')) return; // a wildcard names no host one can request
     const url = `${scheme}://${host.toLowerCase()}:${port}`;
+    if (!isRequestable(url)) return; // an IP, a CIDR or a malformed host: no request names it
     out.set(url, { url, scheme, host: host.toLowerCase(), port });
   };
   // Hand-written, then rendered: the index holds both.

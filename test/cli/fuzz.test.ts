@@ -1,0 +1,205 @@
+/**
+ * Mutation fuzz: seeded mutants of the bundled seed configurations through every command (lint,
+ * render, diff, explain). No input may end in an internal error, an exit code outside 0/1/2, or output
+ * that is not the JSON asked for; and lint may not pass what render fails. The commands run in-process
+ * through the same `run` the binary calls, reading each mutant from standard input (no files to
+ * write); a sample goes through the real binary too. diff and explain, the costliest, see every
+ * EVERY-th mutant, to keep the test well under a minute. A failure prints the seed and mutant number, so
+ * it can be reproduced.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { captureIO } from '../helpers/revisions.js';
+import { mulberry32, mutate } from '../helpers/mutate.js';
+import { SEEDS, seedScenarios } from '../support.js';
+import { BIN } from './run-cli.js';
+
+const SEED = 20261201;
+// diff and explain cost about twice lint and render together: they see every EVERY-th mutant.
+const EVERY = 4;
+const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 2000);
+const BINARY_SAMPLE = 2;
+
+/** Values that have broken parsers and lookups before: prototype names, IPs, CIDRs, host:port... */
+const NASTY_VALUES = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  '10.0.0.1',
+  '10.0.0.0/8',
+  '::1',
+  '"[::1]:443"',
+  'httpbin.org:443',
+  '"*"',
+  '"*.org"',
+  '""',
+  '-1',
+  '0',
+  '65536',
+  '99999999999999999999',
+  '1e400',
+  'null',
+  '[]',
+  '{}',
+  '{a: 1}',
+  '&A {x: *A}',
+  '&B [*B]',
+  'yes',
+  '"{{ .Values.host }}"',
+  'x'.repeat(300),
+  'ISTIO_MUTUAL',
+  'REGISTRY_ONLY',
+  'TLS',
+  'TCP',
+  'istio-system',
+  '.',
+  '"~"',
+];
+const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'kind', 'spec', 'hosts', '"": x'];
+
+const REQUESTS = [
+  ['default', 'http://httpbin.org/headers'],
+  ['mytest/app=sleep-a', 'https://www.httpbin.org'],
+  ['default', 'tcp://httpbin.org:443'],
+  ['istio-system', 'http://test.com/headers'],
+] as const;
+
+interface Scenario {
+  dir: string;
+  /** The scenario's YAML files as one multi-document stream. */
+  text: string;
+}
+
+function scenarios(): Scenario[] {
+  return seedScenarios().map((name) => {
+    const dir = join(SEEDS, name);
+    const files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+    const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n---\n');
+    return { dir, text };
+  });
+}
+
+/** One edit: a textual one (see helpers/mutate.ts), or a nasty value or key put on a random line. */
+function mutant(text: string, random: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  let out = text;
+  const edits = 1 + Math.floor(random() * 3);
+  for (let e = 0; e < edits; e++) {
+    const lines = out.split('\n');
+    const i = Math.floor(random() * lines.length);
+    const choice = random();
+    if (choice < 0.4) out = mutate(out, random, pick);
+    else if (choice < 0.8) {
+      lines[i] = lines[i]!.replace(
+        /(:\s|-\s)(.*)$/,
+        (_, sep: string) => `${sep}${pick(NASTY_VALUES)}`,
+      );
+      out = lines.join('\n');
+    } else {
+      lines[i] = lines[i]!.replace(
+        /^(\s*(?:- )?)[\w.-]+:/,
+        (_, lead: string) => `${lead}${pick(NASTY_KEYS)}:`,
+      );
+      out = lines.join('\n');
+    }
+  }
+  return out;
+}
+
+interface Outcome {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function runWithStdin(args: string[], cwd: string, stdin: string): Promise<Outcome> {
+  const io = captureIO(cwd, {}, false, stdin);
+  const code = await run(args, io);
+  return { code, out: io.out, err: io.err };
+}
+
+/** What is wrong with one command's outcome, or undefined. */
+function problem(o: Outcome): string | undefined {
+  if (![0, 1, 2].includes(o.code)) return `exit code ${o.code}`;
+  if (/internal error|internal-error/i.test(o.err + o.out)) return 'internal error';
+  if (o.code === 2)
+    return o.err.startsWith('egress-lint: ') ? undefined : 'exit 2 without a message';
+  try {
+    JSON.parse(o.out);
+  } catch {
+    return 'invalid JSON on stdout';
+  }
+  return undefined;
+}
+
+function commands(s: Scenario, request: readonly [string, string]): string[][] {
+  return [
+    ['lint', '-', '--format', 'json'],
+    ['render', '-', '--format', 'json'],
+    ['diff', s.dir, '-', '--format', 'json'],
+    ['explain', '-', '--from', request[0], '--url', request[1], '--format', 'json'],
+  ];
+}
+
+describe('mutation fuzz', () => {
+  const all = scenarios();
+
+  it(`${MUTANTS} seeded mutants of the seeds through lint and render, every ${EVERY}th through diff and explain`, async () => {
+    const random = mulberry32(SEED);
+    const failures: string[] = [];
+    let lintFailed = 0;
+    for (let n = 0; n < MUTANTS && failures.length < 5; n++) {
+      const s = all[n % all.length]!;
+      const text = mutant(s.text, random);
+      const request = REQUESTS[Math.floor(random() * REQUESTS.length)]!;
+      const argvs = commands(s, request).slice(0, n % EVERY === 0 ? 4 : 2);
+      const [lint, render, ...rest] = await Promise.all(
+        argvs.map((args) => runWithStdin(args, s.dir, text)),
+      );
+      if (lint!.code === 1) lintFailed++;
+      [lint!, render!, ...rest].forEach((o, i) => {
+        const p = problem(o);
+        if (p)
+          failures.push(
+            `mutant ${n} (seed ${SEED}), ${argvs[i]!.join(' ')}: ${p}\n${o.err.slice(0, 500)}\n--- input:\n${text}`,
+          );
+      });
+      if (lint!.code === 0 && render!.code !== 0)
+        failures.push(
+          `mutant ${n}: lint exits 0 but render exits ${render!.code}\n${render!.err}\n--- input:\n${text}`,
+        );
+    }
+    expect(failures).toEqual([]);
+    // The mutants must reach the checks: many are broken, many still read.
+    expect(lintFailed).toBeGreaterThan(MUTANTS / 5);
+    expect(lintFailed).toBeLessThan(MUTANTS);
+  }, 120_000);
+
+  it(`a sample of ${BINARY_SAMPLE} mutants through the real binary, reading standard input`, () => {
+    const random = mulberry32(SEED + 1);
+    const failures: string[] = [];
+    for (let n = 0; n < BINARY_SAMPLE; n++) {
+      const s = all[Math.floor(random() * all.length)]!;
+      const text = mutant(s.text, random);
+      for (const args of commands(s, REQUESTS[n % REQUESTS.length]!)) {
+        const r = spawnSync(process.execPath, [BIN, ...args], {
+          cwd: s.dir,
+          input: text,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+          timeout: 60_000,
+        });
+        const p = problem({ code: r.status ?? -1, out: r.stdout, err: r.stderr });
+        if (p)
+          failures.push(`binary mutant ${n}, ${args.join(' ')}: ${p}\n${r.stderr.slice(0, 500)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
