@@ -42,9 +42,11 @@ export function compileGlobs(
 
 function compileOne(pattern: string, anyDepthWithoutSlash: boolean): Compiled {
   const negated = pattern.startsWith('!');
-  let body = normalize(negated ? pattern.slice(1) : pattern).replace(/^\/+/, '');
+  const normalized = normalize(negated ? pattern.slice(1) : pattern);
+  let body = normalized.replace(/^\/+/, '');
   if (body === '' || body === '.') return { negated, match: () => true, base: '' };
-  if (anyDepthWithoutSlash && !body.includes('/')) body = `**/${body}`;
+  // As in .gitignore, a leading slash anchors a pattern to the root.
+  if (anyDepthWithoutSlash && !normalized.includes('/')) body = `**/${body}`;
   const { base, isGlob } = picomatch.scan(body);
   return { negated, match: picomatch(body, { dot: true }), base: isGlob ? base : body };
 }

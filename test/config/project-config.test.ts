@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_MESH, parseProjectConfig } from '../../src/config/project-config.js';
+import {
+  ConfigError,
+  DEFAULT_MESH,
+  isNearMissConfigPath,
+  parseProjectConfig,
+} from '../../src/config/project-config.js';
 
 describe('project config', () => {
   it('fills in defaults for what it does not say', () => {
@@ -58,5 +63,48 @@ describe('project config', () => {
     expect(() => parseProjectConfig('failOn: error\ncomment: sometimes\n')).toThrow(
       /^\.github\/egress-lint\.yml:2:1: comment must be one of always, on-change, off$/,
     );
+  });
+});
+
+describe('project config errors as data', () => {
+  it('lists every problem with its position; line and column are the first', () => {
+    try {
+      parseProjectConfig('comment: sometimes\nrules:\n  polcy-name: off\nfailOn: fatal\n', 'c.yml');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const err = e as ConfigError;
+      expect([err.file, err.line, err.column]).toEqual(['c.yml', 1, 1]);
+      expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+        [1, 'comment must be one of always, on-change, off'],
+        [3, 'rules.polcy-name is not a rule egress-lint knows; did you mean policy-name?'],
+        [4, 'failOn must be one of error, warning, info, never'],
+      ]);
+    }
+  });
+
+  it('guards the config as policy files: cyclic aliases and deep nesting are errors', () => {
+    expect(() => parseProjectConfig('mesh: &M {x: *M}\n')).toThrow(
+      /^\.github\/egress-lint\.yml:1:14: alias \*M refers to the node its own anchor/,
+    );
+    expect(() => parseProjectConfig(`paths: ${'['.repeat(2200)}${']'.repeat(2200)}\n`)).toThrow(
+      /nesting deeper than 128 levels/,
+    );
+  });
+
+  it('knows which file names are near misses of .github/egress-lint.yml', () => {
+    const near = [
+      '.github/egress-lint.yaml',
+      '.egress-lint.yml',
+      'egress-lint.yaml',
+      '.github/egress_lint.yml',
+      '.github/Egress-Lint.yml',
+    ];
+    expect(near.filter(isNearMissConfigPath)).toEqual(near);
+    expect(
+      ['.github/egress-lint.yml', 'policies/egress-lint.yml', 'egress.yml'].some(
+        isNearMissConfigPath,
+      ),
+    ).toBe(false);
   });
 });
