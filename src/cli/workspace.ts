@@ -175,7 +175,11 @@ export function focusResult(result: LintResult, ws: Workspace): LintResult {
   const { focus } = ws;
   if (!focus) return result;
   const findings = result.findings.filter((f) => focus.has(f.file));
-  return { ...result, findings, summary: { ...result.summary, ...summarize(findings) } };
+  return {
+    ...result,
+    findings,
+    summary: { ...result.summary, ...summarize(findings), files: focus.size },
+  };
 }
 
 export function exitCodeFor(findings: readonly Finding[], config: ProjectConfig): 0 | 1 {

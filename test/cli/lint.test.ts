@@ -36,9 +36,13 @@ describe('egress-lint lint (in process)', () => {
 
   it('reads the paths given, relative to the working directory, and the config given', async () => {
     const io = captureIO(errors);
-    // Without the gateway file the gateway checks cannot run: only infos are left, so exit 0.
+    // --isolated: without the gateway file the gateway checks cannot run: only infos are left, so exit 0.
+    // (By default the rest of the project is read as context: see config-handling.test.ts.)
     expect(
-      await run(['lint', '-f', 'json', 'mesh/policy.yaml', '-c', '.github/egress-lint.yml'], io),
+      await run(
+        ['lint', '-f', 'json', 'mesh/policy.yaml', '-c', '.github/egress-lint.yml', '--isolated'],
+        io,
+      ),
     ).toBe(0);
     const report = JSON.parse(io.out) as JsonReport;
     expect(report.summary.files).toBe(1);
