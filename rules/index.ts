@@ -10,6 +10,7 @@ import authzSelectorMismatch from './authz-selector-mismatch.js';
 import drLookupPath from './dr-lookup-path.js';
 import drSubsetMissing from './dr-subset-missing.js';
 import duplicateDestination from './duplicate-destination.js';
+import duplicateResource from './duplicate-resource.js';
 import duplicateSource from './duplicate-source.js';
 import emptyWorkloadSelector from './empty-workload-selector.js';
 import gatewayLegacyCerts from './gateway-legacy-certs.js';
@@ -61,6 +62,7 @@ export const RULES: readonly Rule[] = [
   httpsUpgradeDisabled,
   registryOnlyMissing,
   duplicateDestination,
+  duplicateResource,
   duplicateSource,
   emptyWorkloadSelector,
   hostsResolveSame,

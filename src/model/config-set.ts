@@ -7,13 +7,18 @@ import { assumedGateway, readIstioGateway, type EgressGateway } from './egress-g
 import { readEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { GROUP_OF_KIND, KIND } from './kinds.js';
 import { resolveMesh, type MeshSettings } from './mesh.js';
-import type { Resource } from './resource.js';
+import { identityKey, type Resource } from './resource.js';
 
 export interface ConfigSet {
   /** Everything loaded, valid or not, known kind or not. */
   readonly resources: readonly Resource[];
   /** Resources that failed the schema stage. */
   readonly invalid: ReadonlySet<Resource>;
+  /**
+   * Later schema-valid copies of an object (same group, kind, namespace, name) mapped to the first one
+   * loaded: the cluster holds one, so the typed views and ofKind keep only the first.
+   */
+  readonly copies: ReadonlyMap<Resource, Resource>;
   readonly defaults: MeshDefaults;
   readonly policies: readonly EgressPolicy[];
   /** Egress gateways declared as IstioGateway objects. */
@@ -31,7 +36,9 @@ export function buildConfigSet(
   invalid: ReadonlySet<Resource>,
   defaults: MeshDefaults,
 ): ConfigSet {
-  const valid = resources.filter((r) => !invalid.has(r));
+  // A copy that fails the schema never reaches the cluster, so only valid copies shadow each other.
+  const copies = laterCopies(resources.filter((r) => !invalid.has(r)));
+  const valid = resources.filter((r) => !invalid.has(r) && !copies.has(r));
   const byKind = new Map<string, Resource[]>();
   for (const r of valid) {
     if (GROUP_OF_KIND[r.kind] !== r.group) continue;
@@ -55,6 +62,7 @@ export function buildConfigSet(
   return {
     resources,
     invalid,
+    copies,
     defaults,
     policies,
     gateways,
@@ -81,4 +89,17 @@ export function byNamespaceName(a: Resource, b: Resource): number {
         : a.name > b.name
           ? 1
           : 0;
+}
+
+/** Each resource that repeats an earlier one's identity (group, kind, namespace, name), with that first one. */
+export function laterCopies(resources: readonly Resource[]): Map<Resource, Resource> {
+  const first = new Map<string, Resource>();
+  const copies = new Map<Resource, Resource>();
+  for (const r of resources) {
+    const key = identityKey(r);
+    const seen = first.get(key);
+    if (seen) copies.set(r, seen);
+    else first.set(key, r);
+  }
+  return copies;
 }
