@@ -14,11 +14,6 @@ export interface ConfigSet {
   readonly resources: readonly Resource[];
   /** Resources that failed the schema stage. */
   readonly invalid: ReadonlySet<Resource>;
-  /**
-   * Later schema-valid copies of an object (same group, kind, namespace, name) mapped to the first one
-   * loaded: the cluster holds one, so the typed views and ofKind keep only the first.
-   */
-  readonly copies: ReadonlyMap<Resource, Resource>;
   readonly defaults: MeshDefaults;
   readonly policies: readonly EgressPolicy[];
   /** Egress gateways declared as IstioGateway objects. */
@@ -36,7 +31,8 @@ export function buildConfigSet(
   invalid: ReadonlySet<Resource>,
   defaults: MeshDefaults,
 ): ConfigSet {
-  // A copy that fails the schema never reaches the cluster, so only valid copies shadow each other.
+  // The cluster holds one object per identity: the typed views keep the first valid copy
+  // (duplicate-resource reports the others). A copy failing the schema never reaches the cluster.
   const copies = laterCopies(resources.filter((r) => !invalid.has(r)));
   const valid = resources.filter((r) => !invalid.has(r) && !copies.has(r));
   const byKind = new Map<string, Resource[]>();
@@ -62,7 +58,6 @@ export function buildConfigSet(
   return {
     resources,
     invalid,
-    copies,
     defaults,
     policies,
     gateways,
