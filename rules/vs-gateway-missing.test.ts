@@ -59,6 +59,28 @@ spec:
   ],
   invalid: [
     {
+      name: 'a Gateway API Gateway named in gateways (istioctl virtualservice_kubernetes_gateways)',
+      yaml: {
+        'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: httpbin.org, port: 80, protocol: HTTP}
+`,
+      },
+      findings: [
+        {
+          line: 8,
+          column: 20,
+          message:
+            'istio-system/egress is a Gateway API Gateway (gateway.networking.k8s.io), and a VirtualService binds only to Istio Gateways (networking.istio.io): Istio turns a Gateway API Gateway into internal Gateways of other names, so the routes for it apply nowhere; attach an HTTPRoute, TLSRoute or TCPRoute to it (parentRefs: istio-system/egress), or bind this VirtualService to an Istio Gateway',
+        },
+      ],
+    },
+    {
       name: 'gateways without mesh while a route is the sidecar leg',
       yaml: {
         'vs.yaml': vs(
