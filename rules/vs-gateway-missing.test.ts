@@ -1,3 +1,7 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../src/analyze.js';
+import { DEFAULT_CONFIG } from '../src/config/project-config.js';
+import { lint } from '../src/lint/engine.js';
 import { testRule } from '../test/rule-tester.js';
 import { egressGatewayYaml, GW_HOST, serverYaml } from '../test/istio-fixtures.js';
 import rule from './vs-gateway-missing.js';
@@ -147,4 +151,24 @@ spec:
       ],
     },
   ],
+});
+
+describe('vs-gateway-missing after a schema finding', () => {
+  it('a VirtualService bound to a Gateway without servers points at the cause', () => {
+    const files = {
+      'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+      'gateway.yaml': egressGatewayYaml('  []\n').replace('servers:\n  []', 'servers: []'),
+    };
+    const analysis = analyzeSources(
+      Object.entries(files).map(([path, content]) => ({ path, content })),
+      DEFAULT_CONFIG,
+    );
+    const { findings } = lint(analysis, DEFAULT_CONFIG, [rule]);
+    expect(findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual(
+      [
+        'schema gateway.yaml:6:3 Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
+        'vs-gateway-missing vs.yaml:8:20 Gateway istio-system/egress fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at gateway.yaml:3); fix the Gateway first',
+      ],
+    );
+  });
 });

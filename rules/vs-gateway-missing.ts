@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { writtenAt } from '../src/lint/describe.js';
 import { listText } from '../src/lint/wording.js';
 import {
   gatewayRef,
@@ -70,7 +71,7 @@ export default defineRule({
             resource: vs,
             path: ['spec', 'gateways', i],
             message: invalid
-              ? `Gateway ${ref} fails validation (see its schema findings), so Istio rejects it and nothing binds this VirtualService there`
+              ? `Gateway ${ref} fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at ${writtenAt(invalid, ['metadata', 'name'])}); fix the Gateway first`
               : `no Gateway ${ref} in the config set${name.includes('/') ? '' : ` (a name without namespace means ${vs.namespace})`}; the routes for it apply nowhere`,
           });
           return;
