@@ -31,6 +31,7 @@ import serviceentryMissing from './serviceentry-missing.js';
 import serviceentryResolutionNone from './serviceentry-resolution-none.js';
 import tlsRouteSniMissing from './tls-route-sni-missing.js';
 import vsGatewayMissing from './vs-gateway-missing.js';
+import vsRouteUnreachable from './vs-route-unreachable.js';
 import vsSourceMatchIgnored from './vs-source-match-ignored.js';
 import wildcardHost from './wildcard-host.js';
 import yamlSyntax from './yaml-syntax.js';
@@ -54,6 +55,7 @@ export const RULES: readonly Rule[] = [
   serviceentryResolutionNone,
   tlsRouteSniMissing,
   vsGatewayMissing,
+  vsRouteUnreachable,
   vsSourceMatchIgnored,
   gatewayNotFound,
   gatewayPortMismatch,

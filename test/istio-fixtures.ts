@@ -16,6 +16,7 @@ export const ISTIO_RULES = [
   'serviceentry-resolution-none',
   'tls-route-sni-missing',
   'vs-gateway-missing',
+  'vs-route-unreachable',
   'vs-source-match-ignored',
 ];
 
