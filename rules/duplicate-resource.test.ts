@@ -5,7 +5,10 @@ import { runRule, testRule } from '../test/rule-tester.js';
 import rule from './duplicate-resource.js';
 
 const policy = policyTo('    - hosts: [httpbin.org]\n      port: {number: 80, protocol: HTTP}\n');
-const serviceEntry = (namespace: string, host = 'httpbin.org'): string => `apiVersion: networking.istio.io/v1
+const serviceEntry = (
+  namespace: string,
+  host = 'httpbin.org',
+): string => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
   name: httpbin
@@ -26,7 +29,9 @@ testRule(rule, {
     },
     {
       name: 'one name, two kinds',
-      yaml: `${serviceEntry('default')}---\n${serviceEntry('default').replace('kind: ServiceEntry', 'kind: DestinationRule').replace(/spec:[\s\S]*/, 'spec:\n  host: httpbin.org\n')}`,
+      yaml: `${serviceEntry('default')}---\n${serviceEntry('default')
+        .replace('kind: ServiceEntry', 'kind: DestinationRule')
+        .replace(/spec:[\s\S]*/, 'spec:\n  host: httpbin.org\n')}`,
     },
   ],
   invalid: [
@@ -47,7 +52,9 @@ testRule(rule, {
     {
       name: 'two different ServiceEntries under one name, in one file',
       yaml: `${serviceEntry('default')}---\n${serviceEntry('default', 'api.example.com')}`,
-      findings: [{ line: 15, column: 3, message: /defined twice, in test.yaml:4 and test.yaml:15/ }],
+      findings: [
+        { line: 15, column: 3, message: /defined twice, in test.yaml:4 and test.yaml:15/ },
+      ],
     },
   ],
 });

@@ -60,12 +60,16 @@ testRule(rule, {
     {
       name: 'two GitHub Pages sites are different sites',
       yaml: hosts('x.github.io', 'www.y.github.io'),
-      findings: [{ line: 15, column: 9, message: /^www.y.github.io is not under x.github.io like/ }],
+      findings: [
+        { line: 15, column: 9, message: /^www.y.github.io is not under x.github.io like/ },
+      ],
     },
     {
       name: 'two companies under ltd.uk',
       yaml: hosts('foo.example.ltd.uk', 'other.ltd.uk'),
-      findings: [{ line: 15, column: 9, message: /^other.ltd.uk is not under example.ltd.uk like/ }],
+      findings: [
+        { line: 15, column: 9, message: /^other.ltd.uk is not under example.ltd.uk like/ },
+      ],
     },
   ],
 });

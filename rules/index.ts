@@ -27,10 +27,12 @@ import registryOnlyMissing from './registry-only-missing.js';
 import render from './render.js';
 import schema from './schema.js';
 import serviceentryConflict from './serviceentry-conflict.js';
+import sidecarConflict from './sidecar-conflict.js';
 import serviceentryMissing from './serviceentry-missing.js';
 import serviceentryResolutionNone from './serviceentry-resolution-none.js';
 import tlsRouteSniMissing from './tls-route-sni-missing.js';
 import vsGatewayMissing from './vs-gateway-missing.js';
+import vsHostConflict from './vs-host-conflict.js';
 import vsRouteUnreachable from './vs-route-unreachable.js';
 import vsSourceMatchIgnored from './vs-source-match-ignored.js';
 import wildcardHost from './wildcard-host.js';
@@ -51,10 +53,12 @@ export const RULES: readonly Rule[] = [
   gatewaySelectorMismatch,
   gatewayTlsMismatch,
   serviceentryConflict,
+  sidecarConflict,
   serviceentryMissing,
   serviceentryResolutionNone,
   tlsRouteSniMissing,
   vsGatewayMissing,
+  vsHostConflict,
   vsRouteUnreachable,
   vsSourceMatchIgnored,
   gatewayNotFound,

@@ -14,8 +14,10 @@ export const ISTIO_RULES = [
   'serviceentry-conflict',
   'serviceentry-missing',
   'serviceentry-resolution-none',
+  'sidecar-conflict',
   'tls-route-sni-missing',
   'vs-gateway-missing',
+  'vs-host-conflict',
   'vs-route-unreachable',
   'vs-source-match-ignored',
 ];
