@@ -33,6 +33,7 @@ import serviceentryResolutionNone from './serviceentry-resolution-none.js';
 import tlsRouteSniMissing from './tls-route-sni-missing.js';
 import vsGatewayMissing from './vs-gateway-missing.js';
 import vsHostConflict from './vs-host-conflict.js';
+import vsMirrorDestination from './vs-mirror-destination.js';
 import vsRouteUnreachable from './vs-route-unreachable.js';
 import vsSourceMatchIgnored from './vs-source-match-ignored.js';
 import wildcardHost from './wildcard-host.js';
@@ -59,6 +60,7 @@ export const RULES: readonly Rule[] = [
   tlsRouteSniMissing,
   vsGatewayMissing,
   vsHostConflict,
+  vsMirrorDestination,
   vsRouteUnreachable,
   vsSourceMatchIgnored,
   gatewayNotFound,

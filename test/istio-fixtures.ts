@@ -18,6 +18,7 @@ export const ISTIO_RULES = [
   'tls-route-sni-missing',
   'vs-gateway-missing',
   'vs-host-conflict',
+  'vs-mirror-destination',
   'vs-route-unreachable',
   'vs-source-match-ignored',
 ];
