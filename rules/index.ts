@@ -19,6 +19,7 @@ import gatewayNotFound from './gateway-not-found.js';
 import gatewayPortConflict from './gateway-port-conflict.js';
 import gatewayPortMismatch from './gateway-port-mismatch.js';
 import gatewaySelectorMismatch from './gateway-selector-mismatch.js';
+import gatewayServerConflict from './gateway-server-conflict.js';
 import gatewayTlsMismatch from './gateway-tls-mismatch.js';
 import hostsResolveSame from './hosts-resolve-same.js';
 import httpsUpgradeDisabled from './https-upgrade-disabled.js';
@@ -52,6 +53,7 @@ export const RULES: readonly Rule[] = [
   drSubsetMissing,
   gatewayLegacyCerts,
   gatewaySelectorMismatch,
+  gatewayServerConflict,
   gatewayTlsMismatch,
   serviceentryConflict,
   sidecarConflict,

@@ -10,6 +10,7 @@ export const ISTIO_RULES = [
   'dr-subset-missing',
   'gateway-legacy-certs',
   'gateway-selector-mismatch',
+  'gateway-server-conflict',
   'gateway-tls-mismatch',
   'serviceentry-conflict',
   'serviceentry-missing',
