@@ -81,7 +81,7 @@ ${toGateway}`),
         {
           line: 10,
           column: 5,
-          severity: 'error',
+          severity: 'warning',
           message:
             "http[1] never applies: http[0] comes first and catches all its traffic (a route without match catches everything), so that traffic goes where http[0] sends it; move http[1] above http[0], or narrow http[0]'s match",
         },
@@ -99,7 +99,7 @@ ${toGateway}`),
         {
           line: 12,
           column: 5,
-          severity: 'error',
+          severity: 'warning',
           message: /^http\[1\] never applies: http\[0\] comes first/,
         },
       ],
