@@ -28,6 +28,10 @@ testRule(rule, {
       name: 'a listed private suffix and a host right under it (httpbin.org)',
       yaml: hosts('httpbin.org', 'www.httpbin.org'),
     },
+    {
+      name: "hosts under a private suffix the entry also lists are its operator's",
+      yaml: hosts('www.httpbin.org', 'httpbin.org', 'eu.httpbin.org'),
+    },
   ],
   invalid: [
     {
@@ -38,7 +42,7 @@ testRule(rule, {
           line: 16,
           column: 9,
           message:
-            "api.github.com is not under www.httpbin.org like the first host www.httpbin.org: the egress gateway sends every host of this entry to www.httpbin.org's addresses, so requests for api.github.com reach the wrong server unless both resolve to the same IPs; give it its own entry in to",
+            "api.github.com is not under httpbin.org like the first host www.httpbin.org: the egress gateway sends every host of this entry to www.httpbin.org's addresses, so requests for api.github.com reach the wrong server unless both resolve to the same IPs; give it its own entry in to",
         },
       ],
     },

@@ -23,9 +23,10 @@ export default defineRule({
       for (const d of policy.destinations) {
         const first = d.hosts[0];
         if (!first || d.hosts.length < 2) continue;
-        const site = siteOf(first);
+        const listed = new Set(d.hosts.map(normalize));
+        const site = siteOf(first, listed);
         d.hosts.forEach((host, i) => {
-          if (sameSite(site, siteOf(host))) return;
+          if (sameSite(site, siteOf(host, listed))) return;
           report({
             resource: policy.resource,
             path: [...d.path, 'hosts', i],
@@ -44,9 +45,19 @@ interface Site {
   suffix?: string;
 }
 
-function siteOf(host: string): Site {
-  const name = host.toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
+function normalize(host: string): string {
+  return host.toLowerCase().replace(/^\*\./, '').replace(/\.$/, '');
+}
+
+/**
+ * `listed`: the entry's hosts. When it lists a private-section suffix itself (`httpbin.org`), the hosts
+ * under it are taken as that one operator's site (`www.httpbin.org`, `eu.httpbin.org`).
+ */
+function siteOf(host: string, listed: ReadonlySet<string> = new Set()): Site {
+  const name = normalize(host);
   const parsed = parse(name, { allowPrivateDomains: true });
+  const suffix = parsed.publicSuffix ?? undefined;
+  if (parsed.isPrivate && suffix && listed.has(suffix)) return { domain: suffix, suffix };
   return {
     domain: (!parsed.isIp && parsed.domain) || name,
     ...(parsed.publicSuffix && !parsed.isIp ? { suffix: parsed.publicSuffix } : {}),
