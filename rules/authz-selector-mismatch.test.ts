@@ -48,14 +48,22 @@ testRule(rule, {
       name: 'not meant for a gateway: an application policy in its own namespace',
       yaml: { 'policy.yaml': policy, 'authz.yaml': authz('bookinfo', 'app: reviews') },
     },
-  ],
-  invalid: [
     {
-      name: 'seeds 000/001: the host leaves through egressgateway, the policy selects egressgateway-a',
+      name: 'seeds 000/001: the policy names an undeclared gateway (gateway-not-found), the selector the declared one',
       yaml: {
         'authz.yaml': authz('istio-system', 'istio: egressgateway-a'),
         'policy.yaml': policy,
         'gateway.yaml': gateway('egressgateway-a'),
+      },
+    },
+  ],
+  invalid: [
+    {
+      name: 'the host leaves through egressgateway, the policy selects egressgateway-a, both declared',
+      yaml: {
+        'authz.yaml': authz('istio-system', 'istio: egressgateway-a'),
+        'policy.yaml': policy,
+        'gateway.yaml': `${gateway('egressgateway-a')}---\n${gateway('egressgateway')}`,
       },
       findings: [
         {

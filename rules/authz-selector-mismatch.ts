@@ -37,9 +37,17 @@ export default defineRule({
       'VirtualService',
     ],
   },
-  check({ index, config, report }) {
+  check({ index, config, configSet, report }) {
     const gatewayLabel = config.mesh.gatewayLabel;
     const workloads = index.gatewayWorkloads();
+    // A policy naming a gateway the repository does not declare, beside ones it does, is
+    // gateway-not-found's finding; a selector that misses that gateway follows from it and would invite
+    // the wrong fix (selecting the misspelt gateway), so it is left out.
+    const misnamed = (w: GatewayWorkload): boolean =>
+      configSet.gateways.length > 0 &&
+      w.name !== undefined &&
+      !configSet.isDeclaredGateway(w.name) &&
+      configSet.policies.some((p) => p.gateway === w.name);
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       const selector = workloadSelectorOf(policy);
       if (!selector || Object.keys(selector).length === 0) continue;
@@ -92,7 +100,11 @@ export default defineRule({
 
       const missed = hosts.filter((h) => {
         const c = carriers.get(h)!;
-        return c.length > 0 && !c.some((x) => picked.includes(x.workload));
+        return (
+          c.length > 0 &&
+          !c.some((x) => picked.includes(x.workload)) &&
+          !c.every((x) => misnamed(x.workload))
+        );
       });
       if (missed.length === 0) continue;
       const through = [

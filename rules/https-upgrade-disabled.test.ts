@@ -34,8 +34,9 @@ testRule(rule, {
         {
           line: 19,
           column: 9,
+          severity: 'error',
           message:
-            'httpsUpgrade.port 443 is ignored because httpsUpgrade.enabled is false: the gateway sends plain HTTP to httpbin.org:80; set enabled: true to originate TLS on port 443, or remove the port',
+            'httpsUpgrade.port 443 is ignored because httpsUpgrade.enabled is false: the gateway sends plain HTTP to httpbin.org:80, unencrypted past the cluster; set enabled: true to originate TLS on port 443, or remove the port',
         },
       ],
     },
@@ -46,6 +47,7 @@ testRule(rule, {
         {
           line: 18,
           column: 9,
+          severity: 'error',
           message: /^httpsUpgrade.port 8443 is ignored because httpsUpgrade.enabled is not set:/,
         },
       ],
@@ -57,6 +59,7 @@ testRule(rule, {
         {
           line: 17,
           column: 7,
+          severity: 'warning',
           message:
             /^httpsUpgrade has no effect with protocol HTTPS \(the application already sends TLS/,
         },
@@ -69,6 +72,7 @@ testRule(rule, {
         {
           line: 17,
           column: 7,
+          severity: 'warning',
           message:
             /^httpsUpgrade has no effect with protocol HTTP2 \(the upgrade applies to protocol HTTP only\)/,
         },

@@ -10,6 +10,7 @@ import authzSelectorMismatch from './authz-selector-mismatch.js';
 import drLookupPath from './dr-lookup-path.js';
 import drSubsetMissing from './dr-subset-missing.js';
 import duplicateDestination from './duplicate-destination.js';
+import duplicateResource from './duplicate-resource.js';
 import duplicateSource from './duplicate-source.js';
 import emptyWorkloadSelector from './empty-workload-selector.js';
 import gatewayLegacyCerts from './gateway-legacy-certs.js';
@@ -18,6 +19,7 @@ import gatewayNotFound from './gateway-not-found.js';
 import gatewayPortConflict from './gateway-port-conflict.js';
 import gatewayPortMismatch from './gateway-port-mismatch.js';
 import gatewaySelectorMismatch from './gateway-selector-mismatch.js';
+import gatewayServerConflict from './gateway-server-conflict.js';
 import gatewayTlsMismatch from './gateway-tls-mismatch.js';
 import hostsResolveSame from './hosts-resolve-same.js';
 import httpsUpgradeDisabled from './https-upgrade-disabled.js';
@@ -26,10 +28,14 @@ import registryOnlyMissing from './registry-only-missing.js';
 import render from './render.js';
 import schema from './schema.js';
 import serviceentryConflict from './serviceentry-conflict.js';
+import sidecarConflict from './sidecar-conflict.js';
 import serviceentryMissing from './serviceentry-missing.js';
 import serviceentryResolutionNone from './serviceentry-resolution-none.js';
 import tlsRouteSniMissing from './tls-route-sni-missing.js';
 import vsGatewayMissing from './vs-gateway-missing.js';
+import vsHostConflict from './vs-host-conflict.js';
+import vsMirrorDestination from './vs-mirror-destination.js';
+import vsRouteUnreachable from './vs-route-unreachable.js';
 import vsSourceMatchIgnored from './vs-source-match-ignored.js';
 import wildcardHost from './wildcard-host.js';
 import yamlSyntax from './yaml-syntax.js';
@@ -47,12 +53,17 @@ export const RULES: readonly Rule[] = [
   drSubsetMissing,
   gatewayLegacyCerts,
   gatewaySelectorMismatch,
+  gatewayServerConflict,
   gatewayTlsMismatch,
   serviceentryConflict,
+  sidecarConflict,
   serviceentryMissing,
   serviceentryResolutionNone,
   tlsRouteSniMissing,
   vsGatewayMissing,
+  vsHostConflict,
+  vsMirrorDestination,
+  vsRouteUnreachable,
   vsSourceMatchIgnored,
   gatewayNotFound,
   gatewayPortMismatch,
@@ -61,6 +72,7 @@ export const RULES: readonly Rule[] = [
   httpsUpgradeDisabled,
   registryOnlyMissing,
   duplicateDestination,
+  duplicateResource,
   duplicateSource,
   emptyWorkloadSelector,
   hostsResolveSame,

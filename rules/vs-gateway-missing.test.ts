@@ -1,3 +1,7 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../src/analyze.js';
+import { DEFAULT_CONFIG } from '../src/config/project-config.js';
+import { lint } from '../src/lint/engine.js';
 import { testRule } from '../test/rule-tester.js';
 import { egressGatewayYaml, GW_HOST, serverYaml } from '../test/istio-fixtures.js';
 import rule from './vs-gateway-missing.js';
@@ -58,6 +62,28 @@ spec:
     },
   ],
   invalid: [
+    {
+      name: 'a Gateway API Gateway named in gateways (istioctl virtualservice_kubernetes_gateways)',
+      yaml: {
+        'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+        'gateway.yaml': `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: httpbin.org, port: 80, protocol: HTTP}
+`,
+      },
+      findings: [
+        {
+          line: 8,
+          column: 20,
+          message:
+            'istio-system/egress is a Gateway API Gateway (gateway.networking.k8s.io), and a VirtualService binds only to Istio Gateways (networking.istio.io): Istio turns a Gateway API Gateway into internal Gateways of other names, so the routes for it apply nowhere; attach an HTTPRoute, TLSRoute or TCPRoute to it (parentRefs: istio-system/egress), or bind this VirtualService to an Istio Gateway',
+        },
+      ],
+    },
     {
       name: 'gateways without mesh while a route is the sidecar leg',
       yaml: {
@@ -125,4 +151,24 @@ spec:
       ],
     },
   ],
+});
+
+describe('vs-gateway-missing after a schema finding', () => {
+  it('a VirtualService bound to a Gateway without servers points at the cause', () => {
+    const files = {
+      'vs.yaml': vs('  gateways: [mesh, istio-system/egress]\n'),
+      'gateway.yaml': egressGatewayYaml('  []\n').replace('servers:\n  []', 'servers: []'),
+    };
+    const analysis = analyzeSources(
+      Object.entries(files).map(([path, content]) => ({ path, content })),
+      DEFAULT_CONFIG,
+    );
+    const { findings } = lint(analysis, DEFAULT_CONFIG, [rule]);
+    expect(findings.map((f) => `${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual(
+      [
+        'schema gateway.yaml:6:3 Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
+        'vs-gateway-missing vs.yaml:8:20 Gateway istio-system/egress fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at gateway.yaml:3); fix the Gateway first',
+      ],
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { writtenAt } from '../src/lint/describe.js';
 import { listText } from '../src/lint/wording.js';
 import {
   gatewayRef,
@@ -11,7 +12,7 @@ import {
   stringList,
   vsGateways,
 } from '../src/model/istio.js';
-import { KIND } from '../src/model/kinds.js';
+import { GATEWAY_API_GROUP, KIND } from '../src/model/kinds.js';
 import { get, type Resource } from '../src/model/resource.js';
 
 /**
@@ -33,6 +34,9 @@ export default defineRule({
     const invalidGateways = new Map(
       [...configSet.invalid].filter((r) => r.kind === KIND.gateway).map((g) => [gatewayRef(g), g]),
     );
+    const gatewayApiGateways = new Set(
+      configSet.resources.filter(isGatewayApiGateway).map((g) => gatewayRef(g)),
+    );
     for (const vs of index.ofKind(KIND.virtualService)) {
       const listed = stringList(get(vs.body, ['spec', 'gateways']));
       const bound = vsGateways(vs);
@@ -53,13 +57,21 @@ export default defineRule({
         if (name === MESH) return;
         const ref = normalizeGatewayRef(name, vs.namespace);
         const gateway = index.gatewayByRef(ref);
+        if (!gateway && gatewayApiGateways.has(ref)) {
+          report({
+            resource: vs,
+            path: ['spec', 'gateways', i],
+            message: `${ref} is a Gateway API Gateway (gateway.networking.k8s.io), and a VirtualService binds only to Istio Gateways (networking.istio.io): Istio turns a Gateway API Gateway into internal Gateways of other names, so the routes for it apply nowhere; attach an HTTPRoute, TLSRoute or TCPRoute to it (parentRefs: ${ref}), or bind this VirtualService to an Istio Gateway`,
+          });
+          return;
+        }
         if (!gateway) {
           const invalid = invalidGateways.get(ref);
           report({
             resource: vs,
             path: ['spec', 'gateways', i],
             message: invalid
-              ? `Gateway ${ref} fails validation (see its schema findings), so Istio rejects it and nothing binds this VirtualService there`
+              ? `Gateway ${ref} fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at ${writtenAt(invalid, ['metadata', 'name'])}); fix the Gateway first`
               : `no Gateway ${ref} in the config set${name.includes('/') ? '' : ` (a name without namespace means ${vs.namespace})`}; the routes for it apply nowhere`,
           });
           return;
@@ -100,6 +112,11 @@ export default defineRule({
     }
   },
 });
+
+/** A Kubernetes Gateway API Gateway, which shares the kind name with Istio's Gateway. */
+function isGatewayApiGateway(r: Resource): boolean {
+  return r.kind === 'Gateway' && r.group === GATEWAY_API_GROUP;
+}
 
 /** Routes only sidecars can use: source-restricted matches, or destinations that are an egress gateway. */
 function sidecarLegRoutes(vs: Resource, gatewayForHost: (host: string) => unknown): string[] {

@@ -10,12 +10,17 @@ export const ISTIO_RULES = [
   'dr-subset-missing',
   'gateway-legacy-certs',
   'gateway-selector-mismatch',
+  'gateway-server-conflict',
   'gateway-tls-mismatch',
   'serviceentry-conflict',
   'serviceentry-missing',
   'serviceentry-resolution-none',
+  'sidecar-conflict',
   'tls-route-sni-missing',
   'vs-gateway-missing',
+  'vs-host-conflict',
+  'vs-mirror-destination',
+  'vs-route-unreachable',
   'vs-source-match-ignored',
 ];
 

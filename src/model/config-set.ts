@@ -7,7 +7,7 @@ import { assumedGateway, readIstioGateway, type EgressGateway } from './egress-g
 import { readEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { GROUP_OF_KIND, KIND } from './kinds.js';
 import { resolveMesh, type MeshSettings } from './mesh.js';
-import type { Resource } from './resource.js';
+import { identityKey, type Resource } from './resource.js';
 
 export interface ConfigSet {
   /** Everything loaded, valid or not, known kind or not. */
@@ -31,7 +31,10 @@ export function buildConfigSet(
   invalid: ReadonlySet<Resource>,
   defaults: MeshDefaults,
 ): ConfigSet {
-  const valid = resources.filter((r) => !invalid.has(r));
+  // The cluster holds one object per identity: the typed views keep the first valid copy
+  // (duplicate-resource reports the others). A copy failing the schema never reaches the cluster.
+  const copies = laterCopies(resources.filter((r) => !invalid.has(r)));
+  const valid = resources.filter((r) => !invalid.has(r) && !copies.has(r));
   const byKind = new Map<string, Resource[]>();
   for (const r of valid) {
     if (GROUP_OF_KIND[r.kind] !== r.group) continue;
@@ -81,4 +84,17 @@ export function byNamespaceName(a: Resource, b: Resource): number {
         : a.name > b.name
           ? 1
           : 0;
+}
+
+/** Each resource that repeats an earlier one's identity (group, kind, namespace, name), with that first one. */
+export function laterCopies(resources: readonly Resource[]): Map<Resource, Resource> {
+  const first = new Map<string, Resource>();
+  const copies = new Map<Resource, Resource>();
+  for (const r of resources) {
+    const key = identityKey(r);
+    const seen = first.get(key);
+    if (seen) copies.set(r, seen);
+    else first.set(key, r);
+  }
+  return copies;
 }

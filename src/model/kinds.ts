@@ -4,6 +4,8 @@ export const ASM_GROUP = 'istio.alibabacloud.com';
 export const NETWORKING_GROUP = 'networking.istio.io';
 export const SECURITY_GROUP = 'security.istio.io';
 export const INSTALL_GROUP = 'install.istio.io';
+/** Kubernetes Gateway API: its Gateway is not Istio's, though both are kind Gateway. */
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 export const KIND = {
   egressPolicy: 'ASMEgressTrafficPolicy',

@@ -10,8 +10,8 @@ import istioGatewayV1beta1 from '../../schemas/istio-gateway.v1beta1.json' with 
 import istioFieldNames from './istio-field-names.json' with { type: 'json' };
 import { formatPath } from '../model/field-path.js';
 import type { Finding } from '../model/finding.js';
-import { ASM_GROUP, KIND } from '../model/kinds.js';
-import { isObject, type Resource } from '../model/resource.js';
+import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
+import { get, isObject, type Resource } from '../model/resource.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { findingAt, schemaFindings, suggest, type SchemaError } from './messages.js';
 
@@ -81,8 +81,25 @@ function checkResource(r: Resource): Finding[] {
       ),
     );
   }
-  findings.push(...subsetNameFindings(r));
+  findings.push(...subsetNameFindings(r), ...emptyGatewayFindings(r));
   return findings;
+}
+
+/**
+ * Istio's webhook rejects a Gateway without servers ("gateway must have at least one server",
+ * pkg/config/validation/validation.go ValidateGateway), so the VirtualServices bound to it bind nowhere.
+ */
+function emptyGatewayFindings(r: Resource): Finding[] {
+  if (r.kind !== KIND.gateway || r.group !== NETWORKING_GROUP) return [];
+  const servers = get(r.body, ['spec', 'servers']);
+  if (Array.isArray(servers) && servers.length > 0) return [];
+  return [
+    findingAt(
+      r,
+      servers === undefined ? ['spec'] : ['spec', 'servers'],
+      'Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
+    ),
+  ];
 }
 
 /** Istio's webhook rejects DestinationRules whose subset names are not DNS-1123 labels. */

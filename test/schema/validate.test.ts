@@ -144,6 +144,27 @@ spec:
     ]);
   });
 
+  it('rejects a Gateway without servers, as Istio validation does', () => {
+    expect(
+      check(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: empty, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers: []
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: none, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+`),
+    ).toEqual([
+      '6:3 Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
+      '11:1 Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
+    ]);
+  });
+
   it('accepts valid Istio resources of every supported version without complaint', () => {
     expect(
       check(`apiVersion: security.istio.io/v1beta1

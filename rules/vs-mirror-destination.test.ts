@@ -1,0 +1,72 @@
+import { testRule } from '../test/rule-tester.js';
+import rule from './vs-mirror-destination.js';
+
+const se = (host: string, name = host.split('.')[0]): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: mytest}
+spec:
+  hosts: [${host}]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+`;
+const dr = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: audit, namespace: mytest}
+spec:
+  host: audit.example.com
+  subsets: [{name: v1, labels: {version: v1}}]
+`;
+/** A sidecar VirtualService for httpbin.org whose route mirrors (YAML under the route, from line 10). */
+const vs = (mirror: string): string => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - destination: {host: httpbin.org}
+${mirror}`;
+
+const files = (mirror: string): Record<string, string> => ({
+  'vs.yaml': vs(mirror),
+  'se.yaml': `${se('httpbin.org')}---\n${se('audit.example.com')}---\n${dr}`,
+});
+
+testRule(rule, {
+  valid: [
+    { name: 'mirror to a registered host', yaml: files('    mirror: {host: audit.example.com}\n') },
+    {
+      name: 'mirrors[] with a defined subset',
+      yaml: files('    mirrors:\n    - destination: {host: audit.example.com, subset: v1}\n'),
+    },
+    { name: 'no mirror', yaml: files('') },
+  ],
+  invalid: [
+    {
+      name: 'mirror to a host no ServiceEntry registers (istioctl virtualservice_destinationhosts)',
+      yaml: files('    mirror: {host: shadow.example.com}\n'),
+      findings: [
+        {
+          line: 9,
+          column: 14,
+          severity: 'error',
+          message:
+            'mirror host shadow.example.com is not registered for proxies in every namespace (no visible ServiceEntry or in-cluster service), so the mirrored copies are dropped while the original requests go through; add a ServiceEntry for shadow.example.com exported to them',
+        },
+      ],
+    },
+    {
+      name: 'mirrors[] to a subset no DestinationRule defines (istioctl virtualservice_destinationrules)',
+      yaml: files('    mirrors:\n    - destination: {host: audit.example.com, subset: v2}\n'),
+      findings: [
+        {
+          line: 10,
+          column: 46,
+          message:
+            'mirror subset "v2" of audit.example.com is defined by no DestinationRule that proxies in every namespace use, so the mirrored copies are dropped while the original requests go through; define the subset in the DestinationRule for audit.example.com',
+        },
+      ],
+    },
+  ],
+});

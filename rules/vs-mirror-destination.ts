@@ -1,0 +1,110 @@
+import { defineRule } from '../src/lint/rule.js';
+import {
+  describeNamespaces,
+  everyNamespace,
+  MESH,
+  routesOf,
+  stringList,
+  subsetsOf,
+  visibleNamespaces,
+  vsGateways,
+  type IstioIndex,
+} from '../src/model/istio.js';
+import { KIND } from '../src/model/kinds.js';
+import { get, isObject, type Resource } from '../src/model/resource.js';
+import type { FieldPath } from '../src/model/field-path.js';
+
+/**
+ * A mirror (`mirror`, `mirrors[].destination`) sends a copy of each request to another service. Like a
+ * route destination its host must be a service the proxy knows and its subset defined in the
+ * DestinationRule the proxy uses (istioctl analyzers/virtualservice/destinationhosts.go and
+ * destinationrules.go check mirrors too); otherwise the copies go nowhere while the original request
+ * succeeds, so nobody notices the audit or shadow traffic is missing.
+ */
+export default defineRule({
+  meta: {
+    id: 'vs-mirror-destination',
+    severity: 'error',
+    description:
+      'VirtualService mirror (mirror, mirrors[]) to a host no visible ServiceEntry registers, or to a subset no DestinationRule defines: the copies are dropped',
+    kinds: ['VirtualService', 'ServiceEntry', 'DestinationRule'],
+  },
+  check({ index, report }) {
+    const all = everyNamespace(index);
+    for (const vs of index.ofKind(KIND.virtualService)) {
+      const mirrors = routesOf(vs)
+        .filter((r) => r.kind === 'http')
+        .flatMap((r) => mirrorsOf(r.route, r.path));
+      if (mirrors.length === 0) continue;
+      const clients = clientNamespaces(vs, index, all);
+      for (const { host, subset, path } of mirrors) {
+        const unregistered = clients.filter((ns) => !index.hostRegistered(host, ns));
+        if (unregistered.length > 0) {
+          report({
+            resource: vs,
+            path: [...path, 'host'],
+            message: `mirror host ${host} is not registered for proxies in ${describeNamespaces(unregistered, all)} (no visible ServiceEntry or in-cluster service), so the mirrored copies are dropped while the original requests go through; add a ServiceEntry for ${host} exported to them`,
+          });
+          continue;
+        }
+        if (subset === undefined) continue;
+        const missing = clients.filter((ns) => {
+          const found = index.destinationRulesFor(host, ns);
+          return !found || !subsetsOf(found.rules).has(subset);
+        });
+        if (missing.length === 0) continue;
+        report({
+          resource: vs,
+          path: [...path, 'subset'],
+          message: `mirror subset "${subset}" of ${host} is defined by no DestinationRule that proxies in ${describeNamespaces(missing, all)} use, so the mirrored copies are dropped while the original requests go through; define the subset in the DestinationRule for ${host}`,
+        });
+      }
+    }
+  },
+});
+
+interface Mirror {
+  host: string;
+  subset?: string;
+  /** Path of the destination object. */
+  path: FieldPath;
+}
+
+function mirrorsOf(route: Record<string, unknown>, routePath: FieldPath): Mirror[] {
+  const out: Mirror[] = [];
+  const add = (dest: unknown, path: FieldPath): void => {
+    if (!isObject(dest) || typeof dest.host !== 'string') return;
+    out.push({
+      host: dest.host,
+      path,
+      ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
+    });
+  };
+  add(route.mirror, [...routePath, 'mirror']);
+  const list = route.mirrors;
+  if (Array.isArray(list))
+    list.forEach((m, i) =>
+      add(get(m, ['destination']), [...routePath, 'mirrors', i, 'destination']),
+    );
+  return out;
+}
+
+/**
+ * Where the VirtualService's routes run: sidecars of the namespaces that see it and know one of its
+ * hosts (elsewhere the whole VirtualService is ignored, serviceentry-missing's finding), and its
+ * gateways' pods.
+ */
+function clientNamespaces(vs: Resource, index: IstioIndex, all: readonly string[]): string[] {
+  const out = new Set<string>();
+  const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+  for (const ref of vsGateways(vs)) {
+    if (ref === MESH) {
+      for (const ns of visibleNamespaces(vs, all))
+        if (hosts.some((h) => index.hostRegistered(h, ns))) out.add(ns);
+    } else {
+      const gateway = index.gatewayByRef(ref);
+      if (gateway) for (const ns of index.gatewayProxyNamespaces(gateway)) out.add(ns);
+    }
+  }
+  return [...out];
+}
