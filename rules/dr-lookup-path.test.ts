@@ -43,6 +43,36 @@ ${exportTo ? `  exportTo: ${exportTo}\n` : ''}  subsets:
 testRule(rule, {
   valid: [
     {
+      // Pilot resolves `istio-egressgateway` in istio-system to the gateway's Service
+      // (ResolveShortnameToFQDN): the rule is in the service's namespace, on every client's path.
+      name: 'the gateway rule written with the short Service name, in the gateway namespace',
+      yaml: {
+        'routes.yaml': routes('default'),
+        'dr.yaml': dr('istio-system').replace(`host: ${GW_HOST}`, 'host: istio-egressgateway'),
+      },
+    },
+    {
+      name: 'Bookinfo: short hosts in default resolve to default Services, found at the service step',
+      yaml: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {version: v1}
+`,
+    },
+    {
       name: 'the gateway host rule in the root namespace reaches every client',
       yaml: { 'routes.yaml': routes('default'), 'dr.yaml': dr('istio-system') },
     },

@@ -46,6 +46,27 @@ const exported = (rule: string, exportTo: string): string =>
 testRule(rule, {
   valid: [
     {
+      name: 'a short destination host resolves in the VirtualService namespace, as the rule host does',
+      yaml: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: shop}
+spec:
+  hosts: [ratings]
+  http:
+  - route:
+    - destination: {host: ratings, subset: v1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ratings, namespace: shop}
+spec:
+  host: ratings.shop.svc.cluster.local
+  subsets:
+  - name: v1
+    labels: {version: v1}
+`,
+    },
+    {
       name: 'subset in the root namespace rule',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'cnn') },
     },

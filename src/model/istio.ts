@@ -11,11 +11,20 @@
 export {
   hostMatches,
   hostSubsetOf,
-  clusterServiceNamespace,
   stringList,
   servicePortProtocol,
-  isInClusterHost,
 } from './istio/hosts.js';
+export {
+  DEFAULT_CLUSTER_DOMAIN,
+  resolveHostName,
+  resolveHostOf,
+  resolveGatewayName,
+  serviceHostName,
+  clusterServiceOf,
+  isClusterDomainHost,
+  splitNamespacedHost,
+  clusterDomainOf,
+} from './istio/names.js';
 export {
   isVisibleTo,
   exportedTo,
@@ -36,6 +45,7 @@ export type { Workload, SelectorFit } from './istio/workloads.js';
 export {
   MESH,
   normalizeGatewayRef,
+  virtualServiceHosts,
   vsGateways,
   gatewayRef,
   routesOf,

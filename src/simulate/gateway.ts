@@ -5,7 +5,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
-  clusterServiceNamespace,
+  clusterServiceOf,
   gatewayRef,
   gatewayServers,
   hostMatches,
@@ -245,7 +245,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  if (ctx.index.gatewayWorkloadForHost(d.host) || clusterServiceNamespace(d.host)) {
+  if (ctx.index.gatewayWorkloadForHost(d.host) || clusterServiceOf(d.host, ctx.index.clusterDomain)) {
     return outcome(
       'broken',
       `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,

@@ -11,13 +11,13 @@
  * - TCP ports: the first tcp route that applies, else the default route.
  */
 import {
-  clusterServiceNamespace,
+  clusterServiceOf,
   hostMatches,
   isVisibleTo,
   routeMatchAppliesTo,
   MESH,
+  virtualServiceHosts,
   sniMatches,
-  stringList,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -144,7 +144,7 @@ function modeOrigin(d: OutboundDeclaration): string {
 function virtualServicesFor(s: AtSidecar): Resource[] {
   const specific = (vs: Resource): number =>
     Math.max(
-      ...stringList(get(vs.body, ['spec', 'hosts']))
+      ...virtualServiceHosts(vs)
         .filter((h) => hostMatches(h, s.req.host))
         .map((h) => (h.startsWith('*') ? h.length : 10_000)),
     );
@@ -246,7 +246,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       sidecar: s.name,
     });
   }
-  if (clusterServiceNamespace(d.host)) {
+  if (clusterServiceOf(d.host, s.ctx.index.clusterDomain)) {
     s.t.decide(
       'sidecar',
       `${describe(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,

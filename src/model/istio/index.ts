@@ -17,14 +17,9 @@ import {
   type GatewayService,
   type GatewayWorkload,
 } from './gateways.js';
-import {
-  clusterServiceNamespace,
-  hostMatches,
-  isInClusterHost,
-  isWild,
-  stringList,
-} from './hosts.js';
-import { gatewayRef, MESH, routesOf, vsGateways } from './routes.js';
+import { hostMatches, isWild, stringList } from './hosts.js';
+import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
+import { gatewayRef, MESH, routesOf, virtualServiceHosts, vsGateways } from './routes.js';
 import {
   collectGatewayClients,
   collectRouteUses,
@@ -38,6 +33,8 @@ export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
   readonly all: readonly Resource[];
   readonly rootNamespace: string;
+  /** The cluster's DNS domain, which short names resolve in (mesh settings). */
+  readonly clusterDomain: string;
   ofKind(kind: string): readonly Resource[];
   /** ServiceEntries visible from `namespace` that define `host`. */
   serviceEntriesFor(host: string, namespace: string): readonly Resource[];
@@ -122,12 +119,16 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   for (const r of rendered) byKind.get(r.kind)?.push(r);
   const all = [...byKind.values()].flat();
   const rootNamespace = cs.mesh.rootNamespace;
+  const clusterDomain = cs.mesh.clusterDomain;
+  // Before anything reads a host: short names resolve in the resource's namespace and this domain.
+  assignClusterDomain(all, clusterDomain);
   const of = (k: string): Resource[] => byKind.get(k) ?? [];
 
-  const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  // ServiceEntry hosts are taken as written (serviceentry/conversion.go); VirtualService hosts resolved.
+  const hostsOf = (r: Resource): readonly string[] => stringList(get(r.body, ['spec', 'hosts']));
   // Lookups by host, so rules stay linear in the size of the config set.
   const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
-  const virtualServicesByHost = hostLookup(of(KIND.virtualService), hostsOf);
+  const virtualServicesByHost = hostLookup(of(KIND.virtualService), virtualServiceHosts);
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [
     destinationRuleHost(dr),
   ]);
@@ -163,6 +164,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const index: IstioIndex = {
     all,
     rootNamespace,
+    clusterDomain,
     ofKind: of,
     serviceEntriesFor: (host, namespace) =>
       visibleOnes(serviceEntriesByHost.matching(host), namespace),
@@ -172,7 +174,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     virtualServicesForHost: (host) => virtualServicesByHost.matching(host),
     serviceNamespace(host, clientNamespace) {
       return (
-        clusterServiceNamespace(host) ??
+        clusterServiceOf(host, clusterDomain)?.namespace ??
         serviceEntriesByHost.matching(host).find((se) => isVisibleTo(se, clientNamespace))
           ?.namespace
       );
@@ -206,7 +208,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
     hostRegistered: (host, namespace) =>
-      isInClusterHost(host) ||
+      isClusterDomainHost(host, clusterDomain) ||
       serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)),
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayByRef(ref) {
@@ -233,7 +235,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
           .find((w): w is GatewayService => w.serviceHost === host);
         servicesByHost.set(
           host,
-          known ?? assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway)),
+          known ??
+            assumedGatewayWorkload(
+              host,
+              cs.defaults.gatewayLabel,
+              of(KIND.gateway),
+              clusterDomain,
+            ),
         );
       }
       return servicesByHost.get(host);
@@ -285,7 +293,7 @@ interface HostLookup {
 
 function hostLookup(
   resources: readonly Resource[],
-  hostsOfResource: (r: Resource) => string[],
+  hostsOfResource: (r: Resource) => readonly string[],
 ): HostLookup {
   // Resources by host as written, in their order; those with a wildcard host are also matched one
   // by one against the hosts asked for.
