@@ -26,6 +26,14 @@ export {
   clusterDomainOf,
 } from './istio/names.js';
 export {
+  EXPORT_TO_ANNOTATION,
+  isKubernetesService,
+  kubernetesPortProtocol,
+  kubernetesServicePort,
+  readKubernetesService,
+} from './istio/services.js';
+export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
+export {
   isVisibleTo,
   exportedTo,
   visibleNamespaces,

@@ -17,6 +17,7 @@ export const KIND = {
   peerAuthentication: 'PeerAuthentication',
   istioOperator: 'IstioOperator',
   configMap: 'ConfigMap',
+  service: 'Service',
 } as const;
 
 /** The apiVersions the renderer writes. */
@@ -37,6 +38,7 @@ export const GROUP_OF_KIND: Record<string, string> = {
   [KIND.peerAuthentication]: SECURITY_GROUP,
   [KIND.istioOperator]: INSTALL_GROUP,
   [KIND.configMap]: '',
+  [KIND.service]: '',
 };
 
 export function isKind(

@@ -368,7 +368,8 @@ const isOpen = (v: Verdict): boolean => v === 'allowed-via-gateway' || v === 'al
 
 /**
  * A flowchart of the changed paths, source -> destination, each edge labelled `before → after` (and
- * the gateway); solid when the head allows, crossed when it blocks or denies, dotted when broken.
+ * the gateway); solid when the head allows, crossed when it blocks or denies, dotted when broken or
+ * undetermined.
  * Kept small: beyond `maxEdges` changes, a note says how many are not drawn.
  */
 export function accessChangesMermaid(
@@ -395,7 +396,11 @@ export function accessChangesMermaid(
     const to = node('d', c.destination);
     const via = c.afterGateway ?? (c.after === 'allowed-via-gateway' ? undefined : c.beforeGateway);
     const label = mermaidText(`${c.before} → ${c.after}${via ? ` (via ${via})` : ''}`);
-    const arrow = isOpen(c.after) ? '-->' : c.after === 'broken' ? '-.->' : '--x';
+    const arrow = isOpen(c.after)
+      ? '-->'
+      : c.after === 'broken' || c.after === 'undetermined'
+        ? '-.->'
+        : '--x';
     lines.push(`  ${from} ${arrow}|"${label}"| ${to}`);
   }
   const hidden = changes.length - shown.length;

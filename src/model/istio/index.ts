@@ -19,6 +19,7 @@ import {
 } from './gateways.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
+import { readKubernetesService, type KubernetesService } from './services.js';
 import { gatewayRef, MESH, routesOf, virtualServiceHosts, vsGateways } from './routes.js';
 import {
   collectGatewayClients,
@@ -48,6 +49,17 @@ export interface IstioIndex {
   serviceEntriesForDestination(host: string, namespace: string): readonly Resource[];
   /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
   virtualServicesForHost(host: string): readonly Resource[];
+  /** Kubernetes Services in the repository, as registry entries. */
+  kubernetesServices(): readonly KubernetesService[];
+  /** The Kubernetes Service in the repository whose host this is, whatever its visibility. */
+  kubernetesServiceFor(host: string): KubernetesService | undefined;
+  /** The Kubernetes Services in the repository visible from `namespace` with a host matching `host`. */
+  kubernetesServicesFor(host: string, namespace: string): readonly KubernetesService[];
+  /**
+   * An in-cluster host (`*.svc.<domain>`) whose Service the repository does not show: Kubernetes has
+   * it in the registry or not, the repository cannot tell. Answers that depend on it are undetermined.
+   */
+  isUnshownClusterHost(host: string): boolean;
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
@@ -79,7 +91,11 @@ export interface IstioIndex {
   authorizationPoliciesFor(workload: Workload): Resource[];
   /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
   knownNamespaces(): readonly string[];
-  /** Whether a host is a service for clients in `namespace`: an in-cluster host, or a visible ServiceEntry host. */
+  /**
+   * Whether a host is a service for clients in `namespace`: a visible ServiceEntry host, a visible
+   * Kubernetes Service, or an in-cluster host whose Service the repository does not show (never
+   * called unregistered, since the cluster may have it).
+   */
   hostRegistered(host: string, namespace: string): boolean;
   /** The egress gateways the config set knows of: declared, named by policies, or selected by Gateways. */
   gatewayWorkloads(): readonly GatewayWorkload[];
@@ -132,6 +148,20 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [
     destinationRuleHost(dr),
   ]);
+  const services = cs
+    .ofKind(KIND.service)
+    .map((r) => readKubernetesService(r, clusterDomain));
+  const servicesByHost = new Map(services.map((s) => [s.host, s]));
+  // Service hosts are never wildcards: an exact host is one lookup, a wildcard one a scan.
+  const servicesMatching = (host: string): readonly KubernetesService[] => {
+    if (!isWild(host)) {
+      const s = servicesByHost.get(host);
+      return s ? [s] : [];
+    }
+    return services.filter((s) => hostMatches(s.host, host));
+  };
+  const visibleServices = (host: string, namespace: string): readonly KubernetesService[] =>
+    servicesMatching(host).filter((s) => isVisibleTo(s.resource, namespace));
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
@@ -144,7 +174,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
-  const servicesByHost = new Map<string, GatewayService | undefined>();
+  const gatewayServicesByHost = new Map<string, GatewayService | undefined>();
   let servicesByGateway: Map<string, Resource[]> | undefined;
   let gatewaysByRef: Map<string, Resource> | undefined;
   const virtualServicesByGateway = (): Map<string, Resource[]> => {
@@ -172,6 +202,11 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     serviceEntriesForDestination: (host, namespace) =>
       visibleOnes(serviceEntriesByHost.listing(host), namespace),
     virtualServicesForHost: (host) => virtualServicesByHost.matching(host),
+    kubernetesServices: () => services,
+    kubernetesServiceFor: (host) => servicesByHost.get(host),
+    kubernetesServicesFor: visibleServices,
+    isUnshownClusterHost: (host) =>
+      isClusterDomainHost(host, clusterDomain) && servicesMatching(host).length === 0,
     serviceNamespace(host, clientNamespace) {
       return (
         clusterServiceOf(host, clusterDomain)?.namespace ??
@@ -208,8 +243,9 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
     hostRegistered: (host, namespace) =>
-      isClusterDomainHost(host, clusterDomain) ||
-      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)),
+      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||
+      visibleServices(host, namespace).length > 0 ||
+      index.isUnshownClusterHost(host),
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayByRef(ref) {
       gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));
@@ -229,11 +265,11 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       return workloadsByGateway.get(gateway) ?? [];
     },
     gatewayWorkloadForHost(host) {
-      if (!servicesByHost.has(host)) {
+      if (!gatewayServicesByHost.has(host)) {
         const known = index
           .gatewayWorkloads()
           .find((w): w is GatewayService => w.serviceHost === host);
-        servicesByHost.set(
+        gatewayServicesByHost.set(
           host,
           known ??
             assumedGatewayWorkload(
@@ -244,7 +280,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
             ),
         );
       }
-      return servicesByHost.get(host);
+      return gatewayServicesByHost.get(host);
     },
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
