@@ -177,6 +177,11 @@ function destinationsOf(analysis: Analysis): AccessDestination[] {
       }
     }
   }
+  // ExternalName Services are egress too: their in-cluster name stands for an external host.
+  for (const service of istioIndexOf(analysis).kubernetesServices()) {
+    if (service.externalName === undefined) continue;
+    for (const p of service.ports) add(service.host, p.number, schemeFor(p.protocol));
+  }
   for (const policy of analysis.configSet.policies) {
     for (const d of policy.destinations) {
       for (const host of d.hosts) {
@@ -256,10 +261,11 @@ export function accessMatrix(
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.
     const audience = new Set<string>();
-    let everyone = false;
+    let everyone = ctx.index.isUnshownClusterHost(d.host);
     for (const r of [
       ...ctx.index.serviceEntriesForHost(d.host),
       ...ctx.index.virtualServicesForHost(d.host),
+      ...[ctx.index.kubernetesServiceFor(d.host)?.resource ?? []].flat(),
     ]) {
       const scope = exportedTo(r);
       if (scope.everywhere) everyone = true;

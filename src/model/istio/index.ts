@@ -148,9 +148,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [
     destinationRuleHost(dr),
   ]);
-  const services = cs
-    .ofKind(KIND.service)
-    .map((r) => readKubernetesService(r, clusterDomain));
+  const services = cs.ofKind(KIND.service).map((r) => readKubernetesService(r, clusterDomain));
   const servicesByHost = new Map(services.map((s) => [s.host, s]));
   // Service hosts are never wildcards: an exact host is one lookup, a wildcard one a scan.
   const servicesMatching = (host: string): readonly KubernetesService[] => {
@@ -272,12 +270,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         gatewayServicesByHost.set(
           host,
           known ??
-            assumedGatewayWorkload(
-              host,
-              cs.defaults.gatewayLabel,
-              of(KIND.gateway),
-              clusterDomain,
-            ),
+            assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway), clusterDomain),
         );
       }
       return gatewayServicesByHost.get(host);

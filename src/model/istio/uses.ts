@@ -178,11 +178,7 @@ export function gatewaysCarrying(index: IstioIndex, host: string): readonly Carr
 function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
   const out: CarryingGateway[] = [];
   for (const use of index.routeUses()) {
-    if (
-      use.on === MESH ||
-      !virtualServiceHosts(use.vs).some((h) => hostMatches(h, host))
-    )
-      continue;
+    if (use.on === MESH || !virtualServiceHosts(use.vs).some((h) => hostMatches(h, host))) continue;
     const gateway = index.ofKind(KIND.gateway).find((g) => gatewayRef(g) === use.on);
     if (!gateway) continue;
     for (const workload of index.gatewayWorkloadsOf(gateway)) {
