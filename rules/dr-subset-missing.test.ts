@@ -121,6 +121,25 @@ spec:
       ],
     },
     {
+      name: 'a client the repository shows (a Sidecar in mytest) gets an error',
+      yaml: {
+        'vs.yaml': vs,
+        'dr.yaml': dr('istio-system', 'other'),
+        'sidecar.yaml': `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: mytest}
+spec:
+  egress: [{hosts: ["./*", "istio-system/*"]}]
+`,
+      },
+      findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'error' }],
+    },
+    {
+      name: 'only clients the repository does not show: a warning',
+      yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
+      findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'warning' }],
+    },
+    {
       name: 'no rule defines the subset',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
       findings: [

@@ -92,6 +92,13 @@ export interface IstioIndex {
   /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
   knownNamespaces(): readonly string[];
   /**
+   * Namespaces where the repository shows a client: workloads (Deployments, Pods, Services...),
+   * a policy's `from`, a route's `sourceNamespace`, a Sidecar, an AuthorizationPolicy or
+   * PeerAuthentication, or egress gateway pods. Rules give errors only for clients there; other
+   * namespaces (OTHER_NAMESPACES included) are hypothetical.
+   */
+  clientNamespaces(): ReadonlySet<string>;
+  /**
    * Whether a host is a service for clients in `namespace`: a visible ServiceEntry host, a visible
    * Kubernetes Service, or an in-cluster host whose Service the repository does not show (never
    * called unregistered, since the cluster may have it).
@@ -168,6 +175,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   });
   // Derived views, computed once on first use.
   let namespaces: string[] | undefined;
+  let clientNamespaces: Set<string> | undefined;
   let workloads: GatewayWorkload[] | undefined;
   let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
   let uses: RouteUse[] | undefined;
@@ -240,6 +248,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
+    clientNamespaces: () =>
+      (clientNamespaces ??= collectClientNamespaces(cs, all, index.gatewayWorkloads())),
     hostRegistered: (host, namespace) =>
       serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||
       visibleServices(host, namespace).length > 0 ||
@@ -387,6 +397,44 @@ function perHostAndClient<T>(
     byClient.set(client, value);
     return value;
   };
+}
+
+/** Kinds whose presence in a namespace means workloads run there. */
+const WORKLOAD_KINDS = new Set<string>([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Pod',
+  'Job',
+  'CronJob',
+  'Service',
+  'ServiceAccount',
+  'WorkloadEntry',
+  KIND.sidecar,
+  KIND.authorizationPolicy,
+  KIND.peerAuthentication,
+]);
+
+function collectClientNamespaces(
+  cs: ConfigSet,
+  istio: readonly Resource[],
+  gateways: readonly GatewayWorkload[],
+): Set<string> {
+  const out = new Set<string>();
+  for (const r of cs.resources)
+    if (!cs.invalid.has(r) && WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
+  for (const r of istio) {
+    if (WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
+    if (r.kind !== KIND.virtualService) continue;
+    for (const route of routesOf(r))
+      for (const m of route.matches)
+        if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
+  }
+  for (const p of cs.policies)
+    for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
+  for (const g of gateways) out.add(g.namespace);
+  return out;
 }
 
 function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {
