@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
+import { compareAccess, formatAccessChange } from '../../src/simulate/access.js';
 import { decisionText, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
@@ -131,5 +132,20 @@ describe('undetermined', () => {
       verdict: 'undetermined',
       missing: 'what squid.proxy.svc.cluster.local does with it',
     });
+  });
+});
+
+describe('access changes', () => {
+  const analysis = (yaml: string) =>
+    analyzeSources([{ path: 'mesh.yaml', content: yaml }], parseProjectConfig(REGISTRY_ONLY));
+
+  it('a change to undetermined is shown: the ExternalName Service leaves the repository', () => {
+    const changes = compareAccess(
+      analysis(EXTERNAL_NAME.replace(/---\n$/, '')),
+      analysis('apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n'),
+    );
+    expect(changes.map(formatAccessChange)).toEqual([
+      '(unlisted namespace)/* -> http://my-httpbin.app.svc.cluster.local:80: allowed-direct -> undetermined',
+    ]);
   });
 });
