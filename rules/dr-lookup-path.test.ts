@@ -40,8 +40,50 @@ ${exportTo ? `  exportTo: ${exportTo}\n` : ''}  subsets:
         tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}
 `;
 
+/** A workload: the repository shows a client in this namespace. */
+const SLEEP = (namespace: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: sleep}}
+  template:
+    metadata: {labels: {app: sleep}}
+    spec:
+      containers: [{name: sleep, image: curlimages/curl}]
+`;
+
 testRule(rule, {
   valid: [
+    {
+      // Pilot resolves `istio-egressgateway` in istio-system to the gateway's Service
+      // (ResolveShortnameToFQDN): the rule is in the service's namespace, on every client's path.
+      name: 'the gateway rule written with the short Service name, in the gateway namespace',
+      yaml: {
+        'routes.yaml': routes('default'),
+        'dr.yaml': dr('istio-system').replace(`host: ${GW_HOST}`, 'host: istio-egressgateway'),
+      },
+    },
+    {
+      name: 'Bookinfo: short hosts in default resolve to default Services, found at the service step',
+      yaml: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels: {version: v1}
+`,
+    },
     {
       name: 'the gateway host rule in the root namespace reaches every client',
       yaml: { 'routes.yaml': routes('default'), 'dr.yaml': dr('istio-system') },
@@ -77,8 +119,40 @@ spec:
         {
           line: 5,
           column: 3,
-          message: `DestinationRule default/egressgateway-for-cnn for ${GW_HOST} is on the lookup path of clients in default only, but VirtualService default/direct-cnn-through-egress-gateway sends clients in namespaces other than default to ${GW_HOST}; Istio looks in the client's namespace, then the service's (istio-system), then the root namespace (istio-system): move it to istio-system or copy it into each client namespace`,
+          severity: 'warning',
+          message: `DestinationRule default/egressgateway-for-cnn for ${GW_HOST} is on the lookup path of clients in default only, but VirtualService default/direct-cnn-through-egress-gateway sends clients in namespaces other than default (the repository shows no client there) to ${GW_HOST}; Istio looks in the client's namespace, then the service's (istio-system), then the root namespace (istio-system): move it to istio-system or export VirtualService default/direct-cnn-through-egress-gateway only to the namespaces that find it`,
         },
+      ],
+    },
+    {
+      name: 'a client the repository shows (a workload in test-egress) misses it: an error naming it',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'routes.yaml': routes('default'),
+        'app.yaml': SLEEP('test-egress'),
+      },
+      findings: [
+        {
+          line: 5,
+          column: 3,
+          severity: 'error',
+          message:
+            /sends clients in test-egress \(and maybe others\) to .*: move it to istio-system, copy it into test-egress or export VirtualService/,
+        },
+      ],
+    },
+    {
+      // Following the advice clears the error; only the namespaces nobody shows remain, as a warning.
+      name: 'copied into the client namespace, as Istio advises: no error left',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'copy.yaml': dr('test-egress'),
+        'routes.yaml': routes('default'),
+        'app.yaml': SLEEP('test-egress'),
+      },
+      findings: [
+        { file: 'copy.yaml', line: 5, column: 3, severity: 'warning' },
+        { file: 'dr.yaml', line: 5, column: 3, severity: 'warning' },
       ],
     },
     {
@@ -91,8 +165,9 @@ spec:
         {
           line: 8,
           column: 3,
+          severity: 'warning',
           message:
-            /^exportTo leaves out mytest, whose proxies VirtualService mytest\/direct-cnn-through-egress-gateway sends to/,
+            /^exportTo leaves out mytest \(the repository shows no client there\), whose proxies VirtualService mytest\/direct-cnn-through-egress-gateway sends to/,
         },
       ],
     },

@@ -19,7 +19,8 @@ import { describe, identityKey, type Resource } from '../src/model/resource.js';
  *
  * Reported for rules a route's clients need: a rule defining the subset the route names, a rule
  * setting TLS for the egress gateway port it sends to, and any rule for a host the gateway itself
- * sends to (TLS origination).
+ * sends to (TLS origination). An error when a client the repository shows misses it (see
+ * IstioIndex.clientNamespaces); a warning when only namespaces it does not show would.
  */
 export default defineRule({
   meta: {
@@ -74,23 +75,40 @@ export default defineRule({
         }
       }
     }
+    const shown = index.clientNamespaces();
     for (const p of problems.values()) {
       const host = destinationRuleHost(p.dr);
-      const clients = describeNamespaces([...p.clients].sort(), all);
+      const real = [...p.clients].filter((ns) => shown.has(ns)).sort();
+      // Clients the repository shows: an error naming them. Only hypothetical ones: a warning.
+      const severity = real.length > 0 ? 'error' : 'warning';
+      const clients =
+        real.length > 0
+          ? `${listText(real)}${real.length < p.clients.size ? ' (and maybe others)' : ''}`
+          : describeNamespaces([...p.clients].sort(), all);
+      const where = real.length > 0 ? '' : ' (the repository shows no client there)';
       const via = listText([...p.routes]);
+      const narrow = `export ${via} only to the namespaces that find it`;
       if (p.kind === 'exportTo') {
+        const add = real.length > 0 ? listText(real) : 'them';
         report({
           resource: p.dr,
           path: ['spec', 'exportTo'],
-          message: `exportTo leaves out ${clients}, whose proxies ${via} sends to ${host}; they find no DestinationRule for it, so its subsets and TLS settings do not apply to them`,
+          severity,
+          message: `exportTo leaves out ${clients}${where}, whose proxies ${via} sends to ${host}; they find no DestinationRule for it, so its subsets and TLS settings do not apply to them: add ${add} to exportTo, or ${narrow}`,
         });
         continue;
       }
       const home = p.serviceNamespace ?? index.rootNamespace;
+      const fixes = [
+        `move it to ${home}`,
+        ...(real.length > 0 ? [`copy it into ${listText(real)}`] : []),
+        narrow,
+      ];
       report({
         resource: p.dr,
         path: p.dr.namespaceDefaulted ? ['metadata'] : ['metadata', 'namespace'],
-        message: `${describe(p.dr)} for ${host} is on the lookup path of clients in ${p.dr.namespace} only, but ${via} sends clients in ${clients} to ${host}; Istio looks in the client's namespace, then the service's${p.serviceNamespace ? ` (${p.serviceNamespace})` : ''}, then the root namespace (${index.rootNamespace}): move it to ${home} or copy it into each client namespace`,
+        severity,
+        message: `${describe(p.dr)} for ${host} is on the lookup path of clients in ${p.dr.namespace} only, but ${via} sends clients in ${clients}${where} to ${host}; Istio looks in the client's namespace, then the service's${p.serviceNamespace ? ` (${p.serviceNamespace})` : ''}, then the root namespace (${index.rootNamespace}): ${listText(fixes, 'or')}`,
       });
     }
   },

@@ -46,6 +46,27 @@ const exported = (rule: string, exportTo: string): string =>
 testRule(rule, {
   valid: [
     {
+      name: 'a short destination host resolves in the VirtualService namespace, as the rule host does',
+      yaml: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: shop}
+spec:
+  hosts: [ratings]
+  http:
+  - route:
+    - destination: {host: ratings, subset: v1}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ratings, namespace: shop}
+spec:
+  host: ratings.shop.svc.cluster.local
+  subsets:
+  - name: v1
+    labels: {version: v1}
+`,
+    },
+    {
       name: 'subset in the root namespace rule',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'cnn') },
     },
@@ -98,6 +119,25 @@ testRule(rule, {
             /they use DestinationRule istio-system\/egressgateway-other, which has no such subset/,
         },
       ],
+    },
+    {
+      name: 'a client the repository shows (a Sidecar in mytest) gets an error',
+      yaml: {
+        'vs.yaml': vs,
+        'dr.yaml': dr('istio-system', 'other'),
+        'sidecar.yaml': `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: mytest}
+spec:
+  egress: [{hosts: ["./*", "istio-system/*"]}]
+`,
+      },
+      findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'error' }],
+    },
+    {
+      name: 'only clients the repository does not show: a warning',
+      yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
+      findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'warning' }],
     },
     {
       name: 'no rule defines the subset',

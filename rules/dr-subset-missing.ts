@@ -17,7 +17,8 @@ import { describe, type Resource } from '../src/model/resource.js';
  * Envoy has no such cluster: HTTP gets 503 (NR, "no healthy upstream"), TLS/TCP connections are closed.
  *
  * When some DestinationRule does define the subset but sits where the client does not look (another
- * namespace, exportTo), dr-lookup-path reports that rule instead.
+ * namespace, exportTo), dr-lookup-path reports that rule instead. An error when a client the
+ * repository shows fails; a warning when only namespaces it does not show would.
  */
 export default defineRule({
   meta: {
@@ -62,6 +63,7 @@ export default defineRule({
           (r) => `${describe(r)} defines it but fails validation, so Istio rejects it`,
         ),
       ];
+      const real = failing.filter((ns) => use.on !== 'mesh' || index.clientNamespaces().has(ns));
       const clients =
         use.on === 'mesh'
           ? `sidecars in ${describeNamespaces(failing, all)}`
@@ -73,6 +75,7 @@ export default defineRule({
       report({
         resource: use.vs,
         path: [...use.destination.path, 'subset'],
+        ...(real.length === 0 ? { severity: 'warning' as const } : {}),
         message: `subset "${subset}" of ${host} is defined by no DestinationRule that ${clients} use${notes.length ? ` (${notes.join('; ')})` : ''}: ${outcome}`,
       });
     }

@@ -10,7 +10,8 @@ import {
   type GatewayServer,
   type GatewayWorkload,
 } from '../src/model/istio.js';
-import { isRefusedSubset } from '../src/render/render.js';
+import { isRefusedSubset, REFUSED_SNI } from '../src/render/render.js';
+import type { GatewayClient } from '../src/model/istio.js';
 import { describe, describeOrigin, identityKey, type Resource } from '../src/model/resource.js';
 import type { FieldPath } from '../src/model/field-path.js';
 
@@ -90,8 +91,7 @@ export default defineRule({
 
     for (const client of index.gatewayClients()) {
       if (!client.tls.subsetResolved) continue; // the route fails before TLS: dr-subset-missing / dr-lookup-path
-      if (client.subset !== undefined && isRefusedSubset(client.subset) && client.use.vs.rendered)
-        continue; // refused on purpose
+      if (isDeliberateRefusal(client)) continue;
       const servers = serversOn(client.workload, client.port);
       if (!servers) continue;
       const { mode, sni, auto, setting: at } = client.tls;
@@ -185,3 +185,13 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The renderer's refusal route: its subset sends an SNI under `.invalid` (RFC 2606, never a real
+ * host) that no server takes, on purpose. Recognised by subset name and SNI, so the rendered output
+ * linted on its own (no longer marked rendered) is still clean.
+ */
+function isDeliberateRefusal(client: GatewayClient): boolean {
+  if (client.subset === undefined || !isRefusedSubset(client.subset)) return false;
+  return client.use.vs.rendered !== undefined || client.tls.sni === REFUSED_SNI;
+}

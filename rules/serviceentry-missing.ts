@@ -3,12 +3,12 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
   everyNamespace,
-  isInClusterHost,
+  isClusterDomainHost,
   MESH,
+  virtualServiceHosts,
   reachesUnregisteredHost,
   routesOf,
   scopeOfMatch,
-  stringList,
   visibleNamespaces,
   vsGateways,
 } from '../src/model/istio.js';
@@ -40,7 +40,7 @@ export default defineRule({
 
     for (const use of index.routeUses()) {
       const { host, port } = use.destination;
-      if (isInClusterHost(host)) continue;
+      if (isClusterDomainHost(host, index.clusterDomain)) continue;
       // Built only when a client misses something: most route uses have nothing to report.
       let unregistered: string[] | undefined;
       let wrongPort: Map<string, string[]> | undefined;
@@ -88,8 +88,8 @@ export default defineRule({
       );
       if (dropped.length === 0) continue;
       const seeing = visibleNamespaces(vs, all);
-      stringList(get(vs.body, ['spec', 'hosts'])).forEach((host, i) => {
-        if (isInClusterHost(host) || host === '*') return;
+      virtualServiceHosts(vs).forEach((host, i) => {
+        if (isClusterDomainHost(host, index.clusterDomain) || host === '*') return;
         const blind = seeing.filter((ns) => !index.hostRegistered(host, ns));
         if (blind.length === 0 || blind.length < seeing.length) return;
         const registryOnly = blind.every((ns) => mesh.outboundFor(ns).mode === 'REGISTRY_ONLY');

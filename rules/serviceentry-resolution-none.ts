@@ -3,7 +3,7 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeGatewayWorkload,
   gatewaysCarrying,
-  isInClusterHost,
+  isClusterDomainHost,
   MESH,
 } from '../src/model/istio.js';
 import { describe, get, identityKey, type Resource } from '../src/model/resource.js';
@@ -29,7 +29,7 @@ export default defineRule({
     const found = new Map<string, { se: Resource; hosts: Set<string>; via: Set<string> }>();
     for (const use of index.routeUses()) {
       const host = use.destination.host;
-      if (use.on === MESH || isInClusterHost(host)) continue;
+      if (use.on === MESH || isClusterDomainHost(host, index.clusterDomain)) continue;
       for (const ns of use.clientNamespaces) {
         // A route destination names a service exactly; the oldest ServiceEntry for it wins (our stable
         // order stands in for creation time).

@@ -6,6 +6,7 @@ import {
   gatewayServers,
   isVisibleTo,
   MESH,
+  virtualServiceHosts,
   normalizeGatewayRef,
   routesOf,
   serverAdmitsVirtualService,
@@ -40,7 +41,7 @@ export default defineRule({
     for (const vs of index.ofKind(KIND.virtualService)) {
       const listed = stringList(get(vs.body, ['spec', 'gateways']));
       const bound = vsGateways(vs);
-      const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+      const hosts = virtualServiceHosts(vs);
 
       if (listed.length > 0 && !bound.includes(MESH)) {
         const sidecarLegs = sidecarLegRoutes(vs, (h) => index.gatewayWorkloadForHost(h));

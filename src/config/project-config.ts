@@ -42,6 +42,8 @@ export interface MeshDefaults {
   policyNamespace: string;
   defaultNamespace: string;
   trustDomain: string;
+  /** The cluster's DNS domain: Services are `<name>.<namespace>.svc.<clusterDomain>`. */
+  clusterDomain: string;
 }
 
 export interface ProjectConfig {
@@ -64,6 +66,7 @@ export const DEFAULT_MESH: MeshDefaults = {
   policyNamespace: 'istio-egress',
   defaultNamespace: 'default',
   trustDomain: 'cluster.local',
+  clusterDomain: 'cluster.local',
 };
 
 export const DEFAULT_CONFIG: ProjectConfig = {

@@ -45,7 +45,12 @@ export function buildConfigSet(
   for (const list of byKind.values()) list.sort(byNamespaceName);
 
   const policies = (byKind.get(KIND.egressPolicy) ?? []).map(readEgressPolicy);
-  const gateways = (byKind.get(KIND.istioGateway) ?? []).map((r) => readIstioGateway(r, defaults));
+  const mesh = resolveMesh(valid, defaults);
+  // Gateway Services live in the cluster domain the mesh settings name.
+  const gatewayDefaults = { ...defaults, clusterDomain: mesh.clusterDomain };
+  const gateways = (byKind.get(KIND.istioGateway) ?? []).map((r) =>
+    readIstioGateway(r, gatewayDefaults),
+  );
   // An egress gateway wins over an ingress gateway of the same name; among equals, the first in order.
   const gatewayByName = new Map<string, EgressGateway>();
   for (const g of gateways) {
@@ -61,13 +66,13 @@ export function buildConfigSet(
     defaults,
     policies,
     gateways,
-    mesh: resolveMesh(valid, defaults),
+    mesh,
     ofKind: (kind) => byKind.get(kind) ?? [],
     gateway(name) {
       const declared = gatewayByName.get(name);
       if (declared) return declared;
       let g = assumed.get(name);
-      if (!g) assumed.set(name, (g = assumedGateway(name, defaults)));
+      if (!g) assumed.set(name, (g = assumedGateway(name, gatewayDefaults)));
       return g;
     },
     isDeclaredGateway: (name) => gatewayByName.has(name),

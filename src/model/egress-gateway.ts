@@ -2,6 +2,7 @@
 import type { MeshDefaults } from '../config/project-config.js';
 import type { FieldPath } from './field-path.js';
 import { protocolFromPortName } from './protocol.js';
+import { serviceHostName } from './istio/names.js';
 import { get, isObject, type Resource } from './resource.js';
 
 export interface GatewayPort {
@@ -21,14 +22,14 @@ export interface EgressGateway {
   gatewayType?: string;
   ports: readonly GatewayPort[];
   podLabels: Readonly<Record<string, string>>;
-  /** In-mesh host of the gateway's Service: istio-<name>.<namespace>.svc.cluster.local */
+  /** In-mesh host of the gateway's Service: istio-<name>.<namespace>.svc.<cluster domain> */
   serviceHost: string;
   /** The pod label that Gateway and AuthorizationPolicy selectors must use. */
   selector: Readonly<Record<string, string>>;
 }
 
-export function gatewayServiceHost(name: string, namespace: string): string {
-  return `istio-${name}.${namespace}.svc.cluster.local`;
+export function gatewayServiceHost(name: string, namespace: string, domain: string): string {
+  return serviceHostName(`istio-${name}`, namespace, domain);
 }
 
 export function readIstioGateway(resource: Resource, defaults: MeshDefaults): EgressGateway {
@@ -57,7 +58,7 @@ export function readIstioGateway(resource: Resource, defaults: MeshDefaults): Eg
     ...(typeof spec.gatewayType === 'string' ? { gatewayType: spec.gatewayType } : {}),
     ports,
     podLabels: isObject(podLabels) ? (podLabels as Record<string, string>) : {},
-    serviceHost: gatewayServiceHost(resource.name, resource.namespace),
+    serviceHost: gatewayServiceHost(resource.name, resource.namespace, defaults.clusterDomain),
     selector: { [defaults.gatewayLabel]: resource.name },
   };
 }
@@ -69,7 +70,7 @@ export function assumedGateway(name: string, defaults: MeshDefaults): EgressGate
     namespace: defaults.gatewayNamespace,
     ports: [],
     podLabels: {},
-    serviceHost: gatewayServiceHost(name, defaults.gatewayNamespace),
+    serviceHost: gatewayServiceHost(name, defaults.gatewayNamespace, defaults.clusterDomain),
     selector: { [defaults.gatewayLabel]: name },
   };
 }

@@ -8,14 +8,26 @@
  * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  * The parts live in ./istio/; this module is what the rest of the code imports.
  */
+export { hostMatches, hostSubsetOf, stringList, servicePortProtocol } from './istio/hosts.js';
 export {
-  hostMatches,
-  hostSubsetOf,
-  clusterServiceNamespace,
-  stringList,
-  servicePortProtocol,
-  isInClusterHost,
-} from './istio/hosts.js';
+  DEFAULT_CLUSTER_DOMAIN,
+  resolveHostName,
+  resolveHostOf,
+  resolveGatewayName,
+  serviceHostName,
+  clusterServiceOf,
+  isClusterDomainHost,
+  splitNamespacedHost,
+  clusterDomainOf,
+} from './istio/names.js';
+export {
+  EXPORT_TO_ANNOTATION,
+  isKubernetesService,
+  kubernetesPortProtocol,
+  kubernetesServicePort,
+  readKubernetesService,
+} from './istio/services.js';
+export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
 export {
   isVisibleTo,
   exportedTo,
@@ -36,6 +48,7 @@ export type { Workload, SelectorFit } from './istio/workloads.js';
 export {
   MESH,
   normalizeGatewayRef,
+  virtualServiceHosts,
   vsGateways,
   gatewayRef,
   routesOf,

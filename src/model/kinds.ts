@@ -19,6 +19,7 @@ export const KIND = {
   peerAuthentication: 'PeerAuthentication',
   istioOperator: 'IstioOperator',
   configMap: 'ConfigMap',
+  service: 'Service',
 } as const;
 
 /** The apiVersions the renderer writes. */
@@ -40,6 +41,7 @@ export const GROUP_OF_KIND: Readonly<Record<string, string>> = Object.assign(Obj
   [KIND.peerAuthentication]: SECURITY_GROUP,
   [KIND.istioOperator]: INSTALL_GROUP,
   [KIND.configMap]: '',
+  [KIND.service]: '',
 });
 
 export function isKind(

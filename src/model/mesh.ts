@@ -28,6 +28,8 @@ export interface MeshSettings {
   defaults: MeshDefaults;
   rootNamespace: string;
   trustDomain: string;
+  /** The cluster's DNS domain short host names resolve in (istiod's `--domain`). */
+  clusterDomain: string;
   /** The mesh-wide mode and where it came from. */
   meshWide: OutboundDeclaration;
   /** Every mesh-wide declaration found, for conflict reporting. */
@@ -49,6 +51,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
   const declarations: OutboundDeclaration[] = [];
   let rootNamespace = defaults.rootNamespace;
   let trustDomain = defaults.trustDomain;
+  let clusterDomain = defaults.clusterDomain;
 
   for (const r of resources) {
     if (isKind(r, KIND.istioOperator)) {
@@ -66,6 +69,9 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       if (typeof root === 'string' && root) rootNamespace = root;
       const td = get(meshConfig, ['trustDomain']);
       if (typeof td === 'string' && td) trustDomain = td;
+      // The Helm value istiod's --domain flag is set from (istio-discovery deployment template).
+      const domain = get(r.body, ['spec', 'values', 'global', 'proxy', 'clusterDomain']);
+      if (typeof domain === 'string' && domain) clusterDomain = domain;
     }
   }
   for (const r of resources) {
@@ -138,6 +144,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     defaults,
     rootNamespace,
     trustDomain,
+    clusterDomain,
     meshWide,
     meshWideDeclarations: fromConfig ? [...declarations, fromConfig] : declarations,
     sidecars,

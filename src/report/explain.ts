@@ -16,6 +16,7 @@ const VERDICT_COLOR: Record<Verdict, string> = {
   'blocked-unregistered': '36',
   'denied-by-authz': '35',
   broken: '31',
+  undetermined: '34',
 };
 
 const paint = (on: boolean, code: string, s: string): string =>
@@ -35,6 +36,7 @@ export function formatExplanationText(e: Explanation, options: ExplainTextOption
   lines.push(`verdict   ${paint(c, VERDICT_COLOR[e.verdict], e.verdict)}`);
   lines.push(`why       ${e.reason}`);
   lines.push(`expect    ${e.expected}`);
+  if (e.missing) lines.push(`missing   ${e.missing}`);
   if (e.gateway) {
     lines.push(
       `gateway   ${e.gateway.namespace}/${e.gateway.name} port ${e.gateway.port}${e.gateway.declared ? '' : ' (not declared in this repository)'}`,

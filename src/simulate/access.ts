@@ -188,6 +188,11 @@ function destinationsOf(analysis: Analysis): AccessDestination[] {
       }
     }
   }
+  // ExternalName Services are egress too: their in-cluster name stands for an external host.
+  for (const service of istioIndexOf(analysis).kubernetesServices()) {
+    if (service.externalName === undefined) continue;
+    for (const p of service.ports) add(service.host, p.number, schemeFor(p.protocol));
+  }
   for (const policy of analysis.configSet.policies) {
     for (const d of policy.destinations) {
       for (const host of d.hosts) {
@@ -267,10 +272,11 @@ export function accessMatrix(
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.
     const audience = new Set<string>();
-    let everyone = false;
+    let everyone = ctx.index.isUnshownClusterHost(d.host);
     for (const r of [
       ...ctx.index.serviceEntriesForHost(d.host),
       ...ctx.index.virtualServicesForHost(d.host),
+      ...[ctx.index.kubernetesServiceFor(d.host)?.resource ?? []].flat(),
     ]) {
       const scope = exportedTo(r);
       if (scope.everywhere) everyone = true;
@@ -379,7 +385,8 @@ const isOpen = (v: Verdict): boolean => v === 'allowed-via-gateway' || v === 'al
 
 /**
  * A flowchart of the changed paths, source -> destination, each edge labelled `before → after` (and
- * the gateway); solid when the head allows, crossed when it blocks or denies, dotted when broken.
+ * the gateway); solid when the head allows, crossed when it blocks or denies, dotted when broken or
+ * undetermined.
  * Kept small: beyond `maxEdges` changes, a note says how many are not drawn.
  */
 export function accessChangesMermaid(
@@ -406,7 +413,11 @@ export function accessChangesMermaid(
     const to = node('d', c.destination);
     const via = c.afterGateway ?? (c.after === 'allowed-via-gateway' ? undefined : c.beforeGateway);
     const label = mermaidText(`${c.before} → ${c.after}${via ? ` (via ${via})` : ''}`);
-    const arrow = isOpen(c.after) ? '-->' : c.after === 'broken' ? '-.->' : '--x';
+    const arrow = isOpen(c.after)
+      ? '-->'
+      : c.after === 'broken' || c.after === 'undetermined'
+        ? '-.->'
+        : '--x';
     lines.push(`  ${from} ${arrow}|"${label}"| ${to}`);
   }
   const hidden = changes.length - shown.length;

@@ -6,6 +6,7 @@ import type { Analysis } from '../analyze.js';
 import { simulationContext, type SimulationContext } from './context.js';
 import { fromSidecar } from './sidecar.js';
 import { Trace } from './trace.js';
+import { resolveHostName } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
 export interface ExplainOptions {
@@ -25,7 +26,16 @@ export function explainRequest(
       `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
     );
   }
-  const result = fromSidecar(ctx, t, source, request);
+  // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
+  const host = resolveHostName(request.host, source.namespace, ctx.index.clusterDomain);
+  if (host !== request.host)
+    t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
+  const result = fromSidecar(
+    ctx,
+    t,
+    source,
+    host === request.host ? request : { ...request, host },
+  );
   return {
     source,
     request,

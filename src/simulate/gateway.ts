@@ -5,7 +5,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
-  clusterServiceNamespace,
+  clusterServiceOf,
   gatewayRef,
   gatewayServers,
   hostMatches,
@@ -34,7 +34,7 @@ import {
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
-import { expect, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
 import { leaveMesh, singleServicePort } from './upstream.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
@@ -245,11 +245,14 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  if (ctx.index.gatewayWorkloadForHost(d.host) || clusterServiceNamespace(d.host)) {
-    return outcome(
-      'broken',
+  if (
+    ctx.index.gatewayWorkloadForHost(d.host) ||
+    clusterServiceOf(d.host, ctx.index.clusterDomain)
+  ) {
+    t.hop(gwName, d.host, 'in-cluster Service (not followed)');
+    return undetermined(
+      `what ${d.host} does with it`,
       `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
-      expect.connectFailure(req),
     );
   }
   const port = d.port ?? singleServicePort(ctx, d.host, gw.namespace) ?? dest.listenPort;
@@ -575,7 +578,7 @@ function destinationOf(
       expect.directResponse(status),
     );
   }
-  const destination = pickDestination(path, route);
+  const destination = pickDestination(vs, path, route);
   if (!destination)
     return outcome(
       'broken',

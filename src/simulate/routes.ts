@@ -5,6 +5,7 @@
 import type { FieldPath } from '../model/field-path.js';
 import {
   routeMatchAppliesTo,
+  resolveHostOf,
   routesOf,
   stringList,
   type ProxyView,
@@ -154,8 +155,12 @@ export interface RouteDestination {
   split: number;
 }
 
-/** The destination a route sends most of its traffic to (the first of the heaviest). */
+/**
+ * The destination a route of `vs` sends most of its traffic to (the first of the heaviest), its host
+ * resolved in the VirtualService's namespace.
+ */
 export function pickDestination(
+  vs: Resource,
   routePath: FieldPath,
   route: JsonObject,
   field = 'route',
@@ -185,7 +190,7 @@ export function pickDestination(
   const port = get(d, ['destination', 'port', 'number']);
   const subset = get(d, ['destination', 'subset']);
   return {
-    host: host.toLowerCase(),
+    host: resolveHostOf(vs, host.toLowerCase()),
     ...(typeof port === 'number' ? { port } : {}),
     ...(typeof subset === 'string' && subset ? { subset } : {}),
     path: [...routePath.slice(0, 3), field, best, 'destination'],

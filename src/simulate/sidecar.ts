@@ -11,13 +11,13 @@
  * - TCP ports: the first tcp route that applies, else the default route.
  */
 import {
-  clusterServiceNamespace,
+  clusterServiceOf,
   hostMatches,
   isVisibleTo,
   routeMatchAppliesTo,
   MESH,
+  virtualServiceHosts,
   sniMatches,
-  stringList,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -34,7 +34,7 @@ import {
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
-import { expect, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
 import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
 import {
   explainInvisible,
@@ -81,6 +81,7 @@ export function fromSidecar(
   }
 
   const entry = findServicePort(visibleEntries(ctx, req.host, src.namespace), req.port);
+  if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
   const s: AtSidecar = {
     ctx,
     t,
@@ -122,6 +123,18 @@ export function fromSidecar(
   return tcpRoute(s, services);
 }
 
+/** An in-cluster name whose Service the repository does not show: whether it exists decides everything. */
+function unshownService(t: Trace, host: string): Outcome {
+  t.decide(
+    'sidecar',
+    `${host} is an in-cluster name; Kubernetes registers its Service with Istio, but the repository does not show it (its ports and protocols decide the route)`,
+  );
+  return undetermined(
+    `the Kubernetes Service ${host}`,
+    `${host} is a Kubernetes Service name the repository does not declare: whether it exists, and on which ports and protocols, decides what the sidecar does`,
+  );
+}
+
 function describeApp(req: AppRequest): string {
   if (req.scheme === 'http') return `plaintext HTTP ${req.method} ${req.url}`;
   if (req.scheme === 'https')
@@ -144,7 +157,7 @@ function modeOrigin(d: OutboundDeclaration): string {
 function virtualServicesFor(s: AtSidecar): Resource[] {
   const specific = (vs: Resource): number =>
     Math.max(
-      ...stringList(get(vs.body, ['spec', 'hosts']))
+      ...virtualServiceHosts(vs)
         .filter((h) => hostMatches(h, s.req.host))
         .map((h) => (h.startsWith('*') ? h.length : 10_000)),
     );
@@ -158,11 +171,16 @@ export function unregisteredVerdict(mode: OutboundMode): Verdict {
   return mode === 'REGISTRY_ONLY' ? 'blocked-unregistered' : 'allowed-direct';
 }
 
-/** Whether a workload of `namespace` sees anything about `host`; when not, unregisteredVerdict decides. */
+/**
+ * Whether a workload of `namespace` sees anything about `host` (an in-cluster host the repository
+ * does not show counts: it may exist); when not, unregisteredVerdict decides.
+ */
 export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
   return (
     ctx.index.serviceEntriesForHost(host).some((se) => isVisibleTo(se, namespace)) ||
-    ctx.index.virtualServicesFor(host, namespace).length > 0
+    ctx.index.virtualServicesFor(host, namespace).length > 0 ||
+    ctx.index.kubernetesServicesFor(host, namespace).length > 0 ||
+    ctx.index.isUnshownClusterHost(host)
   );
 }
 
@@ -246,7 +264,7 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       sidecar: s.name,
     });
   }
-  if (clusterServiceNamespace(d.host)) {
+  if (clusterServiceOf(d.host, s.ctx.index.clusterDomain)) {
     s.t.decide(
       'sidecar',
       `${describe(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
@@ -318,7 +336,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
       `HTTP ${status} redirect from the sidecar`,
     );
   }
-  const d = pickDestination(['spec', 'http', index], route);
+  const d = pickDestination(vs, ['spec', 'http', index], route);
   if (!d) {
     return outcome(
       'broken',
@@ -385,7 +403,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
     'tls',
     chain.index,
   ]);
-  const d = pickDestination(['spec', 'tls', chain.index], chain.route);
+  const d = pickDestination(chain.vs, ['spec', 'tls', chain.index], chain.route);
   if (!d)
     return outcome(
       'broken',
@@ -412,7 +430,7 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
         vs,
         ['spec', 'tcp', index],
       );
-      const d = pickDestination(['spec', 'tcp', index], route);
+      const d = pickDestination(vs, ['spec', 'tcp', index], route);
       if (!d)
         return outcome(
           'broken',

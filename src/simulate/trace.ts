@@ -20,6 +20,8 @@ export interface Outcome {
   verdict: Verdict;
   reason: string;
   expected: string;
+  /** For `undetermined`: what the repository does not show. */
+  missing?: string;
 }
 
 export class Trace {
@@ -100,4 +102,17 @@ export const expect = {
 
 export function outcome(verdict: Verdict, reason: string, expected: string): Outcome {
   return { verdict, reason, expected };
+}
+
+/**
+ * The repository cannot tell: the answer depends on `missing` (named for the reader, e.g. `the
+ * Service reviews.default.svc.cluster.local`). Never a failure by itself.
+ */
+export function undetermined(missing: string, reason: string): Outcome {
+  return {
+    verdict: 'undetermined',
+    reason,
+    expected: `depends on ${missing}, which the repository does not show`,
+    missing,
+  };
 }

@@ -7,6 +7,7 @@ export const VERDICTS = [
   'blocked-unregistered',
   'denied-by-authz',
   'broken',
+  'undetermined',
 ] as const;
 
 /** DESIGN §4. */
@@ -97,6 +98,11 @@ export interface Explanation {
   verdict: Verdict;
   /** One sentence: why. */
   reason: string;
+  /**
+   * For `undetermined`: what the repository does not show that the answer depends on (a Service, a
+   * hop beyond the egress gateway, which of two resources Istio created first).
+   */
+  missing?: string;
   /** What the client sees (status code, connection refused...). */
   expected: string;
   gateway?: GatewayUse;

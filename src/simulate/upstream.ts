@@ -4,7 +4,14 @@
  * resolution, and the DestinationRule on the proxy's lookup path (TLS origination).
  */
 import type { FieldPath } from '../model/field-path.js';
-import { onlyServicePort, outboundTls, servicePortProtocol } from '../model/istio.js';
+import {
+  isKubernetesService,
+  kubernetesPortProtocol,
+  onlyServicePort,
+  outboundTls,
+  readKubernetesService,
+  servicePortProtocol,
+} from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
 import { describe, get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
@@ -19,8 +26,9 @@ export interface ServicePort {
 }
 
 /**
- * ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them);
- * with `exact`, only those listing the host itself, as a route destination needs.
+ * ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them),
+ * then the Kubernetes Services in the repository with that host; with `exact`, only ServiceEntries
+ * listing the host itself, as a route destination needs.
  */
 export function visibleEntries(
   ctx: SimulationContext,
@@ -34,7 +42,13 @@ export function visibleEntries(
   return [
     ...all.filter((se) => se.namespace === namespace),
     ...all.filter((se) => se.namespace !== namespace),
+    ...ctx.index.kubernetesServicesFor(host, namespace).map((s) => s.resource),
   ];
+}
+
+/** The number of a registry entry's port: `number` in a ServiceEntry, `port` in a Kubernetes Service. */
+function portNumber(entry: Resource, port: unknown): unknown {
+  return get(port, [isKubernetesService(entry) ? 'port' : 'number']);
 }
 
 export function findServicePort(
@@ -44,9 +58,11 @@ export function findServicePort(
   for (const entry of entries) {
     const ports = get(entry.body, ['spec', 'ports']);
     if (!Array.isArray(ports)) continue;
-    const index = ports.findIndex((p) => get(p, ['number']) === port);
+    const index = ports.findIndex((p) => portNumber(entry, p) === port);
     if (index === -1) continue;
-    const protocol = servicePortProtocol(ports[index]);
+    const protocol = isKubernetesService(entry)
+      ? kubernetesPortProtocol(ports[index])
+      : servicePortProtocol(ports[index]);
     return { entry, index, ...(protocol ? { protocol } : {}), path: ['spec', 'ports', index] };
   }
   return undefined;
@@ -55,7 +71,7 @@ export function findServicePort(
 export function portsOf(entry: Resource): number[] {
   const ports = get(entry.body, ['spec', 'ports']);
   return Array.isArray(ports)
-    ? ports.map((p) => get(p, ['number'])).filter((n): n is number => typeof n === 'number')
+    ? ports.map((p) => portNumber(entry, p)).filter((n): n is number => typeof n === 'number')
     : [];
 }
 
@@ -154,6 +170,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     sp.entry,
     sp.path,
   );
+  if (isKubernetesService(sp.entry)) return toKubernetesService(ctx, t, x, sp.entry);
 
   const resolution = String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE');
   const endpoints = get(sp.entry.body, ['spec', 'endpoints']);
@@ -279,6 +296,46 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   };
   t.upstream = upstream;
   t.hop(x.from, `${x.host}:${x.port}`, describeUpstream(upstream, x.inner));
+  return undefined;
+}
+
+/**
+ * A Kubernetes Service in the repository: an ExternalName one is a DNS alias for its external host
+ * (resolution Alias: the connection goes to that name, as sent); any other is a workload in the
+ * cluster, which egress-lint does not follow.
+ */
+function toKubernetesService(
+  ctx: SimulationContext,
+  t: Trace,
+  x: LeaveMesh,
+  resource: Resource,
+): Outcome | undefined {
+  const service = readKubernetesService(resource, ctx.index.clusterDomain);
+  const target = service.externalName;
+  if (target === undefined) {
+    t.hop(x.from, `${x.host}:${x.port}`, 'in-cluster Service (not followed)');
+    t.note(`egress-lint does not follow traffic through the in-cluster Service ${x.host}`);
+    t.upstream = {
+      host: x.host,
+      port: x.port,
+      tls: x.inner === 'https' ? 'app' : 'none',
+      by: x.at,
+    };
+    return undefined;
+  }
+  t.note(
+    `${describe(resource)} is type ExternalName: Kubernetes DNS answers ${x.host} with ${target}, and Istio treats it as an alias (where ${target} is reached depends on DNS)`,
+  );
+  const upstream: Upstream = {
+    host: target,
+    port: x.port,
+    tls: x.inner === 'https' ? 'app' : 'none',
+    ...(x.inner === 'https' ? { sni: x.req.host } : {}),
+    by: x.at,
+    ...(x.inner === 'http' ? { seenByServer: `http://${x.req.host}${x.req.path}` } : {}),
+  };
+  t.upstream = upstream;
+  t.hop(x.from, `${target}:${x.port}`, describeUpstream(upstream, x.inner));
   return undefined;
 }
 

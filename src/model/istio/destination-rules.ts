@@ -8,10 +8,12 @@ import { matchesSelector } from '../mesh.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { isWild, stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
+import { resolveHostOf } from './names.js';
 import { labelsKey, workloadSelectorOf } from './workloads.js';
 
+/** The host a DestinationRule is for, resolved as Istio resolves it (setDestinationRules). */
 export function destinationRuleHost(dr: Resource): string {
-  return String(get(dr.body, ['spec', 'host']) ?? '');
+  return resolveHostOf(dr, String(get(dr.body, ['spec', 'host']) ?? ''));
 }
 
 export interface DestinationRuleLookup {

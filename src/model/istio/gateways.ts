@@ -7,7 +7,8 @@ import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { hostMatches, stringList } from './hosts.js';
-import type { RouteKind } from './routes.js';
+import { clusterServiceOf } from './names.js';
+import { virtualServiceHosts, type RouteKind } from './routes.js';
 import {
   gatewayPodLabels,
   gatewaySelector,
@@ -118,7 +119,7 @@ export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
  * uses the VirtualService on that server only when there is one.
  */
 export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): string[] {
-  return stringList(get(vs.body, ['spec', 'hosts'])).filter((h) =>
+  return virtualServiceHosts(vs).filter((h) =>
     server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
   );
 }
@@ -128,10 +129,7 @@ export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): 
  * empty), without listing them: rules and route uses ask for every VirtualService and gateway.
  */
 export function serverAdmitsVirtualService(server: GatewayServer, vs: Resource): boolean {
-  const hosts = get(vs.body, ['spec', 'hosts']);
-  if (!Array.isArray(hosts)) return false;
-  for (const h of hosts) {
-    if (typeof h !== 'string') continue;
+  for (const h of virtualServiceHosts(vs)) {
     for (const sh of server.hosts)
       if (serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)) return true;
   }
@@ -252,21 +250,20 @@ export interface GatewayWorkload {
 /** An egress gateway whose Service is known. */
 export type GatewayService = GatewayWorkload & { name: string; serviceHost: string };
 
-/** For a host named like a gateway Service (istio-<name>.<ns>.svc.cluster.local), the gateway we must assume. */
+/** For a host named like a gateway Service (istio-<name>.<ns>.svc.<domain>), the gateway we must assume. */
 export function assumedGatewayWorkload(
   host: string,
   gatewayLabel: string,
   gateways: readonly Resource[],
+  domain: string,
 ): GatewayService | undefined {
-  const m =
-    /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/.exec(
-      host,
-    );
+  const service = clusterServiceOf(host, domain);
+  const m = service && /^istio-([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(service.name);
   if (!m) return undefined;
   const labels = { [gatewayLabel]: m[1]! };
   return {
     name: m[1]!,
-    namespace: m[3]!,
+    namespace: service.namespace,
     serviceHost: host,
     labels,
     gateways: gatewaysFitting(gateways, labels),
@@ -331,7 +328,7 @@ export function collectGatewayWorkloads(
     const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
     add({
       ...(name !== undefined
-        ? { name, serviceHost: gatewayServiceHost(name, gatewayNamespace) }
+        ? { name, serviceHost: gatewayServiceHost(name, gatewayNamespace, cs.mesh.clusterDomain) }
         : {}),
       namespace: gatewayNamespace,
       labels: { ...labels },

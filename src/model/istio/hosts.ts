@@ -27,12 +27,6 @@ export function hostSubsetOf(a: string, b: string): boolean {
   return a === b;
 }
 
-/** The namespace of an in-cluster service host (`name.ns.svc.cluster.local`), if it is one. */
-export function clusterServiceNamespace(host: string): string | undefined {
-  const m = /^[^.]+\.([^.]+)\.svc\.cluster\.local$/.exec(host);
-  return m?.[1];
-}
-
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
@@ -43,9 +37,4 @@ export function servicePortProtocol(port: unknown): string | undefined {
   if (typeof explicit === 'string' && explicit) return explicit.toUpperCase();
   const name = get(port, ['name']);
   return protocolFromPortName(typeof name === 'string' ? name : undefined);
-}
-
-/** Hosts of Kubernetes Services: short names and `*.svc.cluster.local`. */
-export function isInClusterHost(host: string): boolean {
-  return !host.includes('.') || host.endsWith('.svc.cluster.local');
 }

@@ -17,14 +17,10 @@ import {
   type GatewayService,
   type GatewayWorkload,
 } from './gateways.js';
-import {
-  clusterServiceNamespace,
-  hostMatches,
-  isInClusterHost,
-  isWild,
-  stringList,
-} from './hosts.js';
-import { gatewayRef, MESH, routesOf, vsGateways } from './routes.js';
+import { hostMatches, isWild, stringList } from './hosts.js';
+import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
+import { readKubernetesService, type KubernetesService } from './services.js';
+import { gatewayRef, MESH, routesOf, virtualServiceHosts, vsGateways } from './routes.js';
 import {
   collectGatewayClients,
   collectRouteUses,
@@ -38,6 +34,8 @@ export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
   readonly all: readonly Resource[];
   readonly rootNamespace: string;
+  /** The cluster's DNS domain, which short names resolve in (mesh settings). */
+  readonly clusterDomain: string;
   ofKind(kind: string): readonly Resource[];
   /** ServiceEntries visible from `namespace` that define `host`. */
   serviceEntriesFor(host: string, namespace: string): readonly Resource[];
@@ -51,6 +49,17 @@ export interface IstioIndex {
   serviceEntriesForDestination(host: string, namespace: string): readonly Resource[];
   /** Every VirtualService with a host matching `host`, whatever it is bound to and wherever it is visible. */
   virtualServicesForHost(host: string): readonly Resource[];
+  /** Kubernetes Services in the repository, as registry entries. */
+  kubernetesServices(): readonly KubernetesService[];
+  /** The Kubernetes Service in the repository whose host this is, whatever its visibility. */
+  kubernetesServiceFor(host: string): KubernetesService | undefined;
+  /** The Kubernetes Services in the repository visible from `namespace` with a host matching `host`. */
+  kubernetesServicesFor(host: string, namespace: string): readonly KubernetesService[];
+  /**
+   * An in-cluster host (`*.svc.<domain>`) whose Service the repository does not show: Kubernetes has
+   * it in the registry or not, the repository cannot tell. Answers that depend on it are undetermined.
+   */
+  isUnshownClusterHost(host: string): boolean;
   /** Namespace that owns a service host: the ServiceEntry's, or the cluster service's. */
   serviceNamespace(host: string, clientNamespace: string): string | undefined;
   /** VirtualServices visible from `namespace`, with a host matching `host`, bound to `gateway`. */
@@ -82,7 +91,18 @@ export interface IstioIndex {
   authorizationPoliciesFor(workload: Workload): Resource[];
   /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
   knownNamespaces(): readonly string[];
-  /** Whether a host is a service for clients in `namespace`: an in-cluster host, or a visible ServiceEntry host. */
+  /**
+   * Namespaces where the repository shows a client: workloads (Deployments, Pods, Services...),
+   * a policy's `from`, a route's `sourceNamespace`, a Sidecar, an AuthorizationPolicy or
+   * PeerAuthentication, or egress gateway pods. Rules give errors only for clients there; other
+   * namespaces (OTHER_NAMESPACES included) are hypothetical.
+   */
+  clientNamespaces(): ReadonlySet<string>;
+  /**
+   * Whether a host is a service for clients in `namespace`: a visible ServiceEntry host, a visible
+   * Kubernetes Service, or an in-cluster host whose Service the repository does not show (never
+   * called unregistered, since the cluster may have it).
+   */
   hostRegistered(host: string, namespace: string): boolean;
   /** The egress gateways the config set knows of: declared, named by policies, or selected by Gateways. */
   gatewayWorkloads(): readonly GatewayWorkload[];
@@ -122,15 +142,31 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   for (const r of rendered) byKind.get(r.kind)?.push(r);
   const all = [...byKind.values()].flat();
   const rootNamespace = cs.mesh.rootNamespace;
+  const clusterDomain = cs.mesh.clusterDomain;
+  // Before anything reads a host: short names resolve in the resource's namespace and this domain.
+  assignClusterDomain(all, clusterDomain);
   const of = (k: string): Resource[] => byKind.get(k) ?? [];
 
-  const hostsOf = (r: Resource): string[] => stringList(get(r.body, ['spec', 'hosts']));
+  // ServiceEntry hosts are taken as written (serviceentry/conversion.go); VirtualService hosts resolved.
+  const hostsOf = (r: Resource): readonly string[] => stringList(get(r.body, ['spec', 'hosts']));
   // Lookups by host, so rules stay linear in the size of the config set.
   const serviceEntriesByHost = hostLookup(of(KIND.serviceEntry), hostsOf);
-  const virtualServicesByHost = hostLookup(of(KIND.virtualService), hostsOf);
+  const virtualServicesByHost = hostLookup(of(KIND.virtualService), virtualServiceHosts);
   const destinationRulesByHost = hostLookup(of(KIND.destinationRule), (dr) => [
     destinationRuleHost(dr),
   ]);
+  const services = cs.ofKind(KIND.service).map((r) => readKubernetesService(r, clusterDomain));
+  const servicesByHost = new Map(services.map((s) => [s.host, s]));
+  // Service hosts are never wildcards: an exact host is one lookup, a wildcard one a scan.
+  const servicesMatching = (host: string): readonly KubernetesService[] => {
+    if (!isWild(host)) {
+      const s = servicesByHost.get(host);
+      return s ? [s] : [];
+    }
+    return services.filter((s) => hostMatches(s.host, host));
+  };
+  const visibleServices = (host: string, namespace: string): readonly KubernetesService[] =>
+    servicesMatching(host).filter((s) => isVisibleTo(s.resource, namespace));
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
@@ -139,11 +175,12 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   });
   // Derived views, computed once on first use.
   let namespaces: string[] | undefined;
+  let clientNamespaces: Set<string> | undefined;
   let workloads: GatewayWorkload[] | undefined;
   let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
-  const servicesByHost = new Map<string, GatewayService | undefined>();
+  const gatewayServicesByHost = new Map<string, GatewayService | undefined>();
   let servicesByGateway: Map<string, Resource[]> | undefined;
   let gatewaysByRef: Map<string, Resource> | undefined;
   const virtualServicesByGateway = (): Map<string, Resource[]> => {
@@ -163,6 +200,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const index: IstioIndex = {
     all,
     rootNamespace,
+    clusterDomain,
     ofKind: of,
     serviceEntriesFor: (host, namespace) =>
       visibleOnes(serviceEntriesByHost.matching(host), namespace),
@@ -170,9 +208,14 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     serviceEntriesForDestination: (host, namespace) =>
       visibleOnes(serviceEntriesByHost.listing(host), namespace),
     virtualServicesForHost: (host) => virtualServicesByHost.matching(host),
+    kubernetesServices: () => services,
+    kubernetesServiceFor: (host) => servicesByHost.get(host),
+    kubernetesServicesFor: visibleServices,
+    isUnshownClusterHost: (host) =>
+      isClusterDomainHost(host, clusterDomain) && servicesMatching(host).length === 0,
     serviceNamespace(host, clientNamespace) {
       return (
-        clusterServiceNamespace(host) ??
+        clusterServiceOf(host, clusterDomain)?.namespace ??
         serviceEntriesByHost.matching(host).find((se) => isVisibleTo(se, clientNamespace))
           ?.namespace
       );
@@ -205,9 +248,12 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
+    clientNamespaces: () =>
+      (clientNamespaces ??= collectClientNamespaces(cs, all, index.gatewayWorkloads())),
     hostRegistered: (host, namespace) =>
-      isInClusterHost(host) ||
-      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)),
+      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||
+      visibleServices(host, namespace).length > 0 ||
+      index.isUnshownClusterHost(host),
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayByRef(ref) {
       gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));
@@ -227,16 +273,17 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       return workloadsByGateway.get(gateway) ?? [];
     },
     gatewayWorkloadForHost(host) {
-      if (!servicesByHost.has(host)) {
+      if (!gatewayServicesByHost.has(host)) {
         const known = index
           .gatewayWorkloads()
           .find((w): w is GatewayService => w.serviceHost === host);
-        servicesByHost.set(
+        gatewayServicesByHost.set(
           host,
-          known ?? assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway)),
+          known ??
+            assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway), clusterDomain),
         );
       }
-      return servicesByHost.get(host);
+      return gatewayServicesByHost.get(host);
     },
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
@@ -285,7 +332,7 @@ interface HostLookup {
 
 function hostLookup(
   resources: readonly Resource[],
-  hostsOfResource: (r: Resource) => string[],
+  hostsOfResource: (r: Resource) => readonly string[],
 ): HostLookup {
   // Resources by host as written, in their order; those with a wildcard host are also matched one
   // by one against the hosts asked for.
@@ -350,6 +397,44 @@ function perHostAndClient<T>(
     byClient.set(client, value);
     return value;
   };
+}
+
+/** Kinds whose presence in a namespace means workloads run there. */
+const WORKLOAD_KINDS = new Set<string>([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Pod',
+  'Job',
+  'CronJob',
+  'Service',
+  'ServiceAccount',
+  'WorkloadEntry',
+  KIND.sidecar,
+  KIND.authorizationPolicy,
+  KIND.peerAuthentication,
+]);
+
+function collectClientNamespaces(
+  cs: ConfigSet,
+  istio: readonly Resource[],
+  gateways: readonly GatewayWorkload[],
+): Set<string> {
+  const out = new Set<string>();
+  for (const r of cs.resources)
+    if (!cs.invalid.has(r) && WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
+  for (const r of istio) {
+    if (WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
+    if (r.kind !== KIND.virtualService) continue;
+    for (const route of routesOf(r))
+      for (const m of route.matches)
+        if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
+  }
+  for (const p of cs.policies)
+    for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
+  for (const g of gateways) out.add(g.namespace);
+  return out;
 }
 
 function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {

@@ -6,14 +6,26 @@ import type { FieldPath } from '../field-path.js';
 import { matchesSelector } from '../mesh.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { stringList } from './hosts.js';
+import { resolveGatewayName, resolveHostOf } from './names.js';
 import type { Workload } from './workloads.js';
 
 export const MESH = 'mesh';
 
-/** A gateway reference as Istio resolves it: `mesh`, or `namespace/name` (short names are the VS's namespace). */
+/** A gateway reference as Istio resolves it: `mesh`, or `namespace/name` (resolveGatewayName). */
 export function normalizeGatewayRef(ref: string, fromNamespace: string): string {
-  if (ref === MESH) return MESH;
-  return ref.includes('/') ? ref : `${fromNamespace}/${ref}`;
+  return ref === MESH ? MESH : resolveGatewayName(ref, fromNamespace);
+}
+
+/** A VirtualService's hosts, resolved against its namespace (virtualservice.go), read once. */
+const hostsCache = new WeakMap<Resource, readonly string[]>();
+
+export function virtualServiceHosts(vs: Resource): readonly string[] {
+  let hosts = hostsCache.get(vs);
+  if (!hosts) {
+    hosts = stringList(get(vs.body, ['spec', 'hosts'])).map((h) => resolveHostOf(vs, h));
+    hostsCache.set(vs, hosts);
+  }
+  return hosts;
 }
 
 /** vsGateways, read once per VirtualService (every rule and route match asks). */
@@ -49,6 +61,7 @@ export interface RouteMatchRef {
 }
 
 export interface RouteDestinationRef {
+  /** The host resolved as Istio resolves it (a short name is a Service in the VirtualService's namespace). */
   host: string;
   subset?: string;
   port?: number;
@@ -108,7 +121,7 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
           const port = get(dest, ['port', 'number']);
           // Optional fields assigned, not spread: spreading allocates an object per condition.
           const ref: RouteDestinationRef = {
-            host: dest.host,
+            host: resolveHostOf(vs, dest.host),
             path: path.concat('route', i, 'destination'),
           };
           if (typeof dest.subset === 'string' && dest.subset) ref.subset = dest.subset;

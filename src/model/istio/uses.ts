@@ -3,7 +3,7 @@
  * to egress gateways and the TLS they use, and the gateways traffic for a host leaves through.
  */
 import { KIND } from '../kinds.js';
-import { get, type Resource } from '../resource.js';
+import type { Resource } from '../resource.js';
 import { outboundTls, type OutboundTls, type OutboundTlsQuery } from './destination-rules.js';
 import {
   gatewayServers,
@@ -11,7 +11,7 @@ import {
   serverAdmitsVirtualService,
   type GatewayWorkload,
 } from './gateways.js';
-import { hostMatches, stringList } from './hosts.js';
+import { hostMatches } from './hosts.js';
 import type { IstioIndex } from './index.js';
 import {
   gatewayRef,
@@ -19,6 +19,7 @@ import {
   reachesUnregisteredHost,
   routesOf,
   scopeOfMatch,
+  virtualServiceHosts,
   vsGateways,
   type RouteDestinationRef,
   type VsRoute,
@@ -46,7 +47,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
   let everySorted: readonly string[] | undefined;
   const out: RouteUse[] = [];
   for (const vs of index.ofKind(KIND.virtualService)) {
-    const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+    const hosts = virtualServiceHosts(vs);
     // A sidecar uses the VirtualService when it sees it and one of its hosts is a service there.
     const seeing = visibleNamespaces(vs, namespaces);
     let registered: string[] | undefined;
@@ -177,11 +178,7 @@ export function gatewaysCarrying(index: IstioIndex, host: string): readonly Carr
 function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
   const out: CarryingGateway[] = [];
   for (const use of index.routeUses()) {
-    if (
-      use.on === MESH ||
-      !stringList(get(use.vs.body, ['spec', 'hosts'])).some((h) => hostMatches(h, host))
-    )
-      continue;
+    if (use.on === MESH || !virtualServiceHosts(use.vs).some((h) => hostMatches(h, host))) continue;
     const gateway = index.ofKind(KIND.gateway).find((g) => gatewayRef(g) === use.on);
     if (!gateway) continue;
     for (const workload of index.gatewayWorkloadsOf(gateway)) {

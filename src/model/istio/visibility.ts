@@ -5,6 +5,7 @@
 import { get, type Resource } from '../resource.js';
 import { stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
+import { EXPORT_TO_ANNOTATION, isKubernetesService } from './services.js';
 
 /**
  * Whether a ServiceEntry, VirtualService or DestinationRule is visible from `namespace`. No exportTo
@@ -33,7 +34,7 @@ const EVERYWHERE: ExportScope = { everywhere: true, namespaces: new Set() };
 export function exportedTo(r: Resource): ExportScope {
   let scope = exportScopes.get(r);
   if (!scope) {
-    const written = get(r.body, ['spec', 'exportTo']);
+    const written = exportToList(r);
     if (!Array.isArray(written)) scope = EVERYWHERE;
     else {
       let byNamespace = scopesByList.get(written);
@@ -44,6 +45,21 @@ export function exportedTo(r: Resource): ExportScope {
     exportScopes.set(r, scope);
   }
   return scope;
+}
+
+/**
+ * exportTo as written: the field, or for a Kubernetes Service the comma-separated annotation
+ * (kube/conversion.go ConvertService), one list per resource.
+ */
+const annotatedLists = new WeakMap<Resource, readonly string[]>();
+
+function exportToList(r: Resource): unknown {
+  if (!isKubernetesService(r)) return get(r.body, ['spec', 'exportTo']);
+  const annotation = r.annotations[EXPORT_TO_ANNOTATION];
+  if (typeof annotation !== 'string' || annotation.trim() === '') return undefined;
+  let list = annotatedLists.get(r);
+  if (!list) annotatedLists.set(r, (list = annotation.split(',').map((ns) => ns.trim())));
+  return list;
 }
 
 function readExportTo(exportTo: readonly string[], r: Resource): ExportScope {

@@ -1,0 +1,151 @@
+/**
+ * Names as Istio resolves them, Kubernetes Services as registry entries, and `undetermined` where the
+ * answer depends on what the repository does not show (DESIGN §4).
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../../src/analyze.js';
+import { parseProjectConfig } from '../../src/config/project-config.js';
+import { compareAccess, formatAccessChange } from '../../src/simulate/access.js';
+import { decisionText, simulatorFor, type Explain } from './helpers.js';
+
+const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
+
+function simulate(yaml: string, config = REGISTRY_ONLY): Explain {
+  const analysis = analyzeSources(
+    [{ path: 'mesh.yaml', content: yaml.replace(/---\n$/, '') }],
+    parseProjectConfig(config),
+  );
+  expect(analysis.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  return simulatorFor(analysis);
+}
+
+const EXTERNAL_NAME = `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec:
+  type: ExternalName
+  externalName: httpbin.org
+  ports: [{name: http, protocol: TCP, port: 80}]
+---
+`;
+
+/** An egress gateway that routes httpbin.org on to another in-cluster Service (a second proxy). */
+const GATEWAY_TO_PROXY = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers: [{port: {number: 80, name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: ISTIO_MUTUAL}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: to-gateway, namespace: istio-system}
+spec:
+  host: istio-egressgateway
+  subsets:
+  - name: egress
+    trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, egress]
+  http:
+  - match: [{gateways: [mesh], port: 80}]
+    route: [{destination: {host: istio-egressgateway, subset: egress, port: {number: 80}}}]
+  - match: [{gateways: [egress], port: 80}]
+    route: [{destination: {host: squid.proxy.svc.cluster.local, port: {number: 3128}}}]
+---
+`;
+
+describe('names', () => {
+  it('short destination hosts and gateway names resolve in the VirtualService namespace', () => {
+    // `istio-egressgateway` in istio-system is the gateway's Service; `egress` is istio-system/egress.
+    const e = simulate(GATEWAY_TO_PROXY)('app', 'http://httpbin.org/get');
+    expect(e.gateway).toMatchObject({ name: 'egressgateway', namespace: 'istio-system', port: 80 });
+  });
+
+  it('a short request host is a Service in the client namespace', () => {
+    const e = simulate(EXTERNAL_NAME)('app', 'http://my-httpbin/headers');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+    expect(e.notes).toContain(
+      'my-httpbin is a short name: in namespace app it is my-httpbin.app.svc.cluster.local',
+    );
+  });
+});
+
+describe('Kubernetes Services', () => {
+  it('an ExternalName Service registers its in-cluster name: under REGISTRY_ONLY the request leaves for the external host', () => {
+    const e = simulate(EXTERNAL_NAME)('app', 'http://my-httpbin.app.svc.cluster.local/headers');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+  });
+
+  it('the exportTo annotation hides a Service from other namespaces', () => {
+    const hidden = EXTERNAL_NAME.replace(
+      'metadata: {name: my-httpbin, namespace: app}',
+      'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
+    );
+    const explain = simulate(hidden);
+    expect(explain('app', 'http://my-httpbin.app.svc.cluster.local/').verdict).toBe(
+      'allowed-direct',
+    );
+    expect(explain('other', 'http://my-httpbin.app.svc.cluster.local/').verdict).toBe(
+      'blocked-unregistered',
+    );
+  });
+
+  it("a port's protocol comes from appProtocol before its name", () => {
+    const tls = EXTERNAL_NAME.replace(
+      '{name: http, protocol: TCP, port: 80}',
+      '{name: http, appProtocol: tls, protocol: TCP, port: 80}',
+    );
+    const e = simulate(tls)('app', 'https://my-httpbin.app.svc.cluster.local:80/');
+    expect(decisionText(e)).toMatch(
+      /Service app\/my-httpbin registers my-httpbin\.app\.svc\.cluster\.local:80 \(TLS\)/,
+    );
+  });
+});
+
+describe('undetermined', () => {
+  it('an in-cluster name the repository does not show is never unregistered: it names the missing Service', () => {
+    const e = simulate('')('app', 'http://reviews.shop.svc.cluster.local:9080/');
+    expect(e).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'the Kubernetes Service reviews.shop.svc.cluster.local',
+    });
+  });
+
+  it('a hop beyond the egress gateway is undetermined, not broken', () => {
+    const e = simulate(GATEWAY_TO_PROXY)('app', 'http://httpbin.org/get');
+    expect(e).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'what squid.proxy.svc.cluster.local does with it',
+    });
+  });
+});
+
+describe('access changes', () => {
+  const analysis = (yaml: string) =>
+    analyzeSources([{ path: 'mesh.yaml', content: yaml }], parseProjectConfig(REGISTRY_ONLY));
+
+  it('a change to undetermined is shown: the ExternalName Service leaves the repository', () => {
+    const changes = compareAccess(
+      analysis(EXTERNAL_NAME.replace(/---\n$/, '')),
+      analysis('apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n'),
+    );
+    expect(changes.map(formatAccessChange)).toEqual([
+      '(unlisted namespace)/* -> http://my-httpbin.app.svc.cluster.local:80: allowed-direct -> undetermined',
+    ]);
+  });
+});
