@@ -22,6 +22,7 @@ const SEED = join(ROOT, 'fixtures/seeds/asm-http');
 const TOKEN = 'ghs_workflowtoken0123456789';
 /** The github-actions app: GITHUB_TOKEN's check runs and comments are its. */
 const ACTIONS_APP_ID = 15368;
+const ACTIONS_BOT = 'github-actions[bot]';
 
 const seed = (f: string): string => readFileSync(join(SEED, f), 'utf8');
 const POLICY = 'mesh/egress-by-egressgateway.yaml';
@@ -115,6 +116,14 @@ function gitHubRepository(
   return { repo, workspace, baseSha, headSha };
 }
 
+/** A repository whose pull request breaks the seed policy's port (see breakPolicyPort). */
+function brokenPolicyRepository(name: string): ReturnType<typeof gitHubRepository> & {
+  broken: { text: string; line: number };
+} {
+  const broken = breakPolicyPort(FILES[POLICY]);
+  return { broken, ...gitHubRepository(name, FILES, { ...FILES, [POLICY]: broken.text }) };
+}
+
 interface ActionRun {
   code: number;
   stdout: string;
@@ -175,23 +184,14 @@ const operations = (): string[] => github.requests.map((r) => r.operationId ?? r
 // Each run is a node process and a few paced writes (GitHub asks for about one a second).
 describe('the Action', { timeout: 90_000 }, () => {
   it('on a pull request: check run with annotations, sticky comment, exit 1', async () => {
-    const broken = breakPolicyPort(FILES[POLICY]);
-    const { repo, workspace, baseSha, headSha } = gitHubRepository('blocked', FILES, {
-      ...FILES,
-      [POLICY]: broken.text,
-    });
+    const { broken, repo, workspace, baseSha, headSha } = brokenPolicyRepository('blocked');
     const pull = repo.openPull(7, baseSha, headSha);
 
     const run = await runAction(repo, workspace, prEvent(repo, pull));
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
-    await expectBlockedPullRequest(
-      repo,
-      pull,
-      { path: POLICY, line: broken.line },
-      'github-actions[bot]',
-    );
+    await expectBlockedPullRequest(repo, pull, { path: POLICY, line: broken.line }, ACTIONS_BOT);
     // The commits came from the checkout (the head fetched from origin), not from the API.
     expect(git(workspace, 'cat-file', '-t', headSha)).toBe('commit');
     expect(operations()).not.toContain('git/get-tree');
@@ -212,33 +212,20 @@ describe('the Action', { timeout: 90_000 }, () => {
   });
 
   it('reads through the API when there is no checkout', async () => {
-    const broken = breakPolicyPort(FILES[POLICY]);
-    const { repo, baseSha, headSha } = gitHubRepository('no-checkout', FILES, {
-      ...FILES,
-      [POLICY]: broken.text,
-    });
+    const { broken, repo, baseSha, headSha } = brokenPolicyRepository('no-checkout');
     const pull = repo.openPull(3, baseSha, headSha);
     const empty = mkdtempSync(join(tmp, 'empty-'));
 
     const run = await runAction(repo, empty, prEvent(repo, pull));
 
     expect(run.code).toBe(1);
-    await expectBlockedPullRequest(
-      repo,
-      pull,
-      { path: POLICY, line: broken.line },
-      'github-actions[bot]',
-    );
+    await expectBlockedPullRequest(repo, pull, { path: POLICY, line: broken.line }, ACTIONS_BOT);
     expect(operations()).toContain('git/get-tree');
     expect(operations()).toContain('git/get-blob');
   });
 
   it('without permission to create check runs: annotations as workflow commands, summary on the job page', async () => {
-    const broken = breakPolicyPort(FILES[POLICY]);
-    const { repo, workspace, baseSha, headSha } = gitHubRepository('fork', FILES, {
-      ...FILES,
-      [POLICY]: broken.text,
-    });
+    const { broken, repo, workspace, baseSha, headSha } = brokenPolicyRepository('fork');
     const pull = repo.openPull(4, baseSha, headSha, { fullName: 'someone/egress-config', id: 1 });
     // A fork's pull request gets a read-only token.
     const readOnly = { status: 403, body: { message: 'Resource not accessible by integration' } };
@@ -262,11 +249,7 @@ describe('the Action', { timeout: 90_000 }, () => {
   });
 
   it('on a merge group: a check run on the queue commit, no comment, exit 1', async () => {
-    const broken = breakPolicyPort(FILES[POLICY]);
-    const { repo, workspace, baseSha, headSha } = gitHubRepository('queue', FILES, {
-      ...FILES,
-      [POLICY]: broken.text,
-    });
+    const { broken, repo, workspace, baseSha, headSha } = brokenPolicyRepository('queue');
     git(workspace, 'fetch', '--quiet', '--depth=1', 'origin', headSha);
     git(workspace, 'checkout', '--quiet', headSha); // actions/checkout checks out the queue commit
 
@@ -295,11 +278,7 @@ describe('the Action', { timeout: 90_000 }, () => {
   });
 
   it('honours the inputs: fail-on never passes the same pull request, paths narrows the files', async () => {
-    const broken = breakPolicyPort(FILES[POLICY]);
-    const { repo, workspace, baseSha, headSha } = gitHubRepository('inputs', FILES, {
-      ...FILES,
-      [POLICY]: broken.text,
-    });
+    const { repo, workspace, baseSha, headSha } = brokenPolicyRepository('inputs');
     const pull = repo.openPull(5, baseSha, headSha);
 
     const lenient = await runAction(repo, workspace, prEvent(repo, pull), { FAIL_ON: 'never' });
