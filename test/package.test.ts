@@ -31,9 +31,14 @@ function importedPackages(files: string[]): Set<string> {
   const names = new Set<string>();
   for (const file of files) {
     const code = readFileSync(file, 'utf8');
-    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*['"]([^'".][^'"]*)['"]/g)) {
-      const spec = m[1]!;
-      if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;
+    const specs = [
+      ...code.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm),
+      ...code.matchAll(/^import\s*['"]([^'"]+)['"]/gm),
+      ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ].map((m) => m[1]!);
+    for (const spec of specs) {
+      if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec))
+        continue;
       names.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
   }

@@ -19,7 +19,9 @@ function file(name: string, content: string): string {
 }
 
 function count(...args: string[]): { line: string; code: number | null } {
-  const r = spawnSync(process.execPath, [join(ROOT, '.ci/count.mjs'), ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, '.ci/count.mjs'), ...args], {
+    encoding: 'utf8',
+  });
   return { line: r.stdout.trim(), code: r.status };
 }
 
@@ -28,7 +30,14 @@ const report = (passed: number, failed: number): string =>
 
 it('sums both suites and the smoke steps', () => {
   const steps = file('steps.txt', 'PASS node 20: lint\nPASS node 24: lint\nnoise\n');
-  const r = count('--steps', steps, file('a.json', report(10, 0)), '0', file('b.json', report(9, 0)), '0');
+  const r = count(
+    '--steps',
+    steps,
+    file('a.json', report(10, 0)),
+    '0',
+    file('b.json', report(9, 0)),
+    '0',
+  );
   expect(r).toEqual({ line: '21 passed, 0 failed', code: 0 });
 });
 
@@ -38,8 +47,12 @@ it('a failed step, a failed test, a run without a report or a non-zero run with 
     line: '4 passed, 1 failed',
     code: 1,
   });
-  expect(count('--steps', steps, file('d.json', report(3, 2)), '1').line).toBe('4 passed, 3 failed');
+  expect(count('--steps', steps, file('d.json', report(3, 2)), '1').line).toBe(
+    '4 passed, 3 failed',
+  );
   expect(count('--steps', steps, join(dir, 'missing.json'), '1').line).toBe('1 passed, 2 failed');
-  expect(count('--steps', steps, file('e.json', report(3, 0)), '1').line).toBe('4 passed, 2 failed');
+  expect(count('--steps', steps, file('e.json', report(3, 0)), '1').line).toBe(
+    '4 passed, 2 failed',
+  );
   expect(count('--steps', join(dir, 'no-steps.txt')).line).toBe('0 passed, 1 failed');
 });
