@@ -28,11 +28,7 @@ export interface GitOutput {
   stderr: string;
 }
 
-export function runGit(
-  args: readonly string[],
-  cwd: string,
-  input?: string,
-): Promise<GitOutput> {
+export function runGit(args: readonly string[], cwd: string, input?: string): Promise<GitOutput> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', args, {
       cwd,
