@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { appKeys } from '../support/app-harness.js';
 import { FakeGitHub, type FakePull, type FakeRepo } from '../support/fake-github.js';
 import { breakPolicyPort, expectBlockedPullRequest } from '../support/pull-request-results.js';
@@ -124,6 +125,30 @@ function brokenPolicyRepository(name: string): ReturnType<typeof gitHubRepositor
   return { broken, ...gitHubRepository(name, FILES, { ...FILES, [POLICY]: broken.text }) };
 }
 
+interface ActionYml {
+  inputs: Record<string, { default: string }>;
+  runs: { using: string; steps: { run: string; env?: Record<string, string> }[] };
+}
+const ACTION = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml;
+
+/**
+ * The check step's environment as the runner builds it from action.yml: each `${{ inputs.x }}` is
+ * the workflow's value or the input's default (`${{ github.token }}` stands for the job's token).
+ */
+function stepEnv(given: Record<string, string>): Record<string, string> {
+  const step = ACTION.runs.steps.find((s) => s.run.includes('dist/src/action/main.js'))!;
+  const value = (name: string): string => {
+    const fallback = ACTION.inputs[name]!.default;
+    return given[name] ?? (fallback === '${{ github.token }}' ? TOKEN : fallback);
+  };
+  return Object.fromEntries(
+    Object.entries(step.env ?? {}).map(([key, expr]) => [
+      key,
+      expr.replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (_, name: string) => value(name)),
+    ]),
+  );
+}
+
 interface ActionRun {
   code: number;
   stdout: string;
@@ -131,7 +156,7 @@ interface ActionRun {
   summary: string;
 }
 
-/** One workflow step: the environment GitHub sets for this event, and the inputs action.yml passes. */
+/** One workflow step: the environment GitHub sets for this event, and the inputs (by action.yml name). */
 async function runAction(
   repo: FakeRepo,
   workspace: string,
@@ -157,12 +182,7 @@ async function runAction(
     GITHUB_RUN_ID: '777',
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_ACTION_PATH: ROOT,
-    INPUT_TOKEN: TOKEN,
-    INPUT_CONFIG: '.github/egress-lint.yml',
-    INPUT_PATHS: '',
-    INPUT_FAIL_ON: '',
-    INPUT_COMMENT: '',
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k}`, v])),
+    ...stepEnv({ token: TOKEN, ...inputs }),
   };
   const child = spawn(process.execPath, [MAIN], { cwd: workspace, env });
   let stdout = '';
@@ -180,6 +200,18 @@ const prEvent = (repo: FakeRepo, pull: FakePull) => ({
 });
 
 const operations = (): string[] => github.requests.map((r) => r.operationId ?? r.path);
+
+it('action.yml: a composite action that builds itself, then passes every input to the check step', () => {
+  expect(ACTION.runs.using).toBe('composite');
+  expect(ACTION.runs.steps[0]!.run).toBe('bash scripts/action-setup.sh');
+  const env = stepEnv({});
+  expect(Object.keys(env).sort()).toEqual(
+    Object.keys(ACTION.inputs)
+      .map((name) => `INPUT_${name.toUpperCase().replace(/-/g, '_')}`)
+      .sort(),
+  );
+  expect(env).toMatchObject({ INPUT_TOKEN: TOKEN, INPUT_CONFIG: '.github/egress-lint.yml' });
+});
 
 // Each run is a node process and a few paced writes (GitHub asks for about one a second).
 describe('the Action', { timeout: 90_000 }, () => {
@@ -281,11 +313,11 @@ describe('the Action', { timeout: 90_000 }, () => {
     const { repo, workspace, baseSha, headSha } = brokenPolicyRepository('inputs');
     const pull = repo.openPull(5, baseSha, headSha);
 
-    const lenient = await runAction(repo, workspace, prEvent(repo, pull), { FAIL_ON: 'never' });
+    const lenient = await runAction(repo, workspace, prEvent(repo, pull), { 'fail-on': 'never' });
     expect(lenient.code).toBe(0);
     expect(repo.checkRunsFor(headSha)[0]).toMatchObject({ conclusion: 'success' });
 
-    const elsewhere = await runAction(repo, workspace, prEvent(repo, pull), { PATHS: 'other/' });
+    const elsewhere = await runAction(repo, workspace, prEvent(repo, pull), { paths: 'other/' });
     expect(elsewhere.code).toBe(0);
     expect(repo.checkRunsFor(headSha)[1]!.output.title).toBe('No egress policy files changed');
   });
@@ -295,7 +327,7 @@ describe('the Action', { timeout: 90_000 }, () => {
     const pull = repo.openPull(6, baseSha, headSha);
 
     const badInput = await runAction(repo, workspace, prEvent(repo, pull), {
-      FAIL_ON: 'sometimes',
+      'fail-on': 'sometimes',
     });
     expect(badInput.code).toBe(2);
     expect(badInput.stdout).toContain(
