@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createAppState } from '../app/handlers.js';
 import { pullRequestComment } from '../app/comment.js';
 import { statusOf } from '../app/github.js';
-import { appOctokit, type OctokitTuning } from '../app/octokit.js';
+import { appOctokit } from '../app/octokit.js';
 import { checkMergeGroup, refreshPullRequest, type RefreshOutcome } from '../app/refresh.js';
 import { CONFIG_FILE, type ProjectConfig } from '../config/project-config.js';
 import { ActionGitHubApi, type ActionOutput } from './action-api.js';
@@ -27,11 +27,7 @@ const EXIT_CODE: Record<RefreshOutcome['result'], number> = {
   error: 2,
 };
 
-export async function runAction(
-  env: NodeJS.ProcessEnv,
-  out: ActionOutput,
-  tuning?: OctokitTuning,
-): Promise<number> {
+export async function runAction(env: NodeJS.ProcessEnv, out: ActionOutput): Promise<number> {
   let ctx;
   try {
     ctx = readActionContext(env);
@@ -44,7 +40,7 @@ export async function runAction(
     out.log('egress-lint: the pull request is not open; nothing to check');
     return 0;
   }
-  const Octokit = appOctokit(tuning);
+  const Octokit = appOctokit();
   const octokit = new Octokit({ auth: { token: ctx.token }, baseUrl: ctx.apiUrl });
   const checkout = await Checkout.open(ctx.workspace);
   const gh = new ActionGitHubApi(octokit, { owner: ctx.owner, repo: ctx.repo }, checkout, out);
