@@ -84,8 +84,16 @@ export interface RefreshOutcome {
   error?: unknown;
 }
 
+/** Where the config comes from: a file at the base commit, and what overrides it (the Action's inputs). */
+export interface ConfigSource {
+  file: string;
+  adjust?: (config: ProjectConfig) => ProjectConfig;
+}
+
 export interface RefreshDeps<D> {
   gh: GitHubApi;
+  /** Default: `.github/egress-lint.yml` as it is. */
+  configSource?: ConfigSource;
   caches: RefreshCaches;
   reporter: PullRequestReporter<D>;
   /** Set when the event's deadline has passed (the requests made after it are cancelled). */
@@ -326,7 +334,7 @@ async function readConfigOrFail<D>(
   baseSha: string,
 ): Promise<{ config: ProjectConfig; configNote: string } | undefined> {
   try {
-    return await readConfig(deps, baseSha);
+    return await readConfig(deps, baseSha, deps.configSource);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     await complete(deps, check, 'failure', invalidConfigOutput(e, baseSha));
@@ -337,33 +345,39 @@ async function readConfigOrFail<D>(
 async function readConfig<D>(
   deps: RefreshDeps<D>,
   baseSha: string,
+  source: ConfigSource = { file: CONFIG_FILE },
 ): Promise<{ config: ProjectConfig; configNote: string }> {
   const { gh } = deps;
+  const path = source.file;
+  const adjust = source.adjust ?? ((c: ProjectConfig) => c);
   const at = `\`${baseSha.slice(0, 7)}\``;
   // Fail closed: only a base tree without the file means "no config"; any other failure to read it
   // fails the check (and, not being a value, is not cached).
   const { value } = await deps.caches.configs.get(
-    `${gh.repo.owner}/${gh.repo.repo}@${baseSha}`,
+    `${gh.repo.owner}/${gh.repo.repo}@${baseSha}${path === CONFIG_FILE ? '' : `:${path}`}`,
     async () => {
       try {
-        const file = await gh.getFileText(CONFIG_FILE, baseSha);
+        const file = await gh.getFileText(path, baseSha);
         if (file) return { text: file.text };
-        if (!(await gh.treeHasFile(CONFIG_FILE, baseSha))) return null;
+        if (!(await gh.treeHasFile(path, baseSha))) return null;
       } catch (e) {
         throw new ReportableError(
-          `could not read \`${CONFIG_FILE}\` at base ${at}: ${describeFailure(e)}`,
+          `could not read \`${path}\` at base ${at}: ${describeFailure(e)}`,
         );
       }
       throw new ReportableError(
-        `\`${CONFIG_FILE}\` is in the base tree ${at}, but GitHub answered 404 when it was read; the check does not fall back to the defaults`,
+        `\`${path}\` is in the base tree ${at}, but GitHub answered 404 when it was read; the check does not fall back to the defaults`,
       );
     },
   );
   if (!value)
-    return { config: DEFAULT_CONFIG, configNote: `defaults (no \`${CONFIG_FILE}\` at base ${at})` };
+    return {
+      config: adjust(DEFAULT_CONFIG),
+      configNote: `defaults (no \`${path}\` at base ${at})`,
+    };
   return {
-    config: parseProjectConfig(value.text, CONFIG_FILE),
-    configNote: `\`${CONFIG_FILE}\` at base ${at}`,
+    config: adjust(parseProjectConfig(value.text, path)),
+    configNote: `\`${path}\` at base ${at}`,
   };
 }
 

@@ -22,13 +22,13 @@ export interface GitRepository {
   prefix: string;
 }
 
-interface GitOutput {
+export interface GitOutput {
   code: number;
   stdout: Buffer;
   stderr: string;
 }
 
-function runGit(args: readonly string[], cwd: string, input?: string): Promise<GitOutput> {
+export function runGit(args: readonly string[], cwd: string, input?: string): Promise<GitOutput> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', args, {
       cwd,

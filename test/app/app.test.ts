@@ -516,7 +516,9 @@ describe('robustness', () => {
   });
 
   it('a GitHub that stops answering fails the check at its deadline instead of leaving it in progress', async () => {
-    h = await createHarness({ reporter: testReporter, deadlineMs: 400 });
+    // Long enough for the token and check-run calls in a cold process on a loaded machine (Node 24's
+    // first requests are slower than 20's), far below the 60 s the tree request hangs.
+    h = await createHarness({ reporter: testReporter, deadlineMs: 2_000 });
     repo = h.github.repo('mesh-team', 'egress-config');
     base = repo.commit(BASE_FILES);
     h.github.faults.push((req) =>

@@ -12,11 +12,15 @@ import { pino } from 'pino';
 import type { Server } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import egressLintApp from '../../src/app/index.js';
-import { STICKY_COMMENT_MARKER } from '../../src/report/markdown.js';
 import { startServer } from '../../src/app/main.js';
 import { DEFAULT_MAX_WEBHOOK_BYTES } from '../../src/app/webhook-intake.js';
 import { APP_ID, appKeys } from '../support/app-harness.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
+import {
+  breakPolicyPort,
+  expectBlockedPullRequest,
+  until,
+} from '../support/pull-request-results.js';
 import { pullRequestEvent, signature256 } from '../support/webhooks.js';
 
 const SECRET = 'e2e-webhook-secret';
@@ -38,16 +42,6 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function deliver(
@@ -222,45 +216,19 @@ describe('the app over HTTP', () => {
       'mesh/egress-by-egressgateway.yaml': seed('egress-by-egressgateway.yaml'),
     };
     const base = repo.commit(files);
-    const bad = {
-      ...files,
-      'mesh/egress-by-egressgateway.yaml': files['mesh/egress-by-egressgateway.yaml'].replace(
-        'number: 80',
-        'number: 99999',
-      ),
-    };
+    const broken = breakPolicyPort(files['mesh/egress-by-egressgateway.yaml']);
+    const bad = { ...files, 'mesh/egress-by-egressgateway.yaml': broken.text };
     const pull = repo.openPull(2, base, repo.commit(bad));
 
     const response = await deliver('pull_request', pullRequestEvent('opened', repo, pull));
     expect([200, 202]).toContain(response.status); // 202: GitHub's 10 s budget ran out first, work goes on
 
-    const run = await until('the completed check run', () =>
-      repo.checkRunsFor(pull.headSha).find((r) => r.status === 'completed'),
+    await expectBlockedPullRequest(
+      repo,
+      pull,
+      { path: 'mesh/egress-by-egressgateway.yaml', line: broken.line },
+      'egress-lint[bot]',
     );
-    expect(run.name).toBe('egress-lint');
-    expect(run.conclusion).toBe('failure');
-    const line =
-      bad['mesh/egress-by-egressgateway.yaml'].split('\n').findIndex((l) => l.includes('99999')) +
-      1;
-    expect(run.annotations).toEqual([
-      expect.objectContaining({
-        path: 'mesh/egress-by-egressgateway.yaml',
-        start_line: line,
-        annotation_level: 'failure',
-      }),
-    ]);
-    const comment = await until('the comment', () => repo.commentsOn(2)[0]);
-    expect(comment.body.startsWith(STICKY_COMMENT_MARKER)).toBe(true);
-    expect(comment.body).toContain('egress-lint: blocked');
-    // The broken policy no longer renders, so the comment lists its Istio resources as removed.
-    expect(comment.body).toMatch(/\| removed \| <code>VirtualService<\/code> \|/);
-    // ...and who loses access: the simulator's verdicts for base and head, with a flowchart.
-    expect(comment.body).toContain('#### Access changes');
-    expect(comment.body).toMatch(
-      /<code>mytest\\\/app\\=sleep\\-a<\/code> \| <code>http\\:\\\/\\\/www\\\.httpbin\\\.org\\:80<\/code> \|/,
-    );
-    expect(comment.body).toContain('```mermaid\nflowchart LR');
-    expect(comment.user).toEqual({ login: 'egress-lint[bot]', type: 'Bot' });
     // Authenticated as the app (JWT checked against its public key), then as the installation.
     expect(
       github.requests.some(

@@ -156,8 +156,8 @@ export class FakeRepo {
     return `${this.htmlBase}/${this.fullName}`;
   }
 
-  /** Records a commit with exactly these files; returns its id. */
-  commit(files: Record<string, string | Uint8Array>): string {
+  /** Records a commit with exactly these files; returns its id (`sha`: a real git commit's). */
+  commit(files: Record<string, string | Uint8Array>, sha?: string): string {
     const tree = new Map<string, string>();
     for (const [path, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const bytes = Buffer.from(content as string);
@@ -165,7 +165,7 @@ export class FakeRepo {
       this.blobs.set(sha, bytes);
       tree.set(path, sha);
     }
-    const sha = createHash('sha1')
+    sha ??= createHash('sha1')
       .update(
         `${this.fullName}\n${[...tree].map(([p, s]) => `${p} ${s}`).join('\n')}\n${this.commits.size}`,
       )
@@ -276,6 +276,11 @@ export class FakeGitHub {
       this.repos.set(key, repo);
     }
     return repo;
+  }
+
+  /** Accepts this token on repository calls, like a workflow's GITHUB_TOKEN. */
+  acceptToken(token: string): void {
+    this.#tokens.add(token);
   }
 
   grantPermission(repo: FakeRepo, login: string, permission: Permission): void {
