@@ -22,6 +22,9 @@ const EXIT_CODE: Record<RefreshOutcome['result'], number> = {
   passed: 0,
   'no-policy-changes': 0,
   superseded: 0,
+  // Decided by the App's Redis turns before a check starts; the Action never takes turns.
+  closed: 0,
+  'already-checked': 0,
   failed: 1,
   'invalid-config': 2,
   error: 2,

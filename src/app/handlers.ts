@@ -26,6 +26,7 @@ import {
   type TreeFile,
 } from './github.js';
 import {
+  cancelInterruptedRun,
   checkMergeGroup,
   refreshPullRequest,
   type RefreshCaches,
@@ -34,7 +35,14 @@ import {
 } from './refresh.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import type { SweepOptions } from './sweep.js';
-import { DeliveryLog, KeyedSerialQueue, Semaphore } from './serial.js';
+import {
+  DeliveryLog,
+  inProcessTurns,
+  Semaphore,
+  type PullRequestTurn,
+  type PullRequestTurns,
+  type TurnGrant,
+} from './serial.js';
 
 export interface AppOptions<D> {
   reporter: PullRequestReporter<D>;
@@ -54,12 +62,14 @@ export interface AppOptions<D> {
   retry?: Partial<RetryPolicy>;
   /** Completing abandoned check runs at start-up and periodically (sweep.ts); off unless given. */
   sweep?: SweepOptions;
+  /** Where checks of one pull request take turns (default: in this process, in arrival order). */
+  turns?: PullRequestTurns;
 }
 
 export interface AppState<D> {
   reporter: PullRequestReporter<D>;
   caches: RefreshCaches;
-  queue: KeyedSerialQueue;
+  turns: PullRequestTurns;
   checks: Semaphore;
   deliveries: DeliveryLog;
   deadlineMs: number;
@@ -82,7 +92,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
       analyses: new LruCache(options.analysisCacheEntries ?? 4),
       load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 20_000)),
     },
-    queue: new KeyedSerialQueue(),
+    turns: options.turns ?? inProcessTurns(),
     checks: new Semaphore(options.maxConcurrentChecks ?? 8),
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
@@ -97,6 +107,8 @@ export interface EventContext<P> {
   payload: P;
   octokit: ProbotOctokit;
   log: Logger;
+  /** An earlier attempt at this delivery was cut short (a retry, or its replica died). */
+  resumed?: boolean;
 }
 
 type PullRequestEvent = Context<
@@ -119,20 +131,26 @@ interface EventRun {
   ok: boolean;
 }
 
+/**
+ * What became of an event: not ours to handle, a delivery already handled (or being handled), handled,
+ * or failed (a redelivery or a retry should handle it again).
+ */
+export type Handled = 'ignored' | 'duplicate' | 'done' | 'failed';
+
 /** Dedupe by delivery id, set up the event's GitHub client and deadline, and log what it cost. */
 async function handleEvent<P extends { repository?: { owner: { login: string }; name: string } }>(
   state: AppState<unknown>,
   ctx: EventContext<P>,
   body: (run: EventRun) => Promise<void>,
-): Promise<void> {
+): Promise<Handled> {
   const repository = ctx.payload.repository;
-  if (!repository) return;
+  if (!repository) return 'ignored';
   if (!state.deliveries.begin(ctx.id)) {
     ctx.log.info(
       { delivery: ctx.id, event: ctx.name },
       'egress-lint: delivery already handled; ignored',
     );
-    return;
+    return 'duplicate';
   }
   const started = performance.now();
   const action = (ctx.payload as { action?: string }).action;
@@ -159,31 +177,38 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
       'egress-lint: event handled',
     );
   }
+  return run.ok ? 'done' : 'failed';
 }
 
-/** What a queued check needs: everything but its own deadline, which starts when its turn comes. */
-type CheckJob<D> = (deps: RefreshDeps<D>) => Promise<RefreshOutcome>;
+/**
+ * What a queued check needs: everything but its own deadline, which starts when its turn comes, and
+ * what its turn grants (see PullRequestTurns).
+ */
+type CheckJob<D> = (deps: RefreshDeps<D>, grant: TurnGrant) => Promise<RefreshOutcome>;
 
-/** Run one check in its queue, and fold the outcome into the event's log line. */
-async function checkInQueue<D>(
+/** Run one check in its turn, and fold the outcome into the event's log line. */
+async function checkInTurn<D>(
   state: AppState<D>,
   ctx: EventContext<unknown>,
   run: EventRun,
-  key: string,
+  subject: Pick<PullRequestTurn, 'pullRequest' | 'recheck'> & { key: string },
   job: CheckJob<D>,
 ): Promise<RefreshOutcome> {
-  // Per pull request (or merge group) in order; across them, a bounded number at once. The deadline
-  // starts when the check does, not while it waits its turn.
-  const outcome = await state.queue.run(`${run.gh.repo.owner}/${run.gh.repo.repo}${key}`, () =>
+  // Per pull request (or merge group) one at a time; across them, a bounded number at once. The
+  // deadline starts when the check does, not while it waits its turn, and a lost turn ends it too.
+  const key = `${run.gh.repo.owner}/${run.gh.repo.repo}${subject.key}`;
+  const outcome = await state.turns.run({ ...subject, key, gh: run.gh }, (grant) =>
     state.checks.run(() => {
-      const deadline = AbortSignal.timeout(state.deadlineMs);
-      return job({
+      const timeout = AbortSignal.timeout(state.deadlineMs);
+      const deadline = grant.lost ? AbortSignal.any([timeout, grant.lost]) : timeout;
+      const deps = {
         gh: run.gh.withDeadline(deadline),
         caches: state.caches,
         reporter: state.reporter,
         deadline,
         retry: state.retry,
-      });
+      };
+      return job(deps, grant);
     }),
   );
   const { error, ...fields } = outcome;
@@ -208,20 +233,37 @@ function failureSummary(outcome: RefreshOutcome): string {
   return 'comment failed; the check run is complete';
 }
 
-/** Refresh one pull request in its queue. */
-function refreshInQueue<D>(
+/**
+ * Refresh one pull request in its turn. `requested`: comment whatever the comment mode says;
+ * `recheck`: someone asked (`/egress render`, Re-run), so commits already checked are checked again.
+ */
+async function refreshInTurn<D>(
   state: AppState<D>,
   ctx: EventContext<unknown>,
   run: EventRun,
   pr: Pick<PullRequestInfo, 'number' | 'headSha' | 'baseSha'>,
   repoUrl: string,
-  requested: boolean,
+  asked: { requested: boolean; recheck: boolean },
 ): Promise<RefreshOutcome> {
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
-  return checkInQueue(state, ctx, run, `#${pr.number}`, (deps) =>
-    refreshPullRequest(deps, { pullRequest: pr, repoUrl, deliveryId: ctx.id, requested }),
+  const subject = { key: `#${pr.number}`, pullRequest: pr, recheck: asked.recheck };
+  const outcome = await checkInTurn(state, ctx, run, subject, (deps, { checkRun }) =>
+    refreshPullRequest(deps, {
+      pullRequest: pr,
+      repoUrl,
+      deliveryId: ctx.id,
+      requested: asked.requested,
+      ...(checkRun ? { checkRun } : {}),
+    }),
   );
+  // Decided without a check: an interrupted earlier attempt may have left its run open.
+  if (ctx.resumed && !outcome.reportedTo && outcome.error === undefined) {
+    const target = { headSha: pr.headSha, externalId: ctx.id };
+    if (await cancelInterruptedRun({ gh: run.gh, retry: state.retry }, target, outcome.result))
+      run.log.cancelledRun = true;
+  }
+  return outcome;
 }
 
 /**
@@ -250,19 +292,19 @@ function repoUrlOf(
 export async function onPullRequest<D>(
   state: AppState<D>,
   ctx: EventContext<PullRequestEvent['payload']>,
-): Promise<void> {
+): Promise<Handled> {
   const pr = ctx.payload.pull_request;
-  if (pr.state !== 'open') return;
+  if (pr.state !== 'open') return 'ignored';
   // An edit matters only when it moves the pull request to another base branch (new base config, new diff).
-  if (ctx.payload.action === 'edited' && !ctx.payload.changes.base) return;
-  await handleEvent(state, ctx, async (run) => {
-    await refreshInQueue(
+  if (ctx.payload.action === 'edited' && !ctx.payload.changes.base) return 'ignored';
+  return handleEvent(state, ctx, async (run) => {
+    await refreshInTurn(
       state,
       ctx,
       run,
       { number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha },
       repoUrlOf(ctx, run.gh),
-      false,
+      { requested: false, recheck: false },
     );
   });
 }
@@ -271,13 +313,14 @@ export async function onPullRequest<D>(
 export async function onMergeGroup<D>(
   state: AppState<D>,
   ctx: EventContext<MergeGroupEvent['payload']>,
-): Promise<void> {
+): Promise<Handled> {
   const group = ctx.payload.merge_group;
-  await handleEvent(state, ctx, async (run) => {
+  return handleEvent(state, ctx, async (run) => {
     run.log.headSha = group.head_sha;
     run.log.mergeGroup = group.head_ref;
     const repoUrl = repoUrlOf(ctx, run.gh);
-    await checkInQueue(state, ctx, run, `@${group.head_ref}`, (deps) =>
+    const subject = { key: `@${group.head_ref}`, recheck: true };
+    await checkInTurn(state, ctx, run, subject, (deps) =>
       checkMergeGroup(deps, {
         headSha: group.head_sha,
         baseSha: group.base_sha,
@@ -292,12 +335,12 @@ export async function onMergeGroup<D>(
 export async function onCheckRerequested<D>(
   state: AppState<D>,
   ctx: EventContext<CheckRunEvent['payload'] | CheckSuiteEvent['payload']>,
-): Promise<void> {
+): Promise<Handled> {
   const payload = ctx.payload;
   const subject = 'check_run' in payload ? payload.check_run : payload.check_suite;
-  if ('check_run' in payload && payload.check_run.name !== CHECK_RUN_NAME) return;
+  if ('check_run' in payload && payload.check_run.name !== CHECK_RUN_NAME) return 'ignored';
   const headSha = subject.head_sha;
-  await handleEvent(state, ctx, async (run) => {
+  return handleEvent(state, ctx, async (run) => {
     const repoId = payload.repository.id;
     // GitHub lists only same-repository pull requests here; a fork's must be looked up.
     const listed = (subject.pull_requests ?? [])
@@ -306,13 +349,13 @@ export async function onCheckRerequested<D>(
     const prs = listed.length > 0 ? listed : await run.gh.findPullRequestsForCommit(headSha);
     run.log.headSha = headSha;
     for (const pr of prs) {
-      await refreshInQueue(
+      await refreshInTurn(
         state,
         ctx,
         run,
         { number: pr.number, headSha, baseSha: pr.baseSha },
         repoUrlOf(ctx, run.gh),
-        false,
+        { requested: false, recheck: true },
       );
     }
   });
@@ -321,14 +364,14 @@ export async function onCheckRerequested<D>(
 export async function onIssueComment<D>(
   state: AppState<D>,
   ctx: EventContext<IssueCommentEvent['payload']>,
-): Promise<void> {
+): Promise<Handled> {
   const { issue, comment, repository } = ctx.payload;
   // Bots (ourselves included) never drive the app: no loops, no spam.
   if (!issue.pull_request || comment.user?.type === 'Bot' || comment.performed_via_github_app)
-    return;
+    return 'ignored';
   const command = parseCommand(comment.body ?? '');
-  if (!command) return;
-  await handleEvent(state, ctx, async (run) => {
+  if (!command) return 'ignored';
+  return handleEvent(state, ctx, async (run) => {
     const login = comment.user?.login ?? '';
     run.log.pr = [issue.number];
     run.log.command = command.name;
@@ -364,6 +407,39 @@ export async function onIssueComment<D>(
       return;
     }
     run.log.pr = [];
-    await refreshInQueue(state, ctx, run, pr, repoUrlOf(ctx, run.gh), true);
+    await refreshInTurn(state, ctx, run, pr, repoUrlOf(ctx, run.gh), {
+      requested: true,
+      recheck: true,
+    });
   });
+}
+
+/** The events the app handles, and the handler of each. */
+export const HANDLED_EVENTS = [
+  'pull_request.opened',
+  'pull_request.synchronize',
+  'pull_request.reopened',
+  'pull_request.ready_for_review',
+  'pull_request.edited',
+  'check_run.rerequested',
+  'check_suite.rerequested',
+  'issue_comment.created',
+  'merge_group.checks_requested',
+] as const;
+
+/** Hands an event to its handler, by event name (only HANDLED_EVENTS are subscribed to). */
+export function dispatchEvent<D>(state: AppState<D>, ctx: EventContext<unknown>): Promise<Handled> {
+  switch (ctx.name) {
+    case 'pull_request':
+      return onPullRequest(state, ctx as EventContext<PullRequestEvent['payload']>);
+    case 'check_run':
+    case 'check_suite':
+      return onCheckRerequested(state, ctx as EventContext<CheckRunEvent['payload']>);
+    case 'issue_comment':
+      return onIssueComment(state, ctx as EventContext<IssueCommentEvent['payload']>);
+    case 'merge_group':
+      return onMergeGroup(state, ctx as EventContext<MergeGroupEvent['payload']>);
+    default:
+      return Promise.resolve('ignored');
+  }
 }

@@ -1,38 +1,66 @@
 /**
  * The Probot app: wiring only. Each event goes to a plain function in handlers.ts; everything they do
  * is testable without HTTP. `createEgressLintApp` takes where the sticky comment's content comes from.
+ * With `REDIS_URL` set, the webhook handler only enqueues the event, and queue workers (durable.ts)
+ * hand it to the same functions, in whichever replica takes it.
  */
 import type { ApplicationFunction, Probot } from 'probot';
 import { pullRequestComment } from './comment.js';
+import { DurableEvents, durableSettings, REDIS_PREFIX } from './durable.js';
 import { DEFAULT_SWEEP, scheduleSweeps } from './sweep.js';
 import {
   createAppState,
-  onCheckRerequested,
-  onIssueComment,
-  onMergeGroup,
-  onPullRequest,
+  dispatchEvent,
+  HANDLED_EVENTS,
   type AppOptions,
+  type EventContext,
 } from './handlers.js';
+import { RedisTurns } from './redis-turns.js';
 
-export function createEgressLintApp<D>(options: AppOptions<D>): ApplicationFunction {
-  return (app: Probot) => {
-    const state = createAppState(options);
-    if (options.sweep) scheduleSweeps(app, options.sweep, state.retry);
-    app.on(
-      [
-        'pull_request.opened',
-        'pull_request.synchronize',
-        'pull_request.reopened',
-        'pull_request.ready_for_review',
-        'pull_request.edited',
-      ],
-      (ctx) => onPullRequest(state, ctx),
-    );
-    app.on('check_run.rerequested', (ctx) => onCheckRerequested(state, ctx));
-    app.on('check_suite.rerequested', (ctx) => onCheckRerequested(state, ctx));
-    app.on('issue_comment.created', (ctx) => onIssueComment(state, ctx));
-    app.on('merge_group.checks_requested', (ctx) => onMergeGroup(state, ctx));
-  };
+export interface EgressLintAppOptions<D> extends AppOptions<D> {
+  /** Read when the app loads (after Probot has read `.env`): `REDIS_URL` and the queue settings. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export default createEgressLintApp({ reporter: pullRequestComment, sweep: DEFAULT_SWEEP });
+/** An app function that can also stop what it started (the queue worker and its connections). */
+export type EgressLintApp = ApplicationFunction & { close(): Promise<void> };
+
+export function createEgressLintApp<D>(options: EgressLintAppOptions<D>): EgressLintApp {
+  const started: DurableEvents[] = [];
+  const appFn = (app: Probot): void => {
+    const settings = options.env && durableSettings(options.env);
+    if (!settings) {
+      const state = createAppState(options);
+      if (options.sweep) scheduleSweeps(app, options.sweep, state.retry);
+      app.on([...HANDLED_EVENTS], (ctx) => dispatchEvent(state, ctx as EventContext<unknown>));
+      return;
+    }
+    const durable = new DurableEvents(app, settings, (redis) =>
+      createAppState({
+        ...options,
+        turns: new RedisTurns(redis, {
+          prefix: REDIS_PREFIX,
+          lockMs: settings.lockMs,
+          maxWaitMs: 2 * (options.deadlineMs ?? 5 * 60 * 1000),
+        }),
+      }),
+    );
+    started.push(durable);
+    // Runs only older than any live check are swept, so replicas' sweeps never race a running job.
+    if (options.sweep) scheduleSweeps(app, options.sweep, durable.state.retry);
+    app.on([...HANDLED_EVENTS], async (ctx) => {
+      await durable.enqueue(ctx);
+    });
+  };
+  return Object.assign(appFn, {
+    close: async () => {
+      await Promise.all(started.splice(0).map((d) => d.close()));
+    },
+  });
+}
+
+export default createEgressLintApp({
+  reporter: pullRequestComment,
+  sweep: DEFAULT_SWEEP,
+  env: process.env,
+});

@@ -7,6 +7,9 @@
  * Webhooks are taken by webhook-intake.ts (bounded bodies, signature first, no payload in logs), not
  * by Probot's own route: that one is given a path no request can have (a parsed URL path never
  * contains `#`), and ours serves WEBHOOK_PATH (default /api/github/webhooks).
+ *
+ * With REDIS_URL the events go through a durable queue (durable.ts); SIGTERM stops taking jobs and
+ * lets the running ones finish.
  */
 import { run, type ApplicationFunction, type Logger, type Probot, type Server } from 'probot';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +23,7 @@ const PROBOT_ROUTE_OFF = '/#probot-webhook-route-off';
 export function startServer(
   env: NodeJS.ProcessEnv = process.env,
   app: ApplicationFunction = egressLintApp,
-  tuning?: OctokitTuning,
+  tuning: OctokitTuning = tuningFromEnv(env),
   log?: Logger,
 ): Promise<Server> {
   const path = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
@@ -42,4 +45,28 @@ export function startServer(
   return run(withIntake, { env, Octokit: appOctokit(tuning), ...(log ? { log } : {}) });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await startServer();
+/**
+ * `EGRESS_LINT_PACE_WRITES=false` stops spacing content-creating requests: for GitHub Enterprise
+ * Server with secondary rate limits off, and for tests. github.com needs the pacing.
+ */
+export function tuningFromEnv(env: NodeJS.ProcessEnv): OctokitTuning {
+  const pace = env.EGRESS_LINT_PACE_WRITES?.trim().toLowerCase();
+  if (pace === undefined || pace === '' || pace === 'true') return {};
+  if (pace === 'false') return { pacedWrites: false };
+  throw new Error(`EGRESS_LINT_PACE_WRITES must be true or false, not "${pace}"`);
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const stop = async (): Promise<void> => {
+    // Past the queue's grace period and a margin, exit whatever still holds on.
+    setTimeout(() => process.exit(1), 30_000).unref();
+    await egressLintApp.close();
+    await server.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -6,6 +6,9 @@
  * - secondary rate limits retried after GitHub's Retry-After (Probot only logs them), twice at most;
  * - a 429 the throttling plugin does not recognise (no "secondary rate limit" text) waits for its
  *   Retry-After too, instead of the retry plugin's blind one second;
+ * - pacing stays in each process even with REDIS_URL: Probot would move it to Redis (Bottleneck's
+ *   cluster mode), whose clients expire when a busy process misses a heartbeat and then fail every
+ *   request with `ERR UNKNOWN_CLIENT` (seen in test/app/replicas.test.ts). REDIS_URL is the queue's.
  * - for tests and benchmarks only: shorter waits, and optionally no pacing of writes.
  */
 import { ProbotOctokit } from 'probot';
@@ -99,8 +102,10 @@ export function appOctokit(tuning: OctokitTuning = {}): typeof ProbotOctokit {
   return Octokit.defaults((options: InstanceOptions) => {
     if (options.throttle?.enabled === false) return options;
     const installation = options.auth?.installationId;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropped: see the header
+    const { Bottleneck, connection, ...ownThrottle } = options.throttle ?? {};
     const throttle: ThrottleOptions = {
-      ...options.throttle,
+      ...ownThrottle,
       ...(installation !== undefined ? { id: `installation-${installation}` } : {}),
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
         const retry =

@@ -16,6 +16,7 @@ import type { loadSources } from '../load/load.js';
 import { createFileSelector } from '../io/selection.js';
 import {
   batchAnnotations,
+  CHECK_RUN_NAME,
   failedRunOutput,
   invalidConfigOutput,
   noPolicyChangesOutput,
@@ -67,10 +68,23 @@ export interface RefreshRequest {
   deliveryId: string;
   /** Someone asked for it (`/egress render`): comment whatever the comment mode says. */
   requested: boolean;
+  /**
+   * This app's completed run for the same head and base (a re-check): it is completed again instead
+   * of a second run being made, and keeps its annotations (GitHub would add the same ones twice).
+   */
+  checkRun?: CheckRunCreated;
 }
 
 export type RefreshResult =
-  'passed' | 'failed' | 'no-policy-changes' | 'invalid-config' | 'superseded' | 'error';
+  | 'passed'
+  | 'failed'
+  | 'no-policy-changes'
+  | 'invalid-config'
+  | 'superseded'
+  | 'error'
+  // Decided before a check run was made (see PullRequestTurns): no run, no comment.
+  | 'closed'
+  | 'already-checked';
 
 export interface RefreshOutcome {
   result: RefreshResult;
@@ -82,6 +96,8 @@ export interface RefreshOutcome {
   blobsFromCache: number;
   /** What went wrong, for the log: the check (result 'error') or only the comment (comment 'failed'). */
   error?: unknown;
+  /** The run this check reported into. */
+  reportedTo?: CheckRunCreated;
 }
 
 /** Where the config comes from: a file at the base commit, and what overrides it (the Action's inputs). */
@@ -108,7 +124,12 @@ export async function refreshPullRequest<D>(
 ): Promise<RefreshOutcome> {
   const { gh } = deps;
   const { number, headSha, baseSha } = req.pullRequest;
-  return withCheckRun(deps, { headSha, externalId: req.deliveryId }, async (check, outcome) => {
+  const target = {
+    headSha,
+    externalId: req.deliveryId,
+    ...(req.checkRun ? { reuse: req.checkRun } : {}),
+  };
+  return withCheckRun(deps, target, async (check, outcome) => {
     const read = await readConfigOrFail(deps, check, baseSha);
     if (!read) return { ...outcome, result: 'invalid-config' };
     const { config, configNote } = read;
@@ -117,7 +138,11 @@ export async function refreshPullRequest<D>(
     const stickyKey = `${gh.repo.owner}/${gh.repo.repo}#${number}`;
     const touchesPolicy = !changes.complete || changedPaths(changes.files, selector).size > 0;
     // A comment we posted earlier must not keep describing changes the pull request no longer makes.
-    if (!touchesPolicy && !req.requested && !deps.caches.stickyComments.get(stickyKey)) {
+    // Looked up, not only remembered: another replica, or this one before a restart, may have posted it.
+    const hasComment = async (): Promise<boolean> =>
+      deps.caches.stickyComments.get(stickyKey) !== undefined ||
+      (await findOurComment(deps, number, check.app)) !== undefined;
+    if (!touchesPolicy && !req.requested && !(await hasComment())) {
       await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
       return { ...outcome, result: 'no-policy-changes' };
     }
@@ -138,7 +163,7 @@ export async function refreshPullRequest<D>(
       return { ...outcome, result: 'superseded' };
     }
 
-    const conclusion = await publishCheck(deps, check, evaluation);
+    const conclusion = await publishCheck(deps, check, evaluation, { annotate: !req.checkRun });
     outcome.result = conclusion === 'failure' ? 'failed' : 'passed';
     if (current.state !== 'open') return outcome;
 
@@ -160,6 +185,37 @@ export async function refreshPullRequest<D>(
     }
     return outcome;
   });
+}
+
+/**
+ * A check interrupted before its result (its replica died), whose retry then found it no longer
+ * needed (`superseded`, `closed`, `already-checked`): the run the interrupted attempt opened under the
+ * same delivery is completed as `cancelled`, never left in progress.
+ */
+export async function cancelInterruptedRun(
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry'>,
+  target: { headSha: string; externalId: string },
+  result: RefreshResult,
+): Promise<boolean> {
+  const runs = await deps.gh.listCheckRuns(target.headSha, CHECK_RUN_NAME);
+  const open = runs.find((r) => r.externalId === target.externalId && r.status !== 'completed');
+  if (!open) return false;
+  const why =
+    result === 'superseded'
+      ? 'the pull request had moved on to a newer commit, which has its own check run'
+      : result === 'closed'
+        ? 'the pull request had been closed'
+        : 'another check run had checked this commit already';
+  await updateCheckRunReliably(deps.gh, deps.retry, open.id, {
+    status: 'completed',
+    conclusion: 'cancelled',
+    completed_at: new Date().toISOString(),
+    output: {
+      title: 'Check interrupted and no longer needed',
+      summary: `The app stopped while checking this commit. When the check was resumed, ${why}.`,
+    },
+  });
+  return true;
 }
 
 export interface MergeGroupRequest {
@@ -190,7 +246,7 @@ export async function checkMergeGroup<D>(
       return { ...outcome, result: 'no-policy-changes' };
     }
     const evaluation = evaluate(deps, check, target, files);
-    const conclusion = await publishCheck(deps, check, evaluation);
+    const conclusion = await publishCheck(deps, check, evaluation, { annotate: true });
     return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
   });
 }
@@ -261,7 +317,7 @@ function evaluate<D>(
  */
 async function withCheckRun<D>(
   deps: RefreshDeps<D>,
-  target: { headSha: string; externalId: string },
+  target: { headSha: string; externalId: string; reuse?: CheckRunCreated },
   work: (check: CheckRunCreated, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
 ): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = {
@@ -274,10 +330,11 @@ async function withCheckRun<D>(
   };
   let check: CheckRunCreated;
   try {
-    check = await openCheckRun(deps.gh, deps.retry, target);
+    check = target.reuse ?? (await openCheckRun(deps.gh, deps.retry, target));
   } catch (e) {
     return { ...outcome, checkRun: 'not-created', error: e };
   }
+  outcome.reportedTo = check;
   try {
     return await work(check, outcome);
   } catch (e) {
@@ -307,14 +364,18 @@ function complete<D>(
   return updateCheckRunReliably(deps.gh, deps.retry, check.id, body);
 }
 
-/** Annotations 50 per request, the run completed with the last batch; returns the conclusion. */
+/**
+ * Annotations 50 per request, the run completed with the last batch; returns the conclusion. A run
+ * completed again (`annotate` false) keeps the annotations it has: GitHub appends, never replaces.
+ */
 async function publishCheck<D>(
   deps: RefreshDeps<D>,
   check: CheckRunCreated,
   evaluation: Evaluation,
+  options: { annotate: boolean },
 ): Promise<Conclusion> {
   const { conclusion, output, annotations } = evaluation.check;
-  const batches = batchAnnotations(annotations);
+  const batches = options.annotate ? batchAnnotations(annotations) : [];
   const last = batches.pop() ?? [];
   for (const batch of batches)
     await updateCheckRunReliably(deps.gh, deps.retry, check.id, {
@@ -406,12 +467,8 @@ async function upsertStickyComment<D>(
 ): Promise<RefreshOutcome['comment']> {
   if (args.post === 'no') return 'none';
   const { gh, caches } = deps;
-  const find = async (): Promise<StickyComment | undefined> => {
-    const ours = (await gh.listIssueComments(args.number)).find(
-      (c) => c.body.includes(deps.reporter.marker) && isOurs(c, args.identity),
-    );
-    return ours && { id: ours.id, body: ours.body };
-  };
+  const find = (): Promise<StickyComment | undefined> =>
+    findOurComment(deps, args.number, args.identity);
   const cached = caches.stickyComments.get(args.key);
   const existing = cached ?? (await find());
   if (existing) {
@@ -450,6 +507,18 @@ async function editSticky<D>(
   }
   caches.stickyComments.delete(args.key);
   return undefined;
+}
+
+/** Our sticky comment on the pull request, found by its marker. */
+async function findOurComment<D>(
+  deps: RefreshDeps<D>,
+  number: number,
+  identity: AppIdentity | undefined,
+): Promise<StickyComment | undefined> {
+  const ours = (await deps.gh.listIssueComments(number)).find(
+    (c) => c.body.includes(deps.reporter.marker) && isOurs(c, identity),
+  );
+  return ours && { id: ours.id, body: ours.body };
 }
 
 /** Our own comment: made by this app (anyone can paste the marker into theirs). */

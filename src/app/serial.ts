@@ -4,6 +4,8 @@
  * and a delivery GitHub sends twice is handled once.
  */
 import { LruCache } from './cache.js';
+import type { CheckRunCreated, GitHubApi, PullRequestInfo } from './github.js';
+import type { RefreshOutcome } from './refresh.js';
 
 export class KeyedSerialQueue {
   readonly #tails = new Map<string, Promise<unknown>>();
@@ -23,6 +25,45 @@ export class KeyedSerialQueue {
   get activeKeys(): number {
     return this.#tails.size;
   }
+}
+
+/**
+ * A check waiting for its turn: on which pull request (or merge group), at which head, and whether
+ * someone asked for it.
+ */
+export interface PullRequestTurn {
+  /** `owner/repo#number` (`owner/repo@ref` for a merge group). */
+  key: string;
+  gh: GitHubApi;
+  /** Absent for a merge group: then the turn is only a lock. */
+  pullRequest?: Pick<PullRequestInfo, 'number' | 'headSha' | 'baseSha'>;
+  /** Someone asked (`/egress render`, Re-run): check again what was checked already. */
+  recheck: boolean;
+}
+
+/** What the turn hands the refresh. */
+export interface TurnGrant {
+  /** Aborts when the turn is taken away before the refresh ends. */
+  lost?: AbortSignal;
+  /** This app's completed run for the same head and base, to report into again. */
+  checkRun?: CheckRunCreated;
+}
+
+/**
+ * Where the refreshes of one pull request take turns. `refresh` runs when it is the pull request's
+ * turn, unless the turn shows it is not needed (a newer head, a closed pull request, commits already
+ * checked).
+ */
+export interface PullRequestTurns {
+  run(
+    turn: PullRequestTurn,
+    refresh: (grant: TurnGrant) => Promise<RefreshOutcome>,
+  ): Promise<RefreshOutcome>;
+}
+
+/** Turns within this process: in arrival order, per pull request; every event checks again. */
+export function inProcessTurns(queue = new KeyedSerialQueue()): PullRequestTurns {
+  return { run: (turn, refresh) => queue.run(turn.key, () => refresh({})) };
 }
 
 /**

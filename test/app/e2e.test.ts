@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Server } from 'probot';
@@ -16,11 +15,8 @@ import { startServer } from '../../src/app/main.js';
 import { DEFAULT_MAX_WEBHOOK_BYTES } from '../../src/app/webhook-intake.js';
 import { APP_ID, appKeys } from '../support/app-harness.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
-import {
-  breakPolicyPort,
-  expectBlockedPullRequest,
-  until,
-} from '../support/pull-request-results.js';
+import { freePort, until } from '../support/net.js';
+import { breakPolicyPort, expectBlockedPullRequest } from '../support/pull-request-results.js';
 import { pullRequestEvent, signature256 } from '../support/webhooks.js';
 
 const SECRET = 'e2e-webhook-secret';
@@ -35,14 +31,6 @@ let webhookUrl: string;
 let logText = '';
 /** A run left in progress by a previous process (a restart during a check), an hour ago. */
 let abandoned: { headSha: string; runId: number };
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 function deliver(
   event: string,

@@ -4,21 +4,8 @@
  */
 import { expect } from 'vitest';
 import { STICKY_COMMENT_MARKER } from '../../src/report/markdown.js';
+import { until } from './net.js';
 import type { FakeCheckRun, FakeComment, FakePull, FakeRepo } from './fake-github.js';
-
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The seed policy (fixtures/seeds/asm-http) with its HTTP port broken: 99999 is no port. */
 export function breakPolicyPort(policy: string): { text: string; line: number } {

@@ -1,0 +1,104 @@
+/**
+ * Pull requests take turns across replicas: a Redis lock per pull request (Redlock), held while one
+ * event checks it and renewed as long as that lasts, so two replicas never write the same pull
+ * request's check run or comment at once. If the holder dies, the lock expires and the next waiting
+ * event goes on.
+ *
+ * Events reach the replicas in any order, so the turn starts by asking GitHub for the pull request's
+ * head: an event for an older head is superseded and makes no check run (the newer head's event
+ * checks it). Commits already checked are not checked again unless someone asks (`/egress render`,
+ * Re-run), and then the same run is completed again: one run per head and base.
+ */
+import { Redlock } from '@sesamecare-oss/redlock';
+import type { Redis } from 'ioredis';
+import type { CheckRunCreated } from './github.js';
+import type { RefreshOutcome, RefreshResult } from './refresh.js';
+import type { PullRequestTurn, PullRequestTurns, TurnGrant } from './serial.js';
+
+export interface RedisTurnsSettings {
+  /** Key prefix in Redis. */
+  prefix: string;
+  /** Lock lifetime without renewal (see DurableSettings.lockMs). */
+  lockMs: number;
+  /** How long an event waits for its pull request's turn before its job fails and is retried. */
+  maxWaitMs: number;
+}
+
+const RETRY_DELAY_MS = 250;
+/** A record of checked commits is useful while the pull request is being worked on. */
+const CHECKED_MEMORY_SECONDS = 30 * 24 * 3600;
+
+/** Results that leave a complete, current check run behind. */
+const CHECKED: ReadonlySet<RefreshResult> = new Set([
+  'passed',
+  'failed',
+  'no-policy-changes',
+  'invalid-config',
+]);
+
+interface CheckedRecord {
+  headSha: string;
+  baseSha: string;
+  checkRun: CheckRunCreated;
+}
+
+export class RedisTurns implements PullRequestTurns {
+  readonly #redlock: Redlock;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: RedisTurnsSettings,
+  ) {
+    this.#redlock = new Redlock([redis], {
+      retryCount: Math.ceil(settings.maxWaitMs / RETRY_DELAY_MS),
+      retryDelay: RETRY_DELAY_MS,
+      retryJitter: RETRY_DELAY_MS,
+      automaticExtensionThreshold: Math.round(settings.lockMs / 3),
+    });
+  }
+
+  run(
+    turn: PullRequestTurn,
+    refresh: (grant: TurnGrant) => Promise<RefreshOutcome>,
+  ): Promise<RefreshOutcome> {
+    const { prefix, lockMs } = this.settings;
+    return this.#redlock.using([`${prefix}:pr-lock:${turn.key}`], lockMs, async (lost) => {
+      if (!turn.pullRequest) return refresh({ lost });
+      const { number, headSha, baseSha } = turn.pullRequest;
+      const current = await turn.gh.getPullRequest(number);
+      if (current.state !== 'open') return decided('closed');
+      if (current.headSha !== headSha) return decided('superseded');
+      const recordKey = `${prefix}:checked:${turn.key}`;
+      const record = parseRecord(await this.redis.get(recordKey));
+      const same = record?.headSha === headSha && record.baseSha === baseSha;
+      if (same && !turn.recheck) return decided('already-checked');
+      const outcome = await refresh({ lost, ...(same ? { checkRun: record.checkRun } : {}) });
+      if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result)) {
+        const checked: CheckedRecord = { headSha, baseSha, checkRun: outcome.reportedTo };
+        await this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
+      }
+      return outcome;
+    });
+  }
+}
+
+/** An outcome decided before any check run was made. */
+function decided(result: RefreshResult): RefreshOutcome {
+  return {
+    result,
+    checkRun: 'not-created',
+    comment: 'none',
+    filesRead: 0,
+    blobsFetched: 0,
+    blobsFromCache: 0,
+  };
+}
+
+function parseRecord(text: string | null): CheckedRecord | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as CheckedRecord;
+  } catch {
+    return undefined; // not ours to trust: check again
+  }
+}

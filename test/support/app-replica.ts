@@ -1,0 +1,88 @@
+/**
+ * The app as production runs it: `node dist/src/app/main.js` in its own process, configured by
+ * environment variables, its JSON log lines collected (across restarts) for the test to read.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { until } from './net.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/src/app/main.js', import.meta.url));
+
+export class AppReplica {
+  readonly logs: Record<string, unknown>[] = [];
+  /** Lines on stderr and stdout lines that are not JSON (crashes, warnings). */
+  readonly otherOutput: string[] = [];
+  #child: ChildProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get alive(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && !this.#child.killed;
+  }
+
+  get webhookUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/github/webhooks`;
+  }
+
+  /** Starts the process and waits until it answers /ping. */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    let rest = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) this.#collect(line);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => this.otherOutput.push(chunk.toString('utf8')));
+    await until(
+      `${this.name} to answer /ping`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`${this.name} exited: ${this.otherOutput.join('')}`);
+        const ok = await fetch(`http://127.0.0.1:${this.port}/ping`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        return ok || undefined;
+      },
+      // Loading the app takes a second or two, many more on a machine busy with the other replicas.
+      90_000,
+      100,
+    );
+  }
+
+  /** `kill -9`: no chance to finish anything. */
+  async kill(): Promise<void> {
+    await this.#signal('SIGKILL');
+  }
+
+  /** SIGTERM: stop taking jobs, finish the running ones, exit. */
+  async stop(): Promise<void> {
+    await this.#signal('SIGTERM');
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  #collect(line: string): void {
+    if (!line.trim()) return;
+    try {
+      this.logs.push({ replica: this.name, ...(JSON.parse(line) as Record<string, unknown>) });
+    } catch {
+      this.otherOutput.push(line);
+    }
+  }
+}
