@@ -32,7 +32,12 @@ import {
   type RouteUse,
 } from './uses.js';
 import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
-import { gatewaySelects, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
+import {
+  gatewaysSelectingLabels,
+  labelsKey,
+  policyAppliesTo,
+  type Workload,
+} from './workloads.js';
 
 export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
@@ -144,6 +149,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
   const servicesByHost = new Map<string, GatewayService | undefined>();
+  let knownServices: Map<string, GatewayService> | undefined;
   let servicesByGateway: Map<string, Resource[]> | undefined;
   let gatewaysByRef: Map<string, Resource> | undefined;
   const virtualServicesByGateway = (): Map<string, Resource[]> => {
@@ -201,7 +207,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       const service = index.serviceNamespace(host, clientNamespace);
       return [...new Set([clientNamespace, ...(service ? [service] : []), rootNamespace])];
     },
-    gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
+    gatewaysSelecting: (podLabels) => gatewaysSelectingLabels(of(KIND.gateway), podLabels),
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
@@ -228,9 +234,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     gatewayWorkloadForHost(host) {
       if (!servicesByHost.has(host)) {
-        const known = index
-          .gatewayWorkloads()
-          .find((w): w is GatewayService => w.serviceHost === host);
+        if (!knownServices) {
+          knownServices = new Map();
+          for (const w of index.gatewayWorkloads())
+            if (w.serviceHost !== undefined && !knownServices.has(w.serviceHost))
+              knownServices.set(w.serviceHost, w as GatewayService);
+        }
+        const known = knownServices.get(host);
         servicesByHost.set(
           host,
           known ?? assumedGatewayWorkload(host, cs.defaults.gatewayLabel, of(KIND.gateway)),
