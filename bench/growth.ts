@@ -216,7 +216,9 @@ if (args[0] === '--child') {
   const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1));
   const unknown = names.filter((n) => !(n in DIMENSIONS));
   if (unknown.length > 0) {
-    console.error(`unknown dimension ${unknown.join(', ')}; have: ${Object.keys(DIMENSIONS).join(', ')}`);
+    console.error(
+      `unknown dimension ${unknown.join(', ')}; have: ${Object.keys(DIMENSIONS).join(', ')}`,
+    );
     process.exitCode = 2;
   } else console.log(growthBenchmark(names.length ? names : Object.keys(DIMENSIONS), rounds));
 }

@@ -56,7 +56,11 @@ function dimension(
 }
 
 export const DIMENSIONS: Record<string, Dimension> = {
-  gateways: dimension('egress gateways, one policy each', { ...FIVE_GATEWAYS, gateways: 1000 }, 'gateways'),
+  gateways: dimension(
+    'egress gateways, one policy each',
+    { ...FIVE_GATEWAYS, gateways: 1000 },
+    'gateways',
+  ),
   destinations: dimension(
     'destinations per policy (5 gateways)',
     { ...FIVE_GATEWAYS, rulesPerPolicy: 10, destinationsPerRule: 20 },

@@ -32,12 +32,7 @@ import {
   type RouteUse,
 } from './uses.js';
 import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
-import {
-  gatewaysSelectingLabels,
-  labelsKey,
-  policyAppliesTo,
-  type Workload,
-} from './workloads.js';
+import { gatewaysSelectingLabels, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
 
 export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
