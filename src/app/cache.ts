@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
-export class LruCache<K extends {}, V> {
+export class LruCache<K extends NonNullable<unknown>, V> {
   // lru-cache holds no undefined or null values: each value travels in a box.
   readonly #entries: LRUCache<K, { value: V }>;
 
@@ -48,7 +48,7 @@ export class LruCache<K extends {}, V> {
  * An LRU cache that also shares in-flight loads: two events asking for the same key at once cause one
  * fetch. A failed load is not cached.
  */
-export class LoadingCache<K extends {}, V> {
+export class LoadingCache<K extends NonNullable<unknown>, V> {
   readonly #done: LruCache<K, V>;
   readonly #loading = new Map<K, Promise<V>>();
 
