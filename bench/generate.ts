@@ -24,54 +24,82 @@ export function generatePolicyRepo(
     });
   }
   for (let p = 0; p < policies; p++) {
-    const lines = [
-      'apiVersion: istio.alibabacloud.com/v1',
-      'kind: ASMEgressTrafficPolicy',
-      'metadata:',
-      `  name: team-${p}-egress`,
-      '  namespace: istio-egress',
-      'spec:',
-      '  byEgressGateway:',
-      `    name: egressgateway-${p % gateways}`,
-      '  egressRules:',
-    ];
-    for (let r = 0; r < rulesPerPolicy; r++) {
-      lines.push(
-        `  - name: rule-${r}`,
-        '    from:',
-        `    - namespace: team-${p}`,
-        '      workloadSelector:',
-        `        app: app-${r}`,
-        '    to:',
-      );
-      for (let d = 0; d < destinationsPerRule; d++) {
-        const kind = d % 3;
-        const host = `api-${p}-${r}-${d}.example.com`;
-        const [proto, number] =
-          kind === 0 ? ['HTTP', 80] : kind === 1 ? ['HTTPS', 443] : ['TCP', 5432];
-        lines.push(
-          `    - name: dest-${r}-${d}`,
-          '      hosts:',
-          `      - ${host}`,
-          '      port:',
-          `        name: ${proto.toLowerCase()}`,
-          `        number: ${number}`,
-          `        protocol: ${proto}`,
-        );
-        if (kind === 0)
-          lines.push(
-            '      byEgressGateway:',
-            '        port: 80',
-            '      httpsUpgrade:',
-            '        enabled: true',
-            '        port: 443',
-          );
-        else lines.push('      byEgressGateway: {}');
-      }
-    }
-    files.push({ path: `policies/team-${p}.yaml`, content: `${lines.join('\n')}\n` });
+    const content = policyYaml({
+      name: `team-${p}-egress`,
+      gateway: `egressgateway-${p % gateways}`,
+      rules: rulesPerPolicy,
+      destinationsPerRule,
+      from: (r) => [{ namespace: `team-${p}`, app: `app-${r}` }],
+      host: (r, d) => `api-${p}-${r}-${d}.example.com`,
+    });
+    files.push({ path: `policies/team-${p}.yaml`, content });
   }
+  return withBytes(files);
+}
+
+export function withBytes(files: SourceFile[]): GeneratedRepo {
   return { files, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.content as string), 0) };
+}
+
+export interface PolicyShape {
+  name: string;
+  gateway: string;
+  rules: number;
+  destinationsPerRule: number;
+  /** The `from` entries of rule `r` (a workloadSelector `app: <app>` when `app` is given). */
+  from: (r: number) => { namespace: string; app?: string }[];
+  /** The host of destination `d` of rule `r`. */
+  host: (r: number, d: number) => string;
+}
+
+/**
+ * An ASMEgressTrafficPolicy in istio-egress. Destinations cycle through HTTP with httpsUpgrade on
+ * gateway port 80, HTTPS and TCP (ports allocated by ASM).
+ */
+export function policyYaml(shape: PolicyShape): string {
+  const lines = [
+    'apiVersion: istio.alibabacloud.com/v1',
+    'kind: ASMEgressTrafficPolicy',
+    'metadata:',
+    `  name: ${shape.name}`,
+    '  namespace: istio-egress',
+    'spec:',
+    '  byEgressGateway:',
+    `    name: ${shape.gateway}`,
+    '  egressRules:',
+  ];
+  for (let r = 0; r < shape.rules; r++) {
+    lines.push(`  - name: rule-${r}`, '    from:');
+    for (const f of shape.from(r)) {
+      lines.push(`    - namespace: ${f.namespace}`);
+      if (f.app !== undefined) lines.push('      workloadSelector:', `        app: ${f.app}`);
+    }
+    lines.push('    to:');
+    for (let d = 0; d < shape.destinationsPerRule; d++) {
+      const kind = d % 3;
+      const [proto, number] =
+        kind === 0 ? ['HTTP', 80] : kind === 1 ? ['HTTPS', 443] : ['TCP', 5432];
+      lines.push(
+        `    - name: dest-${r}-${d}`,
+        '      hosts:',
+        `      - ${shape.host(r, d)}`,
+        '      port:',
+        `        name: ${proto.toLowerCase()}`,
+        `        number: ${number}`,
+        `        protocol: ${proto}`,
+      );
+      if (kind === 0)
+        lines.push(
+          '      byEgressGateway:',
+          '        port: 80',
+          '      httpsUpgrade:',
+          '        enabled: true',
+          '        port: 443',
+        );
+      else lines.push('      byEgressGateway: {}');
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**

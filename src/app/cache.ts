@@ -1,47 +1,38 @@
 /**
  * Caches shared by every event the app handles. Everything cached is keyed by something immutable
  * (a git object id, or a commit id plus a path), so entries never go stale; they are only evicted,
- * least recently used first, when the configured budget is exceeded.
+ * least recently used first, when the configured budget is exceeded (lru-cache keeps the budget).
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
-export class LruCache<K, V> {
-  readonly #entries = new Map<K, { value: V; weight: number }>();
-  #weight = 0;
+export class LruCache<K extends NonNullable<unknown>, V> {
+  // lru-cache holds no undefined or null values: each value travels in a box.
+  readonly #entries: LRUCache<K, { value: V }>;
 
   /** `weigh` gives each entry's cost (bytes, tree entries...); the total stays at or below `maxWeight`. */
   constructor(
     readonly maxWeight: number,
-    private readonly weigh: (value: V) => number = () => 1,
-  ) {}
+    weigh: (value: V) => number = () => 1,
+  ) {
+    this.#entries = new LRUCache<K, { value: V }>({
+      maxSize: maxWeight,
+      // lru-cache wants a positive integer; an entry heavier than the budget is not kept.
+      sizeCalculation: (box) => Math.max(1, Math.ceil(weigh(box.value))),
+    });
+  }
 
   get(key: K): V | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    return entry.value;
+    return this.#entries.get(key)?.value;
   }
 
   set(key: K, value: V): void {
-    const weight = this.weigh(value);
-    this.delete(key);
-    if (weight > this.maxWeight) return; // would evict everything else and still not fit
-    this.#entries.set(key, { value, weight });
-    this.#weight += weight;
-    for (const [k, e] of this.#entries) {
-      if (this.#weight <= this.maxWeight) break;
-      this.#entries.delete(k);
-      this.#weight -= e.weight;
-    }
+    this.#entries.delete(key);
+    this.#entries.set(key, { value });
   }
 
   delete(key: K): void {
-    const entry = this.#entries.get(key);
-    if (!entry) return;
     this.#entries.delete(key);
-    this.#weight -= entry.weight;
   }
 
   get size(): number {
@@ -49,7 +40,7 @@ export class LruCache<K, V> {
   }
 
   get weight(): number {
-    return this.#weight;
+    return this.#entries.calculatedSize;
   }
 }
 
@@ -57,7 +48,7 @@ export class LruCache<K, V> {
  * An LRU cache that also shares in-flight loads: two events asking for the same key at once cause one
  * fetch. A failed load is not cached.
  */
-export class LoadingCache<K, V> {
+export class LoadingCache<K extends NonNullable<unknown>, V> {
   readonly #done: LruCache<K, V>;
   readonly #loading = new Map<K, Promise<V>>();
 

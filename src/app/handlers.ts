@@ -46,13 +46,17 @@ import {
 
 export interface AppOptions<D> {
   reporter: PullRequestReporter<D>;
-  /** Bytes of file content kept across events (default 64 MiB). */
+  /** Bytes of file content kept across events (default 32 MiB). */
   blobCacheBytes?: number;
   /** Selected tree entries kept across events (default 100,000). */
   treeCacheEntries?: number;
-  /** Analyses kept (one per distinct file set; a 200-policy repository's is about 30 MB; default 4). */
-  analysisCacheEntries?: number;
-  /** Files whose load results are kept (default 20,000; roughly 50 KB each for a typical policy). */
+  /**
+   * Resources (loaded and rendered) of the analyses kept, one analysis per distinct file set: about
+   * 6 KB of heap each once linted and compared, so the budget holds in bytes whatever the repository's
+   * size (default 20,000, about 120 MB: four analyses of a 200-policy repository, 4,800 resources each).
+   */
+  analysisCacheResources?: number;
+  /** Files whose load results are kept (default 10,000; about 9 KB of heap each for a typical policy). */
   loadCacheFiles?: number;
   /** Pull requests checked at the same time, across all events (default 8). */
   maxConcurrentChecks?: number;
@@ -81,7 +85,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
     reporter: options.reporter,
     caches: {
       blobs: new LoadingCache<string, Uint8Array>(
-        options.blobCacheBytes ?? 64 * 1024 * 1024,
+        options.blobCacheBytes ?? 32 * 1024 * 1024,
         (b) => b.byteLength,
       ),
       trees: new LoadingCache<string, TreeFile[]>(options.treeCacheEntries ?? 100_000, (files) =>
@@ -89,8 +93,11 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
       ),
       configs: new LoadingCache<string, { text: string } | null>(1_000),
       stickyComments: new LruCache(10_000),
-      analyses: new LruCache(options.analysisCacheEntries ?? 4),
-      load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 20_000)),
+      analyses: new LruCache(
+        options.analysisCacheResources ?? 20_000,
+        (a) => a.stats.resources + a.render.resources.length,
+      ),
+      load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 10_000)),
     },
     turns: options.turns ?? inProcessTurns(),
     checks: new Semaphore(options.maxConcurrentChecks ?? 8),

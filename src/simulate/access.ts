@@ -267,7 +267,9 @@ export function accessMatrix(
     unseen[s.label] = unregisteredVerdict(
       ctx.cs.mesh.outboundFor(s.workload.namespace, s.workload.labels).mode,
     );
-    inNamespace.set(s.workload.namespace, [...(inNamespace.get(s.workload.namespace) ?? []), s]);
+    const peers = inNamespace.get(s.workload.namespace);
+    if (peers) peers.push(s);
+    else inNamespace.set(s.workload.namespace, [s]);
   }
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.

@@ -7,6 +7,11 @@ import { describeFailure } from '../../src/app/failures.js';
 import { GaveUpError, retryDelayMs, withRetries, type RetryPolicy } from '../../src/app/retry.js';
 import { shouldComment } from '../../src/app/refresh.js';
 import { cachingLoader } from '../../src/app/load-cache.js';
+import { createAppState } from '../../src/app/handlers.js';
+import type { PullRequestReporter } from '../../src/app/evaluate.js';
+import { analyzeSources, type Analysis } from '../../src/analyze.js';
+import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
+import { generatePolicyRepo } from '../../bench/generate.js';
 import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
 import { loadSources, type LoadResult } from '../../src/load/load.js';
 import { createFileSelector } from '../../src/io/selection.js';
@@ -104,6 +109,26 @@ describe('caches', () => {
     expect(cache.size).toBe(3);
     load([a], { defaultNamespace: 'other' }); // other options, other result
     expect(cache.size).toBe(4);
+  });
+
+  it('keeps analyses within a budget of resources, whatever their number', () => {
+    const { caches } = createAppState({
+      reporter: {} as PullRequestReporter<unknown>,
+      analysisCacheResources: 100,
+    });
+    const analysis = (policies: number): Analysis =>
+      analyzeSources(generatePolicyRepo(policies).files, DEFAULT_CONFIG);
+    const [one, two, big] = [analysis(1), analysis(2), analysis(5)];
+    expect(one.stats.resources + one.render.resources.length).toBe(25);
+    caches.analyses.set('one', one);
+    caches.analyses.set('two', two);
+    expect(caches.analyses.weight).toBe(25 + 49);
+    caches.analyses.set('big', big); // 121 resources: more than the whole budget
+    expect([caches.analyses.get('one'), caches.analyses.get('two')]).toEqual([one, two]);
+    expect(caches.analyses.get('big')).toBeUndefined();
+    caches.analyses.set('three', analysis(2));
+    expect(caches.analyses.get('one')).toBeUndefined();
+    expect(caches.analyses.size).toBe(2);
   });
 
   it('computes git blob ids', () => {

@@ -7,6 +7,7 @@ import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { hostMatches, stringList } from './hosts.js';
+import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf } from './names.js';
 import { virtualServiceHosts, type RouteKind } from './routes.js';
 import {
@@ -291,9 +292,11 @@ export function collectGatewayWorkloads(
   const { gatewayLabel, gatewayNamespace } = cs.defaults;
   const out: GatewayWorkload[] = [];
   const byName = new Map<string, GatewayWorkload>();
+  const byLabels = new LabelPairIndex<GatewayWorkload>();
   const add = (w: GatewayWorkload): void => {
     out.push(w);
     if (w.name !== undefined) byName.set(w.name, w);
+    byLabels.add(w, w.labels);
   };
   for (const g of cs.gateways) {
     if (byName.has(g.name)) continue;
@@ -324,7 +327,7 @@ export function collectGatewayWorkloads(
   for (const gw of gateways) {
     const labels = gatewaySelector(gw);
     if (!labels) continue;
-    if (out.some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
+    if (byLabels.sharing(labels).some((w) => selectorFit(labels, w.labels) === 'matches')) continue;
     const name = typeof labels[gatewayLabel] === 'string' ? labels[gatewayLabel] : undefined;
     add({
       ...(name !== undefined

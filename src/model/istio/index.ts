@@ -28,7 +28,7 @@ import {
   type RouteUse,
 } from './uses.js';
 import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
-import { gatewaySelects, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
+import { gatewaysSelectingLabels, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
 
 export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
@@ -181,6 +181,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let uses: RouteUse[] | undefined;
   let clients: GatewayClient[] | undefined;
   const gatewayServicesByHost = new Map<string, GatewayService | undefined>();
+  let knownGatewayServices: Map<string, GatewayService> | undefined;
   let servicesByGateway: Map<string, Resource[]> | undefined;
   let gatewaysByRef: Map<string, Resource> | undefined;
   const virtualServicesByGateway = (): Map<string, Resource[]> => {
@@ -244,7 +245,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       const service = index.serviceNamespace(host, clientNamespace);
       return [...new Set([clientNamespace, ...(service ? [service] : []), rootNamespace])];
     },
-    gatewaysSelecting: (podLabels) => of(KIND.gateway).filter((g) => gatewaySelects(g, podLabels)),
+    gatewaysSelecting: (podLabels) => gatewaysSelectingLabels(of(KIND.gateway), podLabels),
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
@@ -274,9 +275,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     gatewayWorkloadForHost(host) {
       if (!gatewayServicesByHost.has(host)) {
-        const known = index
-          .gatewayWorkloads()
-          .find((w): w is GatewayService => w.serviceHost === host);
+        if (!knownGatewayServices) {
+          knownGatewayServices = new Map();
+          for (const w of index.gatewayWorkloads())
+            if (w.serviceHost !== undefined && !knownGatewayServices.has(w.serviceHost))
+              knownGatewayServices.set(w.serviceHost, w as GatewayService);
+        }
+        const known = knownGatewayServices.get(host);
         gatewayServicesByHost.set(
           host,
           known ??

@@ -11,10 +11,8 @@ import {
   serverAdmitsVirtualService,
   type GatewayWorkload,
 } from './gateways.js';
-import { hostMatches } from './hosts.js';
 import type { IstioIndex } from './index.js';
 import {
-  gatewayRef,
   MESH,
   reachesUnregisteredHost,
   routesOf,
@@ -176,15 +174,35 @@ export function gatewaysCarrying(index: IstioIndex, host: string): readonly Carr
 }
 
 function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
+  const legs = gatewayLegsOf(index);
   const out: CarryingGateway[] = [];
-  for (const use of index.routeUses()) {
-    if (use.on === MESH || !virtualServiceHosts(use.vs).some((h) => hostMatches(h, host))) continue;
-    const gateway = index.ofKind(KIND.gateway).find((g) => gatewayRef(g) === use.on);
-    if (!gateway) continue;
-    for (const workload of index.gatewayWorkloadsOf(gateway)) {
-      if (!out.some((c) => c.workload === workload && c.gateway === gateway))
-        out.push({ workload, gateway });
+  for (const vs of index.virtualServicesForHost(host)) {
+    for (const use of legs.get(vs) ?? []) {
+      const gateway = index.gatewayByRef(use.on);
+      if (!gateway) continue;
+      for (const workload of index.gatewayWorkloadsOf(gateway)) {
+        if (!out.some((c) => c.workload === workload && c.gateway === gateway))
+          out.push({ workload, gateway });
+      }
     }
   }
   return out;
+}
+
+/** Route uses on gateways, per VirtualService: what gatewaysCarrying reads for a host's VirtualServices. */
+const gatewayLegsByIndex = new WeakMap<IstioIndex, Map<Resource, RouteUse[]>>();
+
+function gatewayLegsOf(index: IstioIndex): Map<Resource, RouteUse[]> {
+  let legs = gatewayLegsByIndex.get(index);
+  if (!legs) {
+    legs = new Map();
+    for (const use of index.routeUses()) {
+      if (use.on === MESH) continue;
+      const list = legs.get(use.vs);
+      if (list) list.push(use);
+      else legs.set(use.vs, [use]);
+    }
+    gatewayLegsByIndex.set(index, legs);
+  }
+  return legs;
 }

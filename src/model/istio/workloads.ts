@@ -5,6 +5,7 @@
 import type { EgressGateway } from '../egress-gateway.js';
 import { matchesSelector } from '../mesh.js';
 import { get, isObject, type Resource } from '../resource.js';
+import { LabelPairIndex } from './label-index.js';
 
 export interface Workload {
   namespace: string;
@@ -57,10 +58,35 @@ export function gatewaysFitting(
   gateways: readonly Resource[],
   labels: Readonly<Record<string, string>>,
 ): Resource[] {
-  return gateways.filter((g) => {
-    const sel = gatewaySelector(g);
-    return sel !== undefined && selectorFit(sel, labels) === 'matches';
-  });
+  return gatewaysBySelector(gateways)
+    .sharing(labels)
+    .filter((g) => selectorFit(gatewaySelector(g)!, labels) === 'matches');
+}
+
+/** The Gateways whose selector picks pods with exactly these labels (gatewaySelects). */
+export function gatewaysSelectingLabels(
+  gateways: readonly Resource[],
+  podLabels: Readonly<Record<string, string>>,
+): Resource[] {
+  return gatewaysBySelector(gateways)
+    .sharing(podLabels)
+    .filter((g) => gatewaySelects(g, podLabels));
+}
+
+/** Gateways indexed by selector, per (never changed) list of Gateways: the index's own list. */
+const selectorIndexes = new WeakMap<readonly Resource[], LabelPairIndex<Resource>>();
+
+function gatewaysBySelector(gateways: readonly Resource[]): LabelPairIndex<Resource> {
+  let index = selectorIndexes.get(gateways);
+  if (!index) {
+    index = new LabelPairIndex();
+    for (const g of gateways) {
+      const sel = gatewaySelector(g);
+      if (sel) index.add(g, sel);
+    }
+    selectorIndexes.set(gateways, index);
+  }
+  return index;
 }
 
 export function labelsKey(labels: Readonly<Record<string, string>>): string {

@@ -1,0 +1,224 @@
+/**
+ * Growth benchmark (issue 15): each dimension of a repository grown alone from 1x to 10x
+ * (bench/scale-repo.ts), and what 10x the input costs in time: parsing the YAML (the yardstick, which
+ * grows with the bytes), lint + render (analyze, the rules, the rendered YAML), diff (a pull request
+ * adding one file: resource diff and its comment) and access (the access matrices of base and head,
+ * and their changes). Target: at most 12x the time for 10x the input, in every dimension and step.
+ * At 10,000 gateways also lint + render against parsing the same YAML (target: within 2.5x) and the
+ * peak RSS of a process that only lints and renders them (target: under 1 GB).
+ *   node dist/bench/growth.js [dimension...] [--rounds N]     dimensions: see DIMENSIONS
+ *
+ * Each dimension runs in its own process. This machine's speed drifts by a third within minutes, so
+ * the sizes alternate within one process: every round times 1x and then 10x, each step after a full
+ * GC and in a function of its own (nothing of one step outlives it), and a growth factor is the
+ * median of the rounds' ratios.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { RULES } from '../rules/index.js';
+import { analyzeSources, type Analysis } from '../src/analyze.js';
+import { parseProjectConfig } from '../src/config/project-config.js';
+import { diffRevisions } from '../src/diff/diff.js';
+import { lint } from '../src/lint/engine.js';
+import type { SourceFile } from '../src/load/load.js';
+import { resourcesToYaml } from '../src/render/emit.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { compareAccess } from '../src/simulate/access.js';
+import { inChild, median, peakRssMb, table } from './measure.js';
+import { DIMENSIONS, generateScaleRepo } from './scale-repo.js';
+
+const CONFIG = parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n', 'bench');
+const FACTOR = 10;
+const STEPS = ['parse', 'lint', 'diff', 'access'] as const;
+type Step = (typeof STEPS)[number];
+type Times = Record<Step, number>;
+
+interface Size {
+  files: readonly SourceFile[];
+  texts: readonly string[];
+  /** The pull request's base: every file but the last. */
+  baseFiles: readonly SourceFile[];
+}
+
+/** What one process reports for a dimension: medians per size and step, and the growth per step. */
+interface GrowthSample {
+  dimension: string;
+  counts: [number, number];
+  megabytes: [number, number];
+  small: Times;
+  large: Times;
+  growth: Times;
+  /** Median of the rounds' (lint + render) / parse at 10x. */
+  lintToParse: number;
+  findings: [number, number];
+  rendered: [number, number];
+  changes: [number, number];
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+function sizeOf(files: SourceFile[]): Size {
+  return {
+    files,
+    texts: files.map((f) => f.content as string),
+    baseFiles: files.slice(0, -1),
+  };
+}
+
+/** Time of `fn` in ms, after a full GC. */
+function timed<T>(fn: () => T): [T, number] {
+  gc();
+  const t0 = performance.now();
+  const value = fn();
+  return [value, performance.now() - t0];
+}
+
+interface RoundOut {
+  times: Times;
+  findings: number;
+  rendered: number;
+  changes: number;
+}
+
+/** One round on one size: each step in a function of its own, the analyses dead when it returns. */
+function round(size: Size): RoundOut {
+  const [, parse] = timed(() => {
+    for (const t of size.texts) for (const doc of parseAllDocuments(t)) doc.toJS();
+  });
+  const [head, lintMs] = timed(() => {
+    const analysis = analyzeSources(size.files, CONFIG);
+    const { findings } = lint(analysis, CONFIG, RULES);
+    resourcesToYaml(analysis.render.resources);
+    return { analysis, findings: findings.length };
+  });
+  const base = analyzeSources(size.baseFiles, CONFIG);
+  const [changes, diff] = timed(() => diffAndComment(base, head.analysis));
+  const [, access] = timed(() => compareAccess(base, head.analysis));
+  return {
+    times: { parse, lint: lintMs, diff, access },
+    findings: head.findings,
+    rendered: head.analysis.render.resources.length,
+    changes,
+  };
+}
+
+function diffAndComment(base: Analysis, head: Analysis): number {
+  const diff = diffRevisions(base, head);
+  renderMarkdown({ diff, findings: [], failOn: 'error' });
+  return diff.changes.length;
+}
+
+function medians(outs: RoundOut[]): Times {
+  const t = {} as Times;
+  for (const s of STEPS) t[s] = median(outs.map((o) => o.times[s]));
+  return t;
+}
+
+function measureGrowth(name: string, rounds: number): GrowthSample {
+  const dim = DIMENSIONS[name]!;
+  const shapes = [dim.base, dim.grow(FACTOR)] as const;
+  const repos = shapes.map(generateScaleRepo);
+  const [small, large] = repos.map((r) => sizeOf(r.files)) as [Size, Size];
+  round(small); // warm-up: JIT, module caches
+  const outs: [RoundOut[], RoundOut[]] = [[], []];
+  for (let i = 0; i < rounds; i++) {
+    outs[0].push(round(small));
+    outs[1].push(round(large));
+  }
+  const growth = {} as Times;
+  for (const s of STEPS)
+    growth[s] = median(outs[1].map((o, i) => o.times[s] / outs[0][i]!.times[s]));
+  const last = (k: 'findings' | 'rendered' | 'changes'): [number, number] => [
+    outs[0][0]![k],
+    outs[1][0]![k],
+  ];
+  return {
+    dimension: name,
+    counts: [dim.count(shapes[0]), dim.count(shapes[1])],
+    megabytes: [repos[0]!.bytes / 1e6, repos[1]!.bytes / 1e6],
+    small: medians(outs[0]),
+    large: medians(outs[1]),
+    growth,
+    lintToParse: median(outs[1].map((o) => o.times.lint / o.times.parse)),
+    findings: last('findings'),
+    rendered: last('rendered'),
+    changes: last('changes'),
+  };
+}
+
+/** Peak RSS of a process that lints and renders the 10x repository once, as the CLI would. */
+function measurePeakRss(name: string): { rssMb: number } {
+  const dim = DIMENSIONS[name]!;
+  let files: SourceFile[] | undefined = generateScaleRepo(dim.grow(FACTOR)).files;
+  const analysis = analyzeSources(files, CONFIG);
+  files = undefined;
+  lint(analysis, CONFIG, RULES);
+  resourcesToYaml(analysis.render.resources);
+  return { rssMb: peakRssMb() };
+}
+
+export function growthBenchmark(names: string[], rounds: number): string {
+  const self = fileURLToPath(import.meta.url);
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  let worst = 0;
+  for (const name of names) {
+    const s = inChild<GrowthSample>(self, ['--child', name, String(rounds)]);
+    const { rssMb } = inChild<{ rssMb: number }>(self, ['--rss', name]);
+    const ms = (t: Times): string => STEPS.map((k) => t[k].toFixed(0)).join(' / ');
+    rows.push([
+      name,
+      `${s.counts[0]} -> ${s.counts[1]}`,
+      `${s.megabytes[0].toFixed(1)} -> ${s.megabytes[1].toFixed(1)}`,
+      ms(s.small),
+      ms(s.large),
+      ...STEPS.map((k) => `x${s.growth[k].toFixed(1)}`),
+      s.lintToParse.toFixed(2),
+      rssMb.toFixed(0),
+    ]);
+    worst = Math.max(worst, ...STEPS.filter((k) => k !== 'parse').map((k) => s.growth[k]));
+    notes.push(
+      `  ${name}: ${DIMENSIONS[name]!.label}; findings ${s.findings.join(' -> ')}, rendered ${s.rendered.join(' -> ')}, diff changes ${s.changes.join(' -> ')}`,
+    );
+  }
+  return [
+    `growth: each dimension alone from 1x to ${FACTOR}x; times in ms (medians of ${rounds} rounds), growth = median of the rounds' 10x/1x`,
+    table(
+      [
+        'dimension',
+        'count',
+        'MB',
+        '1x parse/lint/diff/access',
+        '10x parse/lint/diff/access',
+        'parse',
+        'lint',
+        'diff',
+        'access',
+        'lint/parse 10x',
+        'peak RSS 10x MiB',
+      ],
+      rows,
+    ),
+    ...notes,
+    `worst growth of lint, diff, access: x${worst.toFixed(1)} for x${FACTOR} input (target <= 12)`,
+    'targets at 10,000 gateways: lint/parse <= 2.5, peak RSS < 1024 MiB (the gateways row)',
+  ].join('\n');
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  console.log(JSON.stringify(measureGrowth(args[1]!, Number(args[2]))));
+} else if (args[0] === '--rss') {
+  console.log(JSON.stringify(measurePeakRss(args[1]!)));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = args.indexOf('--rounds');
+  const rounds = at >= 0 ? Number(args[at + 1]) : 3;
+  const names = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1));
+  const unknown = names.filter((n) => !(n in DIMENSIONS));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown dimension ${unknown.join(', ')}; have: ${Object.keys(DIMENSIONS).join(', ')}`,
+    );
+    process.exitCode = 2;
+  } else console.log(growthBenchmark(names.length ? names : Object.keys(DIMENSIONS), rounds));
+}
