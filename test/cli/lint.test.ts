@@ -5,7 +5,8 @@ import { RULES } from '../../rules/index.js';
 import { run } from '../../src/cli/program.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { captureIO } from '../helpers/revisions.js';
-import { CLEAN_REPO, ERROR_REPO, makeRepo } from './repos.js';
+import { policyTo } from '../rule-fixtures.js';
+import { CLEAN_REPO, ERROR_REPO, HTTP_DESTINATION, makeRepo } from './repos.js';
 
 describe('egress-lint lint (in process)', () => {
   let errors: string;
@@ -49,6 +50,27 @@ describe('egress-lint lint (in process)', () => {
     expect(new Set(report.findings.map((f) => f.file))).toEqual(new Set(['mesh/policy.yaml']));
     // hosts-resolve-same is set to info in that config
     expect(report.findings.find((f) => f.ruleId === 'hosts-resolve-same')?.severity).toBe('info');
+  });
+
+  it('fails on httpsUpgrade with a port but without enabled: true (issue 12: a named violation)', async () => {
+    const upgradeNotEnabled = makeRepo({
+      ...CLEAN_REPO,
+      'mesh/policy.yaml': policyTo(`${HTTP_DESTINATION}      httpsUpgrade: {port: 443}\n`),
+    });
+    const io = captureIO(upgradeNotEnabled);
+    expect(await run(['lint', '-f', 'json'], io)).toBe(1);
+    const report = JSON.parse(io.out) as JsonReport;
+    expect(
+      report.findings.filter((f) => f.ruleId === 'https-upgrade-disabled').map((f) => f.severity),
+    ).toEqual(['error']);
+    // The same destination with the upgrade enabled is clean.
+    const enabled = makeRepo({
+      ...CLEAN_REPO,
+      'mesh/policy.yaml': policyTo(
+        `${HTTP_DESTINATION}      httpsUpgrade: {enabled: true, port: 443}\n`,
+      ),
+    });
+    expect(await run(['lint'], captureIO(enabled))).toBe(0);
   });
 
   it('finds the config under the one folder given', async () => {

@@ -14,7 +14,7 @@ export function makeRepo(files: Record<string, string>): string {
 }
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
-const HTTP_DESTINATION =
+export const HTTP_DESTINATION =
   '    - hosts: [httpbin.org]\n      port: {name: http, number: 80, protocol: HTTP}\n      byEgressGateway: {port: 80}\n';
 
 /** Nothing to report. */
