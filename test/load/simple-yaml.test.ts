@@ -81,21 +81,27 @@ function itemPrefix(items: unknown[], item: unknown): FieldPath {
 }
 
 const REPOSITORY_YAML = ['fixtures', 'test', 'rules'].flatMap(yamlFiles);
+/** Folders of YAML copied unchanged from Istio (see their SOURCE.md). */
+const UPSTREAM_COPIES = ['fixtures/bookinfo/', 'fixtures/istio-tasks/'];
 
 describe('simple YAML reader', () => {
   it('reads the repository fixtures as the full parser does, and takes nearly all of them', () => {
-    let taken = 0;
+    const declined: string[] = [];
     let located = 0;
     for (const file of REPOSITORY_YAML) {
       const text = readFileSync(file, 'utf8');
-      if (!agreesWithParser(text)) continue;
-      taken++;
+      if (!agreesWithParser(text)) {
+        declined.push(file);
+        continue;
+      }
       located += expectSamePositions(text);
     }
     expect(located).toBeGreaterThan(100);
     expect(REPOSITORY_YAML.length).toBeGreaterThan(50);
-    // Only the deliberately flow-styled fixtures (reformatted-*) go to the full parser.
-    expect(REPOSITORY_YAML.length - taken).toBeLessThanOrEqual(2);
+    // Of the YAML we write, only the deliberately flow-styled fixtures (reformatted-*) go to the full
+    // parser. Upstream samples kept verbatim (Istio's, with their own style) may go either way.
+    const ours = declined.filter((f) => !UPSTREAM_COPIES.some((dir) => f.includes(dir)));
+    expect(ours).toHaveLength(2);
   });
 
   it('takes the whole generated benchmark repository (the speed of a large lint depends on it)', () => {
