@@ -37,10 +37,17 @@ describe('Bookinfo networking samples', () => {
   });
 
   it.each(samples)('%s, applied after destination-rule-all.yaml: no error', (sample) => {
-    expect(errors([...BASE, sample])).toEqual([]);
+    // A sample with DestinationRules of its own replaces destination-rule-all.yaml's objects of the
+    // same name when applied; in one repository both copies would be a true duplicate-resource.
+    const redefines = read(sample).content.includes('kind: DestinationRule');
+    expect(errors(redefines ? ['bookinfo.yaml', sample] : [...BASE, sample])).toEqual([]);
   });
 
-  it('every sample at once: no error', () => {
-    expect(errors(readdirSync(DIR).filter((f) => f.endsWith('.yaml')))).toEqual([]);
+  it('every sample at once: no error but the true one, objects the alternatives define again', () => {
+    // The samples are alternatives (reviews-v3 or reviews-50-v3...) that redefine the same objects:
+    // in one repository that is a real mistake, and it is the only error.
+    const all = errors(readdirSync(DIR).filter((f) => f.endsWith('.yaml')));
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((e) => !e.includes(' duplicate-resource: '))).toEqual([]);
   });
 });
