@@ -38,4 +38,4 @@ it('the quick start command runs as a user types it (npx finds the built, execut
   expect(r.status).toBe(1);
   expect(r.stdout).toContain('fixtures/seeds/asm-deny-post');
   expect(r.stdout).toMatch(/error/);
-});
+}, 90_000); // npx resolves the package first: tens of seconds on a loaded 2-core machine
