@@ -56,6 +56,8 @@ export interface ToGateway {
 interface Arrival {
   kind: 'mtls' | 'tls' | 'plain';
   sni?: string;
+  /** The TLS is the application's own, carried by a sidecar that adds no TLS of its own. */
+  app?: boolean;
 }
 
 export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outcome {
@@ -141,7 +143,9 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   t.hop(
     x.sidecar,
     `${gw.serviceHost}:${x.port}`,
-    `${describeArrival(arrival)} carrying ${describeInner(x.inner)}`,
+    arrival.app
+      ? describeArrival(arrival)
+      : `${describeArrival(arrival)} carrying ${describeInner(x.inner)}`,
   );
 
   // The gateway: which Gateway resources configure its pods, and which server takes the connection.
@@ -347,6 +351,9 @@ function clientTransport(
   }
   if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni! };
   if (mode === 'SIMPLE' || mode === 'MUTUAL') return { kind: 'tls', ...(sni ? { sni } : {}) };
+  // Without TLS of the sidecar's own, the gateway sees the application's bytes: its TLS handshake,
+  // with its SNI, is what a PASSTHROUGH server routes by (Istio's "HTTPS through an egress gateway").
+  if (x.inner === 'https') return { kind: 'tls', sni: x.req.host, app: true };
   return { kind: 'plain' };
 }
 
@@ -385,6 +392,7 @@ function explainMissingSubset(
 
 function describeArrival(a: Arrival): string {
   if (a.kind === 'mtls') return `mTLS (ISTIO_MUTUAL, SNI ${a.sni})`;
+  if (a.app) return `no TLS of the sidecar's own: the application's TLS (SNI ${a.sni})`;
   if (a.kind === 'tls') return `TLS without a mesh certificate${a.sni ? ` (SNI ${a.sni})` : ''}`;
   return 'plaintext';
 }
