@@ -125,3 +125,11 @@ export {
 export type { HostClaim } from './istio/creation-order.js';
 export { buildIstioIndex } from './istio/index.js';
 export type { IstioIndex } from './istio/index.js';
+export {
+  ipLiteral,
+  serviceEntryHostProblem,
+  addressProblem,
+  addressCovers,
+  inRanges,
+  entriesForAddress,
+} from './istio/addresses.js';

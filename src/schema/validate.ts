@@ -14,6 +14,7 @@ import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { get, isObject, type Resource } from '../model/resource.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { findingAt, schemaFindings, suggest, type SchemaError } from './messages.js';
+import { serviceEntryFindings } from './service-entry.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -81,7 +82,7 @@ function checkResource(r: Resource): Finding[] {
       ),
     );
   }
-  findings.push(...subsetNameFindings(r), ...emptyGatewayFindings(r));
+  findings.push(...subsetNameFindings(r), ...emptyGatewayFindings(r), ...serviceEntryFindings(r));
   return findings;
 }
 

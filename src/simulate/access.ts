@@ -12,7 +12,13 @@
 import type { AccessChanges } from '../report/diff-report.js';
 import { istioIndexOf, type Analysis } from '../analyze.js';
 import { KIND } from '../model/kinds.js';
-import { exportedTo, routesOf, servicePortProtocol, stringList } from '../model/istio.js';
+import {
+  exportedTo,
+  routesOf,
+  serviceEntryHostProblem,
+  servicePortProtocol,
+  stringList,
+} from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
 import { get, type Resource } from '../model/resource.js';
 import { isRendered } from '../render/render.js';
@@ -173,7 +179,8 @@ function isRequestable(url: string): boolean {
 function destinationsOf(analysis: Analysis): AccessDestination[] {
   const out = new Map<string, AccessDestination>();
   const add = (host: string, port: number, scheme: AppScheme): void => {
-    if (host.includes('*')) return; // a wildcard names no host one can request
+    // A wildcard names no host one can request; a host Istio rejects (an IP, `host:port`) registers nothing.
+    if (host.includes('*') || serviceEntryHostProblem(host)) return;
     const url = `${scheme}://${host.toLowerCase()}:${port}`;
     if (!isRequestable(url)) return; // an IP, a CIDR or a malformed host: no request names it
     out.set(url, { url, scheme, host: host.toLowerCase(), port });

@@ -2,6 +2,7 @@
  * The request to simulate, from what a user types: `--from NAMESPACE[/key=value,...]` and a URL.
  * Bad input is a RequestError with a message that says what to type instead.
  */
+import { ipLiteral } from '../model/istio.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
 export class RequestError extends Error {
@@ -70,12 +71,14 @@ export function parseRequestUrl(text: string, method?: string): AppRequest {
       `--url: scheme "${scheme}" is not supported; use http://, https:// or tcp://`,
     );
   }
-  const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  if (!host || host.startsWith('[') || /^[\d.]+$/.test(host)) {
+  const name = url.hostname.toLowerCase().replace(/\.$/, '');
+  const ip = ipLiteral(name);
+  if (!name || (!ip && (name.startsWith('[') || /^[\d.]+$/.test(name)))) {
     throw new RequestError(
-      `--url: "${text}" needs a host name (the mesh routes by name, not by IP)`,
+      `--url: "${text}" needs a host name or an IP address, e.g. http://httpbin.org or tcp://10.0.0.5:3128`,
     );
   }
+  const host = ip ?? name;
   if (url.username || url.password)
     throw new RequestError('--url: credentials in the URL are not supported');
   const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
@@ -88,9 +91,10 @@ export function parseRequestUrl(text: string, method?: string): AppRequest {
   return {
     scheme,
     host,
+    ...(ip ? { ip } : {}),
     port,
     path,
     method: m,
-    url: `${scheme}://${host}${defaultPort ? '' : `:${port}`}${scheme === 'http' ? path : ''}`,
+    url: `${scheme}://${ip?.includes(':') ? `[${ip}]` : host}${defaultPort ? '' : `:${port}`}${scheme === 'http' ? path : ''}`,
   };
 }

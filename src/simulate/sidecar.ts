@@ -18,6 +18,8 @@ import {
   MESH,
   virtualServiceHosts,
   sniMatches,
+  stringList,
+  entriesForAddress,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -56,6 +58,22 @@ interface AtSidecar {
   entry?: ServicePort;
 }
 
+/**
+ * The ServiceEntries that take the request: by name, or for an IP destination by their `addresses`
+ * (most specific first; the sidecar has a listener per service address and port).
+ */
+function entriesFor(ctx: SimulationContext, req: AppRequest, namespace: string): Resource[] {
+  if (!req.ip) return visibleEntries(ctx, req.host, namespace);
+  const visible = ctx.index.ofKind('ServiceEntry').filter((se) => isVisibleTo(se, namespace));
+  return entriesForAddress(visible, req.ip, req.port);
+}
+
+/** The host Istio names the service by: the request's, or for an IP destination the entry's first host. */
+function serviceHost(s: Pick<AtSidecar, 'req' | 'entry'>): string {
+  if (!s.req.ip || !s.entry) return s.req.host;
+  return stringList(get(s.entry.entry.body, ['spec', 'hosts']))[0] ?? s.req.host;
+}
+
 export function fromSidecar(
   ctx: SimulationContext,
   t: Trace,
@@ -80,7 +98,7 @@ export function fromSidecar(
     );
   }
 
-  const entry = findServicePort(visibleEntries(ctx, req.host, src.namespace), req.port);
+  const entry = findServicePort(entriesFor(ctx, req, src.namespace), req.port);
   if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
   const s: AtSidecar = {
     ctx,
@@ -98,9 +116,11 @@ export function fromSidecar(
     cls = entry.protocol ? protocolClass(entry.protocol) : req.scheme === 'http' ? 'http' : 'tcp';
     t.decide(
       'sidecar',
-      `${describe(entry.entry)} registers ${req.host}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) for namespace ${src.namespace}`,
+      req.ip
+        ? `${describe(entry.entry)} takes connections to ${req.ip}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) by its addresses, as service ${serviceHost(s)}, for namespace ${src.namespace}`
+        : `${describe(entry.entry)} registers ${req.host}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) for namespace ${src.namespace}`,
       entry.entry,
-      entry.path,
+      req.ip ? ['spec', 'addresses'] : entry.path,
     );
   } else if (
     req.scheme === 'http' &&
@@ -158,10 +178,10 @@ function virtualServicesFor(s: AtSidecar): Resource[] {
   const specific = (vs: Resource): number =>
     Math.max(
       ...virtualServiceHosts(vs)
-        .filter((h) => hostMatches(h, s.req.host))
+        .filter((h) => hostMatches(h, serviceHost(s)))
         .map((h) => (h.startsWith('*') ? h.length : 10_000)),
     );
-  return [...s.ctx.index.virtualServicesFor(s.req.host, s.src.namespace)].sort(
+  return [...s.ctx.index.virtualServicesFor(serviceHost(s), s.src.namespace)].sort(
     (a, b) => specific(b) - specific(a),
   );
 }
@@ -213,13 +233,14 @@ function unregistered(s: AtSidecar, why: string): Outcome {
 /** The registered service's own route: straight to the host, no VirtualService involved. */
 function defaultRoute(s: AtSidecar, why: string): Outcome {
   if (!s.entry) return unregistered(s, why);
+  const host = serviceHost(s);
   s.t.decide(
     'sidecar',
-    `${why}: the default route of ${describe(s.entry.entry)} sends it straight to ${s.req.host}:${s.req.port}`,
+    `${why}: the default route of ${describe(s.entry.entry)} sends it straight to ${host}:${s.req.port}`,
     s.entry.entry,
     s.entry.path,
   );
-  return direct(s, { host: s.req.host, port: s.req.port, path: s.entry.path, split: 0 }, false);
+  return direct(s, { host, port: s.req.port, path: s.entry.path, split: 0 }, false);
 }
 
 function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
@@ -238,7 +259,7 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
   if (left) return left;
   return outcome(
     'allowed-direct',
-    `the sidecar sends it straight to ${d.host}:${d.port ?? s.req.port}, bypassing any egress gateway`,
+    `the sidecar sends it straight to ${s.t.upstream?.host ?? d.host}:${d.port ?? s.req.port}, bypassing any egress gateway`,
     expect.allowed(s.req),
   );
 }

@@ -29,8 +29,10 @@ export type AppScheme = 'http' | 'https' | 'tcp';
 
 export interface AppRequest {
   scheme: AppScheme;
-  /** Lower-case host name, as sent in the Host header or SNI. */
+  /** Lower-case host name, as sent in the Host header or SNI; for an IP destination, the IP. */
   host: string;
+  /** Set when the application connects to an IP address rather than a name: the address. */
+  ip?: string;
   port: number;
   /** Path (without query) for HTTP; '/' otherwise. */
   path: string;

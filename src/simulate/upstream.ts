@@ -277,8 +277,10 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     );
   }
 
+  // resolution NONE forwards to the original destination: for an IP the application named, that IP.
+  const upstreamHost = resolution === 'NONE' && x.req.ip ? x.req.ip : x.host;
   const upstream: Upstream = {
-    host: x.host,
+    host: upstreamHost,
     port: x.port,
     tls: upstreamTls,
     ...(upstreamTls === 'SIMPLE' || upstreamTls === 'MUTUAL'
@@ -295,7 +297,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
       : {}),
   };
   t.upstream = upstream;
-  t.hop(x.from, `${x.host}:${x.port}`, describeUpstream(upstream, x.inner));
+  t.hop(x.from, `${upstreamHost}:${x.port}`, describeUpstream(upstream, x.inner));
   return undefined;
 }
 

@@ -315,3 +315,26 @@ describe('access changes in egress-lint diff (the simulator, base against head)'
     });
   }
 });
+
+describe('ServiceEntry hosts of any shape (issue 11: diff and the App died with "internal error")', () => {
+  it('hosts Istio rejects are schema findings, an address-matched proxy is a destination, nothing crashes', async () => {
+    const pair = join(REVISIONS, 'serviceentry-host-shapes');
+    const args = ['diff', join(pair, 'base'), join(pair, 'head')];
+    const text = await cli(args, REPO_ROOT, { NO_COLOR: '1' });
+    expect(text.err).toBe('');
+    expect(text.code).toBe(1);
+    expect(text.out).toContain(
+      'Istio rejects this ServiceEntry: host "10.1.0.0/16", a CIDR block (addresses go under spec.addresses)',
+    );
+    const d = json((await cli([...args, '--format', 'json'])).out);
+    expect(
+      (d.access?.rows ?? []).map(
+        (r) => `${r.source} -> ${r.destination}: ${r.before} -> ${r.after}`,
+      ),
+    ).toEqual([
+      'mytest/* -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
+      'mytest/app=sleep-a -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
+      '(unlisted namespace)/* -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
+    ]);
+  });
+});

@@ -181,3 +181,51 @@ status: {anything: goes}
     ).toEqual([]);
   });
 });
+
+describe("ServiceEntry hosts and addresses Istio's webhook rejects (ValidateServiceEntry)", () => {
+  const se = (spec: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: se}
+spec:
+  ports: [{number: 443, name: tls, protocol: TLS}]
+${spec}`;
+
+  it('hosts that are not DNS names: IPs, CIDR blocks, host:port, empty, "*", upper case', () => {
+    expect(
+      check(se(`  hosts: [10.0.0.5, 10.1.0.0/16, "a.example.com:8080", "", "*", A.example.com]`)),
+    ).toEqual([
+      '6:11 Istio rejects this ServiceEntry: host "10.0.0.5", an IP address (addresses go under spec.addresses)',
+      '6:21 Istio rejects this ServiceEntry: host "10.1.0.0/16", a CIDR block (addresses go under spec.addresses)',
+      '6:34 Istio rejects this ServiceEntry: host "a.example.com:8080" with a port (ports go under spec.ports)',
+      '6:56 Istio rejects this ServiceEntry: an empty host',
+      '6:60 Istio rejects this ServiceEntry: the host "*" (a ServiceEntry cannot register every host)',
+      '6:65 Istio rejects this ServiceEntry: host "A.example.com" (not a DNS name: lower-case labels of letters, digits and "-", a "*." prefix at most)',
+    ]);
+  });
+
+  it('wildcard hosts resolved by DNS without endpoints; NONE and DYNAMIC_DNS take them', () => {
+    expect(check(se(`  hosts: ["*.example.com"]\n  resolution: DNS`))).toEqual([
+      '6:11 Istio rejects this ServiceEntry: the wildcard host "*.example.com" cannot be resolved by DNS (resolution DNS without endpoints); use resolution NONE or DYNAMIC_DNS',
+    ]);
+    expect(check(se(`  hosts: ["*.example.com"]\n  resolution: DYNAMIC_DNS`))).toEqual([]);
+    expect(check(se(`  hosts: ["*.example.com", example.com.]`))).toEqual([]);
+  });
+
+  it('addresses: IPs and CIDR blocks only, CIDR blocks with resolution NONE or STATIC', () => {
+    expect(
+      check(
+        se(
+          `  hosts: [a.example.com]\n  addresses: [10.0.0.5, 10.2.0.0/16, 10.0.0.300, 10.0.0.0/40]`,
+        ),
+      ),
+    ).toEqual([
+      '7:38 Istio rejects this ServiceEntry: "10.0.0.300" is not an IP address',
+      '7:50 Istio rejects this ServiceEntry: "10.0.0.0/40" is not a CIDR block',
+    ]);
+    expect(
+      check(se(`  hosts: [a.example.com]\n  addresses: [10.2.0.0/16]\n  resolution: DNS`)),
+    ).toEqual([
+      '8:3 Istio rejects this ServiceEntry: the CIDR block 10.2.0.0/16 in addresses needs resolution NONE or STATIC, not DNS',
+    ]);
+  });
+});

@@ -61,10 +61,27 @@ describe('--url', () => {
   it.each([
     ['httpbin.org', /is not a URL/],
     ['ftp://httpbin.org', /scheme "ftp" is not supported/],
-    ['http://10.0.0.1/', /needs a host name/],
+    ['tcp://10.0.0.1.5:3128', /needs a host name or an IP address/],
     ['http://user:pw@httpbin.org/', /credentials/],
   ])('rejects %j', (text, message) => {
     expect(() => parseRequestUrl(text)).toThrow(message);
+  });
+
+  it('an IP address is a destination too (an HTTP proxy, a CIDR range of a ServiceEntry)', () => {
+    expect(parseRequestUrl('tcp://10.0.0.5:3128')).toEqual({
+      scheme: 'tcp',
+      host: '10.0.0.5',
+      ip: '10.0.0.5',
+      port: 3128,
+      path: '/',
+      method: 'GET',
+      url: 'tcp://10.0.0.5:3128',
+    });
+    expect(parseRequestUrl('http://[2001:DB8::1]:8080/x')).toMatchObject({
+      host: '2001:db8::1',
+      ip: '2001:db8::1',
+      url: 'http://[2001:db8::1]:8080/x',
+    });
   });
 
   it('rejects a method that is not one', () => {
