@@ -133,3 +133,6 @@ export {
   inRanges,
   entriesForAddress,
 } from './istio/addresses.js';
+export { sharedTlsListenerEntries, attachedEntry } from './istio/listeners.js';
+export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/interception.js';
+export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';

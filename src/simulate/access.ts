@@ -14,6 +14,7 @@ import { istioIndexOf, type Analysis } from '../analyze.js';
 import { KIND } from '../model/kinds.js';
 import {
   exportedTo,
+  interceptsAll,
   routesOf,
   serviceEntryHostProblem,
   servicePortProtocol,
@@ -278,6 +279,10 @@ export function accessMatrix(
     if (peers) peers.push(s);
     else inNamespace.set(s.workload.namespace, [s]);
   }
+  // Sources whose traffic may skip the sidecar: the outbound policy alone does not decide for them.
+  const bypassing = new Set(
+    universe.sources.filter((s) => !interceptsAll(ctx.interception(s.workload))),
+  );
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.
     const audience = new Set<string>();
@@ -293,14 +298,15 @@ export function accessMatrix(
     }
     const candidates = everyone
       ? universe.sources
-      : [...audience].flatMap((ns) => inNamespace.get(ns) ?? []);
+      : [...new Set([...[...audience].flatMap((ns) => inNamespace.get(ns) ?? []), ...bypassing])];
     for (const s of candidates) {
       const key = cellKey(s.label, d.url);
       let cell = known.get(key);
       if (cell === undefined) {
-        cell = seesHost(ctx, s.workload.namespace, d.host)
-          ? toCell(s.label, d.url, explain(s.label, d.url, false))
-          : null;
+        cell =
+          bypassing.has(s) || seesHost(ctx, s.workload.namespace, d.host)
+            ? toCell(s.label, d.url, explain(s.label, d.url, false))
+            : null;
         known.set(key, cell);
       }
       if (cell === null) continue;

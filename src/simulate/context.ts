@@ -3,7 +3,10 @@ import { istioIndexOf, type Analysis } from '../analyze.js';
 import type { ConfigSet } from '../model/config-set.js';
 import {
   hostMatches,
+  interceptionFor,
   labelsKey,
+  type Interception,
+  type Workload,
   serversByPort,
   stringList,
   type IstioIndex,
@@ -25,6 +28,8 @@ export interface SimulationContext {
   readonly rejected: readonly Resource[];
   /** The Gateway servers on a port of the gateway pods with these labels (in merge order), and the TLS server for an SNI. */
   serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
+  /** Whether the workload has a sidecar and which outbound traffic its iptables send there. */
+  interception(workload: Workload): Interception;
 }
 
 const NO_SERVERS: PortServers = { servers: [], tls: [], forSni: () => undefined };
@@ -77,7 +82,14 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
     }
     return found;
   };
-  return { cs, index, allocatedPorts, rejected, serversOn };
+  const interceptions = new Map<string, Interception>();
+  const interception = (w: Workload): Interception => {
+    const key = `${w.namespace}/${labelsKey(w.labels)}`;
+    let found = interceptions.get(key);
+    if (!found) interceptions.set(key, (found = interceptionFor(cs.resources, w)));
+    return found;
+  };
+  return { cs, index, allocatedPorts, rejected, serversOn, interception };
 }
 
 /**

@@ -20,6 +20,12 @@ import {
   sniMatches,
   stringList,
   entriesForAddress,
+  captured,
+  isInClusterHost,
+  type Captured,
+  type Destination,
+  sharedTlsListenerEntries,
+  attachedEntry,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -80,6 +86,8 @@ export function fromSidecar(
   src: SourceWorkload,
   req: AppRequest,
 ): Outcome {
+  const bypass = bypassesSidecar(ctx, t, src, req);
+  if (bypass) return bypass;
   const name = `sidecar of ${describeSource(src)}`;
   const mode = ctx.cs.mesh.outboundFor(src.namespace, src.labels);
   t.hop('application', name, describeApp(req));
@@ -130,6 +138,10 @@ export function fromSidecar(
     // Istio gives VirtualService hosts without a service a virtual host on port 80 (route.go).
     cls = 'http';
   }
+  if (!cls && req.scheme === 'https' && !req.ip) {
+    const wider = widerTlsRoutes(s, services);
+    if (wider.length > 0) return tlsRoute(s, wider);
+  }
   if (!cls) return unregistered(s, '');
   if (cls === 'http' && req.scheme !== 'http') {
     return outcome(
@@ -152,6 +164,82 @@ function unshownService(t: Trace, host: string): Outcome {
   return undetermined(
     `the Kubernetes Service ${host}`,
     `${host} is a Kubernetes Service name the repository does not declare: whether it exists, and on which ports and protocols, decides what the sidecar does`,
+  );
+}
+
+/**
+ * VirtualServices whose hosts are wider than the registry: their tls routes join the sidecar's shared
+ * listener on the port through a registered service they attach to, so their sniHosts take the
+ * connection though its host is not registered.
+ */
+function widerTlsRoutes(s: AtSidecar, services: readonly Resource[]): Resource[] {
+  const visible = s.ctx.index
+    .ofKind('ServiceEntry')
+    .filter((se) => isVisibleTo(se, s.src.namespace));
+  const listener = sharedTlsListenerEntries(visible, s.req.port);
+  return services.filter((vs) => {
+    const se = attachedEntry(vs, listener);
+    if (!se || !Array.isArray(get(vs.body, ['spec', 'tls']))) return false;
+    s.t.decide(
+      'sidecar',
+      `${describe(vs)} attaches to ${describe(se)}, which opens the sidecar's TLS listener on port ${s.req.port}; its tls routes match SNI there, registered or not`,
+      vs,
+      ['spec', 'hosts'],
+    );
+    return true;
+  });
+}
+
+/**
+ * A workload without a sidecar, or a destination its iptables let pass, connects straight out: no
+ * route, ServiceEntry or outbound traffic policy applies (REGISTRY_ONLY included).
+ */
+function bypassesSidecar(
+  ctx: SimulationContext,
+  t: Trace,
+  src: SourceWorkload,
+  req: AppRequest,
+): Outcome | undefined {
+  const i = ctx.interception(src);
+  const to: Destination = req.ip
+    ? { ip: req.ip }
+    : { name: isInClusterHost(req.host) ? 'in-cluster' : 'external' };
+  const c: Captured = i.noSidecar ? { by: 'none', source: i.noSidecar } : captured(i, req.port, to);
+  const why = c.source?.text ?? "Istio's default interception";
+  if (c.by === 'dns') {
+    t.note(
+      `whether the sidecar sees connections to ${req.host} depends on the address DNS gives it (${why}); the simulation assumes it does`,
+    );
+    return undefined;
+  }
+  if (c.by === 'sidecar') return undefined;
+  const workload = describeSource(src);
+  t.decide(
+    'application',
+    i.noSidecar
+      ? `${workload} has no sidecar: ${why}`
+      : `the iptables rules of ${workload} let ${req.ip ?? req.host}:${req.port} pass the sidecar: ${why}`,
+    c.source?.resource,
+    c.source?.path,
+  );
+  if (!i.noSidecar && !req.ip)
+    t.note(
+      `${req.host} is taken to resolve to ${'name' in to && to.name === 'external' ? 'a public address' : 'a cluster address'}, which the sidecar's interception ranges leave out`,
+    );
+  t.hop('application', `${req.host}:${req.port}`, `${describeApp(req)}, not through a sidecar`);
+  t.upstream = {
+    host: req.host,
+    port: req.port,
+    tls: req.scheme === 'https' ? 'app' : 'none',
+    by: 'application',
+    ...(req.scheme === 'http' ? { seenByServer: `http://${req.host}${req.path}` } : {}),
+  };
+  return outcome(
+    'allowed-direct',
+    i.noSidecar
+      ? `${workload} has no sidecar, so the mesh does not see its traffic: it connects straight to ${req.host}:${req.port}, and no outbound traffic policy applies`
+      : `the connection to ${req.host}:${req.port} is not redirected to the sidecar, so it goes straight out and no outbound traffic policy applies`,
+    expect.allowed(req),
   );
 }
 

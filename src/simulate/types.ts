@@ -43,7 +43,7 @@ export interface AppRequest {
 }
 
 /** Where a decision is taken. */
-export type Stage = 'sidecar' | 'egress-gateway' | 'upstream';
+export type Stage = 'application' | 'sidecar' | 'egress-gateway' | 'upstream';
 
 /** A resource that decided something, with where its deciding field was written. */
 export interface DecisionSource extends ResourceRef {
