@@ -37,6 +37,8 @@ export interface MeshSettings {
   sidecars: readonly OutboundDeclaration[];
   /** The declaration that decides for a workload with these labels in this namespace. */
   outboundFor(namespace: string, labels?: Readonly<Record<string, string>>): OutboundDeclaration;
+  /** The one Sidecar resource that applies to the workload, if any. */
+  sidecarFor(namespace: string, labels?: Readonly<Record<string, string>>): Resource | undefined;
 }
 
 export function matchesSelector(
@@ -139,6 +141,14 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0,
   );
   const sidecars = scopes.flatMap((s) => (s.declaration ? [s.declaration] : []));
+  const scopeFor = (namespace: string, labels: Readonly<Record<string, string>> = {}) => {
+    const inNs = scopes.filter((s) => s.resource.namespace === namespace);
+    return (
+      inNs.find((s) => s.workloadSelector && matchesSelector(s.workloadSelector, labels)) ??
+      inNs.find((s) => !s.workloadSelector) ??
+      scopes.find((s) => s.resource.namespace === rootNamespace && !s.workloadSelector)
+    );
+  };
 
   return {
     defaults,
@@ -149,12 +159,8 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     meshWideDeclarations: fromConfig ? [...declarations, fromConfig] : declarations,
     sidecars,
     outboundFor(namespace, labels) {
-      const inNs = scopes.filter((s) => s.resource.namespace === namespace);
-      const scope =
-        inNs.find((s) => s.workloadSelector && matchesSelector(s.workloadSelector, labels)) ??
-        inNs.find((s) => !s.workloadSelector) ??
-        scopes.find((s) => s.resource.namespace === rootNamespace && !s.workloadSelector);
-      return scope?.declaration ?? meshWide;
+      return scopeFor(namespace, labels)?.declaration ?? meshWide;
     },
+    sidecarFor: (namespace, labels) => scopeFor(namespace, labels)?.resource,
   };
 }

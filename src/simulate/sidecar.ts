@@ -26,6 +26,7 @@ import {
   type Destination,
   sharedTlsListenerEntries,
   attachedEntry,
+  sidecarImports,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -62,6 +63,25 @@ interface AtSidecar {
   mode: OutboundDeclaration;
   name: string;
   entry?: ServicePort;
+  /** The Sidecar resource that scopes what this workload sees, if any. */
+  sidecar?: Resource;
+}
+
+/**
+ * Whether the workload's Sidecar imports a ServiceEntry or VirtualService for the port; when it does
+ * not, the trace says which egress listener left it out.
+ */
+function importedBy(t: Trace, sidecar: Resource | undefined, port: number, r: Resource): boolean {
+  const hosts = stringList(get(r.body, ['spec', 'hosts']));
+  const result = sidecarImports(sidecar, port, r.namespace, hosts);
+  if (!result.imported)
+    t.decide(
+      'sidecar',
+      `${describe(sidecar!)} does not import ${describe(r)} (namespace ${r.namespace}) for port ${port}, so this workload does not see it`,
+      sidecar,
+      ['spec', 'egress', result.listener ?? 0, 'hosts'],
+    );
+  return result.imported;
 }
 
 /**
@@ -106,7 +126,9 @@ export function fromSidecar(
     );
   }
 
-  const entry = findServicePort(entriesFor(ctx, req, src.namespace), req.port);
+  const sidecar = ctx.cs.mesh.sidecarFor(src.namespace, src.labels);
+  const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
+  const entry = findServicePort(entriesFor(ctx, req, src.namespace).filter(imported), req.port);
   if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
   const s: AtSidecar = {
     ctx,
@@ -117,8 +139,9 @@ export function fromSidecar(
     mode,
     name,
     ...(entry ? { entry } : {}),
+    ...(sidecar ? { sidecar } : {}),
   };
-  const services = virtualServicesFor(s);
+  const services = virtualServicesFor(s).filter(imported);
   let cls: ProtocolClass | undefined;
   if (entry) {
     cls = entry.protocol ? protocolClass(entry.protocol) : req.scheme === 'http' ? 'http' : 'tcp';
@@ -360,6 +383,19 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
     );
   const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
   const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
+  if (gw && !sidecarImports(s.sidecar, port, gw.namespace, [gw.serviceHost]).imported) {
+    s.t.decide(
+      'sidecar',
+      `${describe(s.sidecar!)} does not import ${gw.serviceHost} (namespace ${gw.namespace}) for port ${port}`,
+      s.sidecar,
+      ['spec', 'egress'],
+    );
+    return outcome(
+      'broken',
+      `${describe(vs)} sends it to ${gw.serviceHost}, which the workload's Sidecar does not import: Envoy has no cluster for it`,
+      expect.noCluster(s.req),
+    );
+  }
   if (gw) {
     return viaGateway(s.ctx, s.t, {
       src: s.src,

@@ -1,0 +1,48 @@
+/**
+ * What a `Sidecar` resource lets its workloads see (pilot/pkg/model/sidecar.go): each egress listener
+ * imports configuration by `namespace/host` (`*` any namespace, `.` the Sidecar's own, `~` none; the
+ * host `*`, a wildcard or an exact name). A service or VirtualService not imported does not exist for
+ * the workload: under REGISTRY_ONLY its host goes to the BlackHoleCluster, and routes to it find no
+ * cluster. The listener declaring the request's port decides for that port, else the one without a
+ * port. A Sidecar without `egress` imports everything.
+ */
+import { get, isObject, type Resource } from '../resource.js';
+import { hostMatches, stringList } from './hosts.js';
+
+export interface SidecarImport {
+  imported: boolean;
+  /** The egress listener that decided (index into spec.egress), when the Sidecar has egress. */
+  listener?: number;
+}
+
+/** The egress listener of a Sidecar serving `port`, or undefined when the Sidecar declares none. */
+export function egressListener(
+  sidecar: Resource,
+  port: number,
+): { index: number; hosts: string[] } | undefined {
+  const egress = get(sidecar.body, ['spec', 'egress']);
+  if (!Array.isArray(egress) || egress.length === 0) return undefined;
+  const withPort = egress.findIndex((l) => get(l, ['port', 'number']) === port);
+  const index = withPort !== -1 ? withPort : egress.findIndex((l) => !isObject(get(l, ['port'])));
+  return { index, hosts: index === -1 ? [] : stringList(get(egress[index], ['hosts'])) };
+}
+
+/** Whether a Sidecar imports config of `configNamespace` named `hosts` (any of them) for `port`. */
+export function sidecarImports(
+  sidecar: Resource | undefined,
+  port: number,
+  configNamespace: string,
+  hosts: readonly string[],
+): SidecarImport {
+  if (!sidecar) return { imported: true };
+  const listener = egressListener(sidecar, port);
+  if (!listener) return { imported: true };
+  const imported = listener.hosts.some((entry) => {
+    const slash = entry.indexOf('/');
+    const ns = slash === -1 ? '*' : entry.slice(0, slash);
+    const host = slash === -1 ? entry : entry.slice(slash + 1);
+    const nsOk = ns === '*' || (ns === '.' ? sidecar.namespace : ns) === configNamespace;
+    return nsOk && ns !== '~' && hosts.some((h) => host === '*' || hostMatches(host, h));
+  });
+  return { imported, listener: listener.index };
+}
