@@ -370,7 +370,7 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
   if (left) return left;
   return outcome(
     'allowed-direct',
-    `the sidecar sends it straight to ${s.t.upstream?.host ?? d.host}:${d.port ?? s.req.port}, bypassing any egress gateway`,
+    `the sidecar sends it straight to ${s.t.upstream?.host ?? d.host}:${s.t.upstream?.port ?? d.port ?? s.req.port}, bypassing any egress gateway`,
     expect.allowed(s.req),
   );
 }

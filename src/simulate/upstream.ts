@@ -279,9 +279,12 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
 
   // resolution NONE forwards to the original destination: for an IP the application named, that IP.
   const upstreamHost = resolution === 'NONE' && x.req.ip ? x.req.ip : x.host;
+  // The endpoints listen on the port's targetPort when it has one (serviceentry/conversion.go).
+  const targetPort = get(sp.entry.body, ['spec', 'ports', sp.index, 'targetPort']);
+  const upstreamPort = typeof targetPort === 'number' ? targetPort : x.port;
   const upstream: Upstream = {
     host: upstreamHost,
-    port: x.port,
+    port: upstreamPort,
     tls: upstreamTls,
     ...(upstreamTls === 'SIMPLE' || upstreamTls === 'MUTUAL'
       ? { sni: sni ?? x.req.host }
@@ -297,7 +300,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
       : {}),
   };
   t.upstream = upstream;
-  t.hop(x.from, `${upstreamHost}:${x.port}`, describeUpstream(upstream, x.inner));
+  t.hop(x.from, `${upstreamHost}:${upstreamPort}`, describeUpstream(upstream, x.inner));
   return undefined;
 }
 

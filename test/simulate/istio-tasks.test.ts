@@ -1,24 +1,171 @@
 /**
  * Istio's own egress tasks (istio.io content/en/docs/tasks/traffic-management/egress/): every request
  * whose outcome a task states in its snips.sh or test.sh, against the task's YAML kept under
- * fixtures/istio-tasks/<task>/<step>/ (each with the task's REGISTRY_ONLY install). The snip named in
- * each test is the command whose output states the outcome.
+ * fixtures/istio-tasks/<task>/<step>/ (each with the task's install: REGISTRY_ONLY unless the step
+ * says otherwise). Each test names the snip whose output states the outcome. The client is the
+ * task's sleep (or curl) pod in namespace default.
  */
 import { describe, expect, it } from 'vitest';
-import { fixtureSimulator } from './helpers.js';
+import { decisionText, fixtureSimulator, type FixtureOptions } from './helpers.js';
 
-const task = (path: string) => fixtureSimulator(`../istio-tasks/${path}`);
+const task = (path: string, options: FixtureOptions = {}) =>
+  fixtureSimulator(`../istio-tasks/${path}`, options);
 const SLEEP = 'default/app=sleep';
 
-describe('egress-gateway: Egress gateway for HTTPS traffic (TLS PASSTHROUGH)', () => {
-  const explain = task('egress-gateway/https');
+describe('egress-control', () => {
+  it('snip envoy_passthrough_to_external_services_3: ALLOW_ANY, https://www.google.com and https://edition.cnn.com -> 200 (passthrough)', () => {
+    const explain = task('egress-control/allow-any');
+    for (const url of ['https://www.google.com', 'https://edition.cnn.com'])
+      expect(explain(SLEEP, url).verdict, url).toBe('allowed-direct');
+  });
 
-  it('snip egress_gateway_for_https_traffic_5: curl https://edition.cnn.com/politics -> 200 through the gateway', () => {
-    const e = explain(SLEEP, 'https://edition.cnn.com/politics');
+  it('snip change_to_the_blockingbydefault_policy_3: REGISTRY_ONLY, both -> curl exit code 35', () => {
+    const explain = task('egress-control/blocking');
+    for (const url of ['https://www.google.com', 'https://edition.cnn.com']) {
+      const e = explain(SLEEP, url);
+      expect(e.verdict, url).toBe('blocked-unregistered');
+      expect(e.expected).toMatch(/connection/);
+    }
+  });
+
+  it('snips access_an_external_http_service_2 and access_an_external_https_service_2: registered hosts -> 200, the rest stays blocked', () => {
+    const explain = task('egress-control/registry-only');
+    const http = explain(SLEEP, 'http://httpbin.org/headers');
+    expect(http.verdict).toBe('allowed-direct');
+    // The sidecar's access log names outbound|80||httpbin.org: the ServiceEntry's cluster.
+    expect(decisionText(http)).toContain(
+      'ServiceEntry default/httpbin-ext registers httpbin.org:80',
+    );
+    expect(explain(SLEEP, 'https://www.google.com').verdict).toBe('allowed-direct');
+    expect(explain(SLEEP, 'https://edition.cnn.com').verdict).toBe('blocked-unregistered');
+  });
+
+  it('snips manage_traffic_to_external_services_1 and _4: the timeout route still lets the request out (its 504 is the 3s timeout against a 5s delay)', () => {
+    const e = task('egress-control/registry-only')(SLEEP, 'http://httpbin.org/delay/5');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(decisionText(e)).toContain('VirtualService default/httpbin-ext http[0] matches');
+  });
+
+  it('snip access_the_external_services_1: includeIPRanges=10.0.0.1/24 -> http://httpbin.org/headers works without a ServiceEntry', () => {
+    const e = task('egress-control/include-ip-ranges')(SLEEP, 'http://httpbin.org/headers');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.reason).toMatch(/not redirected to the sidecar/);
+  });
+});
+
+describe('egress-gateway', () => {
+  it('snip egress_gateway_for_http_traffic_2: the ServiceEntry alone -> 301 then 200, straight from the sidecar', () => {
+    const e = task('egress-gateway/http', { without: ['gateway.yaml'] })(
+      SLEEP,
+      'http://edition.cnn.com/politics',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+  });
+
+  it('snips egress_gateway_for_http_traffic_7 and _9: 301 then 200 through the gateway, whose log shows outbound|80||edition.cnn.com', () => {
+    const e = task('egress-gateway/http')(SLEEP, 'http://edition.cnn.com/politics');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.gateway).toMatchObject({ namespace: 'istio-system', port: 80 });
+    expect(e.upstream).toMatchObject({ host: 'edition.cnn.com', port: 80, by: 'egress-gateway' });
+  });
+
+  it('snip egress_gateway_for_https_traffic_2: the ServiceEntry alone -> 200', () => {
+    const e = task('egress-gateway/https', { without: ['gateway.yaml'] })(
+      SLEEP,
+      'https://edition.cnn.com/politics',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+  });
+
+  it('snips egress_gateway_for_https_traffic_5 and _7: 200 through the PASSTHROUGH gateway, which logs outbound|443||edition.cnn.com', () => {
+    const e = task('egress-gateway/https')(SLEEP, 'https://edition.cnn.com/politics');
     expect(e.verdict).toBe('allowed-via-gateway');
     expect(e.hops[1]!.transport).toBe(
       "no TLS of the sidecar's own: the application's TLS (SNI edition.cnn.com)",
     );
+    expect(decisionText(e)).toContain(
+      'Gateway default/istio-egressgateway server 443/TLS tls PASSTHROUGH hosts [edition.cnn.com] takes the connection',
+    );
     expect(e.upstream).toMatchObject({ host: 'edition.cnn.com', port: 443, tls: 'app' });
+  });
+
+  it('snip apply_kubernetes_network_policies_4: sleep in test-egress, without a sidecar -> 200', () => {
+    const e = task('egress-gateway/https')(
+      'test-egress/app=sleep,sidecar.istio.io/inject=false',
+      'https://edition.cnn.com/politics',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.reason).toMatch(/has no sidecar/);
+  });
+});
+
+describe('egress-tls-origination', () => {
+  it('snip curl_simple: http://edition.cnn.com/politics -> 301 to https (the server answers plain HTTP)', () => {
+    const e = task('egress-tls-origination/simple')(SLEEP, 'http://edition.cnn.com/politics');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ port: 80, tls: 'none' });
+  });
+
+  it('snips curl_origination_http and curl_origination_https: 200 both, the sidecar originating TLS to port 443 for http://', () => {
+    const explain = task('egress-tls-origination/origination');
+    const http = explain(SLEEP, 'http://edition.cnn.com/politics');
+    expect(http.verdict).toBe('allowed-direct');
+    expect(http.upstream).toMatchObject({
+      host: 'edition.cnn.com',
+      port: 443,
+      tls: 'SIMPLE',
+      seenByServer: 'https://edition.cnn.com/politics',
+    });
+    const https = explain(SLEEP, 'https://edition.cnn.com/politics');
+    expect(https.verdict).toBe('allowed-direct');
+    expect(https.upstream).toMatchObject({ port: 443, tls: 'app' });
+  });
+});
+
+describe('wildcard-egress-hosts', () => {
+  it('test.sh confirm_blocking: https://www.google.com and https://edition.cnn.com -> exit code 35', () => {
+    const explain = task('wildcard-egress-hosts/direct');
+    for (const url of ['https://www.google.com', 'https://edition.cnn.com'])
+      expect(explain(SLEEP, url).verdict, url).toBe('blocked-unregistered');
+  });
+
+  it('snip configure_direct_traffic_to_a_wildcard_host_2: en and de.wikipedia.org -> their titles, straight out', () => {
+    const explain = task('wildcard-egress-hosts/direct');
+    for (const url of ['https://en.wikipedia.org/wiki/Main_Page', 'https://de.wikipedia.org'])
+      expect(explain(SLEEP, url).verdict, url).toBe('allowed-direct');
+  });
+
+  it('snips configure_egress_gateway_traffic_to_a_wildcard_host_4 and _5: both through the gateway, which uses outbound|443||www.wikipedia.org', () => {
+    const explain = task('wildcard-egress-hosts/gateway');
+    for (const url of ['https://en.wikipedia.org/wiki/Main_Page', 'https://de.wikipedia.org']) {
+      const e = explain(SLEEP, url);
+      expect(e.verdict, url).toBe('allowed-via-gateway');
+      expect(e.upstream).toMatchObject({ host: 'www.wikipedia.org', port: 443, tls: 'app' });
+    }
+  });
+});
+
+describe('http-proxy', () => {
+  it('snip deploy_an_https_proxy_8: curl in namespace external (no sidecar) through the proxy -> the title', () => {
+    const e = task('http-proxy/proxy')(
+      'external/app=curl,sidecar.istio.io/inject=false',
+      'tcp://10.244.1.25:3128',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+  });
+
+  it('snips configure_traffic_to_external_https_proxy_2 and _3: HTTPS_PROXY=10.244.1.25:3128 -> the title; the sidecar logs outbound|3128||my-company-proxy.com', () => {
+    const explain = task('http-proxy/proxy');
+    const e = explain(SLEEP, 'tcp://10.244.1.25:3128');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(decisionText(e)).toContain(
+      'ServiceEntry default/proxy takes connections to 10.244.1.25:3128 (TCP) by its addresses, as service my-company-proxy.com',
+    );
+    expect(e.upstream).toMatchObject({ host: '10.244.1.25', port: 3128 });
+    // Without the ServiceEntry, REGISTRY_ONLY blocks the proxy.
+    expect(
+      task('http-proxy/proxy', { without: ['proxy.yaml'] })(SLEEP, 'tcp://10.244.1.25:3128')
+        .verdict,
+    ).toBe('blocked-unregistered');
   });
 });
