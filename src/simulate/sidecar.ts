@@ -21,7 +21,7 @@ import {
   stringList,
   entriesForAddress,
   captured,
-  isInClusterHost,
+  isClusterDomainHost,
   type Captured,
   type Destination,
   sharedTlsListenerEntries,
@@ -72,7 +72,10 @@ interface AtSidecar {
  * not, the trace says which egress listener left it out.
  */
 function importedBy(t: Trace, sidecar: Resource | undefined, port: number, r: Resource): boolean {
-  const hosts = stringList(get(r.body, ['spec', 'hosts']));
+  const hosts =
+    r.kind === 'VirtualService'
+      ? virtualServiceHosts(r)
+      : stringList(get(r.body, ['spec', 'hosts']));
   const result = sidecarImports(sidecar, port, r.namespace, hosts);
   if (!result.imported)
     t.decide(
@@ -226,14 +229,20 @@ function bypassesSidecar(
   const i = ctx.interception(src);
   const to: Destination = req.ip
     ? { ip: req.ip }
-    : { name: isInClusterHost(req.host) ? 'in-cluster' : 'external' };
+    : {
+        name:
+          !req.host.includes('.') || isClusterDomainHost(req.host, ctx.cs.mesh.clusterDomain)
+            ? 'in-cluster'
+            : 'external',
+      };
   const c: Captured = i.noSidecar ? { by: 'none', source: i.noSidecar } : captured(i, req.port, to);
   const why = c.source?.text ?? "Istio's default interception";
   if (c.by === 'dns') {
-    t.note(
-      `whether the sidecar sees connections to ${req.host} depends on the address DNS gives it (${why}); the simulation assumes it does`,
+    if (c.source?.resource) t.decide('application', why, c.source.resource, c.source.path);
+    return undetermined(
+      `the address DNS gives ${req.host}`,
+      `whether the sidecar sees connections to ${req.host} depends on the address DNS gives it (${why})`,
     );
-    return undefined;
   }
   if (c.by === 'sidecar') return undefined;
   const workload = describeSource(src);

@@ -127,13 +127,16 @@ spec:
     expect(explain('app/app=a', 'tcp://192.168.1.1:5432').verdict).toBe('allowed-direct');
   });
 
-  it('a public range in includeIPRanges makes it depend on DNS: the sidecar is assumed, and the notes say so', () => {
+  it('a public range in includeIPRanges makes it depend on DNS: undetermined, naming what is missing', () => {
     const e = simulate(INSTALL('includeIPRanges: "0.0.0.0/1"'))(
       'app/app=a',
       'https://x.example.com',
     );
-    expect(e.verdict).toBe('blocked-unregistered');
-    expect(e.notes.join('\n')).toMatch(/depends on the address DNS gives it/);
+    expect(e.verdict).toBe('undetermined');
+    expect(e.reason).toMatch(/depends on the address DNS gives it \(includeIPRanges "0.0.0.0\/1"/);
+    expect(e.expected).toBe(
+      'depends on the address DNS gives x.example.com, which the repository does not show',
+    );
   });
 
   it('excludeIPRanges and excludeOutboundPorts, from the install or the pod annotations (which win)', () => {

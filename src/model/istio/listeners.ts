@@ -8,6 +8,7 @@
 import { protocolClass } from '../protocol.js';
 import { get, type Resource } from '../resource.js';
 import { hostMatches, servicePortProtocol, stringList } from './hosts.js';
+import { virtualServiceHosts } from './routes.js';
 
 /** The ServiceEntries (of those given) that open a shared TLS listener on the port: a TLS-class port, no address. */
 export function sharedTlsListenerEntries(entries: readonly Resource[], port: number): Resource[] {
@@ -28,7 +29,7 @@ export function sharedTlsListenerEntries(entries: readonly Resource[], port: num
 
 /** The entry a VirtualService attaches to (one of its hosts matches the entry's), if any. */
 export function attachedEntry(vs: Resource, entries: readonly Resource[]): Resource | undefined {
-  const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+  const hosts = virtualServiceHosts(vs);
   return entries.find((se) =>
     stringList(get(se.body, ['spec', 'hosts'])).some((h) => hosts.some((v) => hostMatches(v, h))),
   );
