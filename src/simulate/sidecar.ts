@@ -44,7 +44,14 @@ import {
   type RouteDestination,
 } from './routes.js';
 import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
-import { describeSource, type AppRequest, type SourceWorkload, type Verdict } from './types.js';
+import {
+  describeSource,
+  type AppRequest,
+  type SourceWorkload,
+  type Stage,
+  type Upstream,
+  type Verdict,
+} from './types.js';
 import {
   explainInvisible,
   singleServicePort,
@@ -259,13 +266,7 @@ function bypassesSidecar(
       `${req.host} is taken to resolve to ${'name' in to && to.name === 'external' ? 'a public address' : 'a cluster address'}, which the sidecar's interception ranges leave out`,
     );
   t.hop('application', `${req.host}:${req.port}`, `${describeApp(req)}, not through a sidecar`);
-  t.upstream = {
-    host: req.host,
-    port: req.port,
-    tls: req.scheme === 'https' ? 'app' : 'none',
-    by: 'application',
-    ...(req.scheme === 'http' ? { seenByServer: `http://${req.host}${req.path}` } : {}),
-  };
+  t.upstream = asSent(req, 'application');
   return outcome(
     'allowed-direct',
     i.noSidecar
@@ -273,6 +274,17 @@ function bypassesSidecar(
       : `the connection to ${req.host}:${req.port} is not redirected to the sidecar, so it goes straight out and no outbound traffic policy applies`,
     expect.allowed(req),
   );
+}
+
+/** The connection as the application opened it, leaving unchanged from `by`. */
+function asSent(req: AppRequest, by: Stage): Upstream {
+  return {
+    host: req.host,
+    port: req.port,
+    tls: req.scheme === 'https' ? 'app' : 'none',
+    by,
+    ...(req.scheme === 'http' ? { seenByServer: `http://${req.host}${req.path}` } : {}),
+  };
 }
 
 function describeApp(req: AppRequest): string {
@@ -335,13 +347,7 @@ function unregistered(s: AtSidecar, why: string): Outcome {
       expect.blackHole(req),
     );
   }
-  t.upstream = {
-    host: req.host,
-    port: req.port,
-    tls: req.scheme === 'https' ? 'app' : 'none',
-    by: 'sidecar',
-    ...(req.scheme === 'http' ? { seenByServer: `http://${req.host}${req.path}` } : {}),
-  };
+  t.upstream = asSent(req, 'sidecar');
   t.hop(s.name, `${req.host}:${req.port}`, `passed through as sent (PassthroughCluster)`);
   return outcome(
     'allowed-direct',
