@@ -25,7 +25,7 @@ import { get, type Resource } from '../model/resource.js';
 import { isRendered } from '../render/render.js';
 import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
-import { parseRequestUrl, RequestError } from './request.js';
+import { parseRequestUrl } from './request.js';
 import { seesHost, unregisteredVerdict } from './sidecar.js';
 import {
   describeSource,
@@ -167,23 +167,14 @@ function schemeFor(protocol: string | undefined): AppScheme {
   return cls === 'http' ? 'http' : cls === 'tls' ? 'https' : 'tcp';
 }
 
-function isRequestable(url: string): boolean {
-  try {
-    parseRequestUrl(url);
-    return true;
-  } catch (e) {
-    if (e instanceof RequestError) return false;
-    throw e;
-  }
-}
-
 function destinationsOf(analysis: Analysis): AccessDestination[] {
   const out = new Map<string, AccessDestination>();
   const add = (host: string, port: number, scheme: AppScheme): void => {
-    // A wildcard names no host one can request; a host Istio rejects (an IP, `host:port`) registers nothing.
+    // A wildcard names no host one can request; a host Istio rejects (an IP, a CIDR block,
+    // `host:port`, empty) registers nothing, nor does a port no connection can use.
     if (host.includes('*') || serviceEntryHostProblem(host)) return;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return;
     const url = `${scheme}://${host.toLowerCase()}:${port}`;
-    if (!isRequestable(url)) return; // an IP, a CIDR or a malformed host: no request names it
     out.set(url, { url, scheme, host: host.toLowerCase(), port });
   };
   // Hand-written, then rendered: the index holds both.
