@@ -42,6 +42,19 @@ describe('ASMEgressTrafficPolicy schema', () => {
     ).toEqual([]);
   });
 
+  it('a host Istio does not take as a ServiceEntry host (an IP) fails the whole rendered ServiceEntry', () => {
+    const to = '      port: {name: http, number: 80, protocol: HTTP}\n';
+    const withIp = policy('v1', to).replace(
+      'hosts: [httpbin.org]',
+      'hosts: [httpbin.org, 10.0.0.6]',
+    );
+    expect(check(withIp)).toEqual([
+      '13:28 Istio rejects the ServiceEntry rendered for this destination, and so every host of it: host "10.0.0.6", an IP address (addresses go under spec.addresses); a policy names external hosts by DNS name',
+    ]);
+    const upper = policy('v1', to).replace('hosts: [httpbin.org]', 'hosts: [HTTPBIN.org]');
+    expect(check(upper)).toEqual([]);
+  });
+
   it('v1 may leave the gateway port out, v1beta1 may not', () => {
     const to = '      port: {name: http, number: 80, protocol: HTTP}\n';
     expect(check(policy('v1', to))).toEqual([]);
@@ -190,17 +203,21 @@ spec:
   ports: [{number: 443, name: tls, protocol: TLS}]
 ${spec}`;
 
-  it('hosts that are not DNS names: IPs, CIDR blocks, host:port, empty, "*", upper case', () => {
+  it('hosts that are not DNS names: IPs, CIDR blocks, host:port, empty, "*", "_"', () => {
     expect(
-      check(se(`  hosts: [10.0.0.5, 10.1.0.0/16, "a.example.com:8080", "", "*", A.example.com]`)),
+      check(se(`  hosts: [10.0.0.5, 10.1.0.0/16, "a.example.com:8080", "", "*", a_b.example.com]`)),
     ).toEqual([
       '6:11 Istio rejects this ServiceEntry: host "10.0.0.5", an IP address (addresses go under spec.addresses)',
       '6:21 Istio rejects this ServiceEntry: host "10.1.0.0/16", a CIDR block (addresses go under spec.addresses)',
       '6:34 Istio rejects this ServiceEntry: host "a.example.com:8080" with a port (ports go under spec.ports)',
       '6:56 Istio rejects this ServiceEntry: an empty host',
       '6:60 Istio rejects this ServiceEntry: the host "*" (a ServiceEntry cannot register every host)',
-      '6:65 Istio rejects this ServiceEntry: host "A.example.com" (not a DNS name: lower-case labels of letters, digits and "-", a "*." prefix at most)',
+      '6:65 Istio rejects this ServiceEntry: host "a_b.example.com" (not a DNS name: labels of letters, digits and "-", a "*." prefix at most)',
     ]);
+  });
+
+  it('upper case is a DNS name to Istio (pkg/config/labels dns1123LabelFmt takes A-Z)', () => {
+    expect(check(se(`  hosts: [API.Example.com, "*.Example.com"]`))).toEqual([]);
   });
 
   it('wildcard hosts resolved by DNS without endpoints; NONE and DYNAMIC_DNS take them', () => {

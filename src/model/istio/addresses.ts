@@ -8,7 +8,8 @@ import ipaddr from 'ipaddr.js';
 import { get, type Resource } from '../resource.js';
 import { stringList } from './hosts.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// pkg/config/labels/instance.go: Istio's DNS-1123 labels for hosts admit upper case.
+const DNS1123_LABEL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
 /** An IP literal (brackets of an IPv6 URL host allowed), normalized; undefined for names. */
 export function ipLiteral(host: string): string | undefined {
@@ -37,7 +38,7 @@ export function serviceEntryHostProblem(host: string): string | undefined {
     return `host "${host}", a CIDR block (addresses go under spec.addresses)`;
   if (/:\d+$/.test(host) && !host.includes('::'))
     return `host "${host}" with a port (ports go under spec.ports)`;
-  return `host "${host}" (not a DNS name: lower-case labels of letters, digits and "-", a "*." prefix at most)`;
+  return `host "${host}" (not a DNS name: labels of letters, digits and "-", a "*." prefix at most)`;
 }
 
 /** Istio's ValidateIPSubnet: an IP address or a CIDR block. */
