@@ -333,7 +333,10 @@ describe('ServiceEntry hosts of any shape (issue 11: diff and the App died with 
       ),
     ).toEqual([
       'mytest/* -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
+      // The IP the head adds to the policy gets its rendered ServiceEntry rejected whole.
+      'mytest/app=sleep-a -> https://httpbin.org:443: allowed-via-gateway -> blocked-unregistered',
       'mytest/app=sleep-a -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
+      'mytest/app=sleep-a -> https://www.httpbin.org:443: allowed-via-gateway -> blocked-unregistered',
       '(unlisted namespace)/* -> tcp://proxy.example.com:3128: blocked-unregistered -> allowed-direct',
     ]);
   });
