@@ -16,7 +16,8 @@ export interface CheckRunTarget {
 }
 
 /**
- * This app's unfinished run for the target, or a new `in_progress` one. A completed run with the same
+ * This app's unfinished run for the target (or one an attempt that died left on the commit), or a new
+ * `in_progress` one. A completed run with the same
  * external id is left alone: a redelivery after a finished (failed) check gets a fresh run, as Re-run does.
  */
 export async function openCheckRun(
@@ -33,7 +34,12 @@ export async function openCheckRun(
   };
   return withRetries(policy, async ({ signal }) => {
     const runs = await gh.listCheckRuns(target.headSha, CHECK_RUN_NAME, { signal });
-    const open = runs.find((r) => r.externalId === target.externalId && r.status !== 'completed');
+    // Ours first (a retry or redelivery); else any unfinished run of this app on the commit. Checks of
+    // one pull request take turns, so an unfinished run found now was left by an attempt that died
+    // (a killed replica, a restart): taking it over keeps the commit at one run.
+    const open =
+      runs.find((r) => r.externalId === target.externalId && r.status !== 'completed') ??
+      runs.find((r) => r.status !== 'completed');
     return open ?? (await gh.createCheckRun(body, { signal }));
   });
 }
