@@ -8,7 +8,7 @@ import { buildIstioIndex, type IstioIndex } from './model/istio.js';
 import { compareFindings, type Finding } from './model/finding.js';
 import type { Resource } from './model/resource.js';
 import { loadSources, type SourceFile } from './load/load.js';
-import { renderConfigSet, type RenderResult } from './render/render.js';
+import { acceptedResources, renderConfigSet, type RenderResult } from './render/render.js';
 import { validateResource } from './schema/validate.js';
 
 export interface Analysis {
@@ -63,6 +63,9 @@ const indexes = new WeakMap<Analysis, IstioIndex>();
 export function istioIndexOf(analysis: Analysis): IstioIndex {
   let index = indexes.get(analysis);
   if (!index)
-    indexes.set(analysis, (index = buildIstioIndex(analysis.configSet, analysis.render.resources)));
+    indexes.set(
+      analysis,
+      (index = buildIstioIndex(analysis.configSet, acceptedResources(analysis.render))),
+    );
   return index;
 }

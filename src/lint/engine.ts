@@ -21,6 +21,7 @@ import {
   type Resource,
 } from '../model/resource.js';
 import type { Rule, RuleContext } from './rule.js';
+import { followsFromRejection } from '../render/istio-rejects.js';
 
 export const IGNORE_ANNOTATION = 'egress-lint.io/ignore';
 export const INTERNAL_ERROR_RULE = 'internal-error';
@@ -47,6 +48,7 @@ export function lint(
   const raw: Finding[] = [...analysis.findings];
   // The resource each rule finding is about: suppression is looked up on it (or its policy) directly.
   const reported = new Map<Finding, Resource>();
+  const followsFromRejected = followsFromRejection(analysis.render.rejected);
 
   for (const rule of rules) {
     if (!rule.check || config.rules[rule.meta.id] === 'off') continue;
@@ -58,6 +60,7 @@ export function lint(
       mesh: cs.mesh,
       config,
       report({ resource, path = [], message, severity }) {
+        if (followsFromRejected(resource)) return;
         const finding: Finding = {
           ruleId: rule.meta.id,
           severity: severity ?? rule.meta.severity,

@@ -30,6 +30,7 @@ import {
   type JsonObject,
   type Resource,
 } from '../model/resource.js';
+import { istioRejects } from './istio-rejects.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
 
@@ -67,6 +68,15 @@ export interface RenderResult {
   resources: Resource[];
   findings: Finding[];
   allocation: PortAllocation;
+  /** Rendered resources Istio's webhook refuses (see istio-rejects.ts): written, but not in the model. */
+  rejected: ReadonlySet<Resource>;
+}
+
+/** The rendered resources Istio keeps: all of them, unless it rejects some. */
+export function acceptedResources(result: RenderResult): readonly Resource[] {
+  return result.rejected.size === 0
+    ? result.resources
+    : result.resources.filter((r) => !result.rejected.has(r));
 }
 
 /** Split once: every rendered resource has this apiVersion. */
@@ -104,6 +114,7 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
   );
   // Policies are already in order; sorting each one's resources keeps the whole output ordered.
   const resources: Resource[] = [];
+  const rejected = new Set<Resource>();
   for (const policy of policies) {
     const own = renderPolicy(
       policy,
@@ -119,8 +130,11 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
         cmp(a.name, b.name),
     );
     for (const r of own) resources.push(r);
+    const refused = istioRejects(cs, policy, own);
+    for (const r of refused.resources) rejected.add(r);
+    findings.push(...refused.findings);
   }
-  return { resources, findings, allocation };
+  return { resources, findings, allocation, rejected };
 }
 
 function cmp(a: string, b: string): number {

@@ -52,32 +52,3 @@ export function serviceEntryFindings(r: Resource): Finding[] {
     );
   return out;
 }
-
-/**
- * A policy destination's hosts become the hosts of the ServiceEntry rendered for it, so a host that
- * the policy schema admits but Istio does not (an IP address: its top-level label is all digits)
- * gets that whole ServiceEntry rejected, and with it every host of the destination.
- */
-export function policyHostFindings(r: Resource): Finding[] {
-  if (r.kind !== KIND.egressPolicy) return [];
-  const out: Finding[] = [];
-  const rules = get(r.body, ['spec', 'egressRules']);
-  (Array.isArray(rules) ? rules : []).forEach((rule, i) => {
-    const to = get(rule, ['to']);
-    (Array.isArray(to) ? to : []).forEach((destination, j) => {
-      const hosts = get(destination, ['hosts']);
-      (Array.isArray(hosts) ? hosts : []).forEach((host, k) => {
-        const problem = typeof host === 'string' ? serviceEntryHostProblem(host) : undefined;
-        if (!problem) return;
-        out.push(
-          findingAt(
-            r,
-            ['spec', 'egressRules', i, 'to', j, 'hosts', k],
-            `Istio rejects the ServiceEntry rendered for this destination, and so every host of it: ${problem}; a policy names external hosts by DNS name`,
-          ),
-        );
-      });
-    });
-  });
-  return out;
-}

@@ -14,7 +14,7 @@ import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { get, isObject, type Resource } from '../model/resource.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { findingAt, schemaFindings, suggest, type SchemaError } from './messages.js';
-import { policyHostFindings, serviceEntryFindings } from './service-entry.js';
+import { serviceEntryFindings } from './service-entry.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -46,9 +46,8 @@ function checkResource(r: Resource): Finding[] {
   const key = `${r.apiVersion}/${r.kind}`;
   const asm = ASM_KINDS.get(key);
   if (asm) {
-    // Hosts the policy schema admits but Istio refuses: checked only once the schema holds.
-    const errors = asm(r.body);
-    return errors.length > 0 ? schemaFindings(r, errors) : policyHostFindings(r);
+    // Hosts the policy schema admits but Istio refuses are the render stage's (istio-rejects.ts).
+    return schemaFindings(r, asm(r.body));
   }
   const versions = r.group === ASM_GROUP ? SUPPORTED_VERSIONS.get(r.kind) : undefined;
   if (versions) {

@@ -62,7 +62,8 @@ describe('lint on what render wrote', () => {
   });
 
   // The fixture that breaks Istio on purpose (hosts it rejects, to test that nothing crashes on them):
-  // its policy names an IP, so the rendered ServiceEntry is rejected, and lint says so on the source.
+  // its policy names an IP, so the rendered ServiceEntry is rejected, and the render stage says so on
+  // the source.
   const broken = [join('revisions', 'serviceentry-host-shapes', 'head')];
 
   it('the deliberately broken fixture is flagged on its source policy', () => {
@@ -71,7 +72,7 @@ describe('lint on what render wrote', () => {
     const findings = lint(analyzeSources(readRepository(dir), config), config, RULES).findings;
     expect(
       findings
-        .filter((f) => f.ruleId === 'schema' && f.file === 'egress-by-egressgateway.yaml')
+        .filter((f) => f.ruleId === 'render' && f.file === 'egress-by-egressgateway.yaml')
         .map((f) => `${f.line}:${f.column}`),
     ).toEqual(['20:9']);
   });
