@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { severityForClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
@@ -63,7 +64,6 @@ export default defineRule({
           (r) => `${describe(r)} defines it but fails validation, so Istio rejects it`,
         ),
       ];
-      const real = failing.filter((ns) => use.on !== 'mesh' || index.clientNamespaces().has(ns));
       const clients =
         use.on === 'mesh'
           ? `sidecars in ${describeNamespaces(failing, all)}`
@@ -75,7 +75,7 @@ export default defineRule({
       report({
         resource: use.vs,
         path: [...use.destination.path, 'subset'],
-        ...(real.length === 0 ? { severity: 'warning' as const } : {}),
+        ...severityForClients(index, failing, use.on),
         message: `subset "${subset}" of ${host} is defined by no DestinationRule that ${clients} use${notes.length ? ` (${notes.join('; ')})` : ''}: ${outcome}`,
       });
     }

@@ -30,6 +30,27 @@ spec:
     - destination: {host: httpbin.org, port: {number: 443}}
 `;
 
+/** HTTP to an external host no ServiceEntry registers, routed by a VirtualService kept with routing config. */
+const unregisteredRoute = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: routing}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - destination: {host: httpbin.org}
+`;
+
+const deployment = (namespace: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: sleep}}
+  template:
+    metadata: {labels: {app: sleep}}
+    spec: {containers: [{name: sleep, image: curl}]}
+`;
+
 testRule(rule, {
   valid: [
     {
@@ -78,7 +99,35 @@ testRule(rule, {
       ],
     },
     {
-      name: 'sidecars ignore a VirtualService for an unregistered host',
+      name: 'a route to an unregistered host seen only by namespaces the repository shows no client in: a warning',
+      yaml: unregisteredRoute,
+      findings: [
+        {
+          line: 8,
+          column: 21,
+          severity: 'warning',
+          message:
+            /^no ServiceEntry with host httpbin.org is visible to sidecars in every namespace, so Istio has no service/,
+        },
+      ],
+    },
+    {
+      name: 'the same route with workloads in a namespace that sees it: an error',
+      yaml: { 'vs.yaml': unregisteredRoute, 'sleep.yaml': deployment('mytest') },
+      findings: [{ line: 8, column: 21, file: 'vs.yaml', severity: 'error' }],
+    },
+    {
+      name: 'sidecars of a namespace with workloads ignore a VirtualService for an unregistered host: an error',
+      yaml: {
+        'vs.yaml': sidecarOnly.replace('spec:\n', 'spec:\n  exportTo: ["."]\n'),
+        'se.yaml': serviceEntry('httpbin.org', 80, '  exportTo: ["."]\n'),
+        'sleep.yaml': deployment('mytest'),
+      },
+      config: 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+      findings: [{ line: 6, column: 11, file: 'vs.yaml', severity: 'error' }],
+    },
+    {
+      name: 'sidecars ignore a VirtualService for an unregistered host (no client shown there: a warning)',
       yaml: {
         'vs.yaml': sidecarOnly.replace('spec:\n', 'spec:\n  exportTo: ["."]\n'),
         'se.yaml': serviceEntry('httpbin.org', 80, '  exportTo: ["."]\n'),
@@ -88,6 +137,7 @@ testRule(rule, {
         {
           line: 6,
           column: 11,
+          severity: 'warning',
           message:
             'no ServiceEntry registers httpbin.org for the namespaces that see this VirtualService, so sidecars ignore its route tls[0] (for an unregistered host Istio keeps only HTTP routes on port 80): under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise); add a ServiceEntry for httpbin.org',
         },

@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { severityForClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
@@ -66,6 +67,7 @@ export default defineRule({
         report({
           resource: use.vs,
           path: [...use.destination.path, 'host'],
+          ...severityForClients(index, unregistered, use.on),
           message: `no ServiceEntry with host ${host} is visible to ${who(unregistered)}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`,
         });
       }
@@ -73,6 +75,7 @@ export default defineRule({
         report({
           resource: use.vs,
           path: [...use.destination.path, 'port', 'number'],
+          ...severityForClients(index, namespaces, use.on),
           message: `${entries} for ${host} has no port ${port}, which this route sends ${who(namespaces)} to: ${outcome}; add the port to the ServiceEntry`,
         });
       }
@@ -97,6 +100,7 @@ export default defineRule({
         report({
           resource: vs,
           path: ['spec', 'hosts', i],
+          ...severityForClients(index, blind),
           message: `no ServiceEntry registers ${host} for the namespaces that see this VirtualService, so sidecars ignore its route${dropped.length === 1 ? '' : 's'} ${routes} (for an unregistered host Istio keeps only HTTP routes on port 80): ${
             registryOnly
               ? 'under REGISTRY_ONLY the traffic is dropped (502 for HTTP, connection refused otherwise)'
