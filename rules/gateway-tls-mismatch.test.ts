@@ -73,7 +73,18 @@ testRule(rule, {
   ],
   invalid: [
     {
-      name: 'sni is none of the server hosts',
+      name: 'sni is none of the server hosts, for sidecars of a namespace with workloads: an error',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: edition.cnn.com'),
+        'gw.yaml': gateway(mtls('test.com')),
+        'routes.yaml': routes('test-com'),
+        'sleep.yaml':
+          'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: default}\n',
+      },
+      findings: [{ line: 9, column: 33, file: 'dr.yaml', severity: 'error' }],
+    },
+    {
+      name: 'sni is none of the server hosts (clients only where the repository shows none: a warning)',
       yaml: {
         'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: edition.cnn.com'),
         'gw.yaml': gateway(mtls('test.com')),
@@ -83,6 +94,7 @@ testRule(rule, {
         {
           line: 9,
           column: 33,
+          severity: 'warning',
           message:
             'sni edition.cnn.com matches no host of Gateway istio-system/egress server port 80 (tls.mode ISTIO_MUTUAL, hosts test.com): the gateway has no filter chain for it and closes the connection; use one of the server hosts',
         },

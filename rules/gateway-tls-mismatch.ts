@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { severityForClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeGatewayWorkload,
@@ -24,6 +25,7 @@ import type { FieldPath } from '../src/model/field-path.js';
  * sends ISTIO_MUTUAL to pods labelled `security.istio.io/tlsMode: istio`, with the SNI
  * `outbound_.<port>_.<subset>_.<host>` (cluster_builder.go), which only a `*` server accepts (seeds
  * 002/003). And the reverse: mTLS sent to a server that does not terminate it fails as well.
+ * An error when sidecars the repository shows are hit (src/lint/clients.ts), else a warning.
  */
 export default defineRule({
   meta: {
@@ -180,6 +182,7 @@ export default defineRule({
       report({
         resource: p.resource,
         path: p.path,
+        ...severityForClients(index, p.namespaces),
         message: p.message(describeNamespaces([...p.namespaces].sort(), all)),
       });
     }
