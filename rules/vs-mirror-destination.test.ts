@@ -33,6 +33,22 @@ const files = (mirror: string): Record<string, string> => ({
   'se.yaml': `${se('httpbin.org')}---\n${se('audit.example.com')}---\n${dr}`,
 });
 
+/** Workloads in mytest: the repository shows clients there. */
+const sleep = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: mytest}\n';
+
+/** A mirror to a Kubernetes Service by its short name, as Bookinfo writes hosts. */
+const shortName = {
+  'vs.yaml': vs('    mirror: {host: audit-log}\n'),
+  'se.yaml': se('httpbin.org'),
+  'svc.yaml': `apiVersion: v1
+kind: Service
+metadata: {name: audit-log, namespace: mytest}
+spec:
+  selector: {app: audit-log}
+  ports: [{name: http, port: 80}]
+`,
+};
+
 testRule(rule, {
   valid: [
     { name: 'mirror to a registered host', yaml: files('    mirror: {host: audit.example.com}\n') },
@@ -41,16 +57,25 @@ testRule(rule, {
       yaml: files('    mirrors:\n    - destination: {host: audit.example.com, subset: v1}\n'),
     },
     { name: 'no mirror', yaml: files('') },
+    {
+      name: 'a short mirror host is the Service of that name in the VirtualService namespace',
+      yaml: shortName,
+    },
   ],
   invalid: [
     {
       name: 'mirror to a host no ServiceEntry registers (istioctl virtualservice_destinationhosts)',
+      yaml: { ...files('    mirror: {host: shadow.example.com}\n'), 'sleep.yaml': sleep },
+      findings: [{ line: 9, column: 14, file: 'vs.yaml', severity: 'error' }],
+    },
+    {
+      name: 'the same where the repository shows no client: a warning',
       yaml: files('    mirror: {host: shadow.example.com}\n'),
       findings: [
         {
           line: 9,
           column: 14,
-          severity: 'error',
+          severity: 'warning',
           message:
             'mirror host shadow.example.com is not registered for proxies in every namespace (no visible ServiceEntry or in-cluster service), so the mirrored copies are dropped while the original requests go through; add a ServiceEntry for shadow.example.com exported to them',
         },

@@ -1,11 +1,14 @@
+import { severityForClients } from '../src/lint/clients.js';
 import { defineRule } from '../src/lint/rule.js';
+import type { Severity } from '../src/model/finding.js';
 import {
   describeNamespaces,
   everyNamespace,
   MESH,
+  resolveHostOf,
   routesOf,
-  stringList,
   subsetsOf,
+  virtualServiceHosts,
   visibleNamespaces,
   vsGateways,
   type IstioIndex,
@@ -19,7 +22,9 @@ import type { FieldPath } from '../src/model/field-path.js';
  * route destination its host must be a service the proxy knows and its subset defined in the
  * DestinationRule the proxy uses (istioctl analyzers/virtualservice/destinationhosts.go and
  * destinationrules.go check mirrors too); otherwise the copies go nowhere while the original request
- * succeeds, so nobody notices the audit or shadow traffic is missing.
+ * succeeds, so nobody notices the audit or shadow traffic is missing. Hosts are resolved as Istio
+ * resolves them (a short name is a Service in the VirtualService's namespace). An error when the
+ * proxies hit include a client the repository shows (src/lint/clients.ts), else a warning.
  */
 export default defineRule({
   meta: {
@@ -34,21 +39,26 @@ export default defineRule({
     for (const vs of index.ofKind(KIND.virtualService)) {
       const mirrors = routesOf(vs)
         .filter((r) => r.kind === 'http')
-        .flatMap((r) => mirrorsOf(r.route, r.path));
+        .flatMap((r) => mirrorsOf(vs, r.route, r.path));
       if (mirrors.length === 0) continue;
       const clients = clientNamespaces(vs, index, all);
+      const severityFor = (namespaces: string[]): { severity?: Severity } =>
+        namespaces.some((ns) => clients.gatewayPods.has(ns))
+          ? {}
+          : severityForClients(index, namespaces);
       for (const { host, subset, path } of mirrors) {
-        const unregistered = clients.filter((ns) => !index.hostRegistered(host, ns));
+        const unregistered = clients.all.filter((ns) => !index.hostRegistered(host, ns));
         if (unregistered.length > 0) {
           report({
             resource: vs,
             path: [...path, 'host'],
+            ...severityFor(unregistered),
             message: `mirror host ${host} is not registered for proxies in ${describeNamespaces(unregistered, all)} (no visible ServiceEntry or in-cluster service), so the mirrored copies are dropped while the original requests go through; add a ServiceEntry for ${host} exported to them`,
           });
           continue;
         }
         if (subset === undefined) continue;
-        const missing = clients.filter((ns) => {
+        const missing = clients.all.filter((ns) => {
           const found = index.destinationRulesFor(host, ns);
           return !found || !subsetsOf(found.rules).has(subset);
         });
@@ -56,6 +66,7 @@ export default defineRule({
         report({
           resource: vs,
           path: [...path, 'subset'],
+          ...severityFor(missing),
           message: `mirror subset "${subset}" of ${host} is defined by no DestinationRule that proxies in ${describeNamespaces(missing, all)} use, so the mirrored copies are dropped while the original requests go through; define the subset in the DestinationRule for ${host}`,
         });
       }
@@ -70,12 +81,13 @@ interface Mirror {
   path: FieldPath;
 }
 
-function mirrorsOf(route: Record<string, unknown>, routePath: FieldPath): Mirror[] {
+/** The mirrors of a route, their hosts resolved as Istio resolves a destination's (names.ts). */
+function mirrorsOf(vs: Resource, route: Record<string, unknown>, routePath: FieldPath): Mirror[] {
   const out: Mirror[] = [];
   const add = (dest: unknown, path: FieldPath): void => {
     if (!isObject(dest) || typeof dest.host !== 'string') return;
     out.push({
-      host: dest.host,
+      host: resolveHostOf(vs, dest.host),
       path,
       ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
     });
@@ -94,17 +106,26 @@ function mirrorsOf(route: Record<string, unknown>, routePath: FieldPath): Mirror
  * hosts (elsewhere the whole VirtualService is ignored, serviceentry-missing's finding), and its
  * gateways' pods.
  */
-function clientNamespaces(vs: Resource, index: IstioIndex, all: readonly string[]): string[] {
+function clientNamespaces(
+  vs: Resource,
+  index: IstioIndex,
+  all: readonly string[],
+): { all: string[]; gatewayPods: Set<string> } {
   const out = new Set<string>();
-  const hosts = stringList(get(vs.body, ['spec', 'hosts']));
+  const gatewayPods = new Set<string>();
+  const hosts = virtualServiceHosts(vs);
   for (const ref of vsGateways(vs)) {
     if (ref === MESH) {
       for (const ns of visibleNamespaces(vs, all))
         if (hosts.some((h) => index.hostRegistered(h, ns))) out.add(ns);
     } else {
       const gateway = index.gatewayByRef(ref);
-      if (gateway) for (const ns of index.gatewayProxyNamespaces(gateway)) out.add(ns);
+      if (gateway)
+        for (const ns of index.gatewayProxyNamespaces(gateway)) {
+          out.add(ns);
+          gatewayPods.add(ns);
+        }
     }
   }
-  return [...out];
+  return { all: [...out], gatewayPods };
 }
