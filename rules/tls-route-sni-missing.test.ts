@@ -54,6 +54,20 @@ const gatewayTls = `  - match:
     - destination: {host: edition.cnn.com, port: {number: 443}}
 `;
 
+/** A ServiceEntry for TLS on 443 and a sidecar tcp route on 443 for `host`, all in default. */
+const tcpOnTlsPort = (seHost: string, vsHost: string): Record<string, string> => ({
+  'se.yaml': serviceEntry.replace('[edition.cnn.com]', `[${seHost}]`),
+  'vs.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: legacy, namespace: default}
+spec:
+  hosts: [${vsHost}]
+  tcp:
+  - match: [{port: 443}]
+    route: [{destination: {host: ${vsHost}}}]
+`,
+});
+
 testRule(rule, {
   valid: [
     {
@@ -72,8 +86,17 @@ testRule(rule, {
         'vs.yaml': vs(sidecarTls() + gatewayTls),
       },
     },
+    {
+      name: 'a short VirtualService host is the Service in its namespace, not a ServiceEntry host written short',
+      yaml: tcpOnTlsPort('legacy', 'legacy'),
+    },
   ],
   invalid: [
+    {
+      name: 'a short VirtualService host finds the ServiceEntry of its resolved name',
+      yaml: tcpOnTlsPort('legacy.default.svc.cluster.local', 'legacy'),
+      findings: [{ line: 7, column: 14, file: 'vs.yaml', message: /^port 443 of legacy is TLS/ }],
+    },
     {
       name: 'empty sniHosts',
       yaml: {

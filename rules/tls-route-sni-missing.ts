@@ -15,6 +15,7 @@ import {
   type GatewayServer,
   type IstioIndex,
   type RouteKind,
+  virtualServiceHosts,
   visibleNamespaces,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
@@ -70,7 +71,7 @@ export default defineRule({
       }
 
       if (vsGateways(vs).includes(MESH)) {
-        const protocols = sidecarPortProtocols(index, vs, hosts, all);
+        const protocols = sidecarPortProtocols(index, vs, all);
         for (const route of routes) {
           for (const m of route.matches) {
             if (!scopeOfMatch(m, MESH).applies) continue;
@@ -127,15 +128,18 @@ export default defineRule({
   },
 });
 
-/** Protocols of the ports the VirtualService's hosts have, in ServiceEntries visible where it is. */
+/**
+ * Protocols of the ports the VirtualService's hosts have, in ServiceEntries visible where it is. The
+ * hosts as Istio resolves them: `api` in `default` is api.default.svc.cluster.local, not a
+ * ServiceEntry host written `api`.
+ */
 function sidecarPortProtocols(
   index: IstioIndex,
   vs: Resource,
-  hosts: string[],
   all: readonly string[],
 ): Map<number, string> {
   const namespaces = visibleNamespaces(vs, all);
-  const entries = new Set(hosts.flatMap((h) => index.serviceEntriesForHost(h)));
+  const entries = new Set(virtualServiceHosts(vs).flatMap((h) => index.serviceEntriesForHost(h)));
   const out = new Map<number, string>();
   for (const se of entries) {
     if (!namespaces.some((ns) => isVisibleTo(se, ns))) continue;
