@@ -57,10 +57,14 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
       set.add(port);
     }
   }
-  const rejected = cs.resources.filter(
-    (r) =>
-      cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
-  );
+  // Hand-written resources that fail validation, and rendered ones Istio refuses (an IP policy host).
+  const rejected = [
+    ...cs.resources.filter(
+      (r) =>
+        cs.invalid.has(r) && ['ServiceEntry', 'VirtualService', 'DestinationRule'].includes(r.kind),
+    ),
+    ...analysis.render.rejected,
+  ];
   const index = istioIndexOf(analysis);
   const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
   const onPort = new Map<string, ServersOnPort>();

@@ -9,7 +9,7 @@ import { analyzeSources, istioIndexOf } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { KIND } from '../../src/model/kinds.js';
-import { simulatorFor } from '../simulate/helpers.js';
+import { decisionText, simulatorFor } from '../simulate/helpers.js';
 
 const GATEWAY = `apiVersion: istio.alibabacloud.com/v1beta1
 kind: IstioGateway
@@ -79,6 +79,9 @@ describe('a policy host that is an IP address', () => {
 
     const explain = simulatorFor(a);
     expect(explain('mytest', 'https://httpbin.org').verdict).toBe('blocked-unregistered');
+    expect(decisionText(explain('mytest', 'https://httpbin.org'))).toContain(
+      'ServiceEntry istio-system/egress-by-egressgateway-with-ip names httpbin.org but Istio rejects it',
+    );
     expect(explain('mytest', 'https://www.httpbin.org').verdict).toBe('blocked-unregistered');
     // The other destination of the same policy still goes through the gateway.
     expect(explain('mytest', 'https://api.example.com').verdict).toBe('allowed-via-gateway');
