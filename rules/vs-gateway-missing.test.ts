@@ -109,14 +109,34 @@ spec:
         {
           line: 8,
           column: 20,
+          severity: 'error',
           message:
-            'no Gateway mytest/egress in the config set (a name without namespace means mytest); the routes for it apply nowhere',
+            'no Gateway mytest/egress in the config set (a name without namespace means mytest); did you mean istio-system/egress? The routes for mytest/egress apply nowhere',
         },
         {
           line: 16,
           column: 18,
           message:
             /^istio-system\/egress is not among this VirtualService's gateways \(mesh and mytest\/egress\)/,
+        },
+      ],
+    },
+    {
+      name: 'a Gateway the repository does not show, like none it has: a warning (it may live elsewhere)',
+      yaml: {
+        'vs.yaml': vs('  gateways: [mesh, istio-system/shared-egress]\n').replace(
+          'gateways: [istio-system/egress]',
+          'gateways: [istio-system/shared-egress]',
+        ),
+        'gateway.yaml': gateway(),
+      },
+      findings: [
+        {
+          line: 8,
+          column: 20,
+          severity: 'warning',
+          message:
+            'the repository shows no Gateway istio-system/shared-egress: unless the cluster has it from elsewhere, the routes for it apply nowhere',
         },
       ],
     },

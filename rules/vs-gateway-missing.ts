@@ -1,6 +1,7 @@
 import { defineRule } from '../src/lint/rule.js';
 import { writtenAt } from '../src/lint/describe.js';
 import { listText } from '../src/lint/wording.js';
+import { suggest } from '../src/schema/messages.js';
 import {
   gatewayRef,
   gatewayServers,
@@ -68,12 +69,27 @@ export default defineRule({
         }
         if (!gateway) {
           const invalid = invalidGateways.get(ref);
+          if (invalid) {
+            report({
+              resource: vs,
+              path: ['spec', 'gateways', i],
+              message: `Gateway ${ref} fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at ${writtenAt(invalid, ['metadata', 'name'])}); fix the Gateway first`,
+            });
+            return;
+          }
+          // A Gateway kept elsewhere (another repository, a chart) binds it all the same: only a
+          // name close to one the repository has is surely a mistake.
+          const guess = likelyGateway(ref, index.ofKind(KIND.gateway));
+          const meaning = name.includes('/')
+            ? ''
+            : ` (a name without namespace means ${vs.namespace})`;
           report({
             resource: vs,
             path: ['spec', 'gateways', i],
-            message: invalid
-              ? `Gateway ${ref} fails validation, so Istio rejects it and nothing binds this VirtualService there: this follows from its schema findings (the Gateway is at ${writtenAt(invalid, ['metadata', 'name'])}); fix the Gateway first`
-              : `no Gateway ${ref} in the config set${name.includes('/') ? '' : ` (a name without namespace means ${vs.namespace})`}; the routes for it apply nowhere`,
+            ...(guess ? {} : { severity: 'warning' as const }),
+            message: guess
+              ? `no Gateway ${ref} in the config set${meaning}; did you mean ${guess}? The routes for ${ref} apply nowhere`
+              : `the repository shows no Gateway ${ref}${meaning}: unless the cluster has it from elsewhere, the routes for it apply nowhere`,
           });
           return;
         }
@@ -113,6 +129,16 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The Gateway a missing reference most likely meant: one of the same name in another namespace (the
+ * namespace left out or wrong), else one a typo away.
+ */
+function likelyGateway(ref: string, gateways: readonly Resource[]): string | undefined {
+  const refs = gateways.map(gatewayRef);
+  const name = ref.slice(ref.indexOf('/') + 1);
+  return refs.find((r) => r.slice(r.indexOf('/') + 1) === name) ?? suggest(ref, refs);
+}
 
 /** A Kubernetes Gateway API Gateway, which shares the kind name with Istio's Gateway. */
 function isGatewayApiGateway(r: Resource): boolean {
