@@ -280,6 +280,24 @@ describe('TLS between sidecar and gateway, and out of the gateway', () => {
     });
   });
 
+  // Istio builds AUTO_PASSTHROUGH filter chains only for the SNIs outbound_.<port>_.<subset>_.<host> of
+  // services that are not MESH_EXTERNAL (gateway.go builtAutoPassthroughFilterChains): no external host.
+  it('an AUTO_PASSTHROUGH server has no filter chain for an external host', () => {
+    const e = simulate(
+      HTTPBIN +
+        GATEWAY(
+          '{port: {number: 80, name: tls, protocol: TLS}, hosts: ["*"], tls: {mode: AUTO_PASSTHROUGH}}',
+        ) +
+        VS('{gateways: [mesh], port: 80}'),
+    )('app/app=a', 'http://httpbin.org');
+    expect(e).toMatchObject({
+      verdict: 'broken',
+      reason: expect.stringMatching(
+        /tls AUTO_PASSTHROUGH .* is AUTO_PASSTHROUGH, which routes by in-mesh cluster names, not to external hosts/,
+      ),
+    });
+  });
+
   it('a TLS server whose tls block leaves out the mode passes TLS through (the mode defaults to PASSTHROUGH)', () => {
     const e = simulate(
       HTTPBIN +
