@@ -5,7 +5,7 @@ import {
   describeNamespaces,
   everyNamespace,
   MESH,
-  resolveHostOf,
+  mirrorsOf,
   routesOf,
   subsetsOf,
   virtualServiceHosts,
@@ -14,8 +14,7 @@ import {
   type IstioIndex,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
-import { get, isObject, type Resource } from '../src/model/resource.js';
-import type { FieldPath } from '../src/model/field-path.js';
+import type { Resource } from '../src/model/resource.js';
 
 /**
  * A mirror (`mirror`, `mirrors[].destination`) sends a copy of each request to another service. Like a
@@ -73,33 +72,6 @@ export default defineRule({
     }
   },
 });
-
-interface Mirror {
-  host: string;
-  subset?: string;
-  /** Path of the destination object. */
-  path: FieldPath;
-}
-
-/** The mirrors of a route, their hosts resolved as Istio resolves a destination's (names.ts). */
-function mirrorsOf(vs: Resource, route: Record<string, unknown>, routePath: FieldPath): Mirror[] {
-  const out: Mirror[] = [];
-  const add = (dest: unknown, path: FieldPath): void => {
-    if (!isObject(dest) || typeof dest.host !== 'string') return;
-    out.push({
-      host: resolveHostOf(vs, dest.host),
-      path,
-      ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
-    });
-  };
-  add(route.mirror, [...routePath, 'mirror']);
-  const list = route.mirrors;
-  if (Array.isArray(list))
-    list.forEach((m, i) =>
-      add(get(m, ['destination']), [...routePath, 'mirrors', i, 'destination']),
-    );
-  return out;
-}
 
 /**
  * Where the VirtualService's routes run: sidecars of the namespaces that see it and know one of its

@@ -24,6 +24,7 @@ import { describe, get, isObject, type JsonObject, type Resource } from '../mode
 import { REFUSED_SNI } from '../render/render.js';
 import { evaluateAuthz, policiesMissing, type PeerIdentity } from './authz.js';
 import { rejectedFor, type ServersOnPort, type SimulationContext } from './context.js';
+import { noteMirrors } from './mirrors.js';
 import {
   builtHttpRoutes,
   l4Routes,
@@ -567,6 +568,7 @@ function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestin
     hit.vs,
     hit.path,
   );
+  noteMirrors(t, ctx.index, hit.vs, hit.route, ['spec', 'http', hit.index], x.gateway.namespace);
   return destinationOf(t, x, hit.vs, hit.route, ['spec', 'http', hit.index], server.port);
 }
 

@@ -34,6 +34,7 @@ import type { OutboundDeclaration } from '../model/mesh.js';
 import { protocolClass, type ProtocolClass } from '../model/protocol.js';
 import { describe, get, isObject, type JsonObject, type Resource } from '../model/resource.js';
 import { rejectedFor, type SimulationContext } from './context.js';
+import { noteMirrors } from './mirrors.js';
 import { describeInner, viaGateway } from './gateway.js';
 import {
   builtHttpRoutes,
@@ -496,6 +497,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
       `HTTP ${status} redirect from the sidecar`,
     );
   }
+  noteMirrors(s.t, s.ctx.index, vs, route, ['spec', 'http', index], s.src.namespace);
   const d = pickDestination(vs, ['spec', 'http', index], route);
   if (!d) {
     return outcome(

@@ -1,0 +1,39 @@
+/**
+ * HTTP mirrors (`mirror`, `mirrors[].destination`): a copy of each request sent to another service,
+ * fire and forget. Istio builds a mirror like a route destination (route.go translateRoute, mirror
+ * policies): the host resolved in the VirtualService's namespace must be a service the proxy knows and
+ * the subset defined in the DestinationRule it uses, else the copies are dropped; the original
+ * request's outcome never depends on them.
+ */
+import type { FieldPath } from '../field-path.js';
+import { get, isObject, type Resource } from '../resource.js';
+import { resolveHostOf } from './names.js';
+
+export interface Mirror {
+  /** Resolved as Istio resolves a destination host. */
+  host: string;
+  subset?: string;
+  /** Path of the destination object. */
+  path: FieldPath;
+}
+
+/** The mirrors of an HTTP route of `vs` written at `routePath`. */
+export function mirrorsOf(vs: Resource, route: unknown, routePath: FieldPath): Mirror[] {
+  const out: Mirror[] = [];
+  if (!isObject(route)) return out;
+  const add = (dest: unknown, path: FieldPath): void => {
+    if (!isObject(dest) || typeof dest.host !== 'string') return;
+    out.push({
+      host: resolveHostOf(vs, dest.host),
+      path,
+      ...(typeof dest.subset === 'string' && dest.subset ? { subset: dest.subset } : {}),
+    });
+  };
+  add(route.mirror, [...routePath, 'mirror']);
+  const list = route.mirrors;
+  if (Array.isArray(list))
+    list.forEach((m, i) =>
+      add(get(m, ['destination']), [...routePath, 'mirrors', i, 'destination']),
+    );
+  return out;
+}
