@@ -76,6 +76,25 @@ describe('egress-lint explain', () => {
     expect(e.hops).toHaveLength(3);
   });
 
+  // Issue 11: `undetermined` is never a failure by itself, names what is missing in text and JSON,
+  // and --expect takes it like any verdict.
+  it('undetermined: exit 0, what is missing in text and JSON, and --expect undetermined', () => {
+    const args = ['--from', 'mytest', '--url', 'http://reviews.shop.svc.cluster.local:9080/'];
+    const text = explain('asm-http', ...args);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('verdict   undetermined');
+    expect(text.stdout).toContain(
+      'missing   the Kubernetes Service reviews.shop.svc.cluster.local',
+    );
+    const json = explain('asm-http', ...args, '--format', 'json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'the Kubernetes Service reviews.shop.svc.cluster.local',
+    });
+    expect(explain('asm-http', ...args, '--expect', 'undetermined').code).toBe(0);
+    expect(explain('asm-http', ...args, '--expect', 'blocked-unregistered').code).toBe(1);
+  });
+
   it('--expect exits 1 when the verdict differs, 0 when it matches', () => {
     const args = ['--from', 'default/app=nginx', '--url', 'https://www.httpbin.org'];
     expect(explain('asm-https-444', ...args, '--expect', 'blocked-unregistered').code).toBe(0);
