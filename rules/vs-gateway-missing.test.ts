@@ -165,6 +165,7 @@ spec:
         {
           line: 8,
           column: 20,
+          severity: 'warning',
           message:
             /^no server of Gateway istio-system\/egress accepts httpbin.org \(server hosts: edition.cnn.com\)/,
         },

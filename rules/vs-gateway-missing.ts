@@ -105,9 +105,12 @@ export default defineRule({
         const servers = gatewayServers(gateway);
         const admits = servers.some((s) => serverAdmitsVirtualService(s, vs));
         if (servers.length > 0 && !admits) {
+          // A warning, as istioctl's VirtualServiceHostNotFoundInGateway: the VirtualService may
+          // still serve the sidecars, and only the gateway's part of it is lost.
           report({
             resource: vs,
             path: ['spec', 'gateways', i],
+            severity: 'warning',
             message: `no server of Gateway ${ref} accepts ${listText(hosts)} (server hosts: ${listText([...new Set(servers.flatMap((s) => s.hosts))])}), so the gateway ignores this VirtualService`,
           });
         }
