@@ -5,6 +5,7 @@ import {
   GW_HOST,
   istioGatewayYaml,
   serverYaml,
+  workloadYaml,
 } from '../test/istio-fixtures.js';
 import rule from './gateway-tls-mismatch.js';
 
@@ -78,8 +79,7 @@ testRule(rule, {
         'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: edition.cnn.com'),
         'gw.yaml': gateway(mtls('test.com')),
         'routes.yaml': routes('test-com'),
-        'sleep.yaml':
-          'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: default}\n',
+        'sleep.yaml': workloadYaml('default'),
       },
       findings: [{ line: 9, column: 33, file: 'dr.yaml', severity: 'error' }],
     },

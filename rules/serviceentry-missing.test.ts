@@ -1,5 +1,5 @@
 import { testRule } from '../test/rule-tester.js';
-import { gatewayLegYaml } from '../test/istio-fixtures.js';
+import { gatewayLegYaml, workloadYaml } from '../test/istio-fixtures.js';
 import rule from './serviceentry-missing.js';
 
 const serviceEntry = (
@@ -39,16 +39,6 @@ spec:
   http:
   - route:
     - destination: {host: httpbin.org}
-`;
-
-const deployment = (namespace: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleep, namespace: ${namespace}}
-spec:
-  selector: {matchLabels: {app: sleep}}
-  template:
-    metadata: {labels: {app: sleep}}
-    spec: {containers: [{name: sleep, image: curl}]}
 `;
 
 testRule(rule, {
@@ -113,7 +103,7 @@ testRule(rule, {
     },
     {
       name: 'the same route with workloads in a namespace that sees it: an error',
-      yaml: { 'vs.yaml': unregisteredRoute, 'sleep.yaml': deployment('mytest') },
+      yaml: { 'vs.yaml': unregisteredRoute, 'sleep.yaml': workloadYaml('mytest') },
       findings: [{ line: 8, column: 21, file: 'vs.yaml', severity: 'error' }],
     },
     {
@@ -121,7 +111,7 @@ testRule(rule, {
       yaml: {
         'vs.yaml': sidecarOnly.replace('spec:\n', 'spec:\n  exportTo: ["."]\n'),
         'se.yaml': serviceEntry('httpbin.org', 80, '  exportTo: ["."]\n'),
-        'sleep.yaml': deployment('mytest'),
+        'sleep.yaml': workloadYaml('mytest'),
       },
       config: 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
       findings: [{ line: 6, column: 11, file: 'vs.yaml', severity: 'error' }],

@@ -1,3 +1,4 @@
+import { workloadYaml } from '../test/istio-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './vs-mirror-destination.js';
 
@@ -33,9 +34,6 @@ const files = (mirror: string): Record<string, string> => ({
   'se.yaml': `${se('httpbin.org')}---\n${se('audit.example.com')}---\n${dr}`,
 });
 
-/** Workloads in mytest: the repository shows clients there. */
-const sleep = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sleep, namespace: mytest}\n';
-
 /** A mirror to a Kubernetes Service by its short name, as Bookinfo writes hosts. */
 const shortName = {
   'vs.yaml': vs('    mirror: {host: audit-log}\n'),
@@ -65,7 +63,10 @@ testRule(rule, {
   invalid: [
     {
       name: 'mirror to a host no ServiceEntry registers (istioctl virtualservice_destinationhosts)',
-      yaml: { ...files('    mirror: {host: shadow.example.com}\n'), 'sleep.yaml': sleep },
+      yaml: {
+        ...files('    mirror: {host: shadow.example.com}\n'),
+        'sleep.yaml': workloadYaml('mytest'),
+      },
       findings: [{ line: 9, column: 14, file: 'vs.yaml', severity: 'error' }],
     },
     {

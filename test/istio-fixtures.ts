@@ -113,3 +113,16 @@ spec:
   rules:
 ${rules}`;
 }
+
+/** A workload (Deployment `sleep`): the repository shows a client in this namespace. */
+export function workloadYaml(namespace: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: {app: sleep}}
+  template:
+    metadata: {labels: {app: sleep}}
+    spec: {containers: [{name: sleep, image: curl}]}
+`;
+}
