@@ -21,11 +21,15 @@ const NEEDS: Record<string, [string, 'read' | 'write'][]> = {
   'checks/update': [['checks', 'write']],
   // Looking for our own run before creating one (a lost reply), and the sweep of abandoned runs.
   'checks/list-for-ref': [['checks', 'read']],
+  // Counting a run's annotations before a retried update adds them again.
+  'checks/get': [['checks', 'read']],
   // The sweep lists the repositories of each installation: no permission beyond the installation.
   'apps/list-repos-accessible-to-installation': [],
   'repos/get-content': [['contents', 'read']],
   'git/get-tree': [['contents', 'read']],
   'git/get-blob': [['contents', 'read']],
+  // The sweep finds merge groups by their merge queue branches.
+  'git/list-matching-refs': [['contents', 'read']],
   'pulls/get': [['pull_requests', 'read']],
   'pulls/list': [['pull_requests', 'read']],
   'pulls/list-files': [['pull_requests', 'read']],

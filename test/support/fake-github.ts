@@ -82,6 +82,8 @@ export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'n
 export interface FakePull {
   number: number;
   state: 'open' | 'closed';
+  /** When it last changed (ISO time; closing a pull request sets it). */
+  updatedAt: string;
   baseSha: string;
   headSha: string;
   baseRef: string;
@@ -137,7 +139,9 @@ export class FakeRepo {
   readonly pulls = new Map<number, FakePull>();
   readonly comments: FakeComment[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
-  readonly reactions: { commentId: number; content: string }[] = [];
+  readonly reactions: { commentId: number; content: string; user: string }[] = [];
+  /** Branches: name -> commit (a merge queue's `gh-readonly-queue/...` branches among them). */
+  readonly branches = new Map<string, string>();
   readonly permissions = new Map<string, Permission>();
   /** Directory tree ids handed out in tree listings -> (commit, directory). */
   readonly dirTrees = new Map<string, { commit: string; dir: string }>();
@@ -190,6 +194,7 @@ export class FakeRepo {
     const pull: FakePull = {
       number,
       state: 'open',
+      updatedAt: new Date().toISOString(),
       baseSha,
       headSha,
       baseRef: 'main',
@@ -217,6 +222,11 @@ export class FakeRepo {
       });
     }
     return out;
+  }
+
+  closePull(pull: FakePull, at = new Date()): void {
+    pull.state = 'closed';
+    pull.updatedAt = at.toISOString();
   }
 
   commentsOn(issueNumber: number): FakeComment[] {
@@ -432,7 +442,20 @@ export class FakeGitHub {
       case 'pulls/list': {
         const state = query.get('state') ?? 'open';
         const pulls = [...repo.pulls.values()].filter((p) => state === 'all' || p.state === state);
+        if (query.get('sort') === 'updated') {
+          // GitHub's default direction for this sort is ascending.
+          const sign = query.get('direction') === 'desc' ? -1 : 1;
+          pulls.sort((a, b) => sign * a.updatedAt.localeCompare(b.updatedAt));
+        }
         return list(pulls.map((p) => this.#pullJson(repo, p)));
+      }
+      case 'git/list-matching-refs': {
+        // The ref is matched as a prefix, as GitHub does (`heads/gh-readonly-queue/`).
+        const refs = [...repo.branches]
+          .map(([name, sha]) => ({ ref: `refs/heads/${name}`, sha }))
+          .filter((r) => r.ref.startsWith(`refs/${params.ref}`))
+          .map((r) => ({ ref: r.ref, node_id: 'R', url: '', object: { sha: r.sha, type: 'commit', url: '' } }));
+        return ok(refs);
       }
       case 'pulls/list-files': {
         // GitHub stops at 3,000 files.
@@ -504,6 +527,11 @@ export class FakeGitHub {
         const page = list(runs);
         return { ...page, body: { total_count: runs.length, check_runs: page.body } };
       }
+      case 'checks/get': {
+        const run = repo.checkRuns.find((r) => r.id === Number(params.check_run_id));
+        if (!run) throw new HttpError(404, 'Not Found');
+        return ok(this.#checkRunJson(repo, run));
+      }
       case 'checks/update': {
         const run = repo.checkRuns.find((r) => r.id === Number(params.check_run_id));
         if (!run) throw new HttpError(404, 'Not Found');
@@ -536,10 +564,18 @@ export class FakeGitHub {
       case 'reactions/create-for-issue-comment': {
         if (!repo.comments.some((c) => c.id === Number(params.comment_id)))
           throw new HttpError(404, 'Not Found');
-        repo.reactions.push({
+        const reaction = {
           commentId: Number(params.comment_id),
           content: String(body.content),
-        });
+          user: `${this.appSlug}[bot]`,
+        };
+        // GitHub: "A response with an HTTP 200 status means that you already added the reaction type".
+        const same = (r: typeof reaction): boolean =>
+          r.commentId === reaction.commentId &&
+          r.content === reaction.content &&
+          r.user === reaction.user;
+        if (repo.reactions.some(same)) return ok({ id: 0, content: body.content }, 200);
+        repo.reactions.push(reaction);
         return ok({ id: id(), content: body.content }, 201);
       }
       case 'repos/get-collaborator-permission-level': {
@@ -694,6 +730,7 @@ export class FakeGitHub {
     return {
       number: p.number,
       state: p.state,
+      updated_at: p.updatedAt,
       html_url: `${repo.htmlUrl}/pull/${p.number}`,
       head: {
         sha: p.headSha,
