@@ -47,12 +47,12 @@ export interface PullRequestReporter<D> {
   renderComment(input: CommentInput<D>): string;
 }
 
-export interface EvaluateInput<D> {
+/** What linting one commit needs (a merge group's head: no comment, so no base side either). */
+export interface CommitInput {
   pullRequest: PullRequestSnapshot;
   config: ProjectConfig;
   /** Where the config came from, for the check summary. */
   configNote: string;
-  baseFiles: readonly SourceFile[];
   headFiles: readonly SourceFile[];
   /** Policy files the pull request changes. */
   changedFiles: readonly string[];
@@ -66,9 +66,13 @@ export interface EvaluateInput<D> {
     headKey: string;
     load: AnalyzeOptions['load'];
   };
-  reporter: PullRequestReporter<D>;
   checkRunUrl?: string;
   rules?: readonly Rule[];
+}
+
+export interface EvaluateInput<D> extends CommitInput {
+  baseFiles: readonly SourceFile[];
+  reporter: PullRequestReporter<D>;
 }
 
 /** Only what the app sends: the analyses stay behind, so concurrent events do not hold them. */
@@ -77,28 +81,16 @@ export interface Evaluation {
   comment: { body: string; hasChanges: boolean };
 }
 
+/** The check of one commit alone: head analysed and linted; nothing is compared or rendered. */
+export function evaluateCommit(input: CommitInput): CheckRunReport {
+  return lintHead(input, analyzer(input)).check;
+}
+
 export function evaluatePullRequest<D>(input: EvaluateInput<D>): Evaluation {
   const { config, pullRequest, reporter } = input;
-  const analyze = (files: readonly SourceFile[], side: 'baseKey' | 'headKey'): Analysis => {
-    const memo = input.memo;
-    if (!memo) return analyzeSources(files, config);
-    const key = `${memo[side]}|${JSON.stringify(config)}`;
-    const hit = memo.analyses.get(key);
-    if (hit) return hit;
-    const analysis = analyzeSources(files, config, { load: memo.load });
-    memo.analyses.set(key, analysis);
-    return analysis;
-  };
-  const head = analyze(input.headFiles, 'headKey');
+  const analyze = analyzer(input);
+  const { head, lint, check } = lintHead(input, analyze);
   const base = analyze(input.baseFiles, 'baseKey');
-  const lint = lintAnalysis(head, config, input.rules ?? RULES);
-  const check = buildCheckRunReport(lint, {
-    repoUrl: pullRequest.repoUrl,
-    headSha: pullRequest.headSha,
-    failOn: config.failOn,
-    configNote: input.configNote,
-    changedFiles: input.changedFiles.length,
-  });
   const diff = reporter.diff(base, head);
   const conclusion = check.conclusion === 'failure' ? 'failure' : 'success';
   const rendered = reporter.renderComment({
@@ -118,6 +110,39 @@ export function evaluatePullRequest<D>(input: EvaluateInput<D>): Evaluation {
       hasChanges: reporter.hasChanges(diff),
     },
   };
+}
+
+type Analyze = (files: readonly SourceFile[], side: 'baseKey' | 'headKey') => Analysis;
+
+/** Analyses through the memo when there is one. */
+function analyzer(input: CommitInput): Analyze {
+  const { config, memo } = input;
+  return (files, side) => {
+    if (!memo) return analyzeSources(files, config);
+    const key = `${memo[side]}|${JSON.stringify(config)}`;
+    const hit = memo.analyses.get(key);
+    if (hit) return hit;
+    const analysis = analyzeSources(files, config, { load: memo.load });
+    memo.analyses.set(key, analysis);
+    return analysis;
+  };
+}
+
+function lintHead(
+  input: CommitInput,
+  analyze: Analyze,
+): { head: Analysis; lint: LintResult; check: CheckRunReport } {
+  const { config, pullRequest } = input;
+  const head = analyze(input.headFiles, 'headKey');
+  const lint = lintAnalysis(head, config, input.rules ?? RULES);
+  const check = buildCheckRunReport(lint, {
+    repoUrl: pullRequest.repoUrl,
+    headSha: pullRequest.headSha,
+    failOn: config.failOn,
+    configNote: input.configNote,
+    changedFiles: input.changedFiles.length,
+  });
+  return { head, lint, check };
 }
 
 /**

@@ -69,6 +69,8 @@ export interface CheckRunCreated {
   id: number;
   htmlUrl: string;
   app?: AppIdentity;
+  /** Annotations the run has (GitHub appends each update's annotations to them). */
+  annotationsCount?: number;
 }
 
 export interface CheckRunFound extends CheckRunCreated {
@@ -155,6 +157,34 @@ export class GitHubApi {
       per_page: 100,
     });
     return open.map(pullRequestInfo);
+  }
+
+  /**
+   * Closed pull requests updated at or after `since` (closing one updates it): paged newest first,
+   * stopping at the first older one.
+   */
+  async listPullRequestsClosedSince(since: number): Promise<PullRequestInfo[]> {
+    return this.octokit.paginate(
+      this.octokit.rest.pulls.list,
+      { ...this.common, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100 },
+      (response, done) => {
+        const recent = response.data.filter((p) => Date.parse(p.updated_at) >= since);
+        if (recent.length < response.data.length) done();
+        return recent.map(pullRequestInfo);
+      },
+    );
+  }
+
+  /**
+   * Head commits of the groups in the repository's merge queues: GitHub makes a branch
+   * `gh-readonly-queue/<base>/pr-<number>-<base sha>` for each group while it is queued.
+   */
+  async listMergeQueueHeads(): Promise<string[]> {
+    const { data } = await this.octokit.rest.git.listMatchingRefs({
+      ...this.common,
+      ref: 'heads/gh-readonly-queue/',
+    });
+    return data.map((r) => r.object.sha);
   }
 
   /** The pull request's changed files; `complete` is false when GitHub's 3,000-file cap cut the list. */
@@ -271,6 +301,15 @@ export class GitHubApi {
     }));
   }
 
+  /** How many annotations a check run has now. */
+  async getCheckRunAnnotationsCount(id: number, options: WriteOptions = {}): Promise<number> {
+    const { data } = await this.octokit.rest.checks.get({
+      ...this.writeCommon(options),
+      check_run_id: id,
+    });
+    return data.output.annotations_count;
+  }
+
   /** Updates a check run: within the event's deadline, or with a write's own options. */
   async updateCheckRun(id: number, body: CheckRunUpdate, options?: WriteOptions): Promise<void> {
     const common = options ? this.writeCommon(options) : this.common;
@@ -314,9 +353,14 @@ export class GitHubApi {
     }
   }
 
-  async createReaction(commentId: number, content: ReactionContent): Promise<void> {
+  /** Idempotent on GitHub's side: the same reaction again is answered 200 and not added twice. */
+  async createReaction(
+    commentId: number,
+    content: ReactionContent,
+    options?: WriteOptions,
+  ): Promise<void> {
     await this.octokit.rest.reactions.createForIssueComment({
-      ...this.common,
+      ...(options ? this.writeCommon(options) : this.common),
       comment_id: commentId,
       content,
     });
@@ -346,11 +390,15 @@ function checkRunInfo(data: {
   id: number;
   html_url: string | null;
   app: { id: number; slug?: string } | null;
+  output?: { annotations_count?: number };
 }): CheckRunCreated {
   return {
     id: data.id,
     htmlUrl: data.html_url ?? '',
     ...(data.app ? { app: { id: data.app.id, slug: data.app.slug ?? '' } } : {}),
+    ...(data.output?.annotations_count !== undefined
+      ? { annotationsCount: data.output.annotations_count }
+      : {}),
   };
 }
 

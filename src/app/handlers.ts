@@ -35,6 +35,7 @@ import {
 } from './refresh.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import type { SweepOptions } from './sweep.js';
+import { reactOnce, replyOnce } from './writes.js';
 import {
   DeliveryLog,
   inProcessTurns,
@@ -385,26 +386,26 @@ export async function onIssueComment<D>(
     run.log.user = login;
     // author_association says nothing reliable about write access (and not at all for org members
     // with a private membership); the collaborator permission does.
+    // Replies and the reaction are written once per command, whatever retries or redeliveries do.
+    const reply = (body: string): Promise<unknown> =>
+      replyOnce(run.gh, state.retry, { number: issue.number, commandCommentId: comment.id, body });
     let permission: Permission;
     try {
       permission = await run.gh.getPermission(login);
     } catch (e) {
       // Say so rather than stay silent: the commenter would otherwise wait for nothing.
       run.log.result = 'permission-unknown';
-      await run.gh.createIssueComment(issue.number, permissionUnknownReply(describeFailure(e)));
+      await reply(permissionUnknownReply(describeFailure(e)));
       return;
     }
     if (!canRunCommands(permission)) {
-      await run.gh.createIssueComment(issue.number, notAllowedReply(login, repository.full_name));
+      await reply(notAllowedReply(login, repository.full_name));
       run.log.result = 'not-allowed';
       return;
     }
-    await run.gh.createReaction(comment.id, 'eyes');
+    await reactOnce(run.gh, state.retry, comment.id, 'eyes');
     if (command.name !== 'render') {
-      await run.gh.createIssueComment(
-        issue.number,
-        helpReply(command.name === 'unknown' ? command.word : undefined),
-      );
+      await reply(helpReply(command.name === 'unknown' ? command.word : undefined));
       run.log.result = 'help';
       return;
     }

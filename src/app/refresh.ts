@@ -22,10 +22,17 @@ import {
   noPolicyChangesOutput,
   supersededOutput,
   type CheckRunOutput,
+  type CheckRunReport,
   type Conclusion,
 } from '../report/check-run.js';
 import type { LoadingCache, LruCache } from './cache.js';
-import { evaluatePullRequest, type Evaluation, type PullRequestReporter } from './evaluate.js';
+import {
+  evaluateCommit,
+  evaluatePullRequest,
+  type CommitInput,
+  type Evaluation,
+  type PullRequestReporter,
+} from './evaluate.js';
 import { describeFailure, ReportableError } from './failures.js';
 import type {
   AppIdentity,
@@ -33,7 +40,6 @@ import type {
   CheckRunCreated,
   CheckRunUpdate,
   GitHubApi,
-  IssueComment,
   PullRequestInfo,
 } from './github.js';
 import {
@@ -43,7 +49,13 @@ import {
   type PolicyFiles,
 } from './policy-files.js';
 import { GaveUpError, type RetryPolicy } from './retry.js';
-import { createCommentOnce, openCheckRun, updateCheckRunReliably } from './writes.js';
+import {
+  createCommentOnce,
+  findMarkedComment,
+  openCheckRun,
+  updateCheckRunAnnotationsOnce,
+  updateCheckRunReliably,
+} from './writes.js';
 
 export interface StickyComment {
   id: number;
@@ -163,7 +175,9 @@ export async function refreshPullRequest<D>(
       return { ...outcome, result: 'superseded' };
     }
 
-    const conclusion = await publishCheck(deps, check, evaluation, { annotate: !req.checkRun });
+    const conclusion = await publishCheck(deps, check, evaluation.check, {
+      annotate: !req.checkRun,
+    });
     outcome.result = conclusion === 'failure' ? 'failed' : 'passed';
     if (current.state !== 'open') return outcome;
 
@@ -245,8 +259,9 @@ export async function checkMergeGroup<D>(
       await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
       return { ...outcome, result: 'no-policy-changes' };
     }
-    const evaluation = evaluate(deps, check, target, files);
-    const conclusion = await publishCheck(deps, check, evaluation, { annotate: true });
+    // Nobody would see a comment: only the check is built.
+    const report = evaluateCommit(lintInput(deps, check, target, files));
+    const conclusion = await publishCheck(deps, check, report, { annotate: true });
     return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
   });
 }
@@ -291,15 +306,28 @@ function evaluate<D>(
   target: CheckTarget,
   files: PolicyFiles,
 ): Evaluation {
-  const { number, headSha, baseSha, repoUrl, config, configNote } = target;
   return evaluatePullRequest({
+    ...lintInput(deps, check, target, files),
+    baseFiles: files.base,
+    changedFiles: files.changed,
+    reporter: deps.reporter,
+  });
+}
+
+/** What linting the head needs: the commit, its config and files, and the caches. */
+function lintInput<D>(
+  deps: RefreshDeps<D>,
+  check: CheckRunCreated,
+  target: CheckTarget,
+  files: PolicyFiles,
+): CommitInput {
+  const { number, headSha, baseSha, repoUrl, config, configNote } = target;
+  return {
     pullRequest: { ...deps.gh.repo, number, headSha, baseSha, repoUrl },
     config,
     configNote,
-    baseFiles: files.base,
     headFiles: files.head,
     changedFiles: files.changed,
-    reporter: deps.reporter,
     memo: {
       analyses: deps.caches.analyses,
       baseKey: files.baseKey,
@@ -307,7 +335,7 @@ function evaluate<D>(
       load: deps.caches.load,
     },
     ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
-  });
+  };
 }
 
 /**
@@ -355,36 +383,35 @@ function complete<D>(
   conclusion: Conclusion,
   output: CheckRunOutput,
 ): Promise<void> {
-  const body: CheckRunUpdate = {
-    status: 'completed',
-    conclusion,
-    completed_at: new Date().toISOString(),
-    output,
-  };
-  return updateCheckRunReliably(deps.gh, deps.retry, check.id, body);
+  return updateCheckRunReliably(deps.gh, deps.retry, check.id, completion(conclusion, output));
+}
+
+function completion(conclusion: Conclusion, output: CheckRunOutput): CheckRunUpdate {
+  return { status: 'completed', conclusion, completed_at: new Date().toISOString(), output };
 }
 
 /**
- * Annotations 50 per request, the run completed with the last batch; returns the conclusion. A run
- * completed again (`annotate` false) keeps the annotations it has: GitHub appends, never replaces.
+ * Annotations 50 per request, the run completed with the last batch; returns the conclusion. GitHub
+ * appends annotations, never replaces them: a run completed again (`annotate` false) keeps the ones it
+ * has, and a run taken over from an attempt that died gets only those that attempt did not send.
  */
-async function publishCheck<D>(
-  deps: RefreshDeps<D>,
+async function publishCheck(
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry'>,
   check: CheckRunCreated,
-  evaluation: Evaluation,
+  report: CheckRunReport,
   options: { annotate: boolean },
 ): Promise<Conclusion> {
-  const { conclusion, output, annotations } = evaluation.check;
-  const batches = options.annotate ? batchAnnotations(annotations) : [];
+  const { conclusion, output, annotations } = report;
+  let count = check.annotationsCount ?? 0;
+  const batches = options.annotate ? batchAnnotations(annotations.slice(count)) : [];
   const last = batches.pop() ?? [];
-  for (const batch of batches)
-    await updateCheckRunReliably(deps.gh, deps.retry, check.id, {
-      output: { ...output, annotations: batch },
-    });
-  await complete(deps, check, conclusion, {
-    ...output,
-    ...(last.length ? { annotations: last } : {}),
-  });
+  for (const batch of batches) {
+    count += batch.length;
+    const body = { output: { ...output, annotations: batch } };
+    await updateCheckRunAnnotationsOnce(deps.gh, deps.retry, check.id, body, count);
+  }
+  const final = completion(conclusion, { ...output, ...(last.length ? { annotations: last } : {}) });
+  await updateCheckRunAnnotationsOnce(deps.gh, deps.retry, check.id, final, count + last.length);
   return conclusion;
 }
 
@@ -515,15 +542,6 @@ async function findOurComment<D>(
   number: number,
   identity: AppIdentity | undefined,
 ): Promise<StickyComment | undefined> {
-  const ours = (await deps.gh.listIssueComments(number)).find(
-    (c) => c.body.includes(deps.reporter.marker) && isOurs(c, identity),
-  );
+  const ours = await findMarkedComment(deps.gh, number, deps.reporter.marker, identity);
   return ours && { id: ours.id, body: ours.body };
-}
-
-/** Our own comment: made by this app (anyone can paste the marker into theirs). */
-function isOurs(c: IssueComment, app: AppIdentity | undefined): boolean {
-  if (c.userType !== 'Bot') return false;
-  if (!app) return true;
-  return c.appId === app.id || (app.slug !== '' && c.userLogin === `${app.slug}[bot]`);
 }

@@ -3,10 +3,19 @@
  * (a 502 after GitHub performed it, a connection cut) looks like a failure but made the object; posting
  * again would make a second one. So every attempt first looks for what an earlier attempt may have
  * made — our check run by name and external id, our comment by its marker — and only then posts.
- * Updates (PATCH) are idempotent and are simply retried.
+ * Updates (PATCH) are idempotent and are simply retried, except annotations, which GitHub appends:
+ * a retry first counts what the run has. Reactions are idempotent on GitHub's side.
  */
 import { CHECK_RUN_NAME } from '../report/check-run.js';
-import type { CheckRunCreate, CheckRunCreated, CheckRunUpdate, GitHubApi } from './github.js';
+import type {
+  AppIdentity,
+  CheckRunCreate,
+  CheckRunCreated,
+  CheckRunUpdate,
+  GitHubApi,
+  IssueComment,
+  ReactionContent,
+} from './github.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
 export interface CheckRunTarget {
@@ -44,6 +53,32 @@ export async function openCheckRun(
   });
 }
 
+/**
+ * Sends a check-run update that carries annotations, so that they land once. GitHub appends an
+ * update's annotations to the run's ("Each time you update the check run, annotations are appended",
+ * REST docs, Update a check run): a retry after a lost reply would add them again. So a retry first
+ * reads the run's count; at `countAfter` the earlier attempt landed, and only the rest is sent.
+ */
+export function updateCheckRunAnnotationsOnce(
+  gh: GitHubApi,
+  policy: RetryPolicy,
+  id: number,
+  body: CheckRunUpdate,
+  countAfter: number,
+): Promise<void> {
+  return withRetries(policy, async ({ attempt, signal }) => {
+    const landed =
+      attempt > 0 && (await gh.getCheckRunAnnotationsCount(id, { signal })) >= countAfter;
+    await gh.updateCheckRun(id, landed ? withoutAnnotations(body) : body, { signal });
+  });
+}
+
+function withoutAnnotations(body: CheckRunUpdate): CheckRunUpdate {
+  if (!body.output) return body;
+  const { annotations: _, ...output } = body.output as { annotations?: unknown };
+  return { ...body, output } as CheckRunUpdate;
+}
+
 /** Sends a check-run update until GitHub takes it (or the give-up time passes). */
 export function updateCheckRunReliably(
   gh: GitHubApi,
@@ -52,6 +87,54 @@ export function updateCheckRunReliably(
   body: CheckRunUpdate,
 ): Promise<void> {
   return withRetries(policy, ({ signal }) => gh.updateCheckRun(id, body, { signal }));
+}
+
+/** A comment of ours (made by this app: anyone can paste a marker into theirs) that carries `marker`. */
+export async function findMarkedComment(
+  gh: GitHubApi,
+  number: number,
+  marker: string,
+  identity: AppIdentity | undefined,
+): Promise<IssueComment | undefined> {
+  return (await gh.listIssueComments(number)).find(
+    (c) => c.body.includes(marker) && isOurs(c, identity),
+  );
+}
+
+function isOurs(c: IssueComment, app: AppIdentity | undefined): boolean {
+  if (c.userType !== 'Bot') return false;
+  if (!app) return true;
+  return c.appId === app.id || (app.slug !== '' && c.userLogin === `${app.slug}[bot]`);
+}
+
+/**
+ * A one-off reply to a command comment, posted once however often the command's delivery is handled
+ * (a retry, a redelivery, another replica): it carries a marker naming the command comment, and is
+ * looked for before every post.
+ */
+export async function replyOnce(
+  gh: GitHubApi,
+  policy: RetryPolicy,
+  args: { number: number; commandCommentId: number; body: string },
+): Promise<'created' | 'found'> {
+  const marker = `<!-- egress-lint:reply-to:${args.commandCommentId} -->`;
+  const posted = await createCommentOnce(gh, policy, {
+    number: args.number,
+    body: `${args.body}\n\n${marker}`,
+    lookFirst: true,
+    find: () => findMarkedComment(gh, args.number, marker, undefined),
+  });
+  return 'created' in posted ? 'created' : 'found';
+}
+
+/** A reaction, retried like the other writes: GitHub answers 200 when it is there already. */
+export function reactOnce(
+  gh: GitHubApi,
+  policy: RetryPolicy,
+  commentId: number,
+  content: ReactionContent,
+): Promise<void> {
+  return withRetries(policy, ({ signal }) => gh.createReaction(commentId, content, { signal }));
 }
 
 /**

@@ -630,7 +630,9 @@ describe('comment commands', () => {
     h.github.grantPermission(repo, 'maintainer', 'maintain');
     const payload = issueCommentEvent(repo, 50, '/egress render', { login: 'maintainer' });
     await h.receive('issue_comment', payload);
-    expect(repo.reactions).toEqual([{ commentId: payload.comment.id, content: 'eyes' }]);
+    expect(repo.reactions).toEqual([
+      { commentId: payload.comment.id, content: 'eyes', user: 'egress-lint[bot]' },
+    ]);
     expect(repo.checkRunsFor(pull.headSha)[0]!.conclusion).toBe('success');
     expect(appComments(50)).toHaveLength(1);
     expect(h.eventLogs()[0]).toMatchObject({
@@ -650,6 +652,7 @@ describe('comment commands', () => {
     const delivery = await h.receive('issue_comment', payload);
     expect(ops(delivery)).toEqual([
       'repos/get-collaborator-permission-level',
+      'issues/list-comments', // an earlier attempt's reply, if any, is not posted again
       'issues/create-comment',
     ]);
     expect(visibleText(appComments(51)[0]!.body)).toContain(
