@@ -104,7 +104,8 @@ class EventFailed extends Error {
 }
 
 export class DurableEvents {
-  readonly #redis: Redis;
+  /** The connection for locks and records (the worker has its own). */
+  readonly redis: Redis;
   readonly #workerRedis: Redis;
   readonly #queue: Queue<EventJob>;
   readonly #worker: Worker<EventJob>;
@@ -117,11 +118,11 @@ export class DurableEvents {
     settings: DurableSettings,
     createState: (redis: Redis) => AppState<unknown>,
   ) {
-    this.#redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 });
-    this.state = createState(this.#redis);
-    this.deliveries = new DeliveryRecords(this.#redis);
+    this.redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 });
+    this.state = createState(this.redis);
+    this.deliveries = new DeliveryRecords(this.redis);
     this.#queue = new Queue<EventJob>(QUEUE_NAME, {
-      connection: this.#redis,
+      connection: this.redis,
       prefix: REDIS_PREFIX,
       defaultJobOptions: {
         attempts: settings.attempts,
@@ -215,6 +216,6 @@ export class DurableEvents {
     if (finished === 'late') await this.#worker.close(true);
     await this.#queue.close();
     this.#workerRedis.disconnect();
-    this.#redis.disconnect();
+    this.redis.disconnect();
   }
 }

@@ -16,6 +16,7 @@ import {
   type EventContext,
 } from './handlers.js';
 import { RedisTurns } from './redis-turns.js';
+import { RedisSweepGate } from './sweep-gate.js';
 
 export interface EgressLintAppOptions<D> extends AppOptions<D> {
   /** Read when the app loads (after Probot has read `.env`): `REDIS_URL` and the queue settings. */
@@ -46,8 +47,16 @@ export function createEgressLintApp<D>(options: EgressLintAppOptions<D>): Egress
       }),
     );
     started.push(durable);
-    // Runs only older than any live check are swept, so replicas' sweeps never race a running job.
-    if (options.sweep) scheduleSweeps(app, options.sweep, durable.state.retry);
+    // Runs only older than any live check are swept, so a sweep never races a running job; one
+    // replica sweeps per period.
+    if (options.sweep) {
+      const gate = new RedisSweepGate(durable.redis, {
+        prefix: REDIS_PREFIX,
+        periodMs: options.sweep.intervalMs,
+        lockMs: settings.lockMs,
+      });
+      scheduleSweeps(app, options.sweep, durable.state.retry, gate);
+    }
     app.on([...HANDLED_EVENTS], async (ctx) => {
       await durable.enqueue(ctx);
     });

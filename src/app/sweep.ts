@@ -3,15 +3,19 @@
  * refused every completion for the whole retry window — and completes them as `failure`, saying why.
  * It runs when the app starts and then periodically.
  *
- * GitHub lists check runs per commit only, so the sweep looks where a stuck run does harm: the head
- * commits of open pull requests, in every repository of every installation. A run counts as abandoned
+ * GitHub lists check runs per commit only, so the sweep looks at every commit the app checks, in
+ * every repository of every installation: the heads of open pull requests, of pull requests closed
+ * since the last complete sweep (a run left behind on them still shows on the pull request), and of
+ * the merge groups in a merge queue (their `gh-readonly-queue/` branches). A run counts as abandoned
  * once it is older than any live check can be (the event deadline plus the completion retries), so a
- * sweep never races a check that is still running, here or in another process.
+ * sweep never races a check that is still running, here or in another process. With several
+ * replicas, a gate in Redis (sweep-gate.ts) lets one of them sweep per period.
  */
 import type { Probot, ProbotOctokit } from 'probot';
 import { CHECK_RUN_NAME, failedRunOutput } from '../report/check-run.js';
 import { GitHubApi, type CallStats } from './github.js';
 import type { RetryPolicy } from './retry.js';
+import { inProcessSweepGate, type SweepGate } from './sweep-gate.js';
 import { updateCheckRunReliably } from './writes.js';
 
 export interface SweepOptions {
@@ -19,21 +23,35 @@ export interface SweepOptions {
   intervalMs: number;
   /** A run in progress for longer than this is abandoned (default 20 minutes; see docs/app.md). */
   staleAfterMs: number;
+  /**
+   * How far back closed pull requests are looked at when no complete sweep is known (the first sweep
+   * of a process without Redis, or after sweeps kept failing): default one day.
+   */
+  maxClosedLookbackMs: number;
 }
 
-export const DEFAULT_SWEEP: SweepOptions = { intervalMs: 5 * 60_000, staleAfterMs: 20 * 60_000 };
+export const DEFAULT_SWEEP: SweepOptions = {
+  intervalMs: 5 * 60_000,
+  staleAfterMs: 20 * 60_000,
+  maxClosedLookbackMs: 24 * 3600_000,
+};
+
+/** Our clock (a run's start) against GitHub's (a pull request's update): room for their skew. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
 
 export interface RepositorySweep {
   appId: number;
   staleAfterMs: number;
   retry: RetryPolicy;
+  /** Pull requests closed at or after this time are swept too. */
+  closedSince: number;
   now?: number;
 }
 
-/** Completes this app's abandoned runs on the heads of a repository's open pull requests; returns their ids. */
+/** Completes this app's abandoned runs on a repository's checked commits; returns their ids. */
 export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Promise<number[]> {
   const now = args.now ?? Date.now();
-  const heads = new Set((await gh.listOpenPullRequests()).map((p) => p.headSha));
+  const heads = await checkedHeads(gh, args.closedSince);
   const completed: number[] = [];
   for (const sha of heads) {
     const runs = await gh.listCheckRuns(sha, CHECK_RUN_NAME, { status: 'in_progress' });
@@ -51,6 +69,30 @@ export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Pro
     }
   }
   return completed;
+}
+
+/** Commits the app may have left a run on: heads of open and lately closed pull requests, and of merge groups. */
+async function checkedHeads(gh: GitHubApi, closedSince: number): Promise<Set<string>> {
+  const [open, closed, queued] = await Promise.all([
+    gh.listOpenPullRequests(),
+    gh.listPullRequestsClosedSince(closedSince),
+    gh.listMergeQueueHeads(),
+  ]);
+  return new Set([...[...open, ...closed].map((p) => p.headSha), ...queued]);
+}
+
+/**
+ * Closed pull requests to look at: those closed since the last complete sweep began, less the time
+ * a run takes to count as abandoned (a run that was still young then may have been left since).
+ */
+export function closedSince(
+  options: Pick<SweepOptions, 'staleAfterMs' | 'maxClosedLookbackMs'>,
+  lastComplete: number | undefined,
+  now = Date.now(),
+): number {
+  const earliest = now - options.maxClosedLookbackMs;
+  if (lastComplete === undefined) return earliest;
+  return Math.max(earliest, lastComplete - options.staleAfterMs - CLOCK_MARGIN_MS);
 }
 
 export function abandonedReason(ageMs: number): string {
@@ -89,26 +131,30 @@ export async function sweepInstallations(
   return totals;
 }
 
-/** Sweeps now and then every `intervalMs` (never two at once); the timer does not keep the process up. */
+/**
+ * Sweeps now and then every `intervalMs`, when the gate lets it (never two at once; with Redis, one
+ * replica per period); the timer does not keep the process up.
+ */
 export function scheduleSweeps(
   probot: { auth: AuthFn; log: Probot['log'] },
   options: SweepOptions,
   retry: RetryPolicy,
+  gate: SweepGate = inProcessSweepGate(),
 ): void {
-  let running = false;
   const sweep = async (): Promise<void> => {
-    if (running) return;
-    running = true;
     try {
-      const totals = await sweepInstallations(probot, {
-        staleAfterMs: options.staleAfterMs,
-        retry,
+      await gate.run(async (lastComplete) => {
+        const since = closedSince(options, lastComplete);
+        const totals = await sweepInstallations(probot, {
+          staleAfterMs: options.staleAfterMs,
+          retry,
+          closedSince: since,
+        });
+        probot.log.info(totals, 'egress-lint: sweep of abandoned check runs done');
+        return { complete: totals.failed === 0 };
       });
-      probot.log.info(totals, 'egress-lint: sweep of abandoned check runs done');
     } catch (e) {
       probot.log.warn({ err: e }, 'egress-lint: sweep of abandoned check runs failed');
-    } finally {
-      running = false;
     }
   };
   setTimeout(() => void sweep(), 0).unref();

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApi } from '../../src/app/github.js';
 import type { RetryPolicy } from '../../src/app/retry.js';
-import { sweepRepository } from '../../src/app/sweep.js';
+import { closedSince, sweepRepository } from '../../src/app/sweep.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
 import {
   failTimes,
@@ -16,7 +16,13 @@ import {
   type FakeRepo,
   type FaultResponse,
 } from '../support/fake-github.js';
-import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
+import {
+  BASE_FILES,
+  CONFIG,
+  POLICY,
+  withBadProtocol,
+  withHost,
+} from '../support/app-repo.js';
 import { testReporter } from '../support/test-reporter.js';
 import { issueCommentEvent, mergeGroupEvent, pullRequestEvent } from '../support/webhooks.js';
 
@@ -40,6 +46,14 @@ const SECONDARY: FaultResponse = {
   },
 };
 const SERVER_ERROR: FaultResponse = { status: 500, body: { message: 'Server Error' } };
+
+/** `count` more copies of the policy, each with a schema error: well over 50 annotations. */
+function manyErrors(files: Record<string, string>, count: number): Record<string, string> {
+  const bad = withBadProtocol(files)[POLICY]!;
+  const out = { ...files };
+  for (let i = 0; i < count; i++) out[`mesh/copy-${i}.yaml`] = bad;
+  return out;
+}
 
 let h: Harness;
 let repo: FakeRepo;
@@ -164,6 +178,52 @@ describe('writes happen once', () => {
     expect(comments[0]!.body).toContain('verdict: success');
   });
 
+  it('annotation batches whose reply was lost are not appended twice', async () => {
+    const many = manyErrors(BASE_FILES, 60);
+    await setup();
+    const clean = openPull(13, many);
+    await h.receive('pull_request', pullRequestEvent('opened', repo, clean));
+    const expected = repo.checkRunsFor(clean.headSha)[0]!.annotations;
+    expect(expected.length).toBeGreaterThan(100); // three batches: two updates, then the completion
+
+    h.github.faults.push(loseReplies('checks/update', 3));
+    const lossy = openPull(14, many);
+    await h.receive('pull_request', pullRequestEvent('opened', repo, lossy));
+    const [run] = repo.checkRunsFor(lossy.headSha);
+    expect(run!.conclusion).toBe('failure');
+    expect(run!.annotations).toEqual(expected);
+  });
+
+  it('a run taken over from an attempt that died gets only the annotations it lacks', async () => {
+    const many = manyErrors(BASE_FILES, 60);
+    await setup(BASE_FILES, GIVE_UP_SOON);
+    const pull = openPull(15, many);
+    // The first attempt sent one batch of 50, then its process died (the run stays in progress).
+    h.github.faults.push((req) =>
+      req.operationId === 'checks/update' && (req.body as { status?: string }).status === 'completed'
+        ? { status: 500, body: { message: 'killed' } }
+        : undefined,
+    );
+    const first = await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [run] = repo.checkRunsFor(pull.headSha);
+    const sentBefore = run!.annotations.length;
+    expect(sentBefore).toBeGreaterThan(0);
+    expect(run!.status).toBe('in_progress');
+    expect(calls(first, 'checks/update')).toBeGreaterThan(1);
+
+    h.github.faults = [];
+    await h.receive('pull_request', pullRequestEvent('synchronize', repo, pull));
+    expect(repo.checkRunsFor(pull.headSha)).toHaveLength(1);
+    const counts = new Map<string, number>();
+    for (const a of run!.annotations) {
+      const key = JSON.stringify(a);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(run!.status).toBe('completed');
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(run!.annotations.length).toBeGreaterThan(sentBefore);
+  });
+
   it('a create answered too slowly is not repeated: the late run is found and used', async () => {
     await setup();
     h.github.faults.push(failTimes('checks/create', 1, { performFirst: true, delayMs: 2_500 }));
@@ -172,6 +232,65 @@ describe('writes happen once', () => {
     const runs = repo.checkRunsFor(pull.headSha);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.conclusion).toBe('success');
+  });
+});
+
+describe('one-off command replies happen once', () => {
+  const command = async (number: number, body: string, login: string): Promise<number> => {
+    const payload = issueCommentEvent(repo, number, body, { login });
+    await h.receive('issue_comment', payload);
+    return payload.comment.id;
+  };
+  const replies = (number: number): string[] =>
+    repo
+      .commentsOn(number)
+      .filter((c) => c.appId === APP_ID)
+      .map((c) => c.body);
+
+  it('/egress help whose reply was lost: one reply, one reaction', async () => {
+    await setup();
+    openPull(60, withHost(BASE_FILES));
+    h.github.grantPermission(repo, 'writer', 'write');
+    h.github.faults.push(loseReplies('issues/create-comment'));
+    h.github.faults.push(loseReplies('reactions/create-for-issue-comment'));
+    const id = await command(60, '/egress help', 'writer');
+    expect(replies(60)).toHaveLength(1);
+    expect(replies(60)[0]).toContain('`/egress render`');
+    expect(repo.reactions).toEqual([
+      { commentId: id, content: 'eyes', user: 'egress-lint[bot]' },
+    ]);
+    expect(h.eventLogs()[0]).toMatchObject({ result: 'help' });
+  });
+
+  it('not allowed, and the permission lookup failing: one reply each despite lost replies', async () => {
+    await setup();
+    openPull(61, withHost(BASE_FILES));
+    h.github.faults.push(loseReplies('issues/create-comment', 2));
+    await command(61, '/egress render', 'stranger');
+    expect(replies(61)).toHaveLength(1);
+    expect(replies(61)[0]).toContain('only people with write access');
+
+    h.github.faults.push((req) =>
+      req.operationId === 'repos/get-collaborator-permission-level' ? SERVER_ERROR : undefined,
+    );
+    h.github.faults.push(loseReplies('issues/create-comment'));
+    await command(61, '/egress render', 'dev');
+    expect(replies(61)).toHaveLength(2);
+    expect(replies(61)[1]).toContain('could not check whether you may run commands');
+  });
+
+  it('the same command handled again (another delivery of it) is not answered twice', async () => {
+    await setup();
+    openPull(62, withHost(BASE_FILES));
+    h.github.grantPermission(repo, 'writer', 'write');
+    const payload = issueCommentEvent(repo, 62, '/egress nonsense', { login: 'writer' });
+    await h.receive('issue_comment', payload);
+    await h.receive('issue_comment', payload); // a new delivery id, the same command comment
+    expect(replies(62)).toHaveLength(1);
+    expect(replies(62)[0]).toContain('does not know `/egress nonsense`');
+    // Another command comment gets its own reply.
+    await command(62, '/egress help', 'writer');
+    expect(replies(62)).toHaveLength(2);
   });
 });
 
@@ -211,24 +330,65 @@ describe('every check completes', () => {
     h.github.faults = [];
     const gh = new GitHubApi(await h.probot.auth(1), { owner: repo.owner, repo: repo.name });
     // Young runs are left alone (a live check may own them)...
-    expect(await sweepRepository(gh, { appId: APP_ID, staleAfterMs: 60_000, retry: FAST })).toEqual(
-      [],
-    );
+    const sweep = { appId: APP_ID, staleAfterMs: 60_000, retry: FAST, closedSince: Date.now() };
+    expect(await sweepRepository(gh, sweep)).toEqual([]);
     // ...old ones are completed, saying why; a run started just now is not.
     const later = Date.now() + 2 * 60_000;
     const young = { ...stuck!, id: 1, calls: [], startedAt: new Date(later).toISOString() };
     repo.checkRuns.push(young);
-    const done = await sweepRepository(gh, {
-      appId: APP_ID,
-      staleAfterMs: 60_000,
-      retry: FAST,
-      now: later,
-    });
+    const done = await sweepRepository(gh, { ...sweep, now: later });
     expect(done).toEqual([stuck!.id]);
     expect(young.status).toBe('in_progress');
     expect(stuck!.status).toBe('completed');
     expect(stuck!.conclusion).toBe('failure');
     expect(summaryOf(stuck)).toContain('the app stopped working on it');
+  });
+
+  it('the sweep reaches runs on pull requests closed since, and on merge groups in a queue', async () => {
+    await setup(BASE_FILES, GIVE_UP_SOON);
+    h.github.faults.push((req) => (req.operationId === 'checks/update' ? SERVER_ERROR : undefined));
+    const closed = openPull(24, withHost(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, closed));
+    const group = repo.commit(withBadProtocol(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, group));
+    const longClosed = openPull(25, withBadProtocol(withHost(BASE_FILES)));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, longClosed));
+    const stuck = [closed, { headSha: group }, longClosed].map(
+      (c) => repo.checkRunsFor(c.headSha)[0]!,
+    );
+    expect(stuck.map((r) => r.status)).toEqual(['in_progress', 'in_progress', 'in_progress']);
+
+    h.github.faults = [];
+    repo.closePull(closed);
+    repo.closePull(longClosed, new Date(Date.now() - 3 * 3600_000));
+    repo.branches.set('main', base);
+    repo.branches.set(`gh-readonly-queue/main/pr-26-${base}`, group);
+    const gh = new GitHubApi(await h.probot.auth(1), { owner: repo.owner, repo: repo.name });
+    const later = Date.now() + 2 * 60_000;
+    const done = await sweepRepository(gh, {
+      appId: APP_ID,
+      staleAfterMs: 60_000,
+      retry: FAST,
+      closedSince: Date.now() - 3600_000,
+      now: later,
+    });
+    expect(done.sort()).toEqual([stuck[0]!.id, stuck[1]!.id].sort());
+    expect(stuck.map((r) => r.status)).toEqual(['completed', 'completed', 'in_progress']);
+    expect(summaryOf(stuck[1])).toContain('the app stopped working on it');
+    // Only the commits that may hold a run are looked at: not every branch, not long-closed pulls.
+    const looked = h.github.requests
+      .filter((r) => r.operationId === 'checks/list-for-ref' && r.delivery === undefined)
+      .map((r) => r.path.split('/')[5]);
+    expect(looked.sort()).toEqual([closed.headSha, group].sort());
+  });
+
+  it('closed pull requests are looked at since the last complete sweep, a day at most', () => {
+    const options = { staleAfterMs: 20 * 60_000, maxClosedLookbackMs: 24 * 3600_000 };
+    const now = Date.parse('2026-01-02T12:00:00Z');
+    expect(closedSince(options, undefined, now)).toBe(now - 24 * 3600_000);
+    // The last complete sweep began 5 minutes ago: a run that was 19 minutes old then is stale now.
+    expect(closedSince(options, now - 5 * 60_000, now)).toBe(now - 30 * 60_000);
+    expect(closedSince(options, now - 48 * 3600_000, now)).toBe(now - 24 * 3600_000);
   });
 
   it('creation that never succeeds within the give-up time is logged as no check run', async () => {
@@ -338,6 +498,26 @@ describe('payloads and events', () => {
     expect(run.output.summary).toContain(
       `https://github.com/${repo.fullName}/blob/${pull.headSha}/`,
     );
+  });
+
+  it('merge_group: no comment is built (nobody could see it), only the check', async () => {
+    const built = { diff: 0, renderComment: 0 };
+    const counting: typeof testReporter = {
+      ...testReporter,
+      diff: (b, hd) => (built.diff++, testReporter.diff(b, hd)),
+      renderComment: (input) => (built.renderComment++, testReporter.renderComment(input)),
+    };
+    h = await createHarness({ reporter: counting, retry: FAST });
+    repo = h.github.repo('mesh-team', 'egress-config');
+    base = repo.commit(BASE_FILES);
+    const bad = repo.commit(withBadProtocol(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, bad));
+    expect(repo.checkRunsFor(bad)[0]!.conclusion).toBe('failure');
+    expect(built).toEqual({ diff: 0, renderComment: 0 });
+
+    const pull = openPull(41, withBadProtocol(BASE_FILES));
+    await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    expect(built).toEqual({ diff: 1, renderComment: 1 });
   });
 
   it('merge_group: a check run on the group head, against its base, without a comment', async () => {
