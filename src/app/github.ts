@@ -3,7 +3,8 @@
  * event. Every call goes through the base repository (fork pull requests included: GitHub keeps a
  * fork PR's commits readable there), counts towards the event's API-call tally, and is cancelled when
  * the event's deadline passes, so a hanging connection cannot leave a check run in progress forever.
- * Retries and rate limits are Probot's Octokit plugins' business (see octokit.ts).
+ * Retries and rate limits of reads are Probot's Octokit plugins' business (see octokit.ts); the
+ * writes that create something retry themselves (writes.ts), so a lost reply is never posted twice.
  */
 import type { ProbotOctokit } from 'probot';
 
@@ -333,9 +334,10 @@ export class GitHubApi {
     }));
   }
 
-  async createIssueComment(number: number, body: string, options?: WriteOptions): Promise<number> {
+  /** Only through writes.ts, which looks for an earlier attempt's comment before posting again. */
+  async createIssueComment(number: number, body: string, options: WriteOptions): Promise<number> {
     const { data } = await this.octokit.rest.issues.createComment({
-      ...(options ? this.writeCommon(options) : this.common),
+      ...this.writeCommon(options),
       issue_number: number,
       body,
     });
@@ -357,10 +359,10 @@ export class GitHubApi {
   async createReaction(
     commentId: number,
     content: ReactionContent,
-    options?: WriteOptions,
+    options: WriteOptions,
   ): Promise<void> {
     await this.octokit.rest.reactions.createForIssueComment({
-      ...(options ? this.writeCommon(options) : this.common),
+      ...this.writeCommon(options),
       comment_id: commentId,
       content,
     });
