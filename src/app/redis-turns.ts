@@ -15,11 +15,15 @@ import type { CheckRunCreated } from './github.js';
 import type { RefreshOutcome, RefreshResult } from './refresh.js';
 import type { PullRequestTurn, PullRequestTurns, TurnGrant } from './serial.js';
 
-export interface RedisTurnsSettings {
+/** Where a Redis lock lives and how long it lasts unrenewed (the turns' and the sweep's). */
+export interface RedisLockSettings {
   /** Key prefix in Redis. */
   prefix: string;
-  /** Lock lifetime without renewal (see DurableSettings.lockMs). */
+  /** Lock lifetime without renewal (see DurableSettings.lockMs): how soon a dead holder's lock expires. */
   lockMs: number;
+}
+
+export interface RedisTurnsSettings extends RedisLockSettings {
   /** How long an event waits for its pull request's turn before its job fails and is retried. */
   maxWaitMs: number;
 }

@@ -410,7 +410,10 @@ async function publishCheck(
     const body = { output: { ...output, annotations: batch } };
     await updateCheckRunAnnotationsOnce(deps.gh, deps.retry, check.id, body, count);
   }
-  const final = completion(conclusion, { ...output, ...(last.length ? { annotations: last } : {}) });
+  const final = completion(conclusion, {
+    ...output,
+    ...(last.length ? { annotations: last } : {}),
+  });
   await updateCheckRunAnnotationsOnce(deps.gh, deps.retry, check.id, final, count + last.length);
   return conclusion;
 }

@@ -8,6 +8,7 @@
  */
 import { ExecutionError, Redlock } from '@sesamecare-oss/redlock';
 import type { Redis } from 'ioredis';
+import type { RedisLockSettings } from './redis-turns.js';
 
 /** What a sweep reports: complete when every repository was swept. */
 export interface SweepRun {
@@ -41,13 +42,9 @@ export function inProcessSweepGate(): SweepGate {
   };
 }
 
-export interface RedisSweepGateSettings {
-  /** Key prefix in Redis. */
-  prefix: string;
+export interface RedisSweepGateSettings extends RedisLockSettings {
   /** Time between sweeps (SweepOptions.intervalMs). */
   periodMs: number;
-  /** Lock lifetime without renewal: how soon a dead holder's lock lets another replica sweep. */
-  lockMs: number;
 }
 
 /** Timers of different replicas drift: a sweep due within this share of the period counts as due. */

@@ -66,16 +66,20 @@ export function updateCheckRunAnnotationsOnce(
   body: CheckRunUpdate,
   countAfter: number,
 ): Promise<void> {
+  const carries = withoutAnnotations(body) !== body;
   return withRetries(policy, async ({ attempt, signal }) => {
     const landed =
-      attempt > 0 && (await gh.getCheckRunAnnotationsCount(id, { signal })) >= countAfter;
+      carries &&
+      attempt > 0 &&
+      (await gh.getCheckRunAnnotationsCount(id, { signal })) >= countAfter;
     await gh.updateCheckRun(id, landed ? withoutAnnotations(body) : body, { signal });
   });
 }
 
+/** The update without its annotations; the same object when it has none. */
 function withoutAnnotations(body: CheckRunUpdate): CheckRunUpdate {
-  if (!body.output) return body;
-  const { annotations: _, ...output } = body.output as { annotations?: unknown };
+  const { annotations, ...output } = (body.output ?? {}) as { annotations?: unknown[] };
+  if (!annotations?.length) return body;
   return { ...body, output } as CheckRunUpdate;
 }
 

@@ -16,13 +16,7 @@ import {
   type FakeRepo,
   type FaultResponse,
 } from '../support/fake-github.js';
-import {
-  BASE_FILES,
-  CONFIG,
-  POLICY,
-  withBadProtocol,
-  withHost,
-} from '../support/app-repo.js';
+import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
 import { testReporter } from '../support/test-reporter.js';
 import { issueCommentEvent, mergeGroupEvent, pullRequestEvent } from '../support/webhooks.js';
 
@@ -200,7 +194,8 @@ describe('writes happen once', () => {
     const pull = openPull(15, many);
     // The first attempt sent one batch of 50, then its process died (the run stays in progress).
     h.github.faults.push((req) =>
-      req.operationId === 'checks/update' && (req.body as { status?: string }).status === 'completed'
+      req.operationId === 'checks/update' &&
+      (req.body as { status?: string }).status === 'completed'
         ? { status: 500, body: { message: 'killed' } }
         : undefined,
     );
@@ -256,9 +251,7 @@ describe('one-off command replies happen once', () => {
     const id = await command(60, '/egress help', 'writer');
     expect(replies(60)).toHaveLength(1);
     expect(replies(60)[0]).toContain('`/egress render`');
-    expect(repo.reactions).toEqual([
-      { commentId: id, content: 'eyes', user: 'egress-lint[bot]' },
-    ]);
+    expect(repo.reactions).toEqual([{ commentId: id, content: 'eyes', user: 'egress-lint[bot]' }]);
     expect(h.eventLogs()[0]).toMatchObject({ result: 'help' });
   });
 

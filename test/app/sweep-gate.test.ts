@@ -99,9 +99,9 @@ describe('RedisSweepGate', () => {
 
   it('a failing sweep reaches the caller, and releases the lock', async () => {
     const [a, b] = clients.map((c) => gate(c, 50));
-    await expect(
-      a!.run(() => Promise.reject(new Error('GitHub is down'))),
-    ).rejects.toThrow('GitHub is down');
+    await expect(a!.run(() => Promise.reject(new Error('GitHub is down')))).rejects.toThrow(
+      'GitHub is down',
+    );
     await sleep(60);
     expect(await b!.run(sweeper(10).sweep)).toBe(true);
   });

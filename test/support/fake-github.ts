@@ -454,7 +454,12 @@ export class FakeGitHub {
         const refs = [...repo.branches]
           .map(([name, sha]) => ({ ref: `refs/heads/${name}`, sha }))
           .filter((r) => r.ref.startsWith(`refs/${params.ref}`))
-          .map((r) => ({ ref: r.ref, node_id: 'R', url: '', object: { sha: r.sha, type: 'commit', url: '' } }));
+          .map((r) => ({
+            ref: r.ref,
+            node_id: 'R',
+            url: '',
+            object: { sha: r.sha, type: 'commit', url: '' },
+          }));
         return ok(refs);
       }
       case 'pulls/list-files': {
