@@ -52,6 +52,53 @@ spec:
       containers: [{name: sleep, image: curlimages/curl}]
 `;
 
+/**
+ * An egress gateway installed in istio-system, as the repository may show it: the Gateway resource,
+ * the gateway's Deployment (no sidecar: it runs Envoy as a router), Service and ServiceAccount, and an
+ * AuthorizationPolicy for its pods. None of them is a sidecar client of istio-system.
+ */
+const GATEWAY_INSTALL = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: istio-egressgateway, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [edition.cnn.com]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: egressgateway}}
+  template:
+    metadata:
+      labels: {istio: egressgateway, app: istio-egressgateway, sidecar.istio.io/inject: "false"}
+    spec:
+      serviceAccountName: istio-egressgateway-service-account
+      containers: [{name: istio-proxy, image: auto, args: [proxy, router]}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: istio-egressgateway-service-account, namespace: istio-system}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  ports: [{name: tls, port: 443}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: egress, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: egressgateway}}
+  action: ALLOW
+  rules: [{to: [{operation: {hosts: [edition.cnn.com]}}]}]
+`;
+
 testRule(rule, {
   valid: [
     {
@@ -138,6 +185,44 @@ spec:
           severity: 'error',
           message:
             /sends clients in test-egress \(and maybe others\) to .*: move it to istio-system, copy it into test-egress or export VirtualService/,
+        },
+      ],
+    },
+    {
+      // The IstioOperator-style install puts only the egress gateway in istio-system: its pods have
+      // no sidecar, so no sidecar client there misses the rule (istio.io egress-gateway tasks).
+      name: 'the egress gateway alone in istio-system is no sidecar client: a warning only',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'routes.yaml': routes('default'),
+        'gw.yaml': GATEWAY_INSTALL,
+      },
+      findings: [
+        {
+          file: 'dr.yaml',
+          line: 5,
+          column: 3,
+          severity: 'warning',
+          message:
+            /sends clients in namespaces other than default \(the repository shows no client there\)/,
+        },
+      ],
+    },
+    {
+      name: 'a sidecar workload beside the egress gateway in istio-system misses it: an error',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'routes.yaml': routes('default'),
+        'gw.yaml': GATEWAY_INSTALL,
+        'app.yaml': SLEEP('istio-system'),
+      },
+      findings: [
+        {
+          file: 'dr.yaml',
+          line: 5,
+          column: 3,
+          severity: 'error',
+          message: /sends clients in istio-system \(and maybe others\) to /,
         },
       ],
     },

@@ -36,10 +36,13 @@ export default defineRule({
       dr: Resource;
       kind: 'namespace' | 'exportTo';
       clients: Set<string>;
+      /** Clients the repository shows: sidecar client namespaces, and gateway pods. */
+      real: Set<string>;
       routes: Set<string>;
       serviceNamespace?: string;
     }
     const problems = new Map<string, Problem>();
+    const sidecarClients = index.clientNamespaces();
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
@@ -66,19 +69,20 @@ export default defineRule({
                 dr,
                 kind,
                 clients: new Set(),
+                real: new Set(),
                 routes: new Set(),
                 ...(serviceNamespace ? { serviceNamespace } : {}),
               }),
             );
           p.clients.add(ns);
+          if (use.on !== MESH || sidecarClients.has(ns)) p.real.add(ns);
           p.routes.add(describe(use.vs));
         }
       }
     }
-    const shown = index.clientNamespaces();
     for (const p of problems.values()) {
       const host = destinationRuleHost(p.dr);
-      const real = [...p.clients].filter((ns) => shown.has(ns)).sort();
+      const real = [...p.real].sort();
       // Clients the repository shows: an error naming them. Only hypothetical ones: a warning.
       const severity = real.length > 0 ? 'error' : 'warning';
       const clients =

@@ -183,16 +183,6 @@ describe('the configurations the tasks present as working lint without errors', 
     const analysis = analyzeFixture(`../istio-tasks/${step}`);
     const errors = lint(analysis, DEFAULT_CONFIG, RULES)
       .findings.filter((f) => f.severity === 'error')
-      // Known gap of names' client namespaces, still open on main (2db209d): the install's
-      // IstioOperator makes istio-system count as a client namespace of the sidecar routes, though
-      // only the gateway (no sidecar) runs there in these tasks. (Hypothetical namespaces now warn.)
-      .filter(
-        (f) =>
-          !(
-            f.ruleId === 'dr-lookup-path' &&
-            f.message.includes('clients in istio-system (and maybe others)')
-          ),
-      )
       .map((f) => `${f.file}:${f.line} ${f.ruleId} ${f.message}`);
     expect(errors).toEqual([]);
   });

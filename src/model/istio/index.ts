@@ -17,6 +17,7 @@ import {
   type GatewayService,
   type GatewayWorkload,
 } from './gateways.js';
+import { collectClientNamespaces } from './clients.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
 import { readKubernetesService, type KubernetesService } from './services.js';
@@ -92,10 +93,11 @@ export interface IstioIndex {
   /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
   knownNamespaces(): readonly string[];
   /**
-   * Namespaces where the repository shows a client: workloads (Deployments, Pods, Services...),
-   * a policy's `from`, a route's `sourceNamespace`, a Sidecar, an AuthorizationPolicy or
-   * PeerAuthentication, or egress gateway pods. Rules give errors only for clients there; other
-   * namespaces (OTHER_NAMESPACES included) are hypothetical.
+   * Namespaces where the repository shows a sidecar client: workloads (Deployments, Pods,
+   * Services...) other than egress gateways, a policy's `from`, a route's `sourceNamespace`, a
+   * Sidecar, an AuthorizationPolicy or PeerAuthentication (clients.ts). Rules give errors for sidecar
+   * routes only for clients there; other namespaces (OTHER_NAMESPACES included) are hypothetical.
+   * The clients of a gateway route are its gateway's pods, always real.
    */
   clientNamespaces(): ReadonlySet<string>;
   /**
@@ -402,44 +404,6 @@ function perHostAndClient<T>(
     byClient.set(client, value);
     return value;
   };
-}
-
-/** Kinds whose presence in a namespace means workloads run there. */
-const WORKLOAD_KINDS = new Set<string>([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Pod',
-  'Job',
-  'CronJob',
-  'Service',
-  'ServiceAccount',
-  'WorkloadEntry',
-  KIND.sidecar,
-  KIND.authorizationPolicy,
-  KIND.peerAuthentication,
-]);
-
-function collectClientNamespaces(
-  cs: ConfigSet,
-  istio: readonly Resource[],
-  gateways: readonly GatewayWorkload[],
-): Set<string> {
-  const out = new Set<string>();
-  for (const r of cs.resources)
-    if (!cs.invalid.has(r) && WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
-  for (const r of istio) {
-    if (WORKLOAD_KINDS.has(r.kind)) out.add(r.namespace);
-    if (r.kind !== KIND.virtualService) continue;
-    for (const route of routesOf(r))
-      for (const m of route.matches)
-        if (typeof m.match?.sourceNamespace === 'string') out.add(m.match.sourceNamespace);
-  }
-  for (const p of cs.policies)
-    for (const d of p.destinations) for (const f of d.from) out.add(f.namespace);
-  for (const g of gateways) out.add(g.namespace);
-  return out;
 }
 
 function collectNamespaces(cs: ConfigSet, istio: readonly Resource[]): string[] {

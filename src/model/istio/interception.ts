@@ -59,6 +59,26 @@ const ports = (v: string): number[] =>
     .map(Number)
     .filter((n) => Number.isInteger(n));
 
+/** Kinds that run pods: the Pod itself, or a controller with a pod template. */
+export const POD_KINDS = new Set([
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+]);
+
+/** Where a pod-running resource keeps its pods' metadata (labels, annotations). */
+export function podMetadataPath(r: Resource): FieldPath {
+  return r.kind === 'Pod'
+    ? ['metadata']
+    : r.kind === 'CronJob'
+      ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata']
+      : ['spec', 'template', 'metadata'];
+}
+
 /** Pod templates (Deployments and the like) and Pods of the namespace whose labels include the workload's. */
 function podTemplates(
   resources: readonly Resource[],
@@ -68,12 +88,7 @@ function podTemplates(
   const out: { r: Resource; path: FieldPath }[] = [];
   for (const r of resources) {
     if (r.namespace !== w.namespace) continue;
-    const path: FieldPath =
-      r.kind === 'Pod'
-        ? ['metadata']
-        : r.kind === 'CronJob'
-          ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata']
-          : ['spec', 'template', 'metadata'];
+    const path = podMetadataPath(r);
     const labels = get(r.body, [...path, 'labels']);
     if (isObject(labels) && matchesSelector(w.labels, labels as Record<string, string>))
       out.push({ r, path });
