@@ -156,7 +156,7 @@ export function fromSidecar(
   let cls: ProtocolClass | undefined;
   if (entry) {
     cls = entry.protocol ? protocolClass(entry.protocol) : req.scheme === 'http' ? 'http' : 'tcp';
-    t.decide(
+    t.decideOnce(
       'sidecar',
       req.ip
         ? `${describe(entry.entry)} takes connections to ${req.ip}:${req.port} (${entry.protocol ?? 'protocol sniffed'}) by its addresses, as service ${serviceHost(s)}, for namespace ${src.namespace}`

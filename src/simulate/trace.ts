@@ -30,6 +30,7 @@ export class Trace {
   readonly notes: string[] = [];
   gateway?: GatewayUse;
   upstream?: Upstream;
+  private readonly cited = new WeakMap<Resource, Set<string>>();
 
   /** @param locate whether decisions carry file:line (an access matrix only needs the verdicts). */
   constructor(private readonly locate = true) {}
@@ -40,6 +41,20 @@ export class Trace {
       text,
       ...(resource && this.locate ? { source: sourceOf(resource, path) } : {}),
     });
+  }
+
+  /**
+   * A decision the trace may already hold: one resource field decides one thing per stage, so when the
+   * same field was cited at this stage before (the sidecar's registry lookup, then its route straight
+   * out), the repetition is left out.
+   */
+  decideOnce(at: Stage, text: string, resource: Resource, path: FieldPath): void {
+    const key = `${at}|${JSON.stringify(path)}`;
+    let keys = this.cited.get(resource);
+    if (!keys) this.cited.set(resource, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
+    this.decide(at, text, resource, path);
   }
 
   hop(from: string, to: string, transport: string): void {

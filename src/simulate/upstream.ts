@@ -164,7 +164,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
       expect.noCluster(x.req),
     );
   }
-  t.decide(
+  t.decideOnce(
     x.at,
     `${describe(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
     sp.entry,
