@@ -36,7 +36,7 @@ import {
   type RouteDestination,
 } from './routes.js';
 import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
-import { leaveMesh, singleServicePort } from './upstream.js';
+import { leaveMesh, serviceOutsideMesh, singleServicePort } from './upstream.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
 export interface ToGateway {
@@ -252,7 +252,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   }
   if (
     ctx.index.gatewayWorkloadForHost(d.host) ||
-    clusterServiceOf(d.host, ctx.index.clusterDomain)
+    (clusterServiceOf(d.host, ctx.index.clusterDomain) &&
+      !serviceOutsideMesh(ctx, d.host, gw.namespace))
   ) {
     t.hop(gwName, d.host, 'in-cluster Service (not followed)');
     return undetermined(

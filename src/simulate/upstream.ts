@@ -11,9 +11,10 @@ import {
   outboundTls,
   readKubernetesService,
   servicePortProtocol,
+  type KubernetesService,
 } from '../model/istio.js';
 import { protocolClass } from '../model/protocol.js';
-import { describe, get, type Resource } from '../model/resource.js';
+import { describe, get, isObject, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
 import { expect, outcome, type Outcome, type Trace } from './trace.js';
 import type { AppRequest, AppScheme, Stage, Upstream } from './types.js';
@@ -137,41 +138,27 @@ export interface LeaveMesh {
   req: AppRequest;
 }
 
-/** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
-export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
-  const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
-  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
-  if (entries.length === 0) {
-    explainInvisible(ctx, t, x.at, x.host, x.viewNamespace);
-    const wildcard = x.routed ? visibleEntries(ctx, x.host, x.viewNamespace)[0] : undefined;
-    return outcome(
-      'broken',
-      wildcard
-        ? `the route sends to ${x.host}, which ${describe(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
-        : `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
-      expect.noCluster(x.req),
-    );
-  }
-  const sp = findServicePort(entries, x.port);
-  if (!sp) {
-    t.decide(x.at, `${describe(entries[0]!)} has no port ${x.port}`, entries[0]!, [
-      'spec',
-      'ports',
-    ]);
-    return outcome(
-      'broken',
-      `the route sends to ${x.host}:${x.port}, but no visible ServiceEntry declares port ${x.port}: Envoy has no cluster for it`,
-      expect.noCluster(x.req),
-    );
-  }
-  t.decideOnce(
-    x.at,
-    `${describe(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
-    sp.entry,
-    sp.path,
-  );
-  if (isKubernetesService(sp.entry)) return toKubernetesService(ctx, t, x, sp.entry);
+/**
+ * A Kubernetes Service in the repository whose pods run without a sidecar (their namespace is one
+ * the injector leaves alone, or their pods opt out): a server outside the mesh, reached like an
+ * external host, so the connection to it is the last hop egress-lint follows. Undefined when the
+ * repository does not show such a Service, or its pods may have sidecars.
+ */
+export function serviceOutsideMesh(
+  ctx: SimulationContext,
+  host: string,
+  namespace: string,
+): { service: KubernetesService; why: string } | undefined {
+  const service = ctx.index.kubernetesServicesFor(host, namespace)[0];
+  if (!service || service.externalName !== undefined) return undefined;
+  const selector = get(service.resource.body, ['spec', 'selector']);
+  const labels = isObject(selector) ? (selector as Record<string, string>) : {};
+  const pods = ctx.interception({ namespace: service.resource.namespace, labels });
+  return pods.noSidecar ? { service, why: pods.noSidecar.text } : undefined;
+}
 
+/** What the ServiceEntry's resolution makes of the connection: a failure, or notes on where it goes. */
+function checkResolution(t: Trace, x: LeaveMesh, sp: ServicePort): Outcome | undefined {
   const resolution = String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE');
   const endpoints = get(sp.entry.body, ['spec', 'endpoints']);
   const hasSelector = get(sp.entry.body, ['spec', 'workloadSelector']) !== undefined;
@@ -214,6 +201,53 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     t.note(
       `${describe(sp.entry)} has resolution NONE: the sidecar forwards to the address the application resolved`,
     );
+  }
+
+  return undefined;
+}
+
+/** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
+export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
+  const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
+  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
+  if (entries.length === 0) {
+    explainInvisible(ctx, t, x.at, x.host, x.viewNamespace);
+    const wildcard = x.routed ? visibleEntries(ctx, x.host, x.viewNamespace)[0] : undefined;
+    return outcome(
+      'broken',
+      wildcard
+        ? `the route sends to ${x.host}, which ${describe(wildcard)} covers only with a wildcard host; Istio has a cluster per host as written, so Envoy has no cluster for it`
+        : `the route sends to ${x.host}, which no ServiceEntry registers for ${where}: Envoy has no cluster for it`,
+      expect.noCluster(x.req),
+    );
+  }
+  const sp = findServicePort(entries, x.port);
+  if (!sp) {
+    t.decide(x.at, `${describe(entries[0]!)} has no port ${x.port}`, entries[0]!, [
+      'spec',
+      'ports',
+    ]);
+    return outcome(
+      'broken',
+      `the route sends to ${x.host}:${x.port}, but no visible ServiceEntry declares port ${x.port}: Envoy has no cluster for it`,
+      expect.noCluster(x.req),
+    );
+  }
+  t.decideOnce(
+    x.at,
+    `${describe(sp.entry)} registers ${x.host}:${x.port}${sp.protocol ? ` (${sp.protocol})` : ''} for ${where}`,
+    sp.entry,
+    sp.path,
+  );
+  if (isKubernetesService(sp.entry)) {
+    const outside = serviceOutsideMesh(ctx, x.host, x.viewNamespace);
+    if (!outside) return toKubernetesService(ctx, t, x, sp.entry);
+    t.note(
+      `the pods of ${describe(sp.entry)} run without a sidecar (${outside.why}): a server outside the mesh, reached like an external host`,
+    );
+  } else {
+    const failed = checkResolution(t, x, sp);
+    if (failed) return failed;
   }
 
   // An external host: no auto mTLS, only what a DestinationRule sets.
@@ -278,7 +312,10 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   }
 
   // resolution NONE forwards to the original destination: for an IP the application named, that IP.
-  const upstreamHost = resolution === 'NONE' && x.req.ip ? x.req.ip : x.host;
+  const passthrough =
+    !isKubernetesService(sp.entry) &&
+    String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE') === 'NONE';
+  const upstreamHost = passthrough && x.req.ip ? x.req.ip : x.host;
   // The endpoints listen on the port's targetPort when it has one (serviceentry/conversion.go).
   const targetPort = get(sp.entry.body, ['spec', 'ports', sp.index, 'targetPort']);
   const upstreamPort = typeof targetPort === 'number' ? targetPort : x.port;

@@ -130,6 +130,75 @@ describe('egress-tls-origination', () => {
   });
 });
 
+describe('egress-gateway-tls-origination', () => {
+  it('snip perform_tls_origination_with_an_egress_gateway_2: the ServiceEntry alone -> 301 to https, straight from the sidecar', () => {
+    const e = task('egress-gateway-tls-origination/origination', { without: ['gateway.yaml'] })(
+      SLEEP,
+      'http://edition.cnn.com/politics',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'edition.cnn.com', port: 80, tls: 'none' });
+  });
+
+  it('snips perform_tls_origination_with_an_egress_gateway_8 and _9: 200 through the gateway (ISTIO_MUTUAL from the sidecar), which originates TLS to edition.cnn.com:443', () => {
+    const e = task('egress-gateway-tls-origination/origination')(
+      SLEEP,
+      'http://edition.cnn.com/politics',
+    );
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.gateway).toMatchObject({ namespace: 'istio-system', port: 80 });
+    expect(e.hops[1]!.transport).toBe(
+      'mTLS (ISTIO_MUTUAL, SNI edition.cnn.com) carrying plaintext HTTP',
+    );
+    // The gateway's log line names outbound|443||edition.cnn.com: its TLS-originating cluster.
+    expect(e.upstream).toMatchObject({
+      host: 'edition.cnn.com',
+      port: 443,
+      tls: 'SIMPLE',
+      by: 'egress-gateway',
+      seenByServer: 'https://edition.cnn.com/politics',
+    });
+  });
+
+  it('the "mutual TLS disabled" version (istio.io 01c4cce, snip _5): 200 through the gateway, plain HTTP from the sidecar', () => {
+    const e = task('egress-gateway-tls-origination/http')(SLEEP, 'http://edition.cnn.com/politics');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.hops[1]!.transport).toBe('plaintext carrying plaintext HTTP');
+    expect(e.upstream).toMatchObject({ host: 'edition.cnn.com', port: 443, tls: 'SIMPLE' });
+  });
+
+  it('snips configure_mutual_tls_origination_for_egress_traffic_11 and _12: "Welcome to nginx!" through the gateway, which originates mutual TLS with client-credential', () => {
+    const e = task('egress-gateway-tls-origination/mutual')(
+      SLEEP,
+      'http://my-nginx.mesh-external.svc.cluster.local',
+    );
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.gateway).toMatchObject({ namespace: 'istio-system', port: 443 });
+    expect(e.upstream).toMatchObject({
+      host: 'my-nginx.mesh-external.svc.cluster.local',
+      port: 443,
+      tls: 'MUTUAL',
+      credentialName: 'client-credential',
+      sni: 'my-nginx.mesh-external.svc.cluster.local',
+      by: 'egress-gateway',
+    });
+    // NGINX runs in mesh-external, which snip deploy_a_mutual_tls_server_1 creates without
+    // istio-injection: its pods have no sidecar, so the gateway's mutual TLS reaches NGINX itself.
+    expect(e.notes.join('\n')).toMatch(
+      /pods of Service mesh-external\/my-nginx run without a sidecar/,
+    );
+  });
+
+  it('without the Namespace, whether NGINX has a sidecar is unknown: undetermined, naming the Service beyond the gateway', () => {
+    const e = task('egress-gateway-tls-origination/mutual', { without: ['namespace.yaml'] })(
+      SLEEP,
+      'http://my-nginx.mesh-external.svc.cluster.local',
+    );
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe('what my-nginx.mesh-external.svc.cluster.local does with it');
+  });
+});
+
 describe('wildcard-egress-hosts', () => {
   it('test.sh confirm_blocking: https://www.google.com and https://edition.cnn.com -> exit code 35', () => {
     const explain = task('wildcard-egress-hosts/direct');

@@ -15,7 +15,13 @@ import type { FieldPath } from '../field-path.js';
 import { KIND } from '../kinds.js';
 import { matchesSelector } from '../mesh.js';
 import { get, isObject, type Resource } from '../resource.js';
-import { INJECT_LABEL, POD_KINDS, podMetadataPath } from './interception.js';
+import {
+  asksForSidecar,
+  INJECT_LABEL,
+  namespaceWithoutInjection,
+  POD_KINDS,
+  podMetadataPath,
+} from './interception.js';
 import { serviceHostName } from './names.js';
 import type { GatewayWorkload } from './gateways.js';
 import { routesOf } from './routes.js';
@@ -43,6 +49,21 @@ interface Context {
   clusterDomain: string;
   /** Service accounts gateway pods run as, `namespace/name`. */
   gatewayAccounts: Set<string>;
+  /** Every resource, for the injection settings (Namespaces, the install). */
+  resources: readonly Resource[];
+  /** Per namespace: whether the injector leaves its pods alone, and whether even those asking. */
+  injection: Map<string, 'on' | 'asked' | 'off'>;
+}
+
+/** `on`: pods get sidecars; `asked`: only pods that ask for one; `off`: none (namespaceWithoutInjection). */
+function injection(c: Context, namespace: string): 'on' | 'asked' | 'off' {
+  let known = c.injection.get(namespace);
+  if (known === undefined) {
+    const without = namespaceWithoutInjection(c.resources, namespace);
+    known = !without ? 'on' : without.disabled ? 'off' : 'asked';
+    c.injection.set(namespace, known);
+  }
+  return known;
 }
 
 /** Whether pods with these labels in `namespace` are an egress gateway's. */
@@ -79,7 +100,15 @@ function podsOfGateway(c: Context, r: Resource): boolean {
 
 /** Whether the resource shows sidecar clients in its namespace. */
 function showsSidecarClients(c: Context, r: Resource): boolean {
-  if (POD_KINDS.has(r.kind)) return !podsOfGateway(c, r);
+  // Where the injector leaves pods alone, only a pod that asks for a sidecar is a client.
+  const injected = injection(c, r.namespace);
+  if (POD_KINDS.has(r.kind))
+    return (
+      !podsOfGateway(c, r) &&
+      (injected === 'on' ||
+        (injected === 'asked' && asksForSidecar(labelsAt(r, [...podMetadataPath(r), 'labels']))))
+    );
+  if (injected !== 'on') return false;
   switch (r.kind) {
     case 'Service': {
       const host = serviceHostName(r.name, r.namespace, c.clusterDomain);
@@ -125,6 +154,8 @@ export function collectClientNamespaces(
     rootNamespace: cs.mesh.rootNamespace,
     clusterDomain: cs.mesh.clusterDomain,
     gatewayAccounts: new Set(),
+    resources: cs.resources,
+    injection: new Map(),
   };
   const shown = cs.resources.filter((r) => !cs.invalid.has(r) && WORKLOAD_KINDS.has(r.kind));
   c.gatewayAccounts = gatewayServiceAccounts(c, shown);

@@ -110,27 +110,71 @@ function installValue(resources: readonly Resource[], key: string): Setting<stri
   return undefined;
 }
 
+/**
+ * Why the injector leaves every pod of the namespace alone, unless a pod asks for a sidecar itself:
+ * the Namespace the repository shows is labelled `istio-injection: disabled`, or carries neither
+ * `istio-injection` nor `istio.io/rev` (the webhooks' namespaceSelectors then match only pods
+ * labelled `sidecar.istio.io/inject: "true"` or `istio.io/rev`), unless the install injects
+ * unlabelled namespaces (`values.sidecarInjectorWebhook.enableNamespacesByDefault`). Undefined when
+ * the repository does not show the Namespace: then its pods are taken to have sidecars.
+ */
+export function namespaceWithoutInjection(
+  resources: readonly Resource[],
+  namespace: string,
+): (SettingSource & { disabled: boolean }) | undefined {
+  const ns = resources.find(
+    (r) => r.kind === 'Namespace' && r.group === '' && r.name === namespace,
+  );
+  if (!ns) return undefined;
+  const labels = get(ns.body, ['metadata', 'labels']);
+  const injection = get(labels, ['istio-injection']);
+  if (injection === 'disabled')
+    return {
+      resource: ns,
+      path: ['metadata', 'labels', 'istio-injection'],
+      text: `namespace ${namespace} is labelled istio-injection=disabled`,
+      disabled: true,
+    };
+  if (injection !== undefined || get(labels, ['istio.io/rev']) !== undefined) return undefined;
+  const byDefault = resources.some(
+    (r) =>
+      isKind(r, KIND.istioOperator) &&
+      get(r.body, ['spec', 'values', 'sidecarInjectorWebhook', 'enableNamespacesByDefault']) ===
+        true,
+  );
+  return byDefault
+    ? undefined
+    : {
+        resource: ns,
+        path: ['metadata'],
+        text: `namespace ${namespace} has no istio-injection=enabled or istio.io/rev label, so the injector leaves its pods alone`,
+        disabled: false,
+      };
+}
+
+/** Whether pod labels ask the injector for a sidecar in a namespace it otherwise leaves alone. */
+export const asksForSidecar = (labels: unknown): boolean =>
+  get(labels, [INJECT_LABEL]) === 'true' || get(labels, ['istio.io/rev']) !== undefined;
+
 export function interceptionFor(resources: readonly Resource[], w: Workload): Interception {
   const pods = podTemplates(resources, w);
   const pod = pods[0];
-  const ns = resources.find(
-    (r) => r.kind === 'Namespace' && r.group === '' && r.name === w.namespace,
-  );
+  const podLabels = pod ? get(pod.r.body, [...pod.path, 'labels']) : undefined;
+  const unlabelled = namespaceWithoutInjection(resources, w.namespace);
   let noSidecar: SettingSource | undefined;
   if (w.labels[INJECT_LABEL] === 'false')
     noSidecar = { path: [], text: `the workload carries the label ${INJECT_LABEL}=false` };
-  else if (pod && get(pod.r.body, [...pod.path, 'labels', INJECT_LABEL]) === 'false')
+  else if (pod && get(podLabels, [INJECT_LABEL]) === 'false')
     noSidecar = {
       resource: pod.r,
       path: [...pod.path, 'labels', INJECT_LABEL],
       text: `its pods carry the label ${INJECT_LABEL}=false`,
     };
-  else if (ns && get(ns.body, ['metadata', 'labels', 'istio-injection']) === 'disabled')
-    noSidecar = {
-      resource: ns,
-      path: ['metadata', 'labels', 'istio-injection'],
-      text: `namespace ${w.namespace} is labelled istio-injection=disabled`,
-    };
+  else if (
+    unlabelled &&
+    (unlabelled.disabled || !(asksForSidecar(w.labels) || asksForSidecar(podLabels)))
+  )
+    noSidecar = { resource: unlabelled.resource!, path: unlabelled.path, text: unlabelled.text };
   const setting = (annotation: string, key: string, fallback: string): Setting<string> => {
     const path = pod ? [...pod.path, 'annotations', ANNOTATION + annotation] : [];
     const v = pod ? get(pod.r.body, path) : undefined;
