@@ -227,6 +227,42 @@ spec:
       ],
     },
     {
+      // istio.io egress-gateway-tls-origination: NGINX runs in mesh-external, created without the
+      // istio-injection label, so its pods have no sidecar and use no sidecar route.
+      name: 'workloads of a Namespace shown without injection labels are no sidecar clients',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'routes.yaml': routes('default'),
+        'app.yaml': `${SLEEP('mesh-external')}---
+apiVersion: v1
+kind: Namespace
+metadata: {name: mesh-external}
+`,
+      },
+      findings: [{ file: 'dr.yaml', line: 5, column: 3, severity: 'warning' }],
+    },
+    {
+      name: 'the same Namespace labelled istio-injection=enabled: its workloads are clients, an error',
+      yaml: {
+        'dr.yaml': dr('default'),
+        'routes.yaml': routes('default'),
+        'app.yaml': `${SLEEP('mesh-external')}---
+apiVersion: v1
+kind: Namespace
+metadata: {name: mesh-external, labels: {istio-injection: enabled}}
+`,
+      },
+      findings: [
+        {
+          file: 'dr.yaml',
+          line: 5,
+          column: 3,
+          severity: 'error',
+          message: /sends clients in mesh-external \(and maybe others\) to /,
+        },
+      ],
+    },
+    {
       // Following the advice clears the error; only the namespaces nobody shows remain, as a warning.
       name: 'copied into the client namespace, as Istio advises: no error left',
       yaml: {

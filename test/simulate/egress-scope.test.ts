@@ -184,6 +184,43 @@ metadata: {name: plain, labels: {istio-injection: disabled}}
     expect(explain('app/app=x', 'https://edition.cnn.com').verdict).toBe('blocked-unregistered');
   });
 
+  it('a Namespace shown without istio-injection or istio.io/rev: only pods that ask get a sidecar (mutatingwebhook.yaml selectors)', () => {
+    const ns = (labels: string) => `
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: app${labels}}
+`;
+    const asking = DEPLOYMENT('').replace(
+      'labels: {app: legacy}',
+      'labels: {app: legacy, sidecar.istio.io/inject: "true"}',
+    );
+    const plain = simulate(INSTALL('') + ns('') + asking);
+    const e = plain('app/app=x', 'https://edition.cnn.com');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.reason).toMatch(/has no sidecar/);
+    expect(decisionText(e)).toMatch(
+      /namespace app has no istio-injection=enabled or istio.io\/rev/,
+    );
+    // A pod that asks for a sidecar gets one, in --from or on its pods.
+    expect(plain('app/app=legacy', 'https://edition.cnn.com').verdict).toBe('blocked-unregistered');
+    expect(plain('app/app=x,istio.io/rev=default', 'https://edition.cnn.com').verdict).toBe(
+      'blocked-unregistered',
+    );
+    // Labelled for injection, or an install that injects unlabelled namespaces: sidecars.
+    for (const yaml of [
+      INSTALL('') + ns(', labels: {istio-injection: enabled}'),
+      INSTALL('') + ns(', labels: {istio.io/rev: canary}'),
+      INSTALL('').replace(
+        'values: {',
+        'values: {sidecarInjectorWebhook: {enableNamespacesByDefault: true}, ',
+      ) + ns(''),
+    ])
+      expect(simulate(yaml)('app/app=x', 'https://edition.cnn.com').verdict, yaml).toBe(
+        'blocked-unregistered',
+      );
+  });
+
   it('the access matrix asks the simulator for sources whose traffic may skip the sidecar', () => {
     const m = accessMatrix(
       analyze(
