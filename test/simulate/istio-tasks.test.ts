@@ -199,6 +199,78 @@ describe('egress-gateway-tls-origination', () => {
   });
 });
 
+describe('egress-kubernetes-services (test.sh: profile demo, ALLOW_ANY)', () => {
+  const WITHOUT_ISTIO = 'without-istio/app=sleep';
+
+  it('snip kubernetes_externalname_service_to_access_an_external_service_3: sleep in without-istio (no sidecar) -> httpbin.org answers for Host my-httpbin.default.svc.cluster.local', () => {
+    const e = task('egress-kubernetes-services/externalname')(
+      WITHOUT_ISTIO,
+      'http://my-httpbin.default.svc.cluster.local/headers',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.reason).toMatch(/has no sidecar/);
+  });
+
+  it('snip kubernetes_externalname_service_to_access_an_external_service_5: with the DestinationRule (tls DISABLE), the sidecar sends it to httpbin.org in plaintext', () => {
+    const e = task('egress-kubernetes-services/externalname')(
+      SLEEP,
+      'http://my-httpbin.default.svc.cluster.local/headers',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({
+      host: 'httpbin.org',
+      port: 80,
+      tls: 'none',
+      by: 'sidecar',
+      seenByServer: 'http://my-httpbin.default.svc.cluster.local/headers',
+    });
+  });
+
+  it('the same without the DestinationRule: an ExternalName host is outside the mesh, so no auto mTLS either', () => {
+    const e = task('egress-kubernetes-services/externalname', {
+      corrections: [
+        {
+          file: 'my-httpbin.yaml',
+          from: 'kind: DestinationRule',
+          to: 'kind: NotApplied',
+          why: 'the request of snip _5 made before snip _4 applies the DestinationRule',
+        },
+      ],
+    })(SLEEP, 'http://my-httpbin.default.svc.cluster.local/headers');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+  });
+
+  // curl --resolve en.wikipedia.org:443:<cluster IP> connects to the Service's cluster IP; a sidecar
+  // listener on a Service address matches by address alone, not by SNI (Istio
+  // pilot/pkg/networking/core/tls.go buildSidecarOutboundTLSFilterChainOpts), so the request is the
+  // one to the Service's name.
+  it('snip use_a_kubernetes_service_with_endpoints_to_access_an_external_service_4: without a sidecar, the Wikipedia title', () => {
+    const e = task('egress-kubernetes-services/endpoints')(
+      WITHOUT_ISTIO,
+      'https://my-wikipedia.default.svc.cluster.local/wiki/Main_Page',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.reason).toMatch(/has no sidecar/);
+  });
+
+  it('snips use_a_kubernetes_service_with_endpoints_to_access_an_external_service_6 and _7: from the sidecar, the title, by the cluster IP', () => {
+    const e = task('egress-kubernetes-services/endpoints')(
+      SLEEP,
+      'https://my-wikipedia.default.svc.cluster.local/wiki/Main_Page',
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({
+      host: 'my-wikipedia.default.svc.cluster.local',
+      port: 443,
+      tls: 'app',
+    });
+    expect(decisionText(e)).toContain(
+      'Service default/my-wikipedia registers my-wikipedia.default.svc.cluster.local:443 (TLS)',
+    );
+  });
+});
+
 describe('wildcard-egress-hosts', () => {
   it('test.sh confirm_blocking: https://www.google.com and https://edition.cnn.com -> exit code 35', () => {
     const explain = task('wildcard-egress-hosts/direct');
