@@ -1,5 +1,5 @@
 import { testRule } from '../test/rule-tester.js';
-import { GW_HOST, gatewayLegYaml } from '../test/istio-fixtures.js';
+import { GW_HOST, egressGatewayYaml, gatewayLegYaml, serverYaml } from '../test/istio-fixtures.js';
 import rule from './dr-lookup-path.js';
 
 /** Seed 004 (HTTPS section): sidecars -> egress gateway (subset cnn) -> edition.cnn.com. */
@@ -57,16 +57,11 @@ spec:
  * the gateway's Deployment (no sidecar: it runs Envoy as a router), Service and ServiceAccount, and an
  * AuthorizationPolicy for its pods. None of them is a sidecar client of istio-system.
  */
-const GATEWAY_INSTALL = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: istio-egressgateway, namespace: default}
-spec:
-  selector: {istio: egressgateway}
-  servers:
-  - port: {number: 443, name: tls, protocol: TLS}
-    hosts: [edition.cnn.com]
-    tls: {mode: PASSTHROUGH}
----
+const GATEWAY_INSTALL = `${egressGatewayYaml(
+  serverYaml(443, 'TLS', 'edition.cnn.com', 'PASSTHROUGH'),
+  'istio-egressgateway',
+  'default',
+)}---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: istio-egressgateway, namespace: istio-system}
@@ -97,6 +92,13 @@ spec:
   selector: {matchLabels: {istio: egressgateway}}
   action: ALLOW
   rules: [{to: [{operation: {hosts: [edition.cnn.com]}}]}]
+`;
+
+/** NGINX's namespace in the istio.io task, as the repository shows it, with these Namespace labels. */
+const meshExternal = (labels: string): string => `${SLEEP('mesh-external')}---
+apiVersion: v1
+kind: Namespace
+metadata: {name: mesh-external${labels}}
 `;
 
 testRule(rule, {
@@ -233,11 +235,7 @@ spec:
       yaml: {
         'dr.yaml': dr('default'),
         'routes.yaml': routes('default'),
-        'app.yaml': `${SLEEP('mesh-external')}---
-apiVersion: v1
-kind: Namespace
-metadata: {name: mesh-external}
-`,
+        'app.yaml': meshExternal(''),
       },
       findings: [{ file: 'dr.yaml', line: 5, column: 3, severity: 'warning' }],
     },
@@ -246,11 +244,7 @@ metadata: {name: mesh-external}
       yaml: {
         'dr.yaml': dr('default'),
         'routes.yaml': routes('default'),
-        'app.yaml': `${SLEEP('mesh-external')}---
-apiVersion: v1
-kind: Namespace
-metadata: {name: mesh-external, labels: {istio-injection: enabled}}
-`,
+        'app.yaml': meshExternal(', labels: {istio-injection: enabled}'),
       },
       findings: [
         {
