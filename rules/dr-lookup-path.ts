@@ -1,3 +1,4 @@
+import { shownClients } from '../src/lint/clients.js';
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
@@ -42,7 +43,6 @@ export default defineRule({
       serviceNamespace?: string;
     }
     const problems = new Map<string, Problem>();
-    const sidecarClients = index.clientNamespaces();
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
@@ -75,7 +75,7 @@ export default defineRule({
               }),
             );
           p.clients.add(ns);
-          if (use.on !== MESH || sidecarClients.has(ns)) p.real.add(ns);
+          if (shownClients(index, [ns], use.on).length > 0) p.real.add(ns);
           p.routes.add(describe(use.vs));
         }
       }

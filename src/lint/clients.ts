@@ -1,8 +1,8 @@
 /**
  * "Be right before being loud": a rule gives an error only where a client the repository shows is
- * hit (IstioIndex.clientNamespaces: workloads, a policy's `from`, a route's `sourceNamespace`, a
- * Sidecar, gateway pods...). Namespaces it does not show, "every other namespace" among them, are
- * hypothetical clients: a warning at most.
+ * hit (IstioIndex.clientNamespaces for sidecar routes: workloads with sidecars, a policy's `from`, a
+ * route's `sourceNamespace`, a Sidecar...; for gateway routes, the gateway's pods). Namespaces it
+ * does not show, "every other namespace" among them, are hypothetical clients: a warning at most.
  */
 import { MESH, type IstioIndex } from '../model/istio.js';
 import type { Severity } from '../model/finding.js';
