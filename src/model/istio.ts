@@ -118,7 +118,6 @@ export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js
 export { gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
 export {
-  resolvedHost,
   conflictingHostClaims,
   sidecarsForSameWorkloads,
 } from './istio/creation-order.js';
