@@ -30,6 +30,7 @@ export {
 export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
 export {
   isVisibleTo,
+  lookupRank,
   exportedTo,
   visibleNamespaces,
   OTHER_NAMESPACES,
@@ -76,6 +77,7 @@ export {
   serverSeesClientIdentity,
   serverExpectsMeshMtls,
   serversByPort,
+  gatewaysMergedByAge,
   serverForSni,
   TLS_MODE_LABEL,
   onlyServicePort,
@@ -97,6 +99,7 @@ export {
   istioMtlsSni,
   outboundTls,
   peerAuthenticationMode,
+  rulesMergedByAge,
 } from './istio/destination-rules.js';
 export type {
   DestinationRuleLookup,

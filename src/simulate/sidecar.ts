@@ -14,6 +14,7 @@ import {
   clusterServiceOf,
   hostMatches,
   isVisibleTo,
+  lookupRank,
   routeMatchAppliesTo,
   MESH,
   virtualServiceHosts,
@@ -120,7 +121,8 @@ export function fromSidecar(
   const bypass = bypassesSidecar(ctx, t, src, req);
   if (bypass) return bypass;
   const name = `sidecar of ${describeSource(src)}`;
-  const mode = ctx.cs.mesh.outboundFor(src.namespace, src.labels);
+  const sidecar = sidecarOf(ctx, t, src);
+  const mode = ctx.cs.mesh.outboundUnder(sidecar);
   t.hop('application', name, describeApp(req));
   t.decide(
     'sidecar',
@@ -137,7 +139,6 @@ export function fromSidecar(
     );
   }
 
-  const sidecar = ctx.cs.mesh.sidecarFor(src.namespace, src.labels);
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
   const entry = findServicePort(entriesFor(ctx, req, src.namespace).filter(imported), req.port);
   if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
@@ -187,6 +188,13 @@ export function fromSidecar(
   if (cls === 'http') return httpRoute(s, services);
   if (cls === 'tls') return tlsRoute(s, services);
   return tcpRoute(s, services);
+}
+
+/** The Sidecar resource that applies to the workload: of several of equal rank, the oldest. */
+function sidecarOf(ctx: SimulationContext, t: Trace, src: SourceWorkload): Resource | undefined {
+  const candidates = ctx.cs.mesh.sidecarsFor(src.namespace, src.labels);
+  if (candidates.length === 0) return undefined;
+  return t.oldest('sidecar', `the workloads ${describeSource(src)}`, candidates);
 }
 
 /** An in-cluster name whose Service the repository does not show: whether it exists decides everything. */
@@ -306,17 +314,42 @@ function modeOrigin(d: OutboundDeclaration): string {
   }
 }
 
-/** The VirtualServices for the host that the workload's sidecar sees, exact hosts before wildcards. */
+/**
+ * The VirtualServices for the host that the workload's sidecar sees, in the order its routes are
+ * built: exact hosts before wildcards (Envoy picks the most specific domain), then Istio's lookup rank.
+ */
 function virtualServicesFor(s: AtSidecar): Resource[] {
-  const specific = (vs: Resource): number =>
-    Math.max(
-      ...virtualServiceHosts(vs)
-        .filter((h) => hostMatches(h, serviceHost(s)))
-        .map((h) => (h.startsWith('*') ? h.length : 10_000)),
-    );
   return [...s.ctx.index.virtualServicesFor(serviceHost(s), s.src.namespace)].sort(
-    (a, b) => specific(b) - specific(a),
+    (a, b) =>
+      specificity(s, b) - specificity(s, a) ||
+      lookupRank(a, s.src.namespace) - lookupRank(b, s.src.namespace),
   );
+}
+
+function specificity(s: AtSidecar, vs: Resource): number {
+  return Math.max(
+    ...virtualServiceHosts(vs)
+      .filter((h) => hostMatches(h, serviceHost(s)))
+      .map((h) => (h.startsWith('*') ? h.length : 10_000)),
+  );
+}
+
+/**
+ * The VirtualService whose routes the sidecar uses: the first in Istio's order that `serves` the
+ * request. Of several for the same host and lookup rank, a sidecar keeps the oldest and drops the
+ * others ("duplicate domain from virtual service", pilot/pkg/networking/core/httproute.go), so which
+ * one that is, is creation order.
+ */
+function firstServing(
+  s: AtSidecar,
+  services: readonly Resource[],
+  serves: (vs: Resource) => boolean,
+): Resource | undefined {
+  const first = services.find(serves);
+  if (!first) return undefined;
+  const rank = (vs: Resource): string => `${specificity(s, vs)}|${lookupRank(vs, s.src.namespace)}`;
+  const tied = services.filter((vs) => rank(vs) === rank(first) && serves(vs));
+  return s.t.oldest('sidecar', `${serviceHost(s)}:${s.req.port} on the ${s.name}`, tied);
 }
 
 /** What the sidecar does with a destination it has no listener or route for: the outbound policy decides. */
@@ -446,34 +479,34 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
 
 function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
+  const serves = (vs: Resource): boolean => builtHttpRoutes(vs, s.proxy, req.port).length > 0;
   for (const vs of services) {
-    const routes = builtHttpRoutes(vs, s.proxy, req.port);
-    if (routes.length === 0) {
-      t.decide(
-        'sidecar',
-        `${describe(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
-        vs,
-        ['spec', 'http'],
-      );
-      continue;
-    }
-    const hit = routes.find((r) => {
-      const m = requestMatches(r.match, req);
-      if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-      return m.matches;
-    });
-    if (!hit) {
-      return outcome(
-        'broken',
-        `${describe(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
-        expect.noRoute(),
-      );
-    }
-    const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
-    t.decide('sidecar', `${describe(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
-    return httpAction(s, vs, hit.route, hit.index);
+    if (serves(vs)) break;
+    t.decide(
+      'sidecar',
+      `${describe(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
+      vs,
+      ['spec', 'http'],
+    );
   }
-  return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
+  const vs = firstServing(s, services, serves);
+  if (!vs)
+    return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
+  const hit = builtHttpRoutes(vs, s.proxy, req.port).find((r) => {
+    const m = requestMatches(r.match, req);
+    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
+    return m.matches;
+  });
+  if (!hit) {
+    return outcome(
+      'broken',
+      `${describe(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
+      expect.noRoute(),
+    );
+  }
+  const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
+  t.decide('sidecar', `${describe(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
+  return httpAction(s, vs, hit.route, hit.index);
 }
 
 function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number): Outcome {
@@ -509,22 +542,49 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
   return forward(s, vs, d);
 }
 
+interface TlsChain {
+  vs: Resource;
+  index: number;
+  route: JsonObject;
+  match: JsonObject;
+}
+
+/** The tls route matches of a VirtualService that apply to this workload and port: a filter chain each. */
+function tlsChains(s: AtSidecar, vs: Resource): TlsChain[] {
+  return l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
+    matches
+      .filter((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))
+      .map(({ match }) => ({ vs, index, route, match })),
+  );
+}
+
+const sniKey = (c: TlsChain): string => sniHostsOf(c.match).join(',');
+
+/**
+ * Of the VirtualServices of one lookup rank with a chain for the same SNI hosts, the sidecar keeps
+ * the oldest's (creation order); `found` is the stand-in's.
+ */
+function oldestChain(s: AtSidecar, services: readonly Resource[], found: TlsChain): TlsChain {
+  const rank = lookupRank(found.vs, s.src.namespace);
+  const same = (c: TlsChain): boolean => sniKey(c) === sniKey(found);
+  const tied = services.filter(
+    (vs) => lookupRank(vs, s.src.namespace) === rank && tlsChains(s, vs).some(same),
+  );
+  const vs = s.t.oldest('sidecar', `SNI ${sniKey(found)} on the ${s.name}`, tied);
+  return vs === found.vs ? found : tlsChains(s, vs).find(same)!;
+}
+
 function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
   const sni = req.scheme === 'https' ? req.host : undefined;
   const seen = new Set<string>();
-  const chains: { vs: Resource; index: number; route: JsonObject; match: JsonObject }[] = [];
+  const chains: TlsChain[] = [];
   for (const vs of services) {
-    for (const { index, route, matches } of l4Routes(vs, 'tls')) {
-      for (const m of matches) {
-        if (!routeMatchAppliesTo(m, s.proxy, req.port)) continue;
-        const { match } = m;
-        // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
-        const key = sniHostsOf(match).join(',');
-        if (seen.has(key)) continue;
-        seen.add(key);
-        chains.push({ vs, index, route, match });
-      }
+    for (const c of tlsChains(s, vs)) {
+      // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
+      if (seen.has(sniKey(c))) continue;
+      seen.add(sniKey(c));
+      chains.push(c);
     }
   }
   if (chains.length === 0) {
@@ -542,7 +602,8 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       return unregistered(s, 'arrives without SNI, so no filter chain of the TLS port takes it');
     return defaultRoute(s, `no TLS route applies to this workload on port ${req.port}`);
   }
-  const chain = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  const found = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  const chain = found && oldestChain(s, services, found);
   if (chain?.match.destinationSubnets)
     t.note(
       `${describe(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
@@ -575,38 +636,48 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   return forward(s, chain.vs, d);
 }
 
+/** The first tcp route of a VirtualService that applies to this workload and port, with its match. */
+function firstTcpRoute(
+  s: AtSidecar,
+  vs: Resource,
+): { index: number; route: JsonObject; match?: JsonObject } | undefined {
+  for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
+    const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))?.match;
+    if (matches.length === 0 || match) return { index, route, ...(match ? { match } : {}) };
+  }
+  return undefined;
+}
+
 function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
+  const serves = (vs: Resource): boolean => firstTcpRoute(s, vs) !== undefined;
   for (const vs of services) {
-    if (!Array.isArray(get(vs.body, ['spec', 'tcp']))) continue;
-    for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
-      const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, req.port))?.match;
-      if (matches.length && !match) continue;
-      if (match?.destinationSubnets)
-        t.note(
-          `${describe(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`,
-        );
+    if (serves(vs)) break;
+    if (Array.isArray(get(vs.body, ['spec', 'tcp'])))
       t.decide(
         'sidecar',
-        `${describe(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+        `${describe(vs)} has no tcp route for this workload on port ${req.port}`,
         vs,
-        ['spec', 'tcp', index],
+        ['spec', 'tcp'],
       );
-      const d = pickDestination(vs, ['spec', 'tcp', index], route);
-      if (!d)
-        return outcome(
-          'broken',
-          `${describe(vs)} tcp[${index}] has no destination`,
-          expect.noCluster(req),
-        );
-      return forward(s, vs, d);
-    }
-    t.decide(
-      'sidecar',
-      `${describe(vs)} has no tcp route for this workload on port ${req.port}`,
-      vs,
-      ['spec', 'tcp'],
-    );
   }
-  return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
+  const vs = firstServing(s, services, serves);
+  if (!vs) return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
+  const { index, route, match } = firstTcpRoute(s, vs)!;
+  if (match?.destinationSubnets)
+    t.note(`${describe(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`);
+  t.decide(
+    'sidecar',
+    `${describe(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+    vs,
+    ['spec', 'tcp', index],
+  );
+  const d = pickDestination(vs, ['spec', 'tcp', index], route);
+  if (!d)
+    return outcome(
+      'broken',
+      `${describe(vs)} tcp[${index}] has no destination`,
+      expect.noCluster(req),
+    );
+  return forward(s, vs, d);
 }

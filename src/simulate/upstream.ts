@@ -16,6 +16,7 @@ import { protocolClass } from '../model/protocol.js';
 import { describe, get, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
 import { expect, outcome, type Outcome, type Trace } from './trace.js';
+import { mergedRulesByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, Stage, Upstream } from './types.js';
 
 export interface ServicePort {
@@ -224,6 +225,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     clientNamespace: x.viewNamespace,
     clientLabels: x.viewLabels,
     serverLabelled: false,
+    inCreationOrder: mergedRulesByAge(t, x.at, x.host, x.subset),
   });
   if (!tls.subsetResolved) {
     return outcome(
