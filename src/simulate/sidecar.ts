@@ -11,7 +11,6 @@
  * - TCP ports: the first tcp route that applies, else the default route.
  */
 import {
-  clusterServiceOf,
   hostMatches,
   isVisibleTo,
   lookupRank,
@@ -458,20 +457,15 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       sidecar: s.name,
     });
   }
-  if (clusterServiceOf(d.host, s.ctx.index.clusterDomain)) {
+  if (isClusterDomainHost(d.host, s.ctx.index.clusterDomain)) {
     s.t.decide(
       'sidecar',
       `${describe(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
       vs,
       d.path,
     );
-    s.t.hop(s.name, `${d.host}:${port}`, 'in-cluster Service (not followed)');
-    s.t.note(`egress-lint does not follow traffic through the in-cluster Service ${d.host}`);
-    return outcome(
-      'allowed-direct',
-      `it leaves through the in-cluster Service ${d.host}, not through an egress gateway`,
-      expect.allowed(s.req),
-    );
+    if (s.ctx.index.isUnshownClusterHost(d.host)) return unshownService(s.t, d.host);
+    return direct(s, { ...d, port }, true);
   }
   s.t.decide('sidecar', `${describe(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
   return direct(s, { ...d, port }, true);
