@@ -138,7 +138,7 @@ export {
 export { sharedTlsListenerEntries, attachedEntry } from './istio/listeners.js';
 export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/interception.js';
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
-export { egressListener, sidecarImports } from './istio/sidecar-scope.js';
+export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
 export { mirrorsOf } from './istio/mirrors.js';
 export type { Mirror } from './istio/mirrors.js';
-export type { SidecarImport } from './istio/sidecar-scope.js';
+export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';

@@ -123,7 +123,10 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
   const scopes: SidecarScope[] = [];
   for (const r of resources) {
     if (!isKind(r, KIND.sidecar)) continue;
-    const mode = get(r.body, ['spec', 'outboundTrafficPolicy', 'mode']);
+    const policy = get(r.body, ['spec', 'outboundTrafficPolicy']);
+    // A policy without mode is the enum's zero value, REGISTRY_ONLY (sidecar.go takes the Sidecar's
+    // outboundTrafficPolicy whole when it has one).
+    const mode = isObject(policy) ? (policy.mode ?? 'REGISTRY_ONLY') : undefined;
     const selector = get(r.body, ['spec', 'workloadSelector', 'labels']);
     const workloadSelector = isObject(selector) ? (selector as Record<string, string>) : undefined;
     const declaration: OutboundDeclaration | undefined =
@@ -132,7 +135,11 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
             mode: mode as OutboundMode,
             source: 'Sidecar',
             resource: r,
-            path: ['spec', 'outboundTrafficPolicy', 'mode'],
+            path: [
+              'spec',
+              'outboundTrafficPolicy',
+              ...(isObject(policy) && policy.mode ? ['mode'] : []),
+            ],
             namespace: r.namespace,
             ...(workloadSelector ? { workloadSelector } : {}),
           }

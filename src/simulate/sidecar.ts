@@ -27,6 +27,8 @@ import {
   sharedTlsListenerEntries,
   attachedEntry,
   sidecarImports,
+  egressProxyOf,
+  type EgressProxy,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -380,6 +382,8 @@ function unregistered(s: AtSidecar, why: string): Outcome {
       expect.blackHole(req),
     );
   }
+  const proxy = mode.resource === s.sidecar ? egressProxyOf(s.sidecar) : undefined;
+  if (proxy) return toEgressProxy(s, proxy, what);
   t.upstream = asSent(req, 'sidecar');
   t.hop(s.name, `${req.host}:${req.port}`, `passed through as sent (PassthroughCluster)`);
   return outcome(
@@ -387,6 +391,24 @@ function unregistered(s: AtSidecar, why: string): Outcome {
     `${what}, and ${mode.mode} lets the sidecar pass it through (PassthroughCluster), bypassing any egress gateway`,
     expect.allowed(req),
   );
+}
+
+/**
+ * ALLOW_ANY with the Sidecar's egressProxy: the unknown destination goes to that service as a route
+ * destination would (an egress gateway, an in-cluster Service, a ServiceEntry host), not straight out.
+ */
+function toEgressProxy(s: AtSidecar, proxy: EgressProxy, what: string): Outcome {
+  const sidecar = s.sidecar!;
+  s.t.decide(
+    'sidecar',
+    `${what}: under ALLOW_ANY, ${describe(sidecar)} sends unknown destinations to its egress proxy ${proxy.host}${proxy.port ? `:${proxy.port}` : ''} instead of passing them through`,
+    sidecar,
+    proxy.path,
+  );
+  s.t.note(
+    `the egress proxy ${proxy.host} gets the request as the application sent it (Host ${s.req.host}); what the proxy does with it beyond that, egress-lint cannot see`,
+  );
+  return forward(s, sidecar, { ...proxy, split: 0 });
 }
 
 /** The registered service's own route: straight to the host, no VirtualService involved. */
