@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
-import { decisionText, simulatorFor, type Explain } from './helpers.js';
+import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 
@@ -15,24 +15,22 @@ function simulate(yaml: string, config = REGISTRY_ONLY): Explain {
   );
 }
 
-const HTTPBIN_ENTRY = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: istio-system}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
-`;
+const HTTPBIN_ENTRY = httpEntry('httpbin', 'istio-system');
 
 /** A sidecar VirtualService for httpbin.org in `namespace`, with `http` routes as given. */
-const sidecarVs = (name: string, namespace: string, http: string, head = ''): string => `---
-apiVersion: networking.istio.io/v1
+const sidecarVs = (
+  name: string,
+  namespace: string,
+  http: string,
+  head = '',
+): string => `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
   hosts: [httpbin.org]
 ${head}  http:
-${http}`;
+${http}---
+`;
 
 const STRAIGHT_OUT = '  - route: [{destination: {host: httpbin.org}}]\n';
 const REFUSE = '  - directResponse: {status: 403}\n';
@@ -105,12 +103,16 @@ describe('two sidecar VirtualServices for one host (httproute.go "duplicate doma
 });
 
 describe('two Sidecars for the same workloads (push_context.go getSidecarScope)', () => {
-  const sidecar = (name: string, mode: string, selector = ''): string => `---
-apiVersion: networking.istio.io/v1
+  const sidecar = (
+    name: string,
+    mode: string,
+    selector = '',
+  ): string => `apiVersion: networking.istio.io/v1
 kind: Sidecar
 metadata: {name: ${name}, namespace: app}
 spec:
 ${selector}  outboundTrafficPolicy: {mode: ${mode}}
+---
 `;
   const yaml = HTTPBIN_ENTRY + sidecar('strict', 'REGISTRY_ONLY') + sidecar('open', 'ALLOW_ANY');
 
@@ -140,13 +142,13 @@ ${selector}  outboundTrafficPolicy: {mode: ${mode}}
 });
 
 describe('DestinationRules for one host in one namespace are merged (destination_rule.go)', () => {
-  const rule = (name: string, policy: string): string => `---
-apiVersion: networking.istio.io/v1
+  const rule = (name: string, policy: string): string => `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: ${name}, namespace: app}
 spec:
   host: httpbin.org
-${policy}`;
+${policy}---
+`;
 
   it('two top-level traffic policies: the oldest one is kept, so the TLS sent is undetermined', () => {
     const yaml =

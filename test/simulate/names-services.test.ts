@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import { compareAccess, formatAccessChange } from '../../src/simulate/access.js';
-import { decisionText, simulatorFor, type Explain } from './helpers.js';
+import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 
@@ -30,15 +30,7 @@ spec:
 `;
 
 /** An egress gateway that routes httpbin.org on to another in-cluster Service (a second proxy). */
-const GATEWAY_TO_PROXY = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: istio-system}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
+const GATEWAY_TO_PROXY = `${httpEntry('httpbin', 'istio-system')}apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: egress, namespace: istio-system}
 spec:
@@ -136,15 +128,10 @@ describe('undetermined', () => {
 });
 
 /** A sidecar route for httpbin.org to `host` (port 80 unless given). */
-const routeTo = (host: string, port = 80): string => `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: app}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
+const routeTo = (
+  host: string,
+  port = 80,
+): string => `${httpEntry('httpbin', 'app')}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: httpbin, namespace: app}
 spec:
