@@ -78,7 +78,8 @@ testRule(rule, {
           file: 'a.yaml',
           line: 7,
           column: 11,
-          message: /^reviews\.shop\.svc\.corp\.internal is also defined by VirtualService shop\/reviews-full/,
+          message:
+            /^reviews\.shop\.svc\.corp\.internal is also defined by VirtualService shop\/reviews-full/,
         },
         { file: 'b.yaml', line: 7, column: 11 },
       ],

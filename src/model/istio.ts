@@ -120,10 +120,7 @@ export {
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
 export { gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
-export {
-  conflictingHostClaims,
-  sidecarsForSameWorkloads,
-} from './istio/creation-order.js';
+export { conflictingHostClaims, sidecarsForSameWorkloads } from './istio/creation-order.js';
 export type { HostClaim } from './istio/creation-order.js';
 export { buildIstioIndex } from './istio/index.js';
 export type { IstioIndex } from './istio/index.js';
