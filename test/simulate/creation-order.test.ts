@@ -227,6 +227,25 @@ spec:
     ]);
   });
 
+  it('two VirtualServices with a tcp route for one terminated server: the oldest one gives the route', () => {
+    const two = `${yaml.replace(gateway('egress-pass', 'PASSTHROUGH'), '')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin-elsewhere, namespace: istio-system}
+spec:
+  hosts: [httpbin.org]
+  gateways: [egress-mtls]
+  tcp:
+  - route: [{destination: {host: elsewhere.example.com, port: {number: 443}}}]
+`;
+    const e = simulate(two)('app', 'https://httpbin.org');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe(
+      'which of VirtualService istio-system/httpbin and VirtualService istio-system/httpbin-elsewhere Istio created first',
+    );
+    expect(e.reason).toContain('oldest with VirtualService istio-system/httpbin-elsewhere: broken');
+  });
+
   it('one Gateway only: definite', () => {
     const one = yaml.replace(gateway('egress-pass', 'PASSTHROUGH'), '');
     expect(simulate(one)('app', 'https://httpbin.org').verdict).toBe('allowed-via-gateway');
