@@ -541,7 +541,7 @@ interface GatewayDestination {
 
 /** The HTTP route of the gateway for the request's Host, from the VirtualServices bound to the server's Gateway. */
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
-  const { t, x, server, proxy } = at;
+  const { ctx, t, x, server, proxy } = at;
   const req = x.req;
   const forHost = boundTo(at).filter(
     (vs) =>
