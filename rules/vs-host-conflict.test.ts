@@ -67,6 +67,24 @@ testRule(rule, {
       ],
     },
     {
+      name: "a short name and its full name in the mesh's own cluster domain are one host",
+      config: 'mesh:\n  clusterDomain: corp.internal\n',
+      yaml: {
+        'a.yaml': vs('reviews', 'shop', '', 'reviews'),
+        'b.yaml': vs('reviews-full', 'shop', '', 'reviews.shop.svc.corp.internal'),
+      },
+      findings: [
+        {
+          file: 'a.yaml',
+          line: 7,
+          column: 11,
+          message:
+            /^reviews\.shop\.svc\.corp\.internal is also defined by VirtualService shop\/reviews-full/,
+        },
+        { file: 'b.yaml', line: 7, column: 11 },
+      ],
+    },
+    {
       name: 'a hand-written VirtualService beside a policy for the same host',
       yaml: {
         'vs.yaml': vs('httpbin', 'mytest', '  exportTo: ["."]\n'),

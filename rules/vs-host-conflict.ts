@@ -5,7 +5,7 @@ import {
   conflictingHostClaims,
   describeNamespaces,
   everyNamespace,
-  resolvedHost,
+  resolveHostOf,
   stringList,
 } from '../src/model/istio.js';
 import { describeOrigin, get } from '../src/model/resource.js';
@@ -31,7 +31,7 @@ export default defineRule({
       for (const vs of claim.virtualServices) {
         if (vs.rendered) continue;
         const hosts = stringList(get(vs.body, ['spec', 'hosts']));
-        const i = hosts.findIndex((h) => resolvedHost(h, vs.namespace) === claim.host);
+        const i = hosts.findIndex((h) => resolveHostOf(vs, h) === claim.host);
         const others = claim.virtualServices
           .filter((o) => o !== vs)
           .map((o) => `${describeOrigin(o)} (${writtenAt(o, ['metadata', 'name'])})`);

@@ -30,6 +30,7 @@ export {
 export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
 export {
   isVisibleTo,
+  lookupRank,
   exportedTo,
   visibleNamespaces,
   OTHER_NAMESPACES,
@@ -76,6 +77,7 @@ export {
   serverSeesClientIdentity,
   serverExpectsMeshMtls,
   serversByPort,
+  gatewaysMergedByAge,
   serverForSni,
   TLS_MODE_LABEL,
   onlyServicePort,
@@ -97,6 +99,7 @@ export {
   istioMtlsSni,
   outboundTls,
   peerAuthenticationMode,
+  rulesMergedByAge,
 } from './istio/destination-rules.js';
 export type {
   DestinationRuleLookup,
@@ -117,11 +120,7 @@ export {
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
 export { gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
-export {
-  resolvedHost,
-  conflictingHostClaims,
-  sidecarsForSameWorkloads,
-} from './istio/creation-order.js';
+export { conflictingHostClaims, sidecarsForSameWorkloads } from './istio/creation-order.js';
 export type { HostClaim } from './istio/creation-order.js';
 export { buildIstioIndex } from './istio/index.js';
 export type { IstioIndex } from './istio/index.js';
@@ -136,7 +135,7 @@ export {
 export { sharedTlsListenerEntries, attachedEntry } from './istio/listeners.js';
 export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/interception.js';
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
-export { egressListener, sidecarImports } from './istio/sidecar-scope.js';
+export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
 export { mirrorsOf } from './istio/mirrors.js';
 export type { Mirror } from './istio/mirrors.js';
-export type { SidecarImport } from './istio/sidecar-scope.js';
+export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';

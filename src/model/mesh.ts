@@ -39,6 +39,13 @@ export interface MeshSettings {
   outboundFor(namespace: string, labels?: Readonly<Record<string, string>>): OutboundDeclaration;
   /** The one Sidecar resource that applies to the workload, if any. */
   sidecarFor(namespace: string, labels?: Readonly<Record<string, string>>): Resource | undefined;
+  /**
+   * The Sidecars of equal rank for the workload (selector matches, else the namespace's without
+   * selector, else the root namespace's): Istio applies the oldest, and the first stands in for it.
+   */
+  sidecarsFor(namespace: string, labels?: Readonly<Record<string, string>>): readonly Resource[];
+  /** The outbound traffic policy for workloads under this Sidecar (none: the mesh-wide one). */
+  outboundUnder(sidecar: Resource | undefined): OutboundDeclaration;
 }
 
 export function matchesSelector(
@@ -116,7 +123,10 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
   const scopes: SidecarScope[] = [];
   for (const r of resources) {
     if (!isKind(r, KIND.sidecar)) continue;
-    const mode = get(r.body, ['spec', 'outboundTrafficPolicy', 'mode']);
+    const policy = get(r.body, ['spec', 'outboundTrafficPolicy']);
+    // A policy without mode is the enum's zero value, REGISTRY_ONLY (sidecar.go takes the Sidecar's
+    // outboundTrafficPolicy whole when it has one).
+    const mode = isObject(policy) ? (policy.mode ?? 'REGISTRY_ONLY') : undefined;
     const selector = get(r.body, ['spec', 'workloadSelector', 'labels']);
     const workloadSelector = isObject(selector) ? (selector as Record<string, string>) : undefined;
     const declaration: OutboundDeclaration | undefined =
@@ -125,7 +135,11 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
             mode: mode as OutboundMode,
             source: 'Sidecar',
             resource: r,
-            path: ['spec', 'outboundTrafficPolicy', 'mode'],
+            path: [
+              'spec',
+              'outboundTrafficPolicy',
+              ...(isObject(policy) && policy.mode ? ['mode'] : []),
+            ],
             namespace: r.namespace,
             ...(workloadSelector ? { workloadSelector } : {}),
           }
@@ -141,14 +155,21 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0,
   );
   const sidecars = scopes.flatMap((s) => (s.declaration ? [s.declaration] : []));
-  const scopeFor = (namespace: string, labels: Readonly<Record<string, string>> = {}) => {
+  // Istio's ranks (push_context.go getSidecarScope): a Sidecar whose selector matches, else the
+  // namespace's without selector, else the root namespace's; within a rank the oldest applies.
+  const scopesFor = (namespace: string, labels: Readonly<Record<string, string>> = {}) => {
     const inNs = scopes.filter((s) => s.resource.namespace === namespace);
-    return (
-      inNs.find((s) => s.workloadSelector && matchesSelector(s.workloadSelector, labels)) ??
-      inNs.find((s) => !s.workloadSelector) ??
-      scopes.find((s) => s.resource.namespace === rootNamespace && !s.workloadSelector)
+    const selected = inNs.filter(
+      (s) => s.workloadSelector && matchesSelector(s.workloadSelector, labels),
     );
+    if (selected.length > 0) return selected;
+    const plain = inNs.filter((s) => !s.workloadSelector);
+    if (plain.length > 0) return plain;
+    return scopes.filter((s) => s.resource.namespace === rootNamespace && !s.workloadSelector);
   };
+  const scopeFor = (namespace: string, labels?: Readonly<Record<string, string>>) =>
+    scopesFor(namespace, labels)[0];
+  const byResource = new Map(scopes.map((s) => [s.resource, s]));
 
   return {
     defaults,
@@ -162,5 +183,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       return scopeFor(namespace, labels)?.declaration ?? meshWide;
     },
     sidecarFor: (namespace, labels) => scopeFor(namespace, labels)?.resource,
+    sidecarsFor: (namespace, labels) => scopesFor(namespace, labels).map((s) => s.resource),
+    outboundUnder: (sidecar) => (sidecar && byResource.get(sidecar)?.declaration) ?? meshWide,
   };
 }

@@ -85,7 +85,12 @@ function checkResource(r: Resource): Finding[] {
       ),
     );
   }
-  findings.push(...subsetNameFindings(r), ...emptyGatewayFindings(r), ...serviceEntryFindings(r));
+  findings.push(
+    ...subsetNameFindings(r),
+    ...emptyGatewayFindings(r),
+    ...serviceEntryFindings(r),
+    ...egressProxyFindings(r),
+  );
   return findings;
 }
 
@@ -104,6 +109,35 @@ function emptyGatewayFindings(r: Resource): Finding[] {
       'Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
     ),
   ];
+}
+
+/**
+ * Istio's webhook rejects a Sidecar whose egressProxy comes without mode ALLOW_ANY ("egress_proxy
+ * must be set only with ALLOW_ANY outbound_traffic_policy mode") or without a port
+ * (pkg/config/validation/validation.go validateSidecarOutboundTrafficPolicy).
+ */
+function egressProxyFindings(r: Resource): Finding[] {
+  if (r.kind !== KIND.sidecar || r.group !== NETWORKING_GROUP) return [];
+  const policy = get(r.body, ['spec', 'outboundTrafficPolicy']);
+  if (!isObject(policy) || !isObject(policy.egressProxy)) return [];
+  const path = ['spec', 'outboundTrafficPolicy', 'egressProxy'];
+  if (policy.mode !== 'ALLOW_ANY')
+    return [
+      findingAt(
+        r,
+        path,
+        `egressProxy needs outboundTrafficPolicy.mode ALLOW_ANY (here ${typeof policy.mode === 'string' ? policy.mode : 'REGISTRY_ONLY, the default'}); Istio rejects this Sidecar ("egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode")`,
+      ),
+    ];
+  if (get(policy.egressProxy, ['port', 'number']) === undefined)
+    return [
+      findingAt(
+        r,
+        path,
+        'egressProxy needs a port (port.number); Istio rejects this Sidecar ("egress_proxy port must be non-nil")',
+      ),
+    ];
+  return [];
 }
 
 /** Istio's webhook rejects DestinationRules whose subset names are not DNS-1123 labels. */

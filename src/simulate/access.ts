@@ -13,6 +13,7 @@ import type { AccessChanges } from '../report/diff-report.js';
 import { istioIndexOf, type Analysis } from '../analyze.js';
 import { KIND } from '../model/kinds.js';
 import {
+  egressProxyOf,
   exportedTo,
   interceptsAll,
   routesOf,
@@ -270,9 +271,18 @@ export function accessMatrix(
     if (peers) peers.push(s);
     else inNamespace.set(s.workload.namespace, [s]);
   }
-  // Sources whose traffic may skip the sidecar: the outbound policy alone does not decide for them.
+  // Sources for which the outbound policy alone does not decide: traffic that may skip the sidecar,
+  // a Sidecar egressProxy, or Sidecars of which creation order picks one.
   const bypassing = new Set(
-    universe.sources.filter((s) => !interceptsAll(ctx.interception(s.workload))),
+    universe.sources.filter((s) => {
+      const { namespace, labels } = s.workload;
+      const sidecars = ctx.cs.mesh.sidecarsFor(namespace, labels);
+      return (
+        !interceptsAll(ctx.interception(s.workload)) ||
+        sidecars.length > 1 ||
+        egressProxyOf(sidecars[0]) !== undefined
+      );
+    }),
   );
   for (const d of universe.destinations) {
     // Only the namespaces some ServiceEntry or VirtualService for the host is exported to can see it.

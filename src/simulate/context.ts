@@ -28,6 +28,8 @@ export interface SimulationContext {
   readonly rejected: readonly Resource[];
   /** The Gateway servers on a port of the gateway pods with these labels (in merge order), and the TLS server for an SNI. */
   serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
+  /** The servers on a port when Istio merges these Gateways in this order (oldest first). */
+  serversOf(gateways: readonly Resource[], port: number): ServersOnPort;
   /** Whether the workload has a sidecar and which outbound traffic its iptables send there. */
   interception(workload: Workload): Interception;
 }
@@ -75,17 +77,13 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
     if (!found) {
       let ports = byLabels.get(labels);
       if (!ports) byLabels.set(labels, (ports = serversByPort(index.gatewaysSelecting(podLabels))));
-      const servers = ports.get(port) ?? NO_SERVERS;
-      const names = [...new Set(servers.tls.flatMap((s) => s.hostNames))];
-      const tlsHosts =
-        names.length > 5
-          ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
-          : names.join(', ');
-      found = { ...servers, tlsHosts };
+      found = withTlsHosts(ports.get(port) ?? NO_SERVERS);
       onPort.set(key, found);
     }
     return found;
   };
+  const serversOf = (gateways: readonly Resource[], port: number): ServersOnPort =>
+    withTlsHosts(serversByPort(gateways).get(port) ?? NO_SERVERS);
   const interceptions = new Map<string, Interception>();
   const interception = (w: Workload): Interception => {
     const key = `${w.namespace}/${labelsKey(w.labels)}`;
@@ -93,7 +91,16 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
     if (!found) interceptions.set(key, (found = interceptionFor(cs.resources, w)));
     return found;
   };
-  return { cs, index, allocatedPorts, rejected, serversOn, interception };
+  return { cs, index, allocatedPorts, rejected, serversOn, serversOf, interception };
+}
+
+function withTlsHosts(servers: PortServers): ServersOnPort {
+  const names = [...new Set(servers.tls.flatMap((s) => s.hostNames))];
+  const tlsHosts =
+    names.length > 5
+      ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`
+      : names.join(', ');
+  return { ...servers, tlsHosts };
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Analysis } from '../analyze.js';
 import { simulationContext, type SimulationContext } from './context.js';
 import { fromSidecar } from './sidecar.js';
 import { Trace } from './trace.js';
+import { acrossCreationOrders, settleCreationOrder, type OrderedRun } from './creation-order.js';
+import type { Resource } from '../model/resource.js';
 import { resolveHostName } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
@@ -20,26 +22,25 @@ export function explainRequest(
   request: AppRequest,
   options: ExplainOptions = {},
 ): Explanation {
-  const t = new Trace(options.locate ?? true);
-  if (request.scheme !== 'http' && request.method !== 'GET') {
-    t.note(
-      `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
-    );
-  }
   // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
   const host = resolveHostName(request.host, source.namespace, ctx.index.clusterDomain);
-  if (host !== request.host)
-    t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
-  const result = fromSidecar(
-    ctx,
-    t,
-    source,
-    host === request.host ? request : { ...request, host },
-  );
+  const sent = host === request.host ? request : { ...request, host };
+  const simulate = (assumedOldest: ReadonlyMap<string, Resource>): OrderedRun => {
+    const t = new Trace(options.locate ?? true, assumedOldest);
+    if (request.scheme !== 'http' && request.method !== 'GET') {
+      t.note(
+        `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
+      );
+    }
+    if (host !== request.host)
+      t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
+    return { t, outcome: fromSidecar(ctx, t, source, sent) };
+  };
+  const { t, outcome } = settleCreationOrder(acrossCreationOrders(simulate));
   return {
     source,
     request,
-    ...result,
+    ...outcome,
     ...(t.gateway ? { gateway: t.gateway } : {}),
     ...(t.upstream ? { upstream: t.upstream } : {}),
     hops: t.hops,

@@ -9,6 +9,7 @@ import {
   gatewayRef,
   gatewayServers,
   hostMatches,
+  lookupRank,
   routeMatchAppliesTo,
   outboundTls,
   serverVirtualServiceHosts,
@@ -37,6 +38,7 @@ import {
 } from './routes.js';
 import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
 import { leaveMesh, serviceOutsideMesh, singleServicePort } from './upstream.js';
+import { mergedRulesByAge, serversByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
 export interface ToGateway {
@@ -168,7 +170,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  const onPort = ctx.serversOn(podLabels, x.port);
+  const onPort = serversByAge(ctx, t, podLabels, x.port, gwName);
   const servers = onPort.servers;
   if (servers.length === 0) {
     const ports = [...new Set(gatewayResources.flatMap(gatewayServers).map((s) => s.port))].sort(
@@ -307,6 +309,7 @@ function clientTransport(
     // An assumed gateway's labels are unknown; the simulator takes them as not labelled.
     serverLabelled: pods.labels[TLS_MODE_LABEL] === 'istio',
     serverNamespace: pods.namespace,
+    inCreationOrder: mergedRulesByAge(t, 'sidecar', host, subset),
   });
   const found = tls.lookup;
   if (subset !== undefined && !tls.subsetResolved) {
@@ -538,13 +541,17 @@ interface GatewayDestination {
 }
 
 /** The HTTP route of the gateway for the request's Host, from the VirtualServices bound to the server's Gateway. */
-function gatewayHttpRoute({ ctx, t, x, server, proxy }: AtServer): GatewayDestination | Outcome {
+function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
+  const { ctx, t, x, server, proxy } = at;
   const req = x.req;
-  const bound = ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace);
-  const forHost = bound.filter((vs) =>
-    serverVirtualServiceHosts(server, vs).some((h) => hostMatches(h, req.host)),
+  const forHost = boundTo(at).filter(
+    (vs) =>
+      serverVirtualServiceHosts(server, vs).some((h) => hostMatches(h, req.host)) &&
+      builtHttpRoutes(vs, proxy, server.port).length > 0,
   );
-  const routes = catchAllsLast(forHost.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
+  // The gateway merges their routes for the host, oldest VirtualService first, catch-alls last.
+  const ordered = byRankAndAge(at, `Host ${req.host} on port ${server.port}`, forHost);
+  const routes = catchAllsLast(ordered.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
   if (routes.length === 0) {
     return outcome(
       'broken',
@@ -603,60 +610,87 @@ function destinationOf(
   return { destination, listenPort };
 }
 
-/** The routes of one block (`tcp`, `tls`) of the VirtualServices bound to a server's Gateway, in order. */
-function* boundRoutes(
-  { ctx, x, server }: AtServer,
+/** The VirtualServices bound to the server's Gateway with a host the server takes. */
+function boundTo({ ctx, x, server }: AtServer): Resource[] {
+  return ctx.index
+    .virtualServicesForGateway(server.gateway, x.gateway.namespace)
+    .filter((vs) => serverVirtualServiceHosts(server, vs).length > 0);
+}
+
+/**
+ * VirtualServices in the order the gateway takes them: by lookup rank for the gateway pods'
+ * namespace, and within a rank oldest first (creation order: the one this run takes as oldest first).
+ */
+function byRankAndAge({ t, x }: AtServer, what: string, services: readonly Resource[]): Resource[] {
+  const ns = x.gateway.namespace;
+  return [0, 1, 2].flatMap((rank) => [
+    ...t.inCreationOrder(
+      'egress-gateway',
+      what,
+      services.filter((vs) => lookupRank(vs, ns) === rank),
+    ),
+  ]);
+}
+
+/**
+ * The first route of one block (`tcp`, `tls`) that `takes` the connection, of the first
+ * VirtualService (in the gateway's order) that has one.
+ */
+function firstL4Route(
+  at: AtServer,
   block: 'tcp' | 'tls',
-): Generator<{ vs: Resource; index: number; route: JsonObject; matches: WrittenMatch[] }> {
-  for (const vs of ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace)) {
-    if (serverVirtualServiceHosts(server, vs).length === 0) continue;
-    for (const r of l4Routes(vs, block)) yield { vs, ...r };
-  }
+  takes: (m: WrittenMatch) => boolean,
+): { vs: Resource; index: number; route: JsonObject } | undefined {
+  const routeOf = (vs: Resource) =>
+    l4Routes(vs, block).find(
+      (r) => (r.matches.length === 0 && block === 'tcp') || r.matches.some(takes),
+    );
+  const candidates = boundTo(at).filter((vs) => routeOf(vs) !== undefined);
+  const [vs] = byRankAndAge(at, `the ${block} route of port ${at.server.port}`, candidates);
+  return vs ? { vs, ...routeOf(vs)! } : undefined;
 }
 
 /** Terminated TLS (or plain TCP) server: the first tcp route of the bound VirtualServices wins, one per server. */
 function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
   const { t, x, server, proxy } = at;
-  for (const { vs, index, route, matches } of boundRoutes(at, 'tcp')) {
-    if (matches.length && !matches.some((m) => routeMatchAppliesTo(m, proxy, server.port)))
-      continue;
-    t.decide(
-      'egress-gateway',
-      `${describe(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
-      vs,
-      ['spec', 'tcp', index],
+  const found = firstL4Route(at, 'tcp', (m) => routeMatchAppliesTo(m, proxy, server.port));
+  if (!found)
+    return outcome(
+      'broken',
+      `no VirtualService bound to ${describe(server.gateway)} has a tcp route for port ${server.port}, so Istio builds no filter chain for this server`,
+      expect.connectFailure(x.req),
     );
-    return destinationOf(t, x, vs, route, ['spec', 'tcp', index], server.port);
-  }
-  return outcome(
-    'broken',
-    `no VirtualService bound to ${describe(server.gateway)} has a tcp route for port ${server.port}, so Istio builds no filter chain for this server`,
-    expect.connectFailure(x.req),
+  const { vs, index, route } = found;
+  t.decide(
+    'egress-gateway',
+    `${describe(vs)} tcp[${index}] is the route of this server (Istio builds one tcp route per terminated TLS server: the first VirtualService wins)`,
+    vs,
+    ['spec', 'tcp', index],
   );
+  return destinationOf(t, x, vs, route, ['spec', 'tcp', index], server.port);
 }
 
 /** PASSTHROUGH server: tls routes by the SNI of the connection. */
 function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestination | Outcome {
   const { t, x, server, proxy } = at;
-  for (const { vs, index, route, matches } of boundRoutes(at, 'tls')) {
-    if (
-      !matches.some(
-        (m) =>
-          routeMatchAppliesTo(m, proxy, server.port) &&
-          sniHostsOf(m.match).some((h) => sniMatches(h, sni)),
-      )
-    )
-      continue;
-    t.decide('egress-gateway', `${describe(vs)} tls[${index}] matches SNI ${sni}`, vs, [
-      'spec',
-      'tls',
-      index,
-    ]);
-    return destinationOf(t, x, vs, route, ['spec', 'tls', index], server.port);
-  }
-  return outcome(
-    'broken',
-    `no tls route bound to ${describe(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
-    expect.connectFailure(x.req),
+  const found = firstL4Route(
+    at,
+    'tls',
+    (m) =>
+      routeMatchAppliesTo(m, proxy, server.port) &&
+      sniHostsOf(m.match).some((h) => sniMatches(h, sni)),
   );
+  if (!found)
+    return outcome(
+      'broken',
+      `no tls route bound to ${describe(server.gateway)} matches SNI ${sni ?? '(none)'} on port ${server.port}`,
+      expect.connectFailure(x.req),
+    );
+  const { vs, index, route } = found;
+  t.decide('egress-gateway', `${describe(vs)} tls[${index}] matches SNI ${sni}`, vs, [
+    'spec',
+    'tls',
+    index,
+  ]);
+  return destinationOf(t, x, vs, route, ['spec', 'tls', index], server.port);
 }

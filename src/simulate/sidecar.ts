@@ -11,9 +11,9 @@
  * - TCP ports: the first tcp route that applies, else the default route.
  */
 import {
-  clusterServiceOf,
   hostMatches,
   isVisibleTo,
+  lookupRank,
   routeMatchAppliesTo,
   MESH,
   virtualServiceHosts,
@@ -27,6 +27,8 @@ import {
   sharedTlsListenerEntries,
   attachedEntry,
   sidecarImports,
+  egressProxyOf,
+  type EgressProxy,
   type ProxyView,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -120,7 +122,8 @@ export function fromSidecar(
   const bypass = bypassesSidecar(ctx, t, src, req);
   if (bypass) return bypass;
   const name = `sidecar of ${describeSource(src)}`;
-  const mode = ctx.cs.mesh.outboundFor(src.namespace, src.labels);
+  const sidecar = sidecarOf(ctx, t, src);
+  const mode = ctx.cs.mesh.outboundUnder(sidecar);
   t.hop('application', name, describeApp(req));
   t.decide(
     'sidecar',
@@ -137,7 +140,6 @@ export function fromSidecar(
     );
   }
 
-  const sidecar = ctx.cs.mesh.sidecarFor(src.namespace, src.labels);
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
   const entry = findServicePort(entriesFor(ctx, req, src.namespace).filter(imported), req.port);
   if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
@@ -187,6 +189,13 @@ export function fromSidecar(
   if (cls === 'http') return httpRoute(s, services);
   if (cls === 'tls') return tlsRoute(s, services);
   return tcpRoute(s, services);
+}
+
+/** The Sidecar resource that applies to the workload: of several of equal rank, the oldest. */
+function sidecarOf(ctx: SimulationContext, t: Trace, src: SourceWorkload): Resource | undefined {
+  const candidates = ctx.cs.mesh.sidecarsFor(src.namespace, src.labels);
+  if (candidates.length === 0) return undefined;
+  return t.oldest('sidecar', `the workloads ${describeSource(src)}`, candidates);
 }
 
 /** An in-cluster name whose Service the repository does not show: whether it exists decides everything. */
@@ -306,17 +315,42 @@ function modeOrigin(d: OutboundDeclaration): string {
   }
 }
 
-/** The VirtualServices for the host that the workload's sidecar sees, exact hosts before wildcards. */
+/**
+ * The VirtualServices for the host that the workload's sidecar sees, in the order its routes are
+ * built: exact hosts before wildcards (Envoy picks the most specific domain), then Istio's lookup rank.
+ */
 function virtualServicesFor(s: AtSidecar): Resource[] {
-  const specific = (vs: Resource): number =>
-    Math.max(
-      ...virtualServiceHosts(vs)
-        .filter((h) => hostMatches(h, serviceHost(s)))
-        .map((h) => (h.startsWith('*') ? h.length : 10_000)),
-    );
   return [...s.ctx.index.virtualServicesFor(serviceHost(s), s.src.namespace)].sort(
-    (a, b) => specific(b) - specific(a),
+    (a, b) =>
+      specificity(s, b) - specificity(s, a) ||
+      lookupRank(a, s.src.namespace) - lookupRank(b, s.src.namespace),
   );
+}
+
+function specificity(s: AtSidecar, vs: Resource): number {
+  return Math.max(
+    ...virtualServiceHosts(vs)
+      .filter((h) => hostMatches(h, serviceHost(s)))
+      .map((h) => (h.startsWith('*') ? h.length : 10_000)),
+  );
+}
+
+/**
+ * The VirtualService whose routes the sidecar uses: the first in Istio's order that `serves` the
+ * request. Of several for the same host and lookup rank, a sidecar keeps the oldest and drops the
+ * others ("duplicate domain from virtual service", pilot/pkg/networking/core/httproute.go), so which
+ * one that is, is creation order.
+ */
+function firstServing(
+  s: AtSidecar,
+  services: readonly Resource[],
+  serves: (vs: Resource) => boolean,
+): Resource | undefined {
+  const first = services.find(serves);
+  if (!first) return undefined;
+  const rank = (vs: Resource): string => `${specificity(s, vs)}|${lookupRank(vs, s.src.namespace)}`;
+  const tied = services.filter((vs) => rank(vs) === rank(first) && serves(vs));
+  return s.t.oldest('sidecar', `${serviceHost(s)}:${s.req.port} on the ${s.name}`, tied);
 }
 
 /** What the sidecar does with a destination it has no listener or route for: the outbound policy decides. */
@@ -348,6 +382,8 @@ function unregistered(s: AtSidecar, why: string): Outcome {
       expect.blackHole(req),
     );
   }
+  const proxy = mode.resource === s.sidecar ? egressProxyOf(s.sidecar) : undefined;
+  if (proxy) return toEgressProxy(s, proxy, what);
   t.upstream = asSent(req, 'sidecar');
   t.hop(s.name, `${req.host}:${req.port}`, `passed through as sent (PassthroughCluster)`);
   return outcome(
@@ -355,6 +391,24 @@ function unregistered(s: AtSidecar, why: string): Outcome {
     `${what}, and ${mode.mode} lets the sidecar pass it through (PassthroughCluster), bypassing any egress gateway`,
     expect.allowed(req),
   );
+}
+
+/**
+ * ALLOW_ANY with the Sidecar's egressProxy: the unknown destination goes to that service as a route
+ * destination would (an egress gateway, an in-cluster Service, a ServiceEntry host), not straight out.
+ */
+function toEgressProxy(s: AtSidecar, proxy: EgressProxy, what: string): Outcome {
+  const sidecar = s.sidecar!;
+  s.t.decide(
+    'sidecar',
+    `${what}: under ALLOW_ANY, ${describe(sidecar)} sends unknown destinations to its egress proxy ${proxy.host}${proxy.port ? `:${proxy.port}` : ''} instead of passing them through`,
+    sidecar,
+    proxy.path,
+  );
+  s.t.note(
+    `the egress proxy ${proxy.host} gets the request as the application sent it (Host ${s.req.host}); what the proxy does with it beyond that, egress-lint cannot see`,
+  );
+  return forward(s, sidecar, { ...proxy, split: 0 });
 }
 
 /** The registered service's own route: straight to the host, no VirtualService involved. */
@@ -425,20 +479,15 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
       sidecar: s.name,
     });
   }
-  if (clusterServiceOf(d.host, s.ctx.index.clusterDomain)) {
+  if (isClusterDomainHost(d.host, s.ctx.index.clusterDomain)) {
     s.t.decide(
       'sidecar',
       `${describe(vs)} sends it to ${d.host}:${port}, an in-cluster Service that is not an egress gateway`,
       vs,
       d.path,
     );
-    s.t.hop(s.name, `${d.host}:${port}`, 'in-cluster Service (not followed)');
-    s.t.note(`egress-lint does not follow traffic through the in-cluster Service ${d.host}`);
-    return outcome(
-      'allowed-direct',
-      `it leaves through the in-cluster Service ${d.host}, not through an egress gateway`,
-      expect.allowed(s.req),
-    );
+    if (s.ctx.index.isUnshownClusterHost(d.host)) return unshownService(s.t, d.host);
+    return direct(s, { ...d, port }, true);
   }
   s.t.decide('sidecar', `${describe(vs)} sends it straight to ${d.host}:${port}`, vs, d.path);
   return direct(s, { ...d, port }, true);
@@ -446,34 +495,34 @@ function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
 
 function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
+  const serves = (vs: Resource): boolean => builtHttpRoutes(vs, s.proxy, req.port).length > 0;
   for (const vs of services) {
-    const routes = builtHttpRoutes(vs, s.proxy, req.port);
-    if (routes.length === 0) {
-      t.decide(
-        'sidecar',
-        `${describe(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
-        vs,
-        ['spec', 'http'],
-      );
-      continue;
-    }
-    const hit = routes.find((r) => {
-      const m = requestMatches(r.match, req);
-      if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-      return m.matches;
-    });
-    if (!hit) {
-      return outcome(
-        'broken',
-        `${describe(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
-        expect.noRoute(),
-      );
-    }
-    const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
-    t.decide('sidecar', `${describe(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
-    return httpAction(s, vs, hit.route, hit.index);
+    if (serves(vs)) break;
+    t.decide(
+      'sidecar',
+      `${describe(vs)} has no HTTP route for this workload on port ${req.port}, so Istio drops it for this sidecar`,
+      vs,
+      ['spec', 'http'],
+    );
   }
-  return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
+  const vs = firstServing(s, services, serves);
+  if (!vs)
+    return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
+  const hit = builtHttpRoutes(vs, s.proxy, req.port).find((r) => {
+    const m = requestMatches(r.match, req);
+    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
+    return m.matches;
+  });
+  if (!hit) {
+    return outcome(
+      'broken',
+      `${describe(vs)} routes ${req.host} for this workload, but none of its routes matches ${req.method} ${req.path}`,
+      expect.noRoute(),
+    );
+  }
+  const routeName = typeof hit.route.name === 'string' ? ` (${hit.route.name})` : '';
+  t.decide('sidecar', `${describe(vs)} http[${hit.index}]${routeName} matches`, vs, hit.path);
+  return httpAction(s, vs, hit.route, hit.index);
 }
 
 function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number): Outcome {
@@ -509,22 +558,49 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
   return forward(s, vs, d);
 }
 
+interface TlsChain {
+  vs: Resource;
+  index: number;
+  route: JsonObject;
+  match: JsonObject;
+}
+
+/** The tls route matches of a VirtualService that apply to this workload and port: a filter chain each. */
+function tlsChains(s: AtSidecar, vs: Resource): TlsChain[] {
+  return l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
+    matches
+      .filter((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))
+      .map(({ match }) => ({ vs, index, route, match })),
+  );
+}
+
+const sniKey = (c: TlsChain): string => sniHostsOf(c.match).join(',');
+
+/**
+ * Of the VirtualServices of one lookup rank with a chain for the same SNI hosts, the sidecar keeps
+ * the oldest's (creation order); `found` is the stand-in's.
+ */
+function oldestChain(s: AtSidecar, services: readonly Resource[], found: TlsChain): TlsChain {
+  const rank = lookupRank(found.vs, s.src.namespace);
+  const same = (c: TlsChain): boolean => sniKey(c) === sniKey(found);
+  const tied = services.filter(
+    (vs) => lookupRank(vs, s.src.namespace) === rank && tlsChains(s, vs).some(same),
+  );
+  const vs = s.t.oldest('sidecar', `SNI ${sniKey(found)} on the ${s.name}`, tied);
+  return vs === found.vs ? found : tlsChains(s, vs).find(same)!;
+}
+
 function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
   const sni = req.scheme === 'https' ? req.host : undefined;
   const seen = new Set<string>();
-  const chains: { vs: Resource; index: number; route: JsonObject; match: JsonObject }[] = [];
+  const chains: TlsChain[] = [];
   for (const vs of services) {
-    for (const { index, route, matches } of l4Routes(vs, 'tls')) {
-      for (const m of matches) {
-        if (!routeMatchAppliesTo(m, s.proxy, req.port)) continue;
-        const { match } = m;
-        // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
-        const key = sniHostsOf(match).join(',');
-        if (seen.has(key)) continue;
-        seen.add(key);
-        chains.push({ vs, index, route, match });
-      }
+    for (const c of tlsChains(s, vs)) {
+      // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
+      if (seen.has(sniKey(c))) continue;
+      seen.add(sniKey(c));
+      chains.push(c);
     }
   }
   if (chains.length === 0) {
@@ -542,7 +618,8 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       return unregistered(s, 'arrives without SNI, so no filter chain of the TLS port takes it');
     return defaultRoute(s, `no TLS route applies to this workload on port ${req.port}`);
   }
-  const chain = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  const found = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  const chain = found && oldestChain(s, services, found);
   if (chain?.match.destinationSubnets)
     t.note(
       `${describe(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,
@@ -575,38 +652,48 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   return forward(s, chain.vs, d);
 }
 
+/** The first tcp route of a VirtualService that applies to this workload and port, with its match. */
+function firstTcpRoute(
+  s: AtSidecar,
+  vs: Resource,
+): { index: number; route: JsonObject; match?: JsonObject } | undefined {
+  for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
+    const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))?.match;
+    if (matches.length === 0 || match) return { index, route, ...(match ? { match } : {}) };
+  }
+  return undefined;
+}
+
 function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
+  const serves = (vs: Resource): boolean => firstTcpRoute(s, vs) !== undefined;
   for (const vs of services) {
-    if (!Array.isArray(get(vs.body, ['spec', 'tcp']))) continue;
-    for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
-      const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, req.port))?.match;
-      if (matches.length && !match) continue;
-      if (match?.destinationSubnets)
-        t.note(
-          `${describe(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`,
-        );
+    if (serves(vs)) break;
+    if (Array.isArray(get(vs.body, ['spec', 'tcp'])))
       t.decide(
         'sidecar',
-        `${describe(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+        `${describe(vs)} has no tcp route for this workload on port ${req.port}`,
         vs,
-        ['spec', 'tcp', index],
+        ['spec', 'tcp'],
       );
-      const d = pickDestination(vs, ['spec', 'tcp', index], route);
-      if (!d)
-        return outcome(
-          'broken',
-          `${describe(vs)} tcp[${index}] has no destination`,
-          expect.noCluster(req),
-        );
-      return forward(s, vs, d);
-    }
-    t.decide(
-      'sidecar',
-      `${describe(vs)} has no tcp route for this workload on port ${req.port}`,
-      vs,
-      ['spec', 'tcp'],
-    );
   }
-  return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
+  const vs = firstServing(s, services, serves);
+  if (!vs) return defaultRoute(s, `no tcp route applies to this workload on port ${req.port}`);
+  const { index, route, match } = firstTcpRoute(s, vs)!;
+  if (match?.destinationSubnets)
+    t.note(`${describe(vs)} tcp[${index}] also matches destination subnets, which depend on DNS`);
+  t.decide(
+    'sidecar',
+    `${describe(vs)} tcp[${index}] is the first tcp route for this workload on port ${req.port}`,
+    vs,
+    ['spec', 'tcp', index],
+  );
+  const d = pickDestination(vs, ['spec', 'tcp', index], route);
+  if (!d)
+    return outcome(
+      'broken',
+      `${describe(vs)} tcp[${index}] has no destination`,
+      expect.noCluster(req),
+    );
+  return forward(s, vs, d);
 }

@@ -4,7 +4,7 @@
  * explanation is the evaluation itself rather than a story told afterwards.
  */
 import type { FieldPath } from '../model/field-path.js';
-import { findingLocation, refOf, type Resource } from '../model/resource.js';
+import { findingLocation, identityKey, refOf, type Resource } from '../model/resource.js';
 import type {
   AppRequest,
   Decision,
@@ -24,6 +24,20 @@ export interface Outcome {
   missing?: string;
 }
 
+/**
+ * Resources of which Istio uses the oldest, or merges oldest first: the repository cannot show
+ * creation order, so a run assumes one of them oldest and other runs try the others.
+ */
+export interface OrderGroup {
+  /** The resources' identities, sorted: the same group whichever run meets it. */
+  key: string;
+  /** In the stand-in order (what Istio's order would be with equal timestamps: the index's order). */
+  candidates: readonly Resource[];
+  at: Stage;
+  /** What they compete for, for the reader: `the routes of httpbin.org:80 for the sidecar of app/*`. */
+  what: string;
+}
+
 export class Trace {
   readonly decisions: Decision[] = [];
   readonly hops: Hop[] = [];
@@ -31,9 +45,41 @@ export class Trace {
   gateway?: GatewayUse;
   upstream?: Upstream;
   private readonly cited = new WeakMap<Resource, Set<string>>();
+  /** The creation-order groups this run met, and the one it took as oldest in each. */
+  readonly orderGroups: OrderGroup[] = [];
+  readonly oldestTaken = new Map<string, Resource>();
 
-  /** @param locate whether decisions carry file:line (an access matrix only needs the verdicts). */
-  constructor(private readonly locate = true) {}
+  /**
+   * @param locate whether decisions carry file:line (an access matrix only needs the verdicts).
+   * @param assumedOldest per creation-order group (OrderGroup.key), the resource this run takes as
+   *   the oldest; groups not listed take their first candidate.
+   */
+  constructor(
+    private readonly locate = true,
+    readonly assumedOldest: ReadonlyMap<string, Resource> = new Map(),
+  ) {}
+
+  /**
+   * Of `candidates` that Istio orders by creation time, the one this run takes as the oldest; with
+   * more than one, the group is recorded so that other runs try the others.
+   */
+  oldest(at: Stage, what: string, candidates: readonly Resource[]): Resource {
+    return this.inCreationOrder(at, what, candidates)[0]!;
+  }
+
+  /** `candidates` with the one this run takes as the oldest first, the others as given. */
+  inCreationOrder(at: Stage, what: string, candidates: readonly Resource[]): readonly Resource[] {
+    if (candidates.length < 2) return candidates;
+    const key = candidates.map(identityKey).sort().join('&');
+    let first = this.oldestTaken.get(key);
+    if (!first) {
+      const assumed = this.assumedOldest.get(key);
+      first = assumed && candidates.includes(assumed) ? assumed : candidates[0]!;
+      this.oldestTaken.set(key, first);
+      this.orderGroups.push({ key, candidates, at, what });
+    }
+    return [first, ...candidates.filter((c) => c !== first)];
+  }
 
   decide(at: Stage, text: string, resource?: Resource, path: FieldPath = []): void {
     this.decisions.push({

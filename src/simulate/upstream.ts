@@ -5,6 +5,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
+  isClusterDomainHost,
   isKubernetesService,
   kubernetesPortProtocol,
   onlyServicePort,
@@ -16,7 +17,8 @@ import {
 import { protocolClass } from '../model/protocol.js';
 import { describe, get, isObject, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
-import { expect, outcome, type Outcome, type Trace } from './trace.js';
+import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
+import { mergedRulesByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, Stage, Upstream } from './types.js';
 
 export interface ServicePort {
@@ -258,6 +260,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
     clientNamespace: x.viewNamespace,
     clientLabels: x.viewLabels,
     serverLabelled: false,
+    inCreationOrder: mergedRulesByAge(t, x.at, x.host, x.subset),
   });
   if (!tls.subsetResolved) {
     return outcome(
@@ -342,9 +345,10 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
 }
 
 /**
- * A Kubernetes Service in the repository: an ExternalName one is a DNS alias for its external host
- * (resolution Alias: the connection goes to that name, as sent); any other is a workload in the
- * cluster, which egress-lint does not follow.
+ * A Kubernetes Service in the repository. An ExternalName one is a DNS alias for its external host
+ * (resolution DNS to the external name, kube/conversion.go): the connection goes to that name, as
+ * sent. Any other is workloads in the cluster: the request reaches them, and what they do with it the
+ * repository cannot show; nor can it when the external name is itself an in-cluster one.
  */
 function toKubernetesService(
   ctx: SimulationContext,
@@ -354,16 +358,15 @@ function toKubernetesService(
 ): Outcome | undefined {
   const service = readKubernetesService(resource, ctx.index.clusterDomain);
   const target = service.externalName;
-  if (target === undefined) {
-    t.hop(x.from, `${x.host}:${x.port}`, 'in-cluster Service (not followed)');
-    t.note(`egress-lint does not follow traffic through the in-cluster Service ${x.host}`);
-    t.upstream = {
-      host: x.host,
-      port: x.port,
-      tls: x.inner === 'https' ? 'app' : 'none',
-      by: x.at,
-    };
-    return undefined;
+  if (target === undefined || isClusterDomainHost(target, ctx.index.clusterDomain)) {
+    const next = target ?? x.host;
+    t.hop(x.from, `${next}:${x.port}`, 'in-cluster Service');
+    return undetermined(
+      `what the workloads behind ${next} do with it`,
+      target === undefined
+        ? `it goes to the in-cluster Service ${x.host}:${x.port}; where it goes from there depends on the workloads behind it`
+        : `${describe(resource)} is an alias for ${target}, an in-cluster name; where it goes from there depends on the workloads behind it`,
+    );
   }
   t.note(
     `${describe(resource)} is type ExternalName: Kubernetes DNS answers ${x.host} with ${target}, and Istio treats it as an alias (where ${target} is reached depends on DNS)`,

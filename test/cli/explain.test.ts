@@ -1,5 +1,8 @@
 /** `egress-lint explain`, run as the real binary (built by the global setup) on seed fixtures. */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -113,6 +116,45 @@ describe('egress-lint explain', () => {
     expect(r.stderr).toMatch(
       /gateway\.yaml:56:7: error: unknown field spec\.tls\[0\]\.match\[0\]\.sni_hosts/,
     );
+  });
+
+  it('creation order deciding: undetermined names the resources, exit 0 (and --expect undetermined passes)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-order-'));
+    try {
+      mkdirSync(join(dir, '.github'));
+      writeFileSync(
+        join(dir, '.github/egress-lint.yml'),
+        'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+      );
+      const sidecar = (name: string, mode: string): string =>
+        `apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: ${name}, namespace: app}\nspec:\n  outboundTrafficPolicy: {mode: ${mode}}\n`;
+      writeFileSync(
+        join(dir, 'sidecars.yaml'),
+        `${sidecar('strict', 'REGISTRY_ONLY')}---\n${sidecar('open', 'ALLOW_ANY')}`,
+      );
+      const r = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'explain',
+          '--from',
+          'app',
+          '--url',
+          'http://example.com/',
+          '--expect',
+          'undetermined',
+        ],
+        { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      );
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('verdict   undetermined\n');
+      expect(r.stdout).toContain(
+        'missing   which of Sidecar app/open and Sidecar app/strict Istio created first\n',
+      );
+      expect(r.stdout).toMatch(/oldest with Sidecar app\/strict: blocked-unregistered/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

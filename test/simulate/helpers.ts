@@ -102,3 +102,16 @@ export const RENAME_ASM_GATEWAY: Correction = {
 export function decisionText(e: Explanation): string {
   return e.decisions.map((d) => d.text).join('\n');
 }
+
+/** A ServiceEntry registering `host` on port 80 (HTTP), resolved by DNS, then a document separator. */
+export function httpEntry(name: string, namespace: string, host = `${name}.org`): string {
+  return `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  hosts: [${host}]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+`;
+}

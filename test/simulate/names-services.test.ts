@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import { compareAccess, formatAccessChange } from '../../src/simulate/access.js';
-import { decisionText, simulatorFor, type Explain } from './helpers.js';
+import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 
@@ -30,15 +30,7 @@ spec:
 `;
 
 /** An egress gateway that routes httpbin.org on to another in-cluster Service (a second proxy). */
-const GATEWAY_TO_PROXY = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: istio-system}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
+const GATEWAY_TO_PROXY = `${httpEntry('httpbin', 'istio-system')}apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: egress, namespace: istio-system}
 spec:
@@ -132,6 +124,84 @@ describe('undetermined', () => {
       verdict: 'undetermined',
       missing: 'what squid.proxy.svc.cluster.local does with it',
     });
+  });
+});
+
+/** A sidecar route for httpbin.org to `host` (port 80 unless given). */
+const routeTo = (
+  host: string,
+  port = 80,
+): string => `${httpEntry('httpbin', 'app')}apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: ${host}, port: {number: ${port}}}}]
+---
+`;
+
+const PROXY_SERVICE = `apiVersion: v1
+kind: Service
+metadata: {name: squid, namespace: proxy}
+spec:
+  selector: {app: squid}
+  ports: [{name: http-proxy, port: 3128}]
+---
+`;
+
+describe('a sidecar route to an in-cluster Service that is not the egress gateway', () => {
+  it('a Service in the repository: the request goes there; beyond it is undetermined', () => {
+    const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128) + PROXY_SERVICE)(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'what the workloads behind squid.proxy.svc.cluster.local do with it',
+    });
+    expect(e.hops.at(-1)).toMatchObject({
+      from: 'sidecar of app/*',
+      to: 'squid.proxy.svc.cluster.local:3128',
+    });
+    expect(decisionText(e)).toContain(
+      'VirtualService app/httpbin sends it to squid.proxy.svc.cluster.local:3128, an in-cluster Service that is not an egress gateway',
+    );
+  });
+
+  it('a Service the repository does not show: undetermined, naming it', () => {
+    const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128))(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'the Kubernetes Service squid.proxy.svc.cluster.local',
+    });
+  });
+
+  it('an ExternalName Service: the sidecar connects to the external name, bypassing the gateway', () => {
+    const e = simulate(routeTo('my-httpbin') + EXTERNAL_NAME)('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+  });
+
+  it('an ExternalName Service for an in-cluster name: undetermined, naming that name', () => {
+    const alias = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: squid.proxy.svc.cluster.local',
+    );
+    const e = simulate(routeTo('my-httpbin') + alias)('app', 'http://httpbin.org/get');
+    expect(e).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'what the workloads behind squid.proxy.svc.cluster.local do with it',
+    });
+  });
+
+  it('a request to an in-cluster Service itself reaches it; it never leaves the mesh from the sidecar', () => {
+    const e = simulate(PROXY_SERVICE)('app', 'http://squid.proxy.svc.cluster.local:3128/');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.upstream).toBeUndefined();
   });
 });
 

@@ -4,18 +4,11 @@
  * creation order, so these are groups to warn about, never a guess at the winner.
  */
 import { KIND } from '../kinds.js';
-import { get, type Resource } from '../resource.js';
-import { stringList } from './hosts.js';
+import type { Resource } from '../resource.js';
 import type { IstioIndex } from './index.js';
-import { MESH, vsGateways } from './routes.js';
+import { MESH, virtualServiceHosts, vsGateways } from './routes.js';
 import { everyNamespace, isVisibleTo } from './visibility.js';
 import { labelsKey, workloadSelectorOf } from './workloads.js';
-
-/** A host as Istio resolves a VirtualService host: a short name is a service of the VirtualService's namespace. */
-export function resolvedHost(host: string, namespace: string): string {
-  const lower = host.toLowerCase();
-  return lower.includes('.') || lower === '*' ? lower : `${lower}.${namespace}.svc.cluster.local`;
-}
 
 export interface HostClaim {
   host: string;
@@ -34,8 +27,7 @@ export function conflictingHostClaims(index: IstioIndex): HostClaim[] {
   const byHost = new Map<string, Resource[]>();
   for (const vs of index.ofKind(KIND.virtualService)) {
     if (!vsGateways(vs).includes(MESH)) continue;
-    for (const h of new Set(stringList(get(vs.body, ['spec', 'hosts'])))) {
-      const host = resolvedHost(h, vs.namespace);
+    for (const host of new Set(virtualServiceHosts(vs))) {
       const list = byHost.get(host);
       if (list) list.push(vs);
       else byHost.set(host, [vs]);

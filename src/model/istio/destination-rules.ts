@@ -352,13 +352,32 @@ export interface OutboundTlsQuery {
   serverLabelled: boolean | undefined;
   /** The namespace of the server's pods, whose PeerAuthentication mode counts. */
   serverNamespace?: string;
+  /**
+   * The merged rules in the order Istio merged them (oldest first), when the caller knows better
+   * than the stand-in order (see rulesMergedByAge); the same list when nothing changes.
+   */
+  inCreationOrder?: (rules: readonly Resource[]) => readonly Resource[];
+}
+
+/**
+ * Of rules Istio merged for one host, those whose creation order changes the result for `subset`:
+ * several with a top-level trafficPolicy (the oldest one's is kept), or several defining the subset
+ * (the oldest definition is kept); destination_rule.go mergeDestinationRule.
+ */
+export function rulesMergedByAge(rules: readonly Resource[], subset?: string): Resource[] {
+  const top = rules.filter((r) => isObject(get(r.body, ['spec', 'trafficPolicy'])));
+  const defining = subset === undefined ? [] : rules.filter((r) => subsetsOf([r]).has(subset));
+  return rules.filter(
+    (r) => (top.length > 1 && top.includes(r)) || (defining.length > 1 && defining.includes(r)),
+  );
 }
 
 export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls {
   const lookup = index.destinationRulesFor(q.host, q.clientNamespace, q.clientLabels);
   const subsetResolved =
     q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
-  const setting = lookup ? mergedClientTls(lookup.rules, q.port, q.subset) : undefined;
+  const rules = lookup && q.inCreationOrder ? q.inCreationOrder(lookup.rules) : lookup?.rules;
+  const setting = rules ? mergedClientTls(rules, q.port, q.subset) : undefined;
   // Built field by field rather than spread: one object shape, no copies (one per client and port).
   const out: OutboundTls = lookup
     ? { lookup, subsetResolved, mode: '', auto: false }

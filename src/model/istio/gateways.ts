@@ -184,6 +184,30 @@ export function serversByPort(gateways: readonly Resource[]): ReadonlyMap<number
 }
 
 /**
+ * The Gateways whose servers on one port Istio merges in an order that matters (oldest Gateway first,
+ * pilot/pkg/model/gateway.go MergeGateways): plaintext and TLS servers together (the first server
+ * decides what the port speaks), or TLS servers of different Gateways for one host (the first keeps
+ * it). Empty when the order changes nothing.
+ */
+export function gatewaysMergedByAge(servers: readonly GatewayServer[]): Resource[] {
+  const gateways = [...new Set(servers.map((s) => s.gateway))];
+  if (gateways.length < 2) return [];
+  const plaintext = servers.some((s) => s.tlsMode === undefined);
+  if (plaintext && servers.some((s) => s.tlsMode !== undefined)) return gateways;
+  if (plaintext) return [];
+  const owner = new Map<string, Resource>();
+  const rivals = new Set<Resource>();
+  for (const s of servers) {
+    for (const h of s.hostNames) {
+      const first = owner.get(h);
+      if (!first) owner.set(h, s.gateway);
+      else if (first !== s.gateway) rivals.add(first).add(s.gateway);
+    }
+  }
+  return gateways.filter((g) => rivals.has(g));
+}
+
+/**
  * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain
  * Istio builds per server (listener.go toFilterChainMatch: server_names are the server hosts, none
  * for `*`): an exact name first, then the longest wildcard, then a server for any host. A server

@@ -6,6 +6,7 @@
  * cluster. The listener declaring the request's port decides for that port, else the one without a
  * port. A Sidecar without `egress` imports everything.
  */
+import type { FieldPath } from '../field-path.js';
 import { get, isObject, type Resource } from '../resource.js';
 import { hostMatches, stringList } from './hosts.js';
 
@@ -45,4 +46,34 @@ export function sidecarImports(
     return nsOk && ns !== '~' && hosts.some((h) => host === '*' || hostMatches(host, h));
   });
   return { imported, listener: listener.index };
+}
+
+/** Where a Sidecar sends traffic for unknown destinations instead of passing it through. */
+export interface EgressProxy {
+  /** As written: Istio builds the cluster name from it without resolving short names. */
+  host: string;
+  port?: number;
+  subset?: string;
+  path: FieldPath;
+}
+
+/**
+ * A Sidecar's `outboundTrafficPolicy.egressProxy`: under ALLOW_ANY, unknown destinations go to this
+ * service instead of the PassthroughCluster, for HTTP (the catch-all virtual host, httproute.go) and
+ * TCP/TLS alike (the catch-all filter chain, listener_builder.go buildOutboundCatchAllNetworkFiltersOnly),
+ * through the cluster GetDestinationCluster names. Istio accepts it only with mode ALLOW_ANY and a
+ * port (pkg/config/validation/validation.go); the schema stage reports the rest.
+ */
+export function egressProxyOf(sidecar: Resource | undefined): EgressProxy | undefined {
+  const proxy = get(sidecar?.body, ['spec', 'outboundTrafficPolicy', 'egressProxy']);
+  const host = get(proxy, ['host']);
+  if (typeof host !== 'string' || !host) return undefined;
+  const port = get(proxy, ['port', 'number']);
+  const subset = get(proxy, ['subset']);
+  return {
+    host: host.toLowerCase(),
+    ...(typeof port === 'number' ? { port } : {}),
+    ...(typeof subset === 'string' && subset ? { subset } : {}),
+    path: ['spec', 'outboundTrafficPolicy', 'egressProxy'],
+  };
 }

@@ -16,6 +16,17 @@ export function isVisibleTo(r: Resource, namespace: string): boolean {
   return scope.everywhere || scope.namespaces.has(namespace);
 }
 
+/**
+ * Istio's order among the VirtualServices a proxy of `namespace` sees: private ones (exported to their
+ * own namespace only) first, then those exported to it by name, then public ones
+ * (pilot/pkg/model/push_context.go initVirtualServices and VirtualServicesForGateway,
+ * virtualservice.go SelectVirtualServices). Creation order decides only within one rank.
+ */
+export function lookupRank(r: Resource, namespace: string): number {
+  if (exportedTo(r).everywhere) return 2;
+  return r.namespace === namespace ? 0 : 1;
+}
+
 /** Where a resource is visible: everywhere (no exportTo, or `*`), else these namespaces (none for `~`). */
 export interface ExportScope {
   everywhere: boolean;
