@@ -20,6 +20,8 @@ export const KIND = {
   istioOperator: 'IstioOperator',
   configMap: 'ConfigMap',
   service: 'Service',
+  endpoints: 'Endpoints',
+  endpointSlice: 'EndpointSlice',
 } as const;
 
 /** The apiVersions the renderer writes. */
@@ -42,6 +44,8 @@ export const GROUP_OF_KIND: Readonly<Record<string, string>> = Object.assign(Obj
   [KIND.istioOperator]: INSTALL_GROUP,
   [KIND.configMap]: '',
   [KIND.service]: '',
+  [KIND.endpoints]: '',
+  [KIND.endpointSlice]: 'discovery.k8s.io',
 });
 
 export function isKind(

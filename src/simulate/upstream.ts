@@ -5,6 +5,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
+  handWrittenEndpoints,
   isClusterDomainHost,
   isKubernetesService,
   kubernetesPortProtocol,
@@ -142,7 +143,8 @@ export interface LeaveMesh {
 
 /**
  * A Kubernetes Service in the repository whose pods run without a sidecar (their namespace is one
- * the injector leaves alone, or their pods opt out): a server outside the mesh, reached like an
+ * the injector leaves alone, or their pods opt out), or without a selector and with hand-written
+ * endpoints that are no pods (endpoints.ts): a server outside the mesh, reached like an
  * external host, so the connection to it is the last hop egress-lint follows. Undefined when the
  * repository does not show such a Service, or its pods may have sidecars.
  */
@@ -153,10 +155,21 @@ export function serviceOutsideMesh(
 ): { service: KubernetesService; why: string } | undefined {
   const service = ctx.index.kubernetesServicesFor(host, namespace)[0];
   if (!service || service.externalName !== undefined) return undefined;
+  const endpoints = handWrittenEndpoints(ctx.cs, service);
+  if (endpoints && !endpoints.targetsPods)
+    return {
+      service,
+      why: `${describe(service.resource)} has no selector and ${endpoints.resources.map(describe).join(' and ')} list addresses, not pods (${endpoints.addresses.join(', ')})`,
+    };
   const selector = get(service.resource.body, ['spec', 'selector']);
   const labels = isObject(selector) ? (selector as Record<string, string>) : {};
   const pods = ctx.interception({ namespace: service.resource.namespace, labels });
-  return pods.noSidecar ? { service, why: pods.noSidecar.text } : undefined;
+  return pods.noSidecar
+    ? {
+        service,
+        why: `the pods of ${describe(service.resource)} run without a sidecar (${pods.noSidecar.text})`,
+      }
+    : undefined;
 }
 
 /** What the ServiceEntry's resolution makes of the connection: a failure, or notes on where it goes. */
@@ -244,9 +257,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   if (isKubernetesService(sp.entry)) {
     const outside = serviceOutsideMesh(ctx, x.host, x.viewNamespace);
     if (!outside) return toKubernetesService(ctx, t, x, sp.entry);
-    t.note(
-      `the pods of ${describe(sp.entry)} run without a sidecar (${outside.why}): a server outside the mesh, reached like an external host`,
-    );
+    t.note(`${outside.why}: a server outside the mesh, reached like an external host`);
   } else {
     const failed = checkResolution(t, x, sp);
     if (failed) return failed;

@@ -198,6 +198,42 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     });
   });
 
+  const SELECTORLESS = `apiVersion: v1
+kind: Service
+metadata: {name: squid, namespace: proxy}
+spec:
+  ports: [{name: tcp, port: 3128}]
+---
+`;
+  const endpoints = (address: string) => `apiVersion: v1
+kind: Endpoints
+metadata: {name: squid, namespace: proxy}
+subsets: [{addresses: [${address}], ports: [{name: tcp, port: 3128}]}]
+---
+`;
+
+  it('a Service without selector whose Endpoints list addresses, not pods: the last hop, reached straight out', () => {
+    const e = simulate(
+      routeTo('squid.proxy.svc.cluster.local', 3128) + SELECTORLESS + endpoints('{ip: 10.9.8.7}'),
+    )('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'squid.proxy.svc.cluster.local', port: 3128 });
+    expect(e.notes.join('\n')).toContain(
+      'Service proxy/squid has no selector and Endpoints proxy/squid list addresses, not pods (10.9.8.7)',
+    );
+  });
+
+  it('a Service without selector whose Endpoints name pods, or with no Endpoints shown: undetermined', () => {
+    const podTarget = '{ip: 10.9.8.7, targetRef: {kind: Pod, name: squid-0, namespace: proxy}}';
+    for (const yaml of [SELECTORLESS + endpoints(podTarget), SELECTORLESS]) {
+      const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128) + yaml)(
+        'app',
+        'http://httpbin.org/get',
+      );
+      expect(e.verdict).toBe('undetermined');
+    }
+  });
+
   it('a request to an in-cluster Service itself reaches it; it never leaves the mesh from the sidecar', () => {
     const e = simulate(PROXY_SERVICE)('app', 'http://squid.proxy.svc.cluster.local:3128/');
     expect(e.verdict).toBe('undetermined');
