@@ -84,6 +84,7 @@ export {
   describeGatewayWorkload,
   workloadServers,
   describeServerPort,
+  serverVirtualServices,
 } from './istio/gateways.js';
 export type {
   GatewayServer,
@@ -91,6 +92,7 @@ export type {
   GatewayWorkload,
   GatewayService,
   WorkloadServer,
+  ServerVirtualServices,
 } from './istio/gateways.js';
 export {
   destinationRuleHost,
