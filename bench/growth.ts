@@ -8,7 +8,8 @@
  * peak RSS of a process that only lints and renders them (target: under 1 GB).
  *   node dist/bench/growth.js [dimension...] [--rounds N]     dimensions: see DIMENSIONS
  *
- * Each dimension runs in its own process. This machine's speed drifts by a third within minutes, so
+ * Times are CPU time (user + system), not wall time: the machine's cores are shared, and wall time
+ * counts the other processes' turns. Each dimension runs in its own process. Speed still drifts, so
  * the sizes alternate within one process: every round times 1x and then 10x, each step after a full
  * GC and in a function of its own (nothing of one step outlives it), and a growth factor is the
  * median of the rounds' ratios.
@@ -65,12 +66,16 @@ function sizeOf(files: SourceFile[]): Size {
   };
 }
 
-/** Time of `fn` in ms, after a full GC. */
+/**
+ * CPU time (user + system, every thread of the process: GC included) of `fn` in ms, after a full GC.
+ * Wall time would count the other processes sharing the machine's cores.
+ */
 function timed<T>(fn: () => T): [T, number] {
   gc();
-  const t0 = performance.now();
+  const t0 = process.cpuUsage();
   const value = fn();
-  return [value, performance.now() - t0];
+  const { user, system } = process.cpuUsage(t0);
+  return [value, (user + system) / 1000];
 }
 
 interface RoundOut {
@@ -182,7 +187,7 @@ export function growthBenchmark(names: string[], rounds: number): string {
     );
   }
   return [
-    `growth: each dimension alone from 1x to ${FACTOR}x; times in ms (medians of ${rounds} rounds), growth = median of the rounds' 10x/1x`,
+    `growth: each dimension alone from 1x to ${FACTOR}x; CPU times (user + sys) in ms (medians of ${rounds} rounds), growth = median of the rounds' 10x/1x`,
     table(
       [
         'dimension',

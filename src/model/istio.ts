@@ -85,6 +85,7 @@ export {
   describeGatewayWorkload,
   workloadServers,
   describeServerPort,
+  serverVirtualServices,
 } from './istio/gateways.js';
 export type {
   GatewayServer,
@@ -92,6 +93,7 @@ export type {
   GatewayWorkload,
   GatewayService,
   WorkloadServer,
+  ServerVirtualServices,
 } from './istio/gateways.js';
 export {
   destinationRuleHost,

@@ -8,15 +8,15 @@ import {
   clusterServiceOf,
   gatewayRef,
   gatewayServers,
-  hostMatches,
   lookupRank,
   routeMatchAppliesTo,
   outboundTls,
-  serverVirtualServiceHosts,
+  serverVirtualServices,
   sniMatches,
   subsetsOf,
   TLS_MODE_LABEL,
   type GatewayServer,
+  type ServerVirtualServices,
   type GatewayService,
   type ProxyView,
   type Workload,
@@ -544,11 +544,9 @@ interface GatewayDestination {
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
   const { ctx, t, x, server, proxy } = at;
   const req = x.req;
-  const forHost = boundTo(at).filter(
-    (vs) =>
-      serverVirtualServiceHosts(server, vs).some((h) => hostMatches(h, req.host)) &&
-      builtHttpRoutes(vs, proxy, server.port).length > 0,
-  );
+  const forHost = boundToServer(at)
+    .forHost(req.host)
+    .filter((vs) => builtHttpRoutes(vs, proxy, server.port).length > 0);
   // The gateway merges their routes for the host, oldest VirtualService first, catch-alls last.
   const ordered = byRankAndAge(at, `Host ${req.host} on port ${server.port}`, forHost);
   const routes = catchAllsLast(ordered.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
@@ -610,11 +608,16 @@ function destinationOf(
   return { destination, listenPort };
 }
 
+/** The VirtualServices bound to the server's Gateway, visible to the gateway's pods, that it takes. */
+function boundToServer({ ctx, x, server }: AtServer): ServerVirtualServices {
+  return serverVirtualServices(server, x.gateway.namespace, () =>
+    ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace),
+  );
+}
+
 /** The VirtualServices bound to the server's Gateway with a host the server takes. */
-function boundTo({ ctx, x, server }: AtServer): Resource[] {
-  return ctx.index
-    .virtualServicesForGateway(server.gateway, x.gateway.namespace)
-    .filter((vs) => serverVirtualServiceHosts(server, vs).length > 0);
+function boundTo(at: AtServer): readonly Resource[] {
+  return boundToServer(at).admitted;
 }
 
 /**

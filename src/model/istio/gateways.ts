@@ -6,6 +6,7 @@ import type { ConfigSet } from '../config-set.js';
 import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { hostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf } from './names.js';
@@ -135,6 +136,38 @@ export function serverAdmitsVirtualService(server: GatewayServer, vs: Resource):
       if (serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)) return true;
   }
   return false;
+}
+
+/** The VirtualServices a Gateway server takes, prepared for the requests through it. */
+export interface ServerVirtualServices {
+  /** Those the server takes any host of (serverAdmitsVirtualService), in their order. */
+  admitted: readonly Resource[];
+  /** Those with a host the server takes that matches `host`, in their order. */
+  forHost(host: string): readonly Resource[];
+}
+
+const serverVirtualServicesCache = new WeakMap<GatewayServer, Map<string, ServerVirtualServices>>();
+
+/**
+ * serverVirtualServiceHosts for every VirtualService `bound` to the server's Gateway and visible in
+ * `proxyNamespace` (where its pods run), read once per server and namespace: every request through
+ * the gateway asks, and a scan per request grows with requests times VirtualServices.
+ */
+export function serverVirtualServices(
+  server: GatewayServer,
+  proxyNamespace: string,
+  bound: () => readonly Resource[],
+): ServerVirtualServices {
+  let byNamespace = serverVirtualServicesCache.get(server);
+  if (!byNamespace) serverVirtualServicesCache.set(server, (byNamespace = new Map()));
+  let found = byNamespace.get(proxyNamespace);
+  if (!found) {
+    const admitted = bound().filter((vs) => serverAdmitsVirtualService(server, vs));
+    const byHost = hostLookup(admitted, (vs) => serverVirtualServiceHosts(server, vs));
+    found = { admitted, forHost: (host) => byHost.matching(host) };
+    byNamespace.set(proxyNamespace, found);
+  }
+  return found;
 }
 
 /** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */

@@ -18,6 +18,7 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import { collectClientNamespaces } from './clients.js';
+import { hostLookup } from './host-lookup.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
 import { readKubernetesService, type KubernetesService } from './services.js';
@@ -327,60 +328,6 @@ function remember<A extends unknown[], R>(
     if (!cache.has(k)) cache.set(k, fn(...args));
     const v = cache.get(k)!;
     return (Array.isArray(v) ? [...v] : v) as R;
-  };
-}
-
-interface HostLookup {
-  /** The resources with a host matching `host` (wildcards either side), in their original order. */
-  matching(host: string): readonly Resource[];
-  /** The resources that list `host` itself, in their original order. */
-  listing(host: string): readonly Resource[];
-}
-
-function hostLookup(
-  resources: readonly Resource[],
-  hostsOfResource: (r: Resource) => readonly string[],
-): HostLookup {
-  // Resources by host as written, in their order; those with a wildcard host are also matched one
-  // by one against the hosts asked for.
-  const written = new Map<string, Resource[]>();
-  const wildcard: Resource[] = [];
-  for (const r of resources) {
-    let wild = false;
-    for (const h of new Set(hostsOfResource(r))) {
-      if (isWild(h)) wild = true;
-      const list = written.get(h);
-      if (list) list.push(r);
-      else written.set(h, [r]);
-    }
-    if (wild) wildcard.push(r);
-  }
-  const matches = (r: Resource, host: string): boolean =>
-    hostsOfResource(r).some((h) => hostMatches(h, host));
-  const none: readonly Resource[] = [];
-  let position: Map<Resource, number> | undefined;
-  const cache = new Map<string, readonly Resource[]>();
-  return {
-    listing: (host) => written.get(host) ?? none,
-    matching(host) {
-      if (wildcard.length === 0 && !isWild(host)) return written.get(host) ?? none;
-      let found = cache.get(host);
-      if (!found) {
-        if (isWild(host)) found = resources.filter((r) => matches(r, host));
-        else {
-          const wild = wildcard.filter((r) => matches(r, host));
-          if (wild.length === 0) found = written.get(host) ?? [];
-          else {
-            position ??= new Map(resources.map((r, i) => [r, i]));
-            found = [...new Set([...(written.get(host) ?? []), ...wild])].sort(
-              (a, b) => position!.get(a)! - position!.get(b)!,
-            );
-          }
-        }
-        cache.set(host, found);
-      }
-      return found;
-    },
   };
 }
 

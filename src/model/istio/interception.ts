@@ -79,6 +79,37 @@ export function podMetadataPath(r: Resource): FieldPath {
       : ['spec', 'template', 'metadata'];
 }
 
+/**
+ * What interception reads from a config set's resources, gathered in one pass: a workload's pods are
+ * looked for in its own namespace only, and every workload of an access matrix asks (thousands of
+ * them would otherwise each scan every resource).
+ */
+interface PodSources {
+  /** Resources by namespace, in their order. */
+  byNamespace: Map<string, Resource[]>;
+  /** The first Namespace resource of each name. */
+  namespaces: Map<string, Resource>;
+  istioOperators: Resource[];
+}
+
+const podSourcesOf = new WeakMap<readonly Resource[], PodSources>();
+
+function podSources(resources: readonly Resource[]): PodSources {
+  let found = podSourcesOf.get(resources);
+  if (found) return found;
+  found = { byNamespace: new Map(), namespaces: new Map(), istioOperators: [] };
+  for (const r of resources) {
+    const list = found.byNamespace.get(r.namespace);
+    if (list) list.push(r);
+    else found.byNamespace.set(r.namespace, [r]);
+    if (r.kind === 'Namespace' && r.group === '' && !found.namespaces.has(r.name))
+      found.namespaces.set(r.name, r);
+    if (isKind(r, KIND.istioOperator)) found.istioOperators.push(r);
+  }
+  podSourcesOf.set(resources, found);
+  return found;
+}
+
 /** Pod templates (Deployments and the like) and Pods of the namespace whose labels include the workload's. */
 function podTemplates(
   resources: readonly Resource[],
@@ -86,8 +117,7 @@ function podTemplates(
 ): { r: Resource; path: FieldPath }[] {
   if (Object.keys(w.labels).length === 0) return [];
   const out: { r: Resource; path: FieldPath }[] = [];
-  for (const r of resources) {
-    if (r.namespace !== w.namespace) continue;
+  for (const r of podSources(resources).byNamespace.get(w.namespace) ?? []) {
     const path = podMetadataPath(r);
     const labels = get(r.body, [...path, 'labels']);
     if (isObject(labels) && matchesSelector(w.labels, labels as Record<string, string>))
@@ -97,8 +127,7 @@ function podTemplates(
 }
 
 function installValue(resources: readonly Resource[], key: string): Setting<string> | undefined {
-  for (const r of resources) {
-    if (!isKind(r, KIND.istioOperator)) continue;
+  for (const r of podSources(resources).istioOperators) {
     const path = ['spec', 'values', 'global', 'proxy', key];
     const v = get(r.body, path);
     if (typeof v === 'string' || typeof v === 'number')
@@ -122,9 +151,7 @@ export function namespaceWithoutInjection(
   resources: readonly Resource[],
   namespace: string,
 ): (SettingSource & { disabled: boolean }) | undefined {
-  const ns = resources.find(
-    (r) => r.kind === 'Namespace' && r.group === '' && r.name === namespace,
-  );
+  const ns = podSources(resources).namespaces.get(namespace);
   if (!ns) return undefined;
   const labels = get(ns.body, ['metadata', 'labels']);
   const injection = get(labels, ['istio-injection']);
@@ -136,11 +163,10 @@ export function namespaceWithoutInjection(
       disabled: true,
     };
   if (injection !== undefined || get(labels, ['istio.io/rev']) !== undefined) return undefined;
-  const byDefault = resources.some(
+  const byDefault = podSources(resources).istioOperators.some(
     (r) =>
-      isKind(r, KIND.istioOperator) &&
       get(r.body, ['spec', 'values', 'sidecarInjectorWebhook', 'enableNamespacesByDefault']) ===
-        true,
+      true,
   );
   return byDefault
     ? undefined

@@ -1,0 +1,61 @@
+/**
+ * Resources found by host as Istio matches hosts (wildcards either side, host.Name.Matches): rules,
+ * the index and the simulator ask per host, and a scan per question would cost what there is rather
+ * than what is found.
+ */
+import type { Resource } from '../resource.js';
+import { hostMatches, isWild } from './hosts.js';
+
+export interface HostLookup {
+  /** The resources with a host matching `host` (wildcards either side), in their original order. */
+  matching(host: string): readonly Resource[];
+  /** The resources that list `host` itself, in their original order. */
+  listing(host: string): readonly Resource[];
+}
+
+export function hostLookup(
+  resources: readonly Resource[],
+  hostsOfResource: (r: Resource) => readonly string[],
+): HostLookup {
+  // Resources by host as written, in their order; those with a wildcard host are also matched one
+  // by one against the hosts asked for.
+  const written = new Map<string, Resource[]>();
+  const wildcard: Resource[] = [];
+  for (const r of resources) {
+    let wild = false;
+    for (const h of new Set(hostsOfResource(r))) {
+      if (isWild(h)) wild = true;
+      const list = written.get(h);
+      if (list) list.push(r);
+      else written.set(h, [r]);
+    }
+    if (wild) wildcard.push(r);
+  }
+  const matches = (r: Resource, host: string): boolean =>
+    hostsOfResource(r).some((h) => hostMatches(h, host));
+  const none: readonly Resource[] = [];
+  let position: Map<Resource, number> | undefined;
+  const cache = new Map<string, readonly Resource[]>();
+  return {
+    listing: (host) => written.get(host) ?? none,
+    matching(host) {
+      if (wildcard.length === 0 && !isWild(host)) return written.get(host) ?? none;
+      let found = cache.get(host);
+      if (!found) {
+        if (isWild(host)) found = resources.filter((r) => matches(r, host));
+        else {
+          const wild = wildcard.filter((r) => matches(r, host));
+          if (wild.length === 0) found = written.get(host) ?? [];
+          else {
+            position ??= new Map(resources.map((r, i) => [r, i]));
+            found = [...new Set([...(written.get(host) ?? []), ...wild])].sort(
+              (a, b) => position!.get(a)! - position!.get(b)!,
+            );
+          }
+        }
+        cache.set(host, found);
+      }
+      return found;
+    },
+  };
+}
