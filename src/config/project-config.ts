@@ -9,6 +9,7 @@ import { RULES } from '../../rules/index.js';
 import configSchema from '../../schemas/egress-lint-config.json' with { type: 'json' };
 import { cyclicAliasMessage, findCyclicAlias } from '../load/cyclic-alias.js';
 import { findTooDeepDocuments, MAX_NESTING_DEPTH } from '../load/depth-guard.js';
+import { findUnsupportedKey, unsupportedKeyMessage } from '../load/mapping-keys.js';
 import { yamlSourceMap } from '../load/source-map.js';
 import { formatPath, type FieldPath } from '../model/field-path.js';
 import type { Severity } from '../model/finding.js';
@@ -144,6 +145,7 @@ function readConfigDocument(text: string): ReadConfig {
     uniqueKeys: true,
     prettyErrors: false,
     version: '1.2',
+    logLevel: 'error', // no library warnings on stderr: what they are about is checked here
   });
   const pos = (offset: number): { line: number; column: number } => {
     const p = lines.linePos(offset);
@@ -160,6 +162,9 @@ function readConfigDocument(text: string): ReadConfig {
   const cyclic = findCyclicAlias(doc);
   if (cyclic)
     return { problems: [{ ...pos(cyclic.range![0]), message: cyclicAliasMessage(cyclic) }] };
+  const badKey = findUnsupportedKey(doc);
+  if (badKey)
+    return { problems: [{ ...pos(badKey.offset), message: unsupportedKeyMessage(badKey) }] };
   try {
     return { doc, lines, raw: doc.toJS({ maxAliasCount: 100 }) ?? {} };
   } catch (e) {

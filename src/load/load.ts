@@ -9,6 +9,7 @@ import { isObject, splitApiVersion, type JsonObject, type Resource } from '../mo
 import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { findGoTemplateAction, goTemplateMessage } from './go-template.js';
 import { cyclicAliasMessage, findCyclicAlias } from './cyclic-alias.js';
+import { findUnsupportedKey, unsupportedManifestKeyMessage } from './mapping-keys.js';
 import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
 import { simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
 import {
@@ -229,6 +230,19 @@ function loadParsedDocuments(
     if (cyclic) {
       out.findings.push(
         diag(YAML_RULE, 'error', file.path, pos(cyclic.range![0]), cyclicAliasMessage(cyclic)),
+      );
+      return;
+    }
+    const badKey = findUnsupportedKey(doc);
+    if (badKey) {
+      out.findings.push(
+        diag(
+          YAML_RULE,
+          'error',
+          file.path,
+          pos(badKey.offset),
+          unsupportedManifestKeyMessage(badKey),
+        ),
       );
       return;
     }

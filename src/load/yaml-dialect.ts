@@ -7,15 +7,18 @@ import { DECLINED, type PlainResolver } from './simple-yaml.js';
 
 /**
  * kubectl reads YAML 1.1 the way go-yaml v2 does, and so do we: yes/no/on/off are booleans, merge keys
- * work, 0777 is octal. Two of the YAML 1.1 schema's rules go beyond go-yaml and would change common
- * Istio values, so they are left out: a float needs a digit (`exportTo: [.]` is the string "."), and
- * there are no base-60 numbers (`1:20` stays a string).
+ * work, 0777 is octal. Three of the YAML 1.1 schema's rules go beyond go-yaml and would change common
+ * Istio values, so they are left out: a float needs a digit (`exportTo: [.]` is the string "."), there
+ * are no base-60 numbers (`1:20` stays a string), and a timestamp stays the text it was written as
+ * (go-yaml v2 decode.go keeps it a string "for backward compatibility" when decoding into interface{},
+ * as sigs.k8s.io/yaml does), where the library would make a Date, or a Date's toString() of a key.
  */
 const KUBECTL_YAML11_TAGS = (tags: Tags): Tags =>
   tags
     .filter((t) => (t as ScalarTag).format !== 'TIME')
     .map((t) => {
       const tag = t as ScalarTag;
+      if (tag.tag === 'tag:yaml.org,2002:timestamp') return { ...tag, resolve: (s: string) => s };
       return tag.tag === 'tag:yaml.org,2002:float' && tag.test?.test('.')
         ? { ...tag, test: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/ }
         : t;
@@ -28,12 +31,15 @@ export const YAML_OPTIONS = {
   uniqueKeys: true,
   prettyErrors: false,
   keepSourceTokens: false,
+  // The library would print its warnings (e.g. a collection as a key) to stderr as process warnings;
+  // what they are about becomes a finding instead (mapping-keys.ts).
+  logLevel: 'error',
 } as const;
 
 /**
  * Plain scalars resolved by the full parser's own tags under YAML_OPTIONS (so the simple reader and
  * the parser agree on every `yes`, `0777` and `1e3`), remembered because manifests repeat them.
- * Keys must stay strings; values must be primitives (a timestamp's Date is the parser's).
+ * Keys must stay strings; values must be primitives.
  */
 export const resolvePlainScalar: PlainResolver = (() => {
   const { schema, options } = new Document(null, YAML_OPTIONS);

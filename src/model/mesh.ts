@@ -89,7 +89,8 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       if (typeof text !== 'string') continue;
       let mesh: unknown;
       try {
-        mesh = parseYaml(text, { maxAliasCount: 100 });
+        // logLevel: the library's warnings would go to stderr as process warnings.
+        mesh = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
       } catch {
         continue; // reported by the mesh-config check in lint
       }

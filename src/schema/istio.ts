@@ -23,6 +23,7 @@ import { PeerAuthentication as PeerAuthenticationV1 } from '@kubernetes-models/i
 import { AuthorizationPolicy as AuthorizationPolicyV1beta1 } from '@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy';
 import { PeerAuthentication as PeerAuthenticationV1beta1 } from '@kubernetes-models/istio/security.istio.io/v1beta1/PeerAuthentication';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator';
+import { LRUCache } from 'lru-cache';
 import type { FieldPath } from '../model/field-path.js';
 import { isObject } from '../model/resource.js';
 import type { SchemaError } from './messages.js';
@@ -91,11 +92,11 @@ const SKIP_UNKNOWN = new Set(['status', 'metadata']);
 /**
  * Fields the schema does not describe. The generated validators are compiled code, so we ask them:
  * a function is not a valid value for any JSON-Schema type, so a known field given one fails with an
- * error at its own path, while an unknown field passes. One validator run per object node.
+ * error at its own path, while an unknown field passes. One validator run answers for every key of one
+ * object node; answers are remembered (knownField).
  */
 export function unknownFields(validate: ValidateFn, body: Record<string, unknown>): FieldPath[] {
   const found: FieldPath[] = [];
-  const probe = (): void => undefined;
   const visit = (path: FieldPath, node: unknown): void => {
     if (Array.isArray(node)) {
       node.forEach((item, i) => visit([...path, i], item));
@@ -105,18 +106,7 @@ export function unknownFields(validate: ValidateFn, body: Record<string, unknown
     const keys = Object.keys(node).filter(
       (k) => !(path.length === 0 && (SKIP_UNKNOWN.has(k) || k === 'apiVersion' || k === 'kind')),
     );
-    if (keys.length === 0) return;
-    const replaced: Record<string, unknown> = { ...node };
-    for (const k of keys) replaced[k] = probe;
-    const errors = validate(setAt(body, path, replaced));
-    const base = toPointer(path);
-    const known = new Set<string>();
-    for (const e of errors) {
-      if (!e.instancePath.startsWith(`${base}/`)) continue;
-      const rest = e.instancePath.slice(base.length + 1);
-      const seg = rest.split('/')[0]!.replace(/~1/g, '/').replace(/~0/g, '~');
-      known.add(seg);
-    }
+    const known = knownFields(validate, body, path, keys);
     for (const k of keys) {
       if (known.has(k)) visit([...path, k], node[k]);
       else found.push([...path, k]);
@@ -133,11 +123,49 @@ export function isKnownField(
   path: FieldPath,
   key: string,
 ): boolean {
-  const parent = getAt(body, path);
-  if (!isObject(parent)) return false;
-  const errors = validate(setAt(body, path, { ...parent, [key]: () => undefined }));
-  const pointer = `${toPointer(path)}/${key}`;
-  return errors.some((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
+  return isObject(getAt(body, path)) && knownFields(validate, body, path, [key]).has(key);
+}
+
+/**
+ * Istio's schemas come from its CRDs, which Kubernetes requires to be structural: the fields an
+ * object may have are set by where it is (its path, whatever the array indices), never by the values
+ * around it. So each answer holds for every resource of the kind, and is remembered.
+ */
+const answers = new WeakMap<ValidateFn, LRUCache<string, boolean>>();
+const PROBE = (): void => undefined;
+
+/** Which of `keys` the schema knows on the object at `path` of `body`. */
+function knownFields(
+  validate: ValidateFn,
+  body: Record<string, unknown>,
+  path: FieldPath,
+  keys: readonly string[],
+): Set<string> {
+  let memo = answers.get(validate);
+  if (!memo) answers.set(validate, (memo = new LRUCache({ max: 20_000 })));
+  const where = JSON.stringify(path.map((s) => (typeof s === 'number' ? 0 : s)));
+  const known = new Set<string>();
+  const unanswered: string[] = [];
+  for (const k of keys) {
+    const answer = memo.get(`${where}\0${k}`);
+    if (answer === undefined) unanswered.push(k);
+    else if (answer) known.add(k);
+  }
+  if (unanswered.length === 0) return known;
+  const probed: Record<string, unknown> = { ...(getAt(body, path) as Record<string, unknown>) };
+  for (const k of unanswered) probed[k] = PROBE;
+  const base = toPointer(path);
+  const failed = new Set<string>();
+  for (const e of validate(setAt(body, path, probed))) {
+    if (!e.instancePath.startsWith(`${base}/`)) continue;
+    const rest = e.instancePath.slice(base.length + 1);
+    failed.add(rest.split('/')[0]!.replace(/~1/g, '/').replace(/~0/g, '~'));
+  }
+  for (const k of unanswered) {
+    memo.set(`${where}\0${k}`, failed.has(k));
+    if (failed.has(k)) known.add(k);
+  }
+  return known;
 }
 
 function toPointer(path: FieldPath): string {

@@ -191,21 +191,32 @@ function show(v: unknown): string {
 
 /** The closest known name, for "did you mean": snake_case spellings first, then small edit distances. */
 export function suggest(name: string, known: readonly string[]): string | undefined {
+  return closestNames(name, known, 1)[0];
+}
+
+/**
+ * Up to `limit` known names close to `name`, closest first: its camelCase spelling, a spelling that
+ * differs only in case, then names a small edit away (earlier ones first among equals).
+ */
+export function closestNames(name: string, known: readonly string[], limit: number): string[] {
   const camel = name.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (camel !== name && known.includes(camel)) return camel;
   const lower = name.toLowerCase();
-  const ci = known.find((k) => k.toLowerCase() === lower);
-  if (ci) return ci;
-  let best: string | undefined;
-  let bestDist = Math.max(2, Math.floor(name.length / 4)) + 1;
+  const within = Math.max(2, Math.floor(name.length / 4)) + 1;
+  const ranked: { name: string; rank: number }[] = [];
   for (const k of known) {
-    const d = editDistance(lower, k.toLowerCase());
-    if (d < bestDist) {
-      best = k;
-      bestDist = d;
-    }
+    const kLower = k.toLowerCase();
+    let rank: number;
+    if (camel !== name && k === camel) rank = -2;
+    else if (kLower === lower) rank = -1;
+    // An edit distance is at least the difference in length: most names need no computing.
+    else if (Math.abs(k.length - name.length) >= within) continue;
+    else rank = editDistance(lower, kLower);
+    if (rank < within) ranked.push({ name: k, rank });
   }
-  return best;
+  return ranked
+    .sort((a, b) => a.rank - b.rank)
+    .slice(0, limit)
+    .map((r) => r.name);
 }
 
 export function editDistance(a: string, b: string): number {

@@ -13,7 +13,7 @@ import type { Finding } from '../model/finding.js';
 import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { get, isObject, type Resource } from '../model/resource.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
-import { findingAt, schemaFindings, suggest, type SchemaError } from './messages.js';
+import { closestNames, findingAt, schemaFindings, type SchemaError } from './messages.js';
 import { serviceEntryFindings } from './service-entry.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
@@ -173,12 +173,7 @@ function suggestIstioField(
 ): string | undefined {
   const camel = key.replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase());
   const candidates = camel !== key ? [camel] : [];
-  let rest = istioFieldNames.filter((n) => n !== key && n !== camel);
-  for (let i = 0; i < 3; i++) {
-    const best = suggest(key, rest);
-    if (!best) break;
-    candidates.push(best);
-    rest = rest.filter((n) => n !== best);
-  }
+  const rest = istioFieldNames.filter((n) => n !== key && n !== camel);
+  candidates.push(...closestNames(key, rest, 3));
   return candidates.find((c) => isKnownField(validate, body, parent, c));
 }

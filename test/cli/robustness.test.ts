@@ -4,6 +4,7 @@ import { run } from '../../src/cli/program.js';
 import { captureIO } from '../helpers/revisions.js';
 import { egressGateway, policyTo } from '../rule-fixtures.js';
 import { CLEAN_REPO, makeRepo } from './repos.js';
+import { cli } from './run-cli.js';
 
 async function runIn(cwd: string, args: string[], stdin = '') {
   const io = captureIO(cwd, {}, false, stdin);
@@ -87,6 +88,66 @@ spec:
       expect(r.err).not.toMatch(/internal error/);
       expect([0, 1]).toContain(r.code);
     }
+  });
+});
+
+describe('mapping keys the yaml library only warns about', () => {
+  // A process warning goes to the real stderr, not through CliIO: only the binary shows it.
+  const LIBRARY_NOISE = /\(node:\d+\)|Warning:|mapAsMap/;
+  const KEYS = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: odd-keys, namespace: mytest}
+data:
+  [a, b]: x
+  2024-01-01: day
+`;
+
+  // The mesh config inside istio's ConfigMap is YAML too, read by the library on its own.
+  const MESH = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: "{[a]: 1}: x"
+`;
+
+  it('a collection as a key is a yaml-syntax error at the key, and the library prints nothing', () => {
+    const dir = makeRepo({ ...CLEAN_REPO, 'mesh/keys.yaml': KEYS, 'mesh/istio.yaml': MESH });
+    const lint = cli(['lint', '--format', 'json'], { cwd: dir });
+    expect(lint.stderr).toBe('');
+    expect(lint.code).toBe(1);
+    const { findings } = JSON.parse(lint.stdout) as { findings: { ruleId: string }[] };
+    expect(findings.filter((f) => f.ruleId === 'yaml-syntax')).toMatchObject([
+      {
+        ruleId: 'yaml-syntax',
+        severity: 'error',
+        file: 'mesh/keys.yaml',
+        line: 5,
+        column: 3,
+        message: expect.stringContaining('this one is a sequence; kubectl rejects the document'),
+      },
+    ]);
+    for (const args of [
+      ['render'],
+      ['explain', '--from', 'mytest', '--url', 'http://httpbin.org/'],
+      ['diff', 'mesh', 'mesh'],
+    ]) {
+      const r = cli(args, { cwd: dir });
+      expect(r.stderr).not.toMatch(LIBRARY_NOISE);
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+  });
+
+  it('in the config file it is a config error with file and line, with nothing from the library', () => {
+    const dir = makeRepo({
+      ...CLEAN_REPO,
+      '.github/egress-lint.yml': 'failOn: error\n{a: 1}: x\n',
+    });
+    const r = cli(['lint'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^egress-lint: \.github\/egress-lint\.yml:2:1: a mapping key must be a string, number or boolean, and this one is a mapping/,
+    );
+    expect(r.stderr).not.toMatch(LIBRARY_NOISE);
   });
 });
 

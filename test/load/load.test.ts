@@ -61,6 +61,45 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
     expect(r.resources.map((x) => x.kind)).toEqual(['ASMEgressTrafficPolicy']);
   });
 
+  it('a mapping, sequence or null as a key: an error at the key, as kubectl refuses the document', () => {
+    const doc = (line: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  ${line}\n`;
+    const r = load({
+      'seq.yaml': doc('[a, b]: x'),
+      'map.yaml': doc('x: {y: 1, {z: 2}: 3}'),
+      'explicit.yaml': doc('? - a\n  : x'),
+      'alias.yaml': `${doc('l: &L [1]')}  *L : y\n`,
+      'null.yaml': doc('~: x'),
+      'ok.yaml': doc('1: x\n  yes: v\n  1.5: z'),
+    });
+    const refused = (what: string, kubectl: string) =>
+      `yaml-syntax error: a mapping key must be a string, number or boolean, and this one is ${what}; kubectl rejects the document ("${kubectl}"), so it was not checked`;
+    expect(summary(r).sort()).toEqual(
+      [
+        `alias.yaml:6:3 ${refused('a sequence', 'invalid map key')}`,
+        `explicit.yaml:5:5 ${refused('a sequence', 'invalid map key')}`,
+        `map.yaml:5:13 ${refused('a mapping', 'invalid map key')}`,
+        `null.yaml:5:3 ${refused('null', 'unsupported map key')}`,
+        `seq.yaml:5:3 ${refused('a sequence', 'invalid map key')}`,
+      ].sort(),
+    );
+    expect(r.resources.map((x) => x.body.data)).toEqual([{ '1': 'x', true: 'v', '1.5': 'z' }]);
+  });
+
+  it('prints no library warning for such keys (they would reach stderr as process warnings)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      load({ 'k.yaml': 'apiVersion: v1\nkind: ConfigMap\n[a]: x\n{b: 1}: y\n2024-01-01: z\n' });
+      // Node emits process warnings on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('empty documents and comment-only documents are info, a trailing --- is not reported', () => {
     const r = load({ 'e.yaml': `---\n---\n# only a comment\n---\n${POLICY}---\n` });
     expect(summary(r)).toEqual([
@@ -168,6 +207,20 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
       half: 0.5,
       octal: 511,
     });
+  });
+
+  it('keeps timestamps the text they were written as, as go-yaml v2 does for kubectl', () => {
+    const r = load({
+      'simple.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  day: 2024-01-01\n',
+      'full.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n  2024-01-01: a\n  at: !!timestamp 2024-01-01 10:00:00\n  day: &d 2024-01-02\n  again: *d\n',
+    });
+    expect(summary(r)).toEqual([]);
+    expect(r.resources.map((x) => x.body.data)).toEqual([
+      { day: '2024-01-01' },
+      { '2024-01-01': 'a', at: '2024-01-01 10:00:00', day: '2024-01-02', again: '2024-01-02' },
+    ]);
   });
 
   it('expands kind: List and locates fields inside its items', () => {

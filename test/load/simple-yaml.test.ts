@@ -130,6 +130,7 @@ data:
   ipv4: 10.0.0.1
   cidr: 10.0.0.0/8
   time: 12:30
+  day: 2024-01-01
   path: /api/v1/items
   url: http://example.com:8080/x
   hash: a#b
@@ -209,7 +210,7 @@ kind: Secret
     'empty file': '',
     directive: '%YAML 1.1\n---\na: 1\n',
     'document end marker': 'a: 1\n...\n',
-    'timestamp value': 'a: 2024-01-01\n',
+    'timestamp key': '2024-01-01: a\n',
     'flow mapping with content': 'a: {b: 1}\n',
     'nested mapping on one line': 'a: b: c\n',
     'bad indentation': 'a:\n  b: 1\n c: 2\n',

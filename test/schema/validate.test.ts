@@ -131,6 +131,42 @@ spec:
     ]);
   });
 
+  it('gives the same answers field by field however often a place is asked about', () => {
+    // Known fields are remembered per kind and place; other indices, kinds and versions must not mix.
+    const se = (version: string, port: string) => `apiVersion: networking.istio.io/${version}
+kind: ServiceEntry
+metadata: {name: se}
+spec:
+  hosts: [a.example.com]
+  ports:
+  - {number: 80, name: http, protocol: HTTP}
+  - {${port}}
+`;
+    const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: [a.example.com]
+  ports: []
+  http:
+  - route:
+    - destination: {host: a.example.com, port: {number: 80, name: http}}
+`;
+    const twice = [1, 2].flatMap(() => [
+      ...check(se('v1', 'number: 81, name: b, targetPort: 8081')),
+      ...check(se('v1', 'number: 82, name: c, protcol: TCP')),
+      ...check(se('v1beta1', 'number: 83, name: d, target_port: 8083')),
+      ...check(vs),
+    ]);
+    const once = [
+      '8:27 unknown field spec.ports[1].protcol (did you mean protocol?); the API server drops it, so it has no effect',
+      '8:27 unknown field spec.ports[1].target_port (did you mean targetPort?); the API server drops it, so it has no effect',
+      '6:3 unknown field spec.ports (did you mean hosts?); the API server drops it, so it has no effect',
+      '9:61 unknown field spec.http[0].route[0].destination.port.name; the API server drops it, so it has no effect',
+    ];
+    expect(twice).toEqual([...once, ...once]);
+  });
+
   it('checks port ranges, enums and subset names', () => {
     expect(
       check(`apiVersion: networking.istio.io/v1
