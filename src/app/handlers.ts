@@ -204,8 +204,10 @@ async function checkInTurn<D>(
   // Per pull request (or merge group) one at a time; across them, a bounded number at once. The
   // deadline starts when the check does, not while it waits its turn, and a lost turn ends it too.
   const key = `${run.gh.repo.owner}/${run.gh.repo.repo}${subject.key}`;
+  let checkStarted: number | undefined;
   const outcome = await state.turns.run({ ...subject, key, gh: run.gh }, (grant) =>
     state.checks.run(() => {
+      checkStarted = performance.now();
       const timeout = AbortSignal.timeout(state.deadlineMs);
       const deadline = grant.lost ? AbortSignal.any([timeout, grant.lost]) : timeout;
       const deps = {
@@ -220,6 +222,8 @@ async function checkInTurn<D>(
   );
   const { error, ...fields } = outcome;
   Object.assign(run.log, fields);
+  // Time on the deadline's clock (from the check's start), apart from the wait for its turn.
+  if (checkStarted !== undefined) run.log.checkMs = Math.round(performance.now() - checkStarted);
   if (error !== undefined) {
     run.ok = false;
     ctx.log.error(
