@@ -36,6 +36,8 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import type { SweepOptions } from './sweep.js';
 import {
+  CheckDeadline,
+  CpuTurns,
   DeliveryLog,
   inProcessTurns,
   Semaphore,
@@ -75,6 +77,8 @@ export interface AppState<D> {
   caches: RefreshCaches;
   turns: PullRequestTurns;
   checks: Semaphore;
+  /** The process's thread, which analyses take in turns. */
+  cpu: CpuTurns;
   deliveries: DeliveryLog;
   deadlineMs: number;
   retry: RetryPolicy;
@@ -101,6 +105,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
     },
     turns: options.turns ?? inProcessTurns(),
     checks: new Semaphore(options.maxConcurrentChecks ?? 8),
+    cpu: new CpuTurns(),
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
@@ -204,30 +209,37 @@ async function checkInTurn<D>(
   // Per pull request (or merge group) one at a time; across them, a bounded number at once. The
   // deadline starts when the check does, not while it waits its turn, and a lost turn ends it too.
   const key = `${run.gh.repo.owner}/${run.gh.repo.repo}${subject.key}`;
+  let clock: CheckDeadline | undefined;
   let checkStarted: number | undefined;
   const outcome = await state.turns.run({ ...subject, key, gh: run.gh }, (grant) =>
     state.checks.run(() => {
       checkStarted = performance.now();
-      const timeout = AbortSignal.timeout(state.deadlineMs);
-      const deadline = grant.lost ? AbortSignal.any([timeout, grant.lost]) : timeout;
-      const deps = {
+      const own = (clock = new CheckDeadline(state.deadlineMs));
+      const untrack = state.cpu.track(own);
+      const deadline = grant.lost ? AbortSignal.any([own.signal, grant.lost]) : own.signal;
+      const deps: RefreshDeps<D> = {
         gh: run.gh.withDeadline(deadline),
         caches: state.caches,
         reporter: state.reporter,
         deadline,
         retry: state.retry,
+        analyse: (work) => own.paused(() => state.cpu.run(work)),
       };
-      return job(deps, grant);
+      return job(deps, grant).finally(() => {
+        untrack();
+        own.dispose();
+      });
     }),
   );
   const { error, ...fields } = outcome;
   Object.assign(run.log, fields);
-  // Time on the deadline's clock (from the check's start), apart from the wait for its turn.
+  // The check's own time (after its turn came), and how much of it counted against the deadline.
   if (checkStarted !== undefined) run.log.checkMs = Math.round(performance.now() - checkStarted);
+  if (clock) run.log.deadlineUsedMs = Math.round(clock.usedMs);
   if (error !== undefined) {
     run.ok = false;
     ctx.log.error(
-      { err: error, delivery: ctx.id, reason: describeFailure(error) },
+      { err: error, delivery: ctx.id, reason: describeFailure(error, clock?.signal) },
       `egress-lint: ${failureSummary(outcome)}`,
     );
   }

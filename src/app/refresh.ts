@@ -116,6 +116,11 @@ export interface RefreshDeps<D> {
   deadline?: AbortSignal;
   /** How long creating and completing the check run are retried (retry.ts). */
   retry: RetryPolicy;
+  /**
+   * Runs the CPU-bound analysis. The app takes turns on its one thread and stops the deadline's clock
+   * meanwhile (handlers.ts); by default it runs at once.
+   */
+  analyse?: <T>(work: () => T) => Promise<T>;
 }
 
 export async function refreshPullRequest<D>(
@@ -154,7 +159,7 @@ export async function refreshPullRequest<D>(
       target,
       changes.complete ? changes.files : undefined,
     );
-    const evaluation = evaluate(deps, check, target, files);
+    const evaluation = await evaluate(deps, check, target, files);
 
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
@@ -245,7 +250,7 @@ export async function checkMergeGroup<D>(
       await complete(deps, check, 'success', noPolicyChangesOutput(configNote));
       return { ...outcome, result: 'no-policy-changes' };
     }
-    const evaluation = evaluate(deps, check, target, files);
+    const evaluation = await evaluate(deps, check, target, files);
     const conclusion = await publishCheck(deps, check, evaluation, { annotate: true });
     return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
   });
@@ -290,24 +295,27 @@ function evaluate<D>(
   check: CheckRunCreated,
   target: CheckTarget,
   files: PolicyFiles,
-): Evaluation {
+): Promise<Evaluation> {
   const { number, headSha, baseSha, repoUrl, config, configNote } = target;
-  return evaluatePullRequest({
-    pullRequest: { ...deps.gh.repo, number, headSha, baseSha, repoUrl },
-    config,
-    configNote,
-    baseFiles: files.base,
-    headFiles: files.head,
-    changedFiles: files.changed,
-    reporter: deps.reporter,
-    memo: {
-      analyses: deps.caches.analyses,
-      baseKey: files.baseKey,
-      headKey: files.headKey,
-      load: deps.caches.load,
-    },
-    ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
-  });
+  const analyse = deps.analyse ?? (<T>(work: () => T) => Promise.resolve(work()));
+  return analyse(() =>
+    evaluatePullRequest({
+      pullRequest: { ...deps.gh.repo, number, headSha, baseSha, repoUrl },
+      config,
+      configNote,
+      baseFiles: files.base,
+      headFiles: files.head,
+      changedFiles: files.changed,
+      reporter: deps.reporter,
+      memo: {
+        analyses: deps.caches.analyses,
+        baseKey: files.baseKey,
+        headKey: files.headKey,
+        load: deps.caches.load,
+      },
+      ...(check.htmlUrl ? { checkRunUrl: check.htmlUrl } : {}),
+    }),
+  );
 }
 
 /**

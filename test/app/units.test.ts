@@ -1,5 +1,5 @@
 /** The app's small parts: file selection, caches, per-PR ordering, delivery dedupe, commands, comment policy. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
 import { canRunCommands, parseCommand } from '../../src/app/commands.js';
 import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
@@ -12,7 +12,13 @@ import type { PullRequestReporter } from '../../src/app/evaluate.js';
 import { analyzeSources, type Analysis } from '../../src/analyze.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { generatePolicyRepo } from '../../bench/generate.js';
-import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
+import {
+  CheckDeadline,
+  CpuTurns,
+  DeliveryLog,
+  KeyedSerialQueue,
+  Semaphore,
+} from '../../src/app/serial.js';
 import { loadSources, type LoadResult } from '../../src/load/load.js';
 import { createFileSelector } from '../../src/io/selection.js';
 
@@ -139,6 +145,10 @@ describe('caches', () => {
 });
 
 describe('ordering', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('runs jobs of one key one at a time, in order, and keys in parallel', async () => {
     const q = new KeyedSerialQueue();
     const events: string[] = [];
@@ -176,6 +186,52 @@ describe('ordering', () => {
     );
     expect(peak).toBe(2);
     expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("stops a check's deadline while held, and counts only the time it ran", () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const deadline = new CheckDeadline(1_000);
+    vi.advanceTimersByTime(600);
+    deadline.hold();
+    deadline.hold(); // nested: this check's own analysis inside another hold
+    vi.advanceTimersByTime(5_000);
+    deadline.release();
+    vi.advanceTimersByTime(5_000);
+    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.usedMs).toBe(600);
+    deadline.release();
+    vi.advanceTimersByTime(399);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.signal.aborted).toBe(true);
+    expect((deadline.signal.reason as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('runs CPU work one piece at a time, lets waiting I/O in between, and holds every tracked deadline meanwhile', async () => {
+    const cpu = new CpuTurns();
+    const tracked = new CheckDeadline(60_000);
+    const untracked = new CheckDeadline(60_000);
+    cpu.track(tracked);
+    const order: string[] = [];
+    const busy = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const used = { tracked: 0, untracked: 0 };
+    await Promise.all([
+      cpu.run(() => {
+        order.push('first');
+        // An answer that arrives while the thread is busy: it must not wait for the second piece.
+        setImmediate(() => order.push('io'));
+        busy(50);
+        [used.tracked, used.untracked] = [tracked.usedMs, untracked.usedMs];
+      }),
+      cpu.run(() => order.push('second')),
+    ]);
+    expect(order).toEqual(['first', 'io', 'second']);
+    expect(used.tracked).toBeLessThan(used.untracked - 40);
+    tracked.dispose();
+    untracked.dispose();
   });
 
   it('handles a delivery once, unless it failed', () => {
