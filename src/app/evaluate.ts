@@ -57,8 +57,10 @@ export interface EvaluateInput<D> {
   /** Policy files the pull request changes. */
   changedFiles: readonly string[];
   /**
-   * Reuse across events: `analyses` by file-set digest (pull requests on one base share its
-   * analysis), and `load` for per-file load results. Analyses are read-only downstream.
+   * Reuse across events: `analyses` by file-set digest, and `load` for per-file load results.
+   * Analyses are read-only downstream. Only base analyses are kept: the pull requests on one base
+   * share it, while a head is seldom checked twice, and each kept analysis grows with what lint and
+   * the diff remember on it (some 40 MB for a 200-policy repository).
    */
   memo?: {
     analyses: LruCache<string, Analysis>;
@@ -86,7 +88,7 @@ export function evaluatePullRequest<D>(input: EvaluateInput<D>): Evaluation {
     const hit = memo.analyses.get(key);
     if (hit) return hit;
     const analysis = analyzeSources(files, config, { load: memo.load });
-    memo.analyses.set(key, analysis);
+    if (side === 'baseKey') memo.analyses.set(key, analysis);
     return analysis;
   };
   const head = analyze(input.headFiles, 'headKey');

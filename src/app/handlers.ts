@@ -53,14 +53,17 @@ export interface AppOptions<D> {
   /** Selected tree entries kept across events (default 100,000). */
   treeCacheEntries?: number;
   /**
-   * Resources (loaded and rendered) of the analyses kept, one analysis per distinct file set: about
-   * 6 KB of heap each once linted and compared, so the budget holds in bytes whatever the repository's
-   * size (default 20,000, about 120 MB: four analyses of a 200-policy repository, 4,800 resources each).
+   * Resources (loaded and rendered) of the base analyses kept, one per distinct base file set: about
+   * 9 KB of heap each once linted and compared, so the budget holds in bytes whatever the repository's
+   * size (default 10,000, about 90 MB: two bases of a 200-policy repository, 4,800 resources each).
    */
   analysisCacheResources?: number;
   /** Files whose load results are kept (default 10,000; about 9 KB of heap each for a typical policy). */
   loadCacheFiles?: number;
-  /** Pull requests checked at the same time, across all events (default 8). */
+  /**
+   * Pull requests checked at the same time, across all events (default 8): their GitHub calls overlap,
+   * their analyses take turns on the one thread (CpuTurns), so more admitted costs little memory.
+   */
   maxConcurrentChecks?: number;
   /** How long one event may talk to GitHub before its check run is failed (default 5 minutes). */
   deadlineMs?: number;
@@ -98,7 +101,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
       configs: new LoadingCache<string, { text: string } | null>(1_000),
       stickyComments: new LruCache(10_000),
       analyses: new LruCache(
-        options.analysisCacheResources ?? 20_000,
+        options.analysisCacheResources ?? 10_000,
         (a) => a.stats.resources + a.render.resources.length,
       ),
       load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 10_000)),

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
 import { canRunCommands, parseCommand } from '../../src/app/commands.js';
-import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
+import { evaluatePullRequest, MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
 import { describeFailure } from '../../src/app/failures.js';
 import { GaveUpError, retryDelayMs, withRetries, type RetryPolicy } from '../../src/app/retry.js';
 import { shouldComment } from '../../src/app/refresh.js';
@@ -12,6 +12,7 @@ import type { PullRequestReporter } from '../../src/app/evaluate.js';
 import { analyzeSources, type Analysis } from '../../src/analyze.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { generatePolicyRepo } from '../../bench/generate.js';
+import { testReporter } from '../support/test-reporter.js';
 import {
   CheckDeadline,
   CpuTurns,
@@ -135,6 +136,36 @@ describe('caches', () => {
     caches.analyses.set('three', analysis(2));
     expect(caches.analyses.get('one')).toBeUndefined();
     expect(caches.analyses.size).toBe(2);
+  });
+
+  it('keeps the base analysis that pull requests share, not each head', () => {
+    const { caches } = createAppState({ reporter: testReporter });
+    const files = generatePolicyRepo(2).files;
+    const evaluate = (headKey: string, headFiles = files) =>
+      evaluatePullRequest({
+        pullRequest: {
+          owner: 'o',
+          repo: 'r',
+          number: 1,
+          headSha: 'h',
+          baseSha: 'b',
+          repoUrl: 'https://github.test/o/r',
+        },
+        config: DEFAULT_CONFIG,
+        configNote: 'defaults',
+        baseFiles: files,
+        headFiles,
+        changedFiles: [],
+        reporter: testReporter,
+        memo: { analyses: caches.analyses, baseKey: 'base', headKey, load: caches.load },
+      });
+    evaluate('head-1', files.slice(1));
+    expect(caches.analyses.size).toBe(1);
+    const kept = caches.analyses.get(`base|${JSON.stringify(DEFAULT_CONFIG)}`);
+    expect(kept?.stats.files).toBe(files.length);
+    evaluate('head-2', files.slice(2));
+    expect(caches.analyses.size).toBe(1);
+    expect(caches.analyses.get(`base|${JSON.stringify(DEFAULT_CONFIG)}`)).toBe(kept);
   });
 
   it('computes git blob ids', () => {
