@@ -41,11 +41,16 @@ const ask = <T>(type: string | undefined): Promise<T> =>
 const ready = await ask<DoubleReady>(undefined);
 
 const logs: Record<string, unknown>[] = [];
+// Errors and warnings too: a failed event must say why (deadline, out of memory, GitHub), not only that it failed.
+const problems: Record<string, unknown>[] = [];
 const sink = new Writable({
   write(chunk: Buffer, _enc, done) {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.includes('egress-lint: event handled'))
-        logs.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === 'egress-lint: event handled') logs.push(entry);
+      else if (Number(entry.level) >= 40) problems.push(entry);
+    }
     done();
   },
 });
@@ -58,7 +63,10 @@ const probot = new Probot({
 });
 // The production app without its sweep of abandoned check runs: that is start-up and background work
 // (a call per open pull request), not the cost of handling events measured here.
-await probot.load(createEgressLintApp({ reporter: pullRequestComment }));
+// BENCH_DEADLINE_MS: a shorter check deadline than the production 5 minutes, to see how close the
+// checks come to it (the log's checkMs is the time on the deadline's clock).
+const deadlineMs = Number(process.env.BENCH_DEADLINE_MS ?? 5 * 60 * 1000);
+await probot.load(createEgressLintApp({ reporter: pullRequestComment, deadlineMs }));
 
 // Payloads from GitHub's examples, pointed at the double's repository.
 const repo = new FakeRepo(ready.repo.owner, ready.repo.name, 'https://github.test');
@@ -68,6 +76,7 @@ const events = ready.pulls.map((p) => {
 });
 
 const rssBefore = process.memoryUsage().rss;
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const durations = await Promise.all(
   events.map(async (e) => {
@@ -79,6 +88,7 @@ const durations = await Promise.all(
   }),
 );
 const wall = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 const stats = await ask<DoubleStats>('stats');
 child.disconnect();
 
@@ -99,6 +109,14 @@ console.log(
 );
 console.log(
   `  handling time    p50 ${pct(50).toFixed(0)} ms   p95 ${pct(95).toFixed(0)} ms   max ${sorted[sorted.length - 1]!.toFixed(0)} ms   (all ${events.length} in ${wall.toFixed(0)} ms)`,
+);
+const checkMs = logs.map((l) => Number(l.checkMs ?? 0)).sort((a, b) => a - b);
+const usedMs = logs.map((l) => Number(l.deadlineUsedMs ?? l.checkMs ?? 0));
+console.log(
+  `  check time       p50 ${checkMs[Math.floor(checkMs.length / 2)]} ms   max ${checkMs[checkMs.length - 1]} ms from its start (after its turn); at most ${Math.max(...usedMs)} ms of it counted against the ${deadlineMs} ms deadline`,
+);
+console.log(
+  `  app CPU          ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s user+sys, ${((cpu.user + cpu.system) / 1e3 / events.length).toFixed(0)} ms per PR (this process only, not the API double)`,
 );
 console.log(
   `  API calls per PR mean ${(sum(perPr) / perPr.length).toFixed(1)}   min ${Math.min(...perPr)}   max ${Math.max(...perPr)}   (total ${stats.requests}, incl. token)`,
@@ -121,6 +139,14 @@ if (gc) {
 }
 if (stats.violations.length) console.log(`  OpenAPI violations: ${stats.violations.join('; ')}`);
 const failed = logs.filter((l) => l.result === 'error');
+for (const p of problems.slice(0, 10)) {
+  const err = p.err as { type?: string; message?: string } | undefined;
+  console.error(
+    `  ${String(p.msg)}: ${String(p.reason ?? '')} ${err ? `[${err.type}: ${err.message}]` : ''}`,
+  );
+}
+if (problems.length > 10)
+  console.error(`  ... and ${problems.length - 10} more warnings or errors`);
 if (failed.length || completed.length !== events.length || stats.violations.length) {
   console.error(
     `FAILED: ${failed.length} events failed, ${events.length - completed.length} check runs not completed`,

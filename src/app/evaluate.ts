@@ -57,8 +57,10 @@ export interface CommitInput {
   /** Policy files the pull request changes. */
   changedFiles: readonly string[];
   /**
-   * Reuse across events: `analyses` by file-set digest (pull requests on one base share its
-   * analysis), and `load` for per-file load results. Analyses are read-only downstream.
+   * Reuse across events: `analyses` by file-set digest, and `load` for per-file load results.
+   * Analyses are read-only downstream. Only base analyses are kept: the pull requests on one base
+   * share it, while a head is seldom checked twice, and each kept analysis grows with what lint and
+   * the diff remember on it (some 40 MB for a 200-policy repository).
    */
   memo?: {
     analyses: LruCache<string, Analysis>;
@@ -123,7 +125,8 @@ function analyzer(input: CommitInput): Analyze {
     const hit = memo.analyses.get(key);
     if (hit) return hit;
     const analysis = analyzeSources(files, config, { load: memo.load });
-    memo.analyses.set(key, analysis);
+    // Only bases are kept: pull requests on one base share it, a head is seldom checked twice.
+    if (side === 'baseKey') memo.analyses.set(key, analysis);
     return analysis;
   };
 }

@@ -37,6 +37,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import type { SweepOptions } from './sweep.js';
 import { reactOnce, replyOnce } from './writes.js';
 import {
+  CheckDeadline,
+  CpuTurns,
   DeliveryLog,
   inProcessTurns,
   Semaphore,
@@ -52,14 +54,17 @@ export interface AppOptions<D> {
   /** Selected tree entries kept across events (default 100,000). */
   treeCacheEntries?: number;
   /**
-   * Resources (loaded and rendered) of the analyses kept, one analysis per distinct file set: about
-   * 6 KB of heap each once linted and compared, so the budget holds in bytes whatever the repository's
-   * size (default 20,000, about 120 MB: four analyses of a 200-policy repository, 4,800 resources each).
+   * Resources (loaded and rendered) of the base analyses kept, one per distinct base file set: about
+   * 9 KB of heap each once linted and compared, so the budget holds in bytes whatever the repository's
+   * size (default 10,000, about 90 MB: two bases of a 200-policy repository, 4,800 resources each).
    */
   analysisCacheResources?: number;
   /** Files whose load results are kept (default 10,000; about 9 KB of heap each for a typical policy). */
   loadCacheFiles?: number;
-  /** Pull requests checked at the same time, across all events (default 8). */
+  /**
+   * Pull requests checked at the same time, across all events (default 8): their GitHub calls overlap,
+   * their analyses take turns on the one thread (CpuTurns), so more admitted costs little memory.
+   */
   maxConcurrentChecks?: number;
   /** How long one event may talk to GitHub before its check run is failed (default 5 minutes). */
   deadlineMs?: number;
@@ -76,6 +81,8 @@ export interface AppState<D> {
   caches: RefreshCaches;
   turns: PullRequestTurns;
   checks: Semaphore;
+  /** The process's thread, which analyses take in turns. */
+  cpu: CpuTurns;
   deliveries: DeliveryLog;
   deadlineMs: number;
   retry: RetryPolicy;
@@ -95,13 +102,14 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
       configs: new LoadingCache<string, { text: string } | null>(1_000),
       stickyComments: new LruCache(10_000),
       analyses: new LruCache(
-        options.analysisCacheResources ?? 20_000,
+        options.analysisCacheResources ?? 10_000,
         (a) => a.stats.resources + a.render.resources.length,
       ),
       load: cachingLoader(new LruCache<string, LoadResult>(options.loadCacheFiles ?? 10_000)),
     },
     turns: options.turns ?? inProcessTurns(),
     checks: new Semaphore(options.maxConcurrentChecks ?? 8),
+    cpu: new CpuTurns(),
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
@@ -205,26 +213,37 @@ async function checkInTurn<D>(
   // Per pull request (or merge group) one at a time; across them, a bounded number at once. The
   // deadline starts when the check does, not while it waits its turn, and a lost turn ends it too.
   const key = `${run.gh.repo.owner}/${run.gh.repo.repo}${subject.key}`;
+  let clock: CheckDeadline | undefined;
+  let checkStarted: number | undefined;
   const outcome = await state.turns.run({ ...subject, key, gh: run.gh }, (grant) =>
     state.checks.run(() => {
-      const timeout = AbortSignal.timeout(state.deadlineMs);
-      const deadline = grant.lost ? AbortSignal.any([timeout, grant.lost]) : timeout;
-      const deps = {
+      checkStarted = performance.now();
+      const own = (clock = new CheckDeadline(state.deadlineMs));
+      const untrack = state.cpu.track(own);
+      const deadline = grant.lost ? AbortSignal.any([own.signal, grant.lost]) : own.signal;
+      const deps: RefreshDeps<D> = {
         gh: run.gh.withDeadline(deadline),
         caches: state.caches,
         reporter: state.reporter,
         deadline,
         retry: state.retry,
+        analyse: (work) => own.paused(() => state.cpu.run(work)),
       };
-      return job(deps, grant);
+      return job(deps, grant).finally(() => {
+        untrack();
+        own.dispose();
+      });
     }),
   );
   const { error, ...fields } = outcome;
   Object.assign(run.log, fields);
+  // The check's own time (after its turn came), and how much of it counted against the deadline.
+  if (checkStarted !== undefined) run.log.checkMs = Math.round(performance.now() - checkStarted);
+  if (clock) run.log.deadlineUsedMs = Math.round(clock.usedMs);
   if (error !== undefined) {
     run.ok = false;
     ctx.log.error(
-      { err: error, delivery: ctx.id, reason: describeFailure(error) },
+      { err: error, delivery: ctx.id, reason: describeFailure(error, clock?.signal) },
       `egress-lint: ${failureSummary(outcome)}`,
     );
   }

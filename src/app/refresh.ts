@@ -128,6 +128,11 @@ export interface RefreshDeps<D> {
   deadline?: AbortSignal;
   /** How long creating and completing the check run are retried (retry.ts). */
   retry: RetryPolicy;
+  /**
+   * Runs the CPU-bound analysis. The app takes turns on its one thread and stops the deadline's clock
+   * meanwhile (handlers.ts); by default it runs at once.
+   */
+  analyse?: <T>(work: () => T) => Promise<T>;
 }
 
 export async function refreshPullRequest<D>(
@@ -166,7 +171,7 @@ export async function refreshPullRequest<D>(
       target,
       changes.complete ? changes.files : undefined,
     );
-    const evaluation = evaluate(deps, check, target, files);
+    const evaluation = await evaluate(deps, check, target, files);
 
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
@@ -260,7 +265,7 @@ export async function checkMergeGroup<D>(
       return { ...outcome, result: 'no-policy-changes' };
     }
     // Nobody would see a comment: only the check is built.
-    const report = evaluateCommit(lintInput(deps, check, target, files));
+    const report = await analyse(deps, () => evaluateCommit(lintInput(deps, check, target, files)));
     const conclusion = await publishCheck(deps, check, report, { annotate: true });
     return { ...outcome, result: conclusion === 'failure' ? 'failed' : 'passed' };
   });
@@ -305,13 +310,20 @@ function evaluate<D>(
   check: CheckRunCreated,
   target: CheckTarget,
   files: PolicyFiles,
-): Evaluation {
-  return evaluatePullRequest({
-    ...lintInput(deps, check, target, files),
-    baseFiles: files.base,
-    changedFiles: files.changed,
-    reporter: deps.reporter,
-  });
+): Promise<Evaluation> {
+  return analyse(deps, () =>
+    evaluatePullRequest({
+      ...lintInput(deps, check, target, files),
+      baseFiles: files.base,
+      changedFiles: files.changed,
+      reporter: deps.reporter,
+    }),
+  );
+}
+
+/** Runs CPU-bound analysis in the deps' turn (one at a time, deadlines paused), or at once. */
+function analyse<D, T>(deps: RefreshDeps<D>, work: () => T): Promise<T> {
+  return deps.analyse ? deps.analyse(work) : Promise.resolve(work());
 }
 
 /** What linting the head needs: the commit, its config and files, and the caches. */

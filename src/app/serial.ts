@@ -114,3 +114,107 @@ export class DeliveryLog {
     else this.#seen.delete(id);
   }
 }
+
+/**
+ * A check's deadline that can be stopped. It bounds how long the check waits for GitHub; the time the
+ * process's one JavaScript thread spends analysing (this check or another) is the app's own and does
+ * not count: an answer that arrived meanwhile waited for the thread, not for GitHub. Counting it
+ * failed checks on a busy machine as "GitHub did not answer in time" while every answer had come.
+ */
+export class CheckDeadline {
+  readonly #controller = new AbortController();
+  readonly #limitMs: number;
+  #remainingMs: number;
+  #startedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #holds = 0;
+
+  constructor(ms: number) {
+    this.#limitMs = ms;
+    this.#remainingMs = ms;
+    this.#start();
+  }
+
+  /** Aborts when the deadline passes. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Time counted so far against the deadline. */
+  get usedMs(): number {
+    const running = this.#timer ? performance.now() - this.#startedAt : 0;
+    return this.#limitMs - this.#remainingMs + running;
+  }
+
+  /** Stops the clock until as many `release` calls as `hold` calls have come. */
+  hold(): void {
+    if (this.#holds++ === 0) this.#stop();
+  }
+
+  release(): void {
+    if (this.#holds > 0 && --this.#holds === 0) this.#start();
+  }
+
+  /** Runs `work` with the clock stopped. */
+  async paused<T>(work: () => Promise<T>): Promise<T> {
+    this.hold();
+    try {
+      return await work();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Stops the clock for good (the check is over). */
+  dispose(): void {
+    this.#holds = Infinity;
+    this.#stop();
+  }
+
+  #start(): void {
+    if (this.#controller.signal.aborted || this.#timer) return;
+    this.#startedAt = performance.now();
+    this.#timer = setTimeout(
+      () => this.#controller.abort(new DOMException('The check took too long', 'TimeoutError')),
+      this.#remainingMs,
+    );
+    // Like AbortSignal.timeout: a pending deadline does not keep the process alive.
+    this.#timer.unref();
+  }
+
+  #stop(): void {
+    if (!this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#remainingMs = Math.max(0, this.#remainingMs - (performance.now() - this.#startedAt));
+  }
+}
+
+/**
+ * The process's JavaScript thread, for CPU-bound work (analysing a pull request): one piece at a
+ * time, first come first served. Before each piece the event loop first handles what has arrived
+ * (other checks' GitHub answers); during it, the deadlines of all tracked checks stand still.
+ */
+export class CpuTurns {
+  readonly #one = new Semaphore(1);
+  readonly #clocks = new Set<CheckDeadline>();
+
+  /** Stops `clock` whenever the thread is analysing; returns how to stop doing so. */
+  track(clock: CheckDeadline): () => void {
+    this.#clocks.add(clock);
+    return () => this.#clocks.delete(clock);
+  }
+
+  run<T>(work: () => T): Promise<T> {
+    return this.#one.run(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const held = [...this.#clocks];
+      held.forEach((c) => c.hold());
+      try {
+        return work();
+      } finally {
+        held.forEach((c) => c.release());
+      }
+    });
+  }
+}

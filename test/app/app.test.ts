@@ -534,6 +534,31 @@ describe('robustness', () => {
     expect(run.output.summary).toContain('the check took too long');
   });
 
+  it('checks that wait for the thread while other checks analyse are not failed as GitHub timeouts', async () => {
+    // Each analysis keeps the one JavaScript thread busy for 600 ms; eight checks are admitted at
+    // once, so the last waits some 4 s for the others' analyses although every GitHub answer came in
+    // milliseconds. Only time waiting for GitHub may count against the deadline.
+    const slowReporter = {
+      ...testReporter,
+      diff: (...args: Parameters<typeof testReporter.diff>) => {
+        const end = performance.now() + 600;
+        while (performance.now() < end);
+        return testReporter.diff(...args);
+      },
+    };
+    h = await createHarness({ reporter: slowReporter, deadlineMs: 2_500 });
+    repo = h.github.repo('mesh-team', 'egress-config');
+    base = repo.commit(BASE_FILES);
+    const pulls = [41, 42, 43, 44, 45, 46, 47, 48].map((n) => openPull(n, withHost(BASE_FILES)));
+    await Promise.all(
+      pulls.map((p) => h.receive('pull_request', pullRequestEvent('opened', repo, p))),
+    );
+    const conclusions = pulls.map((p) => repo.checkRunsFor(p.headSha)[0]?.conclusion);
+    expect(conclusions).toEqual(pulls.map(() => 'success'));
+    const longest = Math.max(...h.eventLogs().map((l) => Number(l.checkMs)));
+    expect(longest).toBeGreaterThan(2_500); // the wait was real, and did not count
+  });
+
   it('a comment that cannot be posted leaves the completed check run as it is', async () => {
     await setup();
     h.github.faults.push((req) =>

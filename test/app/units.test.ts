@@ -1,8 +1,8 @@
 /** The app's small parts: file selection, caches, per-PR ordering, delivery dedupe, commands, comment policy. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gitBlobSha, LoadingCache, LruCache } from '../../src/app/cache.js';
 import { canRunCommands, parseCommand } from '../../src/app/commands.js';
-import { MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
+import { evaluatePullRequest, MAX_COMMENT_CHARS, stickyBody } from '../../src/app/evaluate.js';
 import { describeFailure } from '../../src/app/failures.js';
 import { GaveUpError, retryDelayMs, withRetries, type RetryPolicy } from '../../src/app/retry.js';
 import { shouldComment } from '../../src/app/refresh.js';
@@ -12,7 +12,14 @@ import type { PullRequestReporter } from '../../src/app/evaluate.js';
 import { analyzeSources, type Analysis } from '../../src/analyze.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { generatePolicyRepo } from '../../bench/generate.js';
-import { DeliveryLog, KeyedSerialQueue, Semaphore } from '../../src/app/serial.js';
+import { testReporter } from '../support/test-reporter.js';
+import {
+  CheckDeadline,
+  CpuTurns,
+  DeliveryLog,
+  KeyedSerialQueue,
+  Semaphore,
+} from '../../src/app/serial.js';
 import { loadSources, type LoadResult } from '../../src/load/load.js';
 import { createFileSelector } from '../../src/io/selection.js';
 
@@ -131,6 +138,36 @@ describe('caches', () => {
     expect(caches.analyses.size).toBe(2);
   });
 
+  it('keeps the base analysis that pull requests share, not each head', () => {
+    const { caches } = createAppState({ reporter: testReporter });
+    const files = generatePolicyRepo(2).files;
+    const evaluate = (headKey: string, headFiles = files) =>
+      evaluatePullRequest({
+        pullRequest: {
+          owner: 'o',
+          repo: 'r',
+          number: 1,
+          headSha: 'h',
+          baseSha: 'b',
+          repoUrl: 'https://github.test/o/r',
+        },
+        config: DEFAULT_CONFIG,
+        configNote: 'defaults',
+        baseFiles: files,
+        headFiles,
+        changedFiles: [],
+        reporter: testReporter,
+        memo: { analyses: caches.analyses, baseKey: 'base', headKey, load: caches.load },
+      });
+    evaluate('head-1', files.slice(1));
+    expect(caches.analyses.size).toBe(1);
+    const kept = caches.analyses.get(`base|${JSON.stringify(DEFAULT_CONFIG)}`);
+    expect(kept?.stats.files).toBe(files.length);
+    evaluate('head-2', files.slice(2));
+    expect(caches.analyses.size).toBe(1);
+    expect(caches.analyses.get(`base|${JSON.stringify(DEFAULT_CONFIG)}`)).toBe(kept);
+  });
+
   it('computes git blob ids', () => {
     expect(gitBlobSha(new TextEncoder().encode('hello\n'))).toBe(
       'ce013625030ba8dba906f756967f9e9ca394464a',
@@ -139,6 +176,10 @@ describe('caches', () => {
 });
 
 describe('ordering', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('runs jobs of one key one at a time, in order, and keys in parallel', async () => {
     const q = new KeyedSerialQueue();
     const events: string[] = [];
@@ -176,6 +217,52 @@ describe('ordering', () => {
     );
     expect(peak).toBe(2);
     expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("stops a check's deadline while held, and counts only the time it ran", () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const deadline = new CheckDeadline(1_000);
+    vi.advanceTimersByTime(600);
+    deadline.hold();
+    deadline.hold(); // nested: this check's own analysis inside another hold
+    vi.advanceTimersByTime(5_000);
+    deadline.release();
+    vi.advanceTimersByTime(5_000);
+    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.usedMs).toBe(600);
+    deadline.release();
+    vi.advanceTimersByTime(399);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.signal.aborted).toBe(true);
+    expect((deadline.signal.reason as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('runs CPU work one piece at a time, lets waiting I/O in between, and holds every tracked deadline meanwhile', async () => {
+    const cpu = new CpuTurns();
+    const tracked = new CheckDeadline(60_000);
+    const untracked = new CheckDeadline(60_000);
+    cpu.track(tracked);
+    const order: string[] = [];
+    const busy = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const used = { tracked: 0, untracked: 0 };
+    await Promise.all([
+      cpu.run(() => {
+        order.push('first');
+        // An answer that arrives while the thread is busy: it must not wait for the second piece.
+        setImmediate(() => order.push('io'));
+        busy(50);
+        [used.tracked, used.untracked] = [tracked.usedMs, untracked.usedMs];
+      }),
+      cpu.run(() => order.push('second')),
+    ]);
+    expect(order).toEqual(['first', 'io', 'second']);
+    expect(used.tracked).toBeLessThan(used.untracked - 40);
+    tracked.dispose();
+    untracked.dispose();
   });
 
   it('handles a delivery once, unless it failed', () => {

@@ -81,12 +81,15 @@ describe('deploy/kubernetes', () => {
       ['REDIS_URL', 'egress-lint', true],
     ]);
     expect(container.resources).toEqual({
-      requests: { cpu: '1', memory: '1Gi' },
-      limits: { cpu: '2', memory: '2Gi' },
+      requests: { cpu: '1', memory: '512Mi' },
+      limits: { cpu: '2', memory: '768Mi' },
     });
     const docs = readFileSync(new URL('../../docs/app.md', import.meta.url), 'utf8');
-    expect(docs).toContain('`cpu: 1`, `memory: 1Gi`');
-    expect(docs).toContain('limits `cpu: 2`, `memory: 2Gi`');
+    expect(docs).toContain('`cpu: 1`, `memory: 512Mi`');
+    expect(docs).toContain('limits `cpu: 2`, `memory: 768Mi`');
+    const heapCap = (container.env ?? []).find((e) => e.name === 'NODE_OPTIONS')?.value;
+    expect(heapCap).toBe('--max-old-space-size=384');
+    expect(docs).toContain(`NODE_OPTIONS=${heapCap}`);
     expect(container.image).toBe(`egress-lint:${pkg.version}`);
   });
 
