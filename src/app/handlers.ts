@@ -280,6 +280,7 @@ async function refreshInTurn<D>(
       pullRequest: pr,
       repoUrl,
       deliveryId: ctx.id,
+      ...(ctx.resumed ? { resumed: true } : {}),
       requested: asked.requested,
       ...(checkRun ? { checkRun } : {}),
     }),

@@ -53,6 +53,7 @@ import {
   createCommentOnce,
   findMarkedComment,
   openCheckRun,
+  type CheckRunTarget,
   updateCheckRunAnnotationsOnce,
   updateCheckRunReliably,
 } from './writes.js';
@@ -78,6 +79,8 @@ export interface RefreshRequest {
   /** Web address of the repository. */
   repoUrl: string;
   deliveryId: string;
+  /** A durable job taken up again after its replica died (see CheckRunTarget.resumed). */
+  resumed?: boolean;
   /** Someone asked for it (`/egress render`): comment whatever the comment mode says. */
   requested: boolean;
   /**
@@ -144,6 +147,7 @@ export async function refreshPullRequest<D>(
   const target = {
     headSha,
     externalId: req.deliveryId,
+    ...(req.resumed ? { resumed: true } : {}),
     ...(req.checkRun ? { reuse: req.checkRun } : {}),
   };
   return withCheckRun(deps, target, async (check, outcome) => {
@@ -357,7 +361,7 @@ function lintInput<D>(
  */
 async function withCheckRun<D>(
   deps: RefreshDeps<D>,
-  target: { headSha: string; externalId: string; reuse?: CheckRunCreated },
+  target: CheckRunTarget & { reuse?: CheckRunCreated },
   work: (check: CheckRunCreated, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
 ): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = {

@@ -22,12 +22,18 @@ export interface CheckRunTarget {
   headSha: string;
   /** What the run belongs to (the webhook delivery): a retry or a redelivery finds its run by it. */
   externalId: string;
+  /**
+   * A durable job taken up again after its replica died: a run under the same delivery is that
+   * attempt's, even when completed (it may have died between completing the run and recording it).
+   */
+  resumed?: boolean;
 }
 
 /**
  * This app's unfinished run for the target (or one an attempt that died left on the commit), or a new
- * `in_progress` one. A completed run with the same
- * external id is left alone: a redelivery after a finished (failed) check gets a fresh run, as Re-run does.
+ * `in_progress` one. A completed run with the same external id is left alone, unless the attempt is
+ * resumed: a redelivery after a finished (failed) check gets a fresh run, as Re-run does, but a job
+ * resumed after a crash completes its own run again rather than adding a second to the commit.
  */
 export async function openCheckRun(
   gh: GitHubApi,
@@ -47,8 +53,9 @@ export async function openCheckRun(
     // one pull request take turns, so an unfinished run found now was left by an attempt that died
     // (a killed replica, a restart): taking it over keeps the commit at one run.
     const open =
-      runs.find((r) => r.externalId === target.externalId && r.status !== 'completed') ??
-      runs.find((r) => r.status !== 'completed');
+      runs.find(
+        (r) => r.externalId === target.externalId && (target.resumed || r.status !== 'completed'),
+      ) ?? runs.find((r) => r.status !== 'completed');
     return open ?? (await gh.createCheckRun(body, { signal }));
   });
 }
