@@ -16,7 +16,12 @@ import { REDIS_PREFIX } from '../../src/app/durable.js';
 import { STICKY_COMMENT_MARKER } from '../../src/report/markdown.js';
 import { AppReplica } from '../support/app-replica.js';
 import { APP_ID, appKeys } from '../support/app-harness.js';
-import { FakeGitHub, type FakePull, type FakeRepo } from '../support/fake-github.js';
+import {
+  FakeGitHub,
+  type FakeCheckRun,
+  type FakePull,
+  type FakeRepo,
+} from '../support/fake-github.js';
 import { freePort, until } from '../support/net.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { issueCommentEvent, pullRequestEvent, signature256 } from '../support/webhooks.js';
@@ -246,7 +251,7 @@ describe('three replicas on one Redis', () => {
     for (const plan of plans) {
       const pull = plan.pull!;
       const runs = repo.checkRunsFor(pull.headSha);
-      expect(runs, `pull request ${pull.number}`).toHaveLength(1);
+      expect(runs, `pull request ${pull.number}: ${describeRuns(runs, replicas)}`).toHaveLength(1);
       expect(runs[0]!.status).toBe('completed');
       expect(runs[0]!.conclusion, `pull request ${pull.number}`).toBe(
         plan.latestFails ? 'failure' : 'success',
@@ -299,3 +304,32 @@ describe('three replicas on one Redis', () => {
     expect(github.violations).toEqual([]);
   }, 300_000);
 });
+
+/** What each run of a head went through and which replica logs name it, for a failure message. */
+function describeRuns(
+  runs: readonly FakeCheckRun[],
+  replicas: readonly { logs: Record<string, unknown>[] }[],
+): string {
+  return JSON.stringify(
+    runs.map((r) => ({
+      id: r.id,
+      status: r.status,
+      conclusion: r.conclusion,
+      externalId: r.externalId,
+      calls: r.calls.map((c) => Object.keys(c).join(',')),
+      logs: replicas.flatMap((replica, i) =>
+        replica.logs
+          .filter(
+            (l) =>
+              JSON.stringify(l).includes(String(r.id)) ||
+              l.headSha === r.headSha ||
+              l.head === r.headSha,
+          )
+          .map(
+            (l) =>
+              `replica ${i}: ${String(l.msg)} ${String(l.delivery ?? '')} ${String(l.result ?? l.err ?? '')}`,
+          ),
+      ),
+    })),
+  );
+}
