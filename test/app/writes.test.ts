@@ -30,6 +30,7 @@ function githubWith(runs: CheckRunFound[]): { gh: GitHubApi; created: number[] }
 const run = (id: number, externalId: string, status: string): CheckRunFound => ({
   id,
   htmlUrl: `https://example.test/${id}`,
+  startedAt: undefined,
   status,
   externalId,
 });
