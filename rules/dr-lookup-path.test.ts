@@ -1,5 +1,11 @@
 import { testRule } from '../test/rule-tester.js';
-import { GW_HOST, egressGatewayYaml, gatewayLegYaml, serverYaml } from '../test/istio-fixtures.js';
+import {
+  GW_HOST,
+  egressGatewayYaml,
+  gatewayLegYaml,
+  serverYaml,
+  workloadYaml,
+} from '../test/istio-fixtures.js';
 import rule from './dr-lookup-path.js';
 
 /** Seed 004 (HTTPS section): sidecars -> egress gateway (subset cnn) -> edition.cnn.com. */
@@ -41,16 +47,7 @@ ${exportTo ? `  exportTo: ${exportTo}\n` : ''}  subsets:
 `;
 
 /** A workload: the repository shows a client in this namespace. */
-const SLEEP = (namespace: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleep, namespace: ${namespace}}
-spec:
-  selector: {matchLabels: {app: sleep}}
-  template:
-    metadata: {labels: {app: sleep}}
-    spec:
-      containers: [{name: sleep, image: curlimages/curl}]
-`;
+const SLEEP = workloadYaml;
 
 /**
  * An egress gateway installed in istio-system, as the repository may show it: the Gateway resource,
