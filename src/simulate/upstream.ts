@@ -6,12 +6,10 @@
 import type { FieldPath } from '../model/field-path.js';
 import {
   handWrittenEndpoints,
-  isClusterDomainHost,
   isKubernetesService,
   kubernetesPortProtocol,
   onlyServicePort,
   outboundTls,
-  readKubernetesService,
   servicePortProtocol,
   type KubernetesService,
 } from '../model/istio.js';
@@ -222,7 +220,9 @@ function checkResolution(t: Trace, x: LeaveMesh, sp: ServicePort): Outcome | und
 }
 
 /** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
-export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
+export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outcome | undefined {
+  const host = routeDestinationHost(ctx, t, to.at, to.host, to.viewNamespace);
+  const x = host === to.host ? to : { ...to, host };
   const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
   const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
   if (entries.length === 0) {
@@ -256,7 +256,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
   );
   if (isKubernetesService(sp.entry)) {
     const outside = serviceOutsideMesh(ctx, x.host, x.viewNamespace);
-    if (!outside) return toKubernetesService(ctx, t, x, sp.entry);
+    if (!outside) return toKubernetesService(t, x);
     t.note(`${outside.why}: a server outside the mesh, reached like an external host`);
   } else {
     const failed = checkResolution(t, x, sp);
@@ -356,43 +356,41 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
 }
 
 /**
- * A Kubernetes Service in the repository. An ExternalName one is a DNS alias for its external host
- * (resolution DNS to the external name, kube/conversion.go): the connection goes to that name, as
- * sent. Any other is workloads in the cluster: the request reaches them, and what they do with it the
- * repository cannot show; nor can it when the external name is itself an in-cluster one.
+ * The host a route destination stands for: a route to an ExternalName Service takes the cluster of
+ * the host it names (route.go), so that host must be a service for the proxy, or Envoy has no
+ * cluster. A loop of aliases names nothing: the alias host itself, which no entry registers.
  */
-function toKubernetesService(
+export function routeDestinationHost(
   ctx: SimulationContext,
   t: Trace,
-  x: LeaveMesh,
-  resource: Resource,
-): Outcome | undefined {
-  const service = readKubernetesService(resource, ctx.index.clusterDomain);
-  const target = service.externalName;
-  if (target === undefined || isClusterDomainHost(target, ctx.index.clusterDomain)) {
-    const next = target ?? x.host;
-    t.hop(x.from, `${next}:${x.port}`, 'in-cluster Service');
-    return undetermined(
-      `what the workloads behind ${next} do with it`,
-      target === undefined
-        ? `it goes to the in-cluster Service ${x.host}:${x.port}; where it goes from there depends on the workloads behind it`
-        : `${describe(resource)} is an alias for ${target}, an in-cluster name; where it goes from there depends on the workloads behind it`,
-    );
-  }
-  t.note(
-    `${describe(resource)} is type ExternalName: Kubernetes DNS answers ${x.host} with ${target}, and Istio treats it as an alias (where ${target} is reached depends on DNS)`,
+  at: Stage,
+  host: string,
+  namespace: string,
+): string {
+  const alias = ctx.index.aliasTargetFor(host, namespace);
+  if (!alias) return host;
+  const via = 'host' in alias ? alias.via : alias.loop;
+  t.decide(
+    at,
+    'host' in alias
+      ? `${describe(via.resource)} is type ExternalName: Istio routes ${host} to the cluster of ${alias.host}`
+      : `${describe(via.resource)} is type ExternalName in a loop of aliases: no service stands behind ${host}`,
+    via.resource,
+    ['spec', 'externalName'],
   );
-  const upstream: Upstream = {
-    host: target,
-    port: x.port,
-    tls: x.inner === 'https' ? 'app' : 'none',
-    ...(x.inner === 'https' ? { sni: x.req.host } : {}),
-    by: x.at,
-    ...(x.inner === 'http' ? { seenByServer: `http://${x.req.host}${x.req.path}` } : {}),
-  };
-  t.upstream = upstream;
-  t.hop(x.from, `${target}:${x.port}`, describeUpstream(upstream, x.inner));
-  return undefined;
+  return 'host' in alias ? alias.host : host;
+}
+
+/**
+ * A Kubernetes Service in the repository (ExternalName ones are aliases, resolved before): workloads
+ * in the cluster. The request reaches them; what they do with it the repository cannot show.
+ */
+function toKubernetesService(t: Trace, x: LeaveMesh): Outcome {
+  t.hop(x.from, `${x.host}:${x.port}`, 'in-cluster Service');
+  return undetermined(
+    `what the workloads behind ${x.host} do with it`,
+    `it goes to the in-cluster Service ${x.host}:${x.port}; where it goes from there depends on the workloads behind it`,
+  );
 }
 
 function describeUpstream(u: Upstream, inner: AppScheme): string {
