@@ -6,10 +6,12 @@
 import type { FieldPath } from '../model/field-path.js';
 import {
   handWrittenEndpoints,
+  isClusterDomainHost,
   isKubernetesService,
   kubernetesPortProtocol,
   onlyServicePort,
   outboundTls,
+  readKubernetesService,
   servicePortProtocol,
   type KubernetesService,
 } from '../model/istio.js';
@@ -256,7 +258,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outc
   );
   if (isKubernetesService(sp.entry)) {
     const outside = serviceOutsideMesh(ctx, x.host, x.viewNamespace);
-    if (!outside) return toKubernetesService(t, x);
+    if (!outside) return toKubernetesService(ctx, t, x, sp.entry);
     t.note(`${outside.why}: a server outside the mesh, reached like an external host`);
   } else {
     const failed = checkResolution(t, x, sp);
@@ -382,15 +384,40 @@ export function routeDestinationHost(
 }
 
 /**
- * A Kubernetes Service in the repository (ExternalName ones are aliases, resolved before): workloads
- * in the cluster. The request reaches them; what they do with it the repository cannot show.
+ * A Kubernetes Service in the repository: workloads in the cluster. The request reaches them; what
+ * they do with it the repository cannot show. ExternalName ones are aliases, resolved before; only
+ * with the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) is one a service of its own, sent to its
+ * external name (resolution DNS, kube/conversion.go), undetermined again when that is in-cluster.
  */
-function toKubernetesService(t: Trace, x: LeaveMesh): Outcome {
-  t.hop(x.from, `${x.host}:${x.port}`, 'in-cluster Service');
-  return undetermined(
-    `what the workloads behind ${x.host} do with it`,
-    `it goes to the in-cluster Service ${x.host}:${x.port}; where it goes from there depends on the workloads behind it`,
+function toKubernetesService(
+  ctx: SimulationContext,
+  t: Trace,
+  x: LeaveMesh,
+  resource: Resource,
+): Outcome | undefined {
+  const target = readKubernetesService(resource, ctx.index.clusterDomain).externalName;
+  if (target === undefined || isClusterDomainHost(target, ctx.index.clusterDomain)) {
+    const next = target ?? x.host;
+    t.hop(x.from, `${next}:${x.port}`, 'in-cluster Service');
+    return undetermined(
+      `what the workloads behind ${next} do with it`,
+      `it goes to the in-cluster Service ${next}:${x.port}; where it goes from there depends on the workloads behind it`,
+    );
+  }
+  t.note(
+    `${describe(resource)} is type ExternalName and ENABLE_EXTERNAL_NAME_ALIAS is off: a service of its own, sent to ${target}`,
   );
+  const upstream: Upstream = {
+    host: target,
+    port: x.port,
+    tls: x.inner === 'https' ? 'app' : 'none',
+    ...(x.inner === 'https' ? { sni: x.req.host } : {}),
+    by: x.at,
+    ...(x.inner === 'http' ? { seenByServer: `http://${x.req.host}${x.req.path}` } : {}),
+  };
+  t.upstream = upstream;
+  t.hop(x.from, `${target}:${x.port}`, describeUpstream(upstream, x.inner));
+  return undefined;
 }
 
 function describeUpstream(u: Upstream, inner: AppScheme): string {

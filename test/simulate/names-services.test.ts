@@ -163,6 +163,34 @@ describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
   });
 });
 
+describe('ENABLE_EXTERNAL_NAME_ALIAS=false in an IstioOperator: the pre-1.21 ExternalName', () => {
+  const operator = (spec: string): string => `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: istio, namespace: istio-system}
+spec:
+${spec}
+---
+`;
+  const VALUES = operator('  values: {pilot: {env: {ENABLE_EXTERNAL_NAME_ALIAS: "false"}}}');
+  const K8S = operator(
+    '  components: {pilot: {k8s: {env: [{name: ENABLE_EXTERNAL_NAME_ALIAS, value: "false"}]}}}',
+  );
+
+  it('a service of its own: under REGISTRY_ONLY the request leaves for the external name', () => {
+    for (const off of [VALUES, K8S]) {
+      const e = simulate(EXTERNAL_NAME + off)('app', 'http://my-httpbin.app.svc.cluster.local/');
+      expect(e.verdict).toBe('allowed-direct');
+      expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+    }
+  });
+
+  it('"true" keeps the alias', () => {
+    const on = VALUES.replace('"false"', '"true"');
+    const e = simulate(EXTERNAL_NAME + on)('app', 'http://my-httpbin.app.svc.cluster.local/');
+    expect(e.verdict).toBe('blocked-unregistered');
+  });
+});
+
 describe('Kubernetes Services', () => {
   it("a port's protocol comes from appProtocol before its name", () => {
     const tls = `apiVersion: v1

@@ -176,10 +176,14 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   };
   const visibleServices = (host: string, namespace: string): readonly KubernetesService[] =>
     servicesMatching(host).filter(
-      (s) => s.externalName === undefined && isVisibleTo(s.resource, namespace),
+      (s) =>
+        (s.externalName === undefined || !cs.mesh.externalNameAlias) &&
+        isVisibleTo(s.resource, namespace),
     );
   const aliasTargetFor = (host: string, namespace: string): AliasTarget | undefined =>
+    // With the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) an ExternalName Service is a service.
     resolveAlias(host, (h) => {
+      if (!cs.mesh.externalNameAlias) return undefined;
       const s = servicesByHost.get(h);
       return s?.externalName !== undefined && isVisibleTo(s.resource, namespace) ? s : undefined;
     });
