@@ -28,6 +28,7 @@ export {
   readKubernetesService,
 } from './istio/services.js';
 export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
+export { resolveAlias, type AliasTarget } from './istio/external-name.js';
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
 export {
   isVisibleTo,

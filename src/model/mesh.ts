@@ -30,6 +30,11 @@ export interface MeshSettings {
   trustDomain: string;
   /** The cluster's DNS domain short host names resolve in (istiod's `--domain`). */
   clusterDomain: string;
+  /**
+   * istiod's ENABLE_EXTERNAL_NAME_ALIAS (on by default since Istio 1.21): ExternalName Services are
+   * aliases of the host they name; off, each is a service of its own sent to its external name.
+   */
+  externalNameAlias: boolean;
   /** The mesh-wide mode and where it came from. */
   meshWide: OutboundDeclaration;
   /** Every mesh-wide declaration found, for conflict reporting. */
@@ -56,11 +61,26 @@ export function matchesSelector(
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** An istiod environment variable an IstioOperator sets: `values.pilot.env`, then `components.pilot.k8s.env`. */
+function pilotEnv(operator: Resource, name: string): string | undefined {
+  const fromValues = get(operator.body, ['spec', 'values', 'pilot', 'env', name]);
+  const k8s = get(operator.body, ['spec', 'components', 'pilot', 'k8s', 'env']);
+  const fromK8s = Array.isArray(k8s)
+    ? get(
+        k8s.find((e) => get(e, ['name']) === name),
+        ['value'],
+      )
+    : undefined;
+  const value = fromK8s ?? fromValues;
+  return typeof value === 'string' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
 export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaults): MeshSettings {
   const declarations: OutboundDeclaration[] = [];
   let rootNamespace = defaults.rootNamespace;
   let trustDomain = defaults.trustDomain;
   let clusterDomain = defaults.clusterDomain;
+  let externalNameAlias = true;
 
   for (const r of resources) {
     if (isKind(r, KIND.istioOperator)) {
@@ -81,6 +101,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
       // The Helm value istiod's --domain flag is set from (istio-discovery deployment template).
       const domain = get(r.body, ['spec', 'values', 'global', 'proxy', 'clusterDomain']);
       if (typeof domain === 'string' && domain) clusterDomain = domain;
+      if (pilotEnv(r, 'ENABLE_EXTERNAL_NAME_ALIAS') === 'false') externalNameAlias = false;
     }
   }
   for (const r of resources) {
@@ -177,6 +198,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     rootNamespace,
     trustDomain,
     clusterDomain,
+    externalNameAlias,
     meshWide,
     meshWideDeclarations: fromConfig ? [...declarations, fromConfig] : declarations,
     sidecars,

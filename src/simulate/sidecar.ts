@@ -30,6 +30,7 @@ import {
   egressProxyOf,
   type EgressProxy,
   type ProxyView,
+  type AliasTarget,
 } from '../model/istio.js';
 import type { OutboundMode } from '../config/project-config.js';
 import type { OutboundDeclaration } from '../model/mesh.js';
@@ -60,6 +61,7 @@ import {
   singleServicePort,
   findServicePort,
   leaveMesh,
+  routeDestinationHost,
   visibleEntries,
   type ServicePort,
 } from './upstream.js';
@@ -73,6 +75,8 @@ interface AtSidecar {
   mode: OutboundDeclaration;
   name: string;
   entry?: ServicePort;
+  /** The service the request's host is an alias of (an ExternalName Service names it). */
+  alias?: AliasTarget;
   /** The Sidecar resource that scopes what this workload sees, if any. */
   sidecar?: Resource;
 }
@@ -101,14 +105,21 @@ function importedBy(t: Trace, sidecar: Resource | undefined, port: number, r: Re
  * The ServiceEntries that take the request: by name, or for an IP destination by their `addresses`
  * (most specific first; the sidecar has a listener per service address and port).
  */
-function entriesFor(ctx: SimulationContext, req: AppRequest, namespace: string): Resource[] {
+function entriesFor(
+  ctx: SimulationContext,
+  req: AppRequest,
+  namespace: string,
+  alias: AliasTarget | undefined,
+): Resource[] {
+  if (alias) return 'host' in alias ? visibleEntries(ctx, alias.host, namespace) : [];
   if (!req.ip) return visibleEntries(ctx, req.host, namespace);
   const visible = ctx.index.ofKind('ServiceEntry').filter((se) => isVisibleTo(se, namespace));
   return entriesForAddress(visible, req.ip, req.port);
 }
 
 /** The host Istio names the service by: the request's, or for an IP destination the entry's first host. */
-function serviceHost(s: Pick<AtSidecar, 'req' | 'entry'>): string {
+function serviceHost(s: Pick<AtSidecar, 'req' | 'entry' | 'alias'>): string {
+  if (s.alias && 'host' in s.alias) return s.alias.host;
   if (!s.req.ip || !s.entry) return s.req.host;
   return stringList(get(s.entry.entry.body, ['spec', 'hosts']))[0] ?? s.req.host;
 }
@@ -141,8 +152,11 @@ export function fromSidecar(
   }
 
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
-  const entry = findServicePort(entriesFor(ctx, req, src.namespace).filter(imported), req.port);
-  if (!entry && ctx.index.isUnshownClusterHost(req.host)) return unshownService(t, req.host);
+  const alias = req.ip ? undefined : aliasOf(ctx, t, req.host, src.namespace);
+  const entries = entriesFor(ctx, req, src.namespace, alias).filter(imported);
+  const entry = findServicePort(entries, req.port);
+  const host = alias && 'host' in alias ? alias.host : req.host;
+  if (!entry && ctx.index.isUnshownClusterHost(host)) return unshownService(t, host);
   const s: AtSidecar = {
     ctx,
     t,
@@ -152,6 +166,7 @@ export function fromSidecar(
     mode,
     name,
     ...(entry ? { entry } : {}),
+    ...(alias ? { alias } : {}),
     ...(sidecar ? { sidecar } : {}),
   };
   const services = virtualServicesFor(s).filter(imported);
@@ -189,6 +204,33 @@ export function fromSidecar(
   if (cls === 'http') return httpRoute(s, services);
   if (cls === 'tls') return tlsRoute(s, services);
   return tcpRoute(s, services);
+}
+
+/** The ExternalName alias the host is, noted on the trace: its ports and DestinationRules do nothing. */
+function aliasOf(
+  ctx: SimulationContext,
+  t: Trace,
+  host: string,
+  namespace: string,
+): AliasTarget | undefined {
+  const alias = ctx.index.aliasTargetFor(host, namespace);
+  if (!alias) return undefined;
+  if ('loop' in alias) {
+    t.decide(
+      'sidecar',
+      `${describe(alias.loop.resource)} is type ExternalName in a loop of aliases: Kubernetes DNS answers NXDOMAIN and Istio registers no service for ${host}`,
+      alias.loop.resource,
+      ['spec', 'externalName'],
+    );
+    return alias;
+  }
+  t.decide(
+    'sidecar',
+    `${describe(alias.via.resource)} is type ExternalName: Istio treats ${host} as an alias of ${alias.host} (its ports and any DestinationRule for ${host} do nothing)`,
+    alias.via.resource,
+    ['spec', 'externalName'],
+  );
+  return alias;
 }
 
 /** The Sidecar resource that applies to the workload: of several of equal rank, the oldest. */
@@ -363,6 +405,8 @@ export function unregisteredVerdict(mode: OutboundMode): Verdict {
  * does not show counts: it may exist); when not, unregisteredVerdict decides.
  */
 export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
+  const alias = ctx.index.aliasTargetFor(host, namespace);
+  if (alias) return 'host' in alias && seesHost(ctx, namespace, alias.host);
   return (
     ctx.index.serviceEntriesForHost(host).some((se) => isVisibleTo(se, namespace)) ||
     ctx.index.virtualServicesFor(host, namespace).length > 0 ||
@@ -374,7 +418,8 @@ export function seesHost(ctx: SimulationContext, namespace: string, host: string
 function unregistered(s: AtSidecar, why: string): Outcome {
   const { req, src, mode, t } = s;
   explainInvisible(s.ctx, t, 'sidecar', req.host, src.namespace, req.port);
-  const what = `${req.host}:${req.port}${why ? ` ${why}` : ' is not registered for this workload'}`;
+  const target = s.alias && 'host' in s.alias ? ` (an alias of ${s.alias.host})` : '';
+  const what = `${req.host}:${req.port}${target}${why ? ` ${why}` : ' is not registered for this workload'}`;
   if (unregisteredVerdict(mode.mode) === 'blocked-unregistered') {
     return outcome(
       'blocked-unregistered',
@@ -384,8 +429,10 @@ function unregistered(s: AtSidecar, why: string): Outcome {
   }
   const proxy = mode.resource === s.sidecar ? egressProxyOf(s.sidecar) : undefined;
   if (proxy) return toEgressProxy(s, proxy, what);
-  t.upstream = asSent(req, 'sidecar');
-  t.hop(s.name, `${req.host}:${req.port}`, `passed through as sent (PassthroughCluster)`);
+  // Kubernetes DNS answered the alias with its target's address: the connection goes there.
+  const to = s.alias && 'host' in s.alias ? s.alias.host : req.host;
+  t.upstream = { ...asSent(req, 'sidecar'), host: to };
+  t.hop(s.name, `${to}:${req.port}`, `passed through as sent (PassthroughCluster)`);
   return outcome(
     'allowed-direct',
     `${what}, and ${mode.mode} lets the sidecar pass it through (PassthroughCluster), bypassing any egress gateway`,
@@ -446,7 +493,9 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
 }
 
 /** Follow a route destination: an egress gateway, an in-cluster Service, or the external host itself. */
-function forward(s: AtSidecar, vs: Resource, d: RouteDestination): Outcome {
+function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome {
+  const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace);
+  const d = host === routed.host ? routed : { ...routed, host };
   if (d.split > 0)
     s.t.note(
       `${describe(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,

@@ -222,7 +222,9 @@ function checkResolution(t: Trace, x: LeaveMesh, sp: ServicePort): Outcome | und
 }
 
 /** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
-export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outcome | undefined {
+export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outcome | undefined {
+  const host = routeDestinationHost(ctx, t, to.at, to.host, to.viewNamespace);
+  const x = host === to.host ? to : { ...to, host };
   const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
   const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
   if (entries.length === 0) {
@@ -356,10 +358,36 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, x: LeaveMesh): Outco
 }
 
 /**
- * A Kubernetes Service in the repository. An ExternalName one is a DNS alias for its external host
- * (resolution DNS to the external name, kube/conversion.go): the connection goes to that name, as
- * sent. Any other is workloads in the cluster: the request reaches them, and what they do with it the
- * repository cannot show; nor can it when the external name is itself an in-cluster one.
+ * The host a route destination stands for: a route to an ExternalName Service takes the cluster of
+ * the host it names (route.go), so that host must be a service for the proxy, or Envoy has no
+ * cluster. A loop of aliases names nothing: the alias host itself, which no entry registers.
+ */
+export function routeDestinationHost(
+  ctx: SimulationContext,
+  t: Trace,
+  at: Stage,
+  host: string,
+  namespace: string,
+): string {
+  const alias = ctx.index.aliasTargetFor(host, namespace);
+  if (!alias) return host;
+  const via = 'host' in alias ? alias.via : alias.loop;
+  t.decide(
+    at,
+    'host' in alias
+      ? `${describe(via.resource)} is type ExternalName: Istio routes ${host} to the cluster of ${alias.host}`
+      : `${describe(via.resource)} is type ExternalName in a loop of aliases: no service stands behind ${host}`,
+    via.resource,
+    ['spec', 'externalName'],
+  );
+  return 'host' in alias ? alias.host : host;
+}
+
+/**
+ * A Kubernetes Service in the repository: workloads in the cluster. The request reaches them; what
+ * they do with it the repository cannot show. ExternalName ones are aliases, resolved before; only
+ * with the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) is one a service of its own, sent to its
+ * external name (resolution DNS, kube/conversion.go), undetermined again when that is in-cluster.
  */
 function toKubernetesService(
   ctx: SimulationContext,
@@ -367,20 +395,17 @@ function toKubernetesService(
   x: LeaveMesh,
   resource: Resource,
 ): Outcome | undefined {
-  const service = readKubernetesService(resource, ctx.index.clusterDomain);
-  const target = service.externalName;
+  const target = readKubernetesService(resource, ctx.index.clusterDomain).externalName;
   if (target === undefined || isClusterDomainHost(target, ctx.index.clusterDomain)) {
     const next = target ?? x.host;
     t.hop(x.from, `${next}:${x.port}`, 'in-cluster Service');
     return undetermined(
       `what the workloads behind ${next} do with it`,
-      target === undefined
-        ? `it goes to the in-cluster Service ${x.host}:${x.port}; where it goes from there depends on the workloads behind it`
-        : `${describe(resource)} is an alias for ${target}, an in-cluster name; where it goes from there depends on the workloads behind it`,
+      `it goes to the in-cluster Service ${next}:${x.port}; where it goes from there depends on the workloads behind it`,
     );
   }
   t.note(
-    `${describe(resource)} is type ExternalName: Kubernetes DNS answers ${x.host} with ${target}, and Istio treats it as an alias (where ${target} is reached depends on DNS)`,
+    `${describe(resource)} is type ExternalName and ENABLE_EXTERNAL_NAME_ALIAS is off: a service of its own, sent to ${target}`,
   );
   const upstream: Upstream = {
     host: target,

@@ -68,7 +68,10 @@ describe('names', () => {
   });
 
   it('a short request host is a Service in the client namespace', () => {
-    const e = simulate(EXTERNAL_NAME)('app', 'http://my-httpbin/headers');
+    const e = simulate(EXTERNAL_NAME + httpEntry('httpbin', 'app'))(
+      'app',
+      'http://my-httpbin/headers',
+    );
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
     expect(e.notes).toContain(
       'my-httpbin is a short name: in namespace app it is my-httpbin.app.svc.cluster.local',
@@ -76,32 +79,128 @@ describe('names', () => {
   });
 });
 
-describe('Kubernetes Services', () => {
-  it('an ExternalName Service registers its in-cluster name: under REGISTRY_ONLY the request leaves for the external host', () => {
-    const e = simulate(EXTERNAL_NAME)('app', 'http://my-httpbin.app.svc.cluster.local/headers');
-    expect(e.verdict).toBe('allowed-direct');
-    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+/** DestinationRules for the alias and for the host it names: only the second applies (Istio 1.21+). */
+const DESTINATION_RULES = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: my-httpbin, namespace: app}
+spec:
+  host: my-httpbin.app.svc.cluster.local
+  trafficPolicy: {tls: {mode: SIMPLE}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: app}
+spec:
+  host: httpbin.org
+  trafficPolicy: {tls: {mode: DISABLE}}
+---
+`;
+
+describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
+  const ALIAS_HOST = 'http://my-httpbin.app.svc.cluster.local/headers';
+
+  it('REGISTRY_ONLY, the named host unregistered: blocked, as a request to it would be', () => {
+    const e = simulate(EXTERNAL_NAME)('app', ALIAS_HOST);
+    expect(e.verdict).toBe('blocked-unregistered');
+    expect(e.reason).toContain('(an alias of httpbin.org)');
+    expect(decisionText(e)).toContain(
+      'Service app/my-httpbin is type ExternalName: Istio treats my-httpbin.app.svc.cluster.local as an alias of httpbin.org',
+    );
   });
 
-  it('the exportTo annotation hides a Service from other namespaces', () => {
+  it('ALLOW_ANY, the named host unregistered: passed through to the named host, Host unchanged', () => {
+    const e = simulate(EXTERNAL_NAME, 'mesh:\n  outboundTrafficPolicy: ALLOW_ANY\n')(
+      'app',
+      ALIAS_HOST,
+    );
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({
+      host: 'httpbin.org',
+      port: 80,
+      tls: 'none',
+      seenByServer: ALIAS_HOST,
+    });
+  });
+
+  it("a ServiceEntry for the named host: allowed-direct, with that host's DestinationRule, not the alias's", () => {
+    const withTls = DESTINATION_RULES.replace('mode: DISABLE', 'mode: SIMPLE').replace(
+      '{tls: {mode: SIMPLE}}\n---\napiVersion',
+      '{tls: {mode: DISABLE}}\n---\napiVersion',
+    );
+    const e = simulate(EXTERNAL_NAME + httpEntry('httpbin', 'app') + withTls)('app', ALIAS_HOST);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'SIMPLE' });
+    const plain = simulate(EXTERNAL_NAME + httpEntry('httpbin', 'app') + DESTINATION_RULES)(
+      'app',
+      ALIAS_HOST,
+    );
+    expect(plain.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+  });
+
+  it("the alias's ports do nothing: a port it does not list is the named service's", () => {
+    const noPorts = EXTERNAL_NAME.replace('  ports: [{name: http, protocol: TCP, port: 80}]\n', '');
+    const e = simulate(noPorts + httpEntry('httpbin', 'app'))('app', ALIAS_HOST);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+  });
+
+  it('the exportTo annotation hides the alias from other namespaces', () => {
     const hidden = EXTERNAL_NAME.replace(
       'metadata: {name: my-httpbin, namespace: app}',
       'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
     );
-    const explain = simulate(hidden);
-    expect(explain('app', 'http://my-httpbin.app.svc.cluster.local/').verdict).toBe(
-      'allowed-direct',
-    );
-    expect(explain('other', 'http://my-httpbin.app.svc.cluster.local/').verdict).toBe(
-      'blocked-unregistered',
-    );
+    const explain = simulate(hidden + httpEntry('httpbin', 'istio-system'));
+    expect(explain('app', ALIAS_HOST).verdict).toBe('allowed-direct');
+    expect(explain('other', ALIAS_HOST).verdict).toBe('blocked-unregistered');
   });
 
-  it("a port's protocol comes from appProtocol before its name", () => {
-    const tls = EXTERNAL_NAME.replace(
-      '{name: http, protocol: TCP, port: 80}',
-      '{name: http, appProtocol: tls, protocol: TCP, port: 80}',
+  it('a loop of aliases is no service: blocked under REGISTRY_ONLY', () => {
+    const loop = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: my-httpbin.app.svc.cluster.local',
     );
+    expect(simulate(loop)('app', ALIAS_HOST).verdict).toBe('blocked-unregistered');
+  });
+});
+
+describe('ENABLE_EXTERNAL_NAME_ALIAS=false in an IstioOperator: the pre-1.21 ExternalName', () => {
+  const operator = (spec: string): string => `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: istio, namespace: istio-system}
+spec:
+${spec}
+---
+`;
+  const VALUES = operator('  values: {pilot: {env: {ENABLE_EXTERNAL_NAME_ALIAS: "false"}}}');
+  const K8S = operator(
+    '  components: {pilot: {k8s: {env: [{name: ENABLE_EXTERNAL_NAME_ALIAS, value: "false"}]}}}',
+  );
+
+  it('a service of its own: under REGISTRY_ONLY the request leaves for the external name', () => {
+    for (const off of [VALUES, K8S]) {
+      const e = simulate(EXTERNAL_NAME + off)('app', 'http://my-httpbin.app.svc.cluster.local/');
+      expect(e.verdict).toBe('allowed-direct');
+      expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, tls: 'none' });
+    }
+  });
+
+  it('"true" keeps the alias', () => {
+    const on = VALUES.replace('"false"', '"true"');
+    const e = simulate(EXTERNAL_NAME + on)('app', 'http://my-httpbin.app.svc.cluster.local/');
+    expect(e.verdict).toBe('blocked-unregistered');
+  });
+});
+
+describe('Kubernetes Services', () => {
+  it("a port's protocol comes from appProtocol before its name", () => {
+    const tls = `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, appProtocol: tls, protocol: TCP, port: 80}]
+---
+`;
     const e = simulate(tls)('app', 'https://my-httpbin.app.svc.cluster.local:80/');
     expect(decisionText(e)).toMatch(
       /Service app\/my-httpbin registers my-httpbin\.app\.svc\.cluster\.local:80 \(TLS\)/,
@@ -180,13 +279,26 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     });
   });
 
-  it('an ExternalName Service: the sidecar connects to the external name, bypassing the gateway', () => {
+  it("a route to an ExternalName Service takes the named host's cluster (here registered)", () => {
     const e = simulate(routeTo('my-httpbin') + EXTERNAL_NAME)('app', 'http://httpbin.org/get');
     expect(e.verdict).toBe('allowed-direct');
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+    expect(decisionText(e)).toContain(
+      'Service app/my-httpbin is type ExternalName: Istio routes my-httpbin.app.svc.cluster.local to the cluster of httpbin.org',
+    );
   });
 
-  it('an ExternalName Service for an in-cluster name: undetermined, naming that name', () => {
+  it('a route to an ExternalName Service whose named host is not registered: broken, no cluster', () => {
+    const elsewhere = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: example.com',
+    );
+    const e = simulate(routeTo('my-httpbin') + elsewhere)('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toContain('the route sends to example.com, which no ServiceEntry registers');
+  });
+
+  it('an ExternalName Service for an in-cluster name the repository does not show: undetermined, naming it', () => {
     const alias = EXTERNAL_NAME.replace(
       'externalName: httpbin.org',
       'externalName: squid.proxy.svc.cluster.local',
@@ -194,7 +306,7 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     const e = simulate(routeTo('my-httpbin') + alias)('app', 'http://httpbin.org/get');
     expect(e).toMatchObject({
       verdict: 'undetermined',
-      missing: 'what the workloads behind squid.proxy.svc.cluster.local do with it',
+      missing: 'the Kubernetes Service squid.proxy.svc.cluster.local',
     });
   });
 
@@ -251,7 +363,7 @@ describe('access changes', () => {
       analysis('apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n'),
     );
     expect(changes.map(formatAccessChange)).toEqual([
-      '(unlisted namespace)/* -> http://my-httpbin.app.svc.cluster.local:80: allowed-direct -> undetermined',
+      '(unlisted namespace)/* -> http://my-httpbin.app.svc.cluster.local:80: blocked-unregistered -> undetermined',
     ]);
   });
 });

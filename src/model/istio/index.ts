@@ -22,6 +22,7 @@ import { hostLookup } from './host-lookup.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
 import { readKubernetesService, type KubernetesService } from './services.js';
+import { resolveAlias, type AliasTarget } from './external-name.js';
 import { gatewayRef, MESH, routesOf, virtualServiceHosts, vsGateways } from './routes.js';
 import {
   collectGatewayClients,
@@ -55,8 +56,13 @@ export interface IstioIndex {
   kubernetesServices(): readonly KubernetesService[];
   /** The Kubernetes Service in the repository whose host this is, whatever its visibility. */
   kubernetesServiceFor(host: string): KubernetesService | undefined;
-  /** The Kubernetes Services in the repository visible from `namespace` with a host matching `host`. */
+  /**
+   * The Kubernetes Services in the repository visible from `namespace` with a host matching `host`;
+   * ExternalName ones are aliases (aliasTargetFor), no services of their own.
+   */
   kubernetesServicesFor(host: string, namespace: string): readonly KubernetesService[];
+  /** What `host` stands for when an ExternalName Service visible from `namespace` names it. */
+  aliasTargetFor(host: string, namespace: string): AliasTarget | undefined;
   /**
    * An in-cluster host (`*.svc.<domain>`) whose Service the repository does not show: Kubernetes has
    * it in the registry or not, the repository cannot tell. Answers that depend on it are undetermined.
@@ -169,7 +175,18 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     return services.filter((s) => hostMatches(s.host, host));
   };
   const visibleServices = (host: string, namespace: string): readonly KubernetesService[] =>
-    servicesMatching(host).filter((s) => isVisibleTo(s.resource, namespace));
+    servicesMatching(host).filter(
+      (s) =>
+        (s.externalName === undefined || !cs.mesh.externalNameAlias) &&
+        isVisibleTo(s.resource, namespace),
+    );
+  const aliasTargetFor = (host: string, namespace: string): AliasTarget | undefined =>
+    // With the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) an ExternalName Service is a service.
+    resolveAlias(host, (h) => {
+      if (!cs.mesh.externalNameAlias) return undefined;
+      const s = servicesByHost.get(h);
+      return s?.externalName !== undefined && isVisibleTo(s.resource, namespace) ? s : undefined;
+    });
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
@@ -215,6 +232,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     kubernetesServices: () => services,
     kubernetesServiceFor: (host) => servicesByHost.get(host),
     kubernetesServicesFor: visibleServices,
+    aliasTargetFor,
     isUnshownClusterHost: (host) =>
       isClusterDomainHost(host, clusterDomain) && servicesMatching(host).length === 0,
     serviceNamespace(host, clientNamespace) {
@@ -254,10 +272,15 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
     clientNamespaces: () =>
       (clientNamespaces ??= collectClientNamespaces(cs, all, index.gatewayWorkloads())),
-    hostRegistered: (host, namespace) =>
-      serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||
-      visibleServices(host, namespace).length > 0 ||
-      index.isUnshownClusterHost(host),
+    hostRegistered(host, namespace) {
+      const alias = aliasTargetFor(host, namespace);
+      if (alias) return 'host' in alias && index.hostRegistered(alias.host, namespace);
+      return (
+        serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||
+        visibleServices(host, namespace).length > 0 ||
+        index.isUnshownClusterHost(host)
+      );
+    },
     gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
     gatewayByRef(ref) {
       gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));

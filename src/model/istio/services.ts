@@ -2,7 +2,7 @@
  * Kubernetes Services as Istio's registry sees them (pilot/pkg/serviceregistry/kube/conversion.go
  * ConvertService): host `<name>.<namespace>.svc.<domain>`, one port per `spec.ports` entry with the
  * protocol from `appProtocol`, else the port name (pkg/config/kube/conversion.go ConvertProtocol);
- * `type: ExternalName` is a DNS alias for `spec.externalName` outside the mesh; visible where the
+ * `type: ExternalName` is an alias of `spec.externalName` (external-name.ts); visible where the
  * `networking.istio.io/exportTo` annotation says (everywhere without it).
  */
 import { KIND, isKind } from '../kinds.js';

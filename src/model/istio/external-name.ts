@@ -1,0 +1,33 @@
+/**
+ * ExternalName Services as Istio 1.21+ treats them (ENABLE_EXTERNAL_NAME_ALIAS on by default,
+ * releasenotes/notes/external-name-on.yaml; pilot/pkg/model/push_context.go resolveServiceAliases):
+ * not a service of their own but an alias of the host they name. A request for the alias matches
+ * the virtual host of that service, a route to the alias gets that service's cluster
+ * (networking/core/route/route.go), its DestinationRules apply, and the alias's ports do nothing.
+ * Chains of aliases flatten to the last host; a loop is NXDOMAIN in Kubernetes, so no service at all.
+ */
+import type { KubernetesService } from './services.js';
+
+/** What an ExternalName host stands for: the concrete host at the end of the chain, or a loop. */
+export type AliasTarget = { host: string; via: KubernetesService } | { loop: KubernetesService };
+
+/**
+ * The alias target of `host`, given how to find the ExternalName Service (visible to the client)
+ * for a host; undefined when `host` is no alias.
+ */
+export function resolveAlias(
+  host: string,
+  aliasFor: (host: string) => KubernetesService | undefined,
+): AliasTarget | undefined {
+  const first = aliasFor(host);
+  if (first?.externalName === undefined) return undefined;
+  const seen = new Set([host]);
+  let target = first.externalName.toLowerCase();
+  for (;;) {
+    if (seen.has(target)) return { loop: first };
+    seen.add(target);
+    const next = aliasFor(target)?.externalName;
+    if (next === undefined) return { host: target, via: first };
+    target = next.toLowerCase();
+  }
+}
