@@ -270,7 +270,7 @@ async function refreshInTurn<D>(
   run: EventRun,
   pr: Pick<PullRequestInfo, 'number' | 'headSha' | 'baseSha'>,
   repoUrl: string,
-  asked: { requested: boolean; recheck: boolean },
+  asked: { requested: boolean; recheck: boolean; sharedDelivery?: boolean },
 ): Promise<RefreshOutcome> {
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
@@ -280,7 +280,9 @@ async function refreshInTurn<D>(
       pullRequest: pr,
       repoUrl,
       deliveryId: ctx.id,
-      ...(ctx.resumed ? { resumed: true } : {}),
+      // A delivery for several pull requests (Re-run on a commit two of them share) cannot tell
+      // their runs apart by delivery id, so none takes up a completed run.
+      ...(ctx.resumed && !asked.sharedDelivery ? { resumed: true } : {}),
       requested: asked.requested,
       ...(checkRun ? { checkRun } : {}),
     }),
@@ -354,6 +356,7 @@ export async function onMergeGroup<D>(
         baseSha: group.base_sha,
         repoUrl,
         deliveryId: ctx.id,
+        ...(ctx.resumed ? { resumed: true } : {}),
       }),
     );
   });
@@ -383,7 +386,7 @@ export async function onCheckRerequested<D>(
         run,
         { number: pr.number, headSha, baseSha: pr.baseSha },
         repoUrlOf(ctx, run.gh),
-        { requested: false, recheck: true },
+        { requested: false, recheck: true, sharedDelivery: prs.length > 1 },
       );
     }
   });

@@ -246,6 +246,8 @@ export interface MergeGroupRequest {
   baseSha: string;
   repoUrl: string;
   deliveryId: string;
+  /** A durable job taken up again after its replica died (see CheckRunTarget.resumed). */
+  resumed?: boolean;
 }
 
 /**
@@ -257,7 +259,8 @@ export async function checkMergeGroup<D>(
   req: MergeGroupRequest,
 ): Promise<RefreshOutcome> {
   const { headSha, baseSha } = req;
-  return withCheckRun(deps, { headSha, externalId: req.deliveryId }, async (check, outcome) => {
+  const target = { headSha, externalId: req.deliveryId, ...(req.resumed ? { resumed: true } : {}) };
+  return withCheckRun(deps, target, async (check, outcome) => {
     const read = await readConfigOrFail(deps, check, baseSha);
     if (!read) return { ...outcome, result: 'invalid-config' };
     const { config, configNote } = read;
