@@ -335,9 +335,21 @@ subsets: [{addresses: [${address}], ports: [{name: tcp, port: 3128}]}]
     );
   });
 
-  it('a Service without selector whose Endpoints name pods, or with no Endpoints shown: undetermined', () => {
+  it('a Service without selector whose Endpoints name pods, with no Endpoints shown, or only an FQDN slice: undetermined', () => {
     const podTarget = '{ip: 10.9.8.7, targetRef: {kind: Pod, name: squid-0, namespace: proxy}}';
-    for (const yaml of [SELECTORLESS + endpoints(podTarget), SELECTORLESS]) {
+    const fqdnSlice = `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: squid-fqdn, namespace: proxy, labels: {kubernetes.io/service-name: squid}}
+addressType: FQDN
+endpoints: [{addresses: [squid.example.com]}]
+ports: [{name: tcp, port: 3128}]
+---
+`;
+    for (const yaml of [
+      SELECTORLESS + endpoints(podTarget),
+      SELECTORLESS,
+      SELECTORLESS + fqdnSlice,
+    ]) {
       const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128) + yaml)(
         'app',
         'http://httpbin.org/get',

@@ -35,13 +35,13 @@ export function handWrittenEndpoints(
   const endpoints = cs
     .ofKind(KIND.endpoints)
     .filter((r) => r.name === name && r.namespace === namespace);
-  const slices = cs
-    .ofKind(KIND.endpointSlice)
-    .filter(
-      (r) =>
-        r.namespace === namespace &&
-        get(r.body, ['metadata', 'labels', SERVICE_NAME_LABEL]) === name,
-    );
+  const slices = cs.ofKind(KIND.endpointSlice).filter(
+    (r) =>
+      r.namespace === namespace &&
+      get(r.body, ['metadata', 'labels', SERVICE_NAME_LABEL]) === name &&
+      // Istio's registry reads IP slices only (FQDN ones give it no endpoints): not a known server.
+      get(r.body, ['addressType']) !== 'FQDN',
+  );
   const targets = [
     ...endpoints.flatMap((r) =>
       listOf(get(r.body, ['subsets'])).flatMap((s) => listOf(get(s, ['addresses']))),
