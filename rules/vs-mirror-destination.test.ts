@@ -1,4 +1,8 @@
-import { workloadYaml } from '../test/istio-fixtures.js';
+import {
+  AUDIT_SUBSETS_YAML,
+  mirroringVirtualServiceYaml,
+  workloadYaml,
+} from '../test/istio-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './vs-mirror-destination.js';
 
@@ -11,23 +15,8 @@ spec:
   resolution: DNS
   ports: [{number: 80, name: http, protocol: HTTP}]
 `;
-const dr = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: audit, namespace: mytest}
-spec:
-  host: audit.example.com
-  subsets: [{name: v1, labels: {version: v1}}]
-`;
-/** A sidecar VirtualService for httpbin.org whose route mirrors (YAML under the route, from line 10). */
-const vs = (mirror: string): string => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: httpbin, namespace: mytest}
-spec:
-  hosts: [httpbin.org]
-  http:
-  - route:
-    - destination: {host: httpbin.org}
-${mirror}`;
+const dr = AUDIT_SUBSETS_YAML;
+const vs = mirroringVirtualServiceYaml;
 
 const files = (mirror: string): Record<string, string> => ({
   'vs.yaml': vs(mirror),

@@ -126,3 +126,25 @@ spec:
     spec: {containers: [{name: sleep, image: curl}]}
 `;
 }
+
+/** A sidecar VirtualService for httpbin.org in mytest whose route mirrors (YAML under the route, from line 10). */
+export function mirroringVirtualServiceYaml(mirror: string): string {
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - destination: {host: httpbin.org}
+${mirror}`;
+}
+
+/** A DestinationRule in mytest defining subset v1 of audit.example.com, a mirror target. */
+export const AUDIT_SUBSETS_YAML = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: audit, namespace: mytest}
+spec:
+  host: audit.example.com
+  subsets: [{name: v1, labels: {version: v1}}]
+`;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
+import { AUDIT_SUBSETS_YAML, mirroringVirtualServiceYaml } from '../istio-fixtures.js';
 import { simulatorFor } from './helpers.js';
 
 const entry = (host: string): string => `apiVersion: networking.istio.io/v1
@@ -17,24 +18,9 @@ spec:
 ---
 `;
 
-const routeWithMirror = (mirror: string): string => `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: httpbin, namespace: mytest}
-spec:
-  hosts: [httpbin.org]
-  http:
-  - route:
-    - destination: {host: httpbin.org}
-${mirror}`;
+const routeWithMirror = mirroringVirtualServiceYaml;
 
-const auditRule = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: audit, namespace: mytest}
-spec:
-  host: audit.example.com
-  subsets: [{name: v1, labels: {version: v1}}]
----
-`;
+const auditRule = `${AUDIT_SUBSETS_YAML}---\n`;
 
 function explain(yaml: string) {
   const analysis = analyzeSources(
