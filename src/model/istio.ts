@@ -8,7 +8,14 @@
  * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  * The parts live in ./istio/; this module is what the rest of the code imports.
  */
-export { hostMatches, hostSubsetOf, stringList, servicePortProtocol } from './istio/hosts.js';
+export {
+  hostMatches,
+  hostSubsetOf,
+  mostSpecific,
+  mostSpecificMatch,
+  stringList,
+  servicePortProtocol,
+} from './istio/hosts.js';
 export {
   DEFAULT_CLUSTER_DOMAIN,
   resolveHostName,
@@ -141,5 +148,7 @@ export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
 export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
 export { mirrorsOf } from './istio/mirrors.js';
+export { serviceChoice } from './istio/service-choice.js';
+export type { ProxyScope, ServiceChoice } from './istio/service-choice.js';
 export type { Mirror } from './istio/mirrors.js';
 export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';

@@ -17,6 +17,7 @@ import {
   routeMatchAppliesTo,
   MESH,
   virtualServiceHosts,
+  mostSpecific,
   sniMatches,
   stringList,
   entriesForAddress,
@@ -63,6 +64,7 @@ import {
   leaveMesh,
   routeDestinationHost,
   visibleEntries,
+  type EntryView,
   type ServicePort,
 } from './upstream.js';
 
@@ -110,11 +112,12 @@ function entriesFor(
   req: AppRequest,
   namespace: string,
   alias: AliasTarget | undefined,
+  view: EntryView & { imported: (r: Resource) => boolean },
 ): Resource[] {
-  if (alias) return 'host' in alias ? visibleEntries(ctx, alias.host, namespace) : [];
-  if (!req.ip) return visibleEntries(ctx, req.host, namespace);
+  if (alias) return 'host' in alias ? visibleEntries(ctx, alias.host, namespace, false, view) : [];
+  if (!req.ip) return visibleEntries(ctx, req.host, namespace, false, view);
   const visible = ctx.index.ofKind('ServiceEntry').filter((se) => isVisibleTo(se, namespace));
-  return entriesForAddress(visible, req.ip, req.port);
+  return entriesForAddress(visible, req.ip, req.port).filter(view.imported);
 }
 
 /** The host Istio names the service by: the request's, or for an IP destination the entry's first host. */
@@ -153,7 +156,7 @@ export function fromSidecar(
 
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
   const alias = req.ip ? undefined : aliasOf(ctx, t, req.host, src.namespace);
-  const entries = entriesFor(ctx, req, src.namespace, alias).filter(imported);
+  const entries = entriesFor(ctx, req, src.namespace, alias, { t, at: 'sidecar', imported });
   const entry = findServicePort(entries, req.port);
   const host = alias && 'host' in alias ? alias.host : req.host;
   if (!entry && ctx.index.isUnshownClusterHost(host)) return unshownService(t, host);
@@ -667,7 +670,8 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
       return unregistered(s, 'arrives without SNI, so no filter chain of the TLS port takes it');
     return defaultRoute(s, `no TLS route applies to this workload on port ${req.port}`);
   }
-  const found = chains.find((c) => sniHostsOf(c.match).some((h) => sniMatches(h, sni)));
+  // Envoy takes the chain with the most specific server name, whatever the order of the routes.
+  const found = mostSpecific(chains, (c) => sniHostsOf(c.match), sni, sniMatches);
   const chain = found && oldestChain(s, services, found);
   if (chain?.match.destinationSubnets)
     t.note(

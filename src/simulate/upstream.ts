@@ -12,9 +12,14 @@ import {
   onlyServicePort,
   outboundTls,
   readKubernetesService,
+  mostSpecificMatch,
+  serviceChoice,
   servicePortProtocol,
+  stringList,
   type KubernetesService,
+  type ProxyScope,
 } from '../model/istio.js';
+import { listText } from '../lint/wording.js';
 import { protocolClass } from '../model/protocol.js';
 import { describe, get, isObject, type Resource } from '../model/resource.js';
 import type { SimulationContext } from './context.js';
@@ -29,25 +34,61 @@ export interface ServicePort {
   path: FieldPath;
 }
 
+/** Where a lookup happens, so that the choice among entries for one host is Istio's and is traced. */
+export interface EntryView {
+  t: Trace;
+  at: Stage;
+  /** Entries the proxy's Sidecar imports (all, without one). */
+  imported?: (r: Resource) => boolean;
+}
+
 /**
- * ServiceEntries visible from `namespace` for `host`, the namespace's own first (Istio prefers them),
- * then the Kubernetes Services in the repository with that host; with `exact`, only ServiceEntries
- * listing the host itself, as a route destination needs.
+ * The registry entries a proxy of `namespace` uses for `host`: per host name as the entries write it,
+ * most specific first, the entry Istio keeps for that name (serviceChoice: a fixed precedence, then
+ * creation order, which `view`'s trace tries every way) and those whose ports it merges. With
+ * `exact`, only entries listing the host itself, as a route destination needs.
  */
 export function visibleEntries(
   ctx: SimulationContext,
   host: string,
   namespace: string,
   exact = false,
+  view?: EntryView,
 ): Resource[] {
-  const all = exact
+  const found = exact
     ? ctx.index.serviceEntriesForDestination(host, namespace)
     : ctx.index.serviceEntriesFor(host, namespace);
-  return [
-    ...all.filter((se) => se.namespace === namespace),
-    ...all.filter((se) => se.namespace !== namespace),
-    ...ctx.index.kubernetesServicesFor(host, namespace).map((s) => s.resource),
-  ];
+  const all = [...found, ...ctx.index.kubernetesServicesFor(host, namespace).map((s) => s.resource)];
+  const scope: ProxyScope = view?.at === 'sidecar' || !view ? 'sidecar' : 'gateway';
+  const out: Resource[] = [];
+  for (const [name, entries] of byWrittenHost(all.filter(view?.imported ?? (() => true)), host)) {
+    const choice = serviceChoice(entries, namespace, scope);
+    const what = `the service ${name} for ${scope === 'sidecar' ? 'sidecars' : 'gateways'} of namespace ${namespace}`;
+    const oldest = view ? view.t.oldest(view.at, what, choice.rivals) : choice.rivals[0]!;
+    const kept = choice.kept(oldest);
+    if (view && choice.precedence && kept.length < entries.length)
+      view.t.decideOnce(
+        view.at,
+        `${describe(oldest)} is what Istio uses for ${what}, not ${listText(entries.filter((e) => !kept.includes(e)).map(describe))}: ${choice.precedence}`,
+        oldest,
+        ['metadata'],
+      );
+    out.push(...kept);
+  }
+  return out;
+}
+
+/** Entries by the host name of theirs that matches `host` most specifically, most specific first. */
+function byWrittenHost(entries: readonly Resource[], host: string): Map<string, Resource[]> {
+  const groups = new Map<string, Resource[]>();
+  for (const e of entries) {
+    const names = isKubernetesService(e) ? [host] : stringList(get(e.body, ['spec', 'hosts']));
+    const name = mostSpecificMatch(names, host) ?? host;
+    const list = groups.get(name);
+    if (list) list.push(e);
+    else groups.set(name, [e]);
+  }
+  return new Map([...groups].sort(([a], [b]) => (mostSpecificMatch([a, b], host) === a ? -1 : 1)));
 }
 
 /** The number of a registry entry's port: `number` in a ServiceEntry, `port` in a Kubernetes Service. */
@@ -226,7 +267,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outc
   const host = routeDestinationHost(ctx, t, to.at, to.host, to.viewNamespace);
   const x = host === to.host ? to : { ...to, host };
   const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
-  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed);
+  const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed, { t, at: x.at });
   if (entries.length === 0) {
     explainInvisible(ctx, t, x.at, x.host, x.viewNamespace);
     const wildcard = x.routed ? visibleEntries(ctx, x.host, x.viewNamespace)[0] : undefined;

@@ -251,3 +251,100 @@ spec:
     expect(simulate(one)('app', 'https://httpbin.org').verdict).toBe('allowed-via-gateway');
   });
 });
+
+describe('ServiceEntries for one host (sidecar.go selectServices, appendSidecarServices)', () => {
+  const entry = (
+    name: string,
+    namespace: string,
+    port: number,
+    extra = '',
+    resolution = 'DNS',
+  ): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  hosts: [httpbin.org]
+${extra}  resolution: ${resolution}
+  ports: [{number: ${port}, name: http-${port}, protocol: HTTP}]
+---
+`;
+
+  it('two namespaces, neither the client\'s: the oldest decides; different ports give undetermined', () => {
+    const yaml = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-b', 8080);
+    const e = simulate(yaml)('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe(
+      'which of ServiceEntry team-a/on-80 and ServiceEntry team-b/on-8080 Istio created first',
+    );
+    expect(e.reason).toMatch(/oldest with ServiceEntry team-a\/on-80: allowed-direct/);
+    expect(e.reason).toMatch(/oldest with ServiceEntry team-b\/on-8080: blocked-unregistered/);
+    expect(decisionText(e)).toContain(
+      'Istio uses the oldest of ServiceEntry team-a/on-80 and ServiceEntry team-b/on-8080 for the service httpbin.org for sidecars of namespace app',
+    );
+  });
+
+  it('the same answer whichever is older: definite, with a note', () => {
+    const yaml = entry('a', 'team-a', 80) + entry('b', 'team-b', 80);
+    const e = simulate(yaml)('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.notes.join('\n')).toMatch(
+      /oldest of ServiceEntry team-a\/a and ServiceEntry team-b\/b for the service httpbin.org .*the answer is the same whichever it is/,
+    );
+  });
+
+  it("the client's own namespace wins whatever the age: the other's port does not apply", () => {
+    const yaml = entry('on-80', 'team-a', 80) + entry('own', 'app', 8080);
+    const explain = simulate(yaml);
+    const e = explain('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('blocked-unregistered');
+    expect(decisionText(e)).toContain(
+      'ServiceEntry app/own is what Istio uses for the service httpbin.org for sidecars of namespace app, not ServiceEntry team-a/on-80: a sidecar prefers entries of its own namespace app',
+    );
+    expect(explain('app', 'http://httpbin.org:8080/get').verdict).toBe('allowed-direct');
+    // team-b sees both, neither its own: creation order decides there.
+    expect(explain('team-b', 'http://httpbin.org/get').verdict).toBe('undetermined');
+  });
+
+  it('an entry exported to the namespace by name comes before a public one', () => {
+    const yaml = entry('named', 'team-a', 8080, '  exportTo: [app]\n') + entry('public', 'team-b', 80);
+    const e = simulate(yaml)('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('blocked-unregistered');
+    expect(decisionText(e)).toContain(
+      'entries exported to the namespace by name or privately come before public ones',
+    );
+  });
+
+  it('entries of one namespace merge their ports when they agree on resolution and exportTo', () => {
+    const merged = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-a', 8080);
+    expect(simulate(merged)('app', 'http://httpbin.org:8080/').verdict).toBe('allowed-direct');
+    expect(simulate(merged)('app', 'http://httpbin.org/').verdict).toBe('allowed-direct');
+    // A different resolution: the later one is ignored, and which is later is creation order.
+    const apart = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-a', 8080, '', 'NONE');
+    expect(simulate(apart)('app', 'http://httpbin.org:8080/').verdict).toBe('undetermined');
+  });
+
+  it('a Kubernetes Service comes before a ServiceEntry for its host', () => {
+    const yaml = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: squat, namespace: team-a}
+spec:
+  hosts: [api.backend.svc.cluster.local]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: backend}
+spec:
+  selector: {app: api}
+  ports: [{port: 8080, name: http}]
+`;
+    const e = simulate(yaml)('app', 'http://api.backend.svc.cluster.local/');
+    // The Service has no port 80, and the ServiceEntry's port 80 does not apply.
+    expect(e.verdict).toBe('blocked-unregistered');
+    expect(decisionText(e)).toContain(
+      'Service backend/api is what Istio uses for the service api.backend.svc.cluster.local for sidecars of namespace app, not ServiceEntry team-a/squat: a Kubernetes Service comes before ServiceEntries',
+    );
+  });
+});

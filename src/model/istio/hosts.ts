@@ -38,3 +38,39 @@ export function servicePortProtocol(port: unknown): string | undefined {
   const name = get(port, ['name']);
   return protocolFromPortName(typeof name === 'string' ? name : undefined);
 }
+
+/**
+ * Of `items` (filter chains, services) named by host patterns, the one whose pattern matches `name`
+ * most specifically, as Envoy picks a filter chain by server name or a virtual host by domain: the
+ * exact name, else the longest wildcard suffix, else `*`; the first of equals (envoy
+ * filter_chain_manager_impl.cc findFilterChainForServerName). `matches` is the matching in use
+ * (Istio's host matching, or Envoy's server_names).
+ */
+export function mostSpecific<T>(
+  items: readonly T[],
+  namesOf: (item: T) => readonly string[],
+  name: string | undefined,
+  matches: (pattern: string, name: string | undefined) => boolean,
+): T | undefined {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const item of items) {
+    for (const pattern of namesOf(item)) {
+      if (!matches(pattern, name)) continue;
+      const score = specificity(pattern, name);
+      if (score > bestScore) [best, bestScore] = [item, score];
+    }
+  }
+  return best;
+}
+
+/** The host pattern of `patterns` that matches `name` most specifically (Istio's host matching). */
+export function mostSpecificMatch(patterns: readonly string[], name: string): string | undefined {
+  return mostSpecific(patterns, (p) => [p], name, (p, n) => n !== undefined && hostMatches(p, n));
+}
+
+/** Exact beats every wildcard; a longer wildcard suffix beats a shorter one; `*` comes last. */
+function specificity(pattern: string, name: string | undefined): number {
+  if (pattern.toLowerCase() === name?.toLowerCase()) return Number.MAX_SAFE_INTEGER;
+  return pattern === '*' ? 0 : pattern.length;
+}

@@ -1,0 +1,124 @@
+/**
+ * Which registry entry a proxy uses for a host that several entries (ServiceEntries, a Kubernetes
+ * Service) define. Istio keeps one service per host name for a proxy; what it keeps is decided by a
+ * fixed precedence first and by creation order only within what that leaves:
+ *
+ * - a sidecar's scope (pilot/pkg/model/sidecar.go `selectServices`, PILOT_UNIFIED_SIDECAR_SCOPE on by
+ *   default): the entries in the proxy's own namespace, else the namespace of a Kubernetes Service,
+ *   else the namespace of the first entry in the list `servicesExportedToNamespace` gives
+ *   (push_context.go: entries exported to the namespace by name or privately, then public ones, each
+ *   sorted by `SortServicesByCreationTime`, whose tie-break on equal timestamps is the host, then the
+ *   namespace);
+ * - a gateway's scope (`DefaultSidecarScopeForGateway`): the first entry of that list, with no
+ *   preference for the gateway's namespace; but a gateway shares the namespace's default sidecar
+ *   scope when a sidecar there asked first (push_context.go `doGetSidecarScope`), so either rule
+ *   may apply and both are tried;
+ * - then `appendSidecarServices`: a Kubernetes Service wins over ServiceEntries; the first entry
+ *   (the oldest) is kept, and later entries of its namespace with the same resolution, labels,
+ *   workload selector and exportTo (`canMergeServices`) add the ports it lacks; others are ignored.
+ */
+import { get, type Resource } from '../resource.js';
+import { isKubernetesService } from './services.js';
+import { exportedTo } from './visibility.js';
+import { labelsKey, workloadSelectorOf } from './workloads.js';
+
+export type ProxyScope = 'sidecar' | 'gateway';
+
+export interface ServiceChoice {
+  /** The entries of which Istio keeps the oldest; one when the precedence alone decides. */
+  rivals: readonly Resource[];
+  /** What narrowed the entries down to the rivals, when something did: for the reader. */
+  precedence?: string;
+  /** The entries Istio uses when `oldest` (one of `rivals`) is kept: it, then those it merges ports from. */
+  kept(oldest: Resource): Resource[];
+}
+
+/** `entries`: visible to (and imported by) the proxy of `namespace`, all defining one host as written. */
+export function serviceChoice(
+  entries: readonly Resource[],
+  namespace: string,
+  scope: ProxyScope,
+): ServiceChoice {
+  const pool = namespacePool(entries, namespace);
+  const bySidecarRule = firstInList(pool.entries);
+  const byGatewayRule = scope === 'gateway' ? firstInList(entries) : bySidecarRule;
+  const rivals = [...new Set([...bySidecarRule.entries, ...byGatewayRule.entries])];
+  const why = [pool.why, bySidecarRule.why, byGatewayRule.why].filter(
+    (w): w is string => w !== undefined,
+  );
+  return {
+    rivals,
+    ...(rivals.length < entries.length && why.length > 0
+      ? { precedence: [...new Set(why)].join('; ') }
+      : {}),
+    kept: (oldest) =>
+      isKubernetesService(oldest)
+        ? [oldest]
+        : [oldest, ...entries.filter((e) => e !== oldest && canMerge(oldest, e))],
+  };
+}
+
+/** selectServices: the proxy's own namespace, else a Kubernetes Service's, else every namespace. */
+function namespacePool(entries: readonly Resource[], namespace: string): Narrowed {
+  const own = entries.filter((e) => e.namespace === namespace);
+  if (own.length > 0 && own.length < entries.length)
+    return { entries: own, why: `a sidecar prefers entries of its own namespace ${namespace}` };
+  if (own.length > 0) return { entries };
+  const kube = entries.find(isKubernetesService);
+  return kube
+    ? {
+        entries: entries.filter((e) => e.namespace === kube.namespace),
+        why: 'a Kubernetes Service comes before ServiceEntries',
+      }
+    : { entries };
+}
+
+interface Narrowed {
+  entries: readonly Resource[];
+  why?: string;
+}
+
+/**
+ * The candidates for the first entry of servicesExportedToNamespace's list: a Kubernetes Service
+ * replaces any ServiceEntry; otherwise the entries of the earliest export rank, by creation order.
+ */
+function firstInList(pool: readonly Resource[]): Narrowed {
+  const kube = pool.find(isKubernetesService);
+  if (kube)
+    return pool.length > 1
+      ? { entries: [kube], why: 'a Kubernetes Service comes before ServiceEntries' }
+      : { entries: [kube] };
+  const rank = (e: Resource): number => (exportedTo(e).everywhere ? 1 : 0);
+  const best = Math.min(...pool.map(rank));
+  const first = pool.filter((e) => rank(e) === best);
+  return first.length < pool.length
+    ? {
+        entries: first,
+        why: 'entries exported to the namespace by name or privately come before public ones',
+      }
+    : { entries: first };
+}
+
+/** canMergeServices: one namespace and registry, the same resolution, labels, selector, exportTo. */
+function canMerge(kept: Resource, other: Resource): boolean {
+  if (isKubernetesService(other) || other.namespace !== kept.namespace) return false;
+  const selector = (se: Resource): string => labelsKey(workloadSelectorOf(se) ?? {});
+  return (
+    resolutionOf(kept) === resolutionOf(other) &&
+    labelsKey(kept.labels) === labelsKey(other.labels) &&
+    selector(kept) === selector(other) &&
+    sameExport(kept, other)
+  );
+}
+
+const resolutionOf = (se: Resource): string => String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
+
+function sameExport(a: Resource, b: Resource): boolean {
+  const x = exportedTo(a);
+  const y = exportedTo(b);
+  return (
+    x.everywhere === y.everywhere &&
+    x.namespaces.size === y.namespaces.size &&
+    [...x.namespaces].every((ns) => y.namespaces.has(ns))
+  );
+}
