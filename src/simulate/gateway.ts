@@ -12,6 +12,7 @@ import {
   routeMatchAppliesTo,
   outboundTls,
   serverVirtualServices,
+  mostSpecific,
   sniMatches,
   subsetsOf,
   TLS_MODE_LABEL,
@@ -635,6 +636,13 @@ function byRankAndAge({ t, x }: AtServer, what: string, services: readonly Resou
   ]);
 }
 
+interface SniChain {
+  vs: Resource;
+  index: number;
+  route: JsonObject;
+  hosts: string[];
+}
+
 /**
  * The first route of one block (`tcp`, `tls`) that `takes` the connection, of the first
  * VirtualService (in the gateway's order) that has one.
@@ -673,16 +681,31 @@ function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
   return destinationOf(t, x, vs, route, ['spec', 'tcp', index], server.port);
 }
 
-/** PASSTHROUGH server: tls routes by the SNI of the connection. */
+/**
+ * PASSTHROUGH server: tls routes by the SNI of the connection. Istio builds a filter chain per tls
+ * match of the bound VirtualServices, oldest first, skipping a match that repeats an SNI host already
+ * taken on the port (gateway.go buildGatewayNetworkFiltersFromTLSRoutes, CheckDuplicates); Envoy
+ * takes the chain with the most specific server name.
+ */
 function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestination | Outcome {
   const { t, x, server, proxy } = at;
-  const found = firstL4Route(
-    at,
-    'tls',
-    (m) =>
-      routeMatchAppliesTo(m, proxy, server.port) &&
-      sniHostsOf(m.match).some((h) => sniMatches(h, sni)),
+  const applies = (m: WrittenMatch): boolean => routeMatchAppliesTo(m, proxy, server.port);
+  const chainsOf = (vs: Resource): SniChain[] =>
+    l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
+      matches.filter(applies).map((m) => ({ vs, index, route, hosts: sniHostsOf(m.match) })),
+    );
+  const candidates = boundTo(at).filter((vs) =>
+    chainsOf(vs).some((c) => c.hosts.some((h) => sniMatches(h, sni))),
   );
+  const taken = new Set<string>();
+  const chains: SniChain[] = [];
+  for (const vs of byRankAndAge(at, `the tls routes of port ${server.port}`, candidates))
+    for (const c of chainsOf(vs)) {
+      if (c.hosts.some((h) => taken.has(h))) continue;
+      c.hosts.forEach((h) => taken.add(h));
+      chains.push(c);
+    }
+  const found = mostSpecific(chains, (c) => c.hosts, sni, sniMatches);
   if (!found)
     return outcome(
       'broken',

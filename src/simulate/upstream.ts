@@ -58,7 +58,10 @@ export function visibleEntries(
   const found = exact
     ? ctx.index.serviceEntriesForDestination(host, namespace)
     : ctx.index.serviceEntriesFor(host, namespace);
-  const all = [...found, ...ctx.index.kubernetesServicesFor(host, namespace).map((s) => s.resource)];
+  const all = [
+    ...found,
+    ...ctx.index.kubernetesServicesFor(host, namespace).map((s) => s.resource),
+  ];
   const scope: ProxyScope = view?.at === 'sidecar' || !view ? 'sidecar' : 'gateway';
   const out: Resource[] = [];
   for (const [name, entries] of byWrittenHost(all.filter(view?.imported ?? (() => true)), host)) {

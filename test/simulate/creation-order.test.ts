@@ -269,7 +269,7 @@ ${extra}  resolution: ${resolution}
 ---
 `;
 
-  it('two namespaces, neither the client\'s: the oldest decides; different ports give undetermined', () => {
+  it("two namespaces, neither the client's: the oldest decides; different ports give undetermined", () => {
     const yaml = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-b', 8080);
     const e = simulate(yaml)('app', 'http://httpbin.org/get');
     expect(e.verdict).toBe('undetermined');
@@ -306,7 +306,8 @@ ${extra}  resolution: ${resolution}
   });
 
   it('an entry exported to the namespace by name comes before a public one', () => {
-    const yaml = entry('named', 'team-a', 8080, '  exportTo: [app]\n') + entry('public', 'team-b', 80);
+    const yaml =
+      entry('named', 'team-a', 8080, '  exportTo: [app]\n') + entry('public', 'team-b', 80);
     const e = simulate(yaml)('app', 'http://httpbin.org/get');
     expect(e.verdict).toBe('blocked-unregistered');
     expect(decisionText(e)).toContain(

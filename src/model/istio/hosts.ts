@@ -66,7 +66,12 @@ export function mostSpecific<T>(
 
 /** The host pattern of `patterns` that matches `name` most specifically (Istio's host matching). */
 export function mostSpecificMatch(patterns: readonly string[], name: string): string | undefined {
-  return mostSpecific(patterns, (p) => [p], name, (p, n) => n !== undefined && hostMatches(p, n));
+  return mostSpecific(
+    patterns,
+    (p) => [p],
+    name,
+    (p, n) => n !== undefined && hostMatches(p, n),
+  );
 }
 
 /** Exact beats every wildcard; a longer wildcard suffix beats a shorter one; `*` comes last. */

@@ -111,7 +111,8 @@ function canMerge(kept: Resource, other: Resource): boolean {
   );
 }
 
-const resolutionOf = (se: Resource): string => String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
+const resolutionOf = (se: Resource): string =>
+  String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
 
 function sameExport(a: Resource, b: Resource): boolean {
   const x = exportedTo(a);
