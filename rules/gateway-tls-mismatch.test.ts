@@ -216,5 +216,58 @@ spec:
         },
       ],
     },
+    {
+      name: 'two Gateways on the same pods, a plaintext and an ISTIO_MUTUAL server on one port: only a warning, creation order decides which comes first',
+      yaml: {
+        'dr.yaml': dr('mode: ISTIO_MUTUAL, sni: test.com'),
+        'gw.yaml':
+          gateway(serverYaml(80, 'HTTP', 'other.com'), 'egress-a') +
+          '---\n' +
+          gateway(mtls('test.com'), 'egress-b'),
+        'routes.yaml': routes('test-com'),
+        'sleep.yaml': workloadYaml('default'),
+      },
+      findings: [
+        {
+          line: 9,
+          column: 13,
+          severity: 'warning',
+          message:
+            /does not terminate the mesh's mTLS, so the connection fails; make the server ISTIO_MUTUAL or drop TLS here \(only in some creation orders: it depends on which of Gateway istio-system\/egress-a and Gateway istio-system\/egress-b Istio created first, which the repository cannot show\)$/,
+        },
+      ],
+    },
+    {
+      name: 'two merged DestinationRules with a top-level TLS policy each: the oldest one applies, so only a warning',
+      yaml: {
+        'dr.yaml': `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: a-mtls, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL, sni: test.com}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: b-plain, namespace: istio-system}
+spec:
+  host: ${GW_HOST}
+  trafficPolicy: {tls: {mode: DISABLE}}
+`,
+        'gw.yaml': gateway(mtls('test.com')),
+        'routes.yaml': routes(),
+        'sleep.yaml': workloadYaml('default'),
+      },
+      findings: [
+        {
+          file: 'dr.yaml',
+          line: 13,
+          column: 25,
+          severity: 'warning',
+          message:
+            /^tls.mode DISABLE toward egress gateway egressgateway port 80, but .* requires the mesh's mTLS: the handshake fails; use ISTIO_MUTUAL \(only in some creation orders: it depends on which of DestinationRule istio-system\/a-mtls and DestinationRule istio-system\/b-plain Istio created first/,
+        },
+      ],
+    },
   ],
 });

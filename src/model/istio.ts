@@ -129,9 +129,14 @@ export {
   authzGatewayTargets,
 } from './istio/authz.js';
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
-export { gatewaysCarrying } from './istio/uses.js';
+export { gatewayClientTlsOrders, gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
-export { conflictingHostClaims, sidecarsForSameWorkloads } from './istio/creation-order.js';
+export {
+  conflictingHostClaims,
+  creationOrders,
+  sidecarsForSameWorkloads,
+  withOldest,
+} from './istio/creation-order.js';
 export type { HostClaim } from './istio/creation-order.js';
 export { buildIstioIndex } from './istio/index.js';
 export type { IstioIndex } from './istio/index.js';

@@ -5,7 +5,7 @@
  * `undetermined`, naming the resources and what each order gives.
  */
 import { listText } from '../lint/wording.js';
-import { gatewaysMergedByAge, rulesMergedByAge } from '../model/istio.js';
+import { gatewaysMergedByAge, rulesMergedByAge, withOldest } from '../model/istio.js';
 import { describe, type Resource } from '../model/resource.js';
 import type { ServersOnPort, SimulationContext } from './context.js';
 import { Trace, type OrderGroup, type Outcome } from './trace.js';
@@ -158,7 +158,7 @@ export function mergedRulesByAge(
     const rivals = rulesMergedByAge(rules, subset);
     if (rivals.length < 2) return rules;
     const [oldest] = t.inCreationOrder(at, `the DestinationRules merged for ${host}`, rivals);
-    return oldest === rivals[0] ? rules : [oldest!, ...rules.filter((r) => r !== oldest)];
+    return oldest === rivals[0] ? rules : withOldest(rules, oldest!);
   };
 }
 
@@ -179,5 +179,5 @@ export function serversByAge(
   const [oldest] = t.inCreationOrder('egress-gateway', `port ${port} of ${gatewayName}`, rivals);
   if (oldest === rivals[0]) return onPort;
   const gateways = ctx.index.gatewaysSelecting(podLabels);
-  return ctx.serversOf([oldest!, ...gateways.filter((g) => g !== oldest)], port);
+  return ctx.serversOf(withOldest(gateways, oldest!), port);
 }

@@ -67,3 +67,16 @@ export function sidecarsForSameWorkloads(index: IstioIndex): Resource[][] {
   }
   return [...groups.values()].filter((g) => g.length > 1);
 }
+
+/** `list` with `oldest` moved first: the order Istio merges in when `oldest` is the oldest. */
+export function withOldest<T>(list: readonly T[], oldest: T): T[] {
+  return [oldest, ...list.filter((x) => x !== oldest)];
+}
+
+/**
+ * One list per assumption about which of `rivals` is the oldest (the simulator tries them one run
+ * each, rules check them all); just `list` when fewer than two rivals make the order matter.
+ */
+export function creationOrders<T>(list: readonly T[], rivals: readonly T[]): (readonly T[])[] {
+  return rivals.length < 2 ? [list] : rivals.map((r) => withOldest(list, r));
+}

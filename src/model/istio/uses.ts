@@ -4,7 +4,13 @@
  */
 import { KIND } from '../kinds.js';
 import type { Resource } from '../resource.js';
-import { outboundTls, type OutboundTls, type OutboundTlsQuery } from './destination-rules.js';
+import { withOldest } from './creation-order.js';
+import {
+  outboundTls,
+  rulesMergedByAge,
+  type OutboundTls,
+  type OutboundTlsQuery,
+} from './destination-rules.js';
 import {
   gatewayServers,
   onlyServicePort,
@@ -133,16 +139,9 @@ export function collectGatewayClients(index: IstioIndex): GatewayClient[] {
     if (!workload) continue;
     const port = use.destination.port ?? onlyServicePort(workload);
     if (port === undefined) continue;
-    const { subset, host } = use.destination;
+    const { subset } = use.destination;
     // One query per use, its client namespace set in turn (outboundTls keeps nothing of it).
-    const query: OutboundTlsQuery = {
-      host,
-      port,
-      ...(subset ? { subset } : {}),
-      clientNamespace: '',
-      serverLabelled: workload.tlsModeLabelled,
-      serverNamespace: workload.namespace,
-    };
+    const query = tlsQuery(use, workload, port);
     for (const namespace of use.clientNamespaces) {
       query.clientNamespace = namespace;
       const tls = outboundTls(index, query);
@@ -154,6 +153,40 @@ export function collectGatewayClients(index: IstioIndex): GatewayClient[] {
     }
   }
   return out;
+}
+
+function tlsQuery(use: RouteUse, workload: GatewayWorkload, port: number): OutboundTlsQuery {
+  const { subset, host } = use.destination;
+  return {
+    host,
+    port,
+    ...(subset ? { subset } : {}),
+    clientNamespace: '',
+    serverLabelled: workload.tlsModeLabelled,
+    serverNamespace: workload.namespace,
+  };
+}
+
+/**
+ * What a gateway client sends under each assumption about which of its merged DestinationRules is
+ * the oldest, where that changes the merge (rulesMergedByAge); `rivals` is empty when it does not.
+ */
+export function gatewayClientTlsOrders(
+  index: IstioIndex,
+  client: GatewayClient,
+): { tls: readonly OutboundTls[]; rivals: readonly Resource[] } {
+  const rivals = rulesMergedByAge(client.tls.lookup?.rules ?? [], client.subset);
+  if (rivals.length < 2) return { tls: [client.tls], rivals: [] };
+  const query = {
+    ...tlsQuery(client.use, client.workload, client.port),
+    clientNamespace: client.namespace,
+  };
+  return {
+    tls: rivals.map((oldest) =>
+      outboundTls(index, { ...query, inCreationOrder: (rules) => withOldest(rules, oldest) }),
+    ),
+    rivals,
+  };
 }
 
 export interface CarryingGateway {
