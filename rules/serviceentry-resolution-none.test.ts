@@ -77,5 +77,37 @@ testRule(rule, {
         },
       ],
     },
+    {
+      name: 'two entries for the host, one NONE: creation order decides which the gateway keeps, so a warning',
+      yaml: {
+        'se.yaml':
+          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-a') +
+          '---\n' +
+          serviceEntry('DNS').replace('namespace: istio-system', 'namespace: team-b'),
+        'egress.yaml': egress,
+      },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          severity: 'warning',
+          message:
+            /use resolution: DNS \(or STATIC with endpoints\) \(if ServiceEntry team-a\/aliyun is the oldest of ServiceEntry team-a\/aliyun and ServiceEntry team-b\/aliyun: Istio keeps the oldest entry for a host, and which was created first the repository cannot show\)$/,
+        },
+      ],
+    },
+    {
+      name: 'two entries for the host, both NONE: whichever is older, an error',
+      yaml: {
+        'se.yaml':
+          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-a') +
+          '---\n' +
+          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-b'),
+        'egress.yaml': egress,
+      },
+      findings: [
+        { line: 8, column: 3, severity: 'error', message: /\(or STATIC with endpoints\)$/ },
+      ],
+    },
   ],
 });

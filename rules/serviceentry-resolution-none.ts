@@ -5,6 +5,7 @@ import {
   gatewaysCarrying,
   isClusterDomainHost,
   MESH,
+  serviceChoice,
 } from '../src/model/istio.js';
 import { describe, get, identityKey, type Resource } from '../src/model/resource.js';
 
@@ -26,34 +27,48 @@ export default defineRule({
     kinds: ['ServiceEntry', 'VirtualService', 'Gateway', 'ASMEgressTrafficPolicy'],
   },
   check({ index, report }) {
-    const found = new Map<string, { se: Resource; hosts: Set<string>; via: Set<string> }>();
+    const found = new Map<
+      string,
+      { se: Resource; hosts: Set<string>; via: Set<string>; rivals: Set<Resource> }
+    >();
     for (const use of index.routeUses()) {
       const host = use.destination.host;
       if (use.on === MESH || isClusterDomainHost(host, index.clusterDomain)) continue;
       for (const ns of use.clientNamespaces) {
-        // A route destination names a service exactly; the oldest ServiceEntry for it wins (our stable
-        // order stands in for creation time).
-        const se = index.serviceEntriesForDestination(host, ns)[0];
-        if (
-          !se ||
-          !['NONE', undefined].includes(get(se.body, ['spec', 'resolution']) as string | undefined)
-        )
-          continue;
+        // A route destination names a service exactly. Of several entries for it the gateway keeps
+        // one (serviceChoice); where creation order picks it, NONE is an error only if every
+        // candidate has it.
+        const entries = index.serviceEntriesForDestination(host, ns);
+        if (entries.length === 0) continue;
+        const { rivals } = serviceChoice(entries, ns, 'gateway');
+        const none = rivals.filter(hasResolutionNone);
+        const se = none[0];
+        if (!se) continue;
         const key = identityKey(se);
         let f = found.get(key);
-        if (!f) found.set(key, (f = { se, hosts: new Set(), via: new Set() }));
+        if (!f) found.set(key, (f = { se, hosts: new Set(), via: new Set(), rivals: new Set() }));
         f.hosts.add(host);
+        if (none.length < rivals.length) for (const r of rivals) f.rivals.add(r);
         for (const c of gatewaysCarrying(index, host))
           f.via.add(describeGatewayWorkload(c.workload));
       }
     }
-    for (const { se, hosts, via } of found.values()) {
+    for (const { se, hosts, via, rivals } of found.values()) {
       const unset = get(se.body, ['spec', 'resolution']) === undefined;
+      const order =
+        rivals.size > 0
+          ? ` (if ${describe(se)} is the oldest of ${listText([...rivals].map(describe))}: Istio keeps the oldest entry for a host, and which was created first the repository cannot show)`
+          : '';
       report({
         resource: se,
         path: ['spec', 'resolution'],
-        message: `${listText([...hosts])} ${hosts.size === 1 ? 'is' : 'are'} routed through ${listText([...via]) || 'an egress gateway'}, but ${describe(se)} has resolution NONE${unset ? ' (the default, as resolution is not set)' : ''}: a gateway cannot pass traffic on to the address it was sent to (that is its own), so Istio gives it an endpoint-list cluster, and a NONE entry has no endpoints: the traffic never leaves (503, no healthy upstream); use resolution: DNS (or STATIC with endpoints)`,
+        ...(order ? { severity: 'warning' as const } : {}),
+        message: `${listText([...hosts])} ${hosts.size === 1 ? 'is' : 'are'} routed through ${listText([...via]) || 'an egress gateway'}, but ${describe(se)} has resolution NONE${unset ? ' (the default, as resolution is not set)' : ''}: a gateway cannot pass traffic on to the address it was sent to (that is its own), so Istio gives it an endpoint-list cluster, and a NONE entry has no endpoints: the traffic never leaves (503, no healthy upstream); use resolution: DNS (or STATIC with endpoints)${order}`,
       });
     }
   },
 });
+
+function hasResolutionNone(se: Resource): boolean {
+  return ['NONE', undefined].includes(get(se.body, ['spec', 'resolution']) as string | undefined);
+}
