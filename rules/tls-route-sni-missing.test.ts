@@ -90,6 +90,26 @@ testRule(rule, {
       name: 'a short VirtualService host is the Service in its namespace, not a ServiceEntry host written short',
       yaml: tcpOnTlsPort('legacy', 'legacy'),
     },
+    {
+      name: 'two ServiceEntries disagree on whether the port is TLS: which one a sidecar keeps is precedence and creation order, so no error (serviceentry-conflict warns)',
+      yaml: {
+        'vs.yaml': vs(
+          `  http:\n  - match:\n    - gateways: [mesh]\n      port: 443\n    route:\n    - destination: {host: ${GW_HOST}, port: {number: 443}}\n` +
+            gatewayTcp,
+        ),
+        'se.yaml':
+          serviceEntry +
+          '---\n' +
+          serviceEntry
+            .replace('name: cnn,', 'name: cnn-http,')
+            .replace('namespace: default', 'namespace: team-a')
+            .replace(
+              '{number: 443, name: tls, protocol: TLS}',
+              '{number: 443, name: http, protocol: HTTP}',
+            ),
+        'gw.yaml': gateway('ISTIO_MUTUAL'),
+      },
+    },
   ],
   invalid: [
     {

@@ -141,14 +141,23 @@ function sidecarPortProtocols(
   const namespaces = visibleNamespaces(vs, all);
   const entries = new Set(virtualServiceHosts(vs).flatMap((h) => index.serviceEntriesForHost(h)));
   const out = new Map<number, string>();
+  // Entries that disagree on whether a port carries TLS: the one a sidecar keeps depends on
+  // precedence and creation order (serviceentry-conflict warns), so the port is judged by neither.
+  const disputed = new Set<number>();
   for (const se of entries) {
     if (!namespaces.some((ns) => isVisibleTo(se, ns))) continue;
     const ports = get(se.body, ['spec', 'ports']);
     if (!Array.isArray(ports)) continue;
     for (const p of ports) {
-      if (!isObject(p) || typeof p.number !== 'number' || out.has(p.number)) continue;
+      if (!isObject(p) || typeof p.number !== 'number' || disputed.has(p.number)) continue;
       const proto = servicePortProtocol(p);
-      if (proto) out.set(p.number, proto);
+      if (!proto) continue;
+      const known = out.get(p.number);
+      if (known === undefined) out.set(p.number, proto);
+      else if ((protocolClass(known) === 'tls') !== (protocolClass(proto) === 'tls')) {
+        out.delete(p.number);
+        disputed.add(p.number);
+      }
     }
   }
   return out;
