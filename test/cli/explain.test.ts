@@ -157,6 +157,84 @@ describe('egress-lint explain', () => {
     }
   });
 
+  /** Runs explain in a temporary repository holding `files` (REGISTRY_ONLY). */
+  function explainIn(files: Record<string, string>, ...args: string[]): ReturnType<typeof explain> {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-case-'));
+    try {
+      mkdirSync(join(dir, '.github'));
+      writeFileSync(
+        join(dir, '.github/egress-lint.yml'),
+        'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+      );
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      const r = spawnSync(process.execPath, [BIN, 'explain', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const entry = (namespace: string, port: number): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: ${namespace}}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: ${port}, name: http, protocol: HTTP}]
+`;
+
+  it('two ServiceEntries for one host with different ports: creation order decides, undetermined naming both', () => {
+    const r = explainIn(
+      { 'entries.yaml': `${entry('team-a', 80)}---\n${entry('team-b', 8080)}` },
+      ...['--from', 'app', '--url', 'http://httpbin.org/', '--expect', 'undetermined'],
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'missing   which of ServiceEntry team-a/httpbin and ServiceEntry team-b/httpbin Istio created first\n',
+    );
+    // The client's own namespace comes first, whatever the age: definite.
+    const own = explainIn(
+      { 'entries.yaml': `${entry('team-a', 80)}---\n${entry('app', 8080)}` },
+      ...['--from', 'app', '--url', 'http://httpbin.org/'],
+    );
+    expect(own.stdout).toContain('verdict   blocked-unregistered\n');
+    expect(own.stdout).toContain('a sidecar prefers entries of its own namespace app');
+  });
+
+  it('sniHosts: the exact name takes the connection though a wildcard route comes first', () => {
+    const r = explainIn(
+      {
+        'mesh.yaml': `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api, namespace: default}
+spec:
+  hosts: [api.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: routes, namespace: default}
+spec:
+  hosts: ["*.example.com"]
+  tls:
+  - match: [{port: 443, sniHosts: ["*.example.com"]}]
+    route: [{destination: {host: unregistered.example.com, port: {number: 443}}}]
+  - match: [{port: 443, sniHosts: [api.example.com]}]
+    route: [{destination: {host: api.example.com, port: {number: 443}}}]
+`,
+      },
+      ...['--from', 'default', '--url', 'https://api.example.com/'],
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('verdict   allowed-direct\n');
+    expect(r.stdout).toContain('VirtualService default/routes tls[1] matches SNI api.example.com');
+  });
+
   it.each([
     [
       ['--from', 'My Namespace', '--url', 'http://a.example.com'],
