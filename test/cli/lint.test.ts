@@ -73,6 +73,50 @@ describe('egress-lint lint (in process)', () => {
     expect(await run(['lint'], captureIO(enabled))).toBe(0);
   });
 
+  it('creation order deciding (issue 11): a warning naming the entries; an error when every order gives it', async () => {
+    const entry = (
+      namespace: string,
+      resolution: string,
+    ): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: aliyun, namespace: ${namespace}}
+spec:
+  hosts: [www.aliyun.com]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: ${resolution}
+`;
+    const egress = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: istio-system}
+spec:
+  selector: {istio: egressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: aliyun, namespace: istio-system}
+spec:
+  hosts: [www.aliyun.com]
+  gateways: [istio-system/egress]
+  http: [{route: [{destination: {host: www.aliyun.com}}]}]
+`;
+    const lint = async (entries: string): Promise<JsonReport['findings']> => {
+      const repo = makeRepo({ 'mesh/egress.yaml': egress, 'mesh/entries.yaml': entries });
+      const io = captureIO(repo);
+      await run(['lint', '-f', 'json'], io);
+      return (JSON.parse(io.out) as JsonReport).findings.filter(
+        (f) => f.ruleId === 'serviceentry-resolution-none',
+      );
+    };
+    const some = await lint(`${entry('team-a', 'NONE')}---\n${entry('team-b', 'DNS')}`);
+    expect(some.map((f) => f.severity)).toEqual(['warning']);
+    expect(some[0]!.message).toContain(
+      'if ServiceEntry team-a/aliyun is the oldest of ServiceEntry team-a/aliyun and ServiceEntry team-b/aliyun',
+    );
+    const every = await lint(`${entry('team-a', 'NONE')}---\n${entry('team-b', 'NONE')}`);
+    expect(every.map((f) => f.severity)).toEqual(['error']);
+  });
+
   it('finds the config under the one folder given', async () => {
     const clean = makeRepo(CLEAN_REPO);
     const io = captureIO(join(clean, '..'));
