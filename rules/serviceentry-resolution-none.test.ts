@@ -42,6 +42,14 @@ spec:
     - destination: {host: www.aliyun.com}
 `;
 
+/** Entries for the host in team-a and team-b (both public), with the gateway route to it. */
+const twoEntries = (a: string, b: string): Record<string, string> => ({
+  'se.yaml': `${inNamespace('team-a', a)}---\n${inNamespace('team-b', b)}`,
+  'egress.yaml': egress,
+});
+const inNamespace = (namespace: string, resolution: string): string =>
+  serviceEntry(resolution).replace('namespace: istio-system', `namespace: ${namespace}`);
+
 testRule(rule, {
   valid: [
     {
@@ -79,13 +87,7 @@ testRule(rule, {
     },
     {
       name: 'two entries for the host, one NONE: creation order decides which the gateway keeps, so a warning',
-      yaml: {
-        'se.yaml':
-          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-a') +
-          '---\n' +
-          serviceEntry('DNS').replace('namespace: istio-system', 'namespace: team-b'),
-        'egress.yaml': egress,
-      },
+      yaml: twoEntries('NONE', 'DNS'),
       findings: [
         {
           line: 8,
@@ -98,13 +100,7 @@ testRule(rule, {
     },
     {
       name: 'two entries for the host, both NONE: whichever is older, an error',
-      yaml: {
-        'se.yaml':
-          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-a') +
-          '---\n' +
-          serviceEntry('NONE').replace('namespace: istio-system', 'namespace: team-b'),
-        'egress.yaml': egress,
-      },
+      yaml: twoEntries('NONE', 'NONE'),
       findings: [
         { line: 8, column: 3, severity: 'error', message: /\(or STATIC with endpoints\)$/ },
       ],

@@ -118,45 +118,6 @@ describe('egress-lint explain', () => {
     );
   });
 
-  it('creation order deciding: undetermined names the resources, exit 0 (and --expect undetermined passes)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'explain-order-'));
-    try {
-      mkdirSync(join(dir, '.github'));
-      writeFileSync(
-        join(dir, '.github/egress-lint.yml'),
-        'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
-      );
-      const sidecar = (name: string, mode: string): string =>
-        `apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: ${name}, namespace: app}\nspec:\n  outboundTrafficPolicy: {mode: ${mode}}\n`;
-      writeFileSync(
-        join(dir, 'sidecars.yaml'),
-        `${sidecar('strict', 'REGISTRY_ONLY')}---\n${sidecar('open', 'ALLOW_ANY')}`,
-      );
-      const r = spawnSync(
-        process.execPath,
-        [
-          BIN,
-          'explain',
-          '--from',
-          'app',
-          '--url',
-          'http://example.com/',
-          '--expect',
-          'undetermined',
-        ],
-        { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-      );
-      expect(r.status).toBe(0);
-      expect(r.stdout).toContain('verdict   undetermined\n');
-      expect(r.stdout).toContain(
-        'missing   which of Sidecar app/open and Sidecar app/strict Istio created first\n',
-      );
-      expect(r.stdout).toMatch(/oldest with Sidecar app\/strict: blocked-unregistered/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   /** Runs explain in a temporary repository holding `files` (REGISTRY_ONLY). */
   function explainIn(files: Record<string, string>, ...args: string[]): ReturnType<typeof explain> {
     const dir = mkdtempSync(join(tmpdir(), 'explain-case-'));
@@ -177,6 +138,23 @@ describe('egress-lint explain', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+
+  it('creation order deciding: undetermined names the resources, exit 0 (and --expect undetermined passes)', () => {
+    const sidecar = (name: string, mode: string): string =>
+      `apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: ${name}, namespace: app}\nspec:\n  outboundTrafficPolicy: {mode: ${mode}}\n`;
+    const r = explainIn(
+      {
+        'sidecars.yaml': `${sidecar('strict', 'REGISTRY_ONLY')}---\n${sidecar('open', 'ALLOW_ANY')}`,
+      },
+      ...['--from', 'app', '--url', 'http://example.com/', '--expect', 'undetermined'],
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('verdict   undetermined\n');
+    expect(r.stdout).toContain(
+      'missing   which of Sidecar app/open and Sidecar app/strict Istio created first\n',
+    );
+    expect(r.stdout).toMatch(/oldest with Sidecar app\/strict: blocked-unregistered/);
+  });
 
   const entry = (namespace: string, port: number): string => `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
