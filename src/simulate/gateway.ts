@@ -113,7 +113,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       targetPort = declaredPort.targetPort ?? x.port;
       t.decide(
         'sidecar',
-        `IstioGateway ${gw.namespace}/${gw.name} exposes port ${x.port}`,
+        `${describe(declaration.resource)} exposes port ${x.port}`,
         declaration.resource,
         declaredPort.path,
       );
@@ -127,7 +127,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     } else {
       t.decide(
         'sidecar',
-        `IstioGateway ${gw.namespace}/${gw.name} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
+        `${describe(declaration.resource)} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
         declaration.resource,
         ['spec', 'ports'],
       );
