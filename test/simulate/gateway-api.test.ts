@@ -113,7 +113,7 @@ describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
     expect(e.missing).toBe('how Istio applies HTTPRoute default/httpbin-route');
     expect(e.reason).toMatch(/filter RequestRedirect is not modelled/);
     expect(e.decisions.at(-1)?.source).toMatchObject({
-      line: 16,
+      line: 17,
       field: 'spec.rules[0].filters[0]',
     });
     // Header modifiers change no route decision: converted, not undetermined.
