@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
+import { lint } from '../../src/lint/engine.js';
+import { RULES } from '../../rules/index.js';
 import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
@@ -221,5 +223,40 @@ describe('Gateways of class istio', () => {
     const e = simulate(VIA_GATEWAY)(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict).toBe('allowed-via-gateway');
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, by: 'egress-gateway' });
+  });
+});
+
+describe('rules over the converted config', () => {
+  const unregistered = VIA_GATEWAY.replace(
+    'name: httpbin.org, port: 80}',
+    'name: httpbin.com, port: 80}',
+  );
+  const lintYaml = (yaml: string) => {
+    const config = parseProjectConfig(REGISTRY_ONLY);
+    return lint(
+      analyzeSources([{ path: 'mesh.yaml', content: yaml.trim() }], config),
+      config,
+      RULES,
+    ).findings;
+  };
+
+  it('a Hostname backend no ServiceEntry registers is an error at the HTTPRoute that names it', () => {
+    expect(unregistered).not.toBe(VIA_GATEWAY);
+    const found = lintYaml(unregistered).filter((f) => f.severity === 'error');
+    expect(found.map((f) => [f.ruleId, f.line, f.field])).toEqual([
+      ['serviceentry-missing', 39, 'spec.rules[0].backendRefs[0]'],
+    ]);
+    expect(lintYaml(VIA_GATEWAY).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('egress-lint.io/ignore on the HTTPRoute silences findings on what Istio converts it into', () => {
+    const ignored = unregistered.replace(
+      'metadata: {name: forward, namespace: default}',
+      'metadata: {name: forward, namespace: default, annotations: {egress-lint.io/ignore: serviceentry-missing}}',
+    );
+    expect(ignored).not.toBe(unregistered);
+    expect(
+      lintYaml(ignored).filter((f) => f.ruleId === 'serviceentry-missing' && !f.suppressed),
+    ).toEqual([]);
   });
 });

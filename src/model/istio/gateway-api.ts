@@ -364,9 +364,9 @@ function intersectHosts(hosts: readonly string[], other: string): string[] {
 /** A route's rules, converted once for every parent; or why not. */
 interface ConvertedRules {
   /** HTTP routes in Istio's order (sortHTTPRoutes), with the rule and match each comes from. */
-  http: { route: JsonObject; rule: number; match?: number }[];
-  /** TLS routes, one per rule. */
-  tls: { route: JsonObject; rule: number }[];
+  http: { route: JsonObject; rule: number; match?: number; backends: number[] }[];
+  /** TLS routes, one per rule, with the indexes of the backendRefs they keep. */
+  tls: { route: JsonObject; rule: number; backends: number[] }[];
 }
 
 type RulesOrWhy = ConvertedRules | { why: string; path: FieldPath };
@@ -387,7 +387,11 @@ function routeRules(
     if ('why' in to) return to;
     if (route.kind === 'TLSRoute') {
       const sniHosts = routeHostnames(route);
-      out.tls.push({ route: { match: [{ sniHosts }], route: to.list }, rule: i });
+      out.tls.push({
+        route: { match: [{ sniHosts }], route: to.list },
+        rule: i,
+        backends: to.refs,
+      });
       continue;
     }
     const filters = Array.isArray(rule.filters) ? rule.filters : [];
@@ -407,6 +411,7 @@ function routeRules(
       out.http.push({
         route: { ...(match ? { match: [match] } : {}), ...action },
         rule: i,
+        backends: to.refs,
         ...(match ? { match: m } : {}),
       });
     }
@@ -425,7 +430,7 @@ function destinations(
   clusterDomain: string,
   grants: ReferenceGrants | undefined,
   path: FieldPath,
-): { list: JsonObject[] } | { why: string; path: FieldPath } {
+): { list: JsonObject[]; refs: number[] } | { why: string; path: FieldPath } {
   const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
   const kept = refs
     .map((ref, i) => ({ ref, i }))
@@ -442,7 +447,7 @@ function destinations(
     const weight = kept.length === 1 ? {} : { weight: Number(get(ref, ['weight']) ?? 1) };
     list.push({ destination: { host, port: { number: get(ref, ['port']) } }, ...weight });
   }
-  return { list };
+  return { list, refs: kept.map(({ i }) => i) };
 }
 
 /** buildDestination: the host a backendRef names, or `!why` when it is not modelled. */
@@ -543,55 +548,52 @@ function routeVirtualService(
   count: number,
 ): Resource {
   const parentPath: FieldPath = ['spec', 'parentRefs', parent.index];
+  const hostsPath: FieldPath = parent.mesh ? parentPath : ['spec', 'hostnames'];
   const fields: [FieldPath, FieldPath][] = [
     [[], ['metadata', 'name']],
     [['spec', 'gateways'], parentPath],
-    [['spec', 'hosts'], parent.mesh ? parentPath : ['spec', 'hostnames']],
+    [['spec', 'hosts'], hostsPath],
   ];
-  const gateway = parent.mesh ? MESH : parent.listener.internalName;
-  const port = parent.mesh ? parent.port : undefined;
-  if (route.kind === 'TLSRoute') {
-    const tls = rules.tls.map(({ route: r, rule }, k) => {
-      fields.push([
-        ['spec', 'tls', k],
-        ['spec', 'rules', rule],
-      ]);
-      fields.push([['spec', 'tls', k, 'match'], parent.mesh ? parentPath : ['spec', 'hostnames']]);
-      return tlsRouteFor(r, parent, host, port);
-    });
-    const name = `${route.name}~tls~${count}~${GENERATED}`;
-    return derived(
-      'VirtualService',
-      name,
-      route,
-      { hosts: [host], gateways: [gateway], tls },
-      fields,
+  // Each derived route links to its rule, match and backendRefs (weight-0 ones are left out).
+  const link = (at: FieldPath, c: ConvertedRules['tls'][number], match?: number): void => {
+    const rule: FieldPath = ['spec', 'rules', c.rule];
+    fields.push(
+      [at, rule],
+      [
+        [...at, 'route'],
+        [...rule, 'backendRefs'],
+      ],
     );
-  }
-  const http = rules.http.map(({ route: r, rule, match }, k) => {
-    fields.push([
-      ['spec', 'http', k],
-      ['spec', 'rules', rule],
-    ]);
+    c.backends.forEach((ref, j) =>
+      fields.push([
+        [...at, 'route', j],
+        [...rule, 'backendRefs', ref],
+      ]),
+    );
     if (match !== undefined)
       fields.push([
-        ['spec', 'http', k, 'match'],
-        ['spec', 'rules', rule, 'matches', match],
+        [...at, 'match'],
+        [...rule, 'matches', match],
       ]);
-    fields.push([
-      ['spec', 'http', k, 'route'],
-      ['spec', 'rules', rule, 'backendRefs'],
-    ]);
-    return port === undefined ? r : withPort(r, port);
-  });
-  const name = `${route.name}~${count}~${GENERATED}`;
-  return derived(
-    'VirtualService',
-    name,
-    route,
-    { hosts: [host], gateways: [gateway], http },
-    fields,
-  );
+  };
+  const gateway = parent.mesh ? MESH : parent.listener.internalName;
+  const port = parent.mesh ? parent.port : undefined;
+  const spec: JsonObject = { hosts: [host], gateways: [gateway] };
+  let name = `${route.name}~${count}~${GENERATED}`;
+  if (route.kind === 'TLSRoute') {
+    name = `${route.name}~tls~${count}~${GENERATED}`;
+    spec.tls = rules.tls.map((c, k) => {
+      link(['spec', 'tls', k], c);
+      fields.push([['spec', 'tls', k, 'match'], hostsPath]);
+      return tlsRouteFor(c.route, parent, host, port);
+    });
+  } else {
+    spec.http = rules.http.map((c, k) => {
+      link(['spec', 'http', k], c, c.match);
+      return port === undefined ? c.route : withPort(c.route, port);
+    });
+  }
+  return derived('VirtualService', name, route, spec, fields);
 }
 
 /** augmentPortMatch: a mesh parent's port joins every match. */
