@@ -205,7 +205,7 @@ describe('Gateways of class istio', () => {
     )(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict).toBe('undetermined');
     expect(e.missing).toBe('how Istio applies Gateway default/egress');
-    expect(e.reason).toMatch(/select namespaces by label/);
+    expect(e.reason).toMatch(/allowedRoutes take namespaces from Selector, which is not modelled/);
   });
 
   it('the gateway Service has only the listener ports: a route to another port is broken', () => {

@@ -118,48 +118,18 @@ function convertGateway(
   const serviceHost = serviceHostName(`${gw.name}-${ISTIO_CLASS}`, gw.namespace, clusterDomain);
   const labels = { [GATEWAY_NAME_LABEL]: gw.name };
   const listeners: Listener[] = [];
-  const ports: GatewayPort[] = [];
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
-    if (!isObject(l) || typeof l.port !== 'number' || typeof l.name !== 'string') return;
-    const path: FieldPath = ['spec', 'listeners', index];
-    const server = listenerServer(l, gw, grants);
-    if (typeof server === 'string') return void unmodelled(path, server);
-    if (!server) return;
-    const namespaces = allowedNamespaces(l, gw.namespace);
-    if (namespaces === undefined)
-      return void unmodelled(
-        [...path, 'allowedRoutes'],
-        'its allowedRoutes select namespaces by label',
-      );
-    const name = `${gw.name}~${GENERATED}~${l.name}`;
-    const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
-    server.hosts = (namespaces === '*' ? ['*'] : namespaces).map(
-      (ns) => `${ns}/${hostname ?? '*'}`,
-    );
-    out.gateways.push(
-      derived('Gateway', name, gw, { selector: labels, servers: [server] }, [
-        [[], path],
-        [
-          ['spec', 'selector'],
-          ['spec', 'gatewayClassName'],
-        ],
-      ]),
-    );
-    const protocol = String(l.protocol);
-    ports.push({ name: l.name, port: l.port, protocol, path });
-    listeners.push({
-      gateway: gw,
-      index,
-      name: l.name,
-      port: l.port,
-      protocol,
-      ...(hostname !== undefined ? { hostname } : {}),
-      internalName: `${gw.namespace}/${name}`,
-      kinds: allowedKinds(l, protocol),
-      namespaces,
-    });
+    const found = isObject(l) ? convertListener(gw, l, index, grants, out) : undefined;
+    if (typeof found === 'string') unmodelled(['spec', 'listeners', index], found);
+    else if (found) listeners.push(found);
   });
+  const ports: GatewayPort[] = listeners.map((l) => ({
+    name: l.name,
+    port: l.port,
+    protocol: l.protocol,
+    path: ['spec', 'listeners', l.index],
+  }));
   const declaration: EgressGateway = {
     name: gw.name,
     namespace: gw.namespace,
@@ -180,6 +150,47 @@ function convertGateway(
     gateways: [],
   });
   return listeners;
+}
+
+/** A listener as its Istio Gateway (added to `out`), or why it is not modelled. */
+function convertListener(
+  gw: Resource,
+  l: JsonObject,
+  index: number,
+  grants: ReferenceGrants,
+  out: GatewayApiConfig,
+): Listener | string | undefined {
+  if (typeof l.port !== 'number' || typeof l.name !== 'string') return undefined;
+  const path: FieldPath = ['spec', 'listeners', index];
+  const server = listenerServer(l, gw, grants);
+  if (typeof server !== 'object') return server;
+  const namespaces = allowedNamespaces(l, gw.namespace);
+  if (typeof namespaces === 'string' && namespaces !== '*') return namespaces;
+  const name = `${gw.name}~${GENERATED}~${l.name}`;
+  const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
+  server.hosts = (namespaces === '*' ? ['*'] : namespaces).map((ns) => `${ns}/${hostname ?? '*'}`);
+  const selector = { [GATEWAY_NAME_LABEL]: gw.name };
+  out.gateways.push(
+    derived('Gateway', name, gw, { selector, servers: [server] }, [
+      [[], path],
+      [
+        ['spec', 'selector'],
+        ['spec', 'gatewayClassName'],
+      ],
+    ]),
+  );
+  const protocol = String(l.protocol);
+  return {
+    gateway: gw,
+    index,
+    name: l.name,
+    port: l.port,
+    protocol,
+    ...(hostname !== undefined ? { hostname } : {}),
+    internalName: `${gw.namespace}/${name}`,
+    kinds: allowedKinds(l, protocol),
+    namespaces,
+  };
 }
 
 /**
@@ -223,12 +234,12 @@ function listenerServer(
   return { port, tls: { mode: serverMode, credentialName } };
 }
 
-/** namespacesFromSelector: Same (the default), All, or undefined for a label selector. */
-function allowedNamespaces(l: JsonObject, namespace: string): readonly string[] | '*' | undefined {
+/** namespacesFromSelector: Same (the default) or All (`*`); anything else is why it is not modelled. */
+function allowedNamespaces(l: JsonObject, namespace: string): readonly string[] | string {
   const from = get(l, ['allowedRoutes', 'namespaces', 'from']) ?? 'Same';
   if (from === 'Same') return [namespace];
   if (from === 'All') return '*';
-  return undefined;
+  return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
 }
 
 function allowedKinds(l: JsonObject, protocol: string): readonly string[] {
