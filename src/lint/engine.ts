@@ -138,9 +138,9 @@ function applyConfig(
   return out.sort(compareFindings);
 }
 
-/** `egress-lint.io/ignore: "rule-a,rule-b"` (or `all`) on the resource, or on the policy it was rendered from. */
+/** `egress-lint.io/ignore: "rule-a,rule-b"` (or `all`) on the resource, or on what it was rendered or converted from. */
 function isSuppressed(ruleId: string, r: Resource): boolean {
-  const owner = r.rendered?.policy ?? r;
+  const owner = r.rendered?.policy ?? r.converted?.from ?? r;
   const ignore = owner.annotations[IGNORE_ANNOTATION];
   if (ignore === undefined) return false;
   const ids = ignore.split(',').map((s) => s.trim());

@@ -37,6 +37,7 @@ export {
 export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
 export { resolveAlias, type AliasTarget } from './istio/external-name.js';
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
+export { GATEWAY_NAME_LABEL, unmodelledForHost, type Unmodelled } from './istio/gateway-api.js';
 export {
   isVisibleTo,
   lookupRank,

@@ -23,6 +23,16 @@ export interface RenderOrigin {
   fields: readonly (readonly [rendered: FieldPath, source: FieldPath])[];
 }
 
+/**
+ * Where a resource Istio derives from another one came from (a Gateway API route or Gateway, which
+ * Istio converts into VirtualServices and Gateways): the object, and links from derived field paths
+ * to its field paths (longest prefix wins).
+ */
+export interface ConvertedOrigin {
+  from: Resource;
+  fields: readonly (readonly [derived: FieldPath, source: FieldPath])[];
+}
+
 export interface Resource {
   apiVersion: string;
   kind: string;
@@ -41,6 +51,8 @@ export interface Resource {
   source?: SourceOrigin;
   /** Set for resources produced by the renderer. */
   rendered?: RenderOrigin;
+  /** Set for the Istio config Istio derives from Gateway API objects. */
+  converted?: ConvertedOrigin;
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -59,9 +71,11 @@ export function describe(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): stri
   return `${r.kind} ${r.namespace}/${r.name}`;
 }
 
-/** `Kind namespace/name`, and for a rendered resource the policy it was rendered from. */
+/** `Kind namespace/name`, and for a rendered or converted resource what it came from. */
 export function describeOrigin(r: Resource): string {
-  return r.rendered ? `${describe(r)} (rendered from ${describe(r.rendered.policy)})` : describe(r);
+  if (r.rendered) return `${describe(r)} (rendered from ${describe(r.rendered.policy)})`;
+  if (r.converted) return `${describe(r)} (converted from ${describe(r.converted.from)})`;
+  return describe(r);
 }
 
 /** Identity across revisions: group, kind, namespace and name (not the version, which may change). */
@@ -81,18 +95,27 @@ export interface Located extends Span {
  */
 export function locate(r: Resource, path: FieldPath = []): Located | undefined {
   if (r.source) return { file: r.source.file, ...r.source.map.locate(path), path };
-  if (r.rendered) {
-    let best: FieldPath = r.rendered.path;
-    let bestLen = -1;
-    for (const [renderedPrefix, sourcePath] of r.rendered.fields) {
-      if (renderedPrefix.length > bestLen && renderedPrefix.every((seg, i) => path[i] === seg)) {
-        best = sourcePath;
-        bestLen = renderedPrefix.length;
-      }
-    }
-    return locate(r.rendered.policy, best);
-  }
+  if (r.rendered)
+    return locate(r.rendered.policy, linkedPath(r.rendered.fields, path, r.rendered.path));
+  if (r.converted) return locate(r.converted.from, linkedPath(r.converted.fields, path, []));
   return undefined;
+}
+
+/** The source path linked to the longest prefix of `path`, else `fallback`. */
+function linkedPath(
+  links: readonly (readonly [prefix: FieldPath, source: FieldPath])[],
+  path: FieldPath,
+  fallback: FieldPath,
+): FieldPath {
+  let best = fallback;
+  let bestLen = -1;
+  for (const [prefix, sourcePath] of links) {
+    if (prefix.length > bestLen && prefix.every((seg, i) => path[i] === seg)) {
+      best = sourcePath;
+      bestLen = prefix.length;
+    }
+  }
+  return best;
 }
 
 /** Read a nested value without caring whether the intermediate levels exist or have the right type. */

@@ -7,10 +7,11 @@ import addFormats from 'ajv-formats';
 import policyV1 from '../../schemas/asm-egress-traffic-policy.v1.json' with { type: 'json' };
 import policyV1beta1 from '../../schemas/asm-egress-traffic-policy.v1beta1.json' with { type: 'json' };
 import istioGatewayV1beta1 from '../../schemas/istio-gateway.v1beta1.json' with { type: 'json' };
+import gatewayApi from '../../schemas/gateway-api.json' with { type: 'json' };
 import istioFieldNames from './istio-field-names.json' with { type: 'json' };
 import { formatPath } from '../model/field-path.js';
 import type { Finding } from '../model/finding.js';
-import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
+import { ASM_GROUP, GATEWAY_API_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { get, isObject, type Resource } from '../model/resource.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { closestNames, findingAt, schemaFindings, type SchemaError } from './messages.js';
@@ -31,6 +32,24 @@ const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
   [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, compile(istioGatewayV1beta1)],
 ]);
 
+/**
+ * Gateway API kinds (any version) -> the fields egress-lint reads, typed as the CRDs type them;
+ * other fields are not ours to judge (no unknown-field findings).
+ */
+ajv.addSchema(gatewayApi);
+const gatewayApiKind = (def: string): ((d: unknown) => SchemaError[]) => {
+  const fn = ajv.getSchema(`gateway-api.json#/$defs/${def}`)!;
+  return (d) => (fn(d) ? [] : [...(fn.errors ?? [])]);
+};
+const GATEWAY_API_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
+  ['Gateway', gatewayApiKind('Gateway')],
+  ['HTTPRoute', gatewayApiKind('route')],
+  ['TLSRoute', gatewayApiKind('route')],
+  ['TCPRoute', gatewayApiKind('route')],
+  ['GRPCRoute', gatewayApiKind('route')],
+  ['ReferenceGrant', gatewayApiKind('ReferenceGrant')],
+]);
+
 // A Map: the key is a document's `kind`, which may be `constructor` or `__proto__`.
 const SUPPORTED_VERSIONS = new Map<string, string[]>([
   [KIND.egressPolicy, ['v1', 'v1beta1']],
@@ -49,6 +68,8 @@ function checkResource(r: Resource): Finding[] {
     // Hosts the policy schema admits but Istio refuses are the render stage's (istio-rejects.ts).
     return schemaFindings(r, asm(r.body));
   }
+  const gatewayApiCheck = r.group === GATEWAY_API_GROUP ? GATEWAY_API_KINDS.get(r.kind) : undefined;
+  if (gatewayApiCheck) return schemaFindings(r, gatewayApiCheck(r.body));
   const versions = r.group === ASM_GROUP ? SUPPORTED_VERSIONS.get(r.kind) : undefined;
   if (versions) {
     return [

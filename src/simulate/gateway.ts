@@ -38,6 +38,8 @@ import {
   type RouteDestination,
 } from './routes.js';
 import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
+import { KIND } from '../model/kinds.js';
+import { unmodelledAtGateway } from './gateway-api.js';
 import { leaveMesh, serviceOutsideMesh, singleServicePort } from './upstream.js';
 import { mergedRulesByAge, serversByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
@@ -62,6 +64,16 @@ interface Arrival {
   sni?: string;
   /** The TLS is the application's own, carried by a sidecar that adds no TLS of its own. */
   app?: boolean;
+}
+
+/**
+ * Where the gateway pods' labels are written: an IstioGateway's podLabels; for a Gateway API Gateway
+ * its class, whose Deployment template labels them; else the route to the gateway.
+ */
+function podLabelsPath(x: ToGateway): FieldPath {
+  const declared = x.gateway.declaration?.resource;
+  if (!declared) return x.destination.path;
+  return declared.kind === KIND.istioGateway ? ['spec', 'podLabels'] : ['spec', 'gatewayClassName'];
 }
 
 export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outcome {
@@ -104,6 +116,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     port: x.port,
     declared: declaration !== undefined,
   };
+  const gatewayApi = unmodelledAtGateway(t, ctx, gw);
+  if (gatewayApi) return gatewayApi;
 
   // The gateway Service must have the port.
   let targetPort = x.port;
@@ -114,7 +128,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       targetPort = declaredPort.targetPort ?? x.port;
       t.decide(
         'sidecar',
-        `IstioGateway ${gw.namespace}/${gw.name} exposes port ${x.port}`,
+        `${describe(declaration.resource)} exposes port ${x.port}`,
         declaration.resource,
         declaredPort.path,
       );
@@ -128,7 +142,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     } else {
       t.decide(
         'sidecar',
-        `IstioGateway ${gw.namespace}/${gw.name} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
+        `${describe(declaration.resource)} exposes ports ${declaration.ports.map((p) => p.port).join(', ') || '(none)'}`,
         declaration.resource,
         ['spec', 'ports'],
       );
@@ -337,7 +351,7 @@ function clientTransport(
       'sidecar',
       `no DestinationRule sets TLS for ${host}:${x.port}; the gateway pods carry ${TLS_MODE_LABEL}=istio, so the sidecar uses auto mTLS (SNI ${sni})`,
       x.gateway.declaration?.resource ?? x.route,
-      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
+      podLabelsPath(x),
     );
   } else {
     const disabled = tls.mtlsDisabledBy;
@@ -352,7 +366,7 @@ function clientTransport(
       'sidecar',
       `no DestinationRule sets TLS for ${host}:${x.port} and ${disabled ? 'mTLS is disabled' : `the gateway pods do not carry ${TLS_MODE_LABEL}=istio`}, so the sidecar connects in plaintext`,
       x.gateway.declaration?.resource ?? x.route,
-      x.gateway.declaration?.resource ? ['spec', 'podLabels'] : x.destination.path,
+      podLabelsPath(x),
     );
   }
   if (mode === 'ISTIO_MUTUAL') return { kind: 'mtls', sni: sni! };

@@ -40,6 +40,7 @@ import { describe, get, isObject, type JsonObject, type Resource } from '../mode
 import { rejectedFor, type SimulationContext } from './context.js';
 import { noteMirrors } from './mirrors.js';
 import { describeInner, viaGateway } from './gateway.js';
+import { unmodelledMeshRoute } from './gateway-api.js';
 import {
   builtHttpRoutes,
   l4Routes,
@@ -160,6 +161,8 @@ export function fromSidecar(
   const entry = findServicePort(entries, req.port);
   const host = alias && 'host' in alias ? alias.host : req.host;
   if (!entry && ctx.index.isUnshownClusterHost(host)) return unshownService(t, host);
+  const gatewayApi = unmodelledMeshRoute(ctx, t, host);
+  if (gatewayApi) return gatewayApi;
   const s: AtSidecar = {
     ctx,
     t,

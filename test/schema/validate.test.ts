@@ -280,3 +280,50 @@ ${spec}`;
     ]);
   });
 });
+
+describe('Gateway API schema (the fields egress-lint reads)', () => {
+  const gateway = (listener: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - ${listener}
+`;
+
+  it("accepts the istio.io tasks' Gateways and routes, other fields unchecked", () => {
+    expect(
+      check(
+        gateway(
+          '{name: tls, hostname: edition.cnn.com, port: 443, protocol: TLS, tls: {mode: Passthrough}, x-anything: 1}',
+        ) +
+          `---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: forward, namespace: default}
+spec:
+  parentRefs: [{name: egress}]
+  hostnames: [edition.cnn.com]
+  rules:
+  - backendRefs: [{kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 443}]
+`,
+      ),
+    ).toEqual([]);
+  });
+
+  it('gives a finding at the field for what egress-lint reads with the wrong type or missing', () => {
+    const found = check(
+      gateway('{name: http, port: "80", protocol: HTTP}') +
+        `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: forward, namespace: default}
+spec:
+  parentRefs: [{namespace: default}]
+`,
+    );
+    expect(found).toHaveLength(2);
+    expect(found[0]).toBe('7:18 spec.listeners[0].port must be an integer (got "80")');
+    expect(found[1]).toBe('13:16 spec.parentRefs[0].name is required');
+  });
+});

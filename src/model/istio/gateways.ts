@@ -345,6 +345,7 @@ export function describeGatewayWorkload(w: GatewayWorkload): string {
 export function collectGatewayWorkloads(
   cs: ConfigSet,
   gateways: readonly Resource[],
+  gatewayApi: readonly GatewayWorkload[] = [],
 ): GatewayWorkload[] {
   const { gatewayLabel, gatewayNamespace } = cs.defaults;
   const out: GatewayWorkload[] = [];
@@ -368,6 +369,8 @@ export function collectGatewayWorkloads(
       gateways: [],
     });
   }
+  // The Deployments Istio runs for Gateway API Gateways (gateway-api.ts).
+  for (const w of gatewayApi) add({ ...w, gateways: [] });
   for (const p of cs.policies) {
     if (byName.has(p.gateway)) continue;
     const g = cs.gateway(p.gateway);

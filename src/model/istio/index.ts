@@ -2,8 +2,8 @@
  * The index: hand-written and rendered Istio resources seen together, with the lookups rules and
  * the simulator share. The index never changes, so lookups are remembered.
  */
-import type { ConfigSet } from '../config-set.js';
-import { KIND } from '../kinds.js';
+import { laterCopies, type ConfigSet } from '../config-set.js';
+import { GATEWAY_API_GROUP, KIND } from '../kinds.js';
 import { get, type Resource } from '../resource.js';
 import {
   destinationRuleHost,
@@ -18,6 +18,7 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import { collectClientNamespaces } from './clients.js';
+import { convertGatewayApi, type Unmodelled } from './gateway-api.js';
 import { hostLookup } from './host-lookup.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
@@ -134,6 +135,8 @@ export interface IstioIndex {
   routeUses(): readonly RouteUse[];
   /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
   gatewayClients(): readonly GatewayClient[];
+  /** Gateway API objects Istio acts on in ways not modelled (gateway-api.ts): what they decide is undetermined. */
+  gatewayApiUnmodelled(): readonly Unmodelled[];
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -149,6 +152,14 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const byKind = new Map<string, Resource[]>();
   for (const k of kinds) byKind.set(k, [...cs.ofKind(k)]);
   for (const r of rendered) byKind.get(r.kind)?.push(r);
+  // The Istio config Istio derives from Gateway API objects joins the rest.
+  const gatewayApi = convertGatewayApi(
+    gatewayApiResources(cs),
+    byKind.get(KIND.serviceEntry)!,
+    cs.mesh.clusterDomain,
+  );
+  byKind.get(KIND.gateway)!.push(...gatewayApi.gateways);
+  byKind.get(KIND.virtualService)!.push(...gatewayApi.virtualServices);
   const all = [...byKind.values()].flat();
   const rootNamespace = cs.mesh.rootNamespace;
   const clusterDomain = cs.mesh.clusterDomain;
@@ -281,7 +292,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         index.isUnshownClusterHost(host)
       );
     },
-    gatewayWorkloads: () => (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway))),
+    gatewayWorkloads: () =>
+      (workloads ??= collectGatewayWorkloads(cs, of(KIND.gateway), gatewayApi.workloads)),
     gatewayByRef(ref) {
       gatewaysByRef ??= new Map(of(KIND.gateway).map((g) => [gatewayRef(g), g]));
       return gatewaysByRef.get(ref);
@@ -318,6 +330,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
+    gatewayApiUnmodelled: () => gatewayApi.unmodelled,
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
@@ -328,6 +341,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
 
   return index;
+}
+
+/** The schema-valid Gateway API objects, first copy of each (their kinds are not in GROUP_OF_KIND). */
+function gatewayApiResources(cs: ConfigSet): Resource[] {
+  const valid = cs.resources.filter((r) => r.group === GATEWAY_API_GROUP && !cs.invalid.has(r));
+  const copies = laterCopies(valid);
+  return valid.filter((r) => !copies.has(r));
 }
 
 /**

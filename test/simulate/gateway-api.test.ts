@@ -1,0 +1,262 @@
+/**
+ * Kubernetes Gateway API routes and Gateways as Istio converts them (model/istio/gateway-api.ts),
+ * and `undetermined` where a Gateway API object decides a request in a way not modelled. The
+ * istio.io tasks' Gateway API tabs are in istio-tasks.test.ts; these are the parts they leave out.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../../src/analyze.js';
+import { parseProjectConfig } from '../../src/config/project-config.js';
+import { lint } from '../../src/lint/engine.js';
+import { RULES } from '../../rules/index.js';
+import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
+
+const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
+const SLEEP = 'default/app=sleep';
+
+function simulate(yaml: string): Explain {
+  const analysis = analyzeSources(
+    [{ path: 'mesh.yaml', content: yaml.trim() }],
+    parseProjectConfig(REGISTRY_ONLY),
+  );
+  expect(analysis.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
+  return simulatorFor(analysis);
+}
+
+/** An HTTPRoute in default for the sidecars' requests to ServiceEntry httpbin, with these rules. */
+const meshRoute = (
+  rules: string,
+  parent = '{group: networking.istio.io, kind: ServiceEntry, name: httpbin}',
+) => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: httpbin-route, namespace: default}
+spec:
+  parentRefs: [${parent}]
+  rules:
+${rules}
+`;
+
+/** Gateway egress (class istio) in default with one HTTP listener for httpbin.org. */
+const gateway = (listener = '') => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    hostname: httpbin.org
+    port: 80
+    protocol: HTTP
+${listener}`;
+
+/** A route in `namespace` on Gateway default/egress sending httpbin.org on to the Hostname. */
+const forward = (namespace = 'default', parent = '{name: egress, namespace: default}') => `
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: forward, namespace: ${namespace}}
+spec:
+  parentRefs: [${parent}]
+  hostnames: [httpbin.org]
+  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]
+`;
+
+const TO_GATEWAY = meshRoute('  - backendRefs: [{name: egress-istio, port: 80}]');
+const VIA_GATEWAY = httpEntry('httpbin', 'default') + TO_GATEWAY + gateway() + forward();
+
+describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
+  it('an exact path match comes before a prefix one, whatever the rule order (sortHTTPRoutes); a rule without backends answers 500', () => {
+    const explain = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute(`  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]
+  - matches: [{path: {type: Exact, value: /admin}}]`),
+    );
+    expect(explain(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
+    const admin = explain(SLEEP, 'http://httpbin.org/admin');
+    expect(admin.verdict).toBe('blocked-unregistered');
+    expect(admin.reason).toMatch(/direct response 500/);
+  });
+
+  it('a parentRef port limits the route to that port (augmentPortMatch)', () => {
+    const on80 = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute(
+          '  - backendRefs: [{name: egress-istio, port: 80}]',
+          '{group: networking.istio.io, kind: ServiceEntry, name: httpbin, port: 80}',
+        ) +
+        gateway() +
+        forward(),
+    );
+    expect(on80(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-via-gateway');
+    const explain = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute(
+          '  - backendRefs: [{name: egress-istio, port: 80}]',
+          '{group: networking.istio.io, kind: ServiceEntry, name: httpbin, port: 8080}',
+        ) +
+        gateway() +
+        forward(),
+    );
+    expect(explain(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
+  });
+
+  it('a filter that is not modelled (RequestRedirect) makes requests to the parent host undetermined, naming the route', () => {
+    const explain = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute(`  - filters: [{type: RequestRedirect, requestRedirect: {hostname: example.com}}]
+    backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]`),
+    );
+    const e = explain(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe('how Istio applies HTTPRoute default/httpbin-route');
+    expect(e.reason).toMatch(/filter RequestRedirect is not modelled/);
+    expect(e.decisions.at(-1)?.source).toMatchObject({
+      line: 17,
+      field: 'spec.rules[0].filters[0]',
+    });
+    // Header modifiers change no route decision: converted, not undetermined.
+    const headers = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute(`  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-a, value: b}]}}]
+    backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]`),
+    );
+    expect(headers(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
+  });
+
+  it('TCPRoutes and GRPCRoutes are not modelled: undetermined for the hosts of their parents', () => {
+    const tcp = simulate(`
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db.example.com]
+  resolution: DNS
+  ports: [{number: 5432, name: tcp, protocol: TCP}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db, namespace: default}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: db}]
+  rules:
+  - backendRefs: [{name: egress-istio, port: 5432}]
+`);
+    const e = tcp(SLEEP, 'tcp://db.example.com:5432');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe('how Istio applies TCPRoute default/db');
+  });
+
+  it('a Service parent routes the Service host', () => {
+    const explain = simulate(`
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  ports: [{port: 9080, name: http}]
+${meshRoute('  - backendRefs: [{name: egress-istio, port: 80}]', '{group: "", kind: Service, name: reviews}')}
+${gateway()}`);
+    const e = explain(SLEEP, 'http://reviews.default.svc.cluster.local:9080/');
+    expect(decisionText(e)).toContain(
+      'VirtualService default/httpbin-route~0~istio-autogenerated-k8s-gateway http[0] matches',
+    );
+    expect(e.gateway).toMatchObject({ name: 'egress', port: 80 });
+  });
+});
+
+describe('Gateways of class istio', () => {
+  it('a route on the Gateway from another namespace does not attach to a listener that allows only its own (allowedRoutes Same)', () => {
+    const same = simulate(
+      httpEntry('httpbin', 'default') + TO_GATEWAY + gateway() + forward('other'),
+    );
+    expect(same(SLEEP, 'http://httpbin.org/get').verdict).not.toMatch(/allowed/);
+    const all = simulate(
+      httpEntry('httpbin', 'default') +
+        TO_GATEWAY +
+        gateway('    allowedRoutes: {namespaces: {from: All}}') +
+        forward('other'),
+    );
+    expect(all(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-via-gateway');
+  });
+
+  it('sectionName picks the listener the route attaches to', () => {
+    const named = (section: string) =>
+      simulate(
+        httpEntry('httpbin', 'default') +
+          TO_GATEWAY +
+          gateway() +
+          forward('default', `{name: egress, sectionName: ${section}}`),
+      )(SLEEP, 'http://httpbin.org/get').verdict;
+    expect(named('http')).toBe('allowed-via-gateway');
+    expect(named('https')).not.toMatch(/allowed/);
+  });
+
+  it('a listener selecting route namespaces by label is not modelled: requests through the gateway are undetermined', () => {
+    const e = simulate(
+      httpEntry('httpbin', 'default') +
+        TO_GATEWAY +
+        gateway(
+          '    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {egress: "yes"}}}}',
+        ) +
+        forward(),
+    )(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict).toBe('undetermined');
+    expect(e.missing).toBe('how Istio applies Gateway default/egress');
+    expect(e.reason).toMatch(/allowedRoutes take namespaces from Selector, which is not modelled/);
+  });
+
+  it('the gateway Service has only the listener ports: a route to another port is broken', () => {
+    const e = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute('  - backendRefs: [{name: egress-istio, port: 8080}]') +
+        gateway() +
+        forward(),
+    )(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toMatch(/has no such port/);
+  });
+
+  it('the same routes through the egress gateway are modelled end to end', () => {
+    const e = simulate(VIA_GATEWAY)(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80, by: 'egress-gateway' });
+  });
+});
+
+describe('rules over the converted config', () => {
+  const unregistered = VIA_GATEWAY.replace(
+    'name: httpbin.org, port: 80}',
+    'name: httpbin.com, port: 80}',
+  );
+  const lintYaml = (yaml: string) => {
+    const config = parseProjectConfig(REGISTRY_ONLY);
+    return lint(
+      analyzeSources([{ path: 'mesh.yaml', content: yaml.trim() }], config),
+      config,
+      RULES,
+    ).findings;
+  };
+
+  it('a Hostname backend no ServiceEntry registers is an error at the HTTPRoute that names it', () => {
+    expect(unregistered).not.toBe(VIA_GATEWAY);
+    const found = lintYaml(unregistered).filter((f) => f.severity === 'error');
+    expect(found.map((f) => [f.ruleId, f.line, f.field])).toEqual([
+      ['serviceentry-missing', 39, 'spec.rules[0].backendRefs[0]'],
+    ]);
+    expect(lintYaml(VIA_GATEWAY).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('egress-lint.io/ignore on the HTTPRoute silences findings on what Istio converts it into', () => {
+    const ignored = unregistered.replace(
+      'metadata: {name: forward, namespace: default}',
+      'metadata: {name: forward, namespace: default, annotations: {egress-lint.io/ignore: serviceentry-missing}}',
+    );
+    expect(ignored).not.toBe(unregistered);
+    expect(
+      lintYaml(ignored).filter((f) => f.ruleId === 'serviceentry-missing' && !f.suppressed),
+    ).toEqual([]);
+  });
+});
