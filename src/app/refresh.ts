@@ -48,12 +48,14 @@ import {
   type PolicyFileCaches,
   type PolicyFiles,
 } from './policy-files.js';
+import type { OpenRuns } from './open-runs.js';
 import { GaveUpError, type RetryPolicy } from './retry.js';
 import {
   createCommentOnce,
   findMarkedComment,
   openCheckRun,
   type CheckRunTarget,
+  type OpenedCheckRun,
   updateCheckRunAnnotationsOnce,
   updateCheckRunReliably,
 } from './writes.js';
@@ -136,6 +138,8 @@ export interface RefreshDeps<D> {
    * meanwhile (handlers.ts); by default it runs at once.
    */
   analyse?: <T>(work: () => T) => Promise<T>;
+  /** Where the runs this app opened and has not completed are remembered, for the sweep. */
+  openRuns?: OpenRuns;
 }
 
 export async function refreshPullRequest<D>(
@@ -180,7 +184,10 @@ export async function refreshPullRequest<D>(
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
     if (current.headSha !== headSha) {
-      await complete(deps, check, 'cancelled', supersededOutput(current.headSha));
+      // Only a run still in progress is cancelled. One that already carries a verdict (a resumed job
+      // whose dead attempt completed it, a re-check) keeps it: that verdict is true of its commit.
+      if (!check.alreadyCompleted)
+        await complete(deps, check, 'cancelled', supersededOutput(current.headSha));
       return { ...outcome, result: 'superseded' };
     }
 
@@ -216,7 +223,7 @@ export async function refreshPullRequest<D>(
  * same delivery is completed as `cancelled`, never left in progress.
  */
 export async function cancelInterruptedRun(
-  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry'>,
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry' | 'openRuns'>,
   target: { headSha: string; externalId: string },
   result: RefreshResult,
 ): Promise<boolean> {
@@ -238,6 +245,7 @@ export async function cancelInterruptedRun(
       summary: `The app stopped while checking this commit. When the check was resumed, ${why}.`,
     },
   });
+  await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, open.id));
   return true;
 }
 
@@ -365,7 +373,7 @@ function lintInput<D>(
 async function withCheckRun<D>(
   deps: RefreshDeps<D>,
   target: CheckRunTarget & { reuse?: CheckRunCreated },
-  work: (check: CheckRunCreated, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
+  work: (check: OpenedCheckRun, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
 ): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = {
     result: 'error',
@@ -375,13 +383,31 @@ async function withCheckRun<D>(
     blobsFetched: 0,
     blobsFromCache: 0,
   };
-  let check: CheckRunCreated;
+  let check: OpenedCheckRun;
   try {
-    check = target.reuse ?? (await openCheckRun(deps.gh, deps.retry, target));
+    check = target.reuse
+      ? { ...target.reuse, alreadyCompleted: true }
+      : await openCheckRun(deps.gh, deps.retry, target);
   } catch (e) {
     return { ...outcome, checkRun: 'not-created', error: e };
   }
   outcome.reportedTo = check;
+  if (!check.alreadyCompleted)
+    await tellOpenRuns(deps, (runs) => runs.opened(deps.gh.repo, check.id, Date.now()));
+  const ended = await workOrFail(deps, check, outcome, work);
+  // Also a run taken up completed: an attempt that died may have left it remembered.
+  if (ended.checkRun === 'completed')
+    await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, check.id));
+  return ended;
+}
+
+/** `work`, and whatever it throws completes the run as a `failure` saying why. */
+async function workOrFail<D>(
+  deps: RefreshDeps<D>,
+  check: OpenedCheckRun,
+  outcome: RefreshOutcome,
+  work: (check: OpenedCheckRun, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
+): Promise<RefreshOutcome> {
   try {
     return await work(check, outcome);
   } catch (e) {
@@ -394,6 +420,17 @@ async function withCheckRun<D>(
       return { ...outcome, checkRun: 'in-progress', error: e };
     }
   }
+}
+
+/**
+ * Keeps the record of open runs (open-runs.ts) current. It is only the sweep's lead to runs no commit
+ * leads to, so failing to write it (Redis briefly away) must not fail the check.
+ */
+async function tellOpenRuns(
+  deps: Pick<RefreshDeps<unknown>, 'openRuns'>,
+  write: (runs: OpenRuns) => Promise<void>,
+): Promise<void> {
+  if (deps.openRuns) await write(deps.openRuns).catch(() => undefined);
 }
 
 function complete<D>(
