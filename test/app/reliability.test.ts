@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApi } from '../../src/app/github.js';
-import { inProcessOpenRuns } from '../../src/app/open-runs.js';
+import { inProcessOpenRuns, type OpenRuns } from '../../src/app/open-runs.js';
 import type { RetryPolicy } from '../../src/app/retry.js';
 import { closedSince, sweepRepository } from '../../src/app/sweep.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
@@ -54,8 +54,12 @@ let h: Harness;
 let repo: FakeRepo;
 let base: string;
 
-async function setup(files: Record<string, string> = BASE_FILES, retry = FAST): Promise<void> {
-  h = await createHarness({ reporter: testReporter, retry });
+async function setup(
+  files: Record<string, string> = BASE_FILES,
+  retry = FAST,
+  openRuns?: OpenRuns,
+): Promise<void> {
+  h = await createHarness({ reporter: testReporter, retry, ...(openRuns ? { openRuns } : {}) });
   repo = h.github.repo('mesh-team', 'egress-config');
   base = repo.commit(files);
 }
@@ -378,9 +382,7 @@ describe('every check completes', () => {
 
   it('the sweep reaches a merge group that left its queue, through the runs the app remembers', async () => {
     const openRuns = inProcessOpenRuns();
-    h = await createHarness({ reporter: testReporter, retry: GIVE_UP_SOON, openRuns });
-    repo = h.github.repo('mesh-team', 'egress-config');
-    base = repo.commit(BASE_FILES);
+    await setup(BASE_FILES, GIVE_UP_SOON, openRuns);
     const ref = { owner: repo.owner, repo: repo.name };
     h.github.faults.push((req) => (req.operationId === 'checks/update' ? SERVER_ERROR : undefined));
     const group = repo.commit(withBadProtocol(BASE_FILES));
@@ -416,9 +418,7 @@ describe('every check completes', () => {
 
   it('remembered runs that were completed meanwhile, or are gone, are forgotten without a write', async () => {
     const openRuns = inProcessOpenRuns();
-    h = await createHarness({ reporter: testReporter, retry: FAST, openRuns });
-    repo = h.github.repo('mesh-team', 'egress-config');
-    base = repo.commit(BASE_FILES);
+    await setup(BASE_FILES, FAST, openRuns);
     const ref = { owner: repo.owner, repo: repo.name };
     const group = repo.commit(withHost(BASE_FILES));
     await h.receive('merge_group', mergeGroupEvent(repo, base, group));

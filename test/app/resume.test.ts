@@ -8,13 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_PREFIX } from '../../src/app/durable.js';
-import { AppReplica } from '../support/app-replica.js';
-import { APP_ID, appKeys } from '../support/app-harness.js';
+import { AppReplica, postDelivery, startReplicaWorld } from '../support/app-replica.js';
 import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
-import { FakeGitHub, type Fault, type FakeRepo } from '../support/fake-github.js';
+import type { FakeGitHub, Fault, FakeRepo } from '../support/fake-github.js';
 import { freePort, until } from '../support/net.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { checkRunRerequestedEvent, pullRequestEvent, signature256 } from '../support/webhooks.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { checkRunRerequestedEvent, pullRequestEvent } from '../support/webhooks.js';
 
 const SECRET = 'resume-webhook-secret';
 
@@ -24,26 +23,10 @@ let repo: FakeRepo;
 let replica: AppReplica;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  const { privateKey, publicKey } = appKeys();
-  github = new FakeGitHub({ appId: APP_ID, publicKey });
-  await github.start();
-  repo = github.repo('mesh-team', 'egress-config');
-  replica = new AppReplica('replica', await freePort(), {
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    HOST: '127.0.0.1',
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: 'http',
-    REDIS_URL: redis.url,
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    EGRESS_LINT_PACE_WRITES: 'false',
-    // A killed replica's job is resumed this soon after.
-    EGRESS_LINT_LOCK_MS: '3000',
-    EGRESS_LINT_JOB_BACKOFF_MS: '200',
-  });
+  // A killed replica's job is resumed 3 s after.
+  const world = await startReplicaWorld({ secret: SECRET, lockMs: 3000, jobBackoffMs: 200 });
+  ({ redis, github, repo } = world);
+  replica = new AppReplica('replica', await freePort(), world.env);
   await replica.start();
 }, 120_000);
 
@@ -60,18 +43,12 @@ afterAll(async () => {
 
 async function post(event: string, payload: object): Promise<string> {
   const id = randomUUID();
-  const body = JSON.stringify(payload);
-  const response = await fetch(replica.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': event,
-      'x-github-delivery': id,
-      'x-hub-signature-256': signature256(SECRET, body),
-    },
-    body,
+  const response = await postDelivery(replica, SECRET, {
+    id,
+    event,
+    body: JSON.stringify(payload),
   });
-  expect(response.ok).toBe(true);
+  expect(response?.ok).toBe(true);
   return id;
 }
 
