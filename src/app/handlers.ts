@@ -260,6 +260,8 @@ async function checkInTurn<D>(
 function failureSummary(outcome: RefreshOutcome): string {
   if (outcome.checkRun === 'not-created')
     return 'no check run could be created; GitHub refused every attempt';
+  if (outcome.checkRun === 'kept')
+    return 'check failed; its check run keeps the verdict it already had';
   if (outcome.checkRun === 'in-progress')
     return 'check failed and its check run could not be completed; the sweep will complete it';
   if (outcome.result === 'error') return 'check failed; its check run says so';

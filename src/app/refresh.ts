@@ -3,6 +3,7 @@
  * changed files, the config set at base and head, the evaluation, then — only if the commit is still
  * the pull request's head — the completed check run and the sticky comment. Whatever goes wrong after
  * the check run exists, it is completed with a `failure` that says why; it is never left in progress.
+ * A run that already carried a verdict when the check took it up keeps it.
  */
 import {
   CONFIG_FILE,
@@ -105,8 +106,11 @@ export type RefreshResult =
 
 export interface RefreshOutcome {
   result: RefreshResult;
-  /** Where the check run ended: `in-progress` only when GitHub refused every completion attempt. */
-  checkRun: 'completed' | 'in-progress' | 'not-created';
+  /**
+   * Where the check run ended: `in-progress` only when GitHub refused every completion attempt;
+   * `kept` when the check failed on a run that already carried a verdict, which it keeps.
+   */
+  checkRun: 'completed' | 'kept' | 'in-progress' | 'not-created';
   comment: 'created' | 'updated' | 'unchanged' | 'none' | 'failed';
   filesRead: number;
   blobsFetched: number;
@@ -396,7 +400,7 @@ async function withCheckRun<D>(
     await tellOpenRuns(deps, (runs) => runs.opened(deps.gh.repo, check.id, Date.now()));
   const ended = await workOrFail(deps, check, outcome, work);
   // Also a run taken up completed: an attempt that died may have left it remembered.
-  if (ended.checkRun === 'completed')
+  if (ended.checkRun === 'completed' || ended.checkRun === 'kept')
     await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, check.id));
   return ended;
 }
@@ -411,6 +415,9 @@ async function workOrFail<D>(
   try {
     return await work(check, outcome);
   } catch (e) {
+    // A verdict is true of its commits: a later attempt that fails (a resumed job, a re-check) must not
+    // replace it with "could not finish".
+    if (check.alreadyCompleted) return { ...outcome, checkRun: 'kept', error: e };
     // A check-run write that gave up means GitHub is unreachable: another attempt would wait as long.
     if (e instanceof GaveUpError) return { ...outcome, checkRun: 'in-progress', error: e };
     try {

@@ -141,6 +141,52 @@ describe('a job resumed after its replica died', () => {
     expect(await openRuns()).toEqual([]);
   }, 240_000);
 
+  it('keeps the verdict its dead attempt completed when the resumed check then fails', async () => {
+    const base = repo.commit(BASE_FILES);
+    const clean = repo.commit(withHost(BASE_FILES));
+    const pull = repo.openPull(4, base, clean);
+    const died = dieAfterCompleting(clean);
+    const delivery = await post('pull_request', pullRequestEvent('opened', repo, pull));
+    await died;
+    const [verdict] = repo.checkRunsFor(clean);
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+    const calls = verdict!.calls.length;
+
+    // GitHub fails the resumed attempt's reads.
+    github.faults = [
+      (req) =>
+        req.operationId === 'pulls/list-files' && req.headers['x-github-delivery'] === delivery
+          ? { status: 500, body: { message: 'Server Error' } }
+          : undefined,
+    ];
+    await replica.start();
+    const failed = await until(
+      'the resumed attempt to fail',
+      () =>
+        replica.logs.find(
+          (l) => l.delivery === delivery && String(l.msg).startsWith('egress-lint: check failed'),
+        ),
+      120_000,
+      100,
+    );
+    expect(failed.msg).toBe(
+      'egress-lint: check failed; its check run keeps the verdict it already had',
+    );
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(verdict!.calls).toHaveLength(calls);
+
+    // Once GitHub answers, a retry of the job completes the same run again.
+    github.faults = [];
+    await until(
+      'a retry to pass',
+      () => replica.logs.find((l) => l.delivery === delivery && l.result === 'passed'),
+      120_000,
+      100,
+    );
+    expect(repo.checkRunsFor(clean)).toEqual([verdict]);
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+  }, 240_000);
+
   it('a Re-run on a commit two pull requests share: each keeps its own verdict, none takes over the other’s run', async () => {
     // One commit, two bases: against the first it breaks a policy; the second's config ignores that file.
     const strictBase = repo.commit({ ...BASE_FILES, 'README.md': 'strict\n' });
