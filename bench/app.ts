@@ -13,7 +13,9 @@
  */
 import { fork } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { pullRequestComment } from '../src/app/comment.js';
@@ -75,6 +77,16 @@ const events = ready.pulls.map((p) => {
   return { id: randomUUID(), payload: pullRequestEvent('opened', repo, pull) };
 });
 
+// Garbage collection's share of the time: what a heap cap costs, if anything.
+const gcPauses = { count: 0, ms: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcPauses.count++;
+    gcPauses.ms += entry.duration;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
 const rssBefore = process.memoryUsage().rss;
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
@@ -89,6 +101,7 @@ const durations = await Promise.all(
 );
 const wall = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
+gcObserver.disconnect();
 const stats = await ask<DoubleStats>('stats');
 child.disconnect();
 
@@ -129,6 +142,9 @@ console.log(
 );
 console.log(
   `  peak RSS         ${mb(process.resourceUsage().maxRSS * 1024)} (RSS before the events ${mb(rssBefore)})`,
+);
+console.log(
+  `  GC pauses        ${(gcPauses.ms / 1000).toFixed(1)} s in ${gcPauses.count} collections; heap limit ${mb(getHeapStatistics().heap_size_limit)}`,
 );
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {

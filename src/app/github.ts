@@ -294,12 +294,18 @@ export class GitHubApi {
       ...(options.status ? { status: options.status } : {}),
       per_page: 100,
     });
-    return runs.map((r) => ({
-      ...checkRunInfo(r),
-      status: r.status,
-      externalId: r.external_id ?? undefined,
-      startedAt: r.started_at ?? undefined,
-    }));
+    return runs.map(checkRunFound);
+  }
+
+  /** A check run by id (whatever commit it is on), or undefined when it no longer exists. */
+  async getCheckRun(id: number): Promise<CheckRunFound | undefined> {
+    try {
+      const { data } = await this.octokit.rest.checks.get({ ...this.common, check_run_id: id });
+      return checkRunFound(data);
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
   }
 
   /** How many annotations a check run has now. */
@@ -386,6 +392,21 @@ export class GitHubApi {
       throw e;
     }
   }
+}
+
+function checkRunFound(
+  data: Parameters<typeof checkRunInfo>[0] & {
+    status: string;
+    external_id: string | null;
+    started_at: string | null;
+  },
+): CheckRunFound {
+  return {
+    ...checkRunInfo(data),
+    status: data.status,
+    externalId: data.external_id ?? undefined,
+    startedAt: data.started_at ?? undefined,
+  };
 }
 
 function checkRunInfo(data: {

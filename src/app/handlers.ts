@@ -33,6 +33,7 @@ import {
   type RefreshDeps,
   type RefreshOutcome,
 } from './refresh.js';
+import { inProcessOpenRuns, type OpenRuns } from './open-runs.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import type { SweepOptions } from './sweep.js';
 import { reactOnce, replyOnce } from './writes.js';
@@ -74,6 +75,8 @@ export interface AppOptions<D> {
   sweep?: SweepOptions;
   /** Where checks of one pull request take turns (default: in this process, in arrival order). */
   turns?: PullRequestTurns;
+  /** Where the runs opened and not yet completed are remembered for the sweep (default: in this process). */
+  openRuns?: OpenRuns;
 }
 
 export interface AppState<D> {
@@ -86,6 +89,7 @@ export interface AppState<D> {
   deliveries: DeliveryLog;
   deadlineMs: number;
   retry: RetryPolicy;
+  openRuns: OpenRuns;
 }
 
 export function createAppState<D>(options: AppOptions<D>): AppState<D> {
@@ -113,6 +117,7 @@ export function createAppState<D>(options: AppOptions<D>): AppState<D> {
     deliveries: new DeliveryLog(),
     deadlineMs: options.deadlineMs ?? 5 * 60 * 1000,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    openRuns: options.openRuns ?? inProcessOpenRuns(),
   };
 }
 
@@ -227,6 +232,7 @@ async function checkInTurn<D>(
         reporter: state.reporter,
         deadline,
         retry: state.retry,
+        openRuns: state.openRuns,
         analyse: (work) => own.paused(() => state.cpu.run(work)),
       };
       return job(deps, grant).finally(() => {
@@ -254,6 +260,8 @@ async function checkInTurn<D>(
 function failureSummary(outcome: RefreshOutcome): string {
   if (outcome.checkRun === 'not-created')
     return 'no check run could be created; GitHub refused every attempt';
+  if (outcome.checkRun === 'kept')
+    return 'check failed; its check run keeps the verdict it already had';
   if (outcome.checkRun === 'in-progress')
     return 'check failed and its check run could not be completed; the sweep will complete it';
   if (outcome.result === 'error') return 'check failed; its check run says so';
@@ -290,8 +298,8 @@ async function refreshInTurn<D>(
   // Decided without a check: an interrupted earlier attempt may have left its run open.
   if (ctx.resumed && !outcome.reportedTo && outcome.error === undefined) {
     const target = { headSha: pr.headSha, externalId: ctx.id };
-    if (await cancelInterruptedRun({ gh: run.gh, retry: state.retry }, target, outcome.result))
-      run.log.cancelledRun = true;
+    const deps = { gh: run.gh, retry: state.retry, openRuns: state.openRuns };
+    if (await cancelInterruptedRun(deps, target, outcome.result)) run.log.cancelledRun = true;
   }
   return outcome;
 }

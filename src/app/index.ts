@@ -15,6 +15,7 @@ import {
   type AppOptions,
   type EventContext,
 } from './handlers.js';
+import { RedisOpenRuns } from './open-runs.js';
 import { RedisTurns } from './redis-turns.js';
 import { RedisSweepGate } from './sweep-gate.js';
 
@@ -32,7 +33,7 @@ export function createEgressLintApp<D>(options: EgressLintAppOptions<D>): Egress
     const settings = options.env && durableSettings(options.env);
     if (!settings) {
       const state = createAppState(options);
-      if (options.sweep) scheduleSweeps(app, options.sweep, state.retry);
+      if (options.sweep) scheduleSweeps(app, options.sweep, state);
       app.on([...HANDLED_EVENTS], (ctx) => dispatchEvent(state, ctx as EventContext<unknown>));
       return;
     }
@@ -44,6 +45,8 @@ export function createEgressLintApp<D>(options: EgressLintAppOptions<D>): Egress
           lockMs: settings.lockMs,
           maxWaitMs: 2 * (options.deadlineMs ?? 5 * 60 * 1000),
         }),
+        // Shared, so the replica that sweeps finds runs any replica opened.
+        openRuns: new RedisOpenRuns(redis, REDIS_PREFIX),
       }),
     );
     started.push(durable);
@@ -55,7 +58,7 @@ export function createEgressLintApp<D>(options: EgressLintAppOptions<D>): Egress
         periodMs: options.sweep.intervalMs,
         lockMs: settings.lockMs,
       });
-      scheduleSweeps(app, options.sweep, durable.state.retry, gate);
+      scheduleSweeps(app, options.sweep, durable.state, gate);
     }
     app.on([...HANDLED_EVENTS], async (ctx) => {
       await durable.enqueue(ctx);

@@ -3,6 +3,7 @@
  * changed files, the config set at base and head, the evaluation, then — only if the commit is still
  * the pull request's head — the completed check run and the sticky comment. Whatever goes wrong after
  * the check run exists, it is completed with a `failure` that says why; it is never left in progress.
+ * A run that already carried a verdict when the check took it up keeps it.
  */
 import {
   CONFIG_FILE,
@@ -48,12 +49,14 @@ import {
   type PolicyFileCaches,
   type PolicyFiles,
 } from './policy-files.js';
+import type { OpenRuns } from './open-runs.js';
 import { GaveUpError, type RetryPolicy } from './retry.js';
 import {
   createCommentOnce,
   findMarkedComment,
   openCheckRun,
   type CheckRunTarget,
+  type OpenedCheckRun,
   updateCheckRunAnnotationsOnce,
   updateCheckRunReliably,
 } from './writes.js';
@@ -103,8 +106,11 @@ export type RefreshResult =
 
 export interface RefreshOutcome {
   result: RefreshResult;
-  /** Where the check run ended: `in-progress` only when GitHub refused every completion attempt. */
-  checkRun: 'completed' | 'in-progress' | 'not-created';
+  /**
+   * Where the check run ended: `in-progress` only when GitHub refused every completion attempt;
+   * `kept` when the check failed on a run that already carried a verdict, which it keeps.
+   */
+  checkRun: 'completed' | 'kept' | 'in-progress' | 'not-created';
   comment: 'created' | 'updated' | 'unchanged' | 'none' | 'failed';
   filesRead: number;
   blobsFetched: number;
@@ -136,6 +142,8 @@ export interface RefreshDeps<D> {
    * meanwhile (handlers.ts); by default it runs at once.
    */
   analyse?: <T>(work: () => T) => Promise<T>;
+  /** Where the runs this app opened and has not completed are remembered, for the sweep. */
+  openRuns?: OpenRuns;
 }
 
 export async function refreshPullRequest<D>(
@@ -180,7 +188,10 @@ export async function refreshPullRequest<D>(
     // Results for a commit that is no longer the head must not overwrite the newer commit's comment.
     const current = await gh.getPullRequest(number);
     if (current.headSha !== headSha) {
-      await complete(deps, check, 'cancelled', supersededOutput(current.headSha));
+      // Only a run still in progress is cancelled. One that already carries a verdict (a resumed job
+      // whose dead attempt completed it, a re-check) keeps it: that verdict is true of its commit.
+      if (!check.alreadyCompleted)
+        await complete(deps, check, 'cancelled', supersededOutput(current.headSha));
       return { ...outcome, result: 'superseded' };
     }
 
@@ -216,7 +227,7 @@ export async function refreshPullRequest<D>(
  * same delivery is completed as `cancelled`, never left in progress.
  */
 export async function cancelInterruptedRun(
-  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry'>,
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry' | 'openRuns'>,
   target: { headSha: string; externalId: string },
   result: RefreshResult,
 ): Promise<boolean> {
@@ -238,6 +249,7 @@ export async function cancelInterruptedRun(
       summary: `The app stopped while checking this commit. When the check was resumed, ${why}.`,
     },
   });
+  await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, open.id));
   return true;
 }
 
@@ -365,7 +377,7 @@ function lintInput<D>(
 async function withCheckRun<D>(
   deps: RefreshDeps<D>,
   target: CheckRunTarget & { reuse?: CheckRunCreated },
-  work: (check: CheckRunCreated, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
+  work: (check: OpenedCheckRun, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
 ): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = {
     result: 'error',
@@ -375,16 +387,37 @@ async function withCheckRun<D>(
     blobsFetched: 0,
     blobsFromCache: 0,
   };
-  let check: CheckRunCreated;
+  let check: OpenedCheckRun;
   try {
-    check = target.reuse ?? (await openCheckRun(deps.gh, deps.retry, target));
+    check = target.reuse
+      ? { ...target.reuse, alreadyCompleted: true }
+      : await openCheckRun(deps.gh, deps.retry, target);
   } catch (e) {
     return { ...outcome, checkRun: 'not-created', error: e };
   }
   outcome.reportedTo = check;
+  if (!check.alreadyCompleted)
+    await tellOpenRuns(deps, (runs) => runs.opened(deps.gh.repo, check.id, Date.now()));
+  const ended = await workOrFail(deps, check, outcome, work);
+  // Also a run taken up completed: an attempt that died may have left it remembered.
+  if (ended.checkRun === 'completed' || ended.checkRun === 'kept')
+    await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, check.id));
+  return ended;
+}
+
+/** `work`, and whatever it throws completes the run as a `failure` saying why. */
+async function workOrFail<D>(
+  deps: RefreshDeps<D>,
+  check: OpenedCheckRun,
+  outcome: RefreshOutcome,
+  work: (check: OpenedCheckRun, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
+): Promise<RefreshOutcome> {
   try {
     return await work(check, outcome);
   } catch (e) {
+    // A verdict is true of its commits: a later attempt that fails (a resumed job, a re-check) must not
+    // replace it with "could not finish".
+    if (check.alreadyCompleted) return { ...outcome, checkRun: 'kept', error: e };
     // A check-run write that gave up means GitHub is unreachable: another attempt would wait as long.
     if (e instanceof GaveUpError) return { ...outcome, checkRun: 'in-progress', error: e };
     try {
@@ -394,6 +427,17 @@ async function withCheckRun<D>(
       return { ...outcome, checkRun: 'in-progress', error: e };
     }
   }
+}
+
+/**
+ * Keeps the record of open runs (open-runs.ts) current. It is only the sweep's lead to runs no commit
+ * leads to, so failing to write it (Redis briefly away) must not fail the check.
+ */
+async function tellOpenRuns(
+  deps: Pick<RefreshDeps<unknown>, 'openRuns'>,
+  write: (runs: OpenRuns) => Promise<void>,
+): Promise<void> {
+  if (deps.openRuns) await write(deps.openRuns).catch(() => undefined);
 }
 
 function complete<D>(

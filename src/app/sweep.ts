@@ -13,7 +13,8 @@
  */
 import type { Probot, ProbotOctokit } from 'probot';
 import { CHECK_RUN_NAME, failedRunOutput } from '../report/check-run.js';
-import { GitHubApi, type CallStats } from './github.js';
+import { GitHubApi, type CallStats, type CheckRunFound } from './github.js';
+import type { OpenRuns } from './open-runs.js';
 import type { RetryPolicy } from './retry.js';
 import { inProcessSweepGate, type SweepGate } from './sweep-gate.js';
 import { updateCheckRunReliably } from './writes.js';
@@ -45,10 +46,15 @@ export interface RepositorySweep {
   retry: RetryPolicy;
   /** Pull requests closed at or after this time are swept too. */
   closedSince: number;
+  /** The runs this app opened and has not seen completed (open-runs.ts). */
+  openRuns?: OpenRuns;
   now?: number;
 }
 
-/** Completes this app's abandoned runs on a repository's checked commits; returns their ids. */
+/**
+ * Completes this app's abandoned runs on a repository's checked commits, and the remembered open
+ * runs no such commit leads to (open-runs.ts); returns their ids.
+ */
 export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Promise<number[]> {
   const now = args.now ?? Date.now();
   const heads = await checkedHeads(gh, args.closedSince);
@@ -56,19 +62,54 @@ export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Pro
   for (const sha of heads) {
     const runs = await gh.listCheckRuns(sha, CHECK_RUN_NAME, { status: 'in_progress' });
     for (const run of runs) {
-      if (run.app?.id !== args.appId || !run.startedAt) continue;
-      const ageMs = now - Date.parse(run.startedAt);
-      if (!(ageMs > args.staleAfterMs)) continue;
-      await updateCheckRunReliably(gh, args.retry, run.id, {
-        status: 'completed',
-        conclusion: 'failure',
-        completed_at: new Date(now).toISOString(),
-        output: failedRunOutput(abandonedReason(ageMs)),
-      });
+      if (!(await completeIfAbandoned(gh, args, run, now))) continue;
       completed.push(run.id);
+      await args.openRuns?.completed(gh.repo, run.id);
     }
   }
+  return [...completed, ...(await sweepRemembered(gh, args, now))];
+}
+
+/**
+ * The runs remembered as opened and not completed, old enough to be abandoned: each is read by id
+ * (a merge group's, say, whose queue branch is gone) and completed if it is still in progress. Runs
+ * found completed, gone or not ours are forgotten; young ones (taken over lately) are kept.
+ */
+async function sweepRemembered(
+  gh: GitHubApi,
+  args: RepositorySweep,
+  now: number,
+): Promise<number[]> {
+  const { openRuns } = args;
+  if (!openRuns) return [];
+  const completed: number[] = [];
+  for (const id of await openRuns.openedBefore(gh.repo, now - args.staleAfterMs)) {
+    const run = await gh.getCheckRun(id);
+    const abandoned = run !== undefined && (await completeIfAbandoned(gh, args, run, now));
+    if (abandoned) completed.push(id);
+    if (abandoned || !run || run.status === 'completed' || run.app?.id !== args.appId)
+      await openRuns.completed(gh.repo, id);
+  }
   return completed;
+}
+
+/** Completes the run as a `failure` if it is this app's and in progress past `staleAfterMs`. */
+async function completeIfAbandoned(
+  gh: GitHubApi,
+  args: RepositorySweep,
+  run: CheckRunFound,
+  now: number,
+): Promise<boolean> {
+  if (run.status === 'completed' || run.app?.id !== args.appId || !run.startedAt) return false;
+  const ageMs = now - Date.parse(run.startedAt);
+  if (!(ageMs > args.staleAfterMs)) return false;
+  await updateCheckRunReliably(gh, args.retry, run.id, {
+    status: 'completed',
+    conclusion: 'failure',
+    completed_at: new Date(now).toISOString(),
+    output: failedRunOutput(abandonedReason(ageMs)),
+  });
+  return true;
 }
 
 /** Commits the app may have left a run on: heads of open and lately closed pull requests, and of merge groups. */
@@ -138,7 +179,7 @@ export async function sweepInstallations(
 export function scheduleSweeps(
   probot: { auth: AuthFn; log: Probot['log'] },
   options: SweepOptions,
-  retry: RetryPolicy,
+  work: { retry: RetryPolicy; openRuns?: OpenRuns },
   gate: SweepGate = inProcessSweepGate(),
 ): void {
   const sweep = async (): Promise<void> => {
@@ -147,7 +188,7 @@ export function scheduleSweeps(
         const since = closedSince(options, lastComplete);
         const totals = await sweepInstallations(probot, {
           staleAfterMs: options.staleAfterMs,
-          retry,
+          ...work,
           closedSince: since,
         });
         probot.log.info(totals, 'egress-lint: sweep of abandoned check runs done');

@@ -29,6 +29,9 @@ export interface CheckRunTarget {
   resumed?: boolean;
 }
 
+/** A run a check reports into, and whether it already carried a verdict when the check took it up. */
+export type OpenedCheckRun = CheckRunCreated & { alreadyCompleted: boolean };
+
 /**
  * This app's unfinished run for the target (or one an attempt that died left on the commit), or a new
  * `in_progress` one. A completed run with the same external id is left alone, unless the attempt is
@@ -39,7 +42,7 @@ export async function openCheckRun(
   gh: GitHubApi,
   policy: RetryPolicy,
   target: CheckRunTarget,
-): Promise<CheckRunCreated> {
+): Promise<OpenedCheckRun> {
   const body: Omit<CheckRunCreate, 'owner' | 'repo'> = {
     name: CHECK_RUN_NAME,
     head_sha: target.headSha,
@@ -56,7 +59,8 @@ export async function openCheckRun(
       runs.find(
         (r) => r.externalId === target.externalId && (target.resumed || r.status !== 'completed'),
       ) ?? runs.find((r) => r.status !== 'completed');
-    return open ?? (await gh.createCheckRun(body, { signal }));
+    if (open) return { ...open, alreadyCompleted: open.status === 'completed' };
+    return { ...(await gh.createCheckRun(body, { signal })), alreadyCompleted: false };
   });
 }
 

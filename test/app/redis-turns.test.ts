@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryRecords, durableSettings, REDIS_PREFIX } from '../../src/app/durable.js';
 import type { CheckRunCreated, GitHubApi, PullRequestInfo } from '../../src/app/github.js';
 import { tuningFromEnv } from '../../src/app/main.js';
+import { RedisOpenRuns } from '../../src/app/open-runs.js';
 import { RedisTurns } from '../../src/app/redis-turns.js';
 import type { RefreshOutcome } from '../../src/app/refresh.js';
 import type { PullRequestTurn } from '../../src/app/serial.js';
@@ -139,6 +140,21 @@ describe('DeliveryRecords', () => {
     expect(await clients[0]!.ttl(`${REDIS_PREFIX}:delivery:d1`)).toBeGreaterThan(2 * 24 * 3600);
     await records.forget('d1');
     expect(await other.accept('d1')).toBe(true);
+  });
+});
+
+describe('open check runs remembered in Redis', () => {
+  it('a run one replica opened is found by another, per repository, until it is completed', async () => {
+    const [one, other] = clients.map((c) => new RedisOpenRuns(c, REDIS_PREFIX));
+    const repo = { owner: 'o', repo: 'r' };
+    await one!.opened(repo, 11, 1_000);
+    await one!.opened(repo, 12, 5_000);
+    await one!.opened({ owner: 'o', repo: 'elsewhere' }, 13, 1_000);
+    expect(await other!.openedBefore(repo, 5_000)).toEqual([11]);
+    expect((await other!.openedBefore(repo, 5_001)).sort()).toEqual([11, 12]);
+    await other!.completed(repo, 11);
+    expect(await one!.openedBefore(repo, Number.MAX_SAFE_INTEGER)).toEqual([12]);
+    expect(await clients[0]!.ttl(`${REDIS_PREFIX}:open-runs:o/r`)).toBeGreaterThan(7 * 24 * 3600);
   });
 });
 

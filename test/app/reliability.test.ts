@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApi } from '../../src/app/github.js';
+import { inProcessOpenRuns, type OpenRuns } from '../../src/app/open-runs.js';
 import type { RetryPolicy } from '../../src/app/retry.js';
 import { closedSince, sweepRepository } from '../../src/app/sweep.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
@@ -53,8 +54,12 @@ let h: Harness;
 let repo: FakeRepo;
 let base: string;
 
-async function setup(files: Record<string, string> = BASE_FILES, retry = FAST): Promise<void> {
-  h = await createHarness({ reporter: testReporter, retry });
+async function setup(
+  files: Record<string, string> = BASE_FILES,
+  retry = FAST,
+  openRuns?: OpenRuns,
+): Promise<void> {
+  h = await createHarness({ reporter: testReporter, retry, ...(openRuns ? { openRuns } : {}) });
   repo = h.github.repo('mesh-team', 'egress-config');
   base = repo.commit(files);
 }
@@ -373,6 +378,59 @@ describe('every check completes', () => {
       .filter((r) => r.operationId === 'checks/list-for-ref' && r.delivery === undefined)
       .map((r) => r.path.split('/')[5]);
     expect(looked.sort()).toEqual([closed.headSha, group].sort());
+  });
+
+  it('the sweep reaches a merge group that left its queue, through the runs the app remembers', async () => {
+    const openRuns = inProcessOpenRuns();
+    await setup(BASE_FILES, GIVE_UP_SOON, openRuns);
+    const ref = { owner: repo.owner, repo: repo.name };
+    h.github.faults.push((req) => (req.operationId === 'checks/update' ? SERVER_ERROR : undefined));
+    const group = repo.commit(withBadProtocol(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, group));
+    const [stuck] = repo.checkRunsFor(group);
+    expect(stuck!.status).toBe('in_progress');
+    h.github.faults = [];
+    // A check that completes leaves nothing behind to remember.
+    await h.receive('merge_group', mergeGroupEvent(repo, base, repo.commit(withHost(BASE_FILES))));
+    expect(await openRuns.openedBefore(ref, Infinity)).toEqual([stuck!.id]);
+
+    // The group left its queue: its branch is gone, and no pull request has its commit as head.
+    const gh = new GitHubApi(await h.probot.auth(1), ref);
+    const later = Date.now() + 2 * 60_000;
+    const sweep = {
+      appId: APP_ID,
+      staleAfterMs: 60_000,
+      retry: FAST,
+      closedSince: Date.now() - 3600_000,
+    };
+    expect(await sweepRepository(gh, { ...sweep, now: later })).toEqual([]);
+    expect(stuck!.status).toBe('in_progress');
+    // Young, it is left alone (a live check may own it) and still remembered...
+    expect(await sweepRepository(gh, { ...sweep, openRuns })).toEqual([]);
+    expect(await openRuns.openedBefore(ref, Infinity)).toEqual([stuck!.id]);
+    // ...old, it is read by id and completed, saying why, then forgotten.
+    expect(await sweepRepository(gh, { ...sweep, openRuns, now: later })).toEqual([stuck!.id]);
+    expect(stuck).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(summaryOf(stuck)).toContain('the app stopped working on it');
+    expect(await openRuns.openedBefore(ref, Infinity)).toEqual([]);
+    expect(await sweepRepository(gh, { ...sweep, openRuns, now: later })).toEqual([]);
+  });
+
+  it('remembered runs that were completed meanwhile, or are gone, are forgotten without a write', async () => {
+    const openRuns = inProcessOpenRuns();
+    await setup(BASE_FILES, FAST, openRuns);
+    const ref = { owner: repo.owner, repo: repo.name };
+    const group = repo.commit(withHost(BASE_FILES));
+    await h.receive('merge_group', mergeGroupEvent(repo, base, group));
+    const [done] = repo.checkRunsFor(group);
+    // As if the app died between completing the run and forgetting it, and a run GitHub deleted.
+    await openRuns.opened(ref, done!.id, Date.now() - 3600_000);
+    await openRuns.opened(ref, 999_999, Date.now() - 3600_000);
+    const gh = new GitHubApi(await h.probot.auth(1), ref);
+    const sweep = { appId: APP_ID, staleAfterMs: 60_000, retry: FAST, closedSince: Date.now() };
+    expect(await sweepRepository(gh, { ...sweep, openRuns })).toEqual([]);
+    expect(done!.calls).toHaveLength(2); // created, completed: the sweep wrote nothing
+    expect(await openRuns.openedBefore(ref, Infinity)).toEqual([]);
   });
 
   it('closed pull requests are looked at since the last complete sweep, a day at most', () => {

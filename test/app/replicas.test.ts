@@ -14,17 +14,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_PREFIX } from '../../src/app/durable.js';
 import { STICKY_COMMENT_MARKER } from '../../src/report/markdown.js';
-import { AppReplica } from '../support/app-replica.js';
-import { APP_ID, appKeys } from '../support/app-harness.js';
-import {
-  FakeGitHub,
-  type FakeCheckRun,
-  type FakePull,
-  type FakeRepo,
-} from '../support/fake-github.js';
+import { AppReplica, postDelivery, startReplicaWorld } from '../support/app-replica.js';
+import type { FakeGitHub } from '../support/fake-github.js';
+import { type FakeCheckRun, type FakePull, type FakeRepo } from '../support/fake-github.js';
 import { freePort, until } from '../support/net.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { issueCommentEvent, pullRequestEvent, signature256 } from '../support/webhooks.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { issueCommentEvent, pullRequestEvent } from '../support/webhooks.js';
 
 const SECRET = 'replicas-webhook-secret';
 const PULLS = 100;
@@ -82,31 +77,12 @@ let repo: FakeRepo;
 let replicas: AppReplica[];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  const { privateKey, publicKey } = appKeys();
-  github = new FakeGitHub({ appId: APP_ID, publicKey });
-  await github.start();
-  repo = github.repo('mesh-team', 'egress-config');
+  const world = await startReplicaWorld({ secret: SECRET, lockMs: 8000, jobBackoffMs: 500 });
+  ({ redis, github, repo } = world);
   github.grantPermission(repo, 'maintainer', 'write');
-  const env = {
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    HOST: '127.0.0.1',
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: 'http',
-    REDIS_URL: redis.url,
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    // The API double has no secondary rate limits; GitHub's 1 write/s pacing would take 10 minutes.
-    EGRESS_LINT_PACE_WRITES: 'false',
-    // A killed replica's jobs and locks are taken over after this long.
-    EGRESS_LINT_LOCK_MS: '8000',
-    EGRESS_LINT_JOB_BACKOFF_MS: '500',
-  };
   replicas = [];
   for (const name of ['replica-a', 'replica-b', 'replica-c'])
-    replicas.push(new AppReplica(name, await freePort(), env));
+    replicas.push(new AppReplica(name, await freePort(), world.env));
   await Promise.all(replicas.map((r) => r.start()));
 }, 120_000);
 
@@ -121,16 +97,7 @@ async function post(delivery: Delivery, pick: () => number): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const live = replicas.filter((r) => r.alive);
     const replica = live[pick() % live.length]!;
-    const response = await fetch(replica.webhookUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': delivery.event,
-        'x-github-delivery': delivery.id,
-        'x-hub-signature-256': signature256(SECRET, delivery.body),
-      },
-      body: delivery.body,
-    }).catch(() => undefined);
+    const response = await postDelivery(replica, SECRET, delivery);
     if (response?.ok) return;
   }
   throw new Error(`no replica accepted delivery ${delivery.id}`);

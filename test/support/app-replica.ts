@@ -4,7 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { APP_ID, appKeys } from './app-harness.js';
+import { FakeGitHub, type FakeRepo } from './fake-github.js';
 import { until } from './net.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+import { signature256 } from './webhooks.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/app/main.js', import.meta.url));
 
@@ -85,4 +89,60 @@ export class AppReplica {
       this.otherOutput.push(line);
     }
   }
+}
+
+/** What replicas on Redis run against: a Redis, the API double with one repository, their environment. */
+export interface ReplicaWorld {
+  redis: RedisServer;
+  github: FakeGitHub;
+  repo: FakeRepo;
+  /** For every replica: the app's key and secret, Redis, the double, short locks. */
+  env: Record<string, string>;
+}
+
+export async function startReplicaWorld(settings: {
+  secret: string;
+  /** After a kill, the replica's jobs and locks are taken over this soon. */
+  lockMs: number;
+  jobBackoffMs: number;
+}): Promise<ReplicaWorld> {
+  const redis = await startRedisServer();
+  const { privateKey, publicKey } = appKeys();
+  const github = new FakeGitHub({ appId: APP_ID, publicKey });
+  await github.start();
+  const repo = github.repo('mesh-team', 'egress-config');
+  const env = {
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: settings.secret,
+    HOST: '127.0.0.1',
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: 'http',
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    // The API double has no secondary rate limits; GitHub's 1 write/s pacing would only slow tests.
+    EGRESS_LINT_PACE_WRITES: 'false',
+    EGRESS_LINT_LOCK_MS: String(settings.lockMs),
+    EGRESS_LINT_JOB_BACKOFF_MS: String(settings.jobBackoffMs),
+  };
+  return { redis, github, repo, env };
+}
+
+/** Posts a signed webhook delivery as GitHub does; undefined when the replica did not answer. */
+export function postDelivery(
+  replica: AppReplica,
+  secret: string,
+  delivery: { id: string; event: string; body: string },
+): Promise<Response | undefined> {
+  return fetch(replica.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': delivery.event,
+      'x-github-delivery': delivery.id,
+      'x-hub-signature-256': signature256(secret, delivery.body),
+    },
+    body: delivery.body,
+  }).catch(() => undefined);
 }

@@ -1,0 +1,226 @@
+/**
+ * Jobs resumed after their replica died, through the real app: `node dist/src/app/main.js` on a real
+ * Redis, over HTTP against the GitHub API double. The replica is killed with SIGKILL the moment GitHub
+ * has performed a check run's completion but before the reply arrives (so before the job could be
+ * recorded as done), then started again; the job is resumed once its lock expires.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_PREFIX } from '../../src/app/durable.js';
+import { AppReplica, postDelivery, startReplicaWorld } from '../support/app-replica.js';
+import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
+import type { FakeGitHub, Fault, FakeRepo } from '../support/fake-github.js';
+import { freePort, until } from '../support/net.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { checkRunRerequestedEvent, pullRequestEvent } from '../support/webhooks.js';
+
+const SECRET = 'resume-webhook-secret';
+
+let redis: RedisServer;
+let github: FakeGitHub;
+let repo: FakeRepo;
+let replica: AppReplica;
+
+beforeAll(async () => {
+  // A killed replica's job is resumed 3 s after.
+  const world = await startReplicaWorld({ secret: SECRET, lockMs: 3000, jobBackoffMs: 200 });
+  ({ redis, github, repo } = world);
+  replica = new AppReplica('replica', await freePort(), world.env);
+  await replica.start();
+}, 120_000);
+
+afterEach(() => {
+  github.faults = [];
+  expect(github.violations).toEqual([]);
+});
+
+afterAll(async () => {
+  await replica?.stop();
+  await github?.stop();
+  await redis?.stop();
+}, 60_000);
+
+async function post(event: string, payload: object): Promise<string> {
+  const id = randomUUID();
+  const response = await postDelivery(replica, SECRET, {
+    id,
+    event,
+    body: JSON.stringify(payload),
+  });
+  expect(response?.ok).toBe(true);
+  return id;
+}
+
+/** The run ids the app remembers as open on the repository (open-runs.ts), read from Redis. */
+async function openRuns(): Promise<string[]> {
+  const client = new Redis(redis.url);
+  try {
+    return await client.zrange(`${REDIS_PREFIX}:open-runs:${repo.fullName}`, 0, -1);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Kills the replica as soon as GitHub has performed the first completion of a check run on `headSha`:
+ * the run is completed, the reply never arrives. Resolves once the replica is dead.
+ */
+function dieAfterCompleting(headSha: string): Promise<void> {
+  let died: Promise<void> | undefined;
+  const fault: Fault = (req) => {
+    if (died || req.operationId !== 'checks/update') return undefined;
+    const body = req.body as { conclusion?: string };
+    const id = Number(req.path.split('/').pop());
+    if (!body.conclusion || repo.checkRuns.find((r) => r.id === id)?.headSha !== headSha)
+      return undefined;
+    died = replica.kill();
+    return { performFirst: true, delayMs: 60_000 };
+  };
+  github.faults.push(fault);
+  const dead = (): Promise<boolean> | undefined => died?.then(() => true);
+  return until('the replica to die after completing a run', dead, 60_000, 20).then(() => undefined);
+}
+
+/** Waits until the delivery's event is logged as handled after the restart, and returns that line. */
+async function handledAfterRestart(delivery: string): Promise<Record<string, unknown>> {
+  return until(
+    `delivery ${delivery} to be handled`,
+    () =>
+      Promise.resolve(
+        replica.logs.find((l) => l.msg === 'egress-lint: event handled' && l.delivery === delivery),
+      ),
+    120_000,
+    100,
+  );
+}
+
+describe('a job resumed after its replica died', () => {
+  it('keeps the verdict its dead attempt completed when the pull request moves on during the resumed check', async () => {
+    const base = repo.commit(BASE_FILES);
+    const broken = repo.commit(withBadProtocol(BASE_FILES));
+    const fixed = repo.commit(withHost(BASE_FILES));
+    const pull = repo.openPull(1, base, broken);
+
+    const died = dieAfterCompleting(broken);
+    const first = await post('pull_request', pullRequestEvent('opened', repo, pull));
+    await died;
+    const [verdict] = repo.checkRunsFor(broken);
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    // Opened, and not yet known to be completed: remembered in Redis for any replica's sweep.
+    expect(await openRuns()).toEqual([String(verdict!.id)]);
+
+    // The fixing push lands while the resumed job checks the old head again (after its turn began).
+    let pushed: Promise<string> | undefined;
+    github.faults = [
+      (req) => {
+        if (
+          pushed ||
+          req.operationId !== 'pulls/list-files' ||
+          req.headers['x-github-delivery'] !== first
+        )
+          return;
+        pull.headSha = fixed;
+        pushed = post('pull_request', pullRequestEvent('synchronize', repo, pull));
+        return undefined;
+      },
+    ];
+    await replica.start();
+    const resumed = await handledAfterRestart(first);
+    expect(pushed).toBeDefined();
+    expect(resumed.result).toBe('superseded');
+    await handledAfterRestart(await pushed!);
+
+    // The verdict on the old head stands: one run, as the dead attempt completed it.
+    const runs = repo.checkRunsFor(broken);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id: verdict!.id, status: 'completed', conclusion: 'failure' });
+    expect(runs[0]!.output.title).toBe('1 error: merge blocked');
+    expect(repo.checkRunsFor(fixed).map((r) => r.conclusion)).toEqual(['success']);
+    expect(repo.checkRuns.filter((r) => r.status !== 'completed')).toEqual([]);
+    expect(await openRuns()).toEqual([]);
+  }, 240_000);
+
+  it('keeps the verdict its dead attempt completed when the resumed check then fails', async () => {
+    const base = repo.commit(BASE_FILES);
+    const clean = repo.commit(withHost(BASE_FILES));
+    const pull = repo.openPull(4, base, clean);
+    const died = dieAfterCompleting(clean);
+    const delivery = await post('pull_request', pullRequestEvent('opened', repo, pull));
+    await died;
+    const [verdict] = repo.checkRunsFor(clean);
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+    const calls = verdict!.calls.length;
+
+    // GitHub fails the resumed attempt's reads.
+    github.faults = [
+      (req) =>
+        req.operationId === 'pulls/list-files' && req.headers['x-github-delivery'] === delivery
+          ? { status: 500, body: { message: 'Server Error' } }
+          : undefined,
+    ];
+    await replica.start();
+    const failed = await until(
+      'the resumed attempt to fail',
+      () =>
+        replica.logs.find(
+          (l) => l.delivery === delivery && String(l.msg).startsWith('egress-lint: check failed'),
+        ),
+      120_000,
+      100,
+    );
+    expect(failed.msg).toBe(
+      'egress-lint: check failed; its check run keeps the verdict it already had',
+    );
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(verdict!.calls).toHaveLength(calls);
+
+    // Once GitHub answers, a retry of the job completes the same run again.
+    github.faults = [];
+    await until(
+      'a retry to pass',
+      () => replica.logs.find((l) => l.delivery === delivery && l.result === 'passed'),
+      120_000,
+      100,
+    );
+    expect(repo.checkRunsFor(clean)).toEqual([verdict]);
+    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+  }, 240_000);
+
+  it('a Re-run on a commit two pull requests share: each keeps its own verdict, none takes over the other’s run', async () => {
+    // One commit, two bases: against the first it breaks a policy; the second's config ignores that file.
+    const strictBase = repo.commit({ ...BASE_FILES, 'README.md': 'strict\n' });
+    const lenientBase = repo.commit({ ...BASE_FILES, [CONFIG]: `ignore:\n  - ${POLICY}\n` });
+    const shared = repo.commit(withBadProtocol(BASE_FILES));
+    const strict = repo.openPull(2, strictBase, shared);
+    const lenient = repo.openPull(3, lenientBase, shared);
+
+    // The first attempt completes the strict pull request's run and dies before going on.
+    const died = dieAfterCompleting(shared);
+    const rerun = await post(
+      'check_run',
+      checkRunRerequestedEvent(repo, shared, 'egress-lint', [strict, lenient]),
+    );
+    await died;
+    const [strictRun] = repo.checkRunsFor(shared);
+    expect(strictRun).toMatchObject({ status: 'completed', conclusion: 'failure' });
+
+    github.faults = [];
+    await replica.start();
+    const resumed = await handledAfterRestart(rerun);
+    expect(resumed.pr).toEqual([strict.number, lenient.number]);
+
+    // The strict pull request's failure still stands on its run; the lenient one got its own run.
+    const runs = repo.checkRunsFor(shared);
+    expect(runs.find((r) => r.id === strictRun!.id)).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+    });
+    const lenientRuns = runs.filter((r) => r.output.summary?.includes(lenientBase.slice(0, 7)));
+    expect(lenientRuns.map((r) => r.conclusion)).toEqual(['success']);
+    expect(lenientRuns[0]!.output.title).toBe('No egress policy files changed');
+    for (const run of runs.filter((r) => r.output.summary?.includes(strictBase.slice(0, 7))))
+      expect(run.conclusion).toBe('failure');
+    expect(repo.checkRuns.filter((r) => r.status !== 'completed')).toEqual([]);
+  }, 240_000);
+});
