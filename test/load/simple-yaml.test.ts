@@ -324,20 +324,20 @@ kind: Secret
     ]);
   });
 
-  it('loads 1,000 seeded mutations of multi-document streams as the full parser alone does', () => {
+  it('loads 600 seeded mutations of multi-document streams as the full parser alone does', () => {
     const corpus = [...SEED_STREAMS, ...REPOSITORY_YAML.map((f) => readFileSync(f, 'utf8'))];
     const random = mulberry32(20261202);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     let partly = 0;
-    for (let n = 0; n < 1000; n++) {
+    for (let n = 0; n < 600; n++) {
       let text = pick(corpus);
       const edits = 1 + Math.floor(random() * 3);
       for (let e = 0; e < edits; e++) text = mutate(text, random, pick);
       if (expectSameLoad(text) > 0) partly++;
     }
     // Files read partly by each reader must be common, or the test would not be testing the split.
-    expect(partly).toBeGreaterThan(100);
-  });
+    expect(partly).toBeGreaterThan(60);
+  }, 120_000);
 
   it('agrees with the full parser on 3,000 seeded mutations of the fixtures, or declines them', () => {
     const corpus = [
@@ -360,5 +360,6 @@ kind: Secret
     // Both outcomes must be common, or the test would not be testing the reader.
     expect(taken).toBeGreaterThan(600);
     expect(declined).toBeGreaterThan(600);
-  });
+    // A fixed amount of work: on a machine shared with other jobs it can outlast the default timeout.
+  }, 120_000);
 });
