@@ -1,16 +1,38 @@
 /** The `egress-lint` command line: one commander program, each command in its own module. */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/project-config.js';
-import { UsageError } from '../io/files.js';
-import { registerDiff } from './commands/diff.js';
-import { registerExplain } from './commands/explain.js';
-import { registerLint } from './commands/lint.js';
-import { registerRender } from './commands/render.js';
-import { registerRules } from './commands/rules.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 import { VERSION } from '../version.js';
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+type Register = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
+
+/**
+ * Each command's module, imported only when the command line needs it: loading every command's
+ * dependencies (rules, schemas, simulator, git) is most of the start-up cost.
+ */
+const COMMANDS = new Map<string, () => Promise<Register>>([
+  ['lint', async () => (await import('./commands/lint.js')).registerLint],
+  ['render', async () => (await import('./commands/render.js')).registerRender],
+  ['diff', async () => (await import('./commands/diff.js')).registerDiff],
+  ['explain', async () => (await import('./commands/explain.js')).registerExplain],
+  ['rules', async () => (await import('./commands/rules.js')).registerRules],
+]);
+
+/**
+ * The commands `argv` needs: the one it names; none for a bare --version; every one otherwise (the
+ * top-level help lists them all, and a mistyped name gets its suggestion).
+ */
+function commandsFor(argv: readonly string[]): string[] {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first !== undefined && COMMANDS.has(first)) return [first];
+  if (first === undefined && argv.some((a) => a === '-V' || a === '--version')) return [];
+  return [...COMMANDS.keys()];
+}
+
+export async function buildProgram(
+  io: CliIO,
+  setExit: (code: number) => void,
+  argv: readonly string[] = [],
+): Promise<Command> {
   const program = new Command('egress-lint')
     .description(
       'Lint, render, diff and explain service-mesh egress policy (ASMEgressTrafficPolicy and Istio).',
@@ -19,11 +41,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
-  registerLint(program, io, setExit);
-  registerRender(program, io, setExit);
-  registerDiff(program, io, setExit);
-  registerExplain(program, io, setExit);
-  registerRules(program, io);
+  for (const name of commandsFor(argv)) (await COMMANDS.get(name)!())(program, io, setExit);
   for (const cmd of program.commands)
     cmd
       .exitOverride()
@@ -38,8 +56,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
  */
 export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
   try {
+    const program = await buildProgram(io, (c) => (code = c), argv);
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
@@ -47,13 +65,23 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       // Help and version exit 0; every other commander error is a usage error, already printed.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ConfigError) {
-      io.stderr(`egress-lint: ${e.message}\n`);
+    if (await isUsageOrConfigError(e)) {
+      io.stderr(`egress-lint: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
     reportInternalError(e, argv, io);
     return EXIT.internal;
   }
+}
+
+/** Loaded here, when a command failed, so that the start-up does not pay for them. */
+async function isUsageOrConfigError(e: unknown): Promise<boolean> {
+  if (!(e instanceof Error)) return false;
+  const [{ UsageError }, { ConfigError }] = await Promise.all([
+    import('../io/files.js'),
+    import('../config/project-config.js'),
+  ]);
+  return e instanceof UsageError || e instanceof ConfigError;
 }
 
 export const ISSUES_URL = 'https://github.com/egress-lint/egress-lint/issues';

@@ -2,7 +2,7 @@
  * The project config file `.github/egress-lint.yml`, read by the CLI and the app alike. Parsing is
  * pure: the surfaces read the text. An invalid file is an error with file:line:column, never a guess.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../../rules/index.js';
@@ -114,7 +114,7 @@ export class ConfigError extends Error {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
-const validateConfig = ajv.compile(configSchema);
+let validateConfig: ValidateFunction | undefined;
 
 /** Parse and check the config text; throws ConfigError listing every problem found. */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
@@ -177,10 +177,12 @@ function readConfigDocument(text: string): ReadConfig {
 type Locate = (path: FieldPath) => { line: number; column: number };
 
 function schemaProblems(raw: unknown, at: Locate): ConfigProblem[] {
-  if (validateConfig(raw)) return [];
+  // Compiled when a config is first read: most commands without a config never need it.
+  const validate = (validateConfig ??= ajv.compile(configSchema));
+  if (validate(raw)) return [];
   const seen = new Set<string>();
   const out: ConfigProblem[] = [];
-  for (const e of validateConfig.errors ?? []) {
+  for (const e of validate.errors ?? []) {
     const parent = pointerToPath(raw, e.instancePath);
     const extra =
       e.keyword === 'additionalProperties'

@@ -10,11 +10,16 @@ import { decodeSource, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode
 import { findGoTemplateAction, goTemplateMessage } from './go-template.js';
 import { cyclicAliasMessage, findCyclicAlias } from './cyclic-alias.js';
 import { findUnsupportedKey, unsupportedManifestKeyMessage } from './mapping-keys.js';
-import { blankRanges, findTooDeepDocuments, MAX_NESTING_DEPTH } from './depth-guard.js';
-import { simpleSourceMap, yamlSourceMap, type SourceMap } from './source-map.js';
 import {
+  blankRanges,
+  findTooDeepDocuments,
+  MAX_NESTING_DEPTH,
+  type TooDeep,
+} from './depth-guard.js';
+import { simpleSourceMap, yamlSourceMap, type LinePos, type SourceMap } from './source-map.js';
+import {
+  readSimpleDocuments,
   readSimplePositions,
-  readSimpleYaml,
   type NodePosition,
   type SimpleDocument,
 } from './simple-yaml.js';
@@ -36,6 +41,8 @@ export interface LoadOptions {
   /** Aliases a document may expand before we call it an alias bomb. */
   maxAliasCount: number;
   maxNestingDepth: number;
+  /** Read what it can with the simple reader (false: the full parser reads everything). */
+  simpleReader: boolean;
 }
 
 export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
@@ -43,6 +50,7 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   limits: DEFAULT_DECODE_LIMITS,
   maxAliasCount: 100,
   maxNestingDepth: MAX_NESTING_DEPTH,
+  simpleReader: true,
 };
 
 export interface LoadResult {
@@ -99,48 +107,55 @@ function loadFile(file: SourceFile, opts: LoadOptions, out: LoadResult): void {
     );
     return;
   }
-  // The simple reader limits nesting itself (well inside maxNestingDepth), so only files it declines
-  // need the depth pre-scan that protects the full parser.
-  const simple = readSimpleYaml(decoded.text, resolvePlainScalar, opts.maxNestingDepth / 2);
-  if (simple) {
-    loadSimpleDocuments(file, decoded.text, simple, opts, out);
+  // The simple reader limits nesting itself (well inside maxNestingDepth), so only what it declines
+  // needs the depth pre-scan that protects the full parser.
+  const text = decoded.text;
+  const simple = opts.simpleReader
+    ? readSimpleDocuments(text, resolvePlainScalar, opts.maxNestingDepth / 2)
+    : undefined;
+  if (!simple) {
+    loadParsedDocuments(file, { text, start: 0, index: 0 }, opts, out);
     return;
   }
-  const tooDeep = findTooDeepDocuments(decoded.text, opts.maxNestingDepth);
-  for (const d of tooDeep) {
-    out.findings.push(
-      diag(
-        YAML_RULE,
-        'error',
-        file.path,
-        { line: d.line, column: d.column },
-        `nesting deeper than ${opts.maxNestingDepth} levels; this document was not checked`,
-      ),
+  let fileLines: LineCounter | undefined;
+  const lines: LinePos = {
+    linePos: (offset) => (fileLines ??= countLines(text)).linePos(offset),
+  };
+  for (let index = 0; index < simple.length; index++) {
+    const d = simple[index]!;
+    if (d.value) {
+      loadSimpleDocument(text, d, lines, { file, index, opts, out });
+      continue;
+    }
+    const alone = { text: text.slice(d.start, d.end), start: d.start, index, lines };
+    if (loadParsedDocuments(file, alone, opts, out, true)) continue;
+    // The full parser reads this document past its end when it reads the whole file: so read the
+    // rest of the file as it does.
+    loadParsedDocuments(
+      file,
+      { text: text.slice(d.start), start: d.start, index, lines },
+      opts,
+      out,
     );
+    return;
   }
-  loadParsedDocuments(file, blankRanges(decoded.text, tooDeep), tooDeep, opts, out);
 }
 
 /**
- * Documents the simple reader took. Positions are only needed for findings: a document's are read
- * again, by the same reader, when one is asked for, and only the most recently used are kept.
+ * A document the simple reader took. Positions are only needed for findings: they are read again, by
+ * the same reader, when one is asked for, and only the most recently used are kept.
  */
-function loadSimpleDocuments(
-  file: SourceFile,
+function loadSimpleDocument(
   text: string,
-  docs: SimpleDocument[],
-  opts: LoadOptions,
-  out: LoadResult,
+  d: SimpleDocument,
+  lines: LinePos,
+  ctx: DocumentContext,
 ): void {
-  let fileLines: LineCounter | undefined;
-  const lines = { linePos: (offset: number) => (fileLines ??= countLines(text)).linePos(offset) };
-  docs.forEach((d, index) => {
-    out.documents++;
-    const positions = (): NodePosition => positionsOf(text, d);
-    const mapAt = (prefix: FieldPath): SourceMap =>
-      simpleSourceMap(positions, lines, d.start, prefix);
-    addResources(d.value, [], mapAt, { file, index, opts, out });
-  });
+  ctx.out.documents++;
+  const positions = (): NodePosition => positionsOf(text, d);
+  const mapAt = (prefix: FieldPath): SourceMap =>
+    simpleSourceMap(positions, lines, d.start, prefix);
+  addResources(d.value, [], mapAt, ctx);
 }
 
 /**
@@ -162,36 +177,66 @@ function positionsOf(text: string, d: SimpleDocument): NodePosition {
   return root;
 }
 
+/** Text for the full parser: the whole file, or the part of it from `start` on (`lines` maps offsets). */
+interface ParserInput {
+  text: string;
+  start: number;
+  /** Index in the file of the first document in `text`. */
+  index: number;
+  /** Line positions of the whole file; by default counted from `text`. */
+  lines?: LinePos;
+}
+
+/**
+ * Reads `input` with the full parser. With `alone`, `input` is one document cut out at the `---`
+ * that ends it; returns false, having loaded nothing, where the parser would read that document
+ * differently in the whole file.
+ */
 function loadParsedDocuments(
   file: SourceFile,
-  text: string,
-  tooDeep: ReturnType<typeof findTooDeepDocuments>,
+  input: ParserInput,
   opts: LoadOptions,
   out: LoadResult,
-): void {
-  let docs: Document.Parsed[];
-  let lines: LineCounter;
+  alone = false,
+): boolean {
+  const tooDeep = findTooDeepDocuments(input.text, opts.maxNestingDepth);
+  const text = blankRanges(input.text, tooDeep);
+  let parsed: Document.Parsed[] | Error;
   try {
-    ({ docs, lines } = parseYamlStream(text));
+    parsed = parseAllDocuments(text, YAML_OPTIONS) as Document.Parsed[];
   } catch (e) {
     // The parser reports problems as document errors; a throw means it gave up on the whole file.
+    parsed = e as Error;
+  }
+  if (alone && (parsed instanceof Error || !cutCleanly(parsed))) return false;
+  // Lines are counted apart: the parser's own count misses line breaks inside some tokens it
+  // rejects, and would place later findings lines too early.
+  const fileLines = input.lines;
+  const lines: LinePos = fileLines
+    ? { linePos: (offset) => fileLines.linePos(input.start + offset) }
+    : countLines(text);
+  reportTooDeep(file, tooDeep, lines, opts, out);
+  if (parsed instanceof Error) {
+    const at = lines.linePos(0);
     out.findings.push(
       diag(
         YAML_RULE,
         'error',
         file.path,
-        { line: 1, column: 1 },
-        `cannot parse YAML: ${(e as Error).message}`,
+        { line: at.line, column: at.col },
+        `cannot parse YAML: ${parsed.message}`,
       ),
     );
-    return;
+    return true;
   }
+  const docs = parsed;
   const pos = (offset: number): Span => {
     const p = lines.linePos(offset);
     return { line: p.line, column: p.col };
   };
 
-  docs.forEach((doc, index) => {
+  docs.forEach((doc, i) => {
+    const index = input.index + i;
     if (tooDeep.some((d) => doc.range[0] >= d.start && doc.range[0] < d.end)) return;
     out.documents++;
     if (doc.errors.length > 0) {
@@ -261,6 +306,40 @@ function loadParsedDocuments(
       prefix.length ? yamlSourceMap(doc, lines, prefix) : map;
     addResources(value, [], mapAt, { file, index, opts, out });
   });
+  return true;
+}
+
+/**
+ * Whether the parser read a document cut out at its `---` as it reads it in the whole file. It ends
+ * a document at every `---` line (a scalar or flow collection left open there is an error), except
+ * a quoted scalar that no later quote closes: that one takes the rest of the file. A cut that is
+ * empty or holds more than one document is not what the simple reader saw; the whole file decides.
+ */
+function cutCleanly(docs: readonly Document.Parsed[]): boolean {
+  if (docs.length !== 1 || isEmptyDocument(docs[0]!)) return false;
+  return !docs[0]!.errors.some((e) => e.code === 'MISSING_CHAR' && /quote/.test(e.message));
+}
+
+function reportTooDeep(
+  file: SourceFile,
+  tooDeep: readonly TooDeep[],
+  lines: LinePos,
+  opts: LoadOptions,
+  out: LoadResult,
+): void {
+  // The pre-scan counts lines from the start of what it was given.
+  const firstLine = lines.linePos(0).line;
+  for (const d of tooDeep) {
+    out.findings.push(
+      diag(
+        YAML_RULE,
+        'error',
+        file.path,
+        { line: firstLine + d.line - 1, column: d.column },
+        `nesting deeper than ${opts.maxNestingDepth} levels; this document was not checked`,
+      ),
+    );
+  }
 }
 
 interface DocumentContext {
@@ -331,15 +410,6 @@ function addResources(
       ctx.opts.defaultNamespace,
     ),
   );
-}
-
-function parseYamlStream(text: string): { docs: Document.Parsed[]; lines: LineCounter } {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    ...YAML_OPTIONS,
-    lineCounter: lines,
-  }) as Document.Parsed[];
-  return { docs, lines };
 }
 
 /** The line starts of `text`, as the parser would have counted them. */

@@ -4,10 +4,14 @@
  * sequences of scalars, comments, and `---` between documents.
  *
  * Why: the yaml library's general parser is most of the cost of loading a large policy repository.
- * This reader either reads a whole file or declines it (returns undefined) at the first thing outside
- * that subset: anchors, aliases, tags, block scalars, multi-line scalars, escapes JSON does not share,
- * explicit or quoted keys, duplicate keys, tabs, CRLF, empty documents, deep nesting, anything odd in
- * indentation. Declined files go to the full parser, which also reports their errors. What it reads,
+ * This reader declines a document (leaves it to the full parser, which also reports its errors) at the
+ * first thing outside that subset: anchors, aliases, tags, block scalars, multi-line scalars, escapes
+ * JSON does not share, explicit or quoted keys, duplicate keys, tabs, deep nesting, anything odd in
+ * indentation. What decides where documents start it declines for the whole file (returns undefined):
+ * CR and the other line breaks YAML or its 1.1 dialect may count, directives, `...`, markers with
+ * content, empty documents. Splitting a stream at its `---` lines first is what kubectl does too
+ * (apimachinery's YAMLReader); the loader still holds the full parser's reading of a declined
+ * document equal to the whole file's (see load.ts). What it reads,
  * it reads as the full parser does: plain scalars are resolved by the parser's own tags (the resolver
  * is passed in), and a test compares values and positions on every fixture and on thousands of
  * mutated ones. It keeps no positions: a document a finding points into is read again for them
@@ -15,7 +19,8 @@
  */
 
 export interface SimpleDocument {
-  value: Record<string, unknown>;
+  /** Undefined where the document is the full parser's to read. */
+  value: Record<string, unknown> | undefined;
   /** Offsets of the document's text in the file: from its `---` line (or the file start) up to the next. */
   start: number;
   end: number;
@@ -46,6 +51,8 @@ export const DECLINED: unique symbol = Symbol('outside the simple YAML subset');
  */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const UNSUPPORTED_CHARACTERS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+/** Of those, the ones that may end a line (CR, NEL, LS, PS) or start a document (BOM): a whole file's. */
+const LINE_BREAKING_CHARACTERS = /[\r\x85\u2028\u2029\ufeff]/;
 /** Keys this reader accepts: the usual Kubernetes field names, labels and annotation keys. */
 const SIMPLE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,252}$/;
 /** First characters of plain scalars that cannot be YAML indicators (`-` is handled apart). */
@@ -77,7 +84,20 @@ export function readSimpleYaml(
   resolvePlain: PlainResolver,
   maxDepth = DEFAULT_MAX_DEPTH,
 ): SimpleDocument[] | undefined {
-  return read(() => new SimpleYamlReader(text, resolvePlain, false, maxDepth).documents());
+  const docs = readSimpleDocuments(text, resolvePlain, maxDepth);
+  return docs?.every((d) => d.value !== undefined) ? docs : undefined;
+}
+
+/**
+ * The documents of `text`, each read or declined on its own (value undefined), or undefined where
+ * the full parser must read the whole file.
+ */
+export function readSimpleDocuments(
+  text: string,
+  resolvePlain: PlainResolver,
+  maxDepth = DEFAULT_MAX_DEPTH,
+): SimpleDocument[] | undefined {
+  return read(() => new SimpleYamlReader(text, resolvePlain, false, maxDepth, true).documents());
 }
 
 const DEFAULT_MAX_DEPTH = 64;
@@ -119,11 +139,14 @@ class SimpleYamlReader {
     private readonly resolvePlain: PlainResolver,
     private readonly positions: boolean,
     private readonly maxDepth: number,
+    /** Decline single documents, not the whole file. */
+    private readonly perDocument = false,
   ) {}
 
   documents(): SimpleDocument[] {
     const { text } = this;
-    if (UNSUPPORTED_CHARACTERS.test(text)) decline();
+    if ((this.perDocument ? LINE_BREAKING_CHARACTERS : UNSUPPORTED_CHARACTERS).test(text))
+      decline();
     const docs: SimpleDocument[] = [];
     let docStart = 0;
     let sawMarker = false;
@@ -134,7 +157,7 @@ class SimpleYamlReader {
         if (sawMarker || docStart !== 0 || end === text.length) decline();
         return;
       }
-      docs.push({ value: this.readRoot(), start: docStart, end });
+      docs.push({ value: this.readDocument(docStart, end), start: docStart, end });
       this.lines = [];
     };
     let at = 0;
@@ -159,6 +182,18 @@ class SimpleYamlReader {
     finish(text.length);
     if (docs.length === 0) decline();
     return docs;
+  }
+
+  private readDocument(start: number, end: number): Record<string, unknown> | undefined {
+    if (!this.perDocument) return this.readRoot();
+    if (UNSUPPORTED_CHARACTERS.test(this.text.slice(start, end))) return undefined;
+    try {
+      return this.readRoot();
+    } catch (e) {
+      if (e !== DECLINE) throw e;
+      this.depth = 0;
+      return undefined;
+    }
   }
 
   private readRoot(): Record<string, unknown> {

@@ -28,7 +28,7 @@ export interface SourceMap {
   readonly start: Span;
 }
 
-type LinePos = Pick<LineCounter, 'linePos'>;
+export type LinePos = Pick<LineCounter, 'linePos'>;
 
 /** endColumn is exclusive, like SARIF's; `to` is the offset just past the value. */
 function spanOf(lines: LinePos, from: number, to: number): Span {

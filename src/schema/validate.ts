@@ -20,9 +20,16 @@ import { serviceEntryFindings } from './service-entry.js';
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 
+/**
+ * Compiled on first use: compiling is most of what a schema costs, and a command that validates
+ * nothing of its kind (or nothing at all) should not pay it at start-up.
+ */
 const compile = (schema: object): ((d: unknown) => SchemaError[]) => {
-  const fn: ValidateFunction = ajv.compile(schema);
-  return (d) => (fn(d) ? [] : [...(fn.errors ?? [])]);
+  let fn: ValidateFunction | undefined;
+  return (d) => {
+    fn ??= ajv.compile(schema);
+    return fn(d) ? [] : [...(fn.errors ?? [])];
+  };
 };
 
 /** Our own kinds: apiVersion/kind -> validator. */

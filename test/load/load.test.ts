@@ -32,6 +32,28 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
     ).toEqual(['bad.yaml#1 ASMEgressTrafficPolicy', 'good.yaml#0 ASMEgressTrafficPolicy']);
   });
 
+  it('syntax errors after a token the parser rejects across lines are placed on their own line', () => {
+    // `c\n    d` is one rejected token: the parser's line count missed the break inside it.
+    const r = load({ 'bad.yaml': 'a:\n- b:\n  }  - c\n    d: 1\ne: 2\n' });
+    expect(summary(r)).toContain(
+      'bad.yaml:5:1 yaml-syntax error: unexpected token: Unexpected scalar token in YAML stream: "e"',
+    );
+  });
+
+  it('a bad document among good ones: only it is read by the full parser, with file positions', () => {
+    const r = load({
+      'bad.yaml': `${POLICY}---\nkind: A\nmetadata: [1, 2\nspec: {}\n---\n${POLICY}`,
+    });
+    expect(summary(r)).toEqual([
+      'bad.yaml:13:1 yaml-syntax error: bad indentation: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
+    expect(r.resources.map((x) => x.source!.documentIndex)).toEqual([0, 2]);
+    expect(r.resources[1]!.source!.map.locate(['spec', 'byEgressGateway', 'name'])).toMatchObject({
+      line: 22,
+      column: 5,
+    });
+  });
+
   it('duplicate keys: reported at the second key, the document is not used', () => {
     const r = load({
       'dup.yaml': POLICY.replace(

@@ -10,10 +10,13 @@ import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { generatePolicyRepo } from '../../bench/generate.js';
 import { mulberry32, mutate } from '../helpers/mutate.js';
 import { loadSources } from '../../src/load/load.js';
-import { readSimpleYaml } from '../../src/load/simple-yaml.js';
+import { readSimpleDocuments, readSimpleYaml } from '../../src/load/simple-yaml.js';
 import { yamlSourceMap } from '../../src/load/source-map.js';
 import { resolvePlainScalar, YAML_OPTIONS } from '../../src/load/yaml-dialect.js';
 import type { FieldPath } from '../../src/model/field-path.js';
+import type { Resource } from '../../src/model/resource.js';
+import { compareFindings, type Finding } from '../../src/model/finding.js';
+import { SEEDS, seedScenarios } from '../support.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -79,6 +82,40 @@ function expectSamePositions(text: string): number {
 function itemPrefix(items: unknown[], item: unknown): FieldPath {
   return ['items', items.findIndex((x) => JSON.stringify(x) === JSON.stringify(item))];
 }
+
+/** What a resource is and where each of its fields is, as the loader reports them. */
+function located(r: Resource): unknown {
+  const map = r.source!.map;
+  const fields = [...fieldPaths(r.body)].map((p) => [p.join('.'), map.locate(p)]);
+  return { body: r.body, documentIndex: r.source!.documentIndex, start: map.start, fields };
+}
+
+/**
+ * The loader gives the same resources, positions and findings whether the simple reader takes what
+ * it can (file by file or document by document) or the full parser reads everything. Returns how
+ * many documents the simple reader took in a file it did not take whole.
+ */
+function expectSameLoad(text: string): number {
+  const file = [{ path: 'f.yaml', content: text }];
+  const mixed = loadSources(file);
+  const full = loadSources(file, { simpleReader: false });
+  // In file order: the order the loader finds them in is not kept (the analysis sorts them).
+  const sorted = (fs: Finding[]): Finding[] => [...fs].sort(compareFindings);
+  expect(sorted(mixed.findings), text).toEqual(sorted(full.findings));
+  expect(mixed.documents, text).toBe(full.documents);
+  expect(mixed.resources.map(located), text).toEqual(full.resources.map(located));
+  const docs = readSimpleDocuments(text, resolvePlainScalar);
+  return docs?.some((d) => !d.value) ? docs.filter((d) => d.value).length : 0;
+}
+
+/** Each seed scenario's files as one multi-document stream, as the CLI fuzz test feeds them. */
+const SEED_STREAMS = seedScenarios().map((name) =>
+  readdirSync(join(SEEDS, name))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => readFileSync(join(SEEDS, name, f), 'utf8'))
+    .join('\n---\n'),
+);
 
 const REPOSITORY_YAML = ['fixtures', 'test', 'rules'].flatMap(yamlFiles);
 /** Folders of YAML copied unchanged from Istio (see their SOURCE.md). */
@@ -230,6 +267,78 @@ kind: Secret
     it(`leaves ${name} to the full parser`, () => expect(read(text)).toBeUndefined());
   }
 
+  const DECLINED_DOCUMENT: Record<string, string> = {
+    anchor: 'a: &x 1\nb: *x\n',
+    'duplicate key': 'a: 1\na: 2\n',
+    'bad indentation': 'a:\n  b: 1\n c: 2\n',
+    tab: 'a:\tb\n',
+    'unclosed flow sequence': 'a: [1,\n',
+  };
+  for (const [name, doc] of Object.entries(DECLINED_DOCUMENT)) {
+    it(`leaves a document with ${name} to the full parser, and reads the others`, () => {
+      const text = `apiVersion: v1\nkind: A\n---\n${doc}---\napiVersion: v1\nkind: B\n`;
+      expect(read(text)).toBeUndefined();
+      const docs = readSimpleDocuments(text, resolvePlainScalar)!;
+      expect(docs.map((d) => d.value?.kind)).toEqual(['A', undefined, 'B']);
+      expect(expectSameLoad(text)).toBe(2);
+    });
+  }
+
+  const DECLINED_FILE: Record<string, string> = {
+    'a CR line break': 'a: 1\r---\rb: 2\n',
+    'a marker with content': 'a: 1\n--- b\n',
+    'an empty document': 'a: 1\n---\n---\nb: 2\n',
+    'a document end marker': 'a: 1\n...\n---\nb: 2\n',
+    'a directive': 'a: 1\n---\n%YAML 1.1\n---\nb: 2\n',
+  };
+  for (const [name, text] of Object.entries(DECLINED_FILE)) {
+    it(`leaves a whole file with ${name} to the full parser`, () => {
+      expect(readSimpleDocuments(text, resolvePlainScalar)).toBeUndefined();
+      expectSameLoad(text);
+    });
+  }
+
+  it('reads the rest of the file with the full parser where a quote left open takes it', () => {
+    // No later quote closes it, so the parser reads the following documents into the scalar.
+    const open = 'apiVersion: v1\nkind: A\n---\na: "open\n---\napiVersion: v1\nkind: B\n';
+    expect(readSimpleDocuments(open, resolvePlainScalar)![2]!.value).toEqual({
+      apiVersion: 'v1',
+      kind: 'B',
+    });
+    expectSameLoad(open);
+    expect(loadSources([{ path: 'f.yaml', content: open }]).resources).toHaveLength(1);
+    // A later quote makes the parser stop at the `---`: the next document is read as usual.
+    const closedLater =
+      'apiVersion: v1\nkind: A\n---\na: "open\n---\napiVersion: v1\nkind: B\nb: "x"\n';
+    expectSameLoad(closedLater);
+    expect(loadSources([{ path: 'f.yaml', content: closedLater }]).resources).toHaveLength(2);
+  });
+
+  it('places findings of a too deeply nested document in the file, beside documents it took', () => {
+    const deep = Array.from({ length: 140 }, (_, i) => `${'  '.repeat(i)}k${i}:\n`).join('');
+    const text = `apiVersion: v1\nkind: A\n---\n${deep}---\napiVersion: v1\nkind: B\n`;
+    expectSameLoad(text);
+    const { findings } = loadSources([{ path: 'f.yaml', content: text }]);
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [132, 'nesting deeper than 128 levels; this document was not checked'],
+    ]);
+  });
+
+  it('loads 600 seeded mutations of multi-document streams as the full parser alone does', () => {
+    const corpus = [...SEED_STREAMS, ...REPOSITORY_YAML.map((f) => readFileSync(f, 'utf8'))];
+    const random = mulberry32(20261202);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    let partly = 0;
+    for (let n = 0; n < 600; n++) {
+      let text = pick(corpus);
+      const edits = 1 + Math.floor(random() * 3);
+      for (let e = 0; e < edits; e++) text = mutate(text, random, pick);
+      if (expectSameLoad(text) > 0) partly++;
+    }
+    // Files read partly by each reader must be common, or the test would not be testing the split.
+    expect(partly).toBeGreaterThan(60);
+  }, 120_000);
+
   it('agrees with the full parser on 3,000 seeded mutations of the fixtures, or declines them', () => {
     const corpus = [
       ...REPOSITORY_YAML.map((f) => readFileSync(f, 'utf8')),
@@ -251,5 +360,6 @@ kind: Secret
     // Both outcomes must be common, or the test would not be testing the reader.
     expect(taken).toBeGreaterThan(600);
     expect(declined).toBeGreaterThan(600);
-  });
+    // A fixed amount of work: on a machine shared with other jobs it can outlast the default timeout.
+  }, 120_000);
 });
