@@ -290,7 +290,10 @@ spec:
           [0, ['spec', 'http', 1, 'match', 0]],
           [1, ['spec', 'http', 1, 'match', 1]],
         ],
-        destinations: [['httpbin.org', 'v1', 80, ['spec', 'http', 1, 'route', 1, 'destination']]],
+        destinations: [
+          ['httpbin.org', 'v2', undefined, ['spec', 'http', 1, 'route', 0, 'destination']],
+          ['httpbin.org', 'v1', 80, ['spec', 'http', 1, 'route', 1, 'destination']],
+        ],
       },
       {
         path: ['spec', 'tcp', 0],
