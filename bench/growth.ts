@@ -14,6 +14,7 @@
  * GC and in a function of its own (nothing of one step outlives it), and a growth factor is the
  * median of the rounds' ratios.
  */
+import { openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { RULES } from '../rules/index.js';
@@ -22,7 +23,7 @@ import { parseProjectConfig } from '../src/config/project-config.js';
 import { diffRevisions } from '../src/diff/diff.js';
 import { lint } from '../src/lint/engine.js';
 import type { SourceFile } from '../src/load/load.js';
-import { resourcesToYaml } from '../src/render/emit.js';
+import { writeResourcesYaml } from '../src/render/emit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { compareAccess } from '../src/simulate/access.js';
 import { inChild, median, peakRssMb, table } from './measure.js';
@@ -55,6 +56,10 @@ interface GrowthSample {
   rendered: [number, number];
   changes: [number, number];
 }
+
+/** The rendered YAML goes where `egress-lint render > file` would send it, written as the CLI writes it. */
+const devNull = openSync('/dev/null', 'w');
+const toDevNull = (text: string): void => void writeSync(devNull, text);
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -93,7 +98,7 @@ function round(size: Size): RoundOut {
   const [head, lintMs] = timed(() => {
     const analysis = analyzeSources(size.files, CONFIG);
     const { findings } = lint(analysis, CONFIG, RULES);
-    resourcesToYaml(analysis.render.resources);
+    writeResourcesYaml(analysis.render.resources, toDevNull);
     return { analysis, findings: findings.length };
   });
   const base = analyzeSources(size.baseFiles, CONFIG);
@@ -158,7 +163,7 @@ function measurePeakRss(name: string): { rssMb: number } {
   const analysis = analyzeSources(files, CONFIG);
   files = undefined;
   lint(analysis, CONFIG, RULES);
-  resourcesToYaml(analysis.render.resources);
+  writeResourcesYaml(analysis.render.resources, toDevNull);
   return { rssMb: peakRssMb() };
 }
 

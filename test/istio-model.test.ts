@@ -14,6 +14,7 @@ import {
   matchScope,
   OTHER_NAMESPACES,
   outboundTls,
+  routesOf,
   peerAuthenticationMode,
   selectorFit,
   serverForSni,
@@ -251,6 +252,57 @@ spec:
       applies: true,
       sourceIgnored: true,
     });
+  });
+});
+
+describe('route field paths', () => {
+  it('name the route, each match (a route without matches: the route) and each destination', () => {
+    const index = indexOf(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: httpbin.org}}]
+  - match: [{port: 80}, {port: 8080}]
+    route:
+    - destination: {host: httpbin.org, subset: v2}
+    - destination: {host: httpbin.org, subset: v1, port: {number: 80}}
+  tcp:
+  - route: [{destination: {host: httpbin.org}}]
+`);
+    const routes = routesOf(one(index, 'VirtualService', 'vs')).map((r) => ({
+      path: r.path,
+      matches: r.matches.map((m) => [m.index, m.path]),
+      destinations: r.destinations.map((d) => [d.host, d.subset, d.port, d.path]),
+    }));
+    expect(routes).toEqual([
+      {
+        path: ['spec', 'http', 0],
+        matches: [[undefined, ['spec', 'http', 0]]],
+        destinations: [
+          ['httpbin.org', undefined, undefined, ['spec', 'http', 0, 'route', 0, 'destination']],
+        ],
+      },
+      {
+        path: ['spec', 'http', 1],
+        matches: [
+          [0, ['spec', 'http', 1, 'match', 0]],
+          [1, ['spec', 'http', 1, 'match', 1]],
+        ],
+        destinations: [
+          ['httpbin.org', 'v2', undefined, ['spec', 'http', 1, 'route', 0, 'destination']],
+          ['httpbin.org', 'v1', 80, ['spec', 'http', 1, 'route', 1, 'destination']],
+        ],
+      },
+      {
+        path: ['spec', 'tcp', 0],
+        matches: [[undefined, ['spec', 'tcp', 0]]],
+        destinations: [
+          ['httpbin.org', undefined, undefined, ['spec', 'tcp', 0, 'route', 0, 'destination']],
+        ],
+      },
+    ]);
   });
 });
 

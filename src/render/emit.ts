@@ -94,8 +94,32 @@ export const RENDER_HEADER =
 
 /** Multi-document YAML that `kubectl apply -f -` accepts. */
 export function resourcesToYaml(resources: readonly Resource[]): string {
-  if (resources.length === 0) return RENDER_HEADER;
-  return RENDER_HEADER + resources.map((r) => `---\n${toYaml(r.body)}`).join('');
+  let out = '';
+  writeResourcesYaml(resources, (text) => (out += text));
+  return out;
+}
+
+/** Characters gathered before each `write`: few calls, and never the whole output in memory. */
+const WRITE_BATCH = 1 << 20;
+
+/**
+ * resourcesToYaml handed to `write` in pieces of about a megabyte. Thousands of gateways render
+ * hundreds of megabytes of YAML: held whole (and its parts while joining) it was the largest part of
+ * the CLI's peak memory.
+ */
+export function writeResourcesYaml(
+  resources: readonly Resource[],
+  write: (text: string) => void,
+): void {
+  let pending = RENDER_HEADER;
+  for (const r of resources) {
+    pending += `---\n${toYaml(r.body)}`;
+    if (pending.length >= WRITE_BATCH) {
+      write(pending);
+      pending = '';
+    }
+  }
+  if (pending) write(pending);
 }
 
 export function resourcesToJson(resources: readonly Resource[]): string {

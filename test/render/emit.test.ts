@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dnsLabel, labelValue, sanitize } from '../../src/render/naming.js';
-import { scalar, toYaml } from '../../src/render/emit.js';
+import type { Resource } from '../../src/model/resource.js';
+import {
+  RENDER_HEADER,
+  resourcesToYaml,
+  scalar,
+  toYaml,
+  writeResourcesYaml,
+} from '../../src/render/emit.js';
 
 describe('YAML writer', () => {
   it('quotes what a YAML 1.1 reader (kubectl) would not read back as the same string', () => {
@@ -57,6 +64,41 @@ describe('YAML writer', () => {
   it('writes sequences at their key indentation, keys in insertion order unless sorted', () => {
     expect(toYaml({ z: 1, hosts: ['a', 'b'] })).toBe('z: 1\nhosts:\n- a\n- b\n');
     expect(toYaml({ z: 1, a: 2 }, { sortKeys: true })).toBe('a: 2\nz: 1\n');
+  });
+});
+
+describe('rendered YAML in pieces', () => {
+  // About 5 kB of YAML each: 600 of them make 3 MB.
+  const resources = Array.from(
+    { length: 600 },
+    (_, i) =>
+      ({
+        body: {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'ServiceEntry',
+          metadata: { name: `se-${i}`, namespace: 'istio-system' },
+          spec: { hosts: Array.from({ length: 200 }, (_, h) => `h-${i}-${h}.example.com`) },
+        },
+      }) as unknown as Resource,
+  );
+
+  it('hands a large render to the writer in pieces of about a megabyte, whole documents each', () => {
+    const pieces: string[] = [];
+    writeResourcesYaml(resources, (t) => pieces.push(t));
+    expect(pieces.length).toBeGreaterThanOrEqual(3);
+    for (const p of pieces) expect(p.length).toBeLessThan((1 << 20) + 10_000);
+    expect(pieces[0]!.startsWith(`${RENDER_HEADER}---\n`)).toBe(true);
+    for (const p of pieces.slice(1)) expect(p.startsWith('---\n')).toBe(true);
+    expect(pieces.join('')).toBe(resourcesToYaml(resources));
+    expect(resourcesToYaml(resources)).toBe(
+      RENDER_HEADER + resources.map((r) => `---\n${toYaml(r.body)}`).join(''),
+    );
+  });
+
+  it('writes the header alone for no resources', () => {
+    const pieces: string[] = [];
+    writeResourcesYaml([], (t) => pieces.push(t));
+    expect(pieces).toEqual([RENDER_HEADER]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { resourcesToJson, resourcesToYaml } from '../../render/emit.js';
+import { resourcesToJson, writeResourcesYaml } from '../../render/emit.js';
 import { formatFindingLine } from '../../report/text.js';
 import type { CliIO } from '../io.js';
 import {
@@ -47,7 +47,8 @@ export function registerRender(program: Command, io: CliIO, setExit: (code: numb
     });
     const analysis = analyzeWorkspace(ws);
     const resources = analysis.render.resources;
-    io.stdout(opts.format === 'json' ? resourcesToJson(resources) : resourcesToYaml(resources));
+    if (opts.format === 'json') io.stdout(resourcesToJson(resources));
+    else writeResourcesYaml(resources, io.stdout);
     for (const f of analysis.findings)
       if (!f.suppressed && f.severity !== 'info') io.stderr(`${formatFindingLine(f)}\n`);
     setExit(exitCodeFor(analysis.findings, ws.config));

@@ -81,10 +81,57 @@ export interface VsRoute {
 
 const routeCache = new WeakMap<Resource, VsRoute[]>();
 
+/*
+ * Every route of the config set is kept, with its matches and destinations: their field paths are
+ * built when asked (findings, traces), from the route's kind and index, rather than stored. Stored,
+ * they were most of the routes' memory at thousands of gateways. Classes, so the getters are shared.
+ */
+class RouteAt implements VsRoute {
+  matches: RouteMatchRef[] = [];
+  destinations: RouteDestinationRef[] = [];
+  constructor(
+    readonly kind: RouteKind,
+    readonly index: number,
+    readonly route: JsonObject,
+  ) {}
+
+  get path(): FieldPath {
+    return ['spec', this.kind, this.index];
+  }
+}
+
+class MatchAt implements RouteMatchRef {
+  constructor(
+    private readonly of: RouteAt,
+    readonly conditions: MatchConditions,
+    readonly match?: JsonObject,
+    readonly index?: number,
+  ) {}
+
+  /** A route without matches stands for its one catch-all match: the route's own path. */
+  get path(): FieldPath {
+    return this.index === undefined ? this.of.path : this.of.path.concat('match', this.index);
+  }
+}
+
+class DestinationAt implements RouteDestinationRef {
+  subset?: string;
+  port?: number;
+  constructor(
+    readonly host: string,
+    private readonly of: RouteAt,
+    private readonly at: number,
+  ) {}
+
+  get path(): FieldPath {
+    return this.of.path.concat('route', this.at, 'destination');
+  }
+}
+
 /**
  * The http, tls and tcp routes of a VirtualService with their matches and destinations (read once).
- * Lists and paths are built at their exact size (concat, map), since every route of the config set
- * is kept: spread and push leave spare capacity that costs more memory than the route itself.
+ * Lists are built at their exact size (map), since every route of the config set is kept: spread and
+ * push leave spare capacity that costs more memory than the route itself.
  */
 export function routesOf(vs: Resource): readonly VsRoute[] {
   const cached = routeCache.get(vs);
@@ -99,37 +146,26 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
     if (!Array.isArray(routes)) continue;
     routes.forEach((route: unknown, index) => {
       if (!isObject(route)) return;
-      const path: FieldPath = ['spec', kind, index];
+      const at = new RouteAt(kind, index, route);
       const matchList = Array.isArray(route.match) ? route.match : [];
-      const matches = exactFilterMap(matchList, (m: unknown, i): RouteMatchRef | undefined =>
-        isObject(m)
-          ? {
-              match: m,
-              index: i,
-              path: path.concat('match', i),
-              conditions: readMatchConditions(vs, bound, kind, m),
-            }
-          : undefined,
+      at.matches = exactFilterMap(matchList, (m: unknown, i): RouteMatchRef | undefined =>
+        isObject(m) ? new MatchAt(at, readMatchConditions(vs, bound, kind, m), m, i) : undefined,
       );
-      if (matches.length === 0)
-        matches.push({ path, conditions: readMatchConditions(vs, bound, kind, undefined) });
-      const destinations = exactFilterMap(
+      if (at.matches.length === 0)
+        at.matches.push(new MatchAt(at, readMatchConditions(vs, bound, kind, undefined)));
+      at.destinations = exactFilterMap(
         Array.isArray(route.route) ? route.route : [],
         (r: unknown, i): RouteDestinationRef | undefined => {
           const dest = get(r, ['destination']);
           if (!isObject(dest) || typeof dest.host !== 'string') return undefined;
           const port = get(dest, ['port', 'number']);
-          // Optional fields assigned, not spread: spreading allocates an object per condition.
-          const ref: RouteDestinationRef = {
-            host: resolveHostOf(vs, dest.host),
-            path: path.concat('route', i, 'destination'),
-          };
+          const ref = new DestinationAt(resolveHostOf(vs, dest.host), at, i);
           if (typeof dest.subset === 'string' && dest.subset) ref.subset = dest.subset;
           if (typeof port === 'number') ref.port = port;
           return ref;
         },
       );
-      out.push({ kind, index, path, route, matches, destinations });
+      out.push(at);
     });
   }
   return out;
