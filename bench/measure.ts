@@ -23,13 +23,18 @@ export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Run this script again in a fresh process with `args`, and parse the JSON it prints last. */
-export function inChild<T>(script: string, args: string[]): T {
+/**
+ * Run this script again in a fresh process with `args`, and parse the JSON it prints last. With
+ * `progress` the child's stderr goes straight to ours (long runs report as they go).
+ */
+export function inChild<T>(script: string, args: string[], progress = false): T {
   const r = spawnSync(process.execPath, ['--expose-gc', script, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', progress ? 'inherit' : 'pipe'],
   });
-  if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed:\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${script} ${args.join(' ')} failed${progress ? '' : `:\n${r.stderr}`}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
