@@ -2,9 +2,9 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeGatewayWorkload,
+  fitsSomeWorkload,
   gatewaySelector,
   labelsText,
-  selectorFit,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 
@@ -27,11 +27,13 @@ export default defineRule({
     const known = index
       .gatewayWorkloads()
       .filter((w) => w.declaration || (w.name !== undefined && named.has(w.name)));
+    // Looked up by label pair: ten thousand Gateways against ten thousand gateways is no scan each.
+    const fitsSome = fitsSomeWorkload(known);
     for (const gateway of index.ofKind(KIND.gateway)) {
       if (gateway.rendered) continue;
       const labels = gatewaySelector(gateway);
       if (!labels) continue;
-      if (!known.every((w) => selectorFit(labels, w.labels) === 'conflicts')) continue;
+      if (fitsSome(labels)) continue;
       const key =
         config.mesh.gatewayLabel in labels ? config.mesh.gatewayLabel : Object.keys(labels)[0]!;
       report({

@@ -51,6 +51,7 @@ export type { ExportScope } from './istio/visibility.js';
 export {
   workloadSelectorOf,
   selectorFit,
+  fitsSomeWorkload,
   labelsText,
   labelsKey,
   gatewaySelector,

@@ -7,7 +7,7 @@ import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import type { GatewayWorkload } from './gateways.js';
 import { stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
-import { selectorFit, workloadSelectorOf } from './workloads.js';
+import { workloadSelectorOf, workloadsFitting } from './workloads.js';
 
 export type AuthzAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
 
@@ -138,12 +138,13 @@ export function conditionAppliesToPort(
  */
 export function authzGatewayTargets(index: IstioIndex, policy: Resource): GatewayWorkload[] {
   const selector = workloadSelectorOf(policy);
-  const selectsAll = !selector || Object.keys(selector).length === 0;
-  return index
-    .gatewayWorkloads()
-    .filter(
-      (w) =>
-        (policy.namespace === index.rootNamespace || policy.namespace === w.namespace) &&
-        (selectsAll || selectorFit(selector, w.labels) === 'matches'),
-    );
+  const workloads = index.gatewayWorkloads();
+  // The workloads a selector fits share a label pair with it: looked up, not scanned per policy.
+  const selected =
+    !selector || Object.keys(selector).length === 0
+      ? workloads
+      : workloadsFitting(workloads, selector);
+  return selected.filter(
+    (w) => policy.namespace === index.rootNamespace || policy.namespace === w.namespace,
+  );
 }

@@ -31,3 +31,30 @@ export class LabelPairIndex<T> {
     return [...new Set(lists.flat())].sort((a, b) => this.#order.get(a)! - this.#order.get(b)!);
   }
 }
+
+type Pairs = Readonly<Record<string, string>>;
+
+/** Indexes per (never changed) list and the function reading each item's pairs. */
+const indexes = new WeakMap<readonly object[], Map<unknown, LabelPairIndex<object>>>();
+
+/**
+ * The list's items indexed by their pairs (`pairsOf`; items without any are left out), built once per
+ * list: the lists handed in (the index's Gateways, its gateway workloads) never change.
+ */
+export function labelPairIndexOf<T extends object>(
+  items: readonly T[],
+  pairsOf: (item: T) => Pairs | undefined,
+): LabelPairIndex<T> {
+  let byReader = indexes.get(items);
+  if (!byReader) indexes.set(items, (byReader = new Map()));
+  let index = byReader.get(pairsOf) as LabelPairIndex<T> | undefined;
+  if (!index) {
+    index = new LabelPairIndex<T>();
+    for (const item of items) {
+      const pairs = pairsOf(item);
+      if (pairs) index.add(item, pairs);
+    }
+    byReader.set(pairsOf, index as LabelPairIndex<object>);
+  }
+  return index;
+}

@@ -5,7 +5,7 @@
 import type { EgressGateway } from '../egress-gateway.js';
 import { matchesSelector } from '../mesh.js';
 import { get, isObject, type Resource } from '../resource.js';
-import { LabelPairIndex } from './label-index.js';
+import { labelPairIndexOf } from './label-index.js';
 
 export interface Workload {
   namespace: string;
@@ -58,7 +58,7 @@ export function gatewaysFitting(
   gateways: readonly Resource[],
   labels: Readonly<Record<string, string>>,
 ): Resource[] {
-  return gatewaysBySelector(gateways)
+  return labelPairIndexOf(gateways, gatewaySelector)
     .sharing(labels)
     .filter((g) => selectorFit(gatewaySelector(g)!, labels) === 'matches');
 }
@@ -68,30 +68,63 @@ export function gatewaysSelectingLabels(
   gateways: readonly Resource[],
   podLabels: Readonly<Record<string, string>>,
 ): Resource[] {
-  return gatewaysBySelector(gateways)
+  return labelPairIndexOf(gateways, gatewaySelector)
     .sharing(podLabels)
     .filter((g) => gatewaySelects(g, podLabels));
 }
 
-/** Gateways indexed by selector, per (never changed) list of Gateways: the index's own list. */
-const selectorIndexes = new WeakMap<readonly Resource[], LabelPairIndex<Resource>>();
+const labelsOf = (w: Workload): Readonly<Record<string, string>> => w.labels;
 
-function gatewaysBySelector(gateways: readonly Resource[]): LabelPairIndex<Resource> {
-  let index = selectorIndexes.get(gateways);
-  if (!index) {
-    index = new LabelPairIndex();
-    for (const g of gateways) {
-      const sel = gatewaySelector(g);
-      if (sel) index.add(g, sel);
+/**
+ * The workloads (of a never changed list, such as the index's gateway workloads) whose labels a
+ * selector fits (selectorFit `matches`), in their order: found by the pairs they share, not by a
+ * scan per selector.
+ */
+export function workloadsFitting<W extends Workload>(
+  workloads: readonly W[],
+  selector: Readonly<Record<string, string>>,
+): W[] {
+  return labelPairIndexOf(workloads, labelsOf)
+    .sharing(selector)
+    .filter((w) => selectorFit(selector, w.labels) === 'matches');
+}
+
+/**
+ * For many selectors against one list of workloads: whether a selector fits some workload, that is
+ * selectorFit is not `conflicts` for it. Either the workload shares a pair with the selector and
+ * carries no other value for its keys (`matches`), or it carries none of the selector's keys
+ * (`unknown`), which is asked once per set of keys rather than per selector.
+ */
+export function fitsSomeWorkload(
+  workloads: readonly Workload[],
+): (selector: Readonly<Record<string, string>>) => boolean {
+  const lackingKeys = new Map<string, boolean>();
+  return (selector) => {
+    const keys = Object.keys(selector).sort();
+    // Label keys hold no newline, so the joined keys name the set.
+    const set = keys.join('\n');
+    let lacking = lackingKeys.get(set);
+    if (lacking === undefined) {
+      lacking = workloads.some((w) => keys.every((k) => !(k in w.labels)));
+      lackingKeys.set(set, lacking);
     }
-    selectorIndexes.set(gateways, index);
-  }
-  return index;
+    return lacking || workloadsFitting(workloads, selector).length > 0;
+  };
 }
 
+/**
+ * The labels as a key (JSON of the sorted pairs), built once per labels object: lookups per client
+ * ask with the same workload's labels for every destination. Label records are never changed once
+ * made, so the key stays right.
+ */
 export function labelsKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(labels).sort());
+  let key = labelKeys.get(labels);
+  if (key === undefined)
+    labelKeys.set(labels, (key = JSON.stringify(Object.entries(labels).sort())));
+  return key;
 }
+
+const labelKeys = new WeakMap<Readonly<Record<string, string>>, string>();
 
 /** How a label selector relates to pods of which only some labels are known. */
 export type SelectorFit = 'matches' | 'conflicts' | 'unknown';
