@@ -76,15 +76,18 @@ function sizeOf(files: SourceFile[]): Size {
 }
 
 /**
- * CPU time (user + system, every thread of the process: GC included) of `fn` in ms, after a full GC.
- * Wall time would count the other processes sharing the machine's cores.
+ * CPU time (user + system, every thread of the process: GC included) of `fn` in ms, after a full GC,
+ * reported on stderr as it ends (a 10x step can take minutes on a shared machine). Wall time would
+ * count the other processes sharing the machine's cores.
  */
-function timed<T>(fn: () => T): [T, number] {
+function timed<T>(label: string, fn: () => T): [T, number] {
   gc();
   const t0 = process.cpuUsage();
   const value = fn();
   const { user, system } = process.cpuUsage(t0);
-  return [value, (user + system) / 1000];
+  const ms = (user + system) / 1000;
+  process.stderr.write(`  ${label}: ${ms.toFixed(0)} ms CPU\n`);
+  return [value, ms];
 }
 
 interface RoundOut {
@@ -96,24 +99,20 @@ interface RoundOut {
 
 /** One round on one size: each step in a function of its own, the analyses dead when it returns. */
 function round(size: Size, label: string): RoundOut {
-  const [, parse] = timed(() => {
+  const [, parse] = timed(`${label} parse`, () => {
     for (const t of size.texts) for (const doc of parseAllDocuments(t)) doc.toJS();
   });
-  const [head, lintMs] = timed(() => {
+  const [head, lintMs] = timed(`${label} lint + render`, () => {
     const analysis = analyzeSources(size.files, CONFIG);
     const { findings } = lint(analysis, CONFIG, RULES);
     writeResourcesYaml(analysis.render.resources, toDevNull);
     return { analysis, findings: findings.length };
   });
   const base = analyzeSources(size.baseFiles, CONFIG);
-  const [changes, diff] = timed(() => diffAndComment(base, head.analysis));
-  const [, access] = timed(() => compareAccess(base, head.analysis));
-  const times = { parse, lint: lintMs, diff, access };
-  process.stderr.write(
-    `  ${label}: ${STEPS.map((s) => `${s} ${times[s].toFixed(0)} ms`).join(', ')}\n`,
-  );
+  const [changes, diff] = timed(`${label} diff`, () => diffAndComment(base, head.analysis));
+  const [, access] = timed(`${label} access`, () => compareAccess(base, head.analysis));
   return {
-    times,
+    times: { parse, lint: lintMs, diff, access },
     findings: head.findings,
     rendered: head.analysis.render.resources.length,
     changes,
