@@ -7,7 +7,7 @@ import {
   MESH,
   everyNamespace,
   clientTlsFor,
-  subsetsOf,
+  subsetsOfRule,
 } from '../src/model/istio.js';
 import { describe, identityKey, type Resource } from '../src/model/resource.js';
 
@@ -51,7 +51,7 @@ export default defineRule({
       // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
       const needs = (dr: Resource): boolean =>
         use.on !== MESH ||
-        (subset !== undefined && subsetsOf([dr]).has(subset)) ||
+        (subset !== undefined && subsetsOfRule(dr).has(subset)) ||
         (index.gatewayWorkloadForHost(host) !== undefined &&
           clientTlsFor([dr], use.destination.port, subset) !== undefined);
       const candidates = index.destinationRulesForHost(host).filter(needs);

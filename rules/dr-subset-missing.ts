@@ -7,6 +7,7 @@ import {
   hostMatches,
   everyNamespace,
   subsetsOf,
+  subsetsOfRule,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { isRefusedSubset } from '../src/render/render.js';
@@ -32,7 +33,7 @@ export default defineRule({
   check({ index, configSet, report }) {
     const all = everyNamespace(index);
     const defines = (dr: Resource, host: string, subset: string): boolean =>
-      hostMatches(destinationRuleHost(dr), host) && subsetsOf([dr]).has(subset);
+      hostMatches(destinationRuleHost(dr), host) && subsetsOfRule(dr).has(subset);
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       if (subset === undefined) continue;

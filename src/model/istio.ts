@@ -108,6 +108,7 @@ export type {
 export {
   destinationRuleHost,
   subsetsOf,
+  subsetsOfRule,
   clientTlsFor,
   istioMtlsSni,
   outboundTls,

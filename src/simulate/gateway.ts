@@ -14,7 +14,7 @@ import {
   serverVirtualServices,
   mostSpecific,
   sniMatches,
-  subsetsOf,
+  subsetsOfRule,
   TLS_MODE_LABEL,
   type GatewayServer,
   type ServerVirtualServices,
@@ -391,7 +391,7 @@ function explainMissingSubset(
   onPath: readonly Resource[] = [],
 ): void {
   for (const dr of ctx.index.destinationRulesForHost(host)) {
-    if (onPath.includes(dr) || !subsetsOf([dr]).has(subset)) continue;
+    if (onPath.includes(dr) || !subsetsOfRule(dr).has(subset)) continue;
     t.decide(
       'sidecar',
       `${describe(dr)} defines subset ${subset}, but it is not on the DestinationRule lookup path of namespace ${namespace} (${lookupPath(ctx, host, namespace)}) or not exported there`,

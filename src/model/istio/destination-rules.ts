@@ -205,6 +205,19 @@ export interface SubsetRef {
 
 const subsetCache = new WeakMap<readonly Resource[], Map<string, SubsetRef>>();
 
+/** One-rule lists per DestinationRule, so subsetsOfRule finds its answer remembered. */
+const ruleAlone = new WeakMap<Resource, readonly Resource[]>();
+
+/**
+ * The subsets one DestinationRule defines, read once per rule: asked per request, and a gateway's
+ * rendered rule defines a subset per destination (a read per request grew with destinations squared).
+ */
+export function subsetsOfRule(rule: Resource): Map<string, SubsetRef> {
+  let alone = ruleAlone.get(rule);
+  if (!alone) ruleAlone.set(rule, (alone = [rule]));
+  return subsetsOf(alone);
+}
+
 /** The subsets the merged DestinationRules define (the first definition of a name wins, as in Istio). */
 export function subsetsOf(rules: readonly Resource[]): Map<string, SubsetRef> {
   const cached = subsetCache.get(rules);
@@ -366,7 +379,7 @@ export interface OutboundTlsQuery {
  */
 export function rulesMergedByAge(rules: readonly Resource[], subset?: string): Resource[] {
   const top = rules.filter((r) => isObject(get(r.body, ['spec', 'trafficPolicy'])));
-  const defining = subset === undefined ? [] : rules.filter((r) => subsetsOf([r]).has(subset));
+  const defining = subset === undefined ? [] : rules.filter((r) => subsetsOfRule(r).has(subset));
   return rules.filter(
     (r) => (top.length > 1 && top.includes(r)) || (defining.length > 1 && defining.includes(r)),
   );

@@ -6,7 +6,7 @@ import type { ConfigSet } from '../config-set.js';
 import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
-import { hostLookup } from './host-lookup.js';
+import { hostLookup, type HostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf } from './names.js';
@@ -162,12 +162,56 @@ export function serverVirtualServices(
   if (!byNamespace) serverVirtualServicesCache.set(server, (byNamespace = new Map()));
   let found = byNamespace.get(proxyNamespace);
   if (!found) {
-    const admitted = bound().filter((vs) => serverAdmitsVirtualService(server, vs));
+    const admitted = admittedByServer(server, boundByHost(server.gateway, proxyNamespace, bound));
     const byHost = hostLookup(admitted, (vs) => serverVirtualServiceHosts(server, vs));
     found = { admitted, forHost: (host) => byHost.matching(host) };
     byNamespace.set(proxyNamespace, found);
   }
   return found;
+}
+
+/** The VirtualServices bound to a Gateway for one proxy namespace, by host and in their order. */
+interface BoundByHost {
+  lookup: HostLookup;
+  position: ReadonlyMap<Resource, number>;
+}
+
+const boundByHostCache = new WeakMap<Resource, Map<string, BoundByHost>>();
+
+/**
+ * The VirtualServices `bound` to a Gateway, looked up by host, built once per Gateway and proxy
+ * namespace: a rendered Gateway has a server per destination and a VirtualService per destination,
+ * so testing every one per server grew with destinations squared.
+ */
+function boundByHost(
+  gateway: Resource,
+  proxyNamespace: string,
+  bound: () => readonly Resource[],
+): BoundByHost {
+  let byNamespace = boundByHostCache.get(gateway);
+  if (!byNamespace) boundByHostCache.set(gateway, (byNamespace = new Map()));
+  let found = byNamespace.get(proxyNamespace);
+  if (!found) {
+    const services = bound();
+    found = {
+      lookup: hostLookup(services, virtualServiceHosts),
+      position: new Map(services.map((vs, i) => [vs, i])),
+    };
+    byNamespace.set(proxyNamespace, found);
+  }
+  return found;
+}
+
+/**
+ * The bound VirtualServices a server takes (serverAdmitsVirtualService), in their order: only those
+ * with a host matching one of the server's can be, and the lookup gives those.
+ */
+function admittedByServer(server: GatewayServer, { lookup, position }: BoundByHost): Resource[] {
+  const candidates = new Set<Resource>();
+  for (const h of server.hostNames) for (const vs of lookup.matching(h)) candidates.add(vs);
+  return [...candidates]
+    .filter((vs) => serverAdmitsVirtualService(server, vs))
+    .sort((a, b) => position.get(a)! - position.get(b)!);
 }
 
 /** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */
