@@ -68,6 +68,15 @@ describe('the VirtualServices a Gateway server takes, by host', () => {
     expect(taken.forHost('x.com')).toEqual([]);
   });
 
+  it('finds for a second server of the Gateway its own VirtualServices', () => {
+    const other = { ...server, index: 1, hosts: ['./*'], hostNames: ['*'] };
+    const own = serverVirtualServices(other, 'istio-system', () => bound);
+    // `./*` takes the hosts of VirtualServices in the Gateway's namespace only: none here.
+    expect(own.admitted).toEqual([]);
+    const any = serverVirtualServices({ ...other, hosts: ['*'] }, 'istio-system', () => bound);
+    expect(names(any.admitted)).toEqual(names(bound));
+  });
+
   it('is read once per server and pods namespace', () => {
     expect(serverVirtualServices(server, 'istio-system', () => [])).toBe(taken);
     expect(serverVirtualServices(server, 'elsewhere', () => []).admitted).toEqual([]);

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { subsetsOf, subsetsOfRule } from '../../src/model/istio.js';
+import type { Resource } from '../../src/model/resource.js';
+
+const rule = (name: string, subsets: string[]): Resource =>
+  ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    group: 'networking.istio.io',
+    namespace: 'istio-system',
+    name,
+    body: { spec: { host: 'x', subsets: subsets.map((s) => ({ name: s })) } },
+  }) as unknown as Resource;
+
+describe("one DestinationRule's subsets", () => {
+  it('are what subsetsOf gives for the rule alone, read once per rule', () => {
+    const a = rule('a', ['one', 'two', 'one']);
+    const b = rule('b', ['two', 'three']);
+    expect([...subsetsOfRule(a).keys()]).toEqual(['one', 'two']);
+    expect(subsetsOfRule(a).get('one')?.index).toBe(0);
+    expect(subsetsOfRule(a)).toEqual(subsetsOf([a]));
+    expect(subsetsOfRule(a)).toBe(subsetsOfRule(a));
+    expect(subsetsOfRule(b)).not.toBe(subsetsOfRule(a));
+    expect([...subsetsOfRule(b).keys()]).toEqual(['two', 'three']);
+    // Merged, the first definition of a name wins.
+    expect(subsetsOf([a, b]).get('two')?.resource).toBe(a);
+  });
+});
