@@ -9,7 +9,7 @@ import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { hostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
-import { clusterServiceOf } from './names.js';
+import { clusterServiceOf, splitNamespacedHost } from './names.js';
 import { virtualServiceHosts, type RouteKind } from './routes.js';
 import {
   gatewayPodLabels,
@@ -29,17 +29,13 @@ export function serverHostAdmits(
   vsNamespace: string,
   vsHost: string,
 ): boolean {
-  const slash = serverHost.indexOf('/');
-  const ns = slash === -1 ? '*' : serverHost.slice(0, slash);
-  const host = slash === -1 ? serverHost : serverHost.slice(slash + 1);
-  const nsOk = ns === '*' || (ns === '.' ? vsNamespace === gatewayNamespace : ns === vsNamespace);
-  return nsOk && hostMatches(host, vsHost);
+  const { namespace, host } = splitNamespacedHost(serverHost, gatewayNamespace);
+  return (namespace === '*' || namespace === vsNamespace) && hostMatches(host, vsHost);
 }
 
 /** The plain host of a Gateway server host (`ns/host` -> `host`), as used for SNI. */
 export function serverHostName(serverHost: string): string {
-  const slash = serverHost.indexOf('/');
-  return slash === -1 ? serverHost : serverHost.slice(slash + 1);
+  return splitNamespacedHost(serverHost, '').host;
 }
 
 export interface GatewayServer {
