@@ -6,6 +6,7 @@ import type { ConfigSet } from '../config-set.js';
 import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { gatewayPodsShown } from './gateway-pods.js';
 import { hostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
@@ -297,6 +298,11 @@ export interface GatewayWorkload {
   tlsModeLabelled?: boolean;
   /** The IstioGateway that declares it. */
   declaration?: EgressGateway;
+  /**
+   * Its namespace is egress-lint's assumption (the gateway namespace) for a Gateway selecting pods
+   * nothing in the repository shows (gateway-pods.ts gatewayPodsShown).
+   */
+  namespaceAssumed?: boolean;
   /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
   gateways: Resource[];
 }
@@ -392,6 +398,9 @@ export function collectGatewayWorkloads(
       namespace: gatewayNamespace,
       labels: { ...labels },
       gateways: [],
+      ...(gatewayPodsShown(cs.resources, gatewayNamespace, labels)
+        ? {}
+        : { namespaceAssumed: true }),
     });
   }
   for (const w of out) w.gateways.push(...gatewaysFitting(gateways, w.labels));
