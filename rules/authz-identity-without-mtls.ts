@@ -1,4 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
+import { shownClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   authzAction,
@@ -6,10 +7,13 @@ import {
   authzRules,
   conditionAppliesToPort,
   describeGatewayWorkload,
+  describeNamespaces,
+  everyNamespace,
   describeServerPort,
   identityConditions,
   serverSeesClientIdentity,
   workloadServers,
+  type IstioIndex,
   type WorkloadServer,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
@@ -36,21 +40,16 @@ export default defineRule({
     ],
   },
   check({ index, report }) {
-    const whyNoIdentity = (s: WorkloadServer): string | undefined => {
-      if (s.tlsMode === undefined) return 'plain text';
-      if (s.routeKind === 'tls') return 'TLS passed through, not terminated';
-      if (s.tlsMode === 'SIMPLE') return 'TLS without client certificates';
-      if (s.tlsMode === 'OPTIONAL_MUTUAL') {
-        const plain = index
-          .gatewayClients()
-          .filter(
-            (c) => c.workload === s.workload && c.port === s.port && c.tls.mode !== 'ISTIO_MUTUAL',
-          );
-        return plain.length > 0
-          ? `client certificates optional, and sidecars in ${listText([...new Set(plain.map((c) => c.namespace))])} send none`
-          : undefined;
-      }
-      return serverSeesClientIdentity(s) ? undefined : `tls.mode ${s.tlsMode}`;
+    const all = everyNamespace(index);
+    /** Why the server gets no client identity, and whether that holds for a client the repository shows. */
+    const whyNoIdentity = (s: WorkloadServer): Blind | undefined => {
+      if (s.tlsMode === undefined) return { why: 'plain text', shown: true };
+      if (s.routeKind === 'tls') return { why: 'TLS passed through, not terminated', shown: true };
+      if (s.tlsMode === 'SIMPLE') return { why: 'TLS without client certificates', shown: true };
+      if (s.tlsMode === 'OPTIONAL_MUTUAL') return optionalMutual(index, s, all);
+      return serverSeesClientIdentity(s)
+        ? undefined
+        : { why: `tls.mode ${s.tlsMode}`, shown: true };
     };
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       const action = authzAction(policy);
@@ -59,14 +58,21 @@ export default defineRule({
       for (const rule of authzRules(policy)) {
         for (const condition of identityConditions(rule)) {
           const blind = servers.flatMap((s) => {
-            const why = conditionAppliesToPort(rule, condition, s.listenPort)
+            const b = conditionAppliesToPort(rule, condition, s.listenPort)
               ? whyNoIdentity(s)
               : undefined;
-            return why
-              ? [`${describeServerPort(s)} of ${describeGatewayWorkload(s.workload)}: ${why}`]
+            return b
+              ? [
+                  {
+                    ...b,
+                    why: `${describeServerPort(s)} of ${describeGatewayWorkload(s.workload)}: ${b.why}`,
+                  },
+                ]
               : [];
           });
           if (blind.length === 0) continue;
+          // Clients that only may exist, or only may send plain text: a warning, not an error.
+          const hypothetical = !blind.some((b) => b.shown);
           const effect =
             action === 'ALLOW'
               ? 'this ALLOW rule never matches there, so those requests are denied'
@@ -74,10 +80,40 @@ export default defineRule({
           report({
             resource: policy,
             path: condition.path,
-            message: `\`${condition.field}\` needs the client's mTLS identity, which the gateway does not get on ${listText([...new Set(blind)])}; ${effect}`,
+            ...(hypothetical ? { severity: 'warning' as const } : {}),
+            message: `\`${condition.field}\` needs the client's mTLS identity, which the gateway does not get on ${listText([...new Set(blind.map((b) => b.why))])}; ${effect}`,
           });
         }
       }
     }
   },
 });
+
+interface Blind {
+  why: string;
+  /** It holds for a client the repository shows (always, when the server itself takes no certificate). */
+  shown: boolean;
+}
+
+/**
+ * An OPTIONAL_MUTUAL server sees an identity only from clients that send the mesh's mTLS: the
+ * sidecars whose DestinationRule (or auto mTLS, unless PeerAuthentication DISABLE turns it off) gives
+ * ISTIO_MUTUAL. Shown: a client the repository shows surely sends none (not merely `unknown`).
+ */
+function optionalMutual(
+  index: IstioIndex,
+  s: WorkloadServer,
+  all: readonly string[],
+): Blind | undefined {
+  const plain = index
+    .gatewayClients()
+    .filter((c) => c.workload === s.workload && c.port === s.port && c.tls.mode !== 'ISTIO_MUTUAL');
+  if (plain.length === 0) return undefined;
+  const namespaces = [...new Set(plain.map((c) => c.namespace))].sort();
+  const surely = plain.filter((c) => c.tls.mode !== 'unknown').map((c) => c.namespace);
+  const maybe = plain.some((c) => c.tls.mode === 'unknown');
+  return {
+    why: `client certificates optional, and sidecars in ${describeNamespaces(namespaces, all)} ${maybe ? 'may ' : ''}send none`,
+    shown: shownClients(index, surely).length > 0,
+  };
+}

@@ -56,6 +56,23 @@ testRule(rule, {
         { line: 15, column: 3, message: /defined twice, in test.yaml:4 and test.yaml:15/ },
       ],
     },
+    {
+      // A Namespace has no namespace: the one written on the copy means nothing to Kubernetes.
+      name: 'a cluster-scoped Namespace twice, named without a namespace',
+      yaml: {
+        'a.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: mytest}\n',
+        'b.yaml':
+          'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: mytest\n  namespace: other\n',
+      },
+      findings: [
+        {
+          file: 'b.yaml',
+          line: 4,
+          column: 3,
+          message: /^Namespace mytest is defined twice, in a.yaml:3 and b.yaml:4:/,
+        },
+      ],
+    },
   ],
 });
 

@@ -22,6 +22,7 @@ import gatewaySelectorMismatch from './gateway-selector-mismatch.js';
 import gatewayServerConflict from './gateway-server-conflict.js';
 import gatewayTlsMismatch from './gateway-tls-mismatch.js';
 import hostsResolveSame from './hosts-resolve-same.js';
+import meshConfig from './mesh-config.js';
 import httpsUpgradeDisabled from './https-upgrade-disabled.js';
 import policyName from './policy-name.js';
 import registryOnlyMissing from './registry-only-missing.js';
@@ -43,6 +44,7 @@ import yamlSyntax from './yaml-syntax.js';
 export const RULES: readonly Rule[] = [
   yamlSyntax,
   schema,
+  meshConfig,
   render,
   policyName,
   authzIdentityWithoutMtls,

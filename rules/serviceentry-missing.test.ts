@@ -41,8 +41,51 @@ spec:
     - destination: {host: httpbin.org}
 `;
 
+/** A Kubernetes ExternalName Service app/my-httpbin naming `target` (an alias since Istio 1.21). */
+const externalName = (target: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec:
+  type: ExternalName
+  externalName: ${target}
+  ports: [{name: http, port: 80}]
+`;
+
+/** A sidecar route in app, for httpbin.org (registered there), to the ExternalName Service; its host on line 16. */
+const routeToAlias = `${serviceEntry('httpbin.org').replace('namespace: istio-system', 'namespace: app')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - destination: {host: my-httpbin, port: {number: 80}}
+`;
+const ALIAS_ROUTE_LINE = 16;
+
+const aliasOff = `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: istio, namespace: istio-system}
+spec:
+  values: {pilot: {env: {ENABLE_EXTERNAL_NAME_ALIAS: "false"}}}
+`;
+
 testRule(rule, {
   valid: [
+    {
+      name: 'a route to an ExternalName alias whose named host is registered',
+      yaml: { 'vs.yaml': routeToAlias, 'svc.yaml': externalName('httpbin.org') },
+    },
+    {
+      name: 'ENABLE_EXTERNAL_NAME_ALIAS=false: the ExternalName Service is a service of its own',
+      yaml: {
+        'vs.yaml': routeToAlias,
+        'svc.yaml': externalName('example.com'),
+        'istio.yaml': aliasOff,
+        'sleep.yaml': workloadYaml('app'),
+      },
+    },
     {
       name: 'the gateway sends to a registered host and port',
       yaml: { 'se.yaml': serviceEntry('httpbin.org'), 'egress.yaml': egress },
@@ -57,6 +100,46 @@ testRule(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a route to an ExternalName alias whose named host is not registered, clients shown: an error',
+      yaml: {
+        'vs.yaml': routeToAlias,
+        'svc.yaml': externalName('example.com'),
+        'sleep.yaml': workloadYaml('app'),
+      },
+      config: 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n',
+      findings: [
+        {
+          line: ALIAS_ROUTE_LINE,
+          column: 21,
+          severity: 'error',
+          message:
+            'Service app/my-httpbin is type ExternalName, so Istio routes my-httpbin.app.svc.cluster.local to the cluster of example.com (ENABLE_EXTERNAL_NAME_ALIAS, on since Istio 1.21), and no ServiceEntry with host example.com is visible to sidecars in every namespace: requests get 503 (no healthy upstream); add one for example.com (resolution DNS) exported to them',
+        },
+      ],
+    },
+    {
+      name: 'the same alias route with no client shown in app: a warning',
+      yaml: { 'vs.yaml': routeToAlias, 'svc.yaml': externalName('example.com') },
+      findings: [{ line: ALIAS_ROUTE_LINE, column: 21, severity: 'warning' }],
+    },
+    {
+      name: 'a route to an ExternalName Service in a loop of aliases',
+      yaml: {
+        'vs.yaml': routeToAlias,
+        'svc.yaml': externalName('my-httpbin.app.svc.cluster.local'),
+        'sleep.yaml': workloadYaml('app'),
+      },
+      findings: [
+        {
+          line: ALIAS_ROUTE_LINE,
+          column: 21,
+          severity: 'error',
+          message:
+            /^Service app\/my-httpbin is type ExternalName in a loop of aliases, so no service stands behind my-httpbin.app.svc.cluster.local for sidecars in every namespace: requests get 503/,
+        },
+      ],
+    },
     {
       name: 'the gateway sends to a host no ServiceEntry registers',
       // Istio takes a wildcard host only without DNS resolution (or with endpoints).

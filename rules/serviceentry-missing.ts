@@ -8,8 +8,10 @@ import {
   MESH,
   virtualServiceHosts,
   reachesUnregisteredHost,
+  routedHost,
   routesOf,
   scopeOfMatch,
+  type RoutedHost,
   visibleNamespaces,
   vsGateways,
 } from '../src/model/istio.js';
@@ -41,15 +43,24 @@ export default defineRule({
 
     for (const use of index.routeUses()) {
       const { host, port } = use.destination;
-      if (isClusterDomainHost(host, index.clusterDomain)) continue;
       // Built only when a client misses something: most route uses have nothing to report.
-      let unregistered: string[] | undefined;
+      let unregistered: Map<string, { routed: RoutedHost; namespaces: string[] }> | undefined;
       let wrongPort: Map<string, string[]> | undefined;
       for (const ns of use.clientNamespaces) {
-        const entries = index.serviceEntriesForDestination(host, ns);
-        if (entries.length === 0) (unregistered ??= []).push(ns);
-        else if (port !== undefined && !entries.some((se) => hasPort(se, port))) {
-          const names = entries.map(describe).join(', ');
+        // A route to an ExternalName alias takes the cluster of the host it names.
+        const routed = routedHost(index, host, ns);
+        const loop = routed.alias !== undefined && 'loop' in routed.alias;
+        if (!loop && isClusterDomainHost(routed.host, index.clusterDomain)) continue;
+        const entries = loop ? [] : index.serviceEntriesForDestination(routed.host, ns);
+        if (entries.length === 0) {
+          // Grouped by what the namespaces miss: exportTo may show them different aliases.
+          const by = routed.alias && ('via' in routed.alias ? routed.alias.via : routed.alias.loop);
+          const key = `${routed.host} ${by?.host ?? ''}`;
+          const group = (unregistered ??= new Map()).get(key) ?? { routed, namespaces: [] };
+          group.namespaces.push(ns);
+          unregistered.set(key, group);
+        } else if (port !== undefined && !entries.some((se) => hasPort(se, port))) {
+          const names = `${entries.map(describe).join(', ')} for ${routed.host}`;
           wrongPort ??= new Map();
           wrongPort.set(names, [...(wrongPort.get(names) ?? []), ns]);
         }
@@ -63,12 +74,12 @@ export default defineRule({
         use.route.kind === 'http'
           ? 'requests get 503 (no healthy upstream)'
           : 'connections are closed';
-      if (unregistered !== undefined) {
+      for (const { routed, namespaces } of unregistered?.values() ?? []) {
         report({
           resource: use.vs,
           path: [...use.destination.path, 'host'],
-          ...severityForClients(index, unregistered, use.on),
-          message: `no ServiceEntry with host ${host} is visible to ${who(unregistered)}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`,
+          ...severityForClients(index, namespaces, use.on),
+          message: unregisteredMessage(host, routed, who(namespaces), outcome),
         });
       }
       for (const [entries, namespaces] of wrongPort ?? []) {
@@ -76,7 +87,7 @@ export default defineRule({
           resource: use.vs,
           path: [...use.destination.path, 'port', 'number'],
           ...severityForClients(index, namespaces, use.on),
-          message: `${entries} for ${host} has no port ${port}, which this route sends ${who(namespaces)} to: ${outcome}; add the port to the ServiceEntry`,
+          message: `${entries} has no port ${port}, which this route sends ${who(namespaces)} to: ${outcome}; add the port to the ServiceEntry`,
         });
       }
     }
@@ -111,3 +122,18 @@ export default defineRule({
     }
   },
 });
+
+/** Why no service is behind a route destination for `who`: its host, or the host its alias names, is not registered. */
+function unregisteredMessage(
+  host: string,
+  routed: RoutedHost,
+  who: string,
+  outcome: string,
+): string {
+  const alias = routed.alias;
+  if (!alias)
+    return `no ServiceEntry with host ${host} is visible to ${who}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`;
+  if ('loop' in alias)
+    return `${describe(alias.loop.resource)} is type ExternalName in a loop of aliases, so no service stands behind ${host} for ${who}: ${outcome}; break the loop`;
+  return `${describe(alias.via.resource)} is type ExternalName, so Istio routes ${host} to the cluster of ${routed.host} (ENABLE_EXTERNAL_NAME_ALIAS, on since Istio 1.21), and no ServiceEntry with host ${routed.host} is visible to ${who}: ${outcome}; add one for ${routed.host} (resolution DNS) exported to them`;
+}

@@ -30,6 +30,42 @@ ${sidecarMatch}    route:
     - destination: {host: httpbin.org, port: {number: 80}}
 `;
 
+/** A Gateway for pods labelled istio: my-egress, which Istio does not install by default. */
+const customGateway = gateway().replace('istio: egressgateway', 'istio: my-egress');
+const notExported = vs('  exportTo: ["."]\n  gateways: [mesh, istio-system/egress]\n');
+const EXPORT_ERROR =
+  'exportTo leaves out istio-system, where the pods of Gateway istio-system/egress run, so that gateway never sees this VirtualService';
+
+/** What shows the my-egress pods in istio-system: their Deployment, a Service, or an IstioOperator. */
+const SHOWN_BY: Record<string, string> = {
+  Deployment: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: my-egress, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: my-egress}}
+  template:
+    metadata: {labels: {istio: my-egress, sidecar.istio.io/inject: "false"}}
+    spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+`,
+  Service: `apiVersion: v1
+kind: Service
+metadata: {name: my-egress, namespace: istio-system}
+spec:
+  selector: {istio: my-egress}
+  ports: [{name: https, port: 80}]
+`,
+  IstioOperator: `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: istio, namespace: istio-system}
+spec:
+  components:
+    egressGateways:
+    - name: my-egress
+      enabled: true
+      label: {istio: my-egress}
+`,
+};
+
 testRule(rule, {
   valid: [
     {
@@ -155,6 +191,24 @@ spec:
         },
       ],
     },
+    {
+      name: 'not exported to where egress-lint assumes the pods of an undeclared gateway run: a warning naming what is missing',
+      yaml: { 'vs.yaml': notExported, 'gateway.yaml': customGateway },
+      findings: [
+        {
+          line: 8,
+          column: 3,
+          severity: 'warning',
+          message:
+            'exportTo leaves out istio-system, where egress-lint assumes the pods of Gateway istio-system/egress run: the repository shows no Deployment, Service, IstioOperator or IstioGateway for pods istio=my-egress there; if they run there, that gateway never sees this VirtualService',
+        },
+      ],
+    },
+    ...Object.entries(SHOWN_BY).map(([kind, yaml]) => ({
+      name: `not exported to the gateway pods' namespace, which a ${kind} shows: an error`,
+      yaml: { 'vs.yaml': notExported, 'gateway.yaml': customGateway, 'pods.yaml': yaml },
+      findings: [{ line: 8, column: 3, severity: 'error' as const, message: EXPORT_ERROR }],
+    })),
     {
       name: 'no server of the Gateway accepts the hosts',
       yaml: {

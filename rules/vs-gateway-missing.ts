@@ -6,6 +6,7 @@ import {
   gatewayRef,
   gatewayServers,
   isVisibleTo,
+  labelsText,
   MESH,
   virtualServiceHosts,
   normalizeGatewayRef,
@@ -96,10 +97,16 @@ export default defineRule({
         const proxyNamespaces = index.gatewayProxyNamespaces(gateway);
         const unseen = proxyNamespaces.filter((ns) => !isVisibleTo(vs, ns));
         if (unseen.length === proxyNamespaces.length) {
+          // Sure only where the repository shows the gateway's pods there; else a warning.
+          const workloads = index.gatewayWorkloadsOf(gateway);
+          const assumed = workloads.every((w) => w.namespaceAssumed);
           report({
             resource: vs,
             path: ['spec', 'exportTo'],
-            message: `exportTo leaves out ${listText(unseen)}, where the pods of Gateway ${ref} run, so that gateway never sees this VirtualService`,
+            ...(assumed ? { severity: 'warning' as const } : {}),
+            message: assumed
+              ? `exportTo leaves out ${listText(unseen)}, where egress-lint assumes the pods of Gateway ${ref} run: the repository shows no Deployment, Service, IstioOperator or IstioGateway for ${workloads.length > 0 ? `pods ${workloads.map((w) => labelsText(w.labels)).join(', ')}` : 'them'} there; if they run there, that gateway never sees this VirtualService`
+              : `exportTo leaves out ${listText(unseen)}, where the pods of Gateway ${ref} run, so that gateway never sees this VirtualService`,
           });
         }
         const servers = gatewayServers(gateway);

@@ -35,7 +35,12 @@ export {
   readKubernetesService,
 } from './istio/services.js';
 export type { KubernetesService, KubernetesServicePort } from './istio/services.js';
-export { resolveAlias, type AliasTarget } from './istio/external-name.js';
+export {
+  resolveAlias,
+  routedHost,
+  type AliasTarget,
+  type RoutedHost,
+} from './istio/external-name.js';
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
 export { GATEWAY_NAME_LABEL, unmodelledForHost, type Unmodelled } from './istio/gateway-api.js';
 export {

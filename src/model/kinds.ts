@@ -55,3 +55,29 @@ export function isKind(
   const k = (KIND as Record<string, string>)[kind] ?? kind;
   return r.kind === k && r.group === GROUP_OF_KIND[k];
 }
+
+/**
+ * Kubernetes kinds without a namespace (`kubectl api-resources --namespaced=false`), by
+ * `group/kind`: their `metadata.namespace`, if written, means nothing. IstioOperator is namespaced.
+ */
+const CLUSTER_SCOPED = new Set([
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'apiregistration.k8s.io/APIService',
+  'storage.k8s.io/StorageClass',
+  'scheduling.k8s.io/PriorityClass',
+  'networking.k8s.io/IngressClass',
+  `${GATEWAY_API_GROUP}/GatewayClass`,
+]);
+
+export function isClusterScoped(r: { group: string; kind: string }): boolean {
+  return CLUSTER_SCOPED.has(`${r.group}/${r.kind}`);
+}

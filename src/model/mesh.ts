@@ -3,7 +3,7 @@
  * ConfigMap, Sidecars, or the project config for ASM, whose setting lives in the console) and which
  * declaration wins for a given workload.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { MeshDefaults, OutboundMode } from '../config/project-config.js';
 import type { FieldPath } from './field-path.js';
 import { KIND, isKind } from './kinds.js';
@@ -19,12 +19,23 @@ export interface OutboundDeclaration {
   source: ModeSource;
   resource?: Resource;
   path?: FieldPath;
+  /** A mesh config that would have declared it, ignored because it does not parse (source `default`/`config`). */
+  unreadable?: UnreadableMeshConfig;
   /** Sidecars only: the namespace they apply to and their workload selector. */
   namespace?: string;
   workloadSelector?: Readonly<Record<string, string>>;
 }
 
+/** Mesh config text istiod cannot read: egress-lint, like istiod, goes on with the defaults. */
+export interface UnreadableMeshConfig {
+  resource: Resource;
+  path: FieldPath;
+  problem: string;
+}
+
 export interface MeshSettings {
+  /** Mesh configs that do not parse or hold an unknown outbound mode (the mesh-config rule reports them). */
+  unreadable: readonly UnreadableMeshConfig[];
   defaults: MeshDefaults;
   rootNamespace: string;
   trustDomain: string;
@@ -81,6 +92,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
   let trustDomain = defaults.trustDomain;
   let clusterDomain = defaults.clusterDomain;
   let externalNameAlias = true;
+  const unreadable: UnreadableMeshConfig[] = [];
 
   for (const r of resources) {
     if (isKind(r, KIND.istioOperator)) {
@@ -108,14 +120,19 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     if (isKind(r, KIND.configMap) && r.name === 'istio' && r.namespace === rootNamespace) {
       const text = get(r.body, ['data', 'mesh']);
       if (typeof text !== 'string') continue;
-      let mesh: unknown;
-      try {
-        // logLevel: the library's warnings would go to stderr as process warnings.
-        mesh = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
-      } catch {
-        continue; // reported by the mesh-config check in lint
+      const mesh = readMeshText(text);
+      if ('problem' in mesh) {
+        unreadable.push({ resource: r, path: ['data', 'mesh'], problem: mesh.problem });
+        continue;
       }
-      const mode = get(mesh, ['outboundTrafficPolicy', 'mode']);
+      const mode = get(mesh.value, ['outboundTrafficPolicy', 'mode']);
+      if (mode !== undefined && !(typeof mode === 'string' && MODES.includes(mode))) {
+        unreadable.push({
+          resource: r,
+          path: ['data', 'mesh'],
+          problem: `outboundTrafficPolicy.mode ${JSON.stringify(mode)} is none of ${MODES.join(', ')}`,
+        });
+      }
       if (typeof mode === 'string' && MODES.includes(mode)) {
         declarations.push({
           mode: mode as OutboundMode,
@@ -124,7 +141,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
           path: ['data', 'mesh'],
         });
       }
-      const td = get(mesh, ['trustDomain']);
+      const td = get(mesh.value, ['trustDomain']);
       if (typeof td === 'string' && td) trustDomain = td;
     }
   }
@@ -133,7 +150,9 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     ? { mode: defaults.outboundTrafficPolicy, source: 'config' }
     : undefined;
   // What the repository declares wins over the config file, which stands in for settings kept elsewhere.
-  const meshWide = declarations[0] ?? fromConfig ?? { mode: ISTIO_DEFAULT_MODE, source: 'default' };
+  const meshWide: OutboundDeclaration = declarations[0] ??
+    fromConfig ?? { mode: ISTIO_DEFAULT_MODE, source: 'default' };
+  if (!declarations[0] && unreadable[0]) meshWide.unreadable = unreadable[0];
 
   // Only one Sidecar applies to a workload (selector match, else the namespace's, else the root
   // namespace's); if that one says nothing about outbound traffic, the mesh-wide mode holds.
@@ -194,6 +213,7 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
   const byResource = new Map(scopes.map((s) => [s.resource, s]));
 
   return {
+    unreadable,
     defaults,
     rootNamespace,
     trustDomain,
@@ -209,4 +229,23 @@ export function resolveMesh(resources: readonly Resource[], defaults: MeshDefaul
     sidecarsFor: (namespace, labels) => scopesFor(namespace, labels).map((s) => s.resource),
     outboundUnder: (sidecar) => (sidecar && byResource.get(sidecar)?.declaration) ?? meshWide,
   };
+}
+
+/** The `mesh` text of the istio ConfigMap, parsed as istiod does (YAML), or what is wrong with it. */
+function readMeshText(text: string): { value: unknown } | { problem: string } {
+  try {
+    // logLevel: the library's warnings would go to stderr as process warnings.
+    const doc = parseDocument(text, { logLevel: 'error' });
+    const error = doc.errors[0];
+    if (error) {
+      const line = error.linePos?.[0].line;
+      return { problem: `${line ? `line ${line}: ` : ''}${error.message.split('\n')[0]}` };
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value !== null && value !== undefined && !isObject(value))
+      return { problem: 'it is not a mapping of mesh settings' };
+    return { value };
+  } catch (e) {
+    return { problem: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+  }
 }

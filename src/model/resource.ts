@@ -2,6 +2,7 @@
 import { formatPath, type FieldPath } from './field-path.js';
 import type { ResourceRef, Span } from './finding.js';
 import type { SourceMap } from '../load/source-map.js';
+import { isClusterScoped } from './kinds.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -66,9 +67,13 @@ export function refOf(r: Resource): ResourceRef {
   return { apiVersion: r.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name };
 }
 
-/** `Kind namespace/name`, the way people say it. */
-export function describe(r: Pick<Resource, 'kind' | 'namespace' | 'name'>): string {
-  return `${r.kind} ${r.namespace}/${r.name}`;
+/** `Kind namespace/name` (`Kind name` for a cluster-scoped kind), the way people say it. */
+export function describe(
+  r: Pick<Resource, 'kind' | 'namespace' | 'name'> & { group?: string },
+): string {
+  return r.group !== undefined && isClusterScoped({ group: r.group, kind: r.kind })
+    ? `${r.kind} ${r.name}`
+    : `${r.kind} ${r.namespace}/${r.name}`;
 }
 
 /** `Kind namespace/name`, and for a rendered or converted resource what it came from. */
@@ -80,7 +85,7 @@ export function describeOrigin(r: Resource): string {
 
 /** Identity across revisions: group, kind, namespace and name (not the version, which may change). */
 export function identityKey(r: Pick<Resource, 'group' | 'kind' | 'namespace' | 'name'>): string {
-  return `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
+  return `${r.group}/${r.kind}/${isClusterScoped(r) ? '' : r.namespace}/${r.name}`;
 }
 
 export interface Located extends Span {

@@ -353,11 +353,16 @@ function describeApp(req: AppRequest): string {
 }
 
 function modeOrigin(d: OutboundDeclaration): string {
+  const ignored = d.unreadable
+    ? `; the mesh config in ${describe(d.unreadable.resource)} cannot be used (${d.unreadable.problem}), so the defaults are`
+    : '';
   switch (d.source) {
     case 'config':
-      return 'project config mesh.outboundTrafficPolicy';
+      return `project config mesh.outboundTrafficPolicy${ignored}`;
     case 'default':
-      return "Istio's default, nothing in the repository says otherwise";
+      return ignored
+        ? `Istio's default${ignored}`
+        : "Istio's default, nothing in the repository says otherwise";
     default:
       return `from ${d.source}${d.resource ? ` ${d.resource.namespace}/${d.resource.name}` : ''}`;
   }

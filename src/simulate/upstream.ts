@@ -13,6 +13,7 @@ import {
   outboundTls,
   readKubernetesService,
   mostSpecificMatch,
+  routedHost,
   serviceChoice,
   servicePortProtocol,
   stringList,
@@ -413,7 +414,8 @@ export function routeDestinationHost(
   host: string,
   namespace: string,
 ): string {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
+  const routed = routedHost(ctx.index, host, namespace);
+  const alias = routed.alias;
   if (!alias) return host;
   const via = 'host' in alias ? alias.via : alias.loop;
   t.decide(
@@ -424,7 +426,7 @@ export function routeDestinationHost(
     via.resource,
     ['spec', 'externalName'],
   );
-  return 'host' in alias ? alias.host : host;
+  return routed.host;
 }
 
 /**

@@ -111,6 +111,8 @@ function showsSidecarClients(c: Context, r: Resource): boolean {
   if (injected !== 'on') return false;
   switch (r.kind) {
     case 'Service': {
+      // An ExternalName Service is a DNS name for something else: no pods of its own.
+      if (get(r.body, ['spec', 'type']) === 'ExternalName') return false;
       const host = serviceHostName(r.name, r.namespace, c.clusterDomain);
       const selector = labelsAt(r, ['spec', 'selector']);
       return (

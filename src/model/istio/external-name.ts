@@ -6,6 +6,7 @@
  * (networking/core/route/route.go), its DestinationRules apply, and the alias's ports do nothing.
  * Chains of aliases flatten to the last host; a loop is NXDOMAIN in Kubernetes, so no service at all.
  */
+import type { IstioIndex } from './index.js';
 import type { KubernetesService } from './services.js';
 
 /** What an ExternalName host stands for: the concrete host at the end of the chain, or a loop. */
@@ -30,4 +31,25 @@ export function resolveAlias(
     if (next === undefined) return { host: target, via: first };
     target = next.toLowerCase();
   }
+}
+
+/** The host whose cluster a route destination gets, and the alias that led there, if any. */
+export interface RoutedHost {
+  host: string;
+  alias?: AliasTarget;
+}
+
+/**
+ * What a route destination `host` sends to for proxies of `namespace` (route.go): an alias's target,
+ * whose service must exist for the proxy; for a loop of aliases the alias host itself, which nothing
+ * registers. The simulator and the rules read routes through this one step.
+ */
+export function routedHost(
+  index: Pick<IstioIndex, 'aliasTargetFor'>,
+  host: string,
+  namespace: string,
+): RoutedHost {
+  const alias = index.aliasTargetFor(host, namespace);
+  if (!alias) return { host };
+  return { host: 'host' in alias ? alias.host : host, alias };
 }

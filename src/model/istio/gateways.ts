@@ -6,10 +6,11 @@ import type { ConfigSet } from '../config-set.js';
 import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { gatewayPodsShown } from './gateway-pods.js';
 import { hostLookup, type HostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
-import { clusterServiceOf } from './names.js';
+import { clusterServiceOf, splitNamespacedHost } from './names.js';
 import { virtualServiceHosts, type RouteKind } from './routes.js';
 import {
   gatewayPodLabels,
@@ -29,17 +30,13 @@ export function serverHostAdmits(
   vsNamespace: string,
   vsHost: string,
 ): boolean {
-  const slash = serverHost.indexOf('/');
-  const ns = slash === -1 ? '*' : serverHost.slice(0, slash);
-  const host = slash === -1 ? serverHost : serverHost.slice(slash + 1);
-  const nsOk = ns === '*' || (ns === '.' ? vsNamespace === gatewayNamespace : ns === vsNamespace);
-  return nsOk && hostMatches(host, vsHost);
+  const { namespace, host } = splitNamespacedHost(serverHost, gatewayNamespace);
+  return (namespace === '*' || namespace === vsNamespace) && hostMatches(host, vsHost);
 }
 
 /** The plain host of a Gateway server host (`ns/host` -> `host`), as used for SNI. */
 export function serverHostName(serverHost: string): string {
-  const slash = serverHost.indexOf('/');
-  return slash === -1 ? serverHost : serverHost.slice(slash + 1);
+  return splitNamespacedHost(serverHost, '').host;
 }
 
 export interface GatewayServer {
@@ -345,6 +342,11 @@ export interface GatewayWorkload {
   tlsModeLabelled?: boolean;
   /** The IstioGateway that declares it. */
   declaration?: EgressGateway;
+  /**
+   * Its namespace is egress-lint's assumption (the gateway namespace) for a Gateway selecting pods
+   * nothing in the repository shows (gateway-pods.ts gatewayPodsShown).
+   */
+  namespaceAssumed?: boolean;
   /** Gateway resources (hand-written or rendered) whose selector picks its pods. */
   gateways: Resource[];
 }
@@ -440,6 +442,9 @@ export function collectGatewayWorkloads(
       namespace: gatewayNamespace,
       labels: { ...labels },
       gateways: [],
+      ...(gatewayPodsShown(cs.resources, gatewayNamespace, labels)
+        ? {}
+        : { namespaceAssumed: true }),
     });
   }
   for (const w of out) w.gateways.push(...gatewaysFitting(gateways, w.labels));

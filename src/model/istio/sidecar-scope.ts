@@ -9,6 +9,7 @@
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type Resource } from '../resource.js';
 import { hostMatches, stringList } from './hosts.js';
+import { splitNamespacedHost } from './names.js';
 
 export interface SidecarImport {
   imported: boolean;
@@ -39,11 +40,9 @@ export function sidecarImports(
   const listener = egressListener(sidecar, port);
   if (!listener) return { imported: true };
   const imported = listener.hosts.some((entry) => {
-    const slash = entry.indexOf('/');
-    const ns = slash === -1 ? '*' : entry.slice(0, slash);
-    const host = slash === -1 ? entry : entry.slice(slash + 1);
-    const nsOk = ns === '*' || (ns === '.' ? sidecar.namespace : ns) === configNamespace;
-    return nsOk && ns !== '~' && hosts.some((h) => host === '*' || hostMatches(host, h));
+    const { namespace, host } = splitNamespacedHost(entry, sidecar.namespace);
+    const nsOk = namespace === '*' || namespace === configNamespace;
+    return nsOk && hosts.some((h) => host === '*' || hostMatches(host, h));
   });
   return { imported, listener: listener.index };
 }
