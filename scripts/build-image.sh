@@ -14,7 +14,8 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 
 cd "$src"
 npm ci # also builds (the prepare script)
-tarball=$(npm pack --silent --pack-destination "$app")
+# --ignore-scripts: npm pack would run `prepare` and compile everything a second time.
+tarball=$(npm pack --silent --ignore-scripts --pack-destination "$app")
 
 cd "$app"
 # A private package.json, so npm installs into this folder and nowhere else.

@@ -17,7 +17,7 @@ import { SEEDS, seedScenarios } from '../support.js';
 import { BIN } from './run-cli.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 3000);
+const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 1000);
 const BINARY_SAMPLE = 2;
 /** What Node prints for a process warning (the yaml library's, say) before its message. */
 const PROCESS_WARNING = /\(node:\d+\) \w*Warning:/;
