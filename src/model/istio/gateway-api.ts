@@ -337,24 +337,31 @@ function meshParent(index: number, hosts: readonly string[], port: number | unde
   return { mesh: true, index, hosts, ...(port !== undefined ? { port } : {}) };
 }
 
-/** Whether a listener takes a route: sectionName and port as the parentRef names them, kind, namespace. */
+/**
+ * Whether a listener takes a route: sectionName and port as the parentRef names them, kind,
+ * namespace, and a hostname overlapping the route's (else NoMatchingListenerHostname).
+ */
 function listenerTakes(l: Listener, ref: JsonObject, route: Resource): boolean {
   if (typeof ref.sectionName === 'string' && ref.sectionName !== l.name) return false;
   if (typeof ref.port === 'number' && ref.port !== l.port) return false;
   if (!l.kinds.includes(route.kind)) return false;
+  if (listenerHosts(route, l).length === 0) return false;
   return l.namespaces === '*' || l.namespaces.includes(route.namespace);
+}
+
+/** The route's hostnames (any: `*`) narrowed to the listener's hostname, if it has one. */
+function listenerHosts(route: Resource, l: Listener): string[] {
+  const hostnames = routeHostnames(route);
+  return l.hostname === undefined ? hostnames : intersectHosts(hostnames, l.hostname);
 }
 
 /**
  * The VirtualService hosts for a parent: a mesh parent's hosts; for a Gateway listener, the route's
- * hostnames (any: `*`), narrowed to the listener's hostname for TLS routes (TLSRouteCollection).
+ * hostnames narrowed to the listener's hostname (conversion.go: a route binds to a listener only
+ * where their hostnames overlap, NoMatchingListenerHostname).
  */
 function parentHosts(route: Resource, parent: Parent): readonly string[] {
-  if (parent.mesh) return parent.hosts;
-  const hostnames = routeHostnames(route);
-  const listenerHost = parent.listener.hostname;
-  if (route.kind !== 'TLSRoute' || listenerHost === undefined) return hostnames;
-  return intersectHosts(hostnames, listenerHost);
+  return parent.mesh ? parent.hosts : listenerHosts(route, parent.listener);
 }
 
 function routeHostnames(route: Resource): string[] {
