@@ -64,3 +64,53 @@ describe('several policies on one gateway', () => {
     expect(ids).not.toContain('dr-subset-missing');
   });
 });
+
+/**
+ * The istio.io egress-gateway HTTP task's Gateway for edition.cnn.com, plus a second Gateway on the
+ * same pods and port for httpbin.org with its own VirtualService: Istio merges every plaintext HTTP
+ * server on a port into one route table (pilot/pkg/model/gateway.go MergeGateways, `http.80`).
+ */
+const httpbinGateway = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: default}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-egressgateway, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [httpbin.org]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin-through-egress-gateway, namespace: default}
+spec:
+  hosts: [httpbin.org]
+  gateways: [httpbin-egressgateway, mesh]
+  http:
+  - match: [{gateways: [mesh], port: 80}]
+    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: cnn, port: {number: 80}}}]
+  - match: [{gateways: [httpbin-egressgateway], port: 80}]
+    route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+`;
+
+describe('two hand-written Gateways with plaintext HTTP servers on one port of the same pods', () => {
+  it('route the hosts of both: one route table per port', () => {
+    const explain = simulatorFor(
+      analyzeFixture('../istio-tasks/egress-gateway/http', {
+        extra: { 'httpbin.yaml': httpbinGateway },
+      }),
+    );
+    for (const url of ['http://edition.cnn.com/politics', 'http://httpbin.org/get']) {
+      const e = explain('default/app=sleep', url);
+      expect(e.verdict, `${url}: ${e.reason}`).toBe('allowed-via-gateway');
+      expect(e.upstream, url).toMatchObject({ host: new URL(url).hostname, by: 'egress-gateway' });
+    }
+  });
+});
