@@ -117,7 +117,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     port: x.port,
     declared: declaration !== undefined,
   };
-  const gatewayApi = unmodelledAtGateway(t, ctx, gw);
+  const gatewayApi = unmodelledAtGateway(t, ctx, gw, x.port);
   if (gatewayApi) return gatewayApi;
 
   // The gateway Service must have the port.

@@ -78,7 +78,9 @@ const TWO_LISTENERS =
   ) +
   gateway('  - {name: cnn, hostname: edition.cnn.com, port: 80, protocol: HTTP}') +
   forward() +
-  forward().replace(/httpbin\.org/g, 'edition.cnn.com').replace('name: forward,', 'name: forward-cnn,');
+  forward()
+    .replace(/httpbin\.org/g, 'edition.cnn.com')
+    .replace('name: forward,', 'name: forward-cnn,');
 
 describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
   it('an exact path match comes before a prefix one, whatever the rule order (sortHTTPRoutes); a rule without backends answers 500', () => {
@@ -218,6 +220,19 @@ describe('Gateways of class istio', () => {
     expect(e.verdict).toBe('undetermined');
     expect(e.missing).toBe('how Istio applies Gateway default/egress');
     expect(e.reason).toMatch(/allowedRoutes take namespaces from Selector, which is not modelled/);
+  });
+
+  it('an unmodelled listener on another port leaves requests on this port modelled', () => {
+    const e = simulate(
+      httpEntry('httpbin', 'default') +
+        TO_GATEWAY +
+        gateway(`  - name: other
+    port: 8080
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {egress: "yes"}}}}`) +
+        forward(),
+    )(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
   });
 
   it('the gateway Service has only the listener ports: a route to another port is broken', () => {

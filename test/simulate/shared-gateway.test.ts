@@ -114,3 +114,26 @@ describe('two hand-written Gateways with plaintext HTTP servers on one port of t
     }
   });
 });
+
+describe('a Gateway API Gateway named like an IstioGateway', () => {
+  // Both are istio-system/egressgateway; the Gateway API one is not modelled (it names addresses).
+  const namesake = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egressgateway, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  addresses: [{value: 10.0.0.9}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+`;
+
+  it('leaves requests through the IstioGateway modelled', () => {
+    const explain = simulatorFor(
+      analyzeFixture('asm-http', {
+        corrections: [RENAME_ASM_GATEWAY],
+        extra: { 'namesake.yaml': namesake },
+      }),
+    );
+    const e = explain('mytest/app=sleep-a', 'http://httpbin.org');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+  });
+});

@@ -30,8 +30,10 @@ export interface Unmodelled {
   why: string;
   /** Request hosts the sidecars route by it (its ServiceEntry or Service parents' hosts). */
   meshHosts: readonly string[];
-  /** The `namespace/name` of the Gateway API Gateway it attaches to, for requests through it. */
-  gateway?: string;
+  /** The Gateway API Gateway it concerns, for requests through it. */
+  gateway?: Resource;
+  /** The listener port it concerns; none: every port of the Gateway. */
+  port?: number;
 }
 
 export interface GatewayApiConfig {
@@ -102,9 +104,9 @@ function convertGateway(
   const spec = isObject(gw.body.spec) ? gw.body.spec : {};
   // Other classes belong to other controllers (or to Istio's waypoints): no egress gateway of ours.
   if (spec.gatewayClassName !== ISTIO_CLASS) return undefined;
-  const ref = `${gw.namespace}/${gw.name}`;
-  const unmodelled = (path: FieldPath, why: string): undefined => {
-    out.unmodelled.push({ resource: gw, path, why, meshHosts: [], gateway: ref });
+  const unmodelled = (path: FieldPath, why: string, port?: unknown): undefined => {
+    const at = typeof port === 'number' ? { port } : {};
+    out.unmodelled.push({ resource: gw, path, why, meshHosts: [], gateway: gw, ...at });
     return undefined;
   };
   // An address names an existing Service instead of the one Istio deploys (IsManaged).
@@ -121,7 +123,8 @@ function convertGateway(
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
     const found = isObject(l) ? convertListener(gw, l, index, grants, out) : undefined;
-    if (typeof found === 'string') unmodelled(['spec', 'listeners', index], found);
+    if (typeof found === 'string')
+      unmodelled(['spec', 'listeners', index], found, get(l, ['port']));
     else if (found) listeners.push(found);
   });
   const ports: GatewayPort[] = listeners.map((l) => ({
@@ -277,9 +280,7 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
         path,
         why,
         meshHosts: p.mesh ? p.hosts : [],
-        ...(p.mesh
-          ? {}
-          : { gateway: `${p.listener.gateway.namespace}/${p.listener.gateway.name}` }),
+        ...(p.mesh ? {} : { gateway: p.listener.gateway, port: p.listener.port }),
       });
   };
   const parents = routeParents(ctx, route);
