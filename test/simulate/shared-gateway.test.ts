@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { RULES } from '../../rules/index.js';
-import { RENAME_ASM_GATEWAY, analyzeFixture, simulatorFor } from './helpers.js';
+import { RENAME_ASM_GATEWAY, analyzeFixture, httpEntry, simulatorFor } from './helpers.js';
 
 const second = `apiVersion: istio.alibabacloud.com/v1
 kind: ASMEgressTrafficPolicy
@@ -70,15 +70,7 @@ describe('several policies on one gateway', () => {
  * same pods and port for httpbin.org with its own VirtualService: Istio merges every plaintext HTTP
  * server on a port into one route table (pilot/pkg/model/gateway.go MergeGateways, `http.80`).
  */
-const httpbinGateway = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: default}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
+const httpbinGateway = `${httpEntry('httpbin', 'default')}apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: httpbin-egressgateway, namespace: default}
 spec:
