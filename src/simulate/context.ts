@@ -34,7 +34,12 @@ export interface SimulationContext {
   interception(workload: Workload): Interception;
 }
 
-const NO_SERVERS: PortServers = { servers: [], tls: [], forSni: () => undefined };
+const NO_SERVERS: PortServers = {
+  servers: [],
+  plaintextHttp: [],
+  tls: [],
+  forSni: () => undefined,
+};
 
 /** One context per analysis: the app compares many pull requests with one cached base analysis. */
 const contexts = new WeakMap<Analysis, SimulationContext>();

@@ -17,16 +17,21 @@ export function unmodelledMeshRoute(
   return found && unmodelledOutcome(t, 'sidecar', found, `routes ${host} for the sidecars`);
 }
 
-/** A Gateway API Gateway whose pods take the request, with a listener or route unmodelled. */
+/**
+ * A Gateway API Gateway whose pods take the request on `port`, unmodelled as a whole or in a
+ * listener or route on that port (listeners on other ports do not see the request).
+ */
 export function unmodelledAtGateway(
   t: Trace,
   ctx: SimulationContext,
   gw: GatewayWorkload,
+  port: number,
 ): Outcome | undefined {
   const resource = gw.declaration?.resource;
   if (!resource) return undefined;
-  const ref = `${resource.namespace}/${resource.name}`;
-  const found = ctx.index.gatewayApiUnmodelled().find((u) => u.gateway === ref);
+  const found = ctx.index
+    .gatewayApiUnmodelled()
+    .find((u) => u.gateway === resource && (u.port === undefined || u.port === port));
   return found && unmodelledOutcome(t, 'egress-gateway', found, `configures ${describe(resource)}`);
 }
 

@@ -30,6 +30,7 @@ import { noteMirrors } from './mirrors.js';
 import {
   builtHttpRoutes,
   l4Routes,
+  type BuiltRoute,
   type WrittenMatch,
   catchAllsLast,
   pickDestination,
@@ -116,7 +117,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     port: x.port,
     declared: declaration !== undefined,
   };
-  const gatewayApi = unmodelledAtGateway(t, ctx, gw);
+  const gatewayApi = unmodelledAtGateway(t, ctx, gw, x.port);
   if (gatewayApi) return gatewayApi;
 
   // The gateway Service must have the port.
@@ -237,7 +238,8 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     return d.allowed ? undefined : outcome('denied-by-authz', d.reason, expect.rbac(http));
   };
 
-  const at: AtServer = { ctx, t, x, server, proxy };
+  const routeTable = server.tlsMode === undefined ? onPort.plaintextHttp : [server];
+  const at: AtServer = { ctx, t, x, server, proxy, routeTable };
   let dest: GatewayDestination | Outcome;
   if (l7) {
     if (x.inner !== 'http') {
@@ -547,6 +549,8 @@ interface AtServer {
   x: ToGateway;
   server: GatewayServer;
   proxy: ProxyView;
+  /** The servers whose Gateways' VirtualServices make the HTTP route table the server uses. */
+  routeTable: readonly GatewayServer[];
 }
 
 /** Where the gateway's route sends the request, and the port it came in on. */
@@ -557,18 +561,14 @@ interface GatewayDestination {
 
 /** The HTTP route of the gateway for the request's Host, from the VirtualServices bound to the server's Gateway. */
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
-  const { ctx, t, x, server, proxy } = at;
+  const { ctx, t, x, server } = at;
   const req = x.req;
-  const forHost = boundToServer(at)
-    .forHost(req.host)
-    .filter((vs) => builtHttpRoutes(vs, proxy, server.port).length > 0);
-  // The gateway merges their routes for the host, oldest VirtualService first, catch-alls last.
-  const ordered = byRankAndAge(at, `Host ${req.host} on port ${server.port}`, forHost);
-  const routes = catchAllsLast(ordered.flatMap((vs) => builtHttpRoutes(vs, proxy, server.port)));
+  const routes = catchAllsLast(at.routeTable.flatMap((s) => serverHttpRoutes(at, s)));
   if (routes.length === 0) {
+    const gateways = [...new Set(at.routeTable.map((s) => describe(s.gateway)))].join(' or ');
     return outcome(
       'broken',
-      `no VirtualService bound to ${describe(server.gateway)} routes Host ${req.host} on port ${server.port} at the gateway`,
+      `no VirtualService bound to ${gateways} routes Host ${req.host} on port ${server.port} at the gateway`,
       expect.noRoute(),
     );
   }
@@ -624,6 +624,20 @@ function destinationOf(
 }
 
 /** The VirtualServices bound to the server's Gateway, visible to the gateway's pods, that it takes. */
+/**
+ * One server's part of the gateway's route table for the request's host: its Gateway's
+ * VirtualServices, oldest first (buildGatewayHTTPRouteConfig appends them server by server).
+ */
+function serverHttpRoutes(at: AtServer, server: GatewayServer): BuiltRoute[] {
+  const proxy: ProxyView = { ...at.proxy, gateway: gatewayRef(server.gateway) };
+  const built = (vs: Resource): BuiltRoute[] => builtHttpRoutes(vs, proxy, server.port);
+  const forHost = boundToServer({ ...at, server })
+    .forHost(at.x.req.host)
+    .filter((vs) => built(vs).length > 0);
+  const what = `Host ${at.x.req.host} on port ${server.port}`;
+  return byRankAndAge(at, what, forHost).flatMap(built);
+}
+
 function boundToServer({ ctx, x, server }: AtServer): ServerVirtualServices {
   return serverVirtualServices(server, x.gateway.namespace, () =>
     ctx.index.virtualServicesForGateway(server.gateway, x.gateway.namespace),

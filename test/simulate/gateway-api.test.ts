@@ -68,6 +68,20 @@ spec:
 const TO_GATEWAY = meshRoute('  - backendRefs: [{name: egress-istio, port: 80}]');
 const VIA_GATEWAY = httpEntry('httpbin', 'default') + TO_GATEWAY + gateway() + forward();
 
+/** VIA_GATEWAY and the same for edition.cnn.com on a second HTTP listener on port 80. */
+const TWO_LISTENERS =
+  httpEntry('httpbin', 'default') +
+  httpEntry('cnn', 'default', 'edition.cnn.com') +
+  meshRoute(
+    '  - backendRefs: [{name: egress-istio, port: 80}]',
+    '{group: networking.istio.io, kind: ServiceEntry, name: httpbin}, {group: networking.istio.io, kind: ServiceEntry, name: cnn}',
+  ) +
+  gateway('  - {name: cnn, hostname: edition.cnn.com, port: 80, protocol: HTTP}') +
+  forward() +
+  forward()
+    .replace(/httpbin\.org/g, 'edition.cnn.com')
+    .replace('name: forward,', 'name: forward-cnn,');
+
 describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
   it('an exact path match comes before a prefix one, whatever the rule order (sortHTTPRoutes); a rule without backends answers 500', () => {
     const explain = simulate(
@@ -208,6 +222,19 @@ describe('Gateways of class istio', () => {
     expect(e.reason).toMatch(/allowedRoutes take namespaces from Selector, which is not modelled/);
   });
 
+  it('an unmodelled listener on another port leaves requests on this port modelled', () => {
+    const e = simulate(
+      httpEntry('httpbin', 'default') +
+        TO_GATEWAY +
+        gateway(`  - name: other
+    port: 8080
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {egress: "yes"}}}}`) +
+        forward(),
+    )(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+  });
+
   it('the gateway Service has only the listener ports: a route to another port is broken', () => {
     const e = simulate(
       httpEntry('httpbin', 'default') +
@@ -217,6 +244,18 @@ describe('Gateways of class istio', () => {
     )(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict).toBe('broken');
     expect(e.reason).toMatch(/has no such port/);
+  });
+
+  // One Gateway, one HTTP listener per hostname on port 80 (the usual shape): each becomes its own
+  // Istio Gateway, and Istio merges all plaintext HTTP servers on a port into one route table
+  // (pilot/pkg/model/gateway.go MergeGateways, ServersByRouteName `http.80`).
+  it('two HTTP listeners on one port: routes attached to either apply (one route table http.80)', () => {
+    const explain = simulate(TWO_LISTENERS);
+    for (const url of ['http://httpbin.org/get', 'http://edition.cnn.com/politics']) {
+      const e = explain(SLEEP, url);
+      expect(e.verdict, url).toBe('allowed-via-gateway');
+      expect(e.upstream, url).toMatchObject({ host: new URL(url).hostname, by: 'egress-gateway' });
+    }
   });
 
   it('the same routes through the egress gateway are modelled end to end', () => {
@@ -247,6 +286,13 @@ describe('rules over the converted config', () => {
       ['serviceentry-missing', 39, 'spec.rules[0].backendRefs[0]'],
     ]);
     expect(lintYaml(VIA_GATEWAY).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  // An HTTPRoute naming only the Gateway binds to the listeners whose hostname overlaps its own
+  // (conversion.go NoMatchingListenerHostname), not to every listener.
+  it('a route on a Gateway with a listener per hostname binds only where the hostnames overlap: no warning', () => {
+    const found = lintYaml(TWO_LISTENERS).filter((f) => f.ruleId === 'vs-gateway-missing');
+    expect(found.map((f) => f.message)).toEqual([]);
   });
 
   it('egress-lint.io/ignore on the HTTPRoute silences findings on what Istio converts it into', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { RULES } from '../../rules/index.js';
-import { RENAME_ASM_GATEWAY, analyzeFixture, simulatorFor } from './helpers.js';
+import { RENAME_ASM_GATEWAY, analyzeFixture, httpEntry, simulatorFor } from './helpers.js';
 
 const second = `apiVersion: istio.alibabacloud.com/v1
 kind: ASMEgressTrafficPolicy
@@ -62,5 +62,70 @@ describe('several policies on one gateway', () => {
       RULES,
     ).findings.map((f) => f.ruleId);
     expect(ids).not.toContain('dr-subset-missing');
+  });
+});
+
+/**
+ * The istio.io egress-gateway HTTP task's Gateway for edition.cnn.com, plus a second Gateway on the
+ * same pods and port for httpbin.org with its own VirtualService: Istio merges every plaintext HTTP
+ * server on a port into one route table (pilot/pkg/model/gateway.go MergeGateways, `http.80`).
+ */
+const httpbinGateway = `${httpEntry('httpbin', 'default')}apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-egressgateway, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [httpbin.org]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin-through-egress-gateway, namespace: default}
+spec:
+  hosts: [httpbin.org]
+  gateways: [httpbin-egressgateway, mesh]
+  http:
+  - match: [{gateways: [mesh], port: 80}]
+    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: cnn, port: {number: 80}}}]
+  - match: [{gateways: [httpbin-egressgateway], port: 80}]
+    route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+`;
+
+describe('two hand-written Gateways with plaintext HTTP servers on one port of the same pods', () => {
+  it('route the hosts of both: one route table per port', () => {
+    const explain = simulatorFor(
+      analyzeFixture('../istio-tasks/egress-gateway/http', {
+        extra: { 'httpbin.yaml': httpbinGateway },
+      }),
+    );
+    for (const url of ['http://edition.cnn.com/politics', 'http://httpbin.org/get']) {
+      const e = explain('default/app=sleep', url);
+      expect(e.verdict, `${url}: ${e.reason}`).toBe('allowed-via-gateway');
+      expect(e.upstream, url).toMatchObject({ host: new URL(url).hostname, by: 'egress-gateway' });
+    }
+  });
+});
+
+describe('a Gateway API Gateway named like an IstioGateway', () => {
+  // Both are istio-system/egressgateway; the Gateway API one is not modelled (it names addresses).
+  const namesake = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egressgateway, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  addresses: [{value: 10.0.0.9}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+`;
+
+  it('leaves requests through the IstioGateway modelled', () => {
+    const explain = simulatorFor(
+      analyzeFixture('asm-http', {
+        corrections: [RENAME_ASM_GATEWAY],
+        extra: { 'namesake.yaml': namesake },
+      }),
+    );
+    const e = explain('mytest/app=sleep-a', 'http://httpbin.org');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
   });
 });

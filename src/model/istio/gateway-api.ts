@@ -30,8 +30,10 @@ export interface Unmodelled {
   why: string;
   /** Request hosts the sidecars route by it (its ServiceEntry or Service parents' hosts). */
   meshHosts: readonly string[];
-  /** The `namespace/name` of the Gateway API Gateway it attaches to, for requests through it. */
-  gateway?: string;
+  /** The Gateway API Gateway it concerns, for requests through it. */
+  gateway?: Resource;
+  /** The listener port it concerns; none: every port of the Gateway. */
+  port?: number;
 }
 
 export interface GatewayApiConfig {
@@ -102,9 +104,9 @@ function convertGateway(
   const spec = isObject(gw.body.spec) ? gw.body.spec : {};
   // Other classes belong to other controllers (or to Istio's waypoints): no egress gateway of ours.
   if (spec.gatewayClassName !== ISTIO_CLASS) return undefined;
-  const ref = `${gw.namespace}/${gw.name}`;
-  const unmodelled = (path: FieldPath, why: string): undefined => {
-    out.unmodelled.push({ resource: gw, path, why, meshHosts: [], gateway: ref });
+  const unmodelled = (path: FieldPath, why: string, port?: unknown): undefined => {
+    const at = typeof port === 'number' ? { port } : {};
+    out.unmodelled.push({ resource: gw, path, why, meshHosts: [], gateway: gw, ...at });
     return undefined;
   };
   // An address names an existing Service instead of the one Istio deploys (IsManaged).
@@ -121,7 +123,8 @@ function convertGateway(
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
     const found = isObject(l) ? convertListener(gw, l, index, grants, out) : undefined;
-    if (typeof found === 'string') unmodelled(['spec', 'listeners', index], found);
+    if (typeof found === 'string')
+      unmodelled(['spec', 'listeners', index], found, get(l, ['port']));
     else if (found) listeners.push(found);
   });
   const ports: GatewayPort[] = listeners.map((l) => ({
@@ -277,9 +280,7 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
         path,
         why,
         meshHosts: p.mesh ? p.hosts : [],
-        ...(p.mesh
-          ? {}
-          : { gateway: `${p.listener.gateway.namespace}/${p.listener.gateway.name}` }),
+        ...(p.mesh ? {} : { gateway: p.listener.gateway, port: p.listener.port }),
       });
   };
   const parents = routeParents(ctx, route);
@@ -337,24 +338,31 @@ function meshParent(index: number, hosts: readonly string[], port: number | unde
   return { mesh: true, index, hosts, ...(port !== undefined ? { port } : {}) };
 }
 
-/** Whether a listener takes a route: sectionName and port as the parentRef names them, kind, namespace. */
+/**
+ * Whether a listener takes a route: sectionName and port as the parentRef names them, kind,
+ * namespace, and a hostname overlapping the route's (else NoMatchingListenerHostname).
+ */
 function listenerTakes(l: Listener, ref: JsonObject, route: Resource): boolean {
   if (typeof ref.sectionName === 'string' && ref.sectionName !== l.name) return false;
   if (typeof ref.port === 'number' && ref.port !== l.port) return false;
   if (!l.kinds.includes(route.kind)) return false;
+  if (listenerHosts(route, l).length === 0) return false;
   return l.namespaces === '*' || l.namespaces.includes(route.namespace);
+}
+
+/** The route's hostnames (any: `*`) narrowed to the listener's hostname, if it has one. */
+function listenerHosts(route: Resource, l: Listener): string[] {
+  const hostnames = routeHostnames(route);
+  return l.hostname === undefined ? hostnames : intersectHosts(hostnames, l.hostname);
 }
 
 /**
  * The VirtualService hosts for a parent: a mesh parent's hosts; for a Gateway listener, the route's
- * hostnames (any: `*`), narrowed to the listener's hostname for TLS routes (TLSRouteCollection).
+ * hostnames narrowed to the listener's hostname (conversion.go: a route binds to a listener only
+ * where their hostnames overlap, NoMatchingListenerHostname).
  */
 function parentHosts(route: Resource, parent: Parent): readonly string[] {
-  if (parent.mesh) return parent.hosts;
-  const hostnames = routeHostnames(route);
-  const listenerHost = parent.listener.hostname;
-  if (route.kind !== 'TLSRoute' || listenerHost === undefined) return hostnames;
-  return intersectHosts(hostnames, listenerHost);
+  return parent.mesh ? parent.hosts : listenerHosts(route, parent.listener);
 }
 
 function routeHostnames(route: Resource): string[] {

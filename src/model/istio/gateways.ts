@@ -233,6 +233,11 @@ export interface PortServers {
   servers: readonly GatewayServer[];
   /** A plaintext server that comes first owns the port: Istio skips the TLS servers after it. */
   plaintext?: GatewayServer;
+  /**
+   * With an HTTP `plaintext` owner, every plaintext HTTP server on the port in order: Istio builds
+   * one route table (`http.<port>`) from all their Gateways' VirtualServices (ServersByRouteName).
+   */
+  plaintextHttp: readonly GatewayServer[];
   /** The TLS servers Istio keeps, each its own filter chain (none when a plaintext server owns the port). */
   tls: readonly GatewayServer[];
   /** The TLS server whose filter chain takes a connection with this SNI (see sniSelector). */
@@ -252,9 +257,21 @@ export function serversByPort(gateways: readonly Resource[]): ReadonlyMap<number
     const first = servers[0]!;
     const plaintext = first.tlsMode === undefined ? first : undefined;
     const tls = plaintext ? [] : servers.filter((s) => s.tlsMode !== undefined);
-    out.set(port, { servers, ...(plaintext ? { plaintext } : {}), tls, forSni: sniSelector(tls) });
+    const plaintextHttp = plaintext?.routeKind === 'http' ? servers.filter(isPlaintextHttp) : [];
+    out.set(port, {
+      servers,
+      ...(plaintext ? { plaintext } : {}),
+      plaintextHttp,
+      tls,
+      forSni: sniSelector(tls),
+    });
   }
   return out;
+}
+
+/** A server Istio merges into a port's HTTP route table (canMergeProtocols: HTTP with HTTP only). */
+function isPlaintextHttp(s: GatewayServer): boolean {
+  return s.tlsMode === undefined && s.routeKind === 'http';
 }
 
 /**
