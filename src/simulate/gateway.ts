@@ -12,7 +12,7 @@ import {
   routeMatchAppliesTo,
   outboundTls,
   serverVirtualServices,
-  mostSpecific,
+  sniChooser,
   sniMatches,
   subsetsOfRule,
   TLS_MODE_LABEL,
@@ -725,15 +725,10 @@ function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestinat
   const candidates = boundTo(at).filter((vs) =>
     chainsOf(vs).some((c) => c.hosts.some((h) => sniMatches(h, sni))),
   );
-  const taken = new Set<string>();
-  const chains: SniChain[] = [];
-  for (const vs of byRankAndAge(at, `the tls routes of port ${server.port}`, candidates))
-    for (const c of chainsOf(vs)) {
-      if (c.hosts.some((h) => taken.has(h))) continue;
-      c.hosts.forEach((h) => taken.add(h));
-      chains.push(c);
-    }
-  const found = mostSpecific(chains, (c) => c.hosts, sni, sniMatches);
+  const chains = byRankAndAge(at, `the tls routes of port ${server.port}`, candidates).flatMap(
+    chainsOf,
+  );
+  const found = sniChooser(chains, (c) => c.hosts)(sni);
   if (!found)
     return outcome(
       'broken',

@@ -12,6 +12,7 @@ import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf, splitNamespacedHost } from './names.js';
 import { virtualServiceHosts, type RouteKind } from './routes.js';
+import { sniChooser } from './sni.js';
 import {
   gatewayPodLabels,
   gatewaySelector,
@@ -240,7 +241,7 @@ export interface PortServers {
   plaintextHttp: readonly GatewayServer[];
   /** The TLS servers Istio keeps, each its own filter chain (none when a plaintext server owns the port). */
   tls: readonly GatewayServer[];
-  /** The TLS server whose filter chain takes a connection with this SNI (see sniSelector). */
+  /** The TLS server whose filter chain takes a connection with this SNI (see sniChooser). */
   forSni: (sni: string | undefined) => GatewayServer | undefined;
 }
 
@@ -263,7 +264,7 @@ export function serversByPort(gateways: readonly Resource[]): ReadonlyMap<number
       ...(plaintext ? { plaintext } : {}),
       plaintextHttp,
       tls,
-      forSni: sniSelector(tls),
+      forSni: serverChooser(tls),
     });
   }
   return out;
@@ -298,46 +299,18 @@ export function gatewaysMergedByAge(servers: readonly GatewayServer[]): Resource
   return gateways.filter((g) => rivals.has(g));
 }
 
-/**
- * The TLS server on one port that takes a connection with this SNI, as Envoy picks the filter chain
- * Istio builds per server (listener.go toFilterChainMatch: server_names are the server hosts, none
- * for `*`): an exact name first, then the longest wildcard, then a server for any host. A server
- * repeating a host already taken on the port is dropped, as Istio does when merging gateways
- * (CheckDuplicates).
- */
+/** The TLS server on one port that takes a connection with this SNI (see sniChooser). */
 export function serverForSni(
   servers: readonly GatewayServer[],
   sni: string | undefined,
 ): GatewayServer | undefined {
-  return sniSelector(servers)(sni);
+  return serverChooser(servers)(sni);
 }
 
-/** serverForSni prepared once for a set of servers, for many lookups. */
-export function sniSelector(
+function serverChooser(
   servers: readonly GatewayServer[],
 ): (sni: string | undefined) => GatewayServer | undefined {
-  const exact = new Map<string, GatewayServer>();
-  const wildcards: [suffix: string, server: GatewayServer][] = [];
-  let any: GatewayServer | undefined;
-  const taken = new Set<string>();
-  for (const s of servers) {
-    const names = s.hostNames;
-    if (names.some((h) => taken.has(h))) continue;
-    names.forEach((h) => taken.add(h));
-    if (names.includes('*')) any ??= s;
-    else {
-      for (const h of names) {
-        if (h.startsWith('*.')) wildcards.push([h.slice(1).toLowerCase(), s]);
-        else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), s);
-      }
-    }
-  }
-  wildcards.sort((a, b) => b[0].length - a[0].length);
-  return (sni) => {
-    if (sni === undefined) return any;
-    const name = sni.toLowerCase();
-    return exact.get(name) ?? wildcards.find(([suffix]) => name.endsWith(suffix))?.[1] ?? any;
-  };
+  return sniChooser(servers, (s) => s.hostNames);
 }
 
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
