@@ -1,6 +1,11 @@
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
-import { everyNamespace, isVisibleTo, stringList } from '../src/model/istio.js';
+import {
+  everyNamespace,
+  isVisibleTo,
+  serviceEntryResolution,
+  stringList,
+} from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import type { FieldPath } from '../src/model/field-path.js';
 import { describe, get, identityKey, isObject, type Resource } from '../src/model/resource.js';
@@ -48,9 +53,9 @@ export default defineRule({
         )
           continue;
         const hosts = listText(shared);
-        if (resolution(a) !== resolution(b)) {
-          add(a, ['spec', 'resolution'], `resolution ${resolution(a)} for ${hosts}`, b);
-          add(b, ['spec', 'resolution'], `resolution ${resolution(b)} for ${hosts}`, a);
+        if (serviceEntryResolution(a) !== serviceEntryResolution(b)) {
+          add(a, ['spec', 'resolution'], `resolution ${serviceEntryResolution(a)} for ${hosts}`, b);
+          add(b, ['spec', 'resolution'], `resolution ${serviceEntryResolution(b)} for ${hosts}`, a);
         }
         const portsOfB = ports(b);
         for (const [number, pa] of ports(a)) {
@@ -80,10 +85,6 @@ export default defineRule({
     }
   },
 });
-
-function resolution(se: Resource): string {
-  return String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
-}
 
 function ports(se: Resource): Map<number, { protocol: string; index: number }> {
   const out = new Map<number, { protocol: string; index: number }>();

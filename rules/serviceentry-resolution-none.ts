@@ -3,6 +3,7 @@ import { listText } from '../src/lint/wording.js';
 import {
   describeGatewayWorkload,
   gatewaysCarrying,
+  hasResolutionNone,
   isClusterDomainHost,
   MESH,
   serviceChoice,
@@ -68,7 +69,3 @@ export default defineRule({
     }
   },
 });
-
-function hasResolutionNone(se: Resource): boolean {
-  return ['NONE', undefined].includes(get(se.body, ['spec', 'resolution']) as string | undefined);
-}

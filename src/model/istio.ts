@@ -163,6 +163,7 @@ export type { Interception, Captured, SettingSource, Destination } from './istio
 export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
 export { mirrorsOf } from './istio/mirrors.js';
 export { serviceChoice } from './istio/service-choice.js';
+export { hasResolutionNone, serviceEntryResolution } from './istio/resolution.js';
 export type { ProxyScope, ServiceChoice } from './istio/service-choice.js';
 export type { Mirror } from './istio/mirrors.js';
 export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';

@@ -5,7 +5,12 @@
  * NONE or STATIC, and wildcard hosts resolved by DNS without endpoints.
  */
 import type { Finding } from '../model/finding.js';
-import { addressProblem, serviceEntryHostProblem, stringList } from '../model/istio.js';
+import {
+  addressProblem,
+  serviceEntryHostProblem,
+  serviceEntryResolution,
+  stringList,
+} from '../model/istio.js';
 import { KIND } from '../model/kinds.js';
 import { get, type Resource } from '../model/resource.js';
 import { findingAt } from './messages.js';
@@ -16,7 +21,7 @@ export function serviceEntryFindings(r: Resource): Finding[] {
   if (r.kind !== KIND.serviceEntry) return [];
   const out: Finding[] = [];
   const hosts = get(r.body, ['spec', 'hosts']);
-  const resolution = String(get(r.body, ['spec', 'resolution']) ?? 'NONE');
+  const resolution = serviceEntryResolution(r);
   const endpoints = get(r.body, ['spec', 'endpoints']);
   const dnsWithoutEndpoints =
     (resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') &&

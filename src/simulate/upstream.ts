@@ -6,6 +6,7 @@
 import type { FieldPath } from '../model/field-path.js';
 import {
   handWrittenEndpoints,
+  hasResolutionNone,
   isClusterDomainHost,
   isKubernetesService,
   kubernetesPortProtocol,
@@ -15,6 +16,7 @@ import {
   mostSpecificMatch,
   routedHost,
   serviceChoice,
+  serviceEntryResolution,
   servicePortProtocol,
   stringList,
   type KubernetesService,
@@ -219,7 +221,7 @@ export function serviceOutsideMesh(
 
 /** What the ServiceEntry's resolution makes of the connection: a failure, or notes on where it goes. */
 function checkResolution(t: Trace, x: LeaveMesh, sp: ServicePort): Outcome | undefined {
-  const resolution = String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE');
+  const resolution = serviceEntryResolution(sp.entry);
   const endpoints = get(sp.entry.body, ['spec', 'endpoints']);
   const hasSelector = get(sp.entry.body, ['spec', 'workloadSelector']) !== undefined;
   if (resolution === 'NONE' && x.at === 'egress-gateway') {
@@ -373,9 +375,7 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outc
   }
 
   // resolution NONE forwards to the original destination: for an IP the application named, that IP.
-  const passthrough =
-    !isKubernetesService(sp.entry) &&
-    String(get(sp.entry.body, ['spec', 'resolution']) ?? 'NONE') === 'NONE';
+  const passthrough = !isKubernetesService(sp.entry) && hasResolutionNone(sp.entry);
   const upstreamHost = passthrough && x.req.ip ? x.req.ip : x.host;
   // The endpoints listen on the port's targetPort when it has one (serviceentry/conversion.go).
   const targetPort = get(sp.entry.body, ['spec', 'ports', sp.index, 'targetPort']);

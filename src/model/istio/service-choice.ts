@@ -17,7 +17,8 @@
  *   (the oldest) is kept, and later entries of its namespace with the same resolution, labels,
  *   workload selector and exportTo (`canMergeServices`) add the ports it lacks; others are ignored.
  */
-import { get, type Resource } from '../resource.js';
+import type { Resource } from '../resource.js';
+import { serviceEntryResolution } from './resolution.js';
 import { isKubernetesService } from './services.js';
 import { exportedTo } from './visibility.js';
 import { labelsKey, workloadSelectorOf } from './workloads.js';
@@ -104,15 +105,12 @@ function canMerge(kept: Resource, other: Resource): boolean {
   if (isKubernetesService(other) || other.namespace !== kept.namespace) return false;
   const selector = (se: Resource): string => labelsKey(workloadSelectorOf(se) ?? {});
   return (
-    resolutionOf(kept) === resolutionOf(other) &&
+    serviceEntryResolution(kept) === serviceEntryResolution(other) &&
     labelsKey(kept.labels) === labelsKey(other.labels) &&
     selector(kept) === selector(other) &&
     sameExport(kept, other)
   );
 }
-
-const resolutionOf = (se: Resource): string =>
-  String(get(se.body, ['spec', 'resolution']) ?? 'NONE');
 
 function sameExport(a: Resource, b: Resource): boolean {
   const x = exportedTo(a);
