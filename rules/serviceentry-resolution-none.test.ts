@@ -50,6 +50,24 @@ const twoEntries = (a: string, b: string): Record<string, string> => ({
 const inNamespace = (namespace: string, resolution: string): string =>
   serviceEntry(resolution).replace('namespace: istio-system', `namespace: ${namespace}`);
 
+/**
+ * Gateway pods in istio-system and egress-b. team-a's NONE entry is exported to both, team-b's DNS
+ * entry to egress-b only: istio-system gets NONE whatever the order, egress-b only in one order.
+ */
+const gatewayPods = (namespace: string): string => `apiVersion: istio.alibabacloud.com/v1beta1
+kind: IstioGateway
+metadata: {name: egress-${namespace}, namespace: ${namespace}}
+spec:
+  gatewayType: egress
+  ports: [{name: http, port: 80, targetPort: 80}]
+  podLabels: {team: egress}
+`;
+const perNamespace: Record<string, string> = {
+  'se.yaml': `${inNamespace('team-a', 'NONE')}  exportTo: [istio-system, egress-b]\n---\n${inNamespace('team-b', 'DNS')}  exportTo: [egress-b]\n`,
+  'egress.yaml': egress.replace('selector: {istio: egressgateway}', 'selector: {team: egress}'),
+  'pods.yaml': `${gatewayPods('istio-system')}---\n${gatewayPods('egress-b')}`,
+};
+
 testRule(rule, {
   valid: [
     {
@@ -96,6 +114,13 @@ testRule(rule, {
           message:
             /use resolution: DNS \(or STATIC with endpoints\) \(if ServiceEntry team-a\/aliyun is the oldest of ServiceEntry team-a\/aliyun and ServiceEntry team-b\/aliyun: Istio keeps the oldest entry for a host, and which was created first the repository cannot show\)$/,
         },
+      ],
+    },
+    {
+      name: 'gateway pods in istio-system see only the NONE entry: an error, though egress-b also sees a DNS one',
+      yaml: perNamespace,
+      findings: [
+        { line: 8, column: 3, severity: 'error', message: /\(or STATIC with endpoints\)$/ },
       ],
     },
     {

@@ -30,7 +30,13 @@ export default defineRule({
   check({ index, report }) {
     const found = new Map<
       string,
-      { se: Resource; hosts: Set<string>; via: Set<string>; rivals: Set<Resource> }
+      {
+        se: Resource;
+        hosts: Set<string>;
+        via: Set<string>;
+        rivals: Set<Resource>;
+        certain: boolean;
+      }
     >();
     for (const use of index.routeUses()) {
       const host = use.destination.host;
@@ -47,19 +53,23 @@ export default defineRule({
         if (!se) continue;
         const key = identityKey(se);
         let f = found.get(key);
-        if (!f) found.set(key, (f = { se, hosts: new Set(), via: new Set(), rivals: new Set() }));
+        if (!f) {
+          f = { se, hosts: new Set(), via: new Set(), rivals: new Set(), certain: false };
+          found.set(key, f);
+        }
         f.hosts.add(host);
-        if (none.length < rivals.length) for (const r of rivals) f.rivals.add(r);
+        // One client namespace that gets NONE in every order makes the finding certain.
+        if (none.length === rivals.length) f.certain = true;
+        else for (const r of rivals) f.rivals.add(r);
         for (const c of gatewaysCarrying(index, host))
           f.via.add(describeGatewayWorkload(c.workload));
       }
     }
-    for (const { se, hosts, via, rivals } of found.values()) {
+    for (const { se, hosts, via, rivals, certain } of found.values()) {
       const unset = get(se.body, ['spec', 'resolution']) === undefined;
-      const order =
-        rivals.size > 0
-          ? ` (if ${describe(se)} is the oldest of ${listText([...rivals].map(describe))}: Istio keeps the oldest entry for a host, and which was created first the repository cannot show)`
-          : '';
+      const order = !certain
+        ? ` (if ${describe(se)} is the oldest of ${listText([...rivals].map(describe))}: Istio keeps the oldest entry for a host, and which was created first the repository cannot show)`
+        : '';
       report({
         resource: se,
         path: ['spec', 'resolution'],
