@@ -48,6 +48,8 @@ export interface RepositorySweep {
   closedSince: number;
   /** The runs this app opened and has not seen completed (open-runs.ts). */
   openRuns?: OpenRuns;
+  /** Where a failure that does not stop the sweep is told. */
+  log?: Pick<Probot['log'], 'warn'>;
   now?: number;
 }
 
@@ -64,7 +66,7 @@ export async function sweepRepository(gh: GitHubApi, args: RepositorySweep): Pro
     for (const run of runs) {
       if (!(await completeIfAbandoned(gh, args, run, now))) continue;
       completed.push(run.id);
-      await args.openRuns?.completed(gh.repo, run.id);
+      await forget(gh, args, run.id);
     }
   }
   return [...completed, ...(await sweepRemembered(gh, args, now))];
@@ -88,9 +90,21 @@ async function sweepRemembered(
     const abandoned = run !== undefined && (await completeIfAbandoned(gh, args, run, now));
     if (abandoned) completed.push(id);
     if (abandoned || !run || run.status === 'completed' || run.app?.id !== args.appId)
-      await openRuns.completed(gh.repo, id);
+      await forget(gh, args, id);
   }
   return completed;
+}
+
+/** Forgets a run no sweep needs; if the store (Redis) fails, a later sweep only reads it again. */
+async function forget(gh: GitHubApi, args: RepositorySweep, id: number): Promise<void> {
+  try {
+    await args.openRuns?.completed(gh.repo, id);
+  } catch (e) {
+    args.log?.warn(
+      { err: e, repo: `${gh.repo.owner}/${gh.repo.repo}`, checkRun: id },
+      'egress-lint: the sweep could not forget a completed check run',
+    );
+  }
 }
 
 /** Completes the run as a `failure` if it is this app's and in progress past `staleAfterMs`. */
@@ -161,7 +175,7 @@ export async function sweepInstallations(
       const gh = new GitHubApi(octokit, { owner: r.owner.login, repo: r.name }, undefined, stats);
       try {
         totals.completed += (
-          await sweepRepository(gh, { ...args, appId: installation.app_id })
+          await sweepRepository(gh, { ...args, appId: installation.app_id, log: probot.log })
         ).length;
       } catch (e) {
         totals.failed++;

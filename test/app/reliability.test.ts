@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubApi } from '../../src/app/github.js';
 import { inProcessOpenRuns, type OpenRuns } from '../../src/app/open-runs.js';
 import type { RetryPolicy } from '../../src/app/retry.js';
-import { closedSince, sweepRepository } from '../../src/app/sweep.js';
+import { closedSince, sweepRepository, type RepositorySweep } from '../../src/app/sweep.js';
 import { APP_ID, createHarness, resetNock, type Harness } from '../support/app-harness.js';
 import {
   failTimes,
@@ -334,8 +334,16 @@ describe('every check completes', () => {
     const later = Date.now() + 2 * 60_000;
     const young = { ...stuck!, id: 1, calls: [], startedAt: new Date(later).toISOString() };
     repo.checkRuns.push(young);
-    const done = await sweepRepository(gh, { ...sweep, now: later });
+    // A store that fails to forget a run is logged, and does not stop the sweep.
+    const warned: unknown[] = [];
+    const failingStore: OpenRuns = {
+      ...inProcessOpenRuns(),
+      completed: () => Promise.reject(new Error('redis down')),
+    };
+    const log = { warn: (fields: unknown) => void warned.push(fields) } as RepositorySweep['log'];
+    const done = await sweepRepository(gh, { ...sweep, now: later, openRuns: failingStore, log });
     expect(done).toEqual([stuck!.id]);
+    expect(warned).toMatchObject([{ checkRun: stuck!.id, err: { message: 'redis down' } }]);
     expect(young.status).toBe('in_progress');
     expect(stuck!.status).toBe('completed');
     expect(stuck!.conclusion).toBe('failure');
