@@ -59,7 +59,7 @@ export default defineRule({
 
     // Per workload and port: the servers under each assumption about the oldest Gateway, and the
     // Gateways whose age decides (none when the merge order changes nothing).
-    type PortOrders = { orders: ServersOnPort[]; rivals: Resource[] };
+    type PortOrders = { orders: ServersOnPort[]; rivals: readonly Resource[] };
     const portsOf = new Map<GatewayWorkload, Map<number, PortOrders>>();
     const serversOn = (w: GatewayWorkload, port: number): PortOrders | undefined => {
       let byPort = portsOf.get(w);

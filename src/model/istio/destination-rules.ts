@@ -377,7 +377,18 @@ export interface OutboundTlsQuery {
  * several with a top-level trafficPolicy (the oldest one's is kept), or several defining the subset
  * (the oldest definition is kept); destination_rule.go mergeDestinationRule.
  */
-export function rulesMergedByAge(rules: readonly Resource[], subset?: string): Resource[] {
+export function rulesMergedByAge(rules: readonly Resource[], subset?: string): readonly Resource[] {
+  let bySubset = rulesByAge.get(rules);
+  if (!bySubset) rulesByAge.set(rules, (bySubset = new Map()));
+  let found = bySubset.get(subset);
+  if (!found) bySubset.set(subset, (found = rulesMergedByAgeOf(rules, subset)));
+  return found;
+}
+
+/** Remembered per rule list (the index's lookups share them) and subset: asked for every request. */
+const rulesByAge = new WeakMap<readonly Resource[], Map<string | undefined, readonly Resource[]>>();
+
+function rulesMergedByAgeOf(rules: readonly Resource[], subset?: string): Resource[] {
   const top = rules.filter((r) => isObject(get(r.body, ['spec', 'trafficPolicy'])));
   const defining = subset === undefined ? [] : rules.filter((r) => subsetsOfRule(r).has(subset));
   return rules.filter(

@@ -281,7 +281,19 @@ function isPlaintextHttp(s: GatewayServer): boolean {
  * decides what the port speaks), or TLS servers of different Gateways for one host (the first keeps
  * it). Empty when the order changes nothing.
  */
-export function gatewaysMergedByAge(servers: readonly GatewayServer[]): Resource[] {
+export function gatewaysMergedByAge(servers: readonly GatewayServer[]): readonly Resource[] {
+  let found = mergedByAge.get(servers);
+  if (!found) mergedByAge.set(servers, (found = gatewaysMergedByAgeOf(servers)));
+  return found;
+}
+
+/**
+ * Remembered per server list: the simulator asks for every request through a port, and the lists
+ * (SimulationContext.serversOn) are shared, so reading them each time made access quadratic.
+ */
+const mergedByAge = new WeakMap<readonly GatewayServer[], readonly Resource[]>();
+
+function gatewaysMergedByAgeOf(servers: readonly GatewayServer[]): Resource[] {
   const gateways = [...new Set(servers.map((s) => s.gateway))];
   if (gateways.length < 2) return [];
   const plaintext = servers.some((s) => s.tlsMode === undefined);
