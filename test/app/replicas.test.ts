@@ -246,7 +246,19 @@ describe('three replicas on one Redis', () => {
         handled.set(String(log.delivery), (handled.get(String(log.delivery)) ?? 0) + 1);
     expect(sent).toHaveLength(250);
     expect([...handled.keys()].sort()).toEqual(sent.map((d) => d.id).sort());
-    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+    // Named with where and how each was handled, so a failure says which path ran a delivery twice.
+    const twice = [...handled].filter(([, n]) => n !== 1).map(([id]) => id);
+    const howHandled = (id: string): string =>
+      replicas
+        .map((r, i) =>
+          r.logs
+            .filter((l) => l.msg === 'egress-lint: event handled' && String(l.delivery) === id)
+            .map((l) => `replica ${i}: ${JSON.stringify(l)}`)
+            .join('\n'),
+        )
+        .filter(Boolean)
+        .join('\n');
+    expect(twice, twice.map(howHandled).join('\n---\n')).toEqual([]);
     const results = replicas
       .flatMap((r) => r.logs)
       .filter((l) => l.msg === 'egress-lint: event handled')
