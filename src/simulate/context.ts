@@ -26,8 +26,8 @@ export interface SimulationContext {
   readonly allocatedPorts: ReadonlyMap<string, ReadonlySet<number>>;
   /** Routing resources that failed validation (Istio rejects them). */
   readonly rejected: readonly Resource[];
-  /** The Gateway servers on a port of the gateway pods with these labels (in merge order), and the TLS server for an SNI. */
-  serversOn(podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort;
+  /** The Gateway servers on a port of these gateway pods (in merge order), and the TLS server for an SNI. */
+  serversOn(pods: Workload, port: number): ServersOnPort;
   /** The servers on a port when Istio merges these Gateways in this order (oldest first). */
   serversOf(gateways: readonly Resource[], port: number): ServersOnPort;
   /** Whether the workload has a sidecar and which outbound traffic its iptables send there. */
@@ -75,13 +75,13 @@ function buildSimulationContext(analysis: Analysis): SimulationContext {
   const index = istioIndexOf(analysis);
   const byLabels = new Map<string, ReadonlyMap<number, PortServers>>();
   const onPort = new Map<string, ServersOnPort>();
-  const serversOn = (podLabels: Readonly<Record<string, string>>, port: number): ServersOnPort => {
-    const labels = labelsKey(podLabels);
+  const serversOn = (pods: Workload, port: number): ServersOnPort => {
+    const labels = `${pods.namespace}/${labelsKey(pods.labels)}`;
     const key = `${labels}:${port}`;
     let found = onPort.get(key);
     if (!found) {
       let ports = byLabels.get(labels);
-      if (!ports) byLabels.set(labels, (ports = serversByPort(index.gatewaysSelecting(podLabels))));
+      if (!ports) byLabels.set(labels, (ports = serversByPort(index.gatewaysSelecting(pods))));
       found = withTlsHosts(ports.get(port) ?? NO_SERVERS);
       onPort.set(key, found);
     }

@@ -5,7 +5,12 @@
  * `undetermined`, naming the resources and what each order gives.
  */
 import { listText } from '../lint/wording.js';
-import { gatewaysMergedByAge, rulesMergedByAge, withOldest } from '../model/istio.js';
+import {
+  gatewaysMergedByAge,
+  rulesMergedByAge,
+  withOldest,
+  type Workload,
+} from '../model/istio.js';
 import { describe, type Resource } from '../model/resource.js';
 import type { ServersOnPort, SimulationContext } from './context.js';
 import { Trace, type OrderGroup, type Outcome } from './trace.js';
@@ -169,15 +174,15 @@ export function mergedRulesByAge(
 export function serversByAge(
   ctx: SimulationContext,
   t: Trace,
-  podLabels: Readonly<Record<string, string>>,
+  pods: Workload,
   port: number,
   gatewayName: string,
 ): ServersOnPort {
-  const onPort = ctx.serversOn(podLabels, port);
+  const onPort = ctx.serversOn(pods, port);
   const rivals = gatewaysMergedByAge(onPort.servers);
   if (rivals.length < 2) return onPort;
   const [oldest] = t.inCreationOrder('egress-gateway', `port ${port} of ${gatewayName}`, rivals);
   if (oldest === rivals[0]) return onPort;
-  const gateways = ctx.index.gatewaysSelecting(podLabels);
+  const gateways = ctx.index.gatewaysSelecting(pods);
   return ctx.serversOf(withOldest(gateways, oldest!), port);
 }

@@ -168,7 +168,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   );
 
   // The gateway: which Gateway resources configure its pods, and which server takes the connection.
-  const gatewayResources = ctx.index.gatewaysSelecting(podLabels);
+  const gatewayResources = ctx.index.gatewaysSelecting(pods);
   if (gatewayResources.length === 0) {
     for (const g of ctx.index.ofKind('Gateway')) {
       const value = get(g.body, ['spec', 'selector', label]);
@@ -186,7 +186,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       expect.connectFailure(req),
     );
   }
-  const onPort = serversByAge(ctx, t, podLabels, x.port, gwName);
+  const onPort = serversByAge(ctx, t, pods, x.port, gwName);
   const servers = onPort.servers;
   if (servers.length === 0) {
     const ports = [...new Set(gatewayResources.flatMap(gatewayServers).map((s) => s.port))].sort(

@@ -18,6 +18,7 @@ const gateway = (name: string, selector?: Record<string, string>): Resource =>
     group: 'networking.istio.io',
     namespace: 'istio-system',
     name,
+    annotations: {},
     body: { spec: selector ? { selector } : {} },
   }) as unknown as Resource;
 
@@ -41,30 +42,39 @@ describe('label pair index', () => {
       gateway('two-labels', { istio: 'egress-7', zone: 'b' }),
     ];
     const names = (rs: Resource[]): string[] => rs.map((r) => r.name);
-    expect(names(gatewaysFitting(gateways, { istio: 'egress-7' }))).toEqual([
-      'g7',
-      'g1007',
-      'g2007',
-      'two-labels',
-    ]);
+    expect(
+      names(
+        gatewaysFitting(gateways, { namespace: 'istio-system', labels: { istio: 'egress-7' } }),
+      ),
+    ).toEqual(['g7', 'g1007', 'g2007', 'two-labels']);
     // A conflicting label rules a Gateway out; a selector needs every label to select.
-    expect(names(gatewaysFitting(gateways, { istio: 'egress-7', zone: 'a' }))).toEqual([
-      'g7',
-      'g1007',
-      'g2007',
-    ]);
-    expect(names(gatewaysSelectingLabels(gateways, { istio: 'egress-7' }))).toEqual([
-      'g7',
-      'g1007',
-      'g2007',
-    ]);
-    expect(names(gatewaysSelectingLabels(gateways, { istio: 'egress-7', zone: 'b' }))).toEqual([
-      'g7',
-      'g1007',
-      'g2007',
-      'two-labels',
-    ]);
-    expect(gatewaysFitting(gateways, { app: 'x' })).toEqual([]);
+    expect(
+      names(
+        gatewaysFitting(gateways, {
+          namespace: 'istio-system',
+          labels: { istio: 'egress-7', zone: 'a' },
+        }),
+      ),
+    ).toEqual(['g7', 'g1007', 'g2007']);
+    expect(
+      names(
+        gatewaysSelectingLabels(gateways, {
+          namespace: 'istio-system',
+          labels: { istio: 'egress-7' },
+        }),
+      ),
+    ).toEqual(['g7', 'g1007', 'g2007']);
+    expect(
+      names(
+        gatewaysSelectingLabels(gateways, {
+          namespace: 'istio-system',
+          labels: { istio: 'egress-7', zone: 'b' },
+        }),
+      ),
+    ).toEqual(['g7', 'g1007', 'g2007', 'two-labels']);
+    expect(gatewaysFitting(gateways, { namespace: 'istio-system', labels: { app: 'x' } })).toEqual(
+      [],
+    );
   });
 });
 

@@ -258,6 +258,27 @@ describe('Gateways of class istio', () => {
     }
   });
 
+  // The derived Gateways carry no selector: they apply to the pods of the Service Istio deploys,
+  // in the Gateway's own namespace (push_context.go mergeGateways, InternalGatewayServiceAnnotation).
+  it('a Gateway of the same name in another namespace configures only its own pods', () => {
+    const elsewhere = gateway()
+      .replace('namespace: default', 'namespace: other')
+      .replace('httpbin.org', 'edition.cnn.com');
+    const viaOther = simulate(
+      httpEntry('httpbin', 'default') +
+        meshRoute('  - backendRefs: [{name: egress-istio, namespace: other, port: 80}]') +
+        gateway() +
+        forward() +
+        elsewhere,
+    );
+    const e = viaOther(SLEEP, 'http://httpbin.org/get');
+    expect(e.verdict, e.reason).toBe('broken');
+    expect(e.gateway).toMatchObject({ name: 'egress', port: 80 });
+    // Through its own namespace's gateway the same request is modelled as before.
+    const viaOwn = simulate(VIA_GATEWAY + elsewhere)(SLEEP, 'http://httpbin.org/get');
+    expect(viaOwn.verdict, viaOwn.reason).toBe('allowed-via-gateway');
+  });
+
   it('the same routes through the egress gateway are modelled end to end', () => {
     const e = simulate(VIA_GATEWAY)(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict).toBe('allowed-via-gateway');

@@ -11,6 +11,7 @@ import type { FieldPath } from '../field-path.js';
 import { GATEWAY_API_GROUP, NETWORKING_GROUP } from '../kinds.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import type { GatewayWorkload } from './gateways.js';
+import { GATEWAY_SERVICE_ANNOTATION } from './workloads.js';
 import { hostMatches, hostSubsetOf, stringList } from './hosts.js';
 import { serviceHostName } from './names.js';
 import { MESH } from './routes.js';
@@ -122,7 +123,7 @@ function convertGateway(
   const listeners: Listener[] = [];
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
-    const found = isObject(l) ? convertListener(gw, l, index, grants, out) : undefined;
+    const found = isObject(l) ? convertListener(gw, serviceHost, l, index, grants, out) : undefined;
     if (typeof found === 'string')
       unmodelled(['spec', 'listeners', index], found, get(l, ['port']));
     else if (found) listeners.push(found);
@@ -158,6 +159,7 @@ function convertGateway(
 /** A listener as its Istio Gateway (added to `out`), or why it is not modelled. */
 function convertListener(
   gw: Resource,
+  serviceHost: string,
   l: JsonObject,
   index: number,
   grants: ReferenceGrants,
@@ -172,15 +174,19 @@ function convertListener(
   const name = `${gw.name}~${GENERATED}~${l.name}`;
   const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
   server.hosts = (namespaces === '*' ? ['*'] : namespaces).map((ns) => `${ns}/${hostname ?? '*'}`);
+  // Istio binds the derived Gateway to its Service's pods in the Gateway's namespace; that Service
+  // selects them by the gateway-name label, which stands in for it here (workloads.ts gatewaySelects).
   const selector = { [GATEWAY_NAME_LABEL]: gw.name };
+  const fields: [FieldPath, FieldPath][] = [
+    [[], path],
+    [
+      ['spec', 'selector'],
+      ['spec', 'gatewayClassName'],
+    ],
+  ];
+  const annotations = { [GATEWAY_SERVICE_ANNOTATION]: serviceHost };
   out.gateways.push(
-    derived('Gateway', name, gw, { selector, servers: [server] }, [
-      [[], path],
-      [
-        ['spec', 'selector'],
-        ['spec', 'gatewayClassName'],
-      ],
-    ]),
+    derived('Gateway', name, gw, { selector, servers: [server] }, fields, annotations),
   );
   const protocol = String(l.protocol);
   return {
@@ -648,8 +654,11 @@ function derived(
   from: Resource,
   spec: JsonObject,
   fields: [FieldPath, FieldPath][],
+  annotations: Record<string, string> = {},
 ): Resource {
   const namespace = from.namespace;
+  const metadata =
+    Object.keys(annotations).length > 0 ? { name, namespace, annotations } : { name, namespace };
   return {
     apiVersion: DERIVED_API,
     kind,
@@ -659,8 +668,8 @@ function derived(
     namespace,
     namespaceDefaulted: false,
     labels: {},
-    annotations: {},
-    body: { apiVersion: DERIVED_API, kind, metadata: { name, namespace }, spec },
+    annotations,
+    body: { apiVersion: DERIVED_API, kind, metadata: metadata, spec },
     converted: { from, fields },
   };
 }

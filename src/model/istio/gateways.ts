@@ -372,7 +372,7 @@ export function assumedGatewayWorkload(
     namespace: service.namespace,
     serviceHost: host,
     labels,
-    gateways: gatewaysFitting(gateways, labels),
+    gateways: gatewaysFitting(gateways, { namespace: service.namespace, labels }),
   };
 }
 
@@ -449,7 +449,7 @@ export function collectGatewayWorkloads(
         : { namespaceAssumed: true }),
     });
   }
-  for (const w of out) w.gateways.push(...gatewaysFitting(gateways, w.labels));
+  for (const w of out) w.gateways.push(...gatewaysFitting(gateways, w));
   return out;
 }
 

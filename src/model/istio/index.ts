@@ -95,7 +95,7 @@ export interface IstioIndex {
   /** Every DestinationRule whose host matches `host`, wherever it is. */
   destinationRulesForHost(host: string): readonly Resource[];
   /** Gateway resources whose selector picks these pods. */
-  gatewaysSelecting(podLabels: Readonly<Record<string, string>>): Resource[];
+  gatewaysSelecting(pods: Workload): Resource[];
   /** AuthorizationPolicies that apply to a workload. */
   authorizationPoliciesFor(workload: Workload): Resource[];
   /** Namespaces the config set names (where resources live, exportTo, sourceNamespace, policy sources), sorted. */
@@ -277,7 +277,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       const service = index.serviceNamespace(host, clientNamespace);
       return [...new Set([clientNamespace, ...(service ? [service] : []), rootNamespace])];
     },
-    gatewaysSelecting: (podLabels) => gatewaysSelectingLabels(of(KIND.gateway), podLabels),
+    gatewaysSelecting: (pods) => gatewaysSelectingLabels(of(KIND.gateway), pods),
     authorizationPoliciesFor: (workload) =>
       of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
@@ -338,7 +338,10 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     index.virtualServicesForGateway,
     (g, ns) => `${gatewayRef(g)}|${ns ?? ''}`,
   );
-  index.gatewaysSelecting = remember(index.gatewaysSelecting, labelsKey);
+  index.gatewaysSelecting = remember(
+    index.gatewaysSelecting,
+    (pods) => `${pods.namespace}|${labelsKey(pods.labels)}`,
+  );
 
   return index;
 }

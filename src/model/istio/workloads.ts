@@ -38,13 +38,26 @@ export function policyAppliesTo(
   return matchesSelector(workloadSelectorOf(policy), workload.labels);
 }
 
-/** Whether a Gateway resource's selector picks these pods (Istio does not scope it to a namespace). */
-export function gatewaySelects(
-  gateway: Resource,
-  podLabels: Readonly<Record<string, string>>,
-): boolean {
+/**
+ * The annotation on the Gateways Istio derives from a Gateway API Gateway: the Service whose pods they
+ * configure, in the Gateway's own namespace (push_context.go InternalGatewayServiceAnnotation).
+ */
+export const GATEWAY_SERVICE_ANNOTATION = 'internal.istio.io/gateway-service';
+
+/**
+ * Whether a Gateway resource's selector picks these pods. Istio does not scope a selector to a
+ * namespace; a derived Gateway's selector is its Service's, whose pods share its namespace.
+ */
+export function gatewaySelects(gateway: Resource, pods: Workload): boolean {
   const sel = gatewaySelector(gateway);
-  return sel !== undefined && matchesSelector(sel, podLabels);
+  return sel !== undefined && matchesSelector(sel, pods.labels) && inGatewayScope(gateway, pods);
+}
+
+function inGatewayScope(gateway: Resource, pods: Workload): boolean {
+  return (
+    gateway.annotations[GATEWAY_SERVICE_ANNOTATION] === undefined ||
+    gateway.namespace === pods.namespace
+  );
 }
 
 /** A Gateway's `spec.selector`, or undefined when it has none (an empty one selects nothing). */
@@ -54,23 +67,19 @@ export function gatewaySelector(gateway: Resource): Readonly<Record<string, stri
 }
 
 /** The Gateways whose selector fits pods with these labels (as far as the labels are known). */
-export function gatewaysFitting(
-  gateways: readonly Resource[],
-  labels: Readonly<Record<string, string>>,
-): Resource[] {
+export function gatewaysFitting(gateways: readonly Resource[], pods: Workload): Resource[] {
   return labelPairIndexOf(gateways, gatewaySelector)
-    .sharing(labels)
-    .filter((g) => selectorFit(gatewaySelector(g)!, labels) === 'matches');
+    .sharing(pods.labels)
+    .filter(
+      (g) => selectorFit(gatewaySelector(g)!, pods.labels) === 'matches' && inGatewayScope(g, pods),
+    );
 }
 
 /** The Gateways whose selector picks pods with exactly these labels (gatewaySelects). */
-export function gatewaysSelectingLabels(
-  gateways: readonly Resource[],
-  podLabels: Readonly<Record<string, string>>,
-): Resource[] {
+export function gatewaysSelectingLabels(gateways: readonly Resource[], pods: Workload): Resource[] {
   return labelPairIndexOf(gateways, gatewaySelector)
-    .sharing(podLabels)
-    .filter((g) => gatewaySelects(g, podLabels));
+    .sharing(pods.labels)
+    .filter((g) => gatewaySelects(g, pods));
 }
 
 const labelsOf = (w: Workload): Readonly<Record<string, string>> => w.labels;
