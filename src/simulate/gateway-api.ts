@@ -42,7 +42,14 @@ function unmodelledOutcome(
   role: string,
 ): Outcome {
   const what = describe(u.resource);
-  t.decide(at, `${what} ${role}, but egress-lint does not model it: ${u.why}`, u.resource, u.path);
+  const modelled =
+    u.missing !== undefined ? 'the repository cannot tell' : 'egress-lint does not model it';
+  t.decide(at, `${what} ${role}, but ${modelled}: ${u.why}`, u.resource, u.path);
+  if (u.missing !== undefined)
+    return {
+      ...undetermined(u.missing, `${what} ${role} and decides this request, but ${u.why}`),
+      expected: `depends on ${u.missing}`,
+    };
   const missing = `how Istio applies ${what}`;
   return {
     ...undetermined(missing, `${what} ${role} and decides this request, but ${u.why}`),

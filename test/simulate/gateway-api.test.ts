@@ -4,7 +4,7 @@
  * istio.io tasks' Gateway API tabs are in istio-tasks.test.ts; these are the parts they leave out.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeSources } from '../../src/analyze.js';
+import { analyzeSources, istioIndexOf } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { RULES } from '../../rules/index.js';
@@ -208,18 +208,95 @@ describe('Gateways of class istio', () => {
     expect(named('https')).not.toMatch(/allowed/);
   });
 
-  it('a listener selecting route namespaces by label is not modelled: requests through the gateway are undetermined', () => {
-    const e = simulate(
-      httpEntry('httpbin', 'default') +
-        TO_GATEWAY +
-        gateway(
-          '    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {egress: "yes"}}}}',
-        ) +
-        forward(),
-    )(SLEEP, 'http://httpbin.org/get');
-    expect(e.verdict).toBe('undetermined');
-    expect(e.missing).toBe('how Istio applies Gateway default/egress');
-    expect(e.reason).toMatch(/allowedRoutes take namespaces from Selector, which is not modelled/);
+  // namespacesFromSelector runs the selector on the cluster's Namespaces, each with its implicit
+  // kubernetes.io/metadata.name label (conversion.go toNamespaceSet).
+  describe('a listener selecting route namespaces by label (allowedRoutes from Selector)', () => {
+    const selecting = (selector: string, extra = '') =>
+      simulate(
+        httpEntry('httpbin', 'default') +
+          TO_GATEWAY +
+          gateway(`    allowedRoutes: {namespaces: {from: Selector, selector: ${selector}}}`) +
+          forward() +
+          extra,
+      )(SLEEP, 'http://httpbin.org/get');
+    // Labelled for injection too: a shown Namespace without it has no sidecars (interception.ts).
+    const namespace = (labels: string) => `
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: default, labels: {istio-injection: enabled, ${labels}}}
+`;
+    const EGRESS_YES = '{matchLabels: {egress: "yes"}}';
+
+    it('a Namespace the repository does not show: undetermined, naming it', () => {
+      const e = selecting(EGRESS_YES);
+      expect(e.verdict).toBe('undetermined');
+      expect(e.missing).toBe(
+        'the labels of Namespace default (read by the allowedRoutes selector of Gateway default/egress listener http)',
+      );
+      expect(e.decisions.at(-1)?.source).toMatchObject({
+        field: 'spec.listeners[0].allowedRoutes.namespaces.selector',
+      });
+    });
+
+    it('a shown Namespace with the labels admits the route; without them it does not', () => {
+      expect(selecting(EGRESS_YES, namespace('egress: "yes"')).verdict).toBe(
+        'allowed-via-gateway',
+      );
+      expect(selecting(EGRESS_YES, namespace('egress: "no"')).verdict).not.toMatch(
+        /allowed|undetermined/,
+      );
+    });
+
+    it('matchExpressions; a selector on the namespace name alone needs no Namespace object', () => {
+      const byName = (op: string) =>
+        selecting(
+          `{matchExpressions: [{key: kubernetes.io/metadata.name, operator: ${op}, values: [default]}]}`,
+        ).verdict;
+      expect(byName('In')).toBe('allowed-via-gateway');
+      expect(byName('NotIn')).not.toMatch(/allowed|undetermined/);
+      const exists = (op: string) =>
+        selecting(
+          `{matchExpressions: [{key: egress, operator: ${op}}]}`,
+          namespace('egress: "any"'),
+        ).verdict;
+      expect(exists('Exists')).toBe('allowed-via-gateway');
+      expect(exists('DoesNotExist')).not.toMatch(/allowed|undetermined/);
+    });
+  });
+
+  // GenerateGatewaySupportedKinds: the protocol's kinds, narrowed to allowedRoutes.kinds.
+  it('allowedRoutes.kinds: a kind the listener does not list, or its protocol does not carry, is not attached', () => {
+    const kinds = (list: string) =>
+      simulate(
+        httpEntry('httpbin', 'default') +
+          TO_GATEWAY +
+          gateway(`    allowedRoutes: {kinds: [${list}]}`) +
+          forward(),
+      )(SLEEP, 'http://httpbin.org/get').verdict;
+    expect(kinds('{kind: HTTPRoute}')).toBe('allowed-via-gateway');
+    expect(kinds('{kind: GRPCRoute}')).not.toMatch(/allowed/);
+    expect(kinds('{kind: HTTPRoute, group: example.com}')).not.toMatch(/allowed/);
+    // HTTPRoute listed on a TCP listener: the protocol does not carry it, so Istio derives nothing.
+    const derivedRoutes = (protocol: string) =>
+      istioIndexOf(
+        analyzeSources(
+          [
+            {
+              path: 'mesh.yaml',
+              content:
+                gateway().replace('protocol: HTTP', `protocol: ${protocol}`) +
+                '    allowedRoutes: {kinds: [{kind: HTTPRoute}]}\n' +
+                forward(),
+            },
+          ],
+          parseProjectConfig(REGISTRY_ONLY),
+        ),
+      )
+        .ofKind('VirtualService')
+        .map((vs) => vs.name);
+    expect(derivedRoutes('HTTP')).toEqual(['forward~0~istio-autogenerated-k8s-gateway']);
+    expect(derivedRoutes('TCP')).toEqual([]);
   });
 
   it('an unmodelled listener on another port leaves requests on this port modelled', () => {
@@ -229,7 +306,7 @@ describe('Gateways of class istio', () => {
         gateway(`  - name: other
     port: 8080
     protocol: HTTP
-    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {egress: "yes"}}}}`) +
+    allowedRoutes: {namespaces: {from: None}}`) +
         forward(),
     )(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict, e.reason).toBe('allowed-via-gateway');

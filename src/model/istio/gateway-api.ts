@@ -11,6 +11,7 @@ import type { FieldPath } from '../field-path.js';
 import { GATEWAY_API_GROUP, NETWORKING_GROUP } from '../kinds.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import type { GatewayWorkload } from './gateways.js';
+import { namespaceSelection, type NamespaceSelection } from './namespace-selector.js';
 import { GATEWAY_SERVICE_ANNOTATION } from './workloads.js';
 import { hostMatches, hostSubsetOf, stringList } from './hosts.js';
 import { serviceHostName } from './names.js';
@@ -29,6 +30,8 @@ export interface Unmodelled {
   resource: Resource;
   path: FieldPath;
   why: string;
+  /** What the repository would need to show to decide (default: how Istio applies the object). */
+  missing?: string;
   /** Request hosts the sidecars route by it (its ServiceEntry or Service parents' hosts). */
   meshHosts: readonly string[];
   /** The Gateway API Gateway it concerns, for requests through it. */
@@ -57,8 +60,10 @@ interface Listener {
   internalName: string;
   /** Route kinds it admits (allowedRoutes.kinds, else by protocol). */
   kinds: readonly string[];
-  /** Namespaces whose routes it admits: a list, or '*'. */
-  namespaces: readonly string[] | '*';
+  /** Whether it admits routes of a namespace (undefined: the repository cannot tell). */
+  admits: NamespaceSelection;
+  /** The allowedRoutes selector, when it picks namespaces by label. */
+  selector?: FieldPath;
 }
 
 const ROUTE_KINDS = ['HTTPRoute', 'TLSRoute', 'TCPRoute', 'GRPCRoute'];
@@ -74,6 +79,7 @@ const KINDS_BY_PROTOCOL: Record<string, readonly string[]> = {
 export function convertGatewayApi(
   resources: readonly Resource[],
   serviceEntries: readonly Resource[],
+  namespaces: ReadonlyMap<string, Resource>,
   clusterDomain: string,
 ): GatewayApiConfig {
   const out: GatewayApiConfig = {
@@ -86,8 +92,13 @@ export function convertGatewayApi(
     resources.filter((r) => r.group === GATEWAY_API_GROUP && r.kind === kind);
   const grants = referenceGrants(ofKind('ReferenceGrant'));
   const listeners = new Map<string, Listener[]>();
+  // Routes of the repository's namespaces: what a label selector on namespaces is asked about.
+  const routeNamespaces = new Set(
+    ROUTE_KINDS.flatMap((kind) => ofKind(kind).map((r) => r.namespace)),
+  );
+  const scope: GatewayScope = { clusterDomain, grants, namespaces, routeNamespaces };
   for (const gw of ofKind('Gateway')) {
-    const found = convertGateway(gw, clusterDomain, grants, out);
+    const found = convertGateway(gw, scope, out);
     if (found) listeners.set(`${gw.namespace}/${gw.name}`, found);
   }
   const entries = new Map(serviceEntries.map((se) => [`${se.namespace}/${se.name}`, se]));
@@ -96,10 +107,18 @@ export function convertGatewayApi(
   return out;
 }
 
+/** What converting a Gateway reads besides the Gateway. */
+interface GatewayScope {
+  clusterDomain: string;
+  grants: ReferenceGrants;
+  /** The Namespace objects the repository shows, by name. */
+  namespaces: ReadonlyMap<string, Resource>;
+  routeNamespaces: ReadonlySet<string>;
+}
+
 function convertGateway(
   gw: Resource,
-  clusterDomain: string,
-  grants: ReferenceGrants,
+  scope: GatewayScope,
   out: GatewayApiConfig,
 ): Listener[] | undefined {
   const spec = isObject(gw.body.spec) ? gw.body.spec : {};
@@ -118,12 +137,16 @@ function convertGateway(
     );
   if (gw.annotations['gateway.istio.io/name-override'] !== undefined)
     return unmodelled(['metadata', 'annotations'], 'its Deployment and Service are renamed');
-  const serviceHost = serviceHostName(`${gw.name}-${ISTIO_CLASS}`, gw.namespace, clusterDomain);
+  const serviceHost = serviceHostName(
+    `${gw.name}-${ISTIO_CLASS}`,
+    gw.namespace,
+    scope.clusterDomain,
+  );
   const labels = { [GATEWAY_NAME_LABEL]: gw.name };
   const listeners: Listener[] = [];
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
-    const found = isObject(l) ? convertListener(gw, serviceHost, l, index, grants, out) : undefined;
+    const found = isObject(l) ? convertListener(gw, serviceHost, l, index, scope, out) : undefined;
     if (typeof found === 'string')
       unmodelled(['spec', 'listeners', index], found, get(l, ['port']));
     else if (found) listeners.push(found);
@@ -162,18 +185,20 @@ function convertListener(
   serviceHost: string,
   l: JsonObject,
   index: number,
-  grants: ReferenceGrants,
+  scope: GatewayScope,
   out: GatewayApiConfig,
 ): Listener | string | undefined {
   if (typeof l.port !== 'number' || typeof l.name !== 'string') return undefined;
   const path: FieldPath = ['spec', 'listeners', index];
-  const server = listenerServer(l, gw, grants);
+  const server = listenerServer(l, gw, scope.grants);
   if (typeof server !== 'object') return server;
-  const namespaces = allowedNamespaces(l, gw.namespace);
-  if (typeof namespaces === 'string' && namespaces !== '*') return namespaces;
+  const allowed = allowedNamespaces(l, gw.namespace, scope);
+  if (typeof allowed === 'string') return allowed;
   const name = `${gw.name}~${GENERATED}~${l.name}`;
   const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
-  server.hosts = (namespaces === '*' ? ['*'] : namespaces).map((ns) => `${ns}/${hostname ?? '*'}`);
+  // buildHostnameMatch: `~` (no namespace) when the selector picks none.
+  const namespaces = allowed.namespaces.length > 0 ? allowed.namespaces : ['~'];
+  server.hosts = namespaces.map((ns) => `${ns}/${hostname ?? '*'}`);
   // Istio binds the derived Gateway to its Service's pods in the Gateway's namespace; that Service
   // selects them by the gateway-name label, which stands in for it here (workloads.ts gatewaySelects).
   const selector = { [GATEWAY_NAME_LABEL]: gw.name };
@@ -198,7 +223,8 @@ function convertListener(
     ...(hostname !== undefined ? { hostname } : {}),
     internalName: `${gw.namespace}/${name}`,
     kinds: allowedKinds(l, protocol),
-    namespaces,
+    admits: allowed.admits,
+    ...(allowed.selector ? { selector: [...path, 'allowedRoutes', 'namespaces', 'selector'] } : {}),
   };
 }
 
@@ -243,23 +269,47 @@ function listenerServer(
   return { port, tls: { mode: serverMode, credentialName } };
 }
 
-/** namespacesFromSelector: Same (the default) or All (`*`); anything else is why it is not modelled. */
-function allowedNamespaces(l: JsonObject, namespace: string): readonly string[] | string {
+/**
+ * namespacesFromSelector: the namespaces a listener admits routes from, as server host namespaces
+ * (`*` for all; for a selector, those of the repository known to match), and as a test for a route's
+ * namespace; or why it is not modelled.
+ */
+function allowedNamespaces(
+  l: JsonObject,
+  namespace: string,
+  scope: GatewayScope,
+): { namespaces: string[]; admits: NamespaceSelection; selector?: true } | string {
   const from = get(l, ['allowedRoutes', 'namespaces', 'from']) ?? 'Same';
-  if (from === 'Same') return [namespace];
-  if (from === 'All') return '*';
-  return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
+  if (from === 'Same') return { namespaces: [namespace], admits: (ns) => ns === namespace };
+  if (from === 'All') return { namespaces: ['*'], admits: () => true };
+  if (from !== 'Selector')
+    return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
+  const admits = namespaceSelection(
+    get(l, ['allowedRoutes', 'namespaces', 'selector']),
+    scope.namespaces,
+  );
+  const known = new Set([...scope.namespaces.keys(), ...scope.routeNamespaces]);
+  const namespaces = [...known].filter((ns) => admits(ns) === true).sort();
+  return { namespaces, admits, selector: true };
 }
 
+/**
+ * GenerateGatewaySupportedKinds (gatewaycommon/conversion.go): the kinds the protocol supports (a TLS
+ * listener that terminates adds TCPRoute), narrowed to `allowedRoutes.kinds` when it lists any.
+ */
 function allowedKinds(l: JsonObject, protocol: string): readonly string[] {
+  const terminates = (get(l, ['tls', 'mode']) ?? 'Terminate') === 'Terminate';
+  const supported = [
+    ...(KINDS_BY_PROTOCOL[protocol] ?? []),
+    ...(protocol === 'TLS' && isObject(l.tls) && terminates ? ['TCPRoute'] : []),
+  ];
   const kinds = get(l, ['allowedRoutes', 'kinds']);
-  if (!Array.isArray(kinds)) return KINDS_BY_PROTOCOL[protocol] ?? [];
-  return kinds.flatMap((k) =>
-    isObject(k) &&
-    typeof k.kind === 'string' &&
-    (k.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP
-      ? [k.kind]
-      : [],
+  if (!Array.isArray(kinds) || kinds.length === 0) return supported;
+  return supported.filter((kind) =>
+    kinds.some(
+      (k) =>
+        isObject(k) && k.kind === kind && (k.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP,
+    ),
   );
 }
 
@@ -333,8 +383,11 @@ function routeParents(ctx: RouteContext, route: Resource): Parent[] {
     } else if (group === '' && kind === 'Service') {
       out.push(meshParent(index, [serviceHostName(ref.name, namespace, ctx.clusterDomain)], port));
     } else if (group === GATEWAY_API_GROUP && kind === 'Gateway') {
-      for (const listener of ctx.listeners.get(key) ?? [])
-        if (listenerTakes(listener, ref, route)) out.push({ mesh: false, index, listener });
+      for (const listener of ctx.listeners.get(key) ?? []) {
+        const takes = listenerTakes(listener, ref, route);
+        if (takes === true) out.push({ mesh: false, index, listener });
+        else if (takes === undefined) ctx.out.unmodelled.push(namespaceUnshown(route, listener));
+      }
     }
   });
   return out;
@@ -346,14 +399,29 @@ function meshParent(index: number, hosts: readonly string[], port: number | unde
 
 /**
  * Whether a listener takes a route: sectionName and port as the parentRef names them, kind,
- * namespace, and a hostname overlapping the route's (else NoMatchingListenerHostname).
+ * namespace (NotAllowedByListeners), and a hostname overlapping the route's (NoMatchingListenerHostname);
+ * undefined when the labels of a Namespace the repository does not show decide.
  */
-function listenerTakes(l: Listener, ref: JsonObject, route: Resource): boolean {
+function listenerTakes(l: Listener, ref: JsonObject, route: Resource): boolean | undefined {
   if (typeof ref.sectionName === 'string' && ref.sectionName !== l.name) return false;
   if (typeof ref.port === 'number' && ref.port !== l.port) return false;
   if (!l.kinds.includes(route.kind)) return false;
   if (listenerHosts(route, l).length === 0) return false;
-  return l.namespaces === '*' || l.namespaces.includes(route.namespace);
+  return l.admits(route.namespace);
+}
+
+/** A route whose attachment to a listener depends on the labels of a Namespace the repository does not show. */
+function namespaceUnshown(route: Resource, l: Listener): Unmodelled {
+  const gateway = `Gateway ${l.gateway.namespace}/${l.gateway.name}`;
+  return {
+    resource: l.gateway,
+    path: l.selector ?? ['spec', 'listeners', l.index],
+    why: `whether listener ${l.name} takes ${route.kind} ${route.namespace}/${route.name} depends on the labels of Namespace ${route.namespace}, which the repository does not show`,
+    missing: `the labels of Namespace ${route.namespace} (read by the allowedRoutes selector of ${gateway} listener ${l.name})`,
+    meshHosts: [],
+    gateway: l.gateway,
+    port: l.port,
+  };
 }
 
 /** The route's hostnames (any: `*`) narrowed to the listener's hostname, if it has one. */

@@ -20,6 +20,7 @@ import {
 import { collectClientNamespaces } from './clients.js';
 import { convertGatewayApi, type Unmodelled } from './gateway-api.js';
 import { hostLookup } from './host-lookup.js';
+import { namespacesByName } from './namespace-selector.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
 import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './names.js';
 import { readKubernetesService, type KubernetesService } from './services.js';
@@ -156,6 +157,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const gatewayApi = convertGatewayApi(
     gatewayApiResources(cs),
     byKind.get(KIND.serviceEntry)!,
+    namespacesByName(cs.resources),
     cs.mesh.clusterDomain,
   );
   byKind.get(KIND.gateway)!.push(...gatewayApi.gateways);
