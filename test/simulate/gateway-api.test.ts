@@ -240,9 +240,7 @@ metadata: {name: default, labels: {istio-injection: enabled, ${labels}}}
     });
 
     it('a shown Namespace with the labels admits the route; without them it does not', () => {
-      expect(selecting(EGRESS_YES, namespace('egress: "yes"')).verdict).toBe(
-        'allowed-via-gateway',
-      );
+      expect(selecting(EGRESS_YES, namespace('egress: "yes"')).verdict).toBe('allowed-via-gateway');
       expect(selecting(EGRESS_YES, namespace('egress: "no"')).verdict).not.toMatch(
         /allowed|undetermined/,
       );

@@ -307,8 +307,7 @@ function allowedKinds(l: JsonObject, protocol: string): readonly string[] {
   if (!Array.isArray(kinds) || kinds.length === 0) return supported;
   return supported.filter((kind) =>
     kinds.some(
-      (k) =>
-        isObject(k) && k.kind === kind && (k.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP,
+      (k) => isObject(k) && k.kind === kind && (k.group ?? GATEWAY_API_GROUP) === GATEWAY_API_GROUP,
     ),
   );
 }
