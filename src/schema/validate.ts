@@ -53,7 +53,7 @@ const GATEWAY_API_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
   ['HTTPRoute', gatewayApiKind('route')],
   ['TLSRoute', gatewayApiKind('route')],
   ['TCPRoute', gatewayApiKind('route')],
-  ['GRPCRoute', gatewayApiKind('route')],
+  ['GRPCRoute', gatewayApiKind('grpcRoute')],
   ['ReferenceGrant', gatewayApiKind('ReferenceGrant')],
 ]);
 

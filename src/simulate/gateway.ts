@@ -609,6 +609,15 @@ function destinationOf(
       expect.directResponse(status),
     );
   }
+  // route.go translateRoute: a redirect is the route's whole action.
+  if (isObject(route.redirect)) {
+    const status = Number(route.redirect.redirectCode ?? 301);
+    return outcome(
+      'blocked-unregistered',
+      `${describe(vs)} answers with a redirect at the gateway; the request goes no further`,
+      `HTTP ${status} redirect from the gateway`,
+    );
+  }
   const destination = pickDestination(vs, path, route);
   if (!destination)
     return outcome(

@@ -33,6 +33,7 @@ import {
   type ProxyView,
   type AliasTarget,
 } from '../model/istio.js';
+import type { FieldPath } from '../model/field-path.js';
 import type { OutboundMode } from '../config/project-config.js';
 import type { OutboundDeclaration } from '../model/mesh.js';
 import { protocolClass, type ProtocolClass } from '../model/protocol.js';
@@ -608,6 +609,8 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
   }
   noteMirrors(s.t, s.ctx.index, vs, route, ['spec', 'http', index], s.src.namespace);
   const d = pickDestination(vs, ['spec', 'http', index], route);
+  if (d && isObject(route.rewrite) && s.ctx.index.gatewayWorkloadForHost(d.host))
+    return rewrittenForGateway(s.t, vs, index, d.host);
   if (!d) {
     return outcome(
       'broken',
@@ -616,6 +619,28 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
     );
   }
   return forward(s, vs, d);
+}
+
+/**
+ * A request rewritten (Host or path) on its way to an egress gateway: the gateway routes the
+ * rewritten request, which the simulator does not follow.
+ */
+function rewrittenForGateway(t: Trace, vs: Resource, index: number, gateway: string): Outcome {
+  const path: FieldPath = ['spec', 'http', index, 'rewrite'];
+  t.decide(
+    'sidecar',
+    `${describe(vs)} http[${index}] rewrites the request it sends to ${gateway}`,
+    vs,
+    path,
+  );
+  const missing = `how the egress gateway ${gateway} routes the rewritten request`;
+  return {
+    ...undetermined(
+      missing,
+      `${describe(vs)} http[${index}] rewrites the request before the egress gateway routes it, and egress-lint does not follow a rewritten request`,
+    ),
+    expected: `depends on ${missing}, which egress-lint does not model`,
+  };
 }
 
 interface TlsChain {

@@ -118,16 +118,16 @@ describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
     expect(explain(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
   });
 
-  it('a filter that is not modelled (RequestRedirect) makes requests to the parent host undetermined, naming the route', () => {
+  it('a filter that is not modelled (CORS, ExtensionRef) makes requests to the parent host undetermined, naming the route', () => {
     const explain = simulate(
       httpEntry('httpbin', 'default') +
-        meshRoute(`  - filters: [{type: RequestRedirect, requestRedirect: {hostname: example.com}}]
+        meshRoute(`  - filters: [{type: CORS, cors: {allowOrigins: [example.com]}}]
     backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]`),
     );
     const e = explain(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict).toBe('undetermined');
     expect(e.missing).toBe('how Istio applies HTTPRoute default/httpbin-route');
-    expect(e.reason).toMatch(/filter RequestRedirect is not modelled/);
+    expect(e.reason).toMatch(/filter CORS is not modelled/);
     expect(e.decisions.at(-1)?.source).toMatchObject({
       line: 17,
       field: 'spec.rules[0].filters[0]',
@@ -141,8 +141,89 @@ describe('HTTPRoutes for the sidecars (a ServiceEntry parent)', () => {
     expect(headers(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
   });
 
-  it('TCPRoutes and GRPCRoutes are not modelled: undetermined for the hosts of their parents', () => {
-    const tcp = simulate(`
+  // convertHTTPRoute: RequestRedirect -> redirect, URLRewrite -> rewrite, RequestMirror -> mirrors.
+  describe('filters Istio converts', () => {
+    const HOSTNAME_BACKEND =
+      '    backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]';
+
+    it('RequestRedirect: the sidecar answers with the redirect, whatever the backends', () => {
+      const e = simulate(
+        httpEntry('httpbin', 'default') +
+          meshRoute(`  - filters: [{type: RequestRedirect, requestRedirect: {hostname: example.com, statusCode: 302}}]
+${HOSTNAME_BACKEND}`),
+      )(SLEEP, 'http://httpbin.org/get');
+      expect(e.verdict).toBe('blocked-unregistered');
+      expect(e.reason).toMatch(/answers with a redirect/);
+      expect(e.expected).toBe('HTTP 302 redirect from the sidecar');
+    });
+
+    it('RequestRedirect on a Gateway route: the gateway answers with the redirect (not broken)', () => {
+      const redirecting = forward().replace(
+        '  - backendRefs:',
+        '  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]\n    backendRefs:',
+      );
+      const e = simulate(httpEntry('httpbin', 'default') + TO_GATEWAY + gateway() + redirecting)(
+        SLEEP,
+        'http://httpbin.org/get',
+      );
+      expect(e.verdict, e.reason).toBe('blocked-unregistered');
+      expect(e.expected).toBe('HTTP 301 redirect from the gateway');
+    });
+
+    it('URLRewrite: modelled where the request goes straight out; undetermined where the egress gateway routes the rewritten request', () => {
+      const rewrite =
+        '  - filters: [{type: URLRewrite, urlRewrite: {hostname: edition.cnn.com}}]\n';
+      const direct = simulate(
+        httpEntry('httpbin', 'default') + meshRoute(rewrite + HOSTNAME_BACKEND),
+      );
+      expect(direct(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-direct');
+      const viaGateway = simulate(
+        httpEntry('httpbin', 'default') +
+          meshRoute(rewrite + '    backendRefs: [{name: egress-istio, port: 80}]') +
+          gateway() +
+          forward(),
+      )(SLEEP, 'http://httpbin.org/get');
+      expect(viaGateway.verdict).toBe('undetermined');
+      expect(viaGateway.missing).toBe(
+        'how the egress gateway egress-istio.default.svc.cluster.local routes the rewritten request',
+      );
+      expect(viaGateway.decisions.at(-1)?.source).toMatchObject({
+        field: 'spec.rules[0].filters[0]',
+      });
+    });
+
+    it("RequestMirror: what the copies need is a note; the verdict is the route's", () => {
+      const mirror = (backend: string) =>
+        simulate(
+          httpEntry('httpbin', 'default') +
+            meshRoute(`  - filters: [{type: RequestMirror, requestMirror: {backendRef: ${backend}, percent: 10}}]
+${HOSTNAME_BACKEND}`),
+        )(SLEEP, 'http://httpbin.org/get');
+      const unregistered = mirror(
+        '{group: networking.istio.io, kind: Hostname, name: mirror.example.com, port: 80}',
+      );
+      expect(unregistered.verdict).toBe('allowed-direct');
+      expect(unregistered.notes.join('\n')).toMatch(
+        /also mirrors a copy of the request to mirror\.example\.com, which does not change this outcome; the copies are dropped: they need a service for mirror\.example\.com visible in default/,
+      );
+      const known = mirror(
+        '{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}',
+      );
+      expect(known.notes.join('\n')).toMatch(
+        /the proxy knows that service, so the copies are sent/,
+      );
+      // A mirror backend Istio cannot resolve: the route is not modelled.
+      const bad = mirror('{kind: Deployment, name: x, port: 80}');
+      expect(bad.verdict).toBe('undetermined');
+      expect(bad.reason).toMatch(
+        /the mirror's backendRef: backend kind \/Deployment is not modelled/,
+      );
+    });
+  });
+
+  // TCPRouteCollection: tcp routes, one per rule; a ServiceEntry parent's hosts, a Gateway's `*`.
+  describe('TCPRoutes', () => {
+    const DB = `
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: db, namespace: default}
@@ -158,10 +239,96 @@ spec:
   parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: db}]
   rules:
   - backendRefs: [{name: egress-istio, port: 5432}]
-`);
-    const e = tcp(SLEEP, 'tcp://db.example.com:5432');
-    expect(e.verdict).toBe('undetermined');
-    expect(e.missing).toBe('how Istio applies TCPRoute default/db');
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: db, port: 5432, protocol: TCP}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db-out, namespace: default}
+spec:
+  parentRefs: [{name: egress}]
+  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: db.example.com, port: 5432}]
+`;
+
+    it('through the egress gateway and on to the host', () => {
+      const e = simulate(DB)(SLEEP, 'tcp://db.example.com:5432');
+      expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+      expect(e.upstream).toMatchObject({
+        host: 'db.example.com',
+        port: 5432,
+        by: 'egress-gateway',
+      });
+      expect(decisionText(e)).toContain(
+        'VirtualService default/db~tcp~0~istio-autogenerated-k8s-gateway',
+      );
+    });
+
+    it('a rule without backends of weight > 0 is undetermined, naming the route', () => {
+      const e = simulate(
+        DB.replace(
+          '[{name: egress-istio, port: 5432}]',
+          '[{name: egress-istio, port: 5432, weight: 0}]',
+        ),
+      )(SLEEP, 'tcp://db.example.com:5432');
+      expect(e.verdict).toBe('undetermined');
+      expect(e.missing).toBe('how Istio applies TCPRoute default/db');
+    });
+
+    // GenerateGatewaySupportedKinds: a TLS listener that terminates takes TCPRoutes too.
+    it('a TLS listener takes a TCPRoute when it terminates, not when it passes through', () => {
+      const tls = (mode: string) =>
+        istioIndexOf(
+          analyzeSources(
+            [
+              {
+                path: 'mesh.yaml',
+                content: DB.replace(
+                  '{name: db, port: 5432, protocol: TCP}',
+                  `{name: db, port: 5432, protocol: TLS, tls: {mode: ${mode}, certificateRefs: [{name: cert}]}}`,
+                ),
+              },
+            ],
+            parseProjectConfig(REGISTRY_ONLY),
+          ),
+        )
+          .ofKind('VirtualService')
+          .map((vs) => vs.name)
+          .filter((n) => n.startsWith('db-out'));
+      expect(tls('Terminate')).toEqual(['db-out~tcp~0~istio-autogenerated-k8s-gateway']);
+      expect(tls('Passthrough')).toEqual([]);
+    });
+  });
+
+  // GRPCRouteCollection: http routes with the method as a path match (createGRPCURIMatch).
+  it('GRPCRoutes: a method match is a path match; a rule without backends answers 500', () => {
+    const explain = simulate(
+      httpEntry('grpc', 'default', 'grpc.example.com') +
+        `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc, namespace: default}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: grpc}]
+  rules:
+  - matches: [{method: {service: shop.Cart, method: Get}}, {method: {service: shop.Admin}}]
+    backendRefs: [{group: networking.istio.io, kind: Hostname, name: grpc.example.com, port: 80}]
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: grpc.example.com, port: 80, weight: 0}]
+`,
+    );
+    const post = (path: string) =>
+      explain(SLEEP, `http://grpc.example.com${path}`, { method: 'POST' });
+    expect(post('/shop.Cart/Get').verdict).toBe('allowed-direct');
+    expect(post('/shop.Admin/Delete').verdict).toBe('allowed-direct');
+    const other = post('/shop.Cart/Put');
+    expect(other.verdict).toBe('blocked-unregistered');
+    expect(other.reason).toMatch(/direct response 500/);
   });
 
   it('a Service parent routes the Service host', () => {

@@ -13,6 +13,7 @@ import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import type { GatewayWorkload } from './gateways.js';
 import { namespaceSelection, type NamespaceSelection } from './namespace-selector.js';
 import { GATEWAY_SERVICE_ANNOTATION } from './workloads.js';
+import { ruleAction } from './gateway-api-filters.js';
 import { hostMatches, hostSubsetOf, stringList } from './hosts.js';
 import { serviceHostName } from './names.js';
 import { MESH } from './routes.js';
@@ -340,8 +341,6 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
   };
   const parents = routeParents(ctx, route);
   if (parents.length === 0) return;
-  if (route.kind !== 'HTTPRoute' && route.kind !== 'TLSRoute')
-    return unmodelled(['kind'], `${route.kind} is not modelled`, parents);
   // Istio checks ReferenceGrants for the routes of Gateways only (enforceRefGrant).
   const grants = parents.some((p) => !p.mesh) ? ctx.grants : undefined;
   const rules = routeRules(route, ctx.clusterDomain, grants);
@@ -350,12 +349,13 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
   let count = 0;
   for (const parent of parents) {
     for (const host of parentHosts(route, parent)) {
-      const key = `${parent.mesh ? `${route.namespace}|${parent.port ?? ''}` : parent.listener.internalName}|${host}`;
+      // HTTPRoutes (and GRPCRoutes) for one key merge (mergeHTTPRoutes); TCPRoutes give rival VirtualServices.
+      const key = `${route.kind}|${parent.mesh ? `${route.namespace}|${parent.port ?? ''}` : parent.listener.internalName}|${host}`;
       const seen = ctx.keys.get(key);
-      if (seen && seen !== route && route.kind === 'HTTPRoute')
+      if (seen && seen !== route && route.kind !== 'TLSRoute')
         return unmodelled(
           ['spec', 'parentRefs', parent.index],
-          `it and ${seen.kind} ${seen.namespace}/${seen.name} route ${host} for the same parent, which Istio merges in creation order`,
+          `it and ${seen.kind} ${seen.namespace}/${seen.name} route ${host} for the same parent, which Istio ${route.kind === 'TCPRoute' ? 'orders' : 'merges'} in creation order`,
           parents,
         );
       ctx.keys.set(key, route);
@@ -435,7 +435,9 @@ function listenerHosts(route: Resource, l: Listener): string[] {
  * where their hostnames overlap, NoMatchingListenerHostname).
  */
 function parentHosts(route: Resource, parent: Parent): readonly string[] {
-  return parent.mesh ? parent.hosts : listenerHosts(route, parent.listener);
+  if (parent.mesh) return parent.hosts;
+  // TCPRouteCollection: a Gateway's TCP routes are for any host.
+  return route.kind === 'TCPRoute' ? ['*'] : listenerHosts(route, parent.listener);
 }
 
 function routeHostnames(route: Resource): string[] {
@@ -456,9 +458,18 @@ function intersectHosts(hosts: readonly string[], other: string): string[] {
 /** A route's rules, converted once for every parent; or why not. */
 interface ConvertedRules {
   /** HTTP routes in Istio's order (sortHTTPRoutes), with the rule and match each comes from. */
-  http: { route: JsonObject; rule: number; match?: number; backends: number[] }[];
+  http: {
+    route: JsonObject;
+    rule: number;
+    match?: number;
+    backends: number[];
+    /** Fields of the route and the filter each comes from. */
+    filters: [FieldPath, number][];
+  }[];
   /** TLS routes, one per rule, with the indexes of the backendRefs they keep. */
   tls: { route: JsonObject; rule: number; backends: number[] }[];
+  /** TCP routes, one per rule, likewise. */
+  tcp: ConvertedRules['tls'];
 }
 
 type RulesOrWhy = ConvertedRules | { why: string; path: FieldPath };
@@ -469,7 +480,7 @@ function routeRules(
   grants: ReferenceGrants | undefined,
 ): RulesOrWhy {
   const rules = get(route.body, ['spec', 'rules']);
-  const out: ConvertedRules = { http: [], tls: [] };
+  const out: ConvertedRules = { http: [], tls: [], tcp: [] };
   const list = Array.isArray(rules) ? rules : [];
   for (let i = 0; i < list.length; i++) {
     const rule = list[i];
@@ -486,24 +497,30 @@ function routeRules(
       });
       continue;
     }
-    const filters = Array.isArray(rule.filters) ? rule.filters : [];
-    const filter = filters.findIndex((f) => !HEADER_FILTERS.has(String(get(f, ['type']))));
-    if (filter !== -1)
-      return {
-        why: `filter ${String(get(filters[filter], ['type']))} is not modelled`,
-        path: [...path, 'filters', filter],
-      };
-    const action: JsonObject =
-      to.list.length > 0 ? { route: to.list } : { directResponse: { status: 500 } };
+    if (route.kind === 'TCPRoute') {
+      // convertTCPRoute sends a rule without backends to a cluster that does not exist.
+      if (to.list.length === 0)
+        return {
+          why: 'a rule without a backend of weight > 0 sends connections to internal.cluster.local (subset zero-weight), which is not modelled',
+          path,
+        };
+      out.tcp.push({ route: { route: to.list }, rule: i, backends: to.refs });
+      continue;
+    }
+    const resolve = (ref: JsonObject): string => backendHost(ref, route, clusterDomain, grants);
+    const action = ruleAction(route.kind, rule, path, to.list, resolve);
+    if ('why' in action) return action;
     const matches =
       Array.isArray(rule.matches) && rule.matches.length > 0 ? rule.matches : [undefined];
+    const toMatch = route.kind === 'GRPCRoute' ? grpcMatch : httpMatch;
     for (let m = 0; m < matches.length; m++) {
-      const match = matches[m] === undefined ? undefined : httpMatch(matches[m]);
+      const match = matches[m] === undefined ? undefined : toMatch(matches[m]);
       if (typeof match === 'string') return { why: match, path: [...path, 'matches', m] };
       out.http.push({
-        route: { ...(match ? { match: [match] } : {}), ...action },
+        route: { ...(match ? { match: [match] } : {}), ...action.action },
         rule: i,
         backends: to.refs,
+        filters: action.filters,
         ...(match ? { match: m } : {}),
       });
     }
@@ -511,9 +528,6 @@ function routeRules(
   sortHttpRoutes(out.http);
   return out;
 }
-
-/** Header modifiers change no route decision; every other filter does (redirects, rewrites, mirrors). */
-const HEADER_FILTERS = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier']);
 
 /** buildHTTPDestination / buildTCPDestination: backends of weight > 0; a single one takes all. */
 function destinations(
@@ -585,23 +599,59 @@ function httpMatch(m: unknown): JsonObject | string {
     else return `path match ${type} is not modelled`;
   }
   if (typeof m.method === 'string') out.method = { exact: m.method };
-  for (const [field, to] of [
-    ['headers', 'headers'],
-    ['queryParams', 'queryParams'],
-  ] as const) {
-    const list = Array.isArray(m[field]) ? (m[field] as unknown[]) : [];
-    if (list.length === 0) continue;
-    const map: JsonObject = {};
-    for (const h of list) {
-      const kind = STRING_MATCH[String(get(h, ['type']) ?? 'Exact')];
-      if (!kind || typeof get(h, ['name']) !== 'string') return `a ${field} match is not modelled`;
-      const name = String(get(h, ['name']));
-      map[field === 'headers' ? name.toLowerCase() : name] = {
-        [kind]: String(get(h, ['value']) ?? ''),
-      };
-    }
-    out[to] = map;
+  for (const field of ['headers', 'queryParams'] as const) {
+    const map = stringMatches(m, field);
+    if (typeof map === 'string') return map;
+    if (map) out[field] = map;
   }
+  return out;
+}
+
+/** A header or query parameter match list as Istio's map (header names lowercase, as Envoy compares). */
+function stringMatches(
+  m: JsonObject,
+  field: 'headers' | 'queryParams',
+): JsonObject | string | undefined {
+  const list = Array.isArray(m[field]) ? (m[field] as unknown[]) : [];
+  if (list.length === 0) return undefined;
+  const map: JsonObject = {};
+  for (const h of list) {
+    const kind = STRING_MATCH[String(get(h, ['type']) ?? 'Exact')];
+    if (!kind || typeof get(h, ['name']) !== 'string') return `a ${field} match is not modelled`;
+    const name = String(get(h, ['name']));
+    map[field === 'headers' ? name.toLowerCase() : name] = {
+      [kind]: String(get(h, ['value']) ?? ''),
+    };
+  }
+  return map;
+}
+
+/**
+ * The Istio match of a GRPCRoute match (createGRPCURIMatch, createGRPCHeadersMatch): the method as
+ * a path `/<service>/<method>`, exact or regular expression, service or method alone as a prefix or
+ * regex; or why not.
+ */
+function grpcMatch(m: unknown): JsonObject | string {
+  if (!isObject(m)) return 'the match is not an object';
+  const out: JsonObject = {};
+  if (isObject(m.method)) {
+    const service = typeof m.method.service === 'string' ? m.method.service : undefined;
+    const method = typeof m.method.method === 'string' ? m.method.method : undefined;
+    const type = m.method.type ?? 'Exact';
+    if (service === undefined && method === undefined)
+      return 'a gRPC method match names neither service nor method';
+    if (type !== 'Exact' && type !== 'RegularExpression')
+      return `gRPC method match ${String(type)} is not modelled`;
+    if (method === undefined)
+      out.uri = type === 'Exact' ? { prefix: `/${service}/` } : { regex: `/${service}/.+` };
+    else if (service === undefined) out.uri = { regex: `/[^/]+/${method}` };
+    else
+      out.uri =
+        type === 'Exact' ? { exact: `/${service}/${method}` } : { regex: `/${service}/${method}` };
+  }
+  const headers = stringMatches(m, 'headers');
+  if (typeof headers === 'string') return headers;
+  if (headers) out.headers = headers;
   return out;
 }
 
@@ -679,9 +729,20 @@ function routeVirtualService(
       fields.push([['spec', 'tls', k, 'match'], hostsPath]);
       return tlsRouteFor(c.route, parent, host, port);
     });
+  } else if (route.kind === 'TCPRoute') {
+    name = `${route.name}~tcp~${count}~${GENERATED}`;
+    spec.tcp = rules.tcp.map((c, k) => {
+      link(['spec', 'tcp', k], c);
+      return port === undefined ? c.route : { ...c.route, match: [{ port }] };
+    });
   } else {
     spec.http = rules.http.map((c, k) => {
       link(['spec', 'http', k], c, c.match);
+      for (const [field, filter] of c.filters)
+        fields.push([
+          ['spec', 'http', k, ...field],
+          ['spec', 'rules', c.rule, 'filters', filter],
+        ]);
       return port === undefined ? c.route : withPort(c.route, port);
     });
   }
