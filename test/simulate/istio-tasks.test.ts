@@ -386,6 +386,22 @@ describe('wildcard-egress-hosts', () => {
       expect(e.upstream).toMatchObject({ host: 'www.wikipedia.org', port: 443, tls: 'app' });
     }
   });
+
+  // The "Gateway API" tab: TLSRoutes on the ServiceEntry and on Gateway wikipedia-egress-gateway.
+  it('Gateway API tab, snips configure_egress_gateway_traffic_to_a_wildcard_host_4 and _6: both through wikipedia-egress-gateway, which uses outbound|443||www.wikipedia.org', () => {
+    const explain = task('wildcard-egress-hosts/gateway-api');
+    for (const url of ['https://en.wikipedia.org/wiki/Main_Page', 'https://de.wikipedia.org']) {
+      const e = explain(SLEEP, url);
+      expect(e.verdict, `${url}: ${e.reason}`).toBe('allowed-via-gateway');
+      expect(e.gateway).toMatchObject({
+        name: 'wikipedia-egress-gateway',
+        namespace: 'default',
+        serviceHost: 'wikipedia-egress-gateway-istio.default.svc.cluster.local',
+        port: 443,
+      });
+      expect(e.upstream).toMatchObject({ host: 'www.wikipedia.org', port: 443, tls: 'app' });
+    }
+  });
 });
 
 describe('http-proxy', () => {
