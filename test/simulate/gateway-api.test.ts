@@ -9,6 +9,7 @@ import { parseProjectConfig } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { RULES } from '../../rules/index.js';
 import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
+import type { Explanation } from '../../src/simulate/types.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 const SLEEP = 'default/app=sleep';
@@ -20,6 +21,13 @@ function simulate(yaml: string): Explain {
   );
   expect(analysis.findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual([]);
   return simulatorFor(analysis);
+}
+
+/** An undetermined answer naming what is missing, decided last at `field` of the Gateway API object. */
+function expectUndetermined(e: Explanation, missing: string, field: string): void {
+  expect(e.verdict, e.reason).toBe('undetermined');
+  expect(e.missing).toBe(missing);
+  expect(e.decisions.at(-1)?.source).toMatchObject({ field });
 }
 
 /** An HTTPRoute in default for the sidecars' requests to ServiceEntry httpbin, with these rules. */
@@ -183,13 +191,11 @@ ${HOSTNAME_BACKEND}`),
           gateway() +
           forward(),
       )(SLEEP, 'http://httpbin.org/get');
-      expect(viaGateway.verdict).toBe('undetermined');
-      expect(viaGateway.missing).toBe(
+      expectUndetermined(
+        viaGateway,
         'how the egress gateway egress-istio.default.svc.cluster.local routes the rewritten request',
+        'spec.rules[0].filters[0]',
       );
-      expect(viaGateway.decisions.at(-1)?.source).toMatchObject({
-        field: 'spec.rules[0].filters[0]',
-      });
     });
 
     it("RequestMirror: what the copies need is a note; the verdict is the route's", () => {
@@ -396,14 +402,11 @@ metadata: {name: default, labels: {istio-injection: enabled, ${labels}}}
     const EGRESS_YES = '{matchLabels: {egress: "yes"}}';
 
     it('a Namespace the repository does not show: undetermined, naming it', () => {
-      const e = selecting(EGRESS_YES);
-      expect(e.verdict).toBe('undetermined');
-      expect(e.missing).toBe(
+      expectUndetermined(
+        selecting(EGRESS_YES),
         'the labels of Namespace default (read by the allowedRoutes selector of Gateway default/egress listener http)',
+        'spec.listeners[0].allowedRoutes.namespaces.selector',
       );
-      expect(e.decisions.at(-1)?.source).toMatchObject({
-        field: 'spec.listeners[0].allowedRoutes.namespaces.selector',
-      });
     });
 
     it('a shown Namespace with the labels admits the route; without them it does not', () => {
