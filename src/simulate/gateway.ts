@@ -280,7 +280,10 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
     );
   }
-  const port = d.port ?? singleServicePort(ctx, d.host, gw.namespace, { t, at: 'egress-gateway' }) ?? dest.listenPort;
+  const port =
+    d.port ??
+    singleServicePort(ctx, d.host, gw.namespace, { t, at: 'egress-gateway' }) ??
+    dest.listenPort;
   const left = leaveMesh(ctx, t, {
     at: 'egress-gateway',
     viewNamespace: gw.namespace,
