@@ -76,7 +76,7 @@ export {
   routeMatchAppliesTo,
   sniMatches,
 } from './istio/routes.js';
-export { sniChooser } from './istio/sni.js';
+export { chainServerNames, sniChooser } from './istio/sni.js';
 export type {
   RouteKind,
   RouteMatchRef,
