@@ -80,8 +80,8 @@ describe('on the sidecar', () => {
   });
 });
 
-describe('on a PASSTHROUGH gateway server', () => {
-  const GATEWAY = `---
+/** A PASSTHROUGH server for *.example.com on the egress gateway. */
+const GATEWAY = `---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: egress, namespace: istio-system}
@@ -89,6 +89,8 @@ spec:
   selector: {istio: egressgateway}
   servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: ["*.example.com"], tls: {mode: PASSTHROUGH}}]
 `;
+
+describe('on a PASSTHROUGH gateway server', () => {
   const TO_GATEWAY = tlsRoute(
     'api.example.com',
     'istio-egressgateway.istio-system.svc.cluster.local',
@@ -142,14 +144,7 @@ spec:
   hosts: [api.example.com, other.example.com]
   ports: [{number: 443, name: tls, protocol: TLS}]
   resolution: DNS
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: egress, namespace: istio-system}
-spec:
-  selector: {istio: egressgateway}
-  servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: ["*.example.com"], tls: {mode: PASSTHROUGH}}]
----
+${GATEWAY}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: to-gw, namespace: default}
