@@ -1,5 +1,5 @@
 import { defineRule } from '../src/lint/rule.js';
-import { severityForClients } from '../src/lint/clients.js';
+import { severityForClients, shownClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   describeNamespaces,
@@ -74,12 +74,17 @@ export default defineRule({
         use.route.kind === 'http'
           ? 'requests get 503 (no healthy upstream)'
           : 'connections are closed';
+      // An error names the clients the repository shows, which make it one; a warning, every one.
+      const named = (namespaces: string[]): string[] => {
+        const shown = shownClients(index, namespaces, use.on);
+        return shown.length > 0 ? shown : namespaces;
+      };
       for (const { routed, namespaces } of unregistered?.values() ?? []) {
         report({
           resource: use.vs,
           path: [...use.destination.path, 'host'],
           ...severityForClients(index, namespaces, use.on),
-          message: unregisteredMessage(host, routed, who(namespaces), outcome),
+          message: unregisteredMessage(host, routed, who(named(namespaces)), outcome),
         });
       }
       for (const [entries, namespaces] of wrongPort ?? []) {
@@ -87,7 +92,7 @@ export default defineRule({
           resource: use.vs,
           path: [...use.destination.path, 'port', 'number'],
           ...severityForClients(index, namespaces, use.on),
-          message: `${entries} has no port ${port}, which this route sends ${who(namespaces)} to: ${outcome}; add the port to the ServiceEntry`,
+          message: `${entries} has no port ${port}, which this route sends ${who(named(namespaces))} to: ${outcome}; add the port to the ServiceEntry`,
         });
       }
     }

@@ -1,4 +1,4 @@
-import { GW_HOST } from '../test/istio-fixtures.js';
+import { GW_HOST, workloadYaml } from '../test/istio-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './tls-route-sni-missing.js';
 
@@ -55,6 +55,38 @@ const gatewayTls = `  - match:
 `;
 
 /** A ServiceEntry for TLS on 443 and a sidecar tcp route on 443 for `host`, all in default. */
+/** An http route on port 443 for edition.cnn.com on the sidecars, tcp on the gateway. */
+const httpOn443 = vs(
+  `  http:\n  - match:\n    - gateways: [mesh]\n      port: 443\n    route:\n    - destination: {host: ${GW_HOST}, port: {number: 443}}\n` +
+    gatewayTcp,
+);
+
+/**
+ * Two entries for edition.cnn.com: TLS on 443 in default (beside the VirtualService), HTTP on 443 in
+ * team-a. A sidecar takes its own namespace's entry, else the oldest (sidecar.go selectServices).
+ */
+const disagreeing: Record<string, string> = {
+  'vs.yaml': httpOn443,
+  'se.yaml':
+    serviceEntry +
+    '---\n' +
+    serviceEntry
+      .replace('name: cnn,', 'name: cnn-http,')
+      .replace('namespace: default', 'namespace: team-a')
+      .replace(
+        '{number: 443, name: tls, protocol: TLS}',
+        '{number: 443, name: http, protocol: HTTP}',
+      ),
+  'gw.yaml': gateway('ISTIO_MUTUAL'),
+};
+
+/** httpOn443 exported to `namespace` only. */
+const onlyFor = (namespace: string): string =>
+  httpOn443.replace(
+    '  hosts: [edition.cnn.com]\n',
+    `  hosts: [edition.cnn.com]\n  exportTo: [${namespace}]\n`,
+  );
+
 const tcpOnTlsPort = (seHost: string, vsHost: string): Record<string, string> => ({
   'se.yaml': serviceEntry.replace('[edition.cnn.com]', `[${seHost}]`),
   'vs.yaml': `apiVersion: networking.istio.io/v1
@@ -91,24 +123,8 @@ testRule(rule, {
       yaml: tcpOnTlsPort('legacy', 'legacy'),
     },
     {
-      name: 'two ServiceEntries disagree on whether the port is TLS: which one a sidecar keeps is precedence and creation order, so no error (serviceentry-conflict warns)',
-      yaml: {
-        'vs.yaml': vs(
-          `  http:\n  - match:\n    - gateways: [mesh]\n      port: 443\n    route:\n    - destination: {host: ${GW_HOST}, port: {number: 443}}\n` +
-            gatewayTcp,
-        ),
-        'se.yaml':
-          serviceEntry +
-          '---\n' +
-          serviceEntry
-            .replace('name: cnn,', 'name: cnn-http,')
-            .replace('namespace: default', 'namespace: team-a')
-            .replace(
-              '{number: 443, name: tls, protocol: TLS}',
-              '{number: 443, name: http, protocol: HTTP}',
-            ),
-        'gw.yaml': gateway('ISTIO_MUTUAL'),
-      },
+      name: 'entries disagree on TLS only where no client of the route is: team-a prefers its own HTTP entry',
+      yaml: { ...disagreeing, 'vs.yaml': onlyFor('team-a'), 'sleep.yaml': workloadYaml('team-a') },
     },
   ],
   invalid: [
@@ -116,6 +132,43 @@ testRule(rule, {
       name: 'a short VirtualService host finds the ServiceEntry of its resolved name',
       yaml: tcpOnTlsPort('legacy.default.svc.cluster.local', 'legacy'),
       findings: [{ line: 7, column: 14, file: 'vs.yaml', message: /^port 443 of legacy is TLS/ }],
+    },
+    {
+      name: 'entries disagree on TLS, but default prefers its own TLS entry and runs a client: an error',
+      yaml: { ...disagreeing, 'sleep.yaml': workloadYaml('default') },
+      findings: [
+        {
+          line: 10,
+          column: 7,
+          severity: 'error',
+          message: /^port 443 of edition.cnn.com is TLS, .* \(sidecars in default\)$/,
+        },
+      ],
+    },
+    {
+      name: 'the same with no client shown in default: a warning saying so',
+      yaml: disagreeing,
+      findings: [
+        {
+          line: 10,
+          column: 7,
+          severity: 'warning',
+          message: /\(sidecars in default, where the repository shows no client\)$/,
+        },
+      ],
+    },
+    {
+      name: 'clients in app see both entries, neither their own: creation order decides, a warning naming the entries',
+      yaml: { ...disagreeing, 'vs.yaml': onlyFor('app'), 'sleep.yaml': workloadYaml('app') },
+      findings: [
+        {
+          line: 11,
+          column: 7,
+          severity: 'warning',
+          message:
+            /\(sidecars in app, if ServiceEntry default\/cnn is the oldest of ServiceEntry default\/cnn and ServiceEntry team-a\/cnn-http: a proxy keeps one entry for a host, the oldest, and which was created first the repository cannot show\)$/,
+        },
+      ],
     },
     {
       name: 'empty sniHosts',
@@ -152,17 +205,16 @@ testRule(rule, {
     {
       name: 'HTTPS the application opens, routed under http on the sidecar',
       yaml: {
-        'vs.yaml': vs(
-          `  http:\n  - match:\n    - gateways: [mesh]\n      port: 443\n    route:\n    - destination: {host: ${GW_HOST}, port: {number: 443}}\n` +
-            gatewayTcp,
-        ),
+        'vs.yaml': httpOn443,
         'se.yaml': serviceEntry,
         'gw.yaml': gateway('ISTIO_MUTUAL'),
+        'sleep.yaml': workloadYaml('default'),
       },
       findings: [
         {
           line: 10,
           column: 7,
+          severity: 'error',
           message:
             /^port 443 of edition.cnn.com is TLS, TLS the application opens itself: sidecars route it only by SNI with tls routes and ignore this http route/,
         },

@@ -1,15 +1,18 @@
+import { shownClients } from '../src/lint/clients.js';
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
+  byWrittenHost,
+  describeNamespaces,
   gatewayServers,
   hostSubsetOf,
-  isVisibleTo,
+  keptPorts,
   MESH,
   everyNamespace,
   routesOf,
   scopeOfMatch,
   serverAdmitsVirtualService,
-  servicePortProtocol,
+  serviceChoice,
   stringList,
   vsGateways,
   type GatewayServer,
@@ -20,7 +23,13 @@ import {
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { protocolClass } from '../src/model/protocol.js';
-import { describeOrigin, get, isObject, type Resource } from '../src/model/resource.js';
+import {
+  describe,
+  describeOrigin,
+  get,
+  identityKey,
+  type Resource,
+} from '../src/model/resource.js';
 
 /**
  * TLS the application opens itself is routed by SNI: `tls` routes with `match[].sniHosts`, each within
@@ -71,24 +80,32 @@ export default defineRule({
       }
 
       if (vsGateways(vs).includes(MESH)) {
-        const protocols = sidecarPortProtocols(index, vs, all);
+        const readingsFor = sidecarPortReadings(index, vs);
+        const seeing = visibleNamespaces(vs, all);
         for (const route of routes) {
           for (const m of route.matches) {
-            if (!scopeOfMatch(m, MESH).applies) continue;
+            const scope = scopeOfMatch(m, MESH);
+            if (!scope.applies) continue;
             const { match, path } = m;
             const port = get(match, ['port']);
-            // The port the match is for, else every port of the hosts, must all be misfits.
-            const p = typeof port === 'number' ? port : allMisfits(protocols, route.kind);
-            const proto = p === undefined ? undefined : protocols.get(p);
-            if (p === undefined || proto === undefined || !misfitsSidecarPort(route.kind, proto))
-              continue;
+            const clients =
+              scope.sourceNamespace === undefined
+                ? seeing
+                : seeing.filter((ns) => ns === scope.sourceNamespace);
+            const found = judgeClients(index, clients, (ns) =>
+              judgePort(readingsFor(ns), route.kind, typeof port === 'number' ? port : undefined),
+            );
+            if (!found) continue;
+            const { p, protocol } = found.misfit;
             report({
               resource: vs,
               path: typeof port === 'number' ? [...path, 'port'] : path.slice(0, 3),
-              message:
+              ...(found.error ? {} : { severity: 'warning' as const }),
+              message: `${
                 route.kind === 'tls'
-                  ? `port ${p} of ${listText(hosts)} is ${proto}: sidecars use tls routes only on HTTPS/TLS ports, so this tls route never applies`
-                  : `port ${p} of ${listText(hosts)} is ${proto}, TLS the application opens itself: sidecars route it only by SNI with tls routes and ignore this ${route.kind} route, so the connection goes straight to the host; move it under tls with match.sniHosts`,
+                  ? `port ${p} of ${listText(hosts)} is ${protocol}: sidecars use tls routes only on HTTPS/TLS ports, so this tls route never applies`
+                  : `port ${p} of ${listText(hosts)} is ${protocol}, TLS the application opens itself: sidecars route it only by SNI with tls routes and ignore this ${route.kind} route, so the connection goes straight to the host; move it under tls with match.sniHosts`
+              } (${found.who(all)})`,
             });
           }
         }
@@ -128,49 +145,147 @@ export default defineRule({
   },
 });
 
-/**
- * Protocols of the ports the VirtualService's hosts have, in ServiceEntries visible where it is. The
- * hosts as Istio resolves them: `api` in `default` is api.default.svc.cluster.local, not a
- * ServiceEntry host written `api`.
- */
-function sidecarPortProtocols(
-  index: IstioIndex,
-  vs: Resource,
-  all: readonly string[],
-): Map<number, string> {
-  const namespaces = visibleNamespaces(vs, all);
-  const entries = new Set(virtualServiceHosts(vs).flatMap((h) => index.serviceEntriesForHost(h)));
-  const out = new Map<number, string>();
-  // Entries that disagree on whether a port carries TLS: the one a sidecar keeps depends on
-  // precedence and creation order (serviceentry-conflict warns), so the port is judged by neither.
-  const disputed = new Set<number>();
-  for (const se of entries) {
-    if (!namespaces.some((ns) => isVisibleTo(se, ns))) continue;
-    const ports = get(se.body, ['spec', 'ports']);
-    if (!Array.isArray(ports)) continue;
-    for (const p of ports) {
-      if (!isObject(p) || typeof p.number !== 'number' || disputed.has(p.number)) continue;
-      const proto = servicePortProtocol(p);
-      if (!proto) continue;
-      const known = out.get(p.number);
-      if (known === undefined) out.set(p.number, proto);
-      else if ((protocolClass(known) === 'tls') !== (protocolClass(proto) === 'tls')) {
-        out.delete(p.number);
-        disputed.add(p.number);
-      }
-    }
-  }
-  return out;
+/** What a sidecar's port protocol is under one assumption about the oldest registry entry. */
+interface PortReading {
+  protocol: string;
+  /** The entry taken as the oldest, when creation order picks among `rivals`. */
+  oldest?: Resource;
+  rivals?: readonly Resource[];
 }
 
-/** The first of the ports when every one misfits `kind`; undefined when there are none or one fits. */
-function allMisfits(protocols: ReadonlyMap<number, string>, kind: RouteKind): number | undefined {
-  let first: number | undefined;
-  for (const [p, proto] of protocols) {
-    if (!misfitsSidecarPort(kind, proto)) return undefined;
-    first ??= p;
+/**
+ * Per client namespace, the protocols of the ports the VirtualService's hosts have there, as Istio
+ * resolves the hosts (`api` in `default` is api.default.svc.cluster.local, not an entry written
+ * `api`) and chooses among several entries for one host (serviceChoice: the client's own namespace
+ * first, then creation order, whose every candidate is read). Namespaces that see the same entries,
+ * none of them their own, read alike and share one answer.
+ */
+function sidecarPortReadings(
+  index: IstioIndex,
+  vs: Resource,
+): (namespace: string) => ReadonlyMap<number, PortReading[]> {
+  const hosts = virtualServiceHosts(vs);
+  const known = new Map<string, Map<number, PortReading[]>>();
+  return (ns) => {
+    const byHost = hosts.map((h): [string, Resource[]] => [
+      h,
+      [
+        ...index.serviceEntriesFor(h, ns),
+        ...index.kubernetesServicesFor(h, ns).map((s) => s.resource),
+      ],
+    ]);
+    const seen = byHost.flatMap(([, entries]) => entries);
+    const key = `${seen.some((e) => e.namespace === ns) ? ns : ''}|${seen.map(identityKey).join(',')}`;
+    let out = known.get(key);
+    if (out) return out;
+    known.set(key, (out = new Map()));
+    for (const [host, entries] of byHost) {
+      for (const group of byWrittenHost(entries, host).values()) {
+        const { rivals, kept } = serviceChoice(group, ns, 'sidecar');
+        for (const oldest of rivals) {
+          for (const [number, protocol] of keptPorts(kept(oldest))) {
+            if (protocol === undefined) continue;
+            const list = out.get(number) ?? [];
+            list.push(rivals.length > 1 ? { protocol, oldest, rivals } : { protocol });
+            out.set(number, list);
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/** A port that misfits a route kind for a sidecar: surely, or only if one of `oldest` is the oldest. */
+interface Misfit {
+  p: number;
+  protocol: string;
+  oldest?: Resource[];
+  rivals?: Resource[];
+}
+
+/**
+ * Whether the route kind misfits the port (`port`, else every port of the hosts) under every reading
+ * (a sure misfit), under some (creation order decides), or under none. Readings that disagree
+ * without an order to blame (two services with different host names) decide nothing.
+ */
+function judgePort(
+  readings: ReadonlyMap<number, PortReading[]>,
+  kind: RouteKind,
+  port: number | undefined,
+): Misfit | undefined {
+  const ports = port === undefined ? [...readings.keys()] : readings.has(port) ? [port] : [];
+  let first: Misfit | undefined;
+  const oldest = new Set<Resource>();
+  const rivals = new Set<Resource>();
+  for (const p of ports) {
+    const list = readings.get(p)!;
+    const misfits = list.filter((r) => misfitsSidecarPort(kind, r.protocol));
+    if (misfits.length === 0) return undefined;
+    if (misfits.length < list.length) {
+      if (!list.some((r) => r.rivals)) return undefined;
+      for (const r of misfits) if (r.oldest) oldest.add(r.oldest);
+      for (const r of list) for (const x of r.rivals ?? []) rivals.add(x);
+    }
+    first ??= { p, protocol: misfits[0]!.protocol };
   }
-  return first;
+  if (!first) return undefined;
+  return rivals.size > 0 ? { ...first, oldest: [...oldest], rivals: [...rivals] } : first;
+}
+
+interface ClientsVerdict {
+  misfit: Misfit;
+  /** A client the repository shows surely gets it. */
+  error: boolean;
+  /** Whose sidecars get it, and on what it depends, for the message. */
+  who: (all: readonly string[]) => string;
+}
+
+/**
+ * The finding for a route's client namespaces: an error when a namespace where the repository shows
+ * a client surely gets the misfit; a warning when only namespaces it does not show do, or only
+ * creation order makes it one.
+ */
+function judgeClients(
+  index: IstioIndex,
+  clients: readonly string[],
+  judge: (ns: string) => Misfit | undefined,
+): ClientsVerdict | undefined {
+  const sure = new Map<string, Misfit>();
+  const byOrder: string[] = [];
+  let orderMisfit: Misfit | undefined;
+  for (const ns of clients) {
+    const m = judge(ns);
+    if (!m) continue;
+    if (!m.rivals) sure.set(ns, m);
+    else {
+      byOrder.push(ns);
+      orderMisfit ??= m;
+    }
+  }
+  const shown = shownClients(index, sure.keys());
+  if (shown.length > 0)
+    return {
+      misfit: sure.get(shown[0]!)!,
+      error: true,
+      who: (all) => `sidecars in ${describeNamespaces(shown, all)}`,
+    };
+  const [first] = sure.values();
+  if (first)
+    return {
+      misfit: first,
+      error: false,
+      who: (all) =>
+        `sidecars in ${describeNamespaces([...sure.keys()], all)}, where the repository shows no client`,
+    };
+  if (!orderMisfit) return undefined;
+  const { oldest = [], rivals = [] } = orderMisfit;
+  return {
+    misfit: orderMisfit,
+    error: false,
+    who: (all) =>
+      `sidecars in ${describeNamespaces(byOrder, all)}, if ${listText(oldest.map(describe), 'or')} is the oldest of ${listText(rivals.map(describe))}: a proxy keeps one entry for a host, the oldest, and which was created first the repository cannot show`,
+  };
 }
 
 function misfitsSidecarPort(kind: RouteKind, protocol: string): boolean {

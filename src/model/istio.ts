@@ -76,7 +76,7 @@ export {
   routeMatchAppliesTo,
   sniMatches,
 } from './istio/routes.js';
-export { sniChooser } from './istio/sni.js';
+export { chainServerNames, sniChooser } from './istio/sni.js';
 export type {
   RouteKind,
   RouteMatchRef,
@@ -162,7 +162,13 @@ export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
 export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
 export { mirrorsOf } from './istio/mirrors.js';
-export { serviceChoice } from './istio/service-choice.js';
+export {
+  byWrittenHost,
+  entryPortNumber,
+  entryPortProtocol,
+  keptPorts,
+  serviceChoice,
+} from './istio/service-choice.js';
 export { hasResolutionNone, serviceEntryResolution } from './istio/resolution.js';
 export type { ProxyScope, ServiceChoice } from './istio/service-choice.js';
 export type { Mirror } from './istio/mirrors.js';

@@ -116,6 +116,7 @@ function checkResource(r: Resource): Finding[] {
   findings.push(
     ...subsetNameFindings(r),
     ...emptyGatewayFindings(r),
+    ...meshWildcardHostFindings(r),
     ...serviceEntryFindings(r),
     ...egressProxyFindings(r),
   );
@@ -137,6 +138,31 @@ function emptyGatewayFindings(r: Resource): Finding[] {
       'Gateway has no servers; Istio rejects it ("gateway must have at least one server"), so no VirtualService binds to it: add a server (port, protocol, hosts) or delete the Gateway',
     ),
   ];
+}
+
+/**
+ * Istio's webhook rejects a VirtualService for sidecars (`gateways` empty or listing `mesh`) with host
+ * `*` ("wildcard host * is not allowed for virtual services bound to the mesh gateway",
+ * pkg/config/validation/validation.go validateVirtualService). So no sidecar ever gets a tls match
+ * with sniHost `*`, which must be within the hosts (validateSniHost).
+ */
+function meshWildcardHostFindings(r: Resource): Finding[] {
+  if (r.kind !== KIND.virtualService || r.group !== NETWORKING_GROUP) return [];
+  const gateways = get(r.body, ['spec', 'gateways']);
+  const forMesh = !Array.isArray(gateways) || gateways.length === 0 || gateways.includes('mesh');
+  const hosts = get(r.body, ['spec', 'hosts']);
+  if (!forMesh || !Array.isArray(hosts)) return [];
+  return hosts.flatMap((h, i) =>
+    h === '*'
+      ? [
+          findingAt(
+            r,
+            ['spec', 'hosts', i],
+            'host * is not allowed for a VirtualService bound to the mesh (sidecars); Istio rejects it ("wildcard host * is not allowed for virtual services bound to the mesh gateway"): name the hosts, or bind it only to gateways',
+          ),
+        ]
+      : [],
+  );
 }
 
 /**

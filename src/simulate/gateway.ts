@@ -280,7 +280,10 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
       `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
     );
   }
-  const port = d.port ?? singleServicePort(ctx, d.host, gw.namespace) ?? dest.listenPort;
+  const port =
+    d.port ??
+    singleServicePort(ctx, d.host, gw.namespace, { t, at: 'egress-gateway' }) ??
+    dest.listenPort;
   const left = leaveMesh(ctx, t, {
     at: 'egress-gateway',
     viewNamespace: gw.namespace,
@@ -673,6 +676,26 @@ function byRankAndAge({ t, x }: AtServer, what: string, services: readonly Resou
   ]);
 }
 
+/** `of` and every item of `all` linked to one of them by a shared host, in the order of `all`. */
+function sharingHosts<T>(
+  all: readonly T[],
+  of: readonly T[],
+  hostsOf: (item: T) => readonly string[],
+): T[] {
+  const picked = new Set(of);
+  const hosts = new Set(of.flatMap(hostsOf));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const item of all) {
+      if (picked.has(item) || !hostsOf(item).some((h) => hosts.has(h))) continue;
+      picked.add(item);
+      hostsOf(item).forEach((h) => hosts.add(h));
+      grew = true;
+    }
+  }
+  return all.filter((item) => picked.has(item));
+}
+
 interface SniChain {
   vs: Resource;
   index: number;
@@ -731,8 +754,14 @@ function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestinat
     l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
       matches.filter(applies).map((m) => ({ vs, index, route, hosts: sniHostsOf(m.match) })),
     );
-  const candidates = boundTo(at).filter((vs) =>
+  const withChains = boundTo(at).filter((vs) => chainsOf(vs).length > 0);
+  const matching = withChains.filter((vs) =>
     chainsOf(vs).some((c) => c.hosts.some((h) => sniMatches(h, sni))),
+  );
+  // A VirtualService that lists a host of a matching one may take it first and drop its match
+  // (CheckDuplicates), so its age counts too.
+  const candidates = sharingHosts(withChains, matching, (vs) =>
+    chainsOf(vs).flatMap((c) => c.hosts),
   );
   const chains = byRankAndAge(at, `the tls routes of port ${server.port}`, candidates).flatMap(
     chainsOf,

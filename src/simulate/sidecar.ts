@@ -512,7 +512,10 @@ function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome 
     s.t.note(
       `${describe(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
     );
-  const port = d.port ?? singleServicePort(s.ctx, d.host, s.src.namespace) ?? s.req.port;
+  const port =
+    d.port ??
+    singleServicePort(s.ctx, d.host, s.src.namespace, { t: s.t, at: 'sidecar' }) ??
+    s.req.port;
   const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
   if (gw && !sidecarImports(s.sidecar, port, gw.namespace, [gw.serviceHost]).imported) {
     s.t.decide(

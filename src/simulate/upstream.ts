@@ -5,20 +5,20 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
+  byWrittenHost,
+  entryPortNumber,
+  entryPortProtocol,
   handWrittenEndpoints,
   hasResolutionNone,
   isClusterDomainHost,
   isKubernetesService,
-  kubernetesPortProtocol,
+  keptPorts,
   onlyServicePort,
   outboundTls,
   readKubernetesService,
-  mostSpecificMatch,
   routedHost,
   serviceChoice,
   serviceEntryResolution,
-  servicePortProtocol,
-  stringList,
   type KubernetesService,
   type ProxyScope,
 } from '../model/istio.js';
@@ -84,24 +84,6 @@ export function visibleEntries(
   return out;
 }
 
-/** Entries by the host name of theirs that matches `host` most specifically, most specific first. */
-function byWrittenHost(entries: readonly Resource[], host: string): Map<string, Resource[]> {
-  const groups = new Map<string, Resource[]>();
-  for (const e of entries) {
-    const names = isKubernetesService(e) ? [host] : stringList(get(e.body, ['spec', 'hosts']));
-    const name = mostSpecificMatch(names, host) ?? host;
-    const list = groups.get(name);
-    if (list) list.push(e);
-    else groups.set(name, [e]);
-  }
-  return new Map([...groups].sort(([a], [b]) => (mostSpecificMatch([a, b], host) === a ? -1 : 1)));
-}
-
-/** The number of a registry entry's port: `number` in a ServiceEntry, `port` in a Kubernetes Service. */
-function portNumber(entry: Resource, port: unknown): unknown {
-  return get(port, [isKubernetesService(entry) ? 'port' : 'number']);
-}
-
 export function findServicePort(
   entries: readonly Resource[],
   port: number,
@@ -109,11 +91,9 @@ export function findServicePort(
   for (const entry of entries) {
     const ports = get(entry.body, ['spec', 'ports']);
     if (!Array.isArray(ports)) continue;
-    const index = ports.findIndex((p) => portNumber(entry, p) === port);
+    const index = ports.findIndex((p) => entryPortNumber(entry, p) === port);
     if (index === -1) continue;
-    const protocol = isKubernetesService(entry)
-      ? kubernetesPortProtocol(ports[index])
-      : servicePortProtocol(ports[index]);
+    const protocol = entryPortProtocol(entry, ports[index]);
     return { entry, index, ...(protocol ? { protocol } : {}), path: ['spec', 'ports', index] };
   }
   return undefined;
@@ -122,24 +102,27 @@ export function findServicePort(
 export function portsOf(entry: Resource): number[] {
   const ports = get(entry.body, ['spec', 'ports']);
   return Array.isArray(ports)
-    ? ports.map((p) => portNumber(entry, p)).filter((n): n is number => typeof n === 'number')
+    ? ports.map((p) => entryPortNumber(entry, p)).filter((n): n is number => typeof n === 'number')
     : [];
 }
 
 /**
- * The port a route without `destination.port` goes to (Istio's GetDestinationCluster): the service's
- * only port, when it has one; otherwise the caller uses the listener port. Gateways count with the
- * ports their IstioGateway declares.
+ * The port a route without `destination.port` goes to (Istio's GetDestinationCluster): the only port
+ * of the service the proxy has for that exact host name, when it has one; otherwise the caller uses
+ * the listener port. The service is the one `visibleEntries` chooses, as for the connection itself
+ * (precedence, then creation order through `view`), with the ports Istio merges into it. Gateways
+ * count with the ports their IstioGateway declares.
  */
 export function singleServicePort(
   ctx: SimulationContext,
   host: string,
   namespace: string,
+  view: EntryView,
 ): number | undefined {
   const gw = ctx.index.gatewayWorkloadForHost(host);
   if (gw) return onlyServicePort(gw);
-  const ports = portsOf(visibleEntries(ctx, host, namespace)[0] ?? ({ body: {} } as Resource));
-  return ports.length === 1 ? ports[0] : undefined;
+  const ports = keptPorts(visibleEntries(ctx, host, namespace, true, view));
+  return ports.size === 1 ? [...ports.keys()][0] : undefined;
 }
 
 /** Explain why a host is not registered for a namespace: entries that exist but are not exported there. */

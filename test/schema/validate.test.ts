@@ -191,6 +191,23 @@ spec:
     ]);
   });
 
+  it('rejects host * on a VirtualService for sidecars, as Istio validation does (so no sidecar has an sniHost *)', () => {
+    const vs = (gateways: string): string => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: all, namespace: default}
+spec:
+  hosts: ["*"]
+${gateways}  tls:
+  - match: [{port: 443, sniHosts: ["*", api.example.com]}]
+    route: [{destination: {host: api.example.com}}]
+`;
+    const rejected =
+      '5:11 host * is not allowed for a VirtualService bound to the mesh (sidecars); Istio rejects it ("wildcard host * is not allowed for virtual services bound to the mesh gateway"): name the hosts, or bind it only to gateways';
+    expect(check(vs(''))).toEqual([rejected]);
+    expect(check(vs('  gateways: [mesh, istio-system/egress]\n'))).toEqual([rejected]);
+    expect(check(vs('  gateways: [istio-system/egress]\n'))).toEqual([]);
+  });
+
   it('rejects a Gateway without servers, as Istio validation does', () => {
     expect(
       check(`apiVersion: networking.istio.io/v1

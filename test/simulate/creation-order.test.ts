@@ -324,6 +324,32 @@ ${extra}  resolution: ${resolution}
     expect(simulate(apart)('app', 'http://httpbin.org:8080/').verdict).toBe('undetermined');
   });
 
+  /** A sidecar route in `app` for httpbin.org whose destination names no port. */
+  const routeWithoutPort = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http: [{route: [{destination: {host: httpbin.org}}]}]
+---
+`;
+
+  it('a route without a port goes to the only port of the merged service, else to the listener port (route.go GetDestinationCluster)', () => {
+    // Merged, the service has ports 80 and 8080: no single port, so the request's own port.
+    const merged = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-a', 8080);
+    const e = simulate(routeWithoutPort + merged)('app', 'http://httpbin.org:8080/');
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream?.port).toBe(8080);
+    // Kept apart (another resolution), the oldest alone is the service: its only port, or the
+    // request's, by creation order.
+    const apart = entry('on-80', 'team-a', 80) + entry('on-8080', 'team-a', 8080, '', 'STATIC');
+    const order = simulate(routeWithoutPort + apart)('app', 'http://httpbin.org:8080/');
+    expect(order.verdict).toBe('undetermined');
+    expect(order.missing).toBe(
+      'which of ServiceEntry team-a/on-80 and ServiceEntry team-a/on-8080 Istio created first',
+    );
+  });
+
   it('a Kubernetes Service comes before a ServiceEntry for its host', () => {
     const yaml = `apiVersion: networking.istio.io/v1
 kind: ServiceEntry

@@ -107,6 +107,51 @@ describe('two hand-written Gateways with plaintext HTTP servers on one port of t
   });
 });
 
+/** A third Gateway on those pods and port, for every `.org` host, whose VirtualService refuses. */
+const refusingGateway = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: refuse-org, namespace: default}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.org"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: refuse-org, namespace: default}
+spec:
+  hosts: ["*.org"]
+  gateways: [refuse-org]
+  http:
+  - directResponse: {status: 403}
+`;
+
+describe('plaintext HTTP servers of two Gateways whose hosts overlap (gateway.go buildGatewayHTTPRouteConfig)', () => {
+  const explain = simulatorFor(
+    analyzeFixture('../istio-tasks/egress-gateway/http', {
+      extra: { 'httpbin.yaml': httpbinGateway, 'refuse.yaml': refusingGateway },
+    }),
+  );
+
+  it("a host both match: the oldest Gateway's routes come first, so creation order decides", () => {
+    const e = explain('default/app=sleep', 'http://httpbin.org/get');
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toBe(
+      'which of Gateway default/httpbin-egressgateway and Gateway default/refuse-org Istio created first',
+    );
+    expect(e.reason).toMatch(
+      /oldest with Gateway default\/httpbin-egressgateway: allowed-via-gateway/,
+    );
+    expect(e.reason).toMatch(/oldest with Gateway default\/refuse-org: blocked-unregistered/);
+  });
+
+  it('a host only one of them serves: the same answer whichever is older', () => {
+    const e = explain('default/app=sleep', 'http://edition.cnn.com/politics');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+  });
+});
+
 describe('a Gateway API Gateway named like an IstioGateway', () => {
   // Both are istio-system/egressgateway; the Gateway API one is not modelled (it names addresses).
   const namesake = `apiVersion: gateway.networking.k8s.io/v1

@@ -80,8 +80,8 @@ describe('on the sidecar', () => {
   });
 });
 
-describe('on a PASSTHROUGH gateway server', () => {
-  const GATEWAY = `---
+/** A PASSTHROUGH server for *.example.com on the egress gateway. */
+const GATEWAY = `---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: egress, namespace: istio-system}
@@ -89,6 +89,8 @@ spec:
   selector: {istio: egressgateway}
   servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: ["*.example.com"], tls: {mode: PASSTHROUGH}}]
 `;
+
+describe('on a PASSTHROUGH gateway server', () => {
   const TO_GATEWAY = tlsRoute(
     'api.example.com',
     'istio-egressgateway.istio-system.svc.cluster.local',
@@ -124,5 +126,79 @@ spec:
     expect(decisionText(e)).toContain(
       'VirtualService default/exact tls[0] matches SNI api.example.com',
     );
+  });
+});
+
+/**
+ * A tls match listing `*` with other hosts, on a PASSTHROUGH server (only gateways can have one:
+ * Istio rejects host `*` on a VirtualService bound to the mesh, and an SNI host must be within the
+ * hosts). The `*` makes the chain match-all, with no server names (listener.go toFilterChainMatch);
+ * every host it lists still counts for CheckDuplicates (gateway.go), so a match repeating one of
+ * them is dropped whole, whichever VirtualService is older.
+ */
+describe('a tls match listing * with other hosts, on a PASSTHROUGH gateway server', () => {
+  const yaml = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: example, namespace: default}
+spec:
+  hosts: [api.example.com, other.example.com]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+${GATEWAY}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: to-gw, namespace: default}
+spec:
+  hosts: [api.example.com, other.example.com]
+  tls:
+  - match: [{port: 443, sniHosts: [api.example.com, other.example.com]}]
+    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: named, namespace: default}
+spec:
+  hosts: [api.example.com]
+  gateways: [istio-system/egress]
+  tls:
+  - match: [{port: 443, sniHosts: [api.example.com]}]
+    route: [{destination: {host: api.example.com, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: catch-all, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/egress]
+  tls:
+  - match: [{port: 443, sniHosts: ["*", api.example.com]}]
+    route: [{destination: {host: other.example.com, port: {number: 443}}}]
+`;
+  const BOTH =
+    'which of VirtualService default/catch-all and VirtualService default/named Istio created first';
+
+  it('an SNI only the * takes: routed if the catch-all is older, else its match was dropped for api.example.com', () => {
+    const e = simulate(yaml)('default/app=a', 'https://other.example.com');
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toBe(BOTH);
+    expect(e.reason).toMatch(/oldest with VirtualService default\/catch-all: allowed-via-gateway/);
+    expect(e.reason).toMatch(/oldest with VirtualService default\/named: broken/);
+    // api.example.com: the named match if it is older, else the catch-all's (match-all) chain.
+    const api = simulate(yaml)('default/app=a', 'https://api.example.com');
+    expect(api.verdict, api.reason).toBe('undetermined');
+    expect(api.missing).toBe(BOTH);
+  });
+
+  it('without the named match, the * takes every SNI, api.example.com included', () => {
+    const alone = yaml.replace(
+      /---\napiVersion: networking.istio.io\/v1\nkind: VirtualService\nmetadata: \{name: named[\s\S]*?(?=---)/,
+      '',
+    );
+    expect(alone).not.toContain('name: named');
+    for (const url of ['https://other.example.com', 'https://api.example.com']) {
+      const e = simulate(alone)('default/app=a', url);
+      expect(e.verdict, `${url}: ${e.reason}`).toBe('allowed-via-gateway');
+      expect(e.upstream).toMatchObject({ host: 'other.example.com' });
+    }
   });
 });

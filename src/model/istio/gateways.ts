@@ -278,8 +278,11 @@ function isPlaintextHttp(s: GatewayServer): boolean {
 /**
  * The Gateways whose servers on one port Istio merges in an order that matters (oldest Gateway first,
  * pilot/pkg/model/gateway.go MergeGateways): plaintext and TLS servers together (the first server
- * decides what the port speaks), or TLS servers of different Gateways for one host (the first keeps
- * it). Empty when the order changes nothing.
+ * decides what the port speaks); TLS servers of different Gateways for one host (the first keeps
+ * it); plaintext HTTP servers of different Gateways whose hosts overlap, as their VirtualServices'
+ * routes for a host join one virtual host server by server, oldest Gateway first, and the first
+ * route that matches wins (gateway.go buildGatewayHTTPRouteConfig). Empty when the order changes
+ * nothing.
  */
 export function gatewaysMergedByAge(servers: readonly GatewayServer[]): readonly Resource[] {
   let found = mergedByAge.get(servers);
@@ -298,7 +301,14 @@ function gatewaysMergedByAgeOf(servers: readonly GatewayServer[]): Resource[] {
   if (gateways.length < 2) return [];
   const plaintext = servers.some((s) => s.tlsMode === undefined);
   if (plaintext && servers.some((s) => s.tlsMode !== undefined)) return gateways;
-  if (plaintext) return [];
+  const rivals = plaintext
+    ? gatewaysWithOverlappingHosts(servers.filter(isPlaintextHttp))
+    : gatewaysWithSameHost(servers);
+  return gateways.filter((g) => rivals.has(g));
+}
+
+/** TLS servers: a host name written the same in servers of two Gateways (CheckDuplicates). */
+function gatewaysWithSameHost(servers: readonly GatewayServer[]): Set<Resource> {
   const owner = new Map<string, Resource>();
   const rivals = new Set<Resource>();
   for (const s of servers) {
@@ -308,7 +318,49 @@ function gatewaysMergedByAgeOf(servers: readonly GatewayServer[]): Resource[] {
       else if (first !== s.gateway) rivals.add(first).add(s.gateway);
     }
   }
-  return gateways.filter((g) => rivals.has(g));
+  return rivals;
+}
+
+/**
+ * HTTP servers: hosts of two Gateways' servers that one request host can match (host.Name.Matches).
+ * Of two overlapping hosts one is the other or a wildcard suffix of it, so each host looks up only
+ * itself, its wildcard suffixes and `*`: linear in the hosts, as a port may have thousands.
+ */
+function gatewaysWithOverlappingHosts(servers: readonly GatewayServer[]): Set<Resource> {
+  const byHost = new Map<string, Set<Resource>>();
+  for (const s of servers) {
+    for (const h of s.hostNames) {
+      const set = byHost.get(h.toLowerCase()) ?? new Set<Resource>();
+      byHost.set(h.toLowerCase(), set.add(s.gateway));
+    }
+  }
+  const rivals = new Set<Resource>();
+  const added = new Set<string>();
+  const addAll = (host: string): void => {
+    if (added.has(host)) return;
+    added.add(host);
+    for (const g of byHost.get(host)!) rivals.add(g);
+  };
+  for (const [host, own] of byHost) {
+    const [only] = own;
+    for (const key of [host, ...wildcardSuffixes(host)]) {
+      const other = byHost.get(key);
+      // Two Gateways: several on this host, or another one on an overlapping host.
+      if (!other || (own.size === 1 && other.size === 1 && other.has(only!))) continue;
+      addAll(host);
+      addAll(key);
+    }
+  }
+  return rivals;
+}
+
+/** `a.b.c` -> `*.b.c`, `*.c`, `*`; `*.b.c` -> `*.c`, `*`. */
+function wildcardSuffixes(host: string): string[] {
+  const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
+  const out: string[] = [];
+  for (let i = 1; i < labels.length; i++) out.push(`*.${labels.slice(i).join('.')}`);
+  if (host !== '*') out.push('*');
+  return out;
 }
 
 /** The TLS server on one port that takes a connection with this SNI (see sniChooser). */

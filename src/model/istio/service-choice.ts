@@ -17,9 +17,10 @@
  *   (the oldest) is kept, and later entries of its namespace with the same resolution, labels,
  *   workload selector and exportTo (`canMergeServices`) add the ports it lacks; others are ignored.
  */
-import type { Resource } from '../resource.js';
+import { get, type Resource } from '../resource.js';
+import { mostSpecificMatch, servicePortProtocol, stringList } from './hosts.js';
 import { serviceEntryResolution } from './resolution.js';
-import { isKubernetesService } from './services.js';
+import { isKubernetesService, kubernetesPortProtocol } from './services.js';
 import { exportedTo } from './visibility.js';
 import { labelsKey, workloadSelectorOf } from './workloads.js';
 
@@ -120,4 +121,47 @@ function sameExport(a: Resource, b: Resource): boolean {
     x.namespaces.size === y.namespaces.size &&
     [...x.namespaces].every((ns) => y.namespaces.has(ns))
   );
+}
+
+/**
+ * Entries by the host name of theirs that matches `host` most specifically, most specific first:
+ * Istio makes a service per host name as written, so each group is one service to choose for.
+ */
+export function byWrittenHost(entries: readonly Resource[], host: string): Map<string, Resource[]> {
+  const groups = new Map<string, Resource[]>();
+  for (const e of entries) {
+    const names = isKubernetesService(e) ? [host] : stringList(get(e.body, ['spec', 'hosts']));
+    const name = mostSpecificMatch(names, host) ?? host;
+    const list = groups.get(name);
+    if (list) list.push(e);
+    else groups.set(name, [e]);
+  }
+  return new Map([...groups].sort(([a], [b]) => (mostSpecificMatch([a, b], host) === a ? -1 : 1)));
+}
+
+/** The number of a registry entry's port: `number` in a ServiceEntry, `port` in a Kubernetes Service. */
+export function entryPortNumber(entry: Resource, port: unknown): unknown {
+  return get(port, [isKubernetesService(entry) ? 'port' : 'number']);
+}
+
+/** The protocol of a registry entry's port, as Istio reads it for that kind of entry. */
+export function entryPortProtocol(entry: Resource, port: unknown): string | undefined {
+  return isKubernetesService(entry) ? kubernetesPortProtocol(port) : servicePortProtocol(port);
+}
+
+/**
+ * The ports of the service Istio builds from `kept` (ServiceChoice.kept: the oldest, then the
+ * entries it merges ports from): a port number the oldest lacks comes from the first that has it.
+ */
+export function keptPorts(kept: readonly Resource[]): Map<number, string | undefined> {
+  const out = new Map<number, string | undefined>();
+  for (const entry of kept) {
+    const ports = get(entry.body, ['spec', 'ports']);
+    if (!Array.isArray(ports)) continue;
+    for (const p of ports) {
+      const n = entryPortNumber(entry, p);
+      if (typeof n === 'number' && !out.has(n)) out.set(n, entryPortProtocol(entry, p));
+    }
+  }
+  return out;
 }

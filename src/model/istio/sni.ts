@@ -4,6 +4,16 @@
  */
 
 /**
+ * The server names of a filter chain built from SNI hosts (a tls match's `sniHosts`, a server's
+ * hosts): a list holding `*` makes a match-all chain, with no server names at all (listener.go
+ * `toFilterChainMatch`, `isMatchAll`), so the other hosts it lists name nothing: a chain naming one
+ * of them, or a wildcard covering it, takes that SNI first. Written `['*']` here.
+ */
+export function chainServerNames(sniHosts: readonly string[]): readonly string[] {
+  return sniHosts.includes('*') ? ['*'] : sniHosts;
+}
+
+/**
  * Prepares the choice among `handlers` (oldest first) for many SNI lookups, as Envoy picks a filter
  * chain by server name (filter_chain_manager_impl.cc findFilterChainForServerName): an exact name
  * (any case) first, then the longest `*.suffix` wildcard, then a handler for `*`, which Istio builds
@@ -22,9 +32,10 @@ export function sniChooser<T>(
     const names = hostsOf(handler);
     if (names.some((h) => taken.has(h))) continue;
     names.forEach((h) => taken.add(h));
-    if (names.includes('*')) any ??= handler;
+    const served = chainServerNames(names);
+    if (served[0] === '*') any ??= handler;
     else {
-      for (const h of names) {
+      for (const h of served) {
         if (h.startsWith('*.')) wildcards.push([h.slice(1).toLowerCase(), handler]);
         else if (!exact.has(h.toLowerCase())) exact.set(h.toLowerCase(), handler);
       }
