@@ -19,6 +19,7 @@ import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { pullRequestComment } from '../src/app/comment.js';
+import { ATTEMPT_FAILED, EVENT_HANDLED } from '../src/app/handlers.js';
 import { createEgressLintApp } from '../src/app/index.js';
 import { appOctokit } from '../src/app/octokit.js';
 import { FakeRepo } from '../test/support/fake-github.js';
@@ -50,7 +51,7 @@ const sink = new Writable({
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
       const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === 'egress-lint: event handled') logs.push(entry);
+      if (entry.msg === EVENT_HANDLED || entry.msg === ATTEMPT_FAILED) logs.push(entry);
       else if (Number(entry.level) >= 40) problems.push(entry);
     }
     done();
@@ -154,7 +155,7 @@ if (gc) {
   );
 }
 if (stats.violations.length) console.log(`  OpenAPI violations: ${stats.violations.join('; ')}`);
-const failed = logs.filter((l) => l.result === 'error');
+const failed = logs.filter((l) => l.msg === ATTEMPT_FAILED);
 for (const p of problems.slice(0, 10)) {
   const err = p.err as { type?: string; message?: string } | undefined;
   console.error(
