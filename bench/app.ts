@@ -19,6 +19,7 @@ import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { pullRequestComment } from '../src/app/comment.js';
+import { ATTEMPT_FAILED, EVENT_HANDLED } from '../src/app/handlers.js';
 import { createEgressLintApp } from '../src/app/index.js';
 import { appOctokit } from '../src/app/octokit.js';
 import { FakeRepo } from '../test/support/fake-github.js';
@@ -50,7 +51,7 @@ const sink = new Writable({
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
       const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === 'egress-lint: event handled') logs.push(entry);
+      if (entry.msg === EVENT_HANDLED || entry.msg === ATTEMPT_FAILED) logs.push(entry);
       else if (Number(entry.level) >= 40) problems.push(entry);
     }
     done();
@@ -87,16 +88,31 @@ const gcObserver = new PerformanceObserver((list) => {
 });
 gcObserver.observe({ entryTypes: ['gc'] });
 
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const rssBefore = process.memoryUsage().rss;
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
+// On a machine shared with others a whole run can take an hour: every 10 events a progress line
+// (stderr) gives what a run cut short still measured.
+const finished: number[] = [];
+const progress = (): void => {
+  const spent = process.cpuUsage(cpuBefore);
+  const cpuMs = (spent.user + spent.system) / 1e3;
+  const ordered = [...finished].sort((a, b) => a - b);
+  console.error(
+    `  progress ${finished.length}/${events.length} handled after ${((performance.now() - started) / 1000).toFixed(0)} s: CPU ${(cpuMs / 1000).toFixed(1)} s (${(cpuMs / finished.length).toFixed(0)} ms per handled PR), handling p50 ${ordered[Math.floor(ordered.length / 2)]!.toFixed(0)} ms, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+  );
+};
 const durations = await Promise.all(
   events.map(async (e) => {
     const t0 = performance.now();
     await probot.receive({ id: e.id, name: 'pull_request', payload: e.payload } as Parameters<
       Probot['receive']
     >[0]);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    finished.push(ms);
+    if (finished.length % 10 === 0 && finished.length < events.length) progress();
+    return ms;
   }),
 );
 const wall = performance.now() - started;
@@ -114,7 +130,6 @@ const perPr = events.map((e) =>
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const blobCalls = events.map((e) => stats.perDelivery[e.id]?.['git/get-blob'] ?? 0);
 const typical = stats.perDelivery[events[events.length - 1]!.id] ?? {};
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const completed = stats.checkRuns.filter((r) => r.conclusion !== null);
 
 console.log(
@@ -154,7 +169,7 @@ if (gc) {
   );
 }
 if (stats.violations.length) console.log(`  OpenAPI violations: ${stats.violations.join('; ')}`);
-const failed = logs.filter((l) => l.result === 'error');
+const failed = logs.filter((l) => l.msg === ATTEMPT_FAILED);
 for (const p of problems.slice(0, 10)) {
   const err = p.err as { type?: string; message?: string } | undefined;
   console.error(

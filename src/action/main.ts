@@ -25,6 +25,7 @@ const EXIT_CODE: Record<RefreshOutcome['result'], number> = {
   // Decided by the App's Redis turns before a check starts; the Action never takes turns.
   closed: 0,
   'already-checked': 0,
+  'already-handled': 0,
   failed: 1,
   'invalid-config': 2,
   error: 2,

@@ -9,7 +9,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Context, type Probot } from 'probot';
 import type { EventContext, Handled } from './handlers.js';
-import { dispatchEvent, type AppState } from './handlers.js';
+import { ALREADY_HANDLED, dispatchEvent, type AppState } from './handlers.js';
 
 export interface DurableSettings {
   redisUrl: string;
@@ -30,7 +30,7 @@ export interface DurableSettings {
 export const REDIS_PREFIX = 'egress-lint';
 const QUEUE_NAME = 'events';
 /** GitHub lets people redeliver a delivery of the last 3 days; a handled one is remembered that long. */
-const DELIVERY_MEMORY_SECONDS = 3 * 24 * 3600;
+export const DELIVERY_MEMORY_SECONDS = 3 * 24 * 3600;
 const SHUTDOWN_GRACE_MS = 20_000;
 
 /** The settings from the environment; undefined without `REDIS_URL` (the app then runs in-process). */
@@ -188,16 +188,24 @@ export class DurableEvents {
 
   async #process(job: Job<EventJob>): Promise<Handled> {
     const { id, name, installationId, payload } = job.data;
-    // A job can run again after it was handled: its replica died between handling and telling BullMQ.
-    if ((await this.deliveries.state(id)) === 'done') return 'duplicate';
+    const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
+    // A job can run again after it was handled: its replica died between recording the delivery as
+    // handled and telling BullMQ, or BullMQ handed it on while it still ran (its lock expired).
+    if ((await this.deliveries.state(id)) === 'done') {
+      this.app.log.info({ delivery: id, event: name, attempt }, ALREADY_HANDLED);
+      return 'duplicate';
+    }
     const octokit = await this.app.auth(installationId);
     const log = this.app.log.child({ name: 'event', id });
     const ctx = Object.assign(new Context({ id, name, payload } as never, octokit, log), {
-      resumed: job.attemptsStarted > 1 || job.attemptsMade > 0,
-    });
+      resumed: attempt > 1,
+      attempt,
+      recordHandled: () => this.deliveries.markDone(id),
+    } satisfies Partial<EventContext<unknown>>);
     const handled = await dispatchEvent(this.state, ctx as unknown as EventContext<unknown>);
     if (handled === 'failed') throw new EventFailed(id);
-    await this.deliveries.markDone(id);
+    // Not ours to handle: nothing recorded it yet, and a redelivery need not be queued again.
+    if (handled === 'ignored') await this.deliveries.markDone(id);
     return handled;
   }
 

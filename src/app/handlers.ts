@@ -130,7 +130,21 @@ export interface EventContext<P> {
   log: Logger;
   /** An earlier attempt at this delivery was cut short (a retry, or its replica died). */
   resumed?: boolean;
+  /** Which attempt at the delivery this is (durable jobs are retried), for the log. */
+  attempt?: number;
+  /**
+   * Records the delivery as handled where a later attempt looks (durable: Redis). Called before the
+   * line that says it was handled, so an attempt taken up after that line finds the record.
+   */
+  recordHandled?: () => Promise<void>;
 }
+
+/** The log line of an event handled to completion: one per delivery, whatever retries happen. */
+export const EVENT_HANDLED = 'egress-lint: event handled';
+/** An attempt that failed; a retry (durable) or a redelivery handles the event again. */
+export const ATTEMPT_FAILED = 'egress-lint: event attempt failed';
+/** An attempt taken up after an earlier one had handled the delivery (its replica died, or lost the job). */
+export const ALREADY_HANDLED = 'egress-lint: delivery already handled by an earlier attempt';
 
 type PullRequestEvent = Context<
   | 'pull_request.opened'
@@ -150,6 +164,9 @@ interface EventRun {
   log: Record<string, unknown>;
   /** Set to false when the handling failed and a redelivery should be handled again. */
   ok: boolean;
+  /** Checks the event ran in a turn, and how many of them an earlier attempt had already finished. */
+  turns: number;
+  turnsDoneBefore: number;
 }
 
 /**
@@ -177,28 +194,46 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
   const action = (ctx.payload as { action?: string }).action;
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
   const gh = new GitHubApi(ctx.octokit, repo, AbortSignal.timeout(state.deadlineMs));
-  const run: EventRun = { gh, log: {}, ok: true };
+  const run: EventRun = { gh, log: {}, ok: true, turns: 0, turnsDoneBefore: 0 };
   try {
     await body(run);
   } catch (e) {
     run.ok = false;
     run.log.result = 'error';
     ctx.log.error({ err: e, delivery: ctx.id }, 'egress-lint: event failed');
-  } finally {
-    state.deliveries.finish(ctx.id, run.ok);
-    ctx.log.info(
-      {
-        delivery: ctx.id,
-        event: action ? `${ctx.name}.${action}` : ctx.name,
-        repo: `${repo.owner}/${repo.repo}`,
-        ...run.log,
-        apiCalls: run.gh.stats.apiCalls,
-        durationMs: Math.round(performance.now() - started),
-      },
-      'egress-lint: event handled',
+  }
+  const doneBefore = run.turns > 0 && run.turnsDoneBefore === run.turns;
+  if (run.ok) await recordHandled(ctx);
+  state.deliveries.finish(ctx.id, run.ok);
+  ctx.log.info(
+    {
+      delivery: ctx.id,
+      event: action ? `${ctx.name}.${action}` : ctx.name,
+      repo: `${repo.owner}/${repo.repo}`,
+      ...(ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}),
+      ...run.log,
+      apiCalls: run.gh.stats.apiCalls,
+      durationMs: Math.round(performance.now() - started),
+    },
+    !run.ok ? ATTEMPT_FAILED : doneBefore ? ALREADY_HANDLED : EVENT_HANDLED,
+  );
+  return run.ok ? 'done' : 'failed';
+}
+
+/**
+ * The record comes before the log line: an attempt taken up between the two finds it and says so,
+ * rather than handling the delivery a second time. Failing to write it fails nothing: the work is done,
+ * and at worst a later attempt finds that out from GitHub and the turn's own record (redis-turns.ts).
+ */
+async function recordHandled(ctx: EventContext<unknown>): Promise<void> {
+  try {
+    await ctx.recordHandled?.();
+  } catch (e) {
+    ctx.log.warn(
+      { err: e, delivery: ctx.id },
+      'egress-lint: could not record the delivery as handled; a retry would find its work done',
     );
   }
-  return run.ok ? 'done' : 'failed';
 }
 
 /**
@@ -220,29 +255,34 @@ async function checkInTurn<D>(
   const key = `${run.gh.repo.owner}/${run.gh.repo.repo}${subject.key}`;
   let clock: CheckDeadline | undefined;
   let checkStarted: number | undefined;
-  const outcome = await state.turns.run({ ...subject, key, gh: run.gh }, (grant) =>
-    state.checks.run(() => {
-      checkStarted = performance.now();
-      const own = (clock = new CheckDeadline(state.deadlineMs));
-      const untrack = state.cpu.track(own);
-      const deadline = grant.lost ? AbortSignal.any([own.signal, grant.lost]) : own.signal;
-      const deps: RefreshDeps<D> = {
-        gh: run.gh.withDeadline(deadline),
-        caches: state.caches,
-        reporter: state.reporter,
-        deadline,
-        retry: state.retry,
-        openRuns: state.openRuns,
-        analyse: (work) => own.paused(() => state.cpu.run(work)),
-      };
-      return job(deps, grant).finally(() => {
-        untrack();
-        own.dispose();
-      });
-    }),
+  const outcome = await state.turns.run(
+    { ...subject, key, gh: run.gh, delivery: ctx.id },
+    (grant) =>
+      state.checks.run(() => {
+        checkStarted = performance.now();
+        const own = (clock = new CheckDeadline(state.deadlineMs));
+        const untrack = state.cpu.track(own);
+        const deadline = grant.lost ? AbortSignal.any([own.signal, grant.lost]) : own.signal;
+        const deps: RefreshDeps<D> = {
+          gh: run.gh.withDeadline(deadline),
+          caches: state.caches,
+          reporter: state.reporter,
+          deadline,
+          retry: state.retry,
+          openRuns: state.openRuns,
+          log: ctx.log,
+          analyse: (work) => own.paused(() => state.cpu.run(work)),
+        };
+        return job(deps, grant).finally(() => {
+          untrack();
+          own.dispose();
+        });
+      }),
   );
   const { error, ...fields } = outcome;
   Object.assign(run.log, fields);
+  run.turns++;
+  if (outcome.result === 'already-handled') run.turnsDoneBefore++;
   // The check's own time (after its turn came), and how much of it counted against the deadline.
   if (checkStarted !== undefined) run.log.checkMs = Math.round(performance.now() - checkStarted);
   if (clock) run.log.deadlineUsedMs = Math.round(clock.usedMs);
@@ -298,7 +338,7 @@ async function refreshInTurn<D>(
   // Decided without a check: an interrupted earlier attempt may have left its run open.
   if (ctx.resumed && !outcome.reportedTo && outcome.error === undefined) {
     const target = { headSha: pr.headSha, externalId: ctx.id };
-    const deps = { gh: run.gh, retry: state.retry, openRuns: state.openRuns };
+    const deps = { gh: run.gh, retry: state.retry, openRuns: state.openRuns, log: ctx.log };
     if (await cancelInterruptedRun(deps, target, outcome.result)) run.log.cancelledRun = true;
   }
   return outcome;

@@ -11,6 +11,7 @@
  */
 import { Redlock } from '@sesamecare-oss/redlock';
 import type { Redis } from 'ioredis';
+import { DELIVERY_MEMORY_SECONDS } from './durable.js';
 import type { CheckRunCreated } from './github.js';
 import type { RefreshOutcome, RefreshResult } from './refresh.js';
 import type { PullRequestTurn, PullRequestTurns, TurnGrant } from './serial.js';
@@ -67,22 +68,38 @@ export class RedisTurns implements PullRequestTurns {
   ): Promise<RefreshOutcome> {
     const { prefix, lockMs } = this.settings;
     return this.#redlock.using([`${prefix}:pr-lock:${turn.key}`], lockMs, async (lost) => {
-      if (!turn.pullRequest) return refresh({ lost });
-      const { number, headSha, baseSha } = turn.pullRequest;
-      const current = await turn.gh.getPullRequest(number);
-      if (current.state !== 'open') return decided('closed');
-      if (current.headSha !== headSha) return decided('superseded');
-      const recordKey = `${prefix}:checked:${turn.key}`;
-      const record = parseRecord(await this.redis.get(recordKey));
-      const same = record?.headSha === headSha && record.baseSha === baseSha;
-      if (same && !turn.recheck) return decided('already-checked');
-      const outcome = await refresh({ lost, ...(same ? { checkRun: record.checkRun } : {}) });
-      if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result)) {
-        const checked: CheckedRecord = { headSha, baseSha, checkRun: outcome.reportedTo };
-        await this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
-      }
+      // An attempt at a delivery can finish its turn and then die before the delivery is recorded as
+      // handled, or lose its job to another replica while it runs: the next attempt at the same
+      // delivery finds this record, under the same lock, and does not check a second time.
+      const doneKey = `${prefix}:turn-done:${turn.key}:${turn.delivery}`;
+      if (await this.redis.exists(doneKey)) return decided('already-handled');
+      const outcome = await this.#turn(turn, lost, refresh);
+      if (outcome.error === undefined)
+        await this.redis.set(doneKey, '1', 'EX', DELIVERY_MEMORY_SECONDS);
       return outcome;
     });
+  }
+
+  async #turn(
+    turn: PullRequestTurn,
+    lost: AbortSignal,
+    refresh: (grant: TurnGrant) => Promise<RefreshOutcome>,
+  ): Promise<RefreshOutcome> {
+    if (!turn.pullRequest) return refresh({ lost });
+    const { number, headSha, baseSha } = turn.pullRequest;
+    const current = await turn.gh.getPullRequest(number);
+    if (current.state !== 'open') return decided('closed');
+    if (current.headSha !== headSha) return decided('superseded');
+    const recordKey = `${this.settings.prefix}:checked:${turn.key}`;
+    const record = parseRecord(await this.redis.get(recordKey));
+    const same = record?.headSha === headSha && record.baseSha === baseSha;
+    if (same && !turn.recheck) return decided('already-checked');
+    const outcome = await refresh({ lost, ...(same ? { checkRun: record.checkRun } : {}) });
+    if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result)) {
+      const checked: CheckedRecord = { headSha, baseSha, checkRun: outcome.reportedTo };
+      await this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
+    }
+    return outcome;
   }
 }
 

@@ -5,6 +5,7 @@
  * the check run exists, it is completed with a `failure` that says why; it is never left in progress.
  * A run that already carried a verdict when the check took it up keeps it.
  */
+import type { Logger } from 'probot';
 import {
   CONFIG_FILE,
   ConfigError,
@@ -102,7 +103,9 @@ export type RefreshResult =
   | 'error'
   // Decided before a check run was made (see PullRequestTurns): no run, no comment.
   | 'closed'
-  | 'already-checked';
+  | 'already-checked'
+  // An earlier attempt at the same delivery finished this turn (its replica died before saying so).
+  | 'already-handled';
 
 export interface RefreshOutcome {
   result: RefreshResult;
@@ -144,6 +147,8 @@ export interface RefreshDeps<D> {
   analyse?: <T>(work: () => T) => Promise<T>;
   /** Where the runs this app opened and has not completed are remembered, for the sweep. */
   openRuns?: OpenRuns;
+  /** Where a failure that does not fail the check is told (the record of open runs). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export async function refreshPullRequest<D>(
@@ -227,7 +232,7 @@ export async function refreshPullRequest<D>(
  * same delivery is completed as `cancelled`, never left in progress.
  */
 export async function cancelInterruptedRun(
-  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry' | 'openRuns'>,
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'retry' | 'openRuns' | 'log'>,
   target: { headSha: string; externalId: string },
   result: RefreshResult,
 ): Promise<boolean> {
@@ -239,7 +244,9 @@ export async function cancelInterruptedRun(
       ? 'the pull request had moved on to a newer commit, which has its own check run'
       : result === 'closed'
         ? 'the pull request had been closed'
-        : 'another check run had checked this commit already';
+        : result === 'already-handled'
+          ? 'an earlier attempt had already finished with this pull request'
+          : 'another check run had checked this commit already';
   await updateCheckRunReliably(deps.gh, deps.retry, open.id, {
     status: 'completed',
     conclusion: 'cancelled',
@@ -249,7 +256,7 @@ export async function cancelInterruptedRun(
       summary: `The app stopped while checking this commit. When the check was resumed, ${why}.`,
     },
   });
-  await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, open.id));
+  await tellOpenRuns(deps, open.id, 'completed');
   return true;
 }
 
@@ -396,12 +403,11 @@ async function withCheckRun<D>(
     return { ...outcome, checkRun: 'not-created', error: e };
   }
   outcome.reportedTo = check;
-  if (!check.alreadyCompleted)
-    await tellOpenRuns(deps, (runs) => runs.opened(deps.gh.repo, check.id, Date.now()));
+  if (!check.alreadyCompleted) await tellOpenRuns(deps, check.id, 'opened');
   const ended = await workOrFail(deps, check, outcome, work);
   // Also a run taken up completed: an attempt that died may have left it remembered.
   if (ended.checkRun === 'completed' || ended.checkRun === 'kept')
-    await tellOpenRuns(deps, (runs) => runs.completed(deps.gh.repo, check.id));
+    await tellOpenRuns(deps, check.id, 'completed');
   return ended;
 }
 
@@ -431,13 +437,25 @@ async function workOrFail<D>(
 
 /**
  * Keeps the record of open runs (open-runs.ts) current. It is only the sweep's lead to runs no commit
- * leads to, so failing to write it (Redis briefly away) must not fail the check.
+ * leads to, so failing to write it (Redis briefly away) must not fail the check; it is logged, since
+ * a run left remembered is read again by a later sweep, and one never remembered is out of its reach.
  */
 async function tellOpenRuns(
-  deps: Pick<RefreshDeps<unknown>, 'openRuns'>,
-  write: (runs: OpenRuns) => Promise<void>,
+  deps: Pick<RefreshDeps<unknown>, 'gh' | 'openRuns' | 'log'>,
+  id: number,
+  change: 'opened' | 'completed',
 ): Promise<void> {
-  if (deps.openRuns) await write(deps.openRuns).catch(() => undefined);
+  const { gh, openRuns } = deps;
+  if (!openRuns) return;
+  try {
+    if (change === 'opened') await openRuns.opened(gh.repo, id, Date.now());
+    else await openRuns.completed(gh.repo, id);
+  } catch (e) {
+    deps.log?.warn(
+      { err: e, repo: `${gh.repo.owner}/${gh.repo.repo}`, checkRun: id },
+      `egress-lint: could not record check run ${id} as ${change} in the record of open runs`,
+    );
+  }
 }
 
 function complete<D>(

@@ -39,6 +39,8 @@ export interface PullRequestTurn {
   pullRequest?: Pick<PullRequestInfo, 'number' | 'headSha' | 'baseSha'>;
   /** Someone asked (`/egress render`, Re-run): check again what was checked already. */
   recheck: boolean;
+  /** The delivery the check is for: a turn that an attempt at it has finished is not run again. */
+  delivery: string;
 }
 
 /** What the turn hands the refresh. */

@@ -506,13 +506,17 @@ describe('robustness', () => {
     expect(failed!.output.summary).toContain('HTTP 500');
     expect(failed!.output.summary).not.toMatch(/\bat \S+:\d+|Error:|\.ts:/);
     expect(repo.commentsOn(36)).toEqual([]);
-    expect(h.eventLogs()[0]).toMatchObject({ result: 'error' });
+    expect(h.eventLogs()[0]).toMatchObject({
+      msg: 'egress-lint: event attempt failed',
+      result: 'error',
+    });
 
     h.github.faults = [];
     await h.receive('pull_request', payload, 'delivery-outage');
     const runs = repo.checkRunsFor(pull.headSha);
     expect(runs).toHaveLength(2);
     expect(runs[1]!.conclusion).toBe('success');
+    expect(h.eventLogs()[1]).toMatchObject({ msg: 'egress-lint: event handled', result: 'passed' });
   });
 
   it('a GitHub that stops answering fails the check at its deadline instead of leaving it in progress', async () => {

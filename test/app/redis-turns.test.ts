@@ -3,6 +3,7 @@
  * across processes, newest head only, commits checked once, a dead holder's lock expiring), the
  * delivery records, and the settings read from the environment.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryRecords, durableSettings, REDIS_PREFIX } from '../../src/app/durable.js';
@@ -40,8 +41,9 @@ function github(now: Partial<PullRequestInfo> = {}): GitHubApi {
   return { getPullRequest: () => Promise.resolve(info) } as unknown as GitHubApi;
 }
 
-function turn(gh: GitHubApi, recheck = false): PullRequestTurn {
-  return { key: 'o/r#7', gh, pullRequest: PR, recheck };
+/** A turn for a delivery of its own, unless `delivery` names one. */
+function turn(gh: GitHubApi, recheck = false, delivery: string = randomUUID()): PullRequestTurn {
+  return { key: 'o/r#7', gh, pullRequest: PR, recheck, delivery };
 }
 
 function outcome(result: RefreshOutcome['result']): RefreshOutcome {
@@ -103,6 +105,32 @@ describe('RedisTurns', () => {
     expect((await b.run(turn(github()), work)).result).toBe('already-checked');
     expect((await b.run(turn(github(), true), work)).result).toBe('failed');
     expect(grants).toEqual([undefined, RUN]);
+  });
+
+  it('a turn an attempt at the same delivery finished is not run again, by any replica, asked or not', async () => {
+    let ran = 0;
+    const work = (): Promise<RefreshOutcome> => {
+      ran++;
+      return Promise.resolve(outcome('passed'));
+    };
+    const [a, b] = [turns(clients[0]!), turns(clients[1]!)];
+    // A `/egress render` (a re-check) whose first attempt finished and whose job ran again.
+    expect((await a.run(turn(github(), true, 'delivery-1'), work)).result).toBe('passed');
+    expect((await b.run(turn(github(), true, 'delivery-1'), work)).result).toBe('already-handled');
+    // Another delivery asking for the same is checked again; a merge group's turn is recorded too.
+    expect((await b.run(turn(github(), true, 'delivery-2'), work)).result).toBe('passed');
+    const group = { key: 'o/r@gh-readonly-queue/main/pr-7', gh: github(), recheck: true };
+    expect((await a.run({ ...group, delivery: 'delivery-3' }, work)).result).toBe('passed');
+    expect((await b.run({ ...group, delivery: 'delivery-3' }, work)).result).toBe(
+      'already-handled',
+    );
+    expect(ran).toBe(3);
+    // A turn that failed is not recorded: the retry runs it.
+    const failing = (): Promise<RefreshOutcome> =>
+      Promise.resolve({ ...outcome('error'), error: new Error('GitHub down') });
+    await a.run(turn(github(), true, 'delivery-4'), failing);
+    expect((await b.run(turn(github(), true, 'delivery-4'), work)).result).toBe('passed');
+    expect(ran).toBe(4);
   });
 
   it('does not record a check that failed to finish: the next event checks again', async () => {

@@ -318,7 +318,11 @@ describe('every check completes', () => {
     await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
     const [stuck] = repo.checkRunsFor(pull.headSha);
     expect(stuck!.status).toBe('in_progress');
-    expect(h.eventLogs()[0]).toMatchObject({ result: 'error', checkRun: 'in-progress' });
+    expect(h.eventLogs()[0]).toMatchObject({
+      msg: 'egress-lint: event attempt failed',
+      result: 'error',
+      checkRun: 'in-progress',
+    });
     const messages = h.logs.map((l) => l.msg);
     expect(messages).toContain(
       'egress-lint: check failed and its check run could not be completed; the sweep will complete it',
@@ -348,6 +352,31 @@ describe('every check completes', () => {
     expect(stuck!.status).toBe('completed');
     expect(stuck!.conclusion).toBe('failure');
     expect(summaryOf(stuck)).toContain('the app stopped working on it');
+  });
+
+  it('a record of open runs that fails (Redis away) is logged with repository and run, and the check completes', async () => {
+    const failing: OpenRuns = {
+      ...inProcessOpenRuns(),
+      opened: () => Promise.reject(new Error('redis down')),
+      completed: () => Promise.reject(new Error('redis down')),
+    };
+    await setup(BASE_FILES, FAST, failing);
+    const pull = openPull(27, withHost(BASE_FILES));
+    const delivery = await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
+    const [run] = repo.checkRunsFor(pull.headSha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
+    const warnings = h.logs.filter((l) => String(l.msg).includes('record of open runs'));
+    expect(warnings.map((l) => [l.level, l.repo, l.checkRun, (l.err as Error).message])).toEqual([
+      [40, repo.fullName, run!.id, 'redis down'],
+      [40, repo.fullName, run!.id, 'redis down'],
+    ]);
+    expect(warnings.map((l) => l.msg)).toEqual([
+      `egress-lint: could not record check run ${run!.id} as opened in the record of open runs`,
+      `egress-lint: could not record check run ${run!.id} as completed in the record of open runs`,
+    ]);
+    // Never a payload: no field carries the event's body.
+    expect(JSON.stringify(warnings)).not.toContain(pull.headSha);
+    expect(h.eventLogs()).toMatchObject([{ delivery, result: 'passed' }]);
   });
 
   it('the sweep reaches runs on pull requests closed since, and on merge groups in a queue', async () => {
@@ -456,7 +485,11 @@ describe('every check completes', () => {
     const pull = openPull(23, withHost(BASE_FILES));
     await h.receive('pull_request', pullRequestEvent('opened', repo, pull));
     expect(repo.checkRunsFor(pull.headSha)).toEqual([]);
-    expect(h.eventLogs()[0]).toMatchObject({ result: 'error', checkRun: 'not-created' });
+    expect(h.eventLogs()[0]).toMatchObject({
+      msg: 'egress-lint: event attempt failed',
+      result: 'error',
+      checkRun: 'not-created',
+    });
     expect(h.logs.map((l) => l.msg)).toContain(
       'egress-lint: no check run could be created; GitHub refused every attempt',
     );

@@ -8,12 +8,22 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_PREFIX } from '../../src/app/durable.js';
-import { AppReplica, postDelivery, startReplicaWorld } from '../support/app-replica.js';
+import { ALREADY_HANDLED, ATTEMPT_FAILED, EVENT_HANDLED } from '../../src/app/handlers.js';
+import {
+  AppReplica,
+  notHandledOnce,
+  postDelivery,
+  startReplicaWorld,
+} from '../support/app-replica.js';
 import { BASE_FILES, CONFIG, POLICY, withBadProtocol, withHost } from '../support/app-repo.js';
 import type { FakeGitHub, Fault, FakeRepo } from '../support/fake-github.js';
 import { freePort, until } from '../support/net.js';
 import type { RedisServer } from '../support/redis-server.js';
-import { checkRunRerequestedEvent, pullRequestEvent } from '../support/webhooks.js';
+import {
+  checkRunRerequestedEvent,
+  issueCommentEvent,
+  pullRequestEvent,
+} from '../support/webhooks.js';
 
 const SECRET = 'resume-webhook-secret';
 
@@ -41,8 +51,7 @@ afterAll(async () => {
   await redis?.stop();
 }, 60_000);
 
-async function post(event: string, payload: object): Promise<string> {
-  const id = randomUUID();
+async function post(event: string, payload: object, id = randomUUID()): Promise<string> {
   const response = await postDelivery(replica, SECRET, {
     id,
     event,
@@ -83,6 +92,19 @@ function dieAfterCompleting(headSha: string): Promise<void> {
 }
 
 /** Waits until the delivery's event is logged as handled after the restart, and returns that line. */
+/** Waits until an attempt at the delivery says an earlier one had handled it. */
+async function alreadyHandled(delivery: string): Promise<Record<string, unknown>> {
+  return until(
+    `delivery ${delivery} to be found handled`,
+    () =>
+      Promise.resolve(
+        replica.logs.find((l) => l.msg === ALREADY_HANDLED && l.delivery === delivery),
+      ),
+    120_000,
+    100,
+  );
+}
+
 async function handledAfterRestart(delivery: string): Promise<Record<string, unknown>> {
   return until(
     `delivery ${delivery} to be handled`,
@@ -185,6 +207,64 @@ describe('a job resumed after its replica died', () => {
     );
     expect(repo.checkRunsFor(clean)).toEqual([verdict]);
     expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
+    // The failed attempt is logged as one, and the retry that completes as a retry: handled once.
+    const summaries = replica.logs.filter(
+      (l) => l.delivery === delivery && (l.msg === EVENT_HANDLED || l.msg === ATTEMPT_FAILED),
+    );
+    expect(summaries.map((l) => l.msg)).toEqual([ATTEMPT_FAILED, EVENT_HANDLED]);
+    const [failedAttempt, retry] = summaries.map((l) => Number(l.attempt));
+    expect(failedAttempt).toBeGreaterThan(1);
+    expect(retry).toBeGreaterThan(failedAttempt!);
+    expect(notHandledOnce([replica], [delivery])).toEqual(new Map());
+  }, 240_000);
+
+  it('a job taken up after its work was done (killed before recording the delivery) does not do it again', async () => {
+    github.grantPermission(repo, 'maintainer', 'write');
+    const base = repo.commit(BASE_FILES);
+    const pull = repo.openPull(5, base, repo.commit(withBadProtocol(BASE_FILES)));
+    /** The replica dies the moment it would record the delivery as handled: its work is done. */
+    const dieBeforeRecording = async (event: string, payload: object): Promise<string> => {
+      const delivery = randomUUID();
+      await replica.stop();
+      await replica.start({ killBeforeRedis: `^set ${REDIS_PREFIX}:delivery:${delivery} done` });
+      await post(event, payload, delivery);
+      await replica.exited();
+      return delivery;
+    };
+    const bot = (): string[] =>
+      repo
+        .commentsOn(pull.number)
+        .filter((c) => c.user.type === 'Bot')
+        .map((c) => c.body);
+
+    const opened = await dieBeforeRecording('pull_request', pullRequestEvent('opened', repo, pull));
+    const [run] = repo.checkRunsFor(pull.headSha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    let calls = run!.calls.length;
+    const comments = bot();
+    expect(comments).toHaveLength(1);
+    await replica.start();
+    await alreadyHandled(opened);
+    expect(run!.calls).toHaveLength(calls);
+
+    // Asked for a re-check: an attempt taken up again would check and complete the run once more.
+    const command = issueCommentEvent(repo, pull.number, '/egress render', { login: 'maintainer' });
+    const render = await dieBeforeRecording('issue_comment', command);
+    expect(run!.calls.length).toBeGreaterThan(calls);
+    calls = run!.calls.length;
+    await replica.start();
+    await alreadyHandled(render);
+    expect(run!.calls).toHaveLength(calls);
+
+    // Each delivery completed once, by the attempt that died: one run, one comment, no second line.
+    expect(repo.checkRunsFor(pull.headSha)).toEqual([run]);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(bot()).toEqual(comments);
+    const handled = replica.logs.filter(
+      (l) => l.msg === EVENT_HANDLED && (l.delivery === opened || l.delivery === render),
+    );
+    expect(handled).toEqual([]);
+    expect(notHandledOnce([replica], [opened, render])).toEqual(new Map());
   }, 240_000);
 
   it('a Re-run on a commit two pull requests share: each keeps its own verdict, none takes over the other’s run', async () => {

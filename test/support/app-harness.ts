@@ -9,7 +9,12 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { createEgressLintApp } from '../../src/app/index.js';
-import type { AppOptions } from '../../src/app/handlers.js';
+import {
+  ALREADY_HANDLED,
+  ATTEMPT_FAILED,
+  EVENT_HANDLED,
+  type AppOptions,
+} from '../../src/app/handlers.js';
 import { appOctokit } from '../../src/app/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 
@@ -33,9 +38,11 @@ export interface Harness {
   /** Log records the app wrote (JSON objects). */
   logs: Record<string, unknown>[];
   receive(name: string, payload: object, id?: string): Promise<string>;
-  /** Log records of our per-event summary line. */
+  /** Log records of our per-attempt summary line (handled, failed, or handled before). */
   eventLogs(): Record<string, unknown>[];
 }
+
+const SUMMARY_LINES = new Set([EVENT_HANDLED, ATTEMPT_FAILED, ALREADY_HANDLED]);
 
 const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
 
@@ -97,7 +104,7 @@ export async function createHarness<D>(options: AppOptions<D>): Promise<Harness>
       await probot.receive({ id, name, payload } as Parameters<Probot['receive']>[0]);
       return id;
     },
-    eventLogs: () => logs.filter((l) => l.msg === 'egress-lint: event handled'),
+    eventLogs: () => logs.filter((l) => SUMMARY_LINES.has(String(l.msg))),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ALREADY_HANDLED, ATTEMPT_FAILED, EVENT_HANDLED } from '../../src/app/handlers.js';
 import { APP_ID, appKeys } from './app-harness.js';
 import { FakeGitHub, type FakeRepo } from './fake-github.js';
 import { until } from './net.js';
@@ -11,6 +12,9 @@ import { startRedisServer, type RedisServer } from './redis-server.js';
 import { signature256 } from './webhooks.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/app/main.js', import.meta.url));
+const KILL_HOOK = fileURLToPath(
+  new URL('../../dist/test/support/redis-kill-hook.js', import.meta.url),
+);
 
 export class AppReplica {
   readonly logs: Record<string, unknown>[] = [];
@@ -25,17 +29,36 @@ export class AppReplica {
   ) {}
 
   get alive(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && !this.#child.killed;
+    const child = this.#child;
+    return (
+      child !== undefined && child.exitCode === null && child.signalCode === null && !child.killed
+    );
+  }
+
+  /** Resolves when the process has exited (as one that killed itself does). */
+  exited(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
   get webhookUrl(): string {
     return `http://127.0.0.1:${this.port}/api/github/webhooks`;
   }
 
-  /** Starts the process and waits until it answers /ping. */
-  async start(): Promise<void> {
+  /**
+   * Starts the process and waits until it answers /ping. `killBeforeRedis`: the process kills itself
+   * (SIGKILL) when about to send a Redis command matching this pattern (redis-kill-hook.ts).
+   */
+  async start(options: { killBeforeRedis?: string } = {}): Promise<void> {
+    const hook = options.killBeforeRedis
+      ? {
+          NODE_OPTIONS: `--import=${KILL_HOOK}`,
+          EGRESS_TEST_KILL_BEFORE_REDIS: options.killBeforeRedis,
+        }
+      : {};
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) },
+      env: { PATH: process.env.PATH ?? '', ...this.env, ...hook, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -145,4 +168,31 @@ export function postDelivery(
     },
     body: delivery.body,
   }).catch(() => undefined);
+}
+
+/**
+ * The deliveries among `ids` that were not handled to completion exactly once, with every replica's
+ * summary lines for each. Handled once: one "event handled" line; or none, and a later attempt's line
+ * saying an earlier attempt had handled it (that attempt's replica died after recording its work,
+ * before its own line got out). Failed attempts (retried) and attempts taken up after the work was
+ * done are legal; two "event handled" lines are a delivery handled twice.
+ */
+export function notHandledOnce(
+  replicas: readonly AppReplica[],
+  ids: readonly string[],
+): Map<string, string[]> {
+  const summaries = new Set([EVENT_HANDLED, ALREADY_HANDLED, ATTEMPT_FAILED]);
+  const lines = replicas.flatMap((r) => r.logs.filter((l) => summaries.has(String(l.msg))));
+  const wrong = new Map<string, string[]>();
+  for (const id of ids) {
+    const mine = lines.filter((l) => String(l.delivery) === id);
+    const handled = mine.filter((l) => l.msg === EVENT_HANDLED).length;
+    const handledBefore = mine.some((l) => l.msg === ALREADY_HANDLED);
+    if (handled === 1 || (handled === 0 && handledBefore)) continue;
+    wrong.set(
+      id,
+      mine.map((l) => JSON.stringify(l)),
+    );
+  }
+  return wrong;
 }
