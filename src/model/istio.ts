@@ -138,6 +138,7 @@ export {
   authzGatewayTargets,
 } from './istio/authz.js';
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
+export { workloadPolicyIndexOf } from './istio/workload-policies.js';
 export { gatewayClientTlsOrders, gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
 export {
