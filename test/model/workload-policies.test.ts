@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isObject, type Resource } from '../../src/model/resource.js';
 import { WorkloadPolicyIndex } from '../../src/model/istio/workload-policies.js';
 import { policyAppliesTo, type Workload } from '../../src/model/istio/workloads.js';
+import { mulberry32 } from '../helpers/mutate.js';
 
 const ROOT = 'istio-system';
 
@@ -15,15 +16,10 @@ const policy = (name: string, namespace: string, spec: Record<string, unknown>):
     body: { spec },
   }) as unknown as Resource;
 
-/** A small deterministic generator (mulberry32), so a failure names a seed that repeats it. */
+/** Picks below n from a seeded generator, so a failure names a seed that repeats it. */
 function random(seed: number): (n: number) => number {
-  let a = seed;
-  return (n) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 const NAMESPACES = [ROOT, 'istio-egress', 'team-a', 'team-b'];
