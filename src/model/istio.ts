@@ -76,6 +76,7 @@ export {
   routeMatchAppliesTo,
   sniMatches,
 } from './istio/routes.js';
+export { matchesApplyingTo } from './istio/route-match-index.js';
 export { sniChooser } from './istio/sni.js';
 export type {
   RouteKind,
