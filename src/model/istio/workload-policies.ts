@@ -54,7 +54,12 @@ export class WorkloadPolicyIndex {
    * the order given: those a selector on the gateway label may have meant for these pods.
    */
   selectingKey(workload: Workload, key: string): Resource[] {
-    return this.#inOrder(this.#namespacesOf(workload).flatMap((ns) => ns.byKey.get(key) ?? []));
+    const lists = this.#namespacesOf(workload).flatMap((ns) => {
+      const list = ns.byKey.get(key);
+      return list ? [list] : [];
+    });
+    // One namespace's list is in the order given already.
+    return lists.length === 1 ? [...lists[0]!] : this.#inOrder(lists.flat());
   }
 
   #namespace(name: string): NamespacePolicies {
