@@ -76,6 +76,7 @@ export {
   routeMatchAppliesTo,
   sniMatches,
 } from './istio/routes.js';
+export { matchesApplyingTo } from './istio/route-match-index.js';
 export { chainServerNames, sniChooser } from './istio/sni.js';
 export type {
   RouteKind,
@@ -138,6 +139,7 @@ export {
   authzGatewayTargets,
 } from './istio/authz.js';
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
+export { workloadPolicyIndexOf } from './istio/workload-policies.js';
 export { gatewayClientTlsOrders, gatewaysCarrying } from './istio/uses.js';
 export type { RouteUse, GatewayClient } from './istio/uses.js';
 export {

@@ -16,7 +16,9 @@ import {
   type AuthzAction,
   type IstioIndex,
   type Workload,
+  workloadPolicyIndexOf,
 } from '../model/istio.js';
+import { KIND } from '../model/kinds.js';
 import { describe, get, isObject, type Resource } from '../model/resource.js';
 import type { Trace } from './trace.js';
 
@@ -368,8 +370,11 @@ export function policiesMissing(
   workload: Workload,
   selectorKey: string,
 ): Resource[] {
-  return index.ofKind('AuthorizationPolicy').filter((p) => {
-    if (p.namespace !== index.rootNamespace && p.namespace !== workload.namespace) return false;
+  const policies = workloadPolicyIndexOf(
+    index.ofKind(KIND.authorizationPolicy),
+    index.rootNamespace,
+  );
+  return policies.selectingKey(workload, selectorKey).filter((p) => {
     const sel = get(p.body, ['spec', 'selector', 'matchLabels']);
     return (
       isObject(sel) &&

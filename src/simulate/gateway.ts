@@ -9,7 +9,7 @@ import {
   gatewayRef,
   gatewayServers,
   lookupRank,
-  routeMatchAppliesTo,
+  matchesApplyingTo,
   outboundTls,
   serverVirtualServices,
   sniChooser,
@@ -710,11 +710,13 @@ interface SniChain {
 function firstL4Route(
   at: AtServer,
   block: 'tcp' | 'tls',
-  takes: (m: WrittenMatch) => boolean,
 ): { vs: Resource; index: number; route: JsonObject } | undefined {
+  const { proxy, server } = at;
+  const takes = (matches: WrittenMatch[]): boolean =>
+    matchesApplyingTo(matches, proxy, server.port).length > 0;
   const routeOf = (vs: Resource) =>
     l4Routes(vs, block).find(
-      (r) => (r.matches.length === 0 && block === 'tcp') || r.matches.some(takes),
+      (r) => (r.matches.length === 0 && block === 'tcp') || takes(r.matches),
     );
   const candidates = boundTo(at).filter((vs) => routeOf(vs) !== undefined);
   const [vs] = byRankAndAge(at, `the ${block} route of port ${at.server.port}`, candidates);
@@ -723,8 +725,8 @@ function firstL4Route(
 
 /** Terminated TLS (or plain TCP) server: the first tcp route of the bound VirtualServices wins, one per server. */
 function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
-  const { t, x, server, proxy } = at;
-  const found = firstL4Route(at, 'tcp', (m) => routeMatchAppliesTo(m, proxy, server.port));
+  const { t, x, server } = at;
+  const found = firstL4Route(at, 'tcp');
   if (!found)
     return outcome(
       'broken',
@@ -749,10 +751,14 @@ function gatewayTcpRoute(at: AtServer): GatewayDestination | Outcome {
  */
 function gatewayTlsRoute(at: AtServer, sni: string | undefined): GatewayDestination | Outcome {
   const { t, x, server, proxy } = at;
-  const applies = (m: WrittenMatch): boolean => routeMatchAppliesTo(m, proxy, server.port);
   const chainsOf = (vs: Resource): SniChain[] =>
     l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
-      matches.filter(applies).map((m) => ({ vs, index, route, hosts: sniHostsOf(m.match) })),
+      matchesApplyingTo(matches, proxy, server.port).map((m) => ({
+        vs,
+        index,
+        route,
+        hosts: sniHostsOf(m.match),
+      })),
     );
   const withChains = boundTo(at).filter((vs) => chainsOf(vs).length > 0);
   const matching = withChains.filter((vs) =>

@@ -4,7 +4,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
-  routeMatchAppliesTo,
+  matchesApplyingTo,
   resolveHostOf,
   routesOf,
   stringList,
@@ -53,8 +53,7 @@ export function builtHttpRoutes(vs: Resource, proxy: ProxyView, listenPort: numb
   for (const { kind, index, route, matches } of routesOf(vs)) {
     if (kind !== 'http') continue;
     let catchAll = false;
-    for (const m of matches) {
-      if (!routeMatchAppliesTo(m, proxy, listenPort)) continue;
+    for (const m of matchesApplyingTo(matches, proxy, listenPort)) {
       const { match, path } = m;
       out.push({ vs, index, route, ...(match ? { match } : {}), path });
       // A route without matches is one catch-all match.
@@ -78,7 +77,8 @@ export function l4Routes(
     .map((r) => ({
       index: r.index,
       route: r.route,
-      matches: r.matches.filter((m): m is WrittenMatch => m.match !== undefined),
+      // routesOf reads a route without matches as one match without `match`: none written.
+      matches: r.matches[0]?.match === undefined ? [] : (r.matches as WrittenMatch[]),
     }));
 }
 

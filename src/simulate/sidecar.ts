@@ -14,7 +14,7 @@ import {
   hostMatches,
   isVisibleTo,
   lookupRank,
-  routeMatchAppliesTo,
+  matchesApplyingTo,
   MESH,
   virtualServiceHosts,
   mostSpecific,
@@ -656,9 +656,12 @@ interface TlsChain {
 /** The tls route matches of a VirtualService that apply to this workload and port: a filter chain each. */
 function tlsChains(s: AtSidecar, vs: Resource): TlsChain[] {
   return l4Routes(vs, 'tls').flatMap(({ index, route, matches }) =>
-    matches
-      .filter((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))
-      .map(({ match }) => ({ vs, index, route, match })),
+    matchesApplyingTo(matches, s.proxy, s.req.port).map(({ match }) => ({
+      vs,
+      index,
+      route,
+      match,
+    })),
   );
 }
 
@@ -747,7 +750,7 @@ function firstTcpRoute(
   vs: Resource,
 ): { index: number; route: JsonObject; match?: JsonObject } | undefined {
   for (const { index, route, matches } of l4Routes(vs, 'tcp')) {
-    const match = matches.find((m) => routeMatchAppliesTo(m, s.proxy, s.req.port))?.match;
+    const match = matchesApplyingTo(matches, s.proxy, s.req.port)[0]?.match;
     if (matches.length === 0 || match) return { index, route, ...(match ? { match } : {}) };
   }
   return undefined;

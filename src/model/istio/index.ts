@@ -33,7 +33,8 @@ import {
   type RouteUse,
 } from './uses.js';
 import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
-import { gatewaysSelectingLabels, labelsKey, policyAppliesTo, type Workload } from './workloads.js';
+import { workloadPolicyIndexOf } from './workload-policies.js';
+import { gatewaysSelectingLabels, labelsKey, type Workload } from './workloads.js';
 
 export interface IstioIndex {
   /** Schema-valid hand-written resources plus everything rendered from policies. */
@@ -281,7 +282,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     gatewaysSelecting: (pods) => gatewaysSelectingLabels(of(KIND.gateway), pods),
     authorizationPoliciesFor: (workload) =>
-      of(KIND.authorizationPolicy).filter((p) => policyAppliesTo(p, workload, rootNamespace)),
+      workloadPolicyIndexOf(of(KIND.authorizationPolicy), rootNamespace).applyingTo(workload),
     knownNamespaces: () => (namespaces ??= collectNamespaces(cs, all)),
     clientNamespaces: () =>
       (clientNamespaces ??= collectClientNamespaces(cs, all, index.gatewayWorkloads())),
