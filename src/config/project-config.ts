@@ -112,7 +112,8 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+// Our schema is checked against the meta-schema by a test, not in every process (see schema/validate.ts).
+const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 let validateConfig: ValidateFunction | undefined;
 
