@@ -8,7 +8,7 @@
  * overrides it for both sides. When the head's config differs, a note says so: it applies once the
  * change is merged.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   CONFIG_FILE,
@@ -51,18 +51,18 @@ function workspace(root: string, config: ProjectConfig, read: ReadResult): Works
   return { root, config, files: read.files, readFindings: readFindingsOf(read) };
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
 }
 
 /** Config file text, or undefined when there is none (an unreadable file is a usage error). */
-async function readText(path: string): Promise<string | undefined> {
+function readText(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(
@@ -113,7 +113,7 @@ export async function openFolderRevisions(
       return workspace(root, config, { files: [stdin], unreadable: [] });
     }
     // Both sides show paths relative to their own folder, so the same file has the same name in each.
-    const shown = (await isDirectory(abs)) ? root : io.cwd;
+    const shown = isDirectory(abs) ? root : io.cwd;
     return workspace(root, config, await collectFiles([abs], collectOptions(config, root, shown)));
   };
   const [base, head] = [await side(oldAbs, oldRoot), await side(newAbs, newRoot)];
@@ -121,7 +121,7 @@ export async function openFolderRevisions(
     ? undefined
     : configNote(
         config,
-        await readText(join(newRoot, CONFIG_FILE)),
+        readText(join(newRoot, CONFIG_FILE)),
         displayPath(join(newRoot, CONFIG_FILE), io.cwd),
       );
   return { config, base, head, notes: note ? [note] : [] };
@@ -157,6 +157,6 @@ export async function openGitRevisions(
   const base = workspace(root, config, await collectFilesAtCommit(repo, commit, targets, options));
   const note = configPath
     ? undefined
-    : configNote(config, await readText(configAbs), displayPath(configAbs, io.cwd));
+    : configNote(config, readText(configAbs), displayPath(configAbs, io.cwd));
   return { config, base, head, notes: note ? [note] : [] };
 }

@@ -10,6 +10,8 @@ import configSchema from '../../schemas/egress-lint-config.json' with { type: 'j
 import { cyclicAliasMessage, findCyclicAlias } from '../load/cyclic-alias.js';
 import { findTooDeepDocuments, MAX_NESTING_DEPTH } from '../load/depth-guard.js';
 import { findUnsupportedKey, unsupportedKeyMessage } from '../load/mapping-keys.js';
+import { readSimpleYaml } from '../load/simple-yaml.js';
+import { plainScalarResolver } from '../load/yaml-dialect.js';
 import { yamlSourceMap } from '../load/source-map.js';
 import { formatPath, type FieldPath } from '../model/field-path.js';
 import type { Severity } from '../model/finding.js';
@@ -112,12 +114,28 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+// Our schema is checked against the meta-schema by a test, not in every process (see schema/validate.ts).
+const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 let validateConfig: ValidateFunction | undefined;
 
+// YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
+const CONFIG_YAML_OPTIONS = {
+  uniqueKeys: true,
+  prettyErrors: false,
+  version: '1.2',
+  logLevel: 'error', // no library warnings on stderr: what they are about is checked here
+} as const;
+const resolveConfigScalar = plainScalarResolver(CONFIG_YAML_OPTIONS);
+
 /** Parse and check the config text; throws ConfigError listing every problem found. */
 export function parseProjectConfig(text: string, file = CONFIG_FILE): ProjectConfig {
+  // Most configs are a few lines of plain block YAML, which the simple reader reads for a tenth of
+  // the full parser's cost; anything else, and any problem (it needs positions), takes the full path.
+  const simple = readSimpleYaml(text, resolveConfigScalar, MAX_NESTING_DEPTH / 2);
+  const plain = simple?.length === 1 ? simple[0]!.value : undefined;
+  if (plain && configValidator()(plain) && unknownRuleIds(plain).length === 0)
+    return mergeConfig(plain as RawConfig, file);
   const read = readConfigDocument(text);
   if ('problems' in read) throw ConfigError.of(file, read.problems);
   const { doc, lines, raw } = read;
@@ -139,14 +157,7 @@ function readConfigDocument(text: string): ReadConfig {
     return { problems: [{ line: deep.line, column: deep.column, message }] };
   }
   const lines = new LineCounter();
-  // YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: false,
-    version: '1.2',
-    logLevel: 'error', // no library warnings on stderr: what they are about is checked here
-  });
+  const doc = parseDocument(text, { ...CONFIG_YAML_OPTIONS, lineCounter: lines });
   const pos = (offset: number): { line: number; column: number } => {
     const p = lines.linePos(offset);
     return { line: p.line, column: p.col };
@@ -176,9 +187,11 @@ function readConfigDocument(text: string): ReadConfig {
 
 type Locate = (path: FieldPath) => { line: number; column: number };
 
+// Compiled when a config is first read: most commands without a config never need it.
+const configValidator = (): ValidateFunction => (validateConfig ??= ajv.compile(configSchema));
+
 function schemaProblems(raw: unknown, at: Locate): ConfigProblem[] {
-  // Compiled when a config is first read: most commands without a config never need it.
-  const validate = (validateConfig ??= ajv.compile(configSchema));
+  const validate = configValidator();
   if (validate(raw)) return [];
   const seen = new Set<string>();
   const out: ConfigProblem[] = [];
@@ -220,19 +233,23 @@ function knownSettings(parent: FieldPath): string[] {
 
 /** A rule id nobody checks is a typo that silently keeps the rule at its default. */
 function unknownRuleProblems(raw: unknown, at: Locate): ConfigProblem[] {
-  const rules = isObject(raw) ? raw.rules : undefined;
-  if (!isObject(rules)) return [];
   // Read here, not at module load: the rule catalog imports this module too.
   const RULE_IDS = RULES.map((r) => r.meta.id);
-  return Object.keys(rules)
-    .filter((id) => !RULE_IDS.includes(id))
-    .map((id) => {
-      const guess = suggest(id, RULE_IDS);
-      return {
-        ...at(['rules', id]),
-        message: `rules.${id} is not a rule egress-lint knows${guess ? `; did you mean ${guess}?` : ' (egress-lint rules lists them)'}`,
-      };
-    });
+  return unknownRuleIds(raw).map((id) => {
+    const guess = suggest(id, RULE_IDS);
+    return {
+      ...at(['rules', id]),
+      message: `rules.${id} is not a rule egress-lint knows${guess ? `; did you mean ${guess}?` : ' (egress-lint rules lists them)'}`,
+    };
+  });
+}
+
+/** Rule ids under `rules` that no rule has. */
+function unknownRuleIds(raw: unknown): string[] {
+  const rules = isObject(raw) ? raw.rules : undefined;
+  if (!isObject(rules)) return [];
+  const known = new Set(RULES.map((r) => r.meta.id));
+  return Object.keys(rules).filter((id) => !known.has(id));
 }
 
 type RawConfig = Partial<Omit<ProjectConfig, 'mesh' | 'limits'>> & {

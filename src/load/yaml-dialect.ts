@@ -2,7 +2,15 @@
  * The YAML dialect we read, which is kubectl's: the parser options, and the resolution of plain
  * scalars that the simple reader shares with the full parser.
  */
-import { Document, isScalar, type ScalarTag, type Tags } from 'yaml';
+import {
+  Document,
+  isScalar,
+  type DocumentOptions,
+  type ParseOptions,
+  type ScalarTag,
+  type SchemaOptions,
+  type Tags,
+} from 'yaml';
 import { DECLINED, type PlainResolver } from './simple-yaml.js';
 
 /**
@@ -37,12 +45,14 @@ export const YAML_OPTIONS = {
 } as const;
 
 /**
- * Plain scalars resolved by the full parser's own tags under YAML_OPTIONS (so the simple reader and
- * the parser agree on every `yes`, `0777` and `1e3`), remembered because manifests repeat them.
+ * Plain scalars resolved by the full parser's own tags under `parserOptions` (so the simple reader
+ * and the parser agree on every `yes`, `0777` and `1e3`), remembered because manifests repeat them.
  * Keys must stay strings; values must be primitives.
  */
-export const resolvePlainScalar: PlainResolver = (() => {
-  const { schema, options } = new Document(null, YAML_OPTIONS);
+export function plainScalarResolver(
+  parserOptions: DocumentOptions & SchemaOptions & ParseOptions,
+): PlainResolver {
+  const { schema, options } = new Document(null, parserOptions);
   const tags = schema.tags.filter((t): t is ScalarTag => !t.collection && !!t.test);
   const valueTags = tags.filter((t) => t.default === true);
   const keyTags = tags.filter((t) => t.default === true || t.default === 'key');
@@ -75,4 +85,7 @@ export const resolvePlainScalar: PlainResolver = (() => {
     }
     return value;
   };
-})();
+}
+
+/** Plain scalars as kubectl's dialect (YAML_OPTIONS) reads them. */
+export const resolvePlainScalar: PlainResolver = plainScalarResolver(YAML_OPTIONS);

@@ -17,20 +17,30 @@ import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { closestNames, findingAt, schemaFindings, type SchemaError } from './messages.js';
 import { serviceEntryFindings } from './service-entry.js';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+// validateSchema off: checking our own schemas against the JSON Schema meta-schema compiled that
+// meta-schema in every process; test/schema/schema-files.test.ts checks them once instead.
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  allowUnionTypes: true,
+  validateSchema: false,
+});
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 
 /**
  * Compiled on first use: compiling is most of what a schema costs, and a command that validates
  * nothing of its kind (or nothing at all) should not pay it at start-up.
  */
-const compile = (schema: object): ((d: unknown) => SchemaError[]) => {
+const lazily = (validator: () => ValidateFunction): ((d: unknown) => SchemaError[]) => {
   let fn: ValidateFunction | undefined;
   return (d) => {
-    fn ??= ajv.compile(schema);
+    fn ??= validator();
     return fn(d) ? [] : [...(fn.errors ?? [])];
   };
 };
+const compile = (schema: object): ((d: unknown) => SchemaError[]) =>
+  lazily(() => ajv.compile(schema));
 
 /** Our own kinds: apiVersion/kind -> validator. */
 const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
@@ -41,13 +51,16 @@ const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
 
 /**
  * Gateway API kinds (any version) -> the fields egress-lint reads, typed as the CRDs type them;
- * other fields are not ours to judge (no unknown-field findings).
+ * other fields are not ours to judge (no unknown-field findings). Added on first use as well: most
+ * repositories hold no Gateway API object.
  */
-ajv.addSchema(gatewayApi);
-const gatewayApiKind = (def: string): ((d: unknown) => SchemaError[]) => {
-  const fn = ajv.getSchema(`gateway-api.json#/$defs/${def}`)!;
-  return (d) => (fn(d) ? [] : [...(fn.errors ?? [])]);
-};
+let gatewayApiAdded = false;
+const gatewayApiKind = (def: string): ((d: unknown) => SchemaError[]) =>
+  lazily(() => {
+    if (!gatewayApiAdded) ajv.addSchema(gatewayApi);
+    gatewayApiAdded = true;
+    return ajv.getSchema(`gateway-api.json#/$defs/${def}`)!;
+  });
 const GATEWAY_API_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
   ['Gateway', gatewayApiKind('Gateway')],
   ['HTTPRoute', gatewayApiKind('route')],

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -5,6 +7,9 @@ import {
   isNearMissConfigPath,
   parseProjectConfig,
 } from '../../src/config/project-config.js';
+import { readSimpleYaml } from '../../src/load/simple-yaml.js';
+import { resolvePlainScalar } from '../../src/load/yaml-dialect.js';
+import { ROOT } from '../support.js';
 
 describe('project config', () => {
   it('fills in defaults for what it does not say', () => {
@@ -108,3 +113,37 @@ describe('project config errors as data', () => {
     ).toBe(false);
   });
 });
+
+describe('the two readers of the config file', () => {
+  // A `%YAML` directive makes the simple reader leave the whole file to the full parser, and means
+  // nothing else here (the config is read as YAML 1.2 anyway): so it shows what the full path reads.
+  const viaFullParser = (text: string) => parseProjectConfig(`%YAML 1.2\n---\n${text}`);
+  const configs = [
+    ...findConfigFiles(join(ROOT, 'fixtures')).map((f) => readFileSync(f, 'utf8')),
+    'failOn: warning\ncomment: off\nrules:\n  policy-name: off\n  schema: warning\n',
+    "paths: [policies, 'istio/*.yaml', \"x y\"]\nignore:\n  - '**/draft-*'\n",
+    // YAML 1.2 reads 0100000 as 100000, YAML 1.1 as 32768: the readers must agree on the dialect.
+    'limits:\n  maxFileBytes: 0100000\nmesh:\n  defaultNamespace: "on"\n  clusterDomain: corp.example\n',
+    'mesh: {}\nrules: {}\n# a comment\n',
+  ];
+
+  it.each(configs)('read the same config: %s', (text) => {
+    expect(readSimpleYaml(text, resolvePlainScalar)).toBeDefined();
+    expect(parseProjectConfig(text)).toEqual(viaFullParser(text));
+  });
+
+  it('a problem found on the simple path is reported with its position by the full one', () => {
+    expect(() => parseProjectConfig('mesh:\n  outboundTrafficPolicy: SOMETIMES\n')).toThrow(
+      /^\.github\/egress-lint\.yml:2:3: mesh\.outboundTrafficPolicy must be one of/,
+    );
+    expect(() => parseProjectConfig('rules:\n  polcy-name: off\n')).toThrow(
+      /^\.github\/egress-lint\.yml:2:3: rules\.polcy-name is not a rule egress-lint knows; did you mean policy-name\?/,
+    );
+  });
+});
+
+function findConfigFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((p) => p.endsWith('.github/egress-lint.yml'))
+    .map((p) => join(dir, p));
+}
