@@ -481,7 +481,7 @@ function renderPolicy(
         make(
           KIND.destinationRule,
           dnsLabel(stem, key, 'tls-origination'),
-          [...d.path, 'httpsUpgrade'],
+          d.path.concat('httpsUpgrade'), // kept by the resource: concat leaves no spare capacity
           {
             host: host0,
             exportTo: [gns],
