@@ -76,7 +76,9 @@ export function readEgressPolicy(resource: Resource): EgressPolicy {
       ...(f.workloadSelector && Object.keys(f.workloadSelector).length > 0
         ? { workloadSelector: f.workloadSelector }
         : {}),
-      path: [...rulePath, 'from', index],
+      // concat, not spread: a spread literal keeps spare capacity, and every source and destination
+      // keeps its path for the whole run.
+      path: rulePath.concat('from', index),
     }));
     const to: Destination[] = raw.to.map((t, index) => {
       const cls = protocolClass(t.port.protocol);
@@ -85,7 +87,7 @@ export function readEgressPolicy(resource: Resource): EgressPolicy {
       return {
         ruleIndex,
         index,
-        path: [...rulePath, 'to', index],
+        path: rulePath.concat('to', index),
         ...(t.name !== undefined ? { name: t.name } : {}),
         hosts: t.hosts,
         port: t.port,

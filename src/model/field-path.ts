@@ -5,13 +5,15 @@ const IDENT = /^[A-Za-z_$][\w$-]*$/;
 
 /** `['spec', 'egressRules', 0, 'to', 1]` -> `spec.egressRules[0].to[1]`. Keys with dots or odd characters are quoted. */
 export function formatPath(path: FieldPath): string {
-  let out = '';
+  // Joined, not appended: `+=` leaves a chain of string pieces, several times the text's size, and
+  // rendered resources keep one such text each (the source-path annotation).
+  const parts: string[] = [];
   for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (IDENT.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
+    if (typeof seg === 'number') parts.push(`[${seg}]`);
+    else if (IDENT.test(seg)) parts.push(parts.length > 0 ? `.${seg}` : seg);
+    else parts.push(`[${JSON.stringify(seg)}]`);
   }
-  return out;
+  return parts.join('');
 }
 
 /** Inverse of formatPath, for paths written by hand (tests, config). */

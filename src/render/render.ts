@@ -90,22 +90,27 @@ const KIND_RANK: Record<string, number> = {
   [KIND.virtualService]: 3,
 };
 
+type FieldLinks = (readonly [rendered: FieldPath, source: FieldPath])[];
+
 /**
  * Field links are built on first use: most rendered resources are never asked where a field came
  * from, and built eagerly they were a quarter of an analysis's memory. A class, not an object literal
  * with a getter: V8 keeps such a literal as a dictionary with a getter closure of its own, several
- * times the size of these four fields.
+ * times the size of these fields. The links are built by a module function from what they need (a
+ * destination, a policy's list): a closure made inside renderPolicy would keep its whole scope alive
+ * (its maps and helper closures) for every rendered resource.
  */
-class LazyRenderOrigin implements RenderOrigin {
+class LazyRenderOrigin<T> implements RenderOrigin {
   private links: readonly (readonly [FieldPath, FieldPath])[] | undefined;
   constructor(
     readonly policy: Resource,
     readonly path: FieldPath,
-    private readonly build: () => (readonly [FieldPath, FieldPath])[],
+    private readonly build: (input: T) => FieldLinks,
+    private readonly input: T,
   ) {}
 
   get fields(): readonly (readonly [FieldPath, FieldPath])[] {
-    return (this.links ??= this.build());
+    return (this.links ??= this.build(this.input));
   }
 }
 
@@ -241,15 +246,22 @@ function renderPolicy(
     [LABEL_MANAGED_BY]: MANAGED_BY,
     [LABEL_POLICY]: labelValue(policy.resource.name),
   };
-  const make = (
+  // A destination's resources share one source-path text (most are written from `d.path` itself).
+  const pathTexts = new Map<FieldPath, string>();
+  const make = <T>(
     kind: string,
     name: string,
     sourcePath: FieldPath,
     spec: JsonObject,
-    fields: () => (readonly [FieldPath, FieldPath])[],
+    fields: (input: T) => FieldLinks,
+    input: T,
   ): Resource => {
     const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
-    if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
+    if (sourcePath.length > 2) {
+      let text = pathTexts.get(sourcePath);
+      if (text === undefined) pathTexts.set(sourcePath, (text = formatPath(sourcePath)));
+      annotations[ANNOTATION_SOURCE_PATH] = text;
+    }
     const apiVersion = RENDER_API.networking;
     return {
       apiVersion,
@@ -262,7 +274,7 @@ function renderPolicy(
       labels,
       annotations,
       body: { apiVersion, kind, metadata: { name, namespace: gns, labels, annotations }, spec },
-      rendered: new LazyRenderOrigin(policy.resource, sourcePath, fields),
+      rendered: new LazyRenderOrigin(policy.resource, sourcePath, fields, input),
     };
   };
 
@@ -292,15 +304,8 @@ function renderPolicy(
         gatewayName,
         ['spec', 'byEgressGateway'],
         { selector: { ...gw.selector }, servers },
-        () => [
-          [
-            ['spec', 'selector'],
-            ['spec', 'byEgressGateway', 'name'],
-          ],
-          ...ports.map(
-            (port, i) => [['spec', 'servers', i], gatewayPortPath(byPort.get(port)![0]!)] as const,
-          ),
-        ],
+        gatewayFields,
+        ports.map((port) => byPort.get(port)![0]!),
       ),
     );
   }
@@ -339,13 +344,8 @@ function renderPolicy(
         dnsLabel(stem, 'gateway'),
         ['spec', 'byEgressGateway'],
         { host: gw.serviceHost, exportTo: gatewayClients, subsets },
-        () => [
-          [
-            ['spec', 'host'],
-            ['spec', 'byEgressGateway', 'name'],
-          ],
-          ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
-        ],
+        gatewayDestinationRuleFields,
+        destinations,
       ),
     );
   }
@@ -381,24 +381,8 @@ function renderPolicy(
           resolution: 'DNS',
           ports: sePorts,
         },
-        () => [
-          [
-            ['spec', 'hosts'],
-            [...d.path, 'hosts'],
-          ],
-          [
-            ['spec', 'ports', 0],
-            [...d.path, 'port'],
-          ],
-          [
-            ['spec', 'ports', 1],
-            [...d.path, 'httpsUpgrade'],
-          ],
-          [
-            ['spec', 'exportTo'],
-            [...d.path.slice(0, -2), 'from'],
-          ],
-        ],
+        serviceEntryFields,
+        d,
       ),
     );
 
@@ -488,7 +472,7 @@ function renderPolicy(
         spec.tcp = [...sidecar, gatewayLeg];
       }
     }
-    out.push(make(KIND.virtualService, name, d.path, spec, () => virtualServiceFields(d, refuse)));
+    out.push(make(KIND.virtualService, name, d.path, spec, virtualServiceFields, d));
 
     // TLS origination at the gateway for httpsUpgrade. Exported to the gateway's namespace only: a
     // sidecar that saw it would wrap the application's own HTTPS in a second TLS layer.
@@ -497,7 +481,7 @@ function renderPolicy(
         make(
           KIND.destinationRule,
           dnsLabel(stem, key, 'tls-origination'),
-          [...d.path, 'httpsUpgrade'],
+          d.path.concat('httpsUpgrade'), // kept by the resource: concat leaves no spare capacity
           {
             host: host0,
             exportTo: [gns],
@@ -507,7 +491,8 @@ function renderPolicy(
               ],
             },
           },
-          () => [],
+          noFields,
+          undefined,
         ),
       );
     }
@@ -515,13 +500,59 @@ function renderPolicy(
   return out;
 }
 
+/** The Gateway's links: each server from the first destination on its port (`firsts`, by port). */
+function gatewayFields(firsts: readonly Destination[]): FieldLinks {
+  return [
+    [
+      ['spec', 'selector'],
+      ['spec', 'byEgressGateway', 'name'],
+    ],
+    ...firsts.map((d, i) => [['spec', 'servers', i], gatewayPortPath(d)] as const),
+  ];
+}
+
+/** The gateway host's DestinationRule: a subset per destination. */
+function gatewayDestinationRuleFields(destinations: readonly Destination[]): FieldLinks {
+  return [
+    [
+      ['spec', 'host'],
+      ['spec', 'byEgressGateway', 'name'],
+    ],
+    ...destinations.map((d, i) => [['spec', 'subsets', i], d.path] as const),
+  ];
+}
+
+function serviceEntryFields(d: Destination): FieldLinks {
+  return [
+    [
+      ['spec', 'hosts'],
+      [...d.path, 'hosts'],
+    ],
+    [
+      ['spec', 'ports', 0],
+      [...d.path, 'port'],
+    ],
+    [
+      ['spec', 'ports', 1],
+      [...d.path, 'httpsUpgrade'],
+    ],
+    [
+      ['spec', 'exportTo'],
+      [...d.path.slice(0, -2), 'from'],
+    ],
+  ];
+}
+
+const noFields = (): FieldLinks => [];
+
 /**
  * Which policy field each part of a destination's VirtualService comes from (see renderPolicy for
  * the routes: http = [to-host, via-gateway, refuse?] + tls for httpsUpgrade; tls/tcp = sidecar
  * routes [via-gateway, refuse?] then the gateway leg).
  */
-function virtualServiceFields(d: Destination, refuse: boolean): [FieldPath, FieldPath][] {
-  const fields: [FieldPath, FieldPath][] = [
+function virtualServiceFields(d: Destination): FieldLinks {
+  const refuse = needsRefusal(d);
+  const fields: FieldLinks = [
     [
       ['spec', 'hosts'],
       [...d.path, 'hosts'],

@@ -402,10 +402,17 @@ export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls
     q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
   const rules = lookup && q.inCreationOrder ? q.inCreationOrder(lookup.rules) : lookup?.rules;
   const setting = rules ? mergedClientTls(rules, q.port, q.subset) : undefined;
-  // Built field by field rather than spread: one object shape, no copies (one per client and port).
-  const out: OutboundTls = lookup
-    ? { lookup, subsetResolved, mode: '', auto: false }
-    : { subsetResolved, mode: '', auto: false };
+  // Every field set at once, absent ones undefined: one object shape, its fields in the object itself
+  // (fields added later spill into a second array). One per gateway client, thousands of them.
+  const out: OutboundTls = {
+    lookup,
+    subsetResolved,
+    setting: undefined,
+    mode: '',
+    sni: undefined,
+    auto: false,
+    mtlsDisabledBy: undefined,
+  };
   if (setting) {
     const sni =
       setting.sni ??

@@ -49,6 +49,15 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
   // visibleNamespaces answers sorted, except for a VirtualService seen everywhere: then it hands back
   // everyNamespace's own list, sorted here once for all of them.
   let everySorted: readonly string[] | undefined;
+  // Lists built from picked namespaces are mostly the same few (a route's sourceNamespace, the gateway
+  // pods' namespace): one shared list each rather than one per route use.
+  const lists = new Map<string, readonly string[]>();
+  const shared = (names: string[]): readonly string[] => {
+    const key = names.join('\n');
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = names));
+    return list;
+  };
   const out: RouteUse[] = [];
   for (const vs of index.ofKind(KIND.virtualService)) {
     const hosts = virtualServiceHosts(vs);
@@ -110,7 +119,7 @@ export function collectRouteUses(index: IstioIndex): RouteUse[] {
               : (sortedRegistered ??= sortNamespaces([...whole]));
         } else {
           if (whole) for (const ns of whole) picked.add(ns);
-          clientNamespaces = sortNamespaces([...picked]);
+          clientNamespaces = shared(sortNamespaces([...picked]));
         }
         for (const destination of route.destinations)
           out.push({ vs, route, destination, on, clientNamespaces });
