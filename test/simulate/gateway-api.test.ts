@@ -337,6 +337,32 @@ spec:
     expect(other.reason).toMatch(/direct response 500/);
   });
 
+  it('an HTTPRoute and a GRPCRoute for one parent and host merge in creation order (mergeHTTPRoutes): undetermined', () => {
+    const e = simulate(
+      httpEntry('grpc', 'default', 'grpc.example.com') +
+        `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a-http, namespace: default}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: grpc}]
+  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: grpc.example.com, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: b-grpc, namespace: default}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: grpc}]
+  rules:
+  - matches: [{method: {service: shop.Cart}}]
+    backendRefs: [{group: networking.istio.io, kind: Hostname, name: grpc.example.com, port: 80, weight: 0}]
+`,
+    )(SLEEP, 'http://grpc.example.com/shop.Cart/Get', { method: 'POST' });
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toBe('how Istio applies GRPCRoute default/b-grpc');
+  });
+
   it('a Service parent routes the Service host', () => {
     const explain = simulate(`
 apiVersion: v1
@@ -430,6 +456,14 @@ metadata: {name: default, labels: {istio-injection: enabled, ${labels}}}
         ).verdict;
       expect(exists('Exists')).toBe('allowed-via-gateway');
       expect(exists('DoesNotExist')).not.toMatch(/allowed|undetermined/);
+      // A label key named like an Object.prototype member is a label like any other.
+      const proto = (op: string) =>
+        selecting(
+          `{matchExpressions: [{key: constructor, operator: ${op}}]}`,
+          namespace('egress: "any"'),
+        ).verdict;
+      expect(proto('DoesNotExist')).toBe('allowed-via-gateway');
+      expect(proto('Exists')).not.toMatch(/allowed|undetermined/);
     });
   });
 

@@ -349,8 +349,8 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
   let count = 0;
   for (const parent of parents) {
     for (const host of parentHosts(route, parent)) {
-      // HTTPRoutes (and GRPCRoutes) for one key merge (mergeHTTPRoutes); TCPRoutes give rival VirtualServices.
-      const key = `${route.kind}|${parent.mesh ? `${route.namespace}|${parent.port ?? ''}` : parent.listener.internalName}|${host}`;
+      // HTTPRoutes and GRPCRoutes for one key merge together (mergeHTTPRoutes); TCPRoutes give rival VirtualServices.
+      const key = `${route.kind === 'GRPCRoute' ? 'HTTPRoute' : route.kind}|${parent.mesh ? `${route.namespace}|${parent.port ?? ''}` : parent.listener.internalName}|${host}`;
       const seen = ctx.keys.get(key);
       if (seen && seen !== route && route.kind !== 'TLSRoute')
         return unmodelled(

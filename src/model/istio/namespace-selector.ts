@@ -86,7 +86,8 @@ function requirement(e: JsonObject): Requirement | undefined {
 }
 
 function satisfies(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const value = labels[r.key];
+  // Own keys only: a label named `constructor` is not Object.prototype's.
+  const value = Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
   switch (r.operator) {
     case 'In':
       return value !== undefined && r.values.includes(value);
