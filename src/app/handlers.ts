@@ -323,7 +323,7 @@ async function refreshInTurn<D>(
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
   const subject = { key: `#${pr.number}`, pullRequest: pr, recheck: asked.recheck };
-  const outcome = await checkInTurn(state, ctx, run, subject, (deps, { checkRun }) =>
+  const outcome = await checkInTurn(state, ctx, run, subject, (deps, grant) =>
     refreshPullRequest(deps, {
       pullRequest: pr,
       repoUrl,
@@ -332,7 +332,9 @@ async function refreshInTurn<D>(
       // their runs apart by delivery id, so none takes up a completed run.
       ...(ctx.resumed && !asked.sharedDelivery ? { resumed: true } : {}),
       requested: asked.requested,
-      ...(checkRun ? { checkRun } : {}),
+      ...(grant.checkRun ? { checkRun: grant.checkRun } : {}),
+      ...(grant.unsettledRun ? { unsettledRun: grant.unsettledRun } : {}),
+      ...(grant.runOpened ? { runOpened: grant.runOpened } : {}),
     }),
   );
   // Decided without a check: an interrupted earlier attempt may have left its run open.

@@ -41,10 +41,17 @@ const CHECKED: ReadonlySet<RefreshResult> = new Set([
   'invalid-config',
 ]);
 
+/**
+ * The pull request's last check: head, base and run. Written when the run opens (`settled` false) and
+ * again once the check has its verdict and comment (`settled` true; records from before this field
+ * have none and count as settled). A check that dies in between (after completing the run, before
+ * the record) leaves it unsettled, so the next check takes up that run instead of adding one.
+ */
 interface CheckedRecord {
   headSha: string;
   baseSha: string;
   checkRun: CheckRunCreated;
+  settled?: boolean;
 }
 
 export class RedisTurns implements PullRequestTurns {
@@ -93,12 +100,18 @@ export class RedisTurns implements PullRequestTurns {
     const recordKey = `${this.settings.prefix}:checked:${turn.key}`;
     const record = parseRecord(await this.redis.get(recordKey));
     const same = record?.headSha === headSha && record.baseSha === baseSha;
-    if (same && !turn.recheck) return decided('already-checked');
-    const outcome = await refresh({ lost, ...(same ? { checkRun: record.checkRun } : {}) });
-    if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result)) {
-      const checked: CheckedRecord = { headSha, baseSha, checkRun: outcome.reportedTo };
-      await this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
-    }
+    const settled = same && record.settled !== false;
+    if (settled && !turn.recheck) return decided('already-checked');
+    const remember = (checkRun: CheckRunCreated, done: boolean): Promise<unknown> => {
+      const checked: CheckedRecord = { headSha, baseSha, checkRun, settled: done };
+      return this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
+    };
+    const grant: TurnGrant = { lost, runOpened: async (run) => void (await remember(run, false)) };
+    if (settled) grant.checkRun = record.checkRun;
+    else if (same) grant.unsettledRun = record.checkRun;
+    const outcome = await refresh(grant);
+    if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result))
+      await remember(outcome.reportedTo, true);
     return outcome;
   }
 }

@@ -92,6 +92,10 @@ export interface RefreshRequest {
    * of a second run being made, and keeps its annotations (GitHub would add the same ones twice).
    */
   checkRun?: CheckRunCreated;
+  /** An earlier check's run for the same head and base, not seen through: taken up (TurnGrant). */
+  unsettledRun?: CheckRunCreated;
+  /** Told the run this check reports into once it is open (TurnGrant.runOpened). */
+  runOpened?: (run: CheckRunCreated) => Promise<void>;
 }
 
 export type RefreshResult =
@@ -162,6 +166,8 @@ export async function refreshPullRequest<D>(
     externalId: req.deliveryId,
     ...(req.resumed ? { resumed: true } : {}),
     ...(req.checkRun ? { reuse: req.checkRun } : {}),
+    ...(req.unsettledRun ? { takeUp: req.unsettledRun.id } : {}),
+    ...(req.runOpened ? { opened: req.runOpened } : {}),
   };
   return withCheckRun(deps, target, async (check, outcome) => {
     const read = await readConfigOrFail(deps, check, baseSha);
@@ -383,7 +389,10 @@ function lintInput<D>(
  */
 async function withCheckRun<D>(
   deps: RefreshDeps<D>,
-  target: CheckRunTarget & { reuse?: CheckRunCreated },
+  target: CheckRunTarget & {
+    reuse?: CheckRunCreated;
+    opened?: (run: CheckRunCreated) => Promise<void>;
+  },
   work: (check: OpenedCheckRun, outcome: RefreshOutcome) => Promise<RefreshOutcome>,
 ): Promise<RefreshOutcome> {
   const outcome: RefreshOutcome = {
@@ -404,6 +413,7 @@ async function withCheckRun<D>(
   }
   outcome.reportedTo = check;
   if (!check.alreadyCompleted) await tellOpenRuns(deps, check.id, 'opened');
+  if (target.opened && !target.reuse) await tellTurn(deps, target.opened, check);
   const ended = await workOrFail(deps, check, outcome, work);
   // Also a run taken up completed: an attempt that died may have left it remembered.
   if (ended.checkRun === 'completed' || ended.checkRun === 'kept')
@@ -454,6 +464,25 @@ async function tellOpenRuns(
     deps.log?.warn(
       { err: e, repo: `${gh.repo.owner}/${gh.repo.repo}`, checkRun: id },
       `egress-lint: could not record check run ${id} as ${change} in the record of open runs`,
+    );
+  }
+}
+
+/**
+ * Tells the turn which run this check reports into. Like the record of open runs, a lead only: without
+ * it a check that dies after completing the run may leave the next check to open a second one.
+ */
+async function tellTurn(
+  deps: Pick<RefreshDeps<unknown>, 'log'>,
+  opened: (run: CheckRunCreated) => Promise<void>,
+  check: CheckRunCreated,
+): Promise<void> {
+  try {
+    await opened(check);
+  } catch (e) {
+    deps.log?.warn(
+      { err: e, checkRun: check.id },
+      `egress-lint: could not record check run ${check.id} as this pull request's current run`,
     );
   }
 }

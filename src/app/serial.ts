@@ -49,6 +49,14 @@ export interface TurnGrant {
   lost?: AbortSignal;
   /** This app's completed run for the same head and base, to report into again. */
   checkRun?: CheckRunCreated;
+  /**
+   * This app's run for the same head and base that an earlier check opened but did not see through
+   * (its replica died, or it failed after opening the run): the check takes it up, completed or not,
+   * so the commit keeps one run.
+   */
+  unsettledRun?: CheckRunCreated;
+  /** Told which run the check reports into, as soon as it is open (before any verdict is written). */
+  runOpened?: (run: CheckRunCreated) => Promise<void>;
 }
 
 /**

@@ -27,6 +27,11 @@ export interface CheckRunTarget {
    * attempt's, even when completed (it may have died between completing the run and recording it).
    */
   resumed?: boolean;
+  /**
+   * The run an earlier check of the same head and base opened and did not see through (see
+   * TurnGrant.unsettledRun): taken up, completed or not.
+   */
+  takeUp?: number;
 }
 
 /** A run a check reports into, and whether it already carried a verdict when the check took it up. */
@@ -36,7 +41,9 @@ export type OpenedCheckRun = CheckRunCreated & { alreadyCompleted: boolean };
  * This app's unfinished run for the target (or one an attempt that died left on the commit), or a new
  * `in_progress` one. A completed run with the same external id is left alone, unless the attempt is
  * resumed: a redelivery after a finished (failed) check gets a fresh run, as Re-run does, but a job
- * resumed after a crash completes its own run again rather than adding a second to the commit.
+ * resumed after a crash completes its own run again rather than adding a second to the commit. A
+ * completed run of another delivery is taken up only when the turn names it (`takeUp`): its check
+ * died between completing it and saying so.
  */
 export async function openCheckRun(
   gh: GitHubApi,
@@ -58,7 +65,9 @@ export async function openCheckRun(
     const open =
       runs.find(
         (r) => r.externalId === target.externalId && (target.resumed || r.status !== 'completed'),
-      ) ?? runs.find((r) => r.status !== 'completed');
+      ) ??
+      runs.find((r) => r.id === target.takeUp) ??
+      runs.find((r) => r.status !== 'completed');
     if (open) return { ...open, alreadyCompleted: open.status === 'completed' };
     return { ...(await gh.createCheckRun(body, { signal })), alreadyCompleted: false };
   });

@@ -12,7 +12,7 @@ import { tuningFromEnv } from '../../src/app/main.js';
 import { RedisOpenRuns } from '../../src/app/open-runs.js';
 import { RedisTurns } from '../../src/app/redis-turns.js';
 import type { RefreshOutcome } from '../../src/app/refresh.js';
-import type { PullRequestTurn } from '../../src/app/serial.js';
+import type { PullRequestTurn, TurnGrant } from '../../src/app/serial.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 let server: RedisServer;
@@ -131,6 +131,32 @@ describe('RedisTurns', () => {
     await a.run(turn(github(), true, 'delivery-4'), failing);
     expect((await b.run(turn(github(), true, 'delivery-4'), work)).result).toBe('passed');
     expect(ran).toBe(4);
+  });
+
+  it('a check that opened its run and did not settle it: the next check takes that run up', async () => {
+    const grants: TurnGrant[] = [];
+    // Opens its run, then dies (or fails) before the turn records the verdict.
+    const dies = async (grant: TurnGrant): Promise<RefreshOutcome> => {
+      grants.push(grant);
+      await grant.runOpened!(RUN);
+      return { ...outcome('error'), error: new Error('killed') };
+    };
+    const work = (grant: TurnGrant): Promise<RefreshOutcome> => {
+      grants.push(grant);
+      return Promise.resolve(outcome('failed'));
+    };
+    const [a, b] = [turns(clients[0]!), turns(clients[1]!)];
+    await a.run(turn(github()), dies);
+    expect((await b.run(turn(github()), work)).result).toBe('failed');
+    expect((await a.run(turn(github()), work)).result).toBe('already-checked');
+    expect(grants.map((g) => [g.checkRun, g.unsettledRun])).toEqual([
+      [undefined, undefined],
+      [undefined, RUN],
+    ]);
+    // Asked again: the settled run is reported into again.
+    expect((await a.run(turn(github(), true), work)).result).toBe('failed');
+    expect(grants[2]).toMatchObject({ checkRun: RUN });
+    expect(grants[2]!.unsettledRun).toBeUndefined();
   });
 
   it('does not record a check that failed to finish: the next event checks again', async () => {

@@ -5,6 +5,7 @@
  * recorded as done), then started again; the job is resumed once its lock expires.
  */
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_PREFIX } from '../../src/app/durable.js';
@@ -265,6 +266,41 @@ describe('a job resumed after its replica died', () => {
     );
     expect(handled).toEqual([]);
     expect(notHandledOnce([replica], [opened, render])).toEqual(new Map());
+  }, 240_000);
+
+  it('the next check takes up the run a dead check completed, when its own turn comes first', async () => {
+    github.grantPermission(repo, 'maintainer', 'write');
+    const base = repo.commit(BASE_FILES);
+    const head = repo.commit(withBadProtocol(BASE_FILES));
+    const pull = repo.openPull(6, base, head);
+    const died = dieAfterCompleting(head);
+    const opened = await post('pull_request', pullRequestEvent('opened', repo, pull));
+    await died;
+    const [run] = repo.checkRunsFor(head);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    // The dead attempt's job is not taken up before the next event (with several replicas, which of
+    // the two gets the pull request's turn first is chance): here it is gone once its lock expired.
+    const queue = new Queue('events', { connection: { url: redis.url }, prefix: REDIS_PREFIX });
+    try {
+      await until(
+        'the dead job to be removable',
+        async () => (await queue.remove(opened)) === 1 || undefined,
+        30_000,
+        200,
+      );
+    } finally {
+      await queue.close();
+    }
+    github.faults = [];
+    await replica.start();
+    const command = issueCommentEvent(repo, pull.number, '/egress render', { login: 'maintainer' });
+    await handledAfterRestart(await post('issue_comment', command));
+
+    // One run on the commit: the render completed the dead check's run again.
+    expect(repo.checkRunsFor(head)).toEqual([run]);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run!.calls.filter((c) => 'conclusion' in c)).toHaveLength(2);
+    expect(await openRuns()).toEqual([]);
   }, 240_000);
 
   it('a Re-run on a commit two pull requests share: each keeps its own verdict, none takes over the other’s run', async () => {

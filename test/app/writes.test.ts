@@ -60,6 +60,15 @@ describe('openCheckRun', () => {
     expect(created).toEqual([100]);
   });
 
+  it('takes up the completed run the turn names (its check died before settling it), not another', async () => {
+    const runs = [run(6, 'delivery-a', 'completed'), run(7, 'delivery-0', 'completed')];
+    const { gh, created } = githubWith(runs);
+    const target = { headSha: 'abc', externalId: 'delivery-1', takeUp: 7 };
+    const opened = await openCheckRun(gh, policy, target);
+    expect(opened).toMatchObject({ id: 7, alreadyCompleted: true });
+    expect(created).toEqual([]);
+  });
+
   it('takes over an unfinished run a dead attempt left on the commit', async () => {
     const { gh, created } = githubWith([run(7, 'delivery-0', 'in_progress')]);
     const opened = await openCheckRun(gh, policy, { headSha: 'abc', externalId: 'delivery-1' });
