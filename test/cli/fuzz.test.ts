@@ -30,6 +30,24 @@ const TIMEOUT_MS = Math.max(600_000, MUTANTS * 200);
 /** What Node prints for a process warning (the yaml library's, say) before its message. */
 const PROCESS_WARNING = /\(node:\d+\) \w*Warning:/;
 
+/** A hand run prints its progress this often, so a stopped run says how far it got. */
+const PROGRESS_EVERY = 1000;
+
+/**
+ * Failures, each printed as soon as it is found (a long hand run stopped early still shows them),
+ * and the first few kept for the test's verdict; the run goes on to the end.
+ */
+class FailureLog {
+  readonly kept: string[] = [];
+  count = 0;
+
+  add(failure: string): void {
+    this.count++;
+    console.error(`fuzz failure ${this.count}: ${failure}`);
+    if (this.kept.length < 5) this.kept.push(failure);
+  }
+}
+
 /** Values that have broken parsers and lookups before: prototype names, IPs, CIDRs, host:port... */
 const NASTY_VALUES = [
   'constructor',
@@ -180,9 +198,9 @@ describe('mutation fuzz', () => {
     `${MUTANTS} seeded mutants of the seeds, each through lint, render, diff and explain`,
     async () => {
       const random = mulberry32(SEED);
-      const failures: string[] = [];
+      const failures = new FailureLog();
       let lintFailed = 0;
-      for (let n = 0; n < MUTANTS && failures.length < 5; n++) {
+      for (let n = 0; n < MUTANTS; n++) {
         const s = all[n % all.length]!;
         const text = mutant(s.text, random);
         const request = REQUESTS[Math.floor(random() * REQUESTS.length)]!;
@@ -192,22 +210,20 @@ describe('mutation fuzz', () => {
           outcomes = await Promise.all(argvs.map((args) => runWithStdin(args, s.dir, text)));
         });
         const [lint, render, ...rest] = outcomes;
-        if (warnings.length > 0)
-          failures.push(`mutant ${n} (seed ${SEED}): ${warnings.join('\n')}\n--- input:\n${text}`);
+        const found = (command: string, what: string): void =>
+          failures.add(`mutant ${n} (seed ${SEED}), ${command}: ${what}\n--- input:\n${text}`);
+        if (warnings.length > 0) found('one of the commands', warnings.join('\n'));
         if (lint!.code === 1) lintFailed++;
         [lint!, render!, ...rest].forEach((o, i) => {
           const p = problem(o);
-          if (p)
-            failures.push(
-              `mutant ${n} (seed ${SEED}), ${argvs[i]!.join(' ')}: ${p}\n${o.err.slice(0, 500)}\n--- input:\n${text}`,
-            );
+          if (p) found(argvs[i]!.join(' '), `${p}\n${o.err.slice(0, 500)}`);
         });
         if (lint!.code === 0 && render!.code !== 0)
-          failures.push(
-            `mutant ${n}: lint exits 0 but render exits ${render!.code}\n${render!.err}\n--- input:\n${text}`,
-          );
+          found('lint and render', `lint exits 0 but render exits ${render!.code}\n${render!.err}`);
+        if ((n + 1) % PROGRESS_EVERY === 0)
+          console.error(`fuzz: ${n + 1} of ${MUTANTS} mutants, ${failures.count} failures`);
       }
-      expect(failures).toEqual([]);
+      expect(failures.kept).toEqual([]);
       // The mutants must reach the checks: many are broken, many still read.
       expect(lintFailed).toBeGreaterThan(MUTANTS / 5);
       expect(lintFailed).toBeLessThan(MUTANTS);
@@ -217,7 +233,7 @@ describe('mutation fuzz', () => {
 
   it(`a sample of ${BINARY_SAMPLE} mutants through the real binary, reading standard input`, () => {
     const random = mulberry32(SEED + 1);
-    const failures: string[] = [];
+    const failures = new FailureLog();
     for (let n = 0; n < BINARY_SAMPLE; n++) {
       const s = all[Math.floor(random() * all.length)]!;
       const text = mutant(s.text, random);
@@ -231,9 +247,11 @@ describe('mutation fuzz', () => {
         });
         const p = problem({ code: r.status ?? -1, out: r.stdout, err: r.stderr });
         if (p)
-          failures.push(`binary mutant ${n}, ${args.join(' ')}: ${p}\n${r.stderr.slice(0, 500)}`);
+          failures.add(
+            `binary mutant ${n} (seed ${SEED + 1}), ${args.join(' ')}: ${p}\n${r.stderr.slice(0, 500)}`,
+          );
       }
     }
-    expect(failures).toEqual([]);
+    expect(failures.kept).toEqual([]);
   }, 600_000);
 });
