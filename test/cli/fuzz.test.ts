@@ -23,7 +23,7 @@ import { SEEDS, seedScenarios } from '../support.js';
 import { BIN } from './run-cli.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 1400);
+const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 3000);
 const BINARY_SAMPLE = 2;
 /** Generous, and growing with a hand run's FUZZ_MUTANTS: a loaded machine may be several times slower. */
 const TIMEOUT_MS = Math.max(600_000, MUTANTS * 200);
@@ -46,6 +46,13 @@ class FailureLog {
     console.error(`fuzz failure ${this.count}: ${failure}`);
     if (this.kept.length < 5) this.kept.push(failure);
   }
+}
+
+/** CPU (all threads of this process) and wall time since `started`, for the figures in the header. */
+function cost(started: { cpu: NodeJS.CpuUsage; wall: number }): string {
+  const { user, system } = process.cpuUsage(started.cpu);
+  const cpu = (user + system) / 1e3;
+  return `${(cpu / 1e3).toFixed(1)} s of CPU (${(cpu / MUTANTS).toFixed(1)} ms a mutant), ${((Date.now() - started.wall) / 1e3).toFixed(1)} s wall`;
 }
 
 /** Values that have broken parsers and lookups before: prototype names, IPs, CIDRs, host:port... */
@@ -199,6 +206,7 @@ describe('mutation fuzz', () => {
     async () => {
       const random = mulberry32(SEED);
       const failures = new FailureLog();
+      const started = { cpu: process.cpuUsage(), wall: Date.now() };
       let lintFailed = 0;
       for (let n = 0; n < MUTANTS; n++) {
         const s = all[n % all.length]!;
@@ -223,6 +231,7 @@ describe('mutation fuzz', () => {
         if ((n + 1) % PROGRESS_EVERY === 0)
           console.error(`fuzz: ${n + 1} of ${MUTANTS} mutants, ${failures.count} failures`);
       }
+      console.error(`fuzz: ${MUTANTS} mutants (seed ${SEED}): ${cost(started)}`);
       expect(failures.kept).toEqual([]);
       // The mutants must reach the checks: many are broken, many still read.
       expect(lintFailed).toBeGreaterThan(MUTANTS / 5);
