@@ -59,10 +59,19 @@ export const CONFIG_SCHEMAS: ValidatorSet = {
 
 const require = createRequire(import.meta.url);
 
-/** A set's validators by name: the build's compiled ones, or compiled here on first use. */
+/**
+ * A set's validators by name: the build's compiled ones, or compiled here; either way loaded on first
+ * use, so that a command that validates nothing of the set does not load it.
+ */
 export function validatorsOf(set: ValidatorSet): (name: string) => ValidateFunction {
-  const compiled = compiledValidators(set);
-  return compiled ? (name) => compiled[name]! : compilingValidators(set);
+  let validator: ((name: string) => ValidateFunction) | undefined;
+  return (name) => {
+    if (!validator) {
+      const compiled = compiledValidators(set);
+      validator = compiled ? (n) => compiled[n]! : compilingValidators(set);
+    }
+    return validator(name);
+  };
 }
 
 /** The set's validators compiled in this process, each on first use. */

@@ -12,12 +12,9 @@ import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { closestNames, findingAt, schemaFindings, type SchemaError } from './messages.js';
 import { serviceEntryFindings } from './service-entry.js';
 
-/**
- * Looked up on first use: compiled by the build, or compiled then (see compiled.ts), so that a command
- * that validates nothing of a kind does not pay for it.
- */
+/** Each validator looked up on first use (compiled by the build, or then: see compiled.ts). */
 const validator = validatorsOf(RESOURCE_SCHEMAS);
-const lazily =
+const check =
   (name: string): ((d: unknown) => SchemaError[]) =>
   (d) => {
     const fn = validator(name);
@@ -26,9 +23,9 @@ const lazily =
 
 /** Our own kinds: apiVersion/kind -> validator. */
 const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
-  [`${ASM_GROUP}/v1/${KIND.egressPolicy}`, lazily('policyV1')],
-  [`${ASM_GROUP}/v1beta1/${KIND.egressPolicy}`, lazily('policyV1beta1')],
-  [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, lazily('istioGatewayV1beta1')],
+  [`${ASM_GROUP}/v1/${KIND.egressPolicy}`, check('policyV1')],
+  [`${ASM_GROUP}/v1beta1/${KIND.egressPolicy}`, check('policyV1beta1')],
+  [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, check('istioGatewayV1beta1')],
 ]);
 
 /**
@@ -36,12 +33,12 @@ const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
  * other fields are not ours to judge (no unknown-field findings).
  */
 const GATEWAY_API_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
-  ['Gateway', lazily('gatewayApiGateway')],
-  ['HTTPRoute', lazily('gatewayApiRoute')],
-  ['TLSRoute', lazily('gatewayApiRoute')],
-  ['TCPRoute', lazily('gatewayApiRoute')],
-  ['GRPCRoute', lazily('gatewayApiGrpcRoute')],
-  ['ReferenceGrant', lazily('gatewayApiReferenceGrant')],
+  ['Gateway', check('gatewayApiGateway')],
+  ['HTTPRoute', check('gatewayApiRoute')],
+  ['TLSRoute', check('gatewayApiRoute')],
+  ['TCPRoute', check('gatewayApiRoute')],
+  ['GRPCRoute', check('gatewayApiGrpcRoute')],
+  ['ReferenceGrant', check('gatewayApiReferenceGrant')],
 ]);
 
 // A Map: the key is a document's `kind`, which may be `constructor` or `__proto__`.
