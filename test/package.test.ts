@@ -22,11 +22,11 @@ function packedFiles(): string[] {
 
 function jsFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.js'))
+    .filter((f) => /\.c?js$/.test(f))
     .map((f) => join(ROOT, dir, f));
 }
 
-/** Package names the built code imports (static and dynamic), builtins left out. */
+/** Package names the built code imports (static and dynamic) or requires, builtins left out. */
 function importedPackages(files: string[]): Set<string> {
   const names = new Set<string>();
   for (const file of files) {
@@ -35,6 +35,7 @@ function importedPackages(files: string[]): Set<string> {
       ...code.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm),
       ...code.matchAll(/^import\s*['"]([^'"]+)['"]/gm),
       ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+      ...code.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g),
     ].map((m) => m[1]!);
     for (const spec of specs) {
       if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec))
@@ -53,6 +54,7 @@ it('the tarball holds the built code, schemas, rule pages and LICENSE, and no te
     'dist/src/cli/main.js',
     'dist/src/app/main.js',
     'dist/schemas/egress-lint-config.json',
+    'dist/schemas/validators/resources.cjs',
     'schemas/egress-lint-config.json',
     'rules/gateway-not-found.md',
     'app.yml',
@@ -64,8 +66,10 @@ it('the tarball holds the built code, schemas, rule pages and LICENSE, and no te
 });
 
 it('dependencies are exactly the packages the shipped code imports', () => {
-  const shipped = [...jsFiles('dist/src'), ...jsFiles('dist/rules')].filter(
-    (f) => !f.includes('.test.'),
-  );
+  const shipped = [
+    ...jsFiles('dist/src'),
+    ...jsFiles('dist/rules'),
+    ...jsFiles('dist/schemas/validators'),
+  ].filter((f) => !f.includes('.test.'));
   expect([...importedPackages(shipped)].sort()).toEqual(Object.keys(pkg.dependencies).sort());
 });

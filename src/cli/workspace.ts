@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { analyzeSources, type Analysis } from '../analyze.js';
+import { AnalysisMemo } from '../analysis-memo.js';
 import { CONFIG_FILE, type ProjectConfig } from '../config/project-config.js';
 import {
   collectFiles,
@@ -164,10 +165,24 @@ export function readFindingsOf(read: ReadResult): Finding[] {
   }));
 }
 
+/**
+ * Small inputs analysed in this process, by content (see analysis-memo.ts): the two sides of a diff
+ * that hold the same files are analysed once, and so is an input that `run` is handed again. A few
+ * small analyses held until the process ends cost little; larger inputs are not held.
+ */
+const ANALYSES = new AnalysisMemo({ maxSourceBytes: 1024 * 1024, maxEntries: 32 });
+
 export function analyzeWorkspace(ws: Workspace): Analysis {
-  const analysis = analyzeSources(ws.files, ws.config);
-  if (ws.readFindings.length) analysis.findings.unshift(...ws.readFindings);
-  return analysis;
+  return ANALYSES.analysis(
+    ws.files,
+    ws.config,
+    () => {
+      const analysis = analyzeSources(ws.files, ws.config);
+      if (ws.readFindings.length) analysis.findings.unshift(...ws.readFindings);
+      return analysis;
+    },
+    ws.readFindings,
+  );
 }
 
 /** With a focus, only the named files' findings count (their context was read to check them). */

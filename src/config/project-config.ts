@@ -2,8 +2,7 @@
  * The project config file `.github/egress-lint.yml`, read by the CLI and the app alike. Parsing is
  * pure: the surfaces read the text. An invalid file is an error with file:line:column, never a guess.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { RULES } from '../../rules/index.js';
 import configSchema from '../../schemas/egress-lint-config.json' with { type: 'json' };
@@ -16,6 +15,7 @@ import { yamlSourceMap } from '../load/source-map.js';
 import { formatPath, type FieldPath } from '../model/field-path.js';
 import type { Severity } from '../model/finding.js';
 import { isObject } from '../model/resource.js';
+import { CONFIG_SCHEMAS, validatorsOf } from '../schema/compiled.js';
 import { pointerToPath, suggest } from '../schema/messages.js';
 
 export const CONFIG_FILE = '.github/egress-lint.yml';
@@ -114,10 +114,7 @@ export class ConfigError extends Error {
   }
 }
 
-// Our schema is checked against the meta-schema by a test, not in every process (see schema/validate.ts).
-const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
-(addFormats as unknown as (a: Ajv) => void)(ajv);
-let validateConfig: ValidateFunction | undefined;
+const validator = validatorsOf(CONFIG_SCHEMAS);
 
 // YAML 1.2: under 1.1, `comment: off` and `rule: off` would read as the boolean false.
 const CONFIG_YAML_OPTIONS = {
@@ -187,8 +184,8 @@ function readConfigDocument(text: string): ReadConfig {
 
 type Locate = (path: FieldPath) => { line: number; column: number };
 
-// Compiled when a config is first read: most commands without a config never need it.
-const configValidator = (): ValidateFunction => (validateConfig ??= ajv.compile(configSchema));
+// Looked up when a config is first read (compiled by the build, or then: see schema/compiled.ts).
+const configValidator = (): ValidateFunction => validator('config');
 
 function schemaProblems(raw: unknown, at: Locate): ConfigProblem[] {
   const validate = configValidator();

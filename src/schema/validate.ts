@@ -2,72 +2,43 @@
  * Schema stage: every resource of a kind we know is checked against its schema. Findings carry the
  * `schema` rule id and point at the offending field. Kinds we do not know pass through untouched.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import policyV1 from '../../schemas/asm-egress-traffic-policy.v1.json' with { type: 'json' };
-import policyV1beta1 from '../../schemas/asm-egress-traffic-policy.v1beta1.json' with { type: 'json' };
-import istioGatewayV1beta1 from '../../schemas/istio-gateway.v1beta1.json' with { type: 'json' };
-import gatewayApi from '../../schemas/gateway-api.json' with { type: 'json' };
 import istioFieldNames from './istio-field-names.json' with { type: 'json' };
 import { formatPath } from '../model/field-path.js';
 import type { Finding } from '../model/finding.js';
 import { ASM_GROUP, GATEWAY_API_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { get, isObject, type Resource } from '../model/resource.js';
+import { RESOURCE_SCHEMAS, validatorsOf } from './compiled.js';
 import { badPorts, isKnownField, ISTIO_KINDS, unknownFields } from './istio.js';
 import { closestNames, findingAt, schemaFindings, type SchemaError } from './messages.js';
 import { serviceEntryFindings } from './service-entry.js';
 
-// validateSchema off: checking our own schemas against the JSON Schema meta-schema compiled that
-// meta-schema in every process; test/schema/schema-files.test.ts checks them once instead.
-const ajv = new Ajv({
-  allErrors: true,
-  verbose: true,
-  strict: true,
-  allowUnionTypes: true,
-  validateSchema: false,
-});
-(addFormats as unknown as (a: Ajv) => void)(ajv);
-
-/**
- * Compiled on first use: compiling is most of what a schema costs, and a command that validates
- * nothing of its kind (or nothing at all) should not pay it at start-up.
- */
-const lazily = (validator: () => ValidateFunction): ((d: unknown) => SchemaError[]) => {
-  let fn: ValidateFunction | undefined;
-  return (d) => {
-    fn ??= validator();
+/** Each validator looked up on first use (compiled by the build, or then: see compiled.ts). */
+const validator = validatorsOf(RESOURCE_SCHEMAS);
+const check =
+  (name: string): ((d: unknown) => SchemaError[]) =>
+  (d) => {
+    const fn = validator(name);
     return fn(d) ? [] : [...(fn.errors ?? [])];
   };
-};
-const compile = (schema: object): ((d: unknown) => SchemaError[]) =>
-  lazily(() => ajv.compile(schema));
 
 /** Our own kinds: apiVersion/kind -> validator. */
 const ASM_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
-  [`${ASM_GROUP}/v1/${KIND.egressPolicy}`, compile(policyV1)],
-  [`${ASM_GROUP}/v1beta1/${KIND.egressPolicy}`, compile(policyV1beta1)],
-  [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, compile(istioGatewayV1beta1)],
+  [`${ASM_GROUP}/v1/${KIND.egressPolicy}`, check('policyV1')],
+  [`${ASM_GROUP}/v1beta1/${KIND.egressPolicy}`, check('policyV1beta1')],
+  [`${ASM_GROUP}/v1beta1/${KIND.istioGateway}`, check('istioGatewayV1beta1')],
 ]);
 
 /**
  * Gateway API kinds (any version) -> the fields egress-lint reads, typed as the CRDs type them;
- * other fields are not ours to judge (no unknown-field findings). Added on first use as well: most
- * repositories hold no Gateway API object.
+ * other fields are not ours to judge (no unknown-field findings).
  */
-let gatewayApiAdded = false;
-const gatewayApiKind = (def: string): ((d: unknown) => SchemaError[]) =>
-  lazily(() => {
-    if (!gatewayApiAdded) ajv.addSchema(gatewayApi);
-    gatewayApiAdded = true;
-    return ajv.getSchema(`gateway-api.json#/$defs/${def}`)!;
-  });
 const GATEWAY_API_KINDS = new Map<string, (d: unknown) => SchemaError[]>([
-  ['Gateway', gatewayApiKind('Gateway')],
-  ['HTTPRoute', gatewayApiKind('route')],
-  ['TLSRoute', gatewayApiKind('route')],
-  ['TCPRoute', gatewayApiKind('route')],
-  ['GRPCRoute', gatewayApiKind('grpcRoute')],
-  ['ReferenceGrant', gatewayApiKind('ReferenceGrant')],
+  ['Gateway', check('gatewayApiGateway')],
+  ['HTTPRoute', check('gatewayApiRoute')],
+  ['TLSRoute', check('gatewayApiRoute')],
+  ['TCPRoute', check('gatewayApiRoute')],
+  ['GRPCRoute', check('gatewayApiGrpcRoute')],
+  ['ReferenceGrant', check('gatewayApiReferenceGrant')],
 ]);
 
 // A Map: the key is a document's `kind`, which may be `constructor` or `__proto__`.
