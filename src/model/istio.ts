@@ -8,6 +8,7 @@
  * lookups by host) are cached per object: a rule asks the same thing for every client namespace.
  * The parts live in ./istio/; this module is what the rest of the code imports.
  */
+export { PerObjectMemo } from './istio/memo.js';
 export {
   hostMatches,
   hostSubsetOf,

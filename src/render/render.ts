@@ -34,6 +34,7 @@ import {
 import { istioRejects } from './istio-rejects.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
+import { SharedValues } from './shared-values.js';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_POLICY = 'egress-lint.io/policy';
@@ -140,6 +141,7 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
   // Policies are already in order; sorting each one's resources keeps the whole output ordered.
   const resources: Resource[] = [];
   const rejected = new Set<Resource>();
+  const shared = new SharedValues();
   for (const policy of policies) {
     const own = renderPolicy(
       policy,
@@ -147,6 +149,7 @@ export function renderConfigSet(cs: ConfigSet): RenderResult {
       allocation,
       cs.defaults,
       clientsOfGateway.get(gatewayKey(policy))!,
+      shared,
     );
     own.sort(
       (a, b) =>
@@ -225,13 +228,54 @@ export function portName(protocol: string, number: number): string {
   return `${protocol.toLowerCase()}-${number}`;
 }
 
+/** `[mesh]`, the gateways of every sidecar match and catch-all. */
+const MESH_ONLY: readonly string[] = Object.freeze([MESH_GATEWAY]);
+const ISTIO_MUTUAL: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL' });
+const REFUSED_TLS: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI });
+
+/** The small parts of rendered resources that repeat across policies, one object each. */
+class RenderParts {
+  constructor(private readonly shared: SharedValues) {}
+
+  /** `{number: port}`, as routes, subsets and matches name a port. */
+  port(number: number): JsonObject {
+    return this.shared.get(`port ${number}`, () => ({ number }));
+  }
+
+  /** An exportTo (or other namespace) list, by its names. */
+  list(names: readonly string[]): readonly string[] {
+    return this.shared.get(`list ${names.join(' ')}`, () => [...names]);
+  }
+
+  /** A ServiceEntry's ports. */
+  ports(ports: readonly JsonObject[]): readonly JsonObject[] {
+    return this.shared.get(`ports ${JSON.stringify(ports)}`, () =>
+      ports.map((p) => Object.freeze(p)),
+    );
+  }
+
+  /** The sidecar catch-all of a port without SNI: `{gateways: [mesh], port}`. */
+  catchAll(port: number): readonly JsonObject[] {
+    return this.shared.get(`catch-all ${port}`, () => [
+      Object.freeze({ gateways: MESH_ONLY, port }),
+    ]);
+  }
+
+  /** A gateway-host subset's port setting that refuses the handshake (REFUSED_SNI). */
+  refusedSetting(port: number): JsonObject {
+    return this.shared.get(`refused ${port}`, () => ({ port: this.port(port), tls: REFUSED_TLS }));
+  }
+}
+
 function renderPolicy(
   policy: EgressPolicy,
   gw: EgressGateway,
   allocation: PortAllocation,
   defaults: MeshDefaults,
   gatewayClients: readonly string[],
+  shared: SharedValues,
 ): Resource[] {
+  const parts = new RenderParts(shared);
   const stem = policyStem(policy, defaults);
   const keys = destinationKeys(policy);
   const gns = gw.namespace;
@@ -246,8 +290,17 @@ function renderPolicy(
     [LABEL_MANAGED_BY]: MANAGED_BY,
     [LABEL_POLICY]: labelValue(policy.resource.name),
   };
-  // A destination's resources share one source-path text (most are written from `d.path` itself).
-  const pathTexts = new Map<FieldPath, string>();
+  // A destination's resources share one annotations object (most are written from `d.path` itself).
+  const annotationsByPath = new Map<FieldPath, Record<string, string>>();
+  const annotationsOf = (sourcePath: FieldPath): Record<string, string> => {
+    let annotations = annotationsByPath.get(sourcePath);
+    if (annotations === undefined) {
+      annotations = { [ANNOTATION_SOURCE]: source };
+      if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
+      annotationsByPath.set(sourcePath, Object.freeze(annotations));
+    }
+    return annotations;
+  };
   const make = <T>(
     kind: string,
     name: string,
@@ -256,12 +309,7 @@ function renderPolicy(
     fields: (input: T) => FieldLinks,
     input: T,
   ): Resource => {
-    const annotations: Record<string, string> = { [ANNOTATION_SOURCE]: source };
-    if (sourcePath.length > 2) {
-      let text = pathTexts.get(sourcePath);
-      if (text === undefined) pathTexts.set(sourcePath, (text = formatPath(sourcePath)));
-      annotations[ANNOTATION_SOURCE_PATH] = text;
-    }
+    const annotations = annotationsOf(sourcePath);
     const apiVersion = RENDER_API.networking;
     return {
       apiVersion,
@@ -279,6 +327,16 @@ function renderPolicy(
   };
 
   const out: Resource[] = [];
+  // The policy's VirtualServices are all bound to the sidecars and its Gateway; their gateway legs name it.
+  const ownGateway: readonly string[] = Object.freeze([gatewayRef]);
+  const meshAndGateway: readonly string[] = Object.freeze([MESH_GATEWAY, gatewayRef]);
+  // A `from` entry's selector, copied once for every destination's sidecar matches.
+  const selectors = new Map<PolicySource, JsonObject>();
+  const sourceLabelsOf = (f: PolicySource): JsonObject => {
+    let labels = selectors.get(f);
+    if (!labels) selectors.set(f, (labels = Object.freeze({ ...f.workloadSelector })));
+    return labels;
+  };
 
   // Gateway: one per policy, one server per gateway port.
   const byPort = new Map<number, Destination[]>();
@@ -295,7 +353,7 @@ function renderPolicy(
           protocol: http ? 'HTTPS' : 'TLS',
         },
         hosts: sortedUnique(ds.flatMap((d) => d.hosts)),
-        tls: { mode: 'ISTIO_MUTUAL' },
+        tls: ISTIO_MUTUAL,
       };
     });
     out.push(
@@ -318,11 +376,11 @@ function renderPolicy(
   );
   const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
   const refusedSubset = refusedSubsetName(stem);
-  const subsets = destinations.map((d) => ({
+  const subsets: JsonObject[] = destinations.map((d) => ({
     name: subsetOf(d),
     trafficPolicy: {
       portLevelSettings: [
-        { port: { number: gp(d) }, tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } },
+        { port: parts.port(gp(d)), tls: { mode: 'ISTIO_MUTUAL', sni: d.hosts[0]! } },
       ],
     },
   }));
@@ -330,10 +388,7 @@ function renderPolicy(
     subsets.push({
       name: refusedSubset,
       trafficPolicy: {
-        portLevelSettings: refusedPorts.map((port) => ({
-          port: { number: port },
-          tls: { mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI },
-        })),
+        portLevelSettings: refusedPorts.map((port) => parts.refusedSetting(port)),
       },
     });
   }
@@ -353,7 +408,9 @@ function renderPolicy(
   for (const d of destinations) {
     const key = keys.get(d)!;
     const name = dnsLabel(stem, key);
-    const exportTo = sortedUnique([gns, ...d.from.map((f) => f.namespace)]);
+    const exportTo = parts.list(sortedUnique([gns, ...d.from.map((f) => f.namespace)]));
+    // The ServiceEntry's, the VirtualService's and the SNI matches' hosts: one copy of the policy's list.
+    const hosts: readonly string[] = Object.freeze([...d.hosts]);
     const p = d.port.number;
     const upstreamPort = d.upgradePort ?? p;
     const host0 = d.hosts[0]!;
@@ -375,11 +432,11 @@ function renderPolicy(
         name,
         d.path,
         {
-          hosts: [...d.hosts],
+          hosts,
           exportTo,
           location: 'MESH_EXTERNAL',
           resolution: 'DNS',
-          ports: sePorts,
+          ports: parts.ports(sePorts),
         },
         serviceEntryFields,
         d,
@@ -398,32 +455,25 @@ function renderPolicy(
       sni: boolean,
       http = false,
     ): JsonObject => ({
-      ...(http ? {} : { gateways: [MESH_GATEWAY] }),
+      ...(http ? {} : { gateways: MESH_ONLY }),
       port,
-      ...(sni ? { sniHosts: [...d.hosts] } : {}),
-      ...(f.workloadSelector ? { sourceLabels: { ...f.workloadSelector } } : {}),
+      ...(sni ? { sniHosts: hosts } : {}),
+      ...(f.workloadSelector ? { sourceLabels: sourceLabelsOf(f) } : {}),
       sourceNamespace: f.namespace,
     });
-    const catchAll = (port: number, sni: boolean): JsonObject => ({
-      gateways: [MESH_GATEWAY],
-      port,
-      ...(sni ? { sniHosts: [...d.hosts] } : {}),
-    });
+    const catchAll = (port: number, sni: boolean): readonly JsonObject[] =>
+      sni ? [{ gateways: MESH_ONLY, port, sniHosts: hosts }] : parts.catchAll(port);
     const toGateway = (subset: string): JsonObject => ({
-      destination: { host: gw.serviceHost, subset, port: { number: gp(d) } },
+      destination: { host: gw.serviceHost, subset, port: parts.port(gp(d)) },
     });
     const toHost = (port: number): JsonObject => ({
-      destination: { host: host0, port: { number: port } },
+      destination: { host: host0, port: parts.port(port) },
     });
     const gatewayLeg: JsonObject = {
-      match: [{ gateways: [gatewayRef], port: gp(d) }],
+      match: [{ gateways: ownGateway, port: gp(d) }],
       route: [toHost(upstreamPort)],
     };
-    const spec: JsonObject = {
-      hosts: [...d.hosts],
-      exportTo,
-      gateways: [MESH_GATEWAY, gatewayRef],
-    };
+    const spec: JsonObject = { hosts, exportTo, gateways: meshAndGateway };
 
     if (d.protocolClass === 'http') {
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
@@ -437,7 +487,7 @@ function renderPolicy(
       if (refuse) {
         http.push({
           name: `${key}-refuse-unselected`,
-          match: [catchAll(p, false)],
+          match: catchAll(p, false),
           directResponse: {
             status: 502,
             body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` },
@@ -456,7 +506,7 @@ function renderPolicy(
           },
         ];
         if (refuse)
-          tls.push({ match: [catchAll(d.upgradePort, true)], route: [toGateway(refusedSubset)] });
+          tls.push({ match: catchAll(d.upgradePort, true), route: [toGateway(refusedSubset)] });
         spec.tls = tls;
       }
     } else {
@@ -464,7 +514,7 @@ function renderPolicy(
       const sidecar: JsonObject[] = [
         { match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] },
       ];
-      if (refuse) sidecar.push({ match: [catchAll(p, sni)], route: [toGateway(refusedSubset)] });
+      if (refuse) sidecar.push({ match: catchAll(p, sni), route: [toGateway(refusedSubset)] });
       if (sni) {
         spec.tls = sidecar;
         spec.tcp = [gatewayLeg];
@@ -484,10 +534,10 @@ function renderPolicy(
           d.path.concat('httpsUpgrade'), // kept by the resource: concat leaves no spare capacity
           {
             host: host0,
-            exportTo: [gns],
+            exportTo: parts.list([gns]),
             trafficPolicy: {
               portLevelSettings: [
-                { port: { number: d.upgradePort }, tls: { mode: 'SIMPLE', sni: host0 } },
+                { port: parts.port(d.upgradePort), tls: { mode: 'SIMPLE', sni: host0 } },
               ],
             },
           },

@@ -223,10 +223,12 @@ export function accessUniverse(...analyses: Analysis[]): AccessUniverse {
 }
 
 /**
- * Cells already worked out per analysis (null: the source does not see the host), so that the app,
- * comparing many pull requests with one cached base analysis, simulates each base cell once.
+ * Cells already worked out per analysis, by source and destination (null: the source does not see
+ * the host), so that the app, comparing many pull requests with one cached base analysis, simulates
+ * each base cell once. By source, then destination: a key text per cell was a tenth of a matrix's
+ * memory at thousands of gateways.
  */
-const cellsByAnalysis = new WeakMap<Analysis, Map<string, AccessCell | null>>();
+const cellsByAnalysis = new WeakMap<Analysis, Map<string, Map<string, AccessCell | null>>>();
 
 export function accessMatrix(
   analysis: Analysis,
@@ -257,10 +259,15 @@ export function accessMatrix(
   });
 
   const cells: AccessCell[] = [];
-  const seen = new Map<string, AccessCell>();
-  // A cell depends only on the analysis, its source and its destination, not on the universe.
+  // A cell depends only on the analysis, its source and its destination, not on the universe; so does
+  // whether a pair is simulated at all (below), so the cells known are those this matrix sees.
   let known = cellsByAnalysis.get(analysis);
   if (!known) cellsByAnalysis.set(analysis, (known = new Map()));
+  const knownFor = (source: string): Map<string, AccessCell | null> => {
+    let bySource = known.get(source);
+    if (!bySource) known.set(source, (bySource = new Map()));
+    return bySource;
+  };
   const unseen: Record<string, Verdict> = {};
   const inNamespace = new Map<string, AccessSource[]>();
   for (const s of universe.sources) {
@@ -301,18 +308,16 @@ export function accessMatrix(
       ? universe.sources
       : [...new Set([...[...audience].flatMap((ns) => inNamespace.get(ns) ?? []), ...bypassing])];
     for (const s of candidates) {
-      const key = cellKey(s.label, d.url);
-      let cell = known.get(key);
+      const bySource = knownFor(s.label);
+      let cell = bySource.get(d.url);
       if (cell === undefined) {
         cell =
           bypassing.has(s) || seesHost(ctx, s.workload.namespace, d.host)
             ? toCell(s.label, d.url, explain(s.label, d.url, false))
             : null;
-        known.set(key, cell);
+        bySource.set(d.url, cell);
       }
-      if (cell === null) continue;
-      cells.push(cell);
-      seen.set(key, cell);
+      if (cell !== null) cells.push(cell);
     }
   }
   return {
@@ -320,7 +325,7 @@ export function accessMatrix(
     cells,
     unseen,
     verdict: (source, destination) =>
-      seen.get(cellKey(source, destination)) ?? { source, destination, verdict: unseen[source]! },
+      known.get(source)?.get(destination) ?? { source, destination, verdict: unseen[source]! },
     explain,
   };
 }

@@ -12,6 +12,7 @@ import type { FieldPath } from '../model/field-path.js';
 import {
   authzAction,
   isHttpOnlyCondition,
+  PerObjectMemo,
   stringList,
   type AuthzAction,
   type IstioIndex,
@@ -364,22 +365,29 @@ export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): A
   };
 }
 
-/** The selector key/value pairs of gateway-scoped policies that miss these pods, for explaining why they do not apply. */
+/**
+ * The gateway-scoped policies whose selector names `selectorKey` with another value than these pods
+ * carry, for explaining why they do not apply. Remembered per index, namespace and value: every
+ * request through a gateway asks, and with a policy per gateway a scan per request grew with
+ * requests times gateways.
+ */
 export function policiesMissing(
   index: IstioIndex,
   workload: Workload,
   selectorKey: string,
-): Resource[] {
-  const policies = workloadPolicyIndexOf(
-    index.ofKind(KIND.authorizationPolicy),
-    index.rootNamespace,
-  );
-  return policies.selectingKey(workload, selectorKey).filter((p) => {
-    const sel = get(p.body, ['spec', 'selector', 'matchLabels']);
-    return (
-      isObject(sel) &&
-      typeof sel[selectorKey] === 'string' &&
-      sel[selectorKey] !== workload.labels[selectorKey]
+): readonly Resource[] {
+  const value = workload.labels[selectorKey];
+  const key = `${workload.namespace}\n${selectorKey}\n${value ?? ''}`;
+  return missingByIndex.get(index, key, () => {
+    const policies = workloadPolicyIndexOf(
+      index.ofKind(KIND.authorizationPolicy),
+      index.rootNamespace,
     );
+    return policies.selectingKey(workload, selectorKey).filter((p) => {
+      const sel = get(p.body, ['spec', 'selector', 'matchLabels']);
+      return isObject(sel) && typeof sel[selectorKey] === 'string' && sel[selectorKey] !== value;
+    });
   });
 }
+
+const missingByIndex = new PerObjectMemo<IstioIndex, string, readonly Resource[]>();

@@ -45,6 +45,9 @@ import { leaveMesh, serviceOutsideMesh, singleServicePort } from './upstream.js'
 import { mergedRulesByAge, serversByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
+/** Gateway-label AuthorizationPolicies that miss the pods, named one by one in an explanation. */
+const MISSING_NAMED = 3;
+
 export interface ToGateway {
   src: SourceWorkload;
   req: AppRequest;
@@ -210,12 +213,24 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   );
 
   const proxy: ProxyView = { ...pods, gateway: gatewayRef(server.gateway) };
-  for (const p of policiesMissing(ctx.index, pods, label)) {
+  // A policy on the gateway label that misses these pods may have been meant for them: the first few
+  // are named, the rest (with a policy per gateway, one per other gateway) counted.
+  const missing = policiesMissing(ctx.index, pods, label);
+  for (const p of missing.slice(0, MISSING_NAMED)) {
     const sel = get(p.body, ['spec', 'selector', 'matchLabels', label]);
     t.decide(
       'egress-gateway',
       `${describe(p)} selects ${label}=${String(sel)}, but these gateway pods carry ${label}=${podLabels[label]}: it does not apply here`,
       p,
+      ['spec', 'selector'],
+    );
+  }
+  if (missing.length > MISSING_NAMED) {
+    const more = missing.length - MISSING_NAMED;
+    t.decide(
+      'egress-gateway',
+      `${more} more AuthorizationPolic${more === 1 ? 'y selects' : 'ies select'} other values of ${label} than ${podLabels[label]}: ${more === 1 ? 'it does' : 'they do'} not apply here`,
+      missing[MISSING_NAMED],
       ['spec', 'selector'],
     );
   }

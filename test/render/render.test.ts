@@ -112,6 +112,21 @@ describe('rendering contract details', () => {
     expect(locate(gw, ['spec', 'servers', 0])).toMatchObject({ line: 15 });
   });
 
+  it('shares equal parts between resources and policies, frozen', () => {
+    const out = render(
+      `${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'example.org')}`,
+    ).render.resources;
+    const spec = (kind: string, i: number) =>
+      out.filter((r) => r.kind === kind)[i]!.body.spec as Record<string, unknown[]>;
+    // One ServiceEntry port list for both policies, and each policy's ServiceEntry and VirtualService
+    // share its exportTo and host lists.
+    expect(spec('ServiceEntry', 0).ports).toBe(spec('ServiceEntry', 1).ports);
+    expect(spec('ServiceEntry', 0).exportTo).toBe(spec('VirtualService', 0).exportTo);
+    expect(spec('ServiceEntry', 0).hosts).toBe(spec('VirtualService', 0).hosts);
+    expect(Object.isFrozen(spec('ServiceEntry', 0).ports)).toBe(true);
+    expect(() => (spec('ServiceEntry', 0).hosts as string[]).push('other.org')).toThrow();
+  });
+
   it('refuses nothing extra when whole namespaces are listed', () => {
     const { render: out } = render(POLICY('egress-by-egressgateway', 'httpbin.org'));
     const vs = out.resources.find((r) => r.kind === 'VirtualService')!;

@@ -448,6 +448,25 @@ spec:
     });
   });
 
+  it('policies on the gateway label for other gateways: the first three named, the rest counted', () => {
+    const others = ['a', 'b', 'c', 'd', 'e']
+      .map((g) =>
+        AP('DENY', '{}')
+          .replace('deny-policy', `deny-${g}`)
+          .replace('istio: egressgateway}', `istio: egressgateway-${g}}`),
+      )
+      .join('');
+    const text = decisionText(simulate(http + others)('app/app=a', 'http://httpbin.org'));
+    for (const g of ['a', 'b', 'c'])
+      expect(text).toContain(
+        `AuthorizationPolicy istio-system/deny-${g} selects istio=egressgateway-${g}, but these gateway pods carry istio=egressgateway: it does not apply here`,
+      );
+    expect(text).not.toContain('deny-d selects');
+    expect(text).toContain(
+      '2 more AuthorizationPolicies select other values of istio than egressgateway: they do not apply here',
+    );
+  });
+
   it('DENY is checked before ALLOW', () => {
     const explain = simulate(
       http + AP('ALLOW', '{}') + AP('DENY', '{to: [{operation: {paths: [/admin*]}}]}'),

@@ -9,6 +9,7 @@ import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { isWild, stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
 import { resolveHostOf } from './names.js';
+import { PerObjectMemo } from './memo.js';
 import { labelsKey, workloadSelectorOf } from './workloads.js';
 
 /** The host a DestinationRule is for, resolved as Istio resolves it (setDestinationRules). */
@@ -378,15 +379,15 @@ export interface OutboundTlsQuery {
  * (the oldest definition is kept); destination_rule.go mergeDestinationRule.
  */
 export function rulesMergedByAge(rules: readonly Resource[], subset?: string): readonly Resource[] {
-  let bySubset = rulesByAge.get(rules);
-  if (!bySubset) rulesByAge.set(rules, (bySubset = new Map()));
-  let found = bySubset.get(subset);
-  if (!found) bySubset.set(subset, (found = rulesMergedByAgeOf(rules, subset)));
-  return found;
+  return rulesByAge.get(rules, subset, () => rulesMergedByAgeOf(rules, subset));
 }
 
 /** Remembered per rule list (the index's lookups share them) and subset: asked for every request. */
-const rulesByAge = new WeakMap<readonly Resource[], Map<string | undefined, readonly Resource[]>>();
+const rulesByAge = new PerObjectMemo<
+  readonly Resource[],
+  string | undefined,
+  readonly Resource[]
+>();
 
 function rulesMergedByAgeOf(rules: readonly Resource[], subset?: string): Resource[] {
   const top = rules.filter((r) => isObject(get(r.body, ['spec', 'trafficPolicy'])));

@@ -7,10 +7,11 @@ import { gatewayServiceHost, type EgressGateway } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { gatewayPodsShown } from './gateway-pods.js';
-import { hostLookup, type HostLookup } from './host-lookup.js';
+import { SCAN_LIMIT, smallHostLookup, type HostLookup } from './host-lookup.js';
 import { hostMatches, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf, splitNamespacedHost } from './names.js';
+import { PerObjectMemo } from './memo.js';
 import { virtualServiceHosts, type RouteKind } from './routes.js';
 import { sniChooser } from './sni.js';
 import {
@@ -144,8 +145,6 @@ export interface ServerVirtualServices {
   forHost(host: string): readonly Resource[];
 }
 
-const serverVirtualServicesCache = new WeakMap<GatewayServer, Map<string, ServerVirtualServices>>();
-
 /**
  * serverVirtualServiceHosts for every VirtualService `bound` to the server's Gateway and visible in
  * `proxyNamespace` (where its pods run), read once per server and namespace: every request through
@@ -156,25 +155,23 @@ export function serverVirtualServices(
   proxyNamespace: string,
   bound: () => readonly Resource[],
 ): ServerVirtualServices {
-  let byNamespace = serverVirtualServicesCache.get(server);
-  if (!byNamespace) serverVirtualServicesCache.set(server, (byNamespace = new Map()));
-  let found = byNamespace.get(proxyNamespace);
-  if (!found) {
+  return serverVirtualServicesMemo.get(server, proxyNamespace, () => {
     const admitted = admittedByServer(server, boundByHost(server.gateway, proxyNamespace, bound));
-    const byHost = hostLookup(admitted, (vs) => serverVirtualServiceHosts(server, vs));
-    found = { admitted, forHost: (host) => byHost.matching(host) };
-    byNamespace.set(proxyNamespace, found);
-  }
-  return found;
+    const byHost = smallHostLookup(admitted, (vs) => serverVirtualServiceHosts(server, vs));
+    return { admitted, forHost: (host) => byHost.matching(host) };
+  });
 }
+
+const serverVirtualServicesMemo = new PerObjectMemo<GatewayServer, string, ServerVirtualServices>();
 
 /** The VirtualServices bound to a Gateway for one proxy namespace, by host and in their order. */
 interface BoundByHost {
   lookup: HostLookup;
-  position: ReadonlyMap<Resource, number>;
+  /** Where a VirtualService is in the bound list. */
+  position: (vs: Resource) => number;
 }
 
-const boundByHostCache = new WeakMap<Resource, Map<string, BoundByHost>>();
+const boundByHostMemo = new PerObjectMemo<Resource, string, BoundByHost>();
 
 /**
  * The VirtualServices `bound` to a Gateway, looked up by host, built once per Gateway and proxy
@@ -186,18 +183,16 @@ function boundByHost(
   proxyNamespace: string,
   bound: () => readonly Resource[],
 ): BoundByHost {
-  let byNamespace = boundByHostCache.get(gateway);
-  if (!byNamespace) boundByHostCache.set(gateway, (byNamespace = new Map()));
-  let found = byNamespace.get(proxyNamespace);
-  if (!found) {
+  return boundByHostMemo.get(gateway, proxyNamespace, () => {
     const services = bound();
-    found = {
-      lookup: hostLookup(services, virtualServiceHosts),
-      position: new Map(services.map((vs, i) => [vs, i])),
+    // A Map of positions only where a scan of the list would cost more (see smallHostLookup).
+    const positions =
+      services.length > SCAN_LIMIT ? new Map(services.map((vs, i) => [vs, i])) : undefined;
+    return {
+      lookup: smallHostLookup(services, virtualServiceHosts),
+      position: (vs) => positions?.get(vs) ?? services.indexOf(vs),
     };
-    byNamespace.set(proxyNamespace, found);
-  }
-  return found;
+  });
 }
 
 /**
@@ -209,7 +204,7 @@ function admittedByServer(server: GatewayServer, { lookup, position }: BoundByHo
   for (const h of server.hostNames) for (const vs of lookup.matching(h)) candidates.add(vs);
   return [...candidates]
     .filter((vs) => serverAdmitsVirtualService(server, vs))
-    .sort((a, b) => position.get(a)! - position.get(b)!);
+    .sort((a, b) => position(a) - position(b));
 }
 
 /** The server terminates TLS and verifies a client certificate, so authorization sees the client's identity. */

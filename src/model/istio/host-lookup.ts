@@ -13,6 +13,33 @@ export interface HostLookup {
   listing(host: string): readonly Resource[];
 }
 
+/**
+ * hostLookup by a scan of every resource, each answer a new list: for a few resources, where the
+ * index's maps and closures cost more than they save (the simulator keeps a lookup per gateway server
+ * and proxy namespace, mostly of one or two VirtualServices).
+ */
+export function scanningLookup(
+  resources: readonly Resource[],
+  hostsOfResource: (r: Resource) => readonly string[],
+): HostLookup {
+  return {
+    matching: (host) =>
+      resources.filter((r) => hostsOfResource(r).some((h) => hostMatches(h, host))),
+    listing: (host) => resources.filter((r) => hostsOfResource(r).includes(host)),
+  };
+}
+
+/** Up to this many resources, scanningLookup answers as fast as the index. */
+export const SCAN_LIMIT = 8;
+
+/** scanningLookup for a few resources, else hostLookup. */
+export function smallHostLookup(
+  resources: readonly Resource[],
+  hostsOfResource: (r: Resource) => readonly string[],
+): HostLookup {
+  return (resources.length <= SCAN_LIMIT ? scanningLookup : hostLookup)(resources, hostsOfResource);
+}
+
 export function hostLookup(
   resources: readonly Resource[],
   hostsOfResource: (r: Resource) => readonly string[],

@@ -22,11 +22,31 @@ const hostsCache = new WeakMap<Resource, readonly string[]>();
 export function virtualServiceHosts(vs: Resource): readonly string[] {
   let hosts = hostsCache.get(vs);
   if (!hosts) {
-    hosts = stringList(get(vs.body, ['spec', 'hosts'])).map((h) => resolveHostOf(vs, h));
+    const written = get(vs.body, ['spec', 'hosts']);
+    hosts = writtenWhenSame(
+      stringList(written).map((h) => resolveHostOf(vs, h)),
+      written,
+    );
     hostsCache.set(vs, hosts);
   }
   return hosts;
 }
+
+/**
+ * The list as written when `read` holds the same items (hosts already fully qualified, gateways
+ * already `namespace/name`): readings kept for every VirtualService and match share the resource's
+ * own read-only list instead of a copy each.
+ */
+function writtenWhenSame(read: readonly string[], written: unknown): readonly string[] {
+  return Array.isArray(written) &&
+    written.length === read.length &&
+    read.every((x, i) => x === written[i])
+    ? (written as string[])
+    : read;
+}
+
+/** `[mesh]`: the gateways of a VirtualService that names none. */
+const MESH_ONLY: readonly string[] = Object.freeze([MESH]);
 
 /** vsGateways, read once per VirtualService (every rule and route match asks). */
 const gatewaysCache = new WeakMap<Resource, readonly string[]>();
@@ -35,9 +55,15 @@ const gatewaysCache = new WeakMap<Resource, readonly string[]>();
 export function vsGateways(vs: Resource): readonly string[] {
   let gateways = gatewaysCache.get(vs);
   if (!gateways) {
-    const listed = stringList(get(vs.body, ['spec', 'gateways']));
+    const written = get(vs.body, ['spec', 'gateways']);
+    const listed = stringList(written);
     gateways =
-      listed.length === 0 ? [MESH] : listed.map((g) => normalizeGatewayRef(g, vs.namespace));
+      listed.length === 0
+        ? MESH_ONLY
+        : writtenWhenSame(
+            listed.map((g) => normalizeGatewayRef(g, vs.namespace)),
+            written,
+          );
     gatewaysCache.set(vs, gateways);
   }
   return gateways;
@@ -90,6 +116,9 @@ class RouteAt implements VsRoute {
   matches: RouteMatchRef[] = [];
   destinations: RouteDestinationRef[] = [];
   constructor(
+    readonly vs: Resource,
+    /** The VirtualService's gateways (vsGateways). */
+    readonly bound: readonly string[],
     readonly kind: RouteKind,
     readonly index: number,
     readonly route: JsonObject,
@@ -100,13 +129,39 @@ class RouteAt implements VsRoute {
   }
 }
 
-class MatchAt implements RouteMatchRef {
+/** A match and its conditions in one object (one per route match of the config set). */
+class MatchAt implements RouteMatchRef, MatchConditions {
+  readonly gateways: readonly string[];
+  readonly sourceLabels: Readonly<Record<string, string>> | undefined;
+  readonly sourceNamespace: string | undefined;
+  applyingScope: MatchScope | undefined = undefined;
+  notApplyingScope: MatchScope | undefined = undefined;
   constructor(
     private readonly of: RouteAt,
-    readonly conditions: MatchConditions,
     readonly match?: JsonObject,
     readonly index?: number,
-  ) {}
+  ) {
+    const source = readSource(of.vs, match);
+    this.gateways = source.gateways;
+    this.sourceLabels = source.sourceLabels;
+    this.sourceNamespace = source.sourceNamespace;
+  }
+
+  get conditions(): MatchConditions {
+    return this;
+  }
+
+  get vs(): Resource {
+    return this.of.vs;
+  }
+
+  get kind(): RouteKind {
+    return this.of.kind;
+  }
+
+  get bound(): readonly string[] {
+    return this.of.bound;
+  }
 
   /** A route without matches stands for its one catch-all match: the route's own path. */
   get path(): FieldPath {
@@ -146,13 +201,12 @@ export function routesOf(vs: Resource): readonly VsRoute[] {
     if (!Array.isArray(routes)) continue;
     routes.forEach((route: unknown, index) => {
       if (!isObject(route)) return;
-      const at = new RouteAt(kind, index, route);
+      const at = new RouteAt(vs, bound, kind, index, route);
       const matchList = Array.isArray(route.match) ? route.match : [];
       at.matches = exactFilterMap(matchList, (m: unknown, i): RouteMatchRef | undefined =>
-        isObject(m) ? new MatchAt(at, readMatchConditions(vs, bound, kind, m), m, i) : undefined,
+        isObject(m) ? new MatchAt(at, m, i) : undefined,
       );
-      if (at.matches.length === 0)
-        at.matches.push(new MatchAt(at, readMatchConditions(vs, bound, kind, undefined)));
+      if (at.matches.length === 0) at.matches = [new MatchAt(at)];
       at.destinations = exactFilterMap(
         Array.isArray(route.route) ? route.route : [],
         (r: unknown, i): RouteDestinationRef | undefined => {
@@ -214,8 +268,13 @@ export interface MatchConditions {
   readonly gateways: readonly string[];
   readonly sourceLabels?: Readonly<Record<string, string>>;
   readonly sourceNamespace?: string;
-  /** The scope on each of `bound`, once asked: every rule and the simulator ask about the same gateways. */
-  scopes: (MatchScope | undefined)[] | undefined;
+  /**
+   * The match's scopes with its source conditions, where it applies and where it does not, once
+   * asked (every rule and the simulator ask about the same gateways). Every other scope is a shared
+   * constant, and these two do not depend on the gateway otherwise (see scopeOn).
+   */
+  applyingScope: MatchScope | undefined;
+  notApplyingScope: MatchScope | undefined;
 }
 
 const NONE: readonly string[] = [];
@@ -226,21 +285,37 @@ function readMatchConditions(
   kind: RouteKind,
   match: JsonObject | undefined,
 ): MatchConditions {
-  const labels = match?.sourceLabels;
-  const ns = match?.sourceNamespace;
-  const own = match ? stringList(match.gateways) : NONE;
-  // One shape for every match (absent conditions are undefined), and no scopes list until asked.
   return {
     vs,
     kind,
     bound,
-    gateways: own.length === 0 ? NONE : own.map((g) => normalizeGatewayRef(g, vs.namespace)),
+    ...readSource(vs, match),
+    applyingScope: undefined,
+    notApplyingScope: undefined,
+  };
+}
+
+/** A match's own gateways (namespace-qualified) and source conditions; absent ones undefined. */
+function readSource(
+  vs: Resource,
+  match: JsonObject | undefined,
+): Pick<MatchConditions, 'gateways' | 'sourceLabels' | 'sourceNamespace'> {
+  const labels = match?.sourceLabels;
+  const ns = match?.sourceNamespace;
+  const own = match ? stringList(match.gateways) : NONE;
+  return {
+    gateways:
+      own.length === 0
+        ? NONE
+        : writtenWhenSame(
+            own.map((g) => normalizeGatewayRef(g, vs.namespace)),
+            match?.gateways,
+          ),
     sourceLabels:
       isObject(labels) && Object.keys(labels).length > 0
         ? (labels as Record<string, string>)
         : undefined,
     sourceNamespace: typeof ns === 'string' && ns ? ns : undefined,
-    scopes: undefined,
   };
 }
 
@@ -266,10 +341,24 @@ export function scopeOfMatch(m: RouteMatchRef, gateway: string): MatchScope {
 }
 
 function scopeOn(m: MatchConditions, gateway: string): MatchScope {
-  const i = m.bound.indexOf(gateway);
-  if (i < 0) return readScope(m, false, gateway);
-  m.scopes ??= new Array<MatchScope | undefined>(m.bound.length);
-  return (m.scopes[i] ??= readScope(m, true, gateway));
+  const own = m.gateways;
+  const applies = m.bound.includes(gateway) && (own.length === 0 || own.includes(gateway));
+  const honoured = m.kind === 'http' ? own.length === 0 : gateway === MESH;
+  const sourced = m.sourceLabels !== undefined || m.sourceNamespace !== undefined;
+  if (!honoured || !sourced) return PLAIN_SCOPES[`${applies}|${!honoured && sourced}`];
+  // With its source conditions honoured, a match's scope differs between gateways only in `applies`.
+  return applies
+    ? (m.applyingScope ??= sourcedScope(m, true))
+    : (m.notApplyingScope ??= sourcedScope(m, false));
+}
+
+function sourcedScope(m: MatchConditions, applies: boolean): MatchScope {
+  return {
+    applies,
+    ...(m.sourceNamespace ? { sourceNamespace: m.sourceNamespace } : {}),
+    ...(m.sourceLabels ? { sourceLabels: m.sourceLabels } : {}),
+    sourceIgnored: false,
+  };
 }
 
 /** The scopes without source conditions, shared. */
@@ -279,21 +368,6 @@ const PLAIN_SCOPES: Record<`${boolean}|${boolean}`, MatchScope> = {
   'false|true': { applies: false, sourceIgnored: true },
   'false|false': { applies: false, sourceIgnored: false },
 };
-
-function readScope(m: MatchConditions, bound: boolean, gateway: string): MatchScope {
-  const { sourceLabels, sourceNamespace } = m;
-  const own = m.gateways;
-  const applies = bound && (own.length === 0 || own.includes(gateway));
-  const honoured = m.kind === 'http' ? own.length === 0 : gateway === MESH;
-  const sourced = sourceLabels !== undefined || sourceNamespace !== undefined;
-  if (!honoured || !sourced) return PLAIN_SCOPES[`${applies}|${!honoured && sourced}`];
-  return {
-    applies,
-    ...(sourceNamespace ? { sourceNamespace } : {}),
-    ...(sourceLabels ? { sourceLabels } : {}),
-    sourceIgnored: false,
-  };
-}
 
 /** The proxy a route is built for: a sidecar (`gateway: 'mesh'`) or a gateway (`namespace/name` of the Gateway). */
 export interface ProxyView extends Workload {

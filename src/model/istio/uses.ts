@@ -18,6 +18,7 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import type { IstioIndex } from './index.js';
+import { PerObjectMemo } from './memo.js';
 import {
   MESH,
   reachesUnregisteredHost,
@@ -204,15 +205,11 @@ export interface CarryingGateway {
 }
 
 /** gatewaysCarrying per index and host: rules ask for every route use and client namespace. */
-const carryingByIndex = new WeakMap<IstioIndex, Map<string, readonly CarryingGateway[]>>();
+const carryingByIndex = new PerObjectMemo<IstioIndex, string, readonly CarryingGateway[]>();
 
 /** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
 export function gatewaysCarrying(index: IstioIndex, host: string): readonly CarryingGateway[] {
-  let byHost = carryingByIndex.get(index);
-  if (!byHost) carryingByIndex.set(index, (byHost = new Map()));
-  let found = byHost.get(host);
-  if (!found) byHost.set(host, (found = findGatewaysCarrying(index, host)));
-  return found;
+  return carryingByIndex.get(index, host, () => findGatewaysCarrying(index, host));
 }
 
 function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
