@@ -18,7 +18,7 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import { collectClientNamespaces } from './clients.js';
-import { convertGatewayApi, type Unmodelled } from './gateway-api.js';
+import { convertGatewayApi, type Unattached, type Unmodelled } from './gateway-api.js';
 import { hostLookup } from './host-lookup.js';
 import { namespacesByName } from './namespace-selector.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
@@ -139,6 +139,8 @@ export interface IstioIndex {
   gatewayClients(): readonly GatewayClient[];
   /** Gateway API objects Istio acts on in ways not modelled (gateway-api.ts): what they decide is undetermined. */
   gatewayApiUnmodelled(): readonly Unmodelled[];
+  /** Gateway API route parentRefs to a Gateway the repository shows that no listener of it takes. */
+  gatewayApiUnattached(): readonly Unattached[];
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -334,6 +336,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
     gatewayApiUnmodelled: () => gatewayApi.unmodelled,
+    gatewayApiUnattached: () => gatewayApi.unattached,
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
