@@ -39,7 +39,11 @@ export default defineRule({
 function unattachedMessage(u: Unattached): string {
   const gateway = describe(u.gateway);
   const head = `no listener of ${gateway} takes this ${u.route.kind}, so it does nothing there (Istio says so only in the route's status: Accepted False, ${u.status})`;
-  const named = u.refusals.filter((r) => r.why !== 'port' && r.why !== 'sectionName');
+  // Listeners the parentRef does not name (another sectionName or port) are not what it meant.
+  const named = u.refusals.filter(
+    (r): r is { listener: GatewayApiListener; why: ListenerRefusal } =>
+      r.why !== 'port' && r.why !== 'sectionName',
+  );
   if (named.length === 0) return `${head}: ${unnamed(u)}`;
   const hostnames = stringList(get(u.route.body, ['spec', 'hostnames']));
   return `${head}: ${named.map((r) => refusalText(r.listener, r.why, u, hostnames)).join('; ')}`;
@@ -58,9 +62,12 @@ function unnamed(u: Unattached): string {
   return `it has no listener ${wanted} (its listeners: ${listText(have)})`;
 }
 
+/** Why a listener the parentRef names refuses the route. */
+type ListenerRefusal = Exclude<Refusal, 'port' | 'sectionName'>;
+
 function refusalText(
   l: GatewayApiListener,
-  why: Refusal,
+  why: ListenerRefusal,
   u: Unattached,
   hostnames: readonly string[],
 ): string {
@@ -79,7 +86,5 @@ function refusalText(
       return l.kinds.length > 0
         ? `${listener} takes only ${listText([...l.kinds], 'or')} (allowedRoutes.kinds)`
         : `${listener} takes no route: allowedRoutes.kinds lists no kind its protocol carries`;
-    default:
-      return `${listener} is not the one the parentRef names`;
   }
 }
