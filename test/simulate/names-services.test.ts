@@ -288,6 +288,47 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     );
   });
 
+  describe("a route without a port to an ExternalName Service: the alias Service's own single port, else the listener port (route.go GetDestinationCluster looks up the service the route names, the alias)", () => {
+    const noPort = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin}}]
+---
+`;
+    const entry = (ports: string): string =>
+      httpEntry('httpbin', 'app').replace(
+        'ports: [{number: 80, name: http, protocol: HTTP}]',
+        `ports: [${ports}]`,
+      );
+    const HTTP_80 = '{number: 80, name: http, protocol: HTTP}';
+    const HTTP_8080 = '{number: 8080, name: http-alt, protocol: HTTP}';
+
+    it('one port on the alias: that port, though the named host has two', () => {
+      const alias = EXTERNAL_NAME.replace('port: 80}', 'port: 8080}');
+      const e = simulate(entry(`${HTTP_80}, ${HTTP_8080}`) + noPort + alias)(
+        'app',
+        'http://httpbin.org/get',
+      );
+      expect(e.verdict).toBe('allowed-direct');
+      expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 8080 });
+    });
+
+    it('two ports on the alias: the listener port, though the named host has one (no cluster on it: broken)', () => {
+      const alias = EXTERNAL_NAME.replace(
+        'ports: [{name: http, protocol: TCP, port: 80}]',
+        'ports: [{name: http, protocol: TCP, port: 80}, {name: https, protocol: TCP, port: 443}]',
+      );
+      const e = simulate(entry(HTTP_8080) + noPort + alias)('app', 'http://httpbin.org/get');
+      expect(e.verdict).toBe('broken');
+      expect(e.reason).toContain(
+        'the route sends to httpbin.org:80, but no visible ServiceEntry declares port 80',
+      );
+    });
+  });
+
   it('a route to an ExternalName Service whose named host is not registered: broken, no cluster', () => {
     const elsewhere = EXTERNAL_NAME.replace(
       'externalName: httpbin.org',
