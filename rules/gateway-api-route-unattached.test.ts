@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../src/analyze.js';
+import { DEFAULT_CONFIG } from '../src/config/project-config.js';
+import { lint } from '../src/lint/engine.js';
 import { runRule, testRule } from '../test/rule-tester.js';
 import rule from './gateway-api-route-unattached.js';
 
@@ -69,8 +72,8 @@ testRule(rule, {
         route([TO_EGRESS], 'team-a'),
     },
     {
-      name: 'a Gateway the repository does not show may come from elsewhere',
-      yaml: route(['{name: elsewhere, namespace: istio-system}']),
+      name: 'a Gateway the repository does not show, and no name close to one it does, may come from elsewhere',
+      yaml: gateway(HTTP) + route(['{name: ingress-main, namespace: gateways}']),
     },
     {
       name: 'a Gateway of another class belongs to another controller',
@@ -193,6 +196,23 @@ testRule(rule, {
       findings: [{ line: 17, column: 5, message: /does not pick team-a$/ }],
     },
     {
+      name: 'a parentRef without namespace, to a Gateway the repository shows in another namespace',
+      yaml: gateway(HTTP_ALL) + route(['{name: egress}'], 'default'),
+      findings: [
+        {
+          line: 18,
+          column: 5,
+          message:
+            'the repository shows no Gateway default/egress (a parentRef without namespace means default); did you mean istio-system/egress? Unless the cluster has default/egress from elsewhere, this HTTPRoute attaches to nothing there',
+        },
+      ],
+    },
+    {
+      name: 'a Gateway name a typo away',
+      yaml: gateway(HTTP) + route(['{name: egres, namespace: istio-system}']),
+      findings: [{ line: 14, column: 5, message: /did you mean istio-system\/egress\?/ }],
+    },
+    {
       name: 'two parentRefs: only the one no listener takes',
       yaml:
         gateway(HTTP) +
@@ -216,6 +236,15 @@ testRule(rule, {
       ],
     },
   ],
+});
+
+it('a Gateway that fails its schema is shown: its schema finding is the one to fix, not a guess', () => {
+  const yaml =
+    gateway('  - {name: http, port: "x80", protocol: HTTP}\n') +
+    route(['{name: egress, namespace: istio-system}']);
+  const analysis = analyzeSources([{ path: 'test.yaml', content: yaml }], DEFAULT_CONFIG);
+  const findings = lint(analysis, DEFAULT_CONFIG, [rule]).findings;
+  expect(findings.map((f) => f.ruleId)).toEqual(['schema']);
 });
 
 /**

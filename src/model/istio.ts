@@ -48,6 +48,7 @@ export {
   type GatewayApiListener,
   type Refusal,
   type Unattached,
+  type UnshownGateway,
   type Unmodelled,
 } from './istio/gateway-api.js';
 export {

@@ -49,6 +49,16 @@ export interface GatewayApiConfig {
   unmodelled: Unmodelled[];
   /** Route parentRefs to a modelled Gateway that no listener of it takes. */
   unattached: Unattached[];
+  /** Route parentRefs to a Gateway the repository does not show (it may come from elsewhere). */
+  unshownGateways: UnshownGateway[];
+}
+
+/** A route parentRef to a Gateway the repository does not show: `namespace/name` as it resolves. */
+export interface UnshownGateway {
+  route: Resource;
+  /** The parentRef's index in spec.parentRefs. */
+  index: number;
+  ref: string;
 }
 
 /**
@@ -130,6 +140,7 @@ export function convertGatewayApi(
     workloads: [],
     unmodelled: [],
     unattached: [],
+    unshownGateways: [],
   };
   const ofKind = (kind: string): Resource[] =>
     resources.filter((r) => r.group === GATEWAY_API_GROUP && r.kind === kind);
@@ -145,7 +156,16 @@ export function convertGatewayApi(
     if (found) listeners.set(`${gw.namespace}/${gw.name}`, found);
   }
   const entries = new Map(serviceEntries.map((se) => [`${se.namespace}/${se.name}`, se]));
-  const ctx: RouteContext = { listeners, entries, clusterDomain, grants, out, keys: new Map() };
+  const shown = new Set(ofKind('Gateway').map((gw) => `${gw.namespace}/${gw.name}`));
+  const ctx: RouteContext = {
+    listeners,
+    shown,
+    entries,
+    clusterDomain,
+    grants,
+    out,
+    keys: new Map(),
+  };
   for (const kind of ROUTE_KINDS) for (const route of ofKind(kind)) convertRoute(ctx, route);
   return out;
 }
@@ -368,6 +388,8 @@ function supportedKinds(l: JsonObject, protocol: string): readonly string[] {
 
 interface RouteContext {
   listeners: ReadonlyMap<string, GatewayListeners>;
+  /** `namespace/name` of every Gateway the repository shows, whatever its class. */
+  shown: ReadonlySet<string>;
   entries: ReadonlyMap<string, Resource>;
   clusterDomain: string;
   grants: ReferenceGrants;
@@ -437,6 +459,7 @@ function routeParents(ctx: RouteContext, route: Resource): Parent[] {
     } else if (group === GATEWAY_API_GROUP && kind === 'Gateway') {
       const gateway = ctx.listeners.get(key);
       if (gateway) out.push(...gatewayParents(ctx, route, ref, index, gateway));
+      else if (!ctx.shown.has(key)) ctx.out.unshownGateways.push({ route, index, ref: key });
     }
   });
   return out;

@@ -18,7 +18,12 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import { collectClientNamespaces } from './clients.js';
-import { convertGatewayApi, type Unattached, type Unmodelled } from './gateway-api.js';
+import {
+  convertGatewayApi,
+  type Unattached,
+  type UnshownGateway,
+  type Unmodelled,
+} from './gateway-api.js';
 import { hostLookup } from './host-lookup.js';
 import { namespacesByName } from './namespace-selector.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
@@ -141,6 +146,8 @@ export interface IstioIndex {
   gatewayApiUnmodelled(): readonly Unmodelled[];
   /** Gateway API route parentRefs to a Gateway the repository shows that no listener of it takes. */
   gatewayApiUnattached(): readonly Unattached[];
+  /** Gateway API route parentRefs to a Gateway the repository does not show. */
+  gatewayApiUnshownGateways(): readonly UnshownGateway[];
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -337,6 +344,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
     gatewayApiUnmodelled: () => gatewayApi.unmodelled,
     gatewayApiUnattached: () => gatewayApi.unattached,
+    gatewayApiUnshownGateways: () => gatewayApi.unshownGateways,
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
