@@ -1,4 +1,4 @@
-import { defineRule } from '../src/lint/rule.js';
+import { defineRule, type RuleContext } from '../src/lint/rule.js';
 import { likelyRef } from '../src/lint/describe.js';
 import { listText } from '../src/lint/wording.js';
 import { GATEWAY_API_GROUP } from '../src/model/kinds.js';
@@ -16,8 +16,9 @@ import { describe, get } from '../src/model/resource.js';
  * its kind carried (pilot/pkg/config/kube/gateway/conversion.go referenceAllowed,
  * extractParentReferenceInfo). A parentRef no listener takes is dropped: Istio says so only in the
  * route's status, and the route does nothing on that Gateway. The model (gateway-api.ts) records
- * such parentRefs only where the repository shows why; a Gateway it does not show, one of another
- * class or not modelled, and a Namespace whose labels decide are left alone.
+ * such parentRefs only where the repository shows why; a Gateway of another class or not modelled,
+ * and a Namespace whose labels decide, are left alone. A Gateway the repository does not show is
+ * reported only when a name close to one it shows makes a mistake likely.
  */
 export default defineRule({
   meta: {
@@ -27,39 +28,43 @@ export default defineRule({
       'Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) whose parentRef names a Gateway no listener of which takes it (sectionName or port, hostnames, namespace or kind not allowed), or a Gateway the repository does not show while it has one of a close name; the route does nothing there',
     kinds: ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'Gateway'],
   },
-  check({ configSet, index, report }) {
-    for (const u of index.gatewayApiUnattached()) {
-      report({
+  check(ctx) {
+    for (const u of ctx.index.gatewayApiUnattached()) {
+      ctx.report({
         resource: u.route,
         path: ['spec', 'parentRefs', u.index],
         message: unattachedMessage(u),
       });
     }
-    // A Gateway the repository does not show may come from elsewhere: only a name close to one it
-    // shows (the namespace left out, a typo) is likely a mistake. Schema-invalid ones count as shown.
-    const gateways = configSet.resources
-      .filter((r) => r.kind === 'Gateway' && r.group === GATEWAY_API_GROUP)
-      .map((g) => `${g.namespace}/${g.name}`);
-    const shown = new Set(gateways);
-    const guesses = new Map<string, string | undefined>();
-    for (const { route, index: i, ref } of index.gatewayApiUnshownGateways()) {
-      if (shown.has(ref)) continue;
-      if (!guesses.has(ref)) guesses.set(ref, likelyRef(ref, gateways));
-      const guess = guesses.get(ref);
-      if (!guess) continue;
-      const written = get(route.body, ['spec', 'parentRefs', i, 'namespace']);
-      const meaning =
-        typeof written === 'string'
-          ? ''
-          : ` (a parentRef without namespace means ${route.namespace})`;
-      report({
-        resource: route,
-        path: ['spec', 'parentRefs', i],
-        message: `the repository shows no Gateway ${ref}${meaning}; did you mean ${guess}? Unless the cluster has ${ref} from elsewhere, this ${route.kind} attaches to nothing there`,
-      });
-    }
+    reportUnshownGateways(ctx);
   },
 });
+
+function reportUnshownGateways({ configSet, index, report }: RuleContext): void {
+  // A Gateway the repository does not show may come from elsewhere: only a name close to one it
+  // shows (the namespace left out, a typo) is likely a mistake. Schema-invalid ones count as shown.
+  const gateways = configSet.resources
+    .filter((r) => r.kind === 'Gateway' && r.group === GATEWAY_API_GROUP)
+    .map((g) => `${g.namespace}/${g.name}`);
+  const shown = new Set(gateways);
+  const guesses = new Map<string, string | undefined>();
+  for (const { route, index: i, ref } of index.gatewayApiUnshownGateways()) {
+    if (shown.has(ref)) continue;
+    if (!guesses.has(ref)) guesses.set(ref, likelyRef(ref, gateways));
+    const guess = guesses.get(ref);
+    if (!guess) continue;
+    const written = get(route.body, ['spec', 'parentRefs', i, 'namespace']);
+    const meaning =
+      typeof written === 'string'
+        ? ''
+        : ` (a parentRef without namespace means ${route.namespace})`;
+    report({
+      resource: route,
+      path: ['spec', 'parentRefs', i],
+      message: `the repository shows no Gateway ${ref}${meaning}; did you mean ${guess}? Unless the cluster has ${ref} from elsewhere, this ${route.kind} attaches to nothing there`,
+    });
+  }
+}
 
 function unattachedMessage(u: Unattached): string {
   const gateway = describe(u.gateway);
