@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeSources } from '../src/analyze.js';
+import { analyzeSources, istioIndexOf } from '../src/analyze.js';
 import { DEFAULT_CONFIG } from '../src/config/project-config.js';
 import { lint } from '../src/lint/engine.js';
-import { runRule, testRule } from '../test/rule-tester.js';
+import { formatPath, type FieldPath } from '../src/model/field-path.js';
+import { stringList } from '../src/model/istio.js';
+import { get, type JsonObject, type Resource } from '../src/model/resource.js';
+import { testRule } from '../test/rule-tester.js';
 import rule from './gateway-api-route-unattached.js';
 
 /** Gateway egress in istio-system (class istio) with these listeners. */
@@ -248,39 +251,109 @@ it('a Gateway that fails its schema is shown: its schema finding is the one to f
 });
 
 /**
- * Istio's own route binding test (fixtures/istio-gateway-api, see SOURCE.md): every parentRef its
- * golden status (route-binding.status.yaml.golden) reports as not accepted, with that reason, and no
- * other.
+ * Our binding fixture (fixtures/gateway-api/route-attachment.yaml): for every parentRef, the listeners
+ * Istio binds it to, or the reason its route status gives. The cases are those of Istio's binding
+ * test, pilot/pkg/config/kube/gateway/testdata/route-binding.yaml, and the reasons as its
+ * route-binding.status.yaml.golden and pilot/pkg/config/kube/gateway/conversion.go referenceAllowed
+ * give them: port and sectionName first (NoMatchingParent), then hostnames (NoMatchingListenerHostname,
+ * ahead of the namespace), then the namespace and kind (NotAllowedByListeners); conditions.go
+ * createRouteStatus reports a parentRef accepted when any listener takes it.
  */
-describe("Istio's route-binding test data", () => {
-  const FIXTURE = new URL('../fixtures/istio-gateway-api/route-binding.yaml', import.meta.url);
-  const yaml =
-    readFileSync(FIXTURE, 'utf8').replace(/ {2}addresses:\n(?: {2}- .*\n| {4}.*\n)+/, '') +
-    ['default', 'group-namespace1', 'group-namespace2', 'istio-system']
-      .map((ns) => namespace(ns, `{istio.io/test-name-part: ${ns.split('-')[0]}}`))
-      .join('');
+describe('route attachment, case by case', () => {
+  const FIXTURE = new URL('../fixtures/gateway-api/route-attachment.yaml', import.meta.url);
+  const yaml = readFileSync(FIXTURE, 'utf8');
+  const analysis = analyzeSources(
+    [{ path: 'route-attachment.yaml', content: yaml }],
+    DEFAULT_CONFIG,
+  );
+  const findings = lint(analysis, DEFAULT_CONFIG, [rule]).findings;
+  const derived = istioIndexOf(analysis).ofKind('VirtualService');
 
-  it('the parentRefs Istio does not accept, and why', () => {
-    const got = runRule(rule, { name: 'route-binding', yaml }).map((f) => {
-      const reason = /Accepted False, (\w+)\)/.exec(f.message)?.[1];
-      return `${f.line} ${reason}`;
+  /** `namespace/route sectionName port` for each parentRef: what Istio makes of it. */
+  function outcomes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const routes = analysis.configSet.resources.filter((r) => r.kind.endsWith('Route'));
+    for (const route of routes) {
+      const refs = get(route.body, ['spec', 'parentRefs']) as JsonObject[];
+      refs.forEach((ref, i) => {
+        const at = ['spec', 'parentRefs', i];
+        const key = [`${route.namespace}/${route.name}`, ref.sectionName, ref.port].filter(Boolean);
+        out[key.join(' ')] = boundListeners(route, at) ?? refusal(route, at) ?? 'undetermined';
+      });
+    }
+    return out;
+  }
+
+  /** The listeners whose derived VirtualServices come from this parentRef. */
+  function boundListeners(route: Resource, at: FieldPath): string | undefined {
+    const names = derived
+      .filter((vs) => vs.converted?.from === route)
+      .filter((vs) =>
+        vs.converted!.fields.some(
+          ([to, from]) => to[1] === 'gateways' && formatPath(from) === formatPath(at),
+        ),
+      )
+      .map((vs) =>
+        stringList(get(vs.body, ['spec', 'gateways']))[0]!
+          .split('~')
+          .at(-1)!,
+      );
+    return names.length > 0 ? `bound: ${[...new Set(names)].sort().join(', ')}` : undefined;
+  }
+
+  function refusal(route: Resource, at: FieldPath): string | undefined {
+    const f = findings.find(
+      (f) =>
+        f.resource?.name === route.name &&
+        f.resource.namespace === route.namespace &&
+        f.field === formatPath(at),
+    );
+    return f && /Accepted False, (\w+)\)/.exec(f.message)?.[1];
+  }
+
+  it('binds each parentRef to the listeners Istio binds it to, and reports the others with its reason', () => {
+    expect(outcomes()).toEqual({
+      // Cross-namespace by sectionName on a listener admitting All (golden: section-name-cross-namespace).
+      'orders/partner-api http-routes-only': 'bound: http-routes-only',
+      // A wildcard hostname wider than the listener's: they overlap.
+      'egress-gw/wide-wildcard own-ns': 'bound: own-ns',
+      // The Gateway's own namespace, on an All and a Same listener (golden: same-namespace-valid).
+      'egress-gw/platform-tools http-routes-only': 'bound: http-routes-only',
+      'egress-gw/platform-tools own-ns': 'bound: own-ns',
+      // Hostname and namespace both wrong: the hostname is reported (golden: same-namespace-invalid).
+      'playground/wrong-host-and-ns own-ns': 'NoMatchingListenerHostname',
+      // Hostname right, namespace not admitted by Same.
+      'playground/right-host-wrong-ns own-ns': 'NotAllowedByListeners',
+      // A kind the listener does not take (golden: wrong-protocol).
+      'playground/raw-stream http-routes-only': 'NotAllowedByListeners',
+      // A hostname outside the listener's (golden: host-mismatch).
+      'playground/wrong-host http-routes-only': 'NoMatchingListenerHostname',
+      // No sectionName: every listener admitting the namespace and kind (golden: bind-all, 6 parents
+      // there; alt-port is our seventh).
+      'playground/everywhere':
+        'bound: alt-port, any-ns, http-routes-only, pick-absent, pick-exists, pick-notin, refuse-notin',
+      // Selectors from the trusted tier (golden: bind-cross-namespace in group-namespace1).
+      'orders/by-selector pick-labels': 'bound: pick-labels',
+      'orders/by-selector pick-in': 'bound: pick-in',
+      'orders/by-selector refuse-in': 'NotAllowedByListeners',
+      'orders/by-selector pick-notin': 'bound: pick-notin',
+      'orders/by-selector refuse-notin': 'NotAllowedByListeners',
+      'orders/by-selector pick-exists': 'bound: pick-exists',
+      'orders/by-selector refuse-exists': 'NotAllowedByListeners',
+      'orders/by-selector pick-absent': 'bound: pick-absent',
+      'orders/by-selector refuse-absent': 'NotAllowedByListeners',
+      'orders/by-selector pick-both': 'bound: pick-both',
+      'orders/by-selector refuse-both': 'NotAllowedByListeners',
+      // matchLabels from another trusted namespace, and from another tier (golden:
+      // bind-cross-namespace in group-namespace2, invalid-bind-cross-namespace).
+      'orders-canary/by-labels pick-labels': 'bound: pick-labels',
+      'playground/by-labels pick-labels': 'NotAllowedByListeners',
+      // Port and sectionName naming no listener (conversion.go: "sectionName %q not found",
+      // "port %v not found"; the golden has no such case).
+      'playground/by-port any': 'NoMatchingParent',
+      'playground/by-port 9090': 'NoMatchingParent',
+      'playground/by-port any-ns 8080': 'NoMatchingParent',
+      'playground/by-port 8080': 'bound: alt-port',
     });
-    expect(got).toEqual([
-      // HTTPRoute default/same-namespace-invalid, sectionName same-namespace
-      '231 NoMatchingListenerHostname',
-      // TCPRoute default/wrong-protocol, sectionName foobar
-      '249 NotAllowedByListeners',
-      // HTTPRoute default/host-mismatch, sectionName foobar
-      '264 NoMatchingListenerHostname',
-      // HTTPRoute group-namespace1/bind-cross-namespace: slctr-expr-in-no, -notin-no, -exists-no,
-      // -dne-no, combined-no
-      '300 NotAllowedByListeners',
-      '306 NotAllowedByListeners',
-      '312 NotAllowedByListeners',
-      '318 NotAllowedByListeners',
-      '324 NotAllowedByListeners',
-      // HTTPRoute default/invalid-bind-cross-namespace, sectionName slctr-labels
-      '354 NotAllowedByListeners',
-    ]);
   });
 });
