@@ -13,6 +13,7 @@ import duplicateDestination from './duplicate-destination.js';
 import duplicateResource from './duplicate-resource.js';
 import duplicateSource from './duplicate-source.js';
 import emptyWorkloadSelector from './empty-workload-selector.js';
+import gatewayApiRouteUnattached from './gateway-api-route-unattached.js';
 import gatewayLegacyCerts from './gateway-legacy-certs.js';
 import gatewayMtlsLabel from './gateway-mtls-label.js';
 import gatewayNotFound from './gateway-not-found.js';
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   authzSelectorMismatch,
   drLookupPath,
   drSubsetMissing,
+  gatewayApiRouteUnattached,
   gatewayLegacyCerts,
   gatewaySelectorMismatch,
   gatewayServerConflict,

@@ -1,7 +1,6 @@
 import { defineRule } from '../src/lint/rule.js';
-import { writtenAt } from '../src/lint/describe.js';
+import { likelyRef, writtenAt } from '../src/lint/describe.js';
 import { listText } from '../src/lint/wording.js';
-import { suggest } from '../src/schema/messages.js';
 import {
   gatewayRef,
   gatewayServers,
@@ -80,7 +79,7 @@ export default defineRule({
           }
           // A Gateway kept elsewhere (another repository, a chart) binds it all the same: only a
           // name close to one the repository has is surely a mistake.
-          const guess = likelyGateway(ref, index.ofKind(KIND.gateway));
+          const guess = likelyRef(ref, index.ofKind(KIND.gateway).map(gatewayRef));
           const meaning = name.includes('/')
             ? ''
             : ` (a name without namespace means ${vs.namespace})`;
@@ -139,16 +138,6 @@ export default defineRule({
     }
   },
 });
-
-/**
- * The Gateway a missing reference most likely meant: one of the same name in another namespace (the
- * namespace left out or wrong), else one a typo away.
- */
-function likelyGateway(ref: string, gateways: readonly Resource[]): string | undefined {
-  const refs = gateways.map(gatewayRef);
-  const name = ref.slice(ref.indexOf('/') + 1);
-  return refs.find((r) => r.slice(r.indexOf('/') + 1) === name) ?? suggest(ref, refs);
-}
 
 /** A Kubernetes Gateway API Gateway, which shares the kind name with Istio's Gateway. */
 function isGatewayApiGateway(r: Resource): boolean {

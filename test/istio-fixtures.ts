@@ -8,6 +8,7 @@ export const ISTIO_RULES = [
   'authz-selector-mismatch',
   'dr-lookup-path',
   'dr-subset-missing',
+  'gateway-api-route-unattached',
   'gateway-legacy-certs',
   'gateway-selector-mismatch',
   'gateway-server-conflict',

@@ -2,6 +2,7 @@
 import type { Destination, EgressPolicy } from '../model/egress-policy.js';
 import type { FieldPath } from '../model/field-path.js';
 import { describe, locate, type Resource } from '../model/resource.js';
+import { suggest } from '../schema/messages.js';
 
 /** `file:line` of a field, for messages that point at a second place ("already claimed at ..."). */
 export function writtenAt(resource: Resource, path: FieldPath = []): string {
@@ -22,4 +23,13 @@ export function destinationRef(policy: EgressPolicy, d: Destination): string {
 /** `host:port` of a destination, its first host standing for the others. */
 export function hostPort(d: Destination): string {
   return `${d.hosts[0]}:${d.port.number}`;
+}
+
+/**
+ * The `namespace/name` a reference the repository does not have most likely meant: one of the same
+ * name in another namespace (the namespace left out or wrong), else one a typo away.
+ */
+export function likelyRef(ref: string, refs: readonly string[]): string | undefined {
+  const name = ref.slice(ref.indexOf('/') + 1);
+  return refs.find((r) => r.slice(r.indexOf('/') + 1) === name) ?? suggest(ref, refs);
 }

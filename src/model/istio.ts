@@ -43,7 +43,15 @@ export {
   type RoutedHost,
 } from './istio/external-name.js';
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
-export { GATEWAY_NAME_LABEL, unmodelledForHost, type Unmodelled } from './istio/gateway-api.js';
+export {
+  GATEWAY_NAME_LABEL,
+  unmodelledForHost,
+  type GatewayApiListener,
+  type Refusal,
+  type Unattached,
+  type UnshownGateway,
+  type Unmodelled,
+} from './istio/gateway-api.js';
 export {
   isVisibleTo,
   lookupRank,

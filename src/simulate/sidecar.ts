@@ -512,9 +512,11 @@ function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome 
     s.t.note(
       `${describe(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
     );
+  // Without a port, the only port of the service the route names: for an alias, the ExternalName
+  // Service's own, not its target's (route.go GetDestinationCluster).
   const port =
     d.port ??
-    singleServicePort(s.ctx, d.host, s.src.namespace, { t: s.t, at: 'sidecar' }) ??
+    singleServicePort(s.ctx, routed.host, s.src.namespace, { t: s.t, at: 'sidecar' }) ??
     s.req.port;
   const gw = s.ctx.index.gatewayWorkloadForHost(d.host);
   if (gw && !sidecarImports(s.sidecar, port, gw.namespace, [gw.serviceHost]).imported) {

@@ -111,7 +111,8 @@ export function portsOf(entry: Resource): number[] {
  * of the service the proxy has for that exact host name, when it has one; otherwise the caller uses
  * the listener port. The service is the one `visibleEntries` chooses, as for the connection itself
  * (precedence, then creation order through `view`), with the ports Istio merges into it. Gateways
- * count with the ports their IstioGateway declares.
+ * count with the ports their IstioGateway declares. For an ExternalName alias it is the alias
+ * Service itself, with its own ports, whatever its target has (the route names the alias).
  */
 export function singleServicePort(
   ctx: SimulationContext,
@@ -119,6 +120,11 @@ export function singleServicePort(
   namespace: string,
   view: EntryView,
 ): number | undefined {
+  const alias = ctx.index.aliasTargetFor(host, namespace);
+  if (alias) {
+    const { ports } = 'host' in alias ? alias.via : alias.loop;
+    return ports.length === 1 ? ports[0]!.number : undefined;
+  }
   const gw = ctx.index.gatewayWorkloadForHost(host);
   if (gw) return onlyServicePort(gw);
   const ports = keptPorts(visibleEntries(ctx, host, namespace, true, view));

@@ -227,16 +227,17 @@ describe('undetermined', () => {
 });
 
 /** A sidecar route for httpbin.org to `host` (port 80 unless given). */
+/** A sidecar route for httpbin.org (registered on port 80) to `host`, on `port` (none: null). */
 const routeTo = (
   host: string,
-  port = 80,
+  port: number | null = 80,
 ): string => `${httpEntry('httpbin', 'app')}apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: httpbin, namespace: app}
 spec:
   hosts: [httpbin.org]
   http:
-  - route: [{destination: {host: ${host}, port: {number: ${port}}}}]
+  - route: [{destination: {host: ${host}${port === null ? '' : `, port: {number: ${port}}`}}}]
 ---
 `;
 
@@ -286,6 +287,39 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     expect(decisionText(e)).toContain(
       'Service app/my-httpbin is type ExternalName: Istio routes my-httpbin.app.svc.cluster.local to the cluster of httpbin.org',
     );
+  });
+
+  describe("a route without a port to an ExternalName Service: the alias Service's own single port, else the listener port (route.go GetDestinationCluster looks up the service the route names, the alias)", () => {
+    /** The route without a port, httpbin.org registered with these ports. */
+    const noPort = (ports: string): string =>
+      routeTo('my-httpbin', null).replace(
+        'ports: [{number: 80, name: http, protocol: HTTP}]',
+        `ports: [${ports}]`,
+      );
+    const HTTP_80 = '{number: 80, name: http, protocol: HTTP}';
+    const HTTP_8080 = '{number: 8080, name: http-alt, protocol: HTTP}';
+
+    it('one port on the alias: that port, though the named host has two', () => {
+      const alias = EXTERNAL_NAME.replace('port: 80}', 'port: 8080}');
+      const e = simulate(noPort(`${HTTP_80}, ${HTTP_8080}`) + alias)(
+        'app',
+        'http://httpbin.org/get',
+      );
+      expect(e.verdict).toBe('allowed-direct');
+      expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 8080 });
+    });
+
+    it('two ports on the alias: the listener port, though the named host has one (no cluster on it: broken)', () => {
+      const alias = EXTERNAL_NAME.replace(
+        'ports: [{name: http, protocol: TCP, port: 80}]',
+        'ports: [{name: http, protocol: TCP, port: 80}, {name: https, protocol: TCP, port: 443}]',
+      );
+      const e = simulate(noPort(HTTP_8080) + alias)('app', 'http://httpbin.org/get');
+      expect(e.verdict).toBe('broken');
+      expect(e.reason).toContain(
+        'the route sends to httpbin.org:80, but no visible ServiceEntry declares port 80',
+      );
+    });
   });
 
   it('a route to an ExternalName Service whose named host is not registered: broken, no cluster', () => {

@@ -3,7 +3,8 @@
  * releasenotes/notes/external-name-on.yaml; pilot/pkg/model/push_context.go resolveServiceAliases):
  * not a service of their own but an alias of the host they name. A request for the alias matches
  * the virtual host of that service, a route to the alias gets that service's cluster
- * (networking/core/route/route.go), its DestinationRules apply, and the alias's ports do nothing.
+ * (networking/core/route/route.go), its DestinationRules apply, and the alias's ports only give the
+ * port of a route to it that names none (GetDestinationCluster: its one port, else the listener's).
  * Chains of aliases flatten to the last host; a loop is NXDOMAIN in Kubernetes, so no service at all.
  */
 import type { IstioIndex } from './index.js';

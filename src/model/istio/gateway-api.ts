@@ -47,10 +47,51 @@ export interface GatewayApiConfig {
   /** The gateway Deployments Istio runs for Gateways of class istio. */
   workloads: GatewayWorkload[];
   unmodelled: Unmodelled[];
+  /** Route parentRefs to a modelled Gateway that no listener of it takes. */
+  unattached: Unattached[];
+  /** Route parentRefs to a Gateway the repository does not show (it may come from elsewhere). */
+  unshownGateways: UnshownGateway[];
+}
+
+/** A route parentRef to a Gateway the repository does not show: `namespace/name` as it resolves. */
+export interface UnshownGateway {
+  route: Resource;
+  /** The parentRef's index in spec.parentRefs. */
+  index: number;
+  ref: string;
+}
+
+/**
+ * Why a listener does not take a route, by the first check of referenceAllowed it fails: the
+ * parentRef's port or sectionName; hostnames that overlap none of the listener's; the route's
+ * namespace, which allowedRoutes does not admit; a kind the listener's protocol does not carry, or
+ * that allowedRoutes.kinds leaves out.
+ */
+export type Refusal = 'port' | 'sectionName' | 'hostname' | 'namespace' | 'protocol' | 'kinds';
+
+/** The reasons Istio writes in a route's status for a parent it is not accepted by (conditions.go). */
+export type RouteStatusReason =
+  'NoMatchingParent' | 'NoMatchingListenerHostname' | 'NotAllowedByListeners';
+
+/**
+ * A parentRef to a Gateway the repository shows, of class istio and modelled, that no listener of it
+ * takes: the route is not attached there (its status says Accepted: False). Never recorded where the
+ * answer hangs on something the repository does not show (a Namespace's labels, a listener not
+ * modelled).
+ */
+export interface Unattached {
+  route: Resource;
+  /** The parentRef's index in spec.parentRefs. */
+  index: number;
+  gateway: Resource;
+  /** Every listener of the Gateway, with why it refuses the route. */
+  refusals: { listener: GatewayApiListener; why: Refusal }[];
+  /** What Istio reports for the parentRef: the refusal closest to acceptance (createRouteStatus). */
+  status: RouteStatusReason;
 }
 
 /** A listener of a Gateway of class istio, as its Istio Gateway. */
-interface Listener {
+export interface GatewayApiListener {
   gateway: Resource;
   index: number;
   name: string;
@@ -61,10 +102,20 @@ interface Listener {
   internalName: string;
   /** Route kinds it admits (allowedRoutes.kinds, else by protocol). */
   kinds: readonly string[];
+  /** Route kinds its protocol carries, before allowedRoutes.kinds narrows them. */
+  protocolKinds: readonly string[];
+  /** allowedRoutes.namespaces.from (Same when not written). */
+  from: 'Same' | 'All' | 'Selector';
   /** Whether it admits routes of a namespace (undefined: the repository cannot tell). */
   admits: NamespaceSelection;
   /** The allowedRoutes selector, when it picks namespaces by label. */
   selector?: FieldPath;
+}
+
+/** The listeners of a modelled Gateway, and the name and port of those not modelled. */
+interface GatewayListeners {
+  listeners: GatewayApiListener[];
+  opaque: { name: unknown; port: unknown }[];
 }
 
 const ROUTE_KINDS = ['HTTPRoute', 'TLSRoute', 'TCPRoute', 'GRPCRoute'];
@@ -88,11 +139,13 @@ export function convertGatewayApi(
     virtualServices: [],
     workloads: [],
     unmodelled: [],
+    unattached: [],
+    unshownGateways: [],
   };
   const ofKind = (kind: string): Resource[] =>
     resources.filter((r) => r.group === GATEWAY_API_GROUP && r.kind === kind);
   const grants = referenceGrants(ofKind('ReferenceGrant'));
-  const listeners = new Map<string, Listener[]>();
+  const listeners = new Map<string, GatewayListeners>();
   // Routes of the repository's namespaces: what a label selector on namespaces is asked about.
   const routeNamespaces = new Set(
     ROUTE_KINDS.flatMap((kind) => ofKind(kind).map((r) => r.namespace)),
@@ -103,7 +156,16 @@ export function convertGatewayApi(
     if (found) listeners.set(`${gw.namespace}/${gw.name}`, found);
   }
   const entries = new Map(serviceEntries.map((se) => [`${se.namespace}/${se.name}`, se]));
-  const ctx: RouteContext = { listeners, entries, clusterDomain, grants, out, keys: new Map() };
+  const shown = new Set(ofKind('Gateway').map((gw) => `${gw.namespace}/${gw.name}`));
+  const ctx: RouteContext = {
+    listeners,
+    shown,
+    entries,
+    clusterDomain,
+    grants,
+    out,
+    keys: new Map(),
+  };
   for (const kind of ROUTE_KINDS) for (const route of ofKind(kind)) convertRoute(ctx, route);
   return out;
 }
@@ -121,7 +183,7 @@ function convertGateway(
   gw: Resource,
   scope: GatewayScope,
   out: GatewayApiConfig,
-): Listener[] | undefined {
+): GatewayListeners | undefined {
   const spec = isObject(gw.body.spec) ? gw.body.spec : {};
   // Other classes belong to other controllers (or to Istio's waypoints): no egress gateway of ours.
   if (spec.gatewayClassName !== ISTIO_CLASS) return undefined;
@@ -144,13 +206,15 @@ function convertGateway(
     scope.clusterDomain,
   );
   const labels = { [GATEWAY_NAME_LABEL]: gw.name };
-  const listeners: Listener[] = [];
+  const listeners: GatewayApiListener[] = [];
+  const opaque: GatewayListeners['opaque'] = [];
   const raw = Array.isArray(spec.listeners) ? spec.listeners : [];
   raw.forEach((l, index) => {
     const found = isObject(l) ? convertListener(gw, serviceHost, l, index, scope, out) : undefined;
     if (typeof found === 'string')
       unmodelled(['spec', 'listeners', index], found, get(l, ['port']));
-    else if (found) listeners.push(found);
+    if (typeof found === 'object') listeners.push(found);
+    else opaque.push({ name: get(l, ['name']), port: get(l, ['port']) });
   });
   const ports: GatewayPort[] = listeners.map((l) => ({
     name: l.name,
@@ -177,7 +241,7 @@ function convertGateway(
     declaration,
     gateways: [],
   });
-  return listeners;
+  return { listeners, opaque };
 }
 
 /** A listener as its Istio Gateway (added to `out`), or why it is not modelled. */
@@ -188,7 +252,7 @@ function convertListener(
   index: number,
   scope: GatewayScope,
   out: GatewayApiConfig,
-): Listener | string | undefined {
+): GatewayApiListener | string | undefined {
   if (typeof l.port !== 'number' || typeof l.name !== 'string') return undefined;
   const path: FieldPath = ['spec', 'listeners', index];
   const server = listenerServer(l, gw, scope.grants);
@@ -224,8 +288,12 @@ function convertListener(
     ...(hostname !== undefined ? { hostname } : {}),
     internalName: `${gw.namespace}/${name}`,
     kinds: allowedKinds(l, protocol),
+    protocolKinds: supportedKinds(l, protocol),
+    from: allowed.from,
     admits: allowed.admits,
-    ...(allowed.selector ? { selector: [...path, 'allowedRoutes', 'namespaces', 'selector'] } : {}),
+    ...(allowed.from === 'Selector'
+      ? { selector: [...path, 'allowedRoutes', 'namespaces', 'selector'] }
+      : {}),
   };
 }
 
@@ -279,10 +347,10 @@ function allowedNamespaces(
   l: JsonObject,
   namespace: string,
   scope: GatewayScope,
-): { namespaces: string[]; admits: NamespaceSelection; selector?: true } | string {
+): { namespaces: string[]; admits: NamespaceSelection; from: GatewayApiListener['from'] } | string {
   const from = get(l, ['allowedRoutes', 'namespaces', 'from']) ?? 'Same';
-  if (from === 'Same') return { namespaces: [namespace], admits: (ns) => ns === namespace };
-  if (from === 'All') return { namespaces: ['*'], admits: () => true };
+  if (from === 'Same') return { namespaces: [namespace], admits: (ns) => ns === namespace, from };
+  if (from === 'All') return { namespaces: ['*'], admits: () => true, from };
   if (from !== 'Selector')
     return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
   const admits = namespaceSelection(
@@ -291,7 +359,7 @@ function allowedNamespaces(
   );
   const known = new Set([...scope.namespaces.keys(), ...scope.routeNamespaces]);
   const namespaces = [...known].filter((ns) => admits(ns) === true).sort();
-  return { namespaces, admits, selector: true };
+  return { namespaces, admits, from };
 }
 
 /**
@@ -299,11 +367,7 @@ function allowedNamespaces(
  * listener that terminates adds TCPRoute), narrowed to `allowedRoutes.kinds` when it lists any.
  */
 function allowedKinds(l: JsonObject, protocol: string): readonly string[] {
-  const terminates = (get(l, ['tls', 'mode']) ?? 'Terminate') === 'Terminate';
-  const supported = [
-    ...(KINDS_BY_PROTOCOL[protocol] ?? []),
-    ...(protocol === 'TLS' && isObject(l.tls) && terminates ? ['TCPRoute'] : []),
-  ];
+  const supported = supportedKinds(l, protocol);
   const kinds = get(l, ['allowedRoutes', 'kinds']);
   if (!Array.isArray(kinds) || kinds.length === 0) return supported;
   return supported.filter((kind) =>
@@ -313,8 +377,19 @@ function allowedKinds(l: JsonObject, protocol: string): readonly string[] {
   );
 }
 
+/** The kinds a listener's protocol carries (the first half of GenerateGatewaySupportedKinds). */
+function supportedKinds(l: JsonObject, protocol: string): readonly string[] {
+  const terminates = (get(l, ['tls', 'mode']) ?? 'Terminate') === 'Terminate';
+  return [
+    ...(KINDS_BY_PROTOCOL[protocol] ?? []),
+    ...(protocol === 'TLS' && isObject(l.tls) && terminates ? ['TCPRoute'] : []),
+  ];
+}
+
 interface RouteContext {
-  listeners: ReadonlyMap<string, Listener[]>;
+  listeners: ReadonlyMap<string, GatewayListeners>;
+  /** `namespace/name` of every Gateway the repository shows, whatever its class. */
+  shown: ReadonlySet<string>;
   entries: ReadonlyMap<string, Resource>;
   clusterDomain: string;
   grants: ReferenceGrants;
@@ -326,7 +401,7 @@ interface RouteContext {
 /** Where a route's rules apply: the sidecars for some hosts, or one listener of a Gateway. */
 type Parent =
   | { mesh: true; index: number; hosts: readonly string[]; port?: number }
-  | { mesh: false; index: number; listener: Listener };
+  | { mesh: false; index: number; listener: GatewayApiListener };
 
 function convertRoute(ctx: RouteContext, route: Resource): void {
   const unmodelled = (path: FieldPath, why: string, parents: readonly Parent[]): void => {
@@ -382,14 +457,70 @@ function routeParents(ctx: RouteContext, route: Resource): Parent[] {
     } else if (group === '' && kind === 'Service') {
       out.push(meshParent(index, [serviceHostName(ref.name, namespace, ctx.clusterDomain)], port));
     } else if (group === GATEWAY_API_GROUP && kind === 'Gateway') {
-      for (const listener of ctx.listeners.get(key) ?? []) {
-        const takes = listenerTakes(listener, ref, route);
-        if (takes === true) out.push({ mesh: false, index, listener });
-        else if (takes === undefined) ctx.out.unmodelled.push(namespaceUnshown(route, listener));
-      }
+      const gateway = ctx.listeners.get(key);
+      if (gateway) out.push(...gatewayParents(ctx, route, ref, index, gateway));
+      else if (!ctx.shown.has(key)) ctx.out.unshownGateways.push({ route, index, ref: key });
     }
   });
   return out;
+}
+
+/**
+ * The listeners of a Gateway a parentRef attaches the route to; when none takes it and the
+ * repository shows why, the parentRef is recorded as unattached.
+ */
+function gatewayParents(
+  ctx: RouteContext,
+  route: Resource,
+  ref: JsonObject,
+  index: number,
+  { listeners, opaque }: GatewayListeners,
+): Parent[] {
+  const out: Parent[] = [];
+  const refusals: Unattached['refusals'] = [];
+  // A listener not modelled that the parentRef may name could take the route.
+  let undetermined = opaque.some((o) => refNames(ref, o.name, o.port) === undefined);
+  for (const listener of listeners) {
+    const takes = listenerTakes(listener, ref, route);
+    if (takes === true) out.push({ mesh: false, index, listener });
+    else if (takes === undefined) {
+      undetermined = true;
+      ctx.out.unmodelled.push(namespaceUnshown(route, listener));
+    } else refusals.push({ listener, why: takes });
+  }
+  if (out.length === 0 && !undetermined && refusals.length > 0) {
+    const gateway = refusals[0]!.listener.gateway;
+    const status = statusReason(refusals.map((r) => r.why));
+    ctx.out.unattached.push({ route, index, gateway, refusals, status });
+  }
+  return out;
+}
+
+/**
+ * Whether a parentRef names a listener by its port and sectionName (referenceAllowed checks the
+ * port first): the refusal, else undefined.
+ */
+function refNames(
+  ref: JsonObject,
+  name: unknown,
+  port: unknown,
+): 'port' | 'sectionName' | undefined {
+  if (typeof ref.port === 'number' && typeof port === 'number' && ref.port !== port) return 'port';
+  if (typeof ref.sectionName === 'string' && typeof name === 'string' && ref.sectionName !== name)
+    return 'sectionName';
+  return undefined;
+}
+
+/**
+ * createRouteStatus: of a parentRef's listeners, the result closest to acceptance is reported;
+ * NotAllowedByListeners (namespace, kind) before NoMatchingListenerHostname before NoMatchingParent
+ * (port, sectionName).
+ */
+function statusReason(refusals: readonly Refusal[]): RouteStatusReason {
+  const allowed: readonly Refusal[] = ['namespace', 'protocol', 'kinds'];
+  if (refusals.some((r) => allowed.includes(r))) return 'NotAllowedByListeners';
+  if (refusals.includes('hostname')) return 'NoMatchingListenerHostname';
+  return 'NoMatchingParent';
 }
 
 function meshParent(index: number, hosts: readonly string[], port: number | undefined): Parent {
@@ -397,20 +528,29 @@ function meshParent(index: number, hosts: readonly string[], port: number | unde
 }
 
 /**
- * Whether a listener takes a route: sectionName and port as the parentRef names them, kind,
- * namespace (NotAllowedByListeners), and a hostname overlapping the route's (NoMatchingListenerHostname);
- * undefined when the labels of a Namespace the repository does not show decide.
+ * Whether a listener takes a route (referenceAllowed, its checks in its order): port and sectionName
+ * as the parentRef names them, a hostname overlapping the route's (NoMatchingListenerHostname),
+ * namespace and kind (NotAllowedByListeners); true, or the first check it fails, or undefined when
+ * the labels of a Namespace the repository does not show decide.
  */
-function listenerTakes(l: Listener, ref: JsonObject, route: Resource): boolean | undefined {
-  if (typeof ref.sectionName === 'string' && ref.sectionName !== l.name) return false;
-  if (typeof ref.port === 'number' && ref.port !== l.port) return false;
-  if (!l.kinds.includes(route.kind)) return false;
-  if (listenerHosts(route, l).length === 0) return false;
-  return l.admits(route.namespace);
+function listenerTakes(
+  l: GatewayApiListener,
+  ref: JsonObject,
+  route: Resource,
+): true | Refusal | undefined {
+  const named = refNames(ref, l.name, l.port);
+  if (named) return named;
+  if (listenerHosts(route, l).length === 0) return 'hostname';
+  const admitted = l.admits(route.namespace);
+  if (admitted === false) return 'namespace';
+  // Whatever the Namespace's labels, a kind the listener does not take is refused.
+  if (!l.kinds.includes(route.kind))
+    return l.protocolKinds.includes(route.kind) ? 'kinds' : 'protocol';
+  return admitted;
 }
 
 /** A route whose attachment to a listener depends on the labels of a Namespace the repository does not show. */
-function namespaceUnshown(route: Resource, l: Listener): Unmodelled {
+function namespaceUnshown(route: Resource, l: GatewayApiListener): Unmodelled {
   const gateway = `Gateway ${l.gateway.namespace}/${l.gateway.name}`;
   return {
     resource: l.gateway,
@@ -424,7 +564,7 @@ function namespaceUnshown(route: Resource, l: Listener): Unmodelled {
 }
 
 /** The route's hostnames (any: `*`) narrowed to the listener's hostname, if it has one. */
-function listenerHosts(route: Resource, l: Listener): string[] {
+function listenerHosts(route: Resource, l: GatewayApiListener): string[] {
   const hostnames = routeHostnames(route);
   return l.hostname === undefined ? hostnames : intersectHosts(hostnames, l.hostname);
 }

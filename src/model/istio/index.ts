@@ -18,7 +18,12 @@ import {
   type GatewayWorkload,
 } from './gateways.js';
 import { collectClientNamespaces } from './clients.js';
-import { convertGatewayApi, type Unmodelled } from './gateway-api.js';
+import {
+  convertGatewayApi,
+  type Unattached,
+  type UnshownGateway,
+  type Unmodelled,
+} from './gateway-api.js';
 import { hostLookup } from './host-lookup.js';
 import { namespacesByName } from './namespace-selector.js';
 import { hostMatches, isWild, stringList } from './hosts.js';
@@ -139,6 +144,10 @@ export interface IstioIndex {
   gatewayClients(): readonly GatewayClient[];
   /** Gateway API objects Istio acts on in ways not modelled (gateway-api.ts): what they decide is undetermined. */
   gatewayApiUnmodelled(): readonly Unmodelled[];
+  /** Gateway API route parentRefs to a Gateway the repository shows that no listener of it takes. */
+  gatewayApiUnattached(): readonly Unattached[];
+  /** Gateway API route parentRefs to a Gateway the repository does not show. */
+  gatewayApiUnshownGateways(): readonly UnshownGateway[];
 }
 
 export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): IstioIndex {
@@ -334,6 +343,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     routeUses: () => (uses ??= collectRouteUses(index)),
     gatewayClients: () => (clients ??= collectGatewayClients(index)),
     gatewayApiUnmodelled: () => gatewayApi.unmodelled,
+    gatewayApiUnattached: () => gatewayApi.unattached,
+    gatewayApiUnshownGateways: () => gatewayApi.unshownGateways,
   };
 
   // The index never changes: remember the lookups a simulation repeats for every cell of an access matrix.
