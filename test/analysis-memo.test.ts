@@ -8,8 +8,8 @@ import { readRepo, SEEDS } from './support.js';
 const { files } = readRepo(`${SEEDS}/asm-http`);
 
 /** A memo and how many times it really analysed. */
-function counting(maxSourceBytes = 1024 * 1024, maxEntries = 8) {
-  const memo = new AnalysisMemo({ maxSourceBytes, maxEntries });
+function counting(maxSourceBytes = 1024 * 1024, maxEntries = 8, maxTotalSourceBytes = 1 << 30) {
+  const memo = new AnalysisMemo({ maxSourceBytes, maxEntries, maxTotalSourceBytes });
   let analysed = 0;
   const analyze = (fs: readonly SourceFile[], config: ProjectConfig = DEFAULT_CONFIG): Analysis =>
     memo.analysis(fs, config, () => {
@@ -64,7 +64,7 @@ describe('AnalysisMemo', () => {
     expect(analysed()).toBe(2);
   });
 
-  it('keeps no input larger than its budget, and only its number of entries', () => {
+  it('keeps no input larger than its budget, and only its number of entries and bytes', () => {
     const bytes = files.reduce((n, f) => n + f.content.length, 0);
     const small = counting(bytes - 1);
     small.analyze(files);
@@ -76,5 +76,14 @@ describe('AnalysisMemo', () => {
     few.analyze(files.slice(1));
     few.analyze(files);
     expect(few.analysed()).toBe(3);
+
+    // Room for the whole input once, not for it and another part of it.
+    const total = counting(bytes, 8, bytes);
+    total.analyze(files);
+    total.analyze(files);
+    expect(total.analysed()).toBe(1);
+    total.analyze(files.slice(1));
+    total.analyze(files);
+    expect(total.analysed()).toBe(3);
   });
 });

@@ -55,6 +55,7 @@ it('the tarball holds the built code, schemas, rule pages and LICENSE, and no te
     'dist/src/app/main.js',
     'dist/schemas/egress-lint-config.json',
     'dist/schemas/validators/resources.cjs',
+    'dist/schemas/validators/config.cjs',
     'schemas/egress-lint-config.json',
     'rules/gateway-not-found.md',
     'app.yml',

@@ -42,16 +42,17 @@ const CHECKED: ReadonlySet<RefreshResult> = new Set([
 ]);
 
 /**
- * The pull request's last check: head, base and run. Written when the run opens (`settled` false) and
- * again once the check has its verdict and comment (`settled` true; records from before this field
- * have none and count as settled). A check that dies in between (after completing the run, before
- * the record) leaves it unsettled, so the next check takes up that run instead of adding one.
+ * A check of the pull request: head, base and run. Two keys hold one each: `checked:<pull request>`
+ * the last check that saw its verdict and comment through (as replicas of every version read it),
+ * `checking:<pull request>` the run a check opened, written at once. A check that dies in between
+ * (after completing its run, before the turn records it) leaves only the second, so the next check of
+ * that head and base takes up its run instead of adding one. Replicas of an earlier version (a rolling
+ * deploy) never read the second key, so they never take an unfinished check for a finished one.
  */
 interface CheckedRecord {
   headSha: string;
   baseSha: string;
   checkRun: CheckRunCreated;
-  settled?: boolean;
 }
 
 export class RedisTurns implements PullRequestTurns {
@@ -97,21 +98,29 @@ export class RedisTurns implements PullRequestTurns {
     const current = await turn.gh.getPullRequest(number);
     if (current.state !== 'open') return decided('closed');
     if (current.headSha !== headSha) return decided('superseded');
-    const recordKey = `${this.settings.prefix}:checked:${turn.key}`;
-    const record = parseRecord(await this.redis.get(recordKey));
-    const same = record?.headSha === headSha && record.baseSha === baseSha;
-    const settled = same && record.settled !== false;
-    if (settled && !turn.recheck) return decided('already-checked');
-    const remember = (checkRun: CheckRunCreated, done: boolean): Promise<unknown> => {
-      const checked: CheckedRecord = { headSha, baseSha, checkRun, settled: done };
-      return this.redis.set(recordKey, JSON.stringify(checked), 'EX', CHECKED_MEMORY_SECONDS);
+    const checkedKey = `${this.settings.prefix}:checked:${turn.key}`;
+    const checkingKey = `${this.settings.prefix}:checking:${turn.key}`;
+    const [checked, checking] = (await this.redis.mget(checkedKey, checkingKey)).map(parseRecord);
+    const ofThisCommit = (r: CheckedRecord | undefined): r is CheckedRecord =>
+      r?.headSha === headSha && r.baseSha === baseSha;
+    if (ofThisCommit(checked) && !turn.recheck) return decided('already-checked');
+    const record = (checkRun: CheckRunCreated): string =>
+      JSON.stringify({ headSha, baseSha, checkRun } satisfies CheckedRecord);
+    const grant: TurnGrant = {
+      lost,
+      runOpened: async (run) =>
+        void (await this.redis.set(checkingKey, record(run), 'EX', CHECKED_MEMORY_SECONDS)),
     };
-    const grant: TurnGrant = { lost, runOpened: async (run) => void (await remember(run, false)) };
-    if (settled) grant.checkRun = record.checkRun;
-    else if (same) grant.unsettledRun = record.checkRun;
+    if (ofThisCommit(checked)) grant.checkRun = checked.checkRun;
+    else if (ofThisCommit(checking)) grant.unsettledRun = checking.checkRun;
     const outcome = await refresh(grant);
-    if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result))
-      await remember(outcome.reportedTo, true);
+    if (outcome.error === undefined && outcome.reportedTo && CHECKED.has(outcome.result)) {
+      await this.redis
+        .multi()
+        .set(checkedKey, record(outcome.reportedTo), 'EX', CHECKED_MEMORY_SECONDS)
+        .del(checkingKey)
+        .exec();
+    }
     return outcome;
   }
 }
@@ -128,7 +137,7 @@ function decided(result: RefreshResult): RefreshOutcome {
   };
 }
 
-function parseRecord(text: string | null): CheckedRecord | undefined {
+function parseRecord(text: string | null | undefined): CheckedRecord | undefined {
   if (!text) return undefined;
   try {
     return JSON.parse(text) as CheckedRecord;

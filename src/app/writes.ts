@@ -42,8 +42,9 @@ export type OpenedCheckRun = CheckRunCreated & { alreadyCompleted: boolean };
  * `in_progress` one. A completed run with the same external id is left alone, unless the attempt is
  * resumed: a redelivery after a finished (failed) check gets a fresh run, as Re-run does, but a job
  * resumed after a crash completes its own run again rather than adding a second to the commit. A
- * completed run of another delivery is taken up only when the turn names it (`takeUp`): its check
- * died between completing it and saying so.
+ * completed run is also taken up when the turn names it (`takeUp`): an earlier check of the same head
+ * and base opened it and did not see it through (it died after completing the run, or failed), so
+ * the commit keeps one run; taken up completed, it keeps that state should this check fail too.
  */
 export async function openCheckRun(
   gh: GitHubApi,

@@ -167,10 +167,15 @@ export function readFindingsOf(read: ReadResult): Finding[] {
 
 /**
  * Small inputs analysed in this process, by content (see analysis-memo.ts): the two sides of a diff
- * that hold the same files are analysed once, and so is an input that `run` is handed again. A few
- * small analyses held until the process ends cost little; larger inputs are not held.
+ * that hold the same files are analysed once, and so is an input that `run` is handed again. Inputs
+ * of up to 256 KiB, 2 MiB of them at most: what that holds (about 120 MB at worst) is small beside
+ * the analysis of an input too large to keep.
  */
-const ANALYSES = new AnalysisMemo({ maxSourceBytes: 1024 * 1024, maxEntries: 32 });
+const ANALYSES = new AnalysisMemo({
+  maxSourceBytes: 256 * 1024,
+  maxTotalSourceBytes: 2 * 1024 * 1024,
+  maxEntries: 32,
+});
 
 export function analyzeWorkspace(ws: Workspace): Analysis {
   return ANALYSES.analysis(

@@ -31,6 +31,7 @@ import {
   type RenderOrigin,
   type Resource,
 } from '../model/resource.js';
+import { MESH, MESH_ONLY } from '../model/istio/routes.js';
 import { istioRejects } from './istio-rejects.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
@@ -64,7 +65,7 @@ export function isRefusedSubset(name: string): boolean {
 }
 /** An SNI no egress gateway server carries (.invalid is reserved, RFC 6761). */
 export const REFUSED_SNI = 'refused.egress-lint.invalid';
-export const MESH_GATEWAY = 'mesh';
+export const MESH_GATEWAY = MESH;
 
 export interface RenderResult {
   resources: Resource[];
@@ -228,8 +229,6 @@ export function portName(protocol: string, number: number): string {
   return `${protocol.toLowerCase()}-${number}`;
 }
 
-/** `[mesh]`, the gateways of every sidecar match and catch-all. */
-const MESH_ONLY: readonly string[] = Object.freeze([MESH_GATEWAY]);
 const ISTIO_MUTUAL: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL' });
 const REFUSED_TLS: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI });
 

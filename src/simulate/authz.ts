@@ -377,7 +377,8 @@ export function policiesMissing(
   selectorKey: string,
 ): readonly Resource[] {
   const value = workload.labels[selectorKey];
-  const key = `${workload.namespace}\n${selectorKey}\n${value ?? ''}`;
+  // A missing label and an empty one select differently: only the value's own text marks it present.
+  const key = `${workload.namespace}\n${selectorKey}\n${value === undefined ? '-' : `=${value}`}`;
   return missingByIndex.get(index, key, () => {
     const policies = workloadPolicyIndexOf(
       index.ofKind(KIND.authorizationPolicy),

@@ -147,7 +147,13 @@ describe('RedisTurns', () => {
     };
     const [a, b] = [turns(clients[0]!), turns(clients[1]!)];
     await a.run(turn(github()), dies);
+    // Under a key of its own: a replica of an earlier version (a rolling deploy) reads only the
+    // settled record, and must not take the unfinished check for a finished one.
+    const keys = async (): Promise<string[]> =>
+      (await clients[0]!.keys(`${REDIS_PREFIX}:check*`)).sort();
+    expect(await keys()).toEqual([`${REDIS_PREFIX}:checking:o/r#7`]);
     expect((await b.run(turn(github()), work)).result).toBe('failed');
+    expect(await keys()).toEqual([`${REDIS_PREFIX}:checked:o/r#7`]);
     expect((await a.run(turn(github()), work)).result).toBe('already-checked');
     expect(grants.map((g) => [g.checkRun, g.unsettledRun])).toEqual([
       [undefined, undefined],

@@ -45,8 +45,8 @@ function writtenWhenSame(read: readonly string[], written: unknown): readonly st
     : read;
 }
 
-/** `[mesh]`: the gateways of a VirtualService that names none. */
-const MESH_ONLY: readonly string[] = Object.freeze([MESH]);
+/** `[mesh]`: the gateways of a VirtualService that names none (frozen: shared by every one). */
+export const MESH_ONLY: readonly string[] = Object.freeze([MESH]);
 
 /** vsGateways, read once per VirtualService (every rule and route match asks). */
 const gatewaysCache = new WeakMap<Resource, readonly string[]>();
