@@ -106,7 +106,8 @@ describe('a pull request turn whose lock is lost', () => {
   };
 
   it('fences its writes: none is sent or retried after the loss, one in flight is cancelled', async () => {
-    const turns = new RedisTurns(redis, { prefix: REDIS_PREFIX, lockMs: 600, maxWaitMs: 5_000 });
+    // Waiting for a turn may take long (production: twice the check deadline); knowing it lost may not.
+    const turns = new RedisTurns(redis, { prefix: REDIS_PREFIX, lockMs: 600, maxWaitMs: 60_000 });
     const idle = recordingOctokit();
     const busy = recordingOctokit(true);
     const merge = { key: `o/r@queue-${randomUUID()}`, recheck: true, delivery: randomUUID() };
