@@ -20,6 +20,7 @@
  * When in doubt the answer is `all`: a wrong scope would be a wrong answer, a wide one only slower.
  * test/simulate/access-scope.test.ts holds the result equal to the full comparison.
  */
+import equal from 'fast-deep-equal';
 import { istioIndexOf, type Analysis } from '../analyze.js';
 import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
 import { hostMatches, resolveHostName, stringList } from '../model/istio.js';
@@ -124,10 +125,11 @@ type Pair = [before: Resource | undefined, after: Resource | undefined];
 
 interface Entry {
   resource: Resource;
-  print: string;
+  /** Istio refuses it (it fails validation, or is a rendered resource Istio would reject). */
+  refused: boolean;
 }
 
-/** Every resource, loaded or rendered, by identity (a second copy gets `#2`), with what it says. */
+/** Every resource, loaded or rendered, by identity (a second copy gets `#2`). */
 const entriesCache = new WeakMap<Analysis, Map<string, Entry>>();
 
 function entriesOf(analysis: Analysis): Map<string, Entry> {
@@ -144,19 +146,27 @@ function entriesOf(analysis: Analysis): Map<string, Entry> {
     const id = `${origin} ${identityKey(resource)}`;
     let key = id;
     for (let n = 2; out.has(key); n++) key = `${id}#${n}`;
-    out.set(key, { resource, print: printOf(resource, refused) });
+    out.set(key, { resource, refused });
   }
   entriesCache.set(analysis, out);
   return out;
 }
 
-const prints = new WeakMap<Resource, string>();
-
-/** The resource as written (creation timestamps, key order and all), and whether Istio takes it. */
-function printOf(r: Resource, refused: boolean): string {
-  let print = prints.get(r);
-  if (print === undefined) prints.set(r, (print = JSON.stringify([r.namespace, r.body])));
-  return refused ? `refused ${print}` : print;
+/**
+ * The same resource as far as anything can read: its whole body as written (creation timestamps and
+ * all; the order of mapping keys aside, which no Kubernetes reader gives meaning), where it lands,
+ * and whether Istio takes it. Compared in place: no copy, no text (the head's resources are new
+ * objects on every pull request).
+ */
+function sameEntry(a: Entry, b: Entry): boolean {
+  const [x, y] = [a.resource, b.resource];
+  return (
+    x === y ||
+    (a.refused === b.refused &&
+      x.namespace === y.namespace &&
+      x.namespaceDefaulted === y.namespaceDefaulted &&
+      equal(x.body, y.body))
+  );
 }
 
 /** The resources that differ, or `all` when the ones in both revisions are not in the same order. */
@@ -170,7 +180,7 @@ function changedPairs(base: Analysis, head: Analysis): Pair[] | 'all' {
     if (!h) out.push([b.resource, undefined]);
     else {
       common.push(key);
-      if (h.resource !== b.resource && h.print !== b.print) out.push([b.resource, h.resource]);
+      if (!sameEntry(b, h)) out.push([b.resource, h.resource]);
     }
   }
   let i = 0;
