@@ -3,7 +3,7 @@
  * comparison, which simulates every cell: over the fixture revision pairs, seeded edits of every
  * fixture repository, and pull-request-like edits of a generated policy repository.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeSources, type Analysis } from '../../src/analyze.js';
@@ -13,23 +13,9 @@ import { compareAccess, formatAccessChange } from '../../src/simulate/access.js'
 import { generatePolicyRepo } from '../../bench/generate.js';
 import { mulberry32 } from '../helpers/mutate.js';
 import { REPO_ROOT } from '../helpers/revisions.js';
+import { readTree, serviceEntry } from './helpers.js';
 
 type Files = Record<string, string>;
-
-function readTree(dir: string): { files: Files; config: string | undefined } {
-  const files: Files = {};
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d)) {
-      const p = join(d, entry);
-      if (statSync(p).isDirectory()) {
-        if (entry !== '.github') walk(p);
-      } else if (/\.ya?ml$/.test(entry)) files[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  const configFile = join(dir, '.github/egress-lint.yml');
-  return { files, config: existsSync(configFile) ? readFileSync(configFile, 'utf8') : undefined };
-}
 
 function analyze(files: Files, config?: string): Analysis {
   return analyzeSources(
@@ -183,14 +169,8 @@ describe('pull-request edits of a generated policy repository', () => {
   });
 
   /** Hand-written: `alias.example.com`, which team-0 sees, routed to `target.example.com`. */
-  const alias = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: alias, namespace: team-0}
-spec:
-  hosts: [alias.example.com]
-  ports: [{number: 443, name: tls, protocol: TLS}]
-  resolution: DNS
----
+  const tls = '{number: 443, name: tls, protocol: TLS}';
+  const alias = `${serviceEntry('alias', 'team-0', 'alias.example.com', tls)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: alias, namespace: team-0}
@@ -200,14 +180,7 @@ spec:
   - match: [{port: 443, sniHosts: [alias.example.com]}]
     route: [{destination: {host: target.example.com, port: {number: 443}}}]
 `;
-  const target = `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: target, namespace: team-0}
-spec:
-  hosts: [target.example.com]
-  ports: [{number: 443, name: tls, protocol: TLS}]
-  resolution: DNS
-`;
+  const target = serviceEntry('target', 'team-0', 'target.example.com', tls);
   const withAlias: Files = { ...base, 'hand/alias.yaml': alias, 'hand/target.yaml': target };
 
   it('follows routes: a change to a host reaches the hosts routed to it', () => {
