@@ -22,8 +22,8 @@
  */
 import equal from 'fast-deep-equal';
 import { istioIndexOf, type Analysis } from '../analyze.js';
-import { ASM_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
-import { hostMatches, resolveHostName, stringList } from '../model/istio.js';
+import { ASM_GROUP, GATEWAY_API_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
+import { hostMatches, resolveHostName, serviceHostName, stringList } from '../model/istio.js';
 import { get, identityKey, isObject, type Resource } from '../model/resource.js';
 import { simulationContext } from './context.js';
 
@@ -34,8 +34,18 @@ export type AccessScope = 'all' | { covers(host: string): boolean };
 const HOST_KEYED = new Set<string>([KIND.serviceEntry, KIND.virtualService, KIND.destinationRule]);
 const isHostKeyed = (r: Resource): boolean =>
   HOST_KEYED.has(r.kind) && r.group === NETWORKING_GROUP;
+/** A Kubernetes Service is looked up by its host; an ExternalName one names the host it stands for. */
+const isService = (r: Resource): boolean => r.kind === KIND.service && r.group === '';
+/** What can name a host that requests for its own hosts then go on to. */
+const namesHosts = (r: Resource): boolean => isHostKeyed(r) || isService(r);
+
+const usesGatewayApi = (a: Analysis): boolean =>
+  a.configSet.resources.some((r) => r.group === GATEWAY_API_GROUP);
 
 export function accessScope(base: Analysis, head: Analysis): AccessScope {
+  // Istio derives routes and Gateways from Gateway API objects and the ServiceEntries they name; those
+  // derived resources are not among the ones compared here.
+  if ([base, head].some(usesGatewayApi)) return 'all';
   if (revisionFacts(base) !== revisionFacts(head)) return 'all';
   const changed = changedPairs(base, head);
   if (changed === 'all') return 'all';
@@ -50,7 +60,7 @@ export function accessScope(base: Analysis, head: Analysis): AccessScope {
   // resources name what the head's unchanged ones do; the head's changed ones are added.
   const index = mentionIndex(base);
   const changedNamers = changed.flatMap(([, r]) =>
-    r && isHostKeyed(r) ? mentionsOf(r, domain) : [],
+    r && namesHosts(r) ? mentionsOf(r, domain) : [],
   );
   const pending = [...affected];
   while (pending.length > 0) {
@@ -213,6 +223,7 @@ function changedKeys(
 
 /** The hosts a host-keyed resource is found by, as written and resolved in its namespace. */
 function lookupKeys(r: Resource, domain: string): string[] {
+  if (isService(r)) return [serviceHostName(r.name, r.namespace, domain)];
   const written =
     r.kind === KIND.destinationRule
       ? stringList([get(r.body, ['spec', 'host'])])
@@ -355,7 +366,7 @@ function mentionIndex(analysis: Analysis): MentionIndex {
     out = { exact: new Map(), wild: [] };
     const domain = analysis.configSet.mesh.clusterDomain;
     for (const { resource: r } of entriesOf(analysis).values()) {
-      if (!isHostKeyed(r)) continue;
+      if (!namesHosts(r)) continue;
       for (const m of mentionsOf(r, domain)) {
         for (const name of m.names) {
           if (name.includes('*')) out.wild.push([name, m]);

@@ -181,16 +181,30 @@ spec:
     route: [{destination: {host: target.example.com, port: {number: 443}}}]
 `;
   const target = serviceEntry('target', 'team-0', 'target.example.com', tls);
-  const withAlias: Files = { ...base, 'hand/alias.yaml': alias, 'hand/target.yaml': target };
+  /** An ExternalName Service: its in-cluster host stands for `target.example.com`. */
+  const service = `apiVersion: v1
+kind: Service
+metadata: {name: target-alias, namespace: team-0}
+spec:
+  type: ExternalName
+  externalName: target.example.com
+  ports: [{name: tls, port: 443, protocol: TCP}]
+`;
+  const withAlias: Files = {
+    ...base,
+    'hand/alias.yaml': alias,
+    'hand/target.yaml': target,
+    'hand/service.yaml': service,
+  };
 
   it('follows routes: a change to a host reaches the hosts routed to it', () => {
     const head = {
       ...withAlias,
-      'hand/target.yaml': target.replace('number: 443', 'number: 8443'),
+      'hand/target.yaml': target.replace('[target.example.com]', '[elsewhere.example.com]'),
     };
-    const there = expectBothWays(withAlias, head, undefined, 'target port');
-    // The alias itself is unchanged, yet where it leads changed: a scope of the changed hosts alone
-    // would miss its row.
+    const there = expectBothWays(withAlias, head, undefined, 'target renamed');
+    // The alias is unchanged, yet where it leads changed: a scope of the changed hosts alone would
+    // miss its rows (the ExternalName Service's, if any, are held equal too).
     expect(there.scoped).toBe(true);
     expect(there.changes.some((c) => c.includes('alias.example.com'))).toBe(true);
   });
