@@ -22,7 +22,13 @@
  */
 import equal from 'fast-deep-equal';
 import { istioIndexOf, type Analysis } from '../analyze.js';
-import { ASM_GROUP, GATEWAY_API_GROUP, KIND, NETWORKING_GROUP } from '../model/kinds.js';
+import {
+  ASM_GROUP,
+  GATEWAY_API_GROUP,
+  KIND,
+  NETWORKING_GROUP,
+  SECURITY_GROUP,
+} from '../model/kinds.js';
 import { hostMatches, resolveHostName, serviceHostName, stringList } from '../model/istio.js';
 import { get, identityKey, isObject, type Resource } from '../model/resource.js';
 import { simulationContext } from './context.js';
@@ -38,6 +44,36 @@ const isHostKeyed = (r: Resource): boolean =>
 const isService = (r: Resource): boolean => r.kind === KIND.service && r.group === '';
 /** What can name a host that requests for its own hosts then go on to. */
 const namesHosts = (r: Resource): boolean => isHostKeyed(r) || isService(r);
+
+/**
+ * Read only for requests whose host they name (a Gateway server, an AuthorizationPolicy's `hosts`), or
+ * only through what they render (a policy): naming an affected host brings nothing new into scope.
+ */
+const readForOwnHosts = (r: Resource): boolean =>
+  (r.kind === KIND.gateway && r.group === NETWORKING_GROUP) ||
+  (r.kind === KIND.authorizationPolicy && r.group === SECURITY_GROUP) ||
+  (r.kind === KIND.egressPolicy && r.group === ASM_GROUP);
+
+/**
+ * The words (host-like runs of text) of every resource that neither names hosts the way routing does
+ * nor is read only for its own: its whole body, a config blob such as the mesh config's included.
+ */
+const otherWordsCache = new WeakMap<Analysis, { exact: Set<string>; wild: string[] }>();
+
+function otherWords(analysis: Analysis): { exact: Set<string>; wild: string[] } {
+  let words = otherWordsCache.get(analysis);
+  if (!words) {
+    const others = [...entriesOf(analysis).values()]
+      .map((e) => e.resource)
+      .filter((r) => !namesHosts(r) && !readForOwnHosts(r));
+    const text = JSON.stringify(others.map((r) => r.body)).toLowerCase();
+    const exact = new Set(text.split(/[^a-z0-9.*_-]+/));
+    // A bare `*` (a Sidecar importing every namespace) names no host a request could be sent to.
+    const wild = [...exact].filter((w) => w.includes('*') && w !== '*');
+    otherWordsCache.set(analysis, (words = { exact, wild }));
+  }
+  return words;
+}
 
 const usesGatewayApi = (a: Analysis): boolean =>
   a.configSet.resources.some((r) => r.group === GATEWAY_API_GROUP);
@@ -79,7 +115,12 @@ export function accessScope(base: Analysis, head: Analysis): AccessScope {
       }
     }
   }
+  // Anything else that names an affected host (a Sidecar's egressProxy, the mesh config, a kind not
+  // modelled here) may send any request there: then every cell. Searched as words, short names too.
   const shortNames = new Set([...affected].map((k) => k.split('.')[0]!));
+  const others = otherWords(base);
+  if ([...affected, ...shortNames].some((k) => others.exact.has(k))) return 'all';
+  if (others.wild.some((w) => [...affected].some((k) => hostMatches(w, k)))) return 'all';
   // Destination hosts are never wildcards (access.ts); a short one resolves in the source's namespace.
   return {
     covers: (host) =>

@@ -222,5 +222,20 @@ spec:
       'hand/target.yaml': target.replace('[target.example.com]', '["*.example.com"]'),
     };
     expect(expectBothWays(withAlias, wildcard, undefined, 'wildcard').scoped).toBe(false);
+    // A Sidecar sending the namespace's unknown traffic to the changed host: every cell.
+    const sidecar = `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: team-3}
+spec:
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: {host: target.example.com, port: {number: 443}}
+`;
+    const proxied = { ...withAlias, 'hand/sidecar.yaml': sidecar };
+    const proxyMoved = {
+      ...proxied,
+      'hand/target.yaml': target.replace('number: 443', 'number: 8443'),
+    };
+    expect(expectBothWays(proxied, proxyMoved, undefined, 'egress proxy').scoped).toBe(false);
   });
 });
