@@ -141,7 +141,7 @@ console.log(
 const checkMs = logs.map((l) => Number(l.checkMs ?? 0)).sort((a, b) => a - b);
 const usedMs = logs.map((l) => Number(l.deadlineUsedMs ?? l.checkMs ?? 0));
 console.log(
-  `  check time       p50 ${checkMs[Math.floor(checkMs.length / 2)]} ms   max ${checkMs[checkMs.length - 1]} ms from its start (after its turn); at most ${Math.max(...usedMs)} ms of it counted against the ${deadlineMs} ms deadline`,
+  `  check time       p50 ${checkMs[Math.floor(checkMs.length / 2)]} ms   p95 ${checkMs[Math.min(checkMs.length - 1, Math.ceil(0.95 * checkMs.length) - 1)]} ms   max ${checkMs[checkMs.length - 1]} ms from its start (after its turn); at most ${Math.max(...usedMs)} ms of it counted against the ${deadlineMs} ms deadline`,
 );
 console.log(
   `  app CPU          ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s user+sys, ${((cpu.user + cpu.system) / 1e3 / events.length).toFixed(0)} ms per PR (this process only, not the API double)`,

@@ -103,6 +103,19 @@ class EventFailed extends Error {
   }
 }
 
+/**
+ * BullMQ renews each running job's lock; when a renewal fails, the lock is gone (it expired while the
+ * process was busy, and BullMQ may have handed the job to another worker), yet the job's processor
+ * runs on. BullMQ only reports it ('lockRenewalFailed'): cancelling the job aborts the signal its
+ * processor was given, which fences the job's GitHub writes (GitHubApi's fence).
+ */
+export function cancelJobsOnLostLock(worker: Worker, report: (jobIds: string[]) => void): void {
+  worker.on('lockRenewalFailed', (jobIds) => {
+    report(jobIds);
+    for (const id of jobIds) worker.cancelJob(id, 'its lock was lost');
+  });
+}
+
 export class DurableEvents {
   /** The connection for locks and records (the worker has its own). */
   readonly redis: Redis;
@@ -133,21 +146,29 @@ export class DurableEvents {
       },
     });
     this.#workerRedis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
-    this.#worker = new Worker<EventJob>(QUEUE_NAME, (job) => this.#process(job), {
-      connection: this.#workerRedis,
-      prefix: REDIS_PREFIX,
-      concurrency: settings.concurrency,
-      lockDuration: settings.lockMs,
-      stalledInterval: Math.max(1000, Math.round(settings.lockMs / 2)),
-      // A replica killed twice in the middle of the same job is bad luck, not a poison job.
-      maxStalledCount: 3,
-    });
+    // The processor takes BullMQ's signal (its third parameter), aborted by cancelJob below.
+    this.#worker = new Worker<EventJob>(
+      QUEUE_NAME,
+      (job, _token, signal) => this.#process(job, signal),
+      {
+        connection: this.#workerRedis,
+        prefix: REDIS_PREFIX,
+        concurrency: settings.concurrency,
+        lockDuration: settings.lockMs,
+        stalledInterval: Math.max(1000, Math.round(settings.lockMs / 2)),
+        // A replica killed twice in the middle of the same job is bad luck, not a poison job.
+        maxStalledCount: 3,
+      },
+    );
     this.#worker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       app.log.error({ err, delivery: job.data.id }, 'egress-lint: delivery failed for good');
       void this.deliveries.forget(job.data.id).catch(() => undefined);
     });
     this.#worker.on('error', (err) => app.log.error({ err }, 'egress-lint: queue worker error'));
+    cancelJobsOnLostLock(this.#worker, (ids) =>
+      app.log.warn({ jobs: ids }, 'egress-lint: job lock lost; the job stops writing'),
+    );
   }
 
   /**
@@ -186,7 +207,7 @@ export class DurableEvents {
     return 'queued';
   }
 
-  async #process(job: Job<EventJob>): Promise<Handled> {
+  async #process(job: Job<EventJob>, jobLost?: AbortSignal): Promise<Handled> {
     const { id, name, installationId, payload } = job.data;
     const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
     // A job can run again after it was handled: its replica died between recording the delivery as
@@ -201,6 +222,7 @@ export class DurableEvents {
       resumed: attempt > 1,
       attempt,
       recordHandled: () => this.deliveries.markDone(id),
+      ...(jobLost ? { jobLost } : {}),
     } satisfies Partial<EventContext<unknown>>);
     const handled = await dispatchEvent(this.state, ctx as unknown as EventContext<unknown>);
     if (handled === 'failed') throw new EventFailed(id);

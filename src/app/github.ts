@@ -101,14 +101,27 @@ export interface CallStats {
   apiCalls: number;
 }
 
+/**
+ * The reason a fenced client refuses to write: its work was taken away (its job's or its pull
+ * request's lock was lost, so another replica may be doing the same work now).
+ */
+export class WorkTakenAwayError extends Error {
+  override name = 'WorkTakenAwayError';
+}
+
 export class GitHubApi {
   readonly stats: CallStats;
 
+  /**
+   * `signal`: the deadline of every call. `fence`: once it aborts, nothing more is written (nor read)
+   * and a write in flight is cancelled.
+   */
   constructor(
     private readonly octokit: ProbotOctokit,
     readonly repo: RepoRef,
     private readonly signal?: AbortSignal,
     sharedStats?: CallStats,
+    private readonly fence?: AbortSignal,
   ) {
     if (sharedStats) {
       this.stats = sharedStats;
@@ -123,14 +136,31 @@ export class GitHubApi {
     });
   }
 
-  /** The same client and tally, with another deadline (each pull request check gets its own). */
-  withDeadline(signal: AbortSignal): GitHubApi {
-    return new GitHubApi(this.octokit, this.repo, signal, this.stats);
+  /**
+   * The same client and tally, with another deadline (each pull request check gets its own), and
+   * optionally another fence (see the constructor).
+   */
+  withDeadline(signal: AbortSignal, fence = this.fence): GitHubApi {
+    return new GitHubApi(this.octokit, this.repo, signal, this.stats, fence);
   }
 
-  /** Options every call carries: the repository and the event's deadline. */
+  /** Options every call carries: the repository and the event's deadline (and the fence). */
   private get common(): RepoRef & { request: { signal?: AbortSignal } } {
-    return { ...this.repo, request: this.signal ? { signal: this.signal } : {} };
+    const signal = this.fenced(this.signal);
+    return { ...this.repo, request: signal ? { signal } : {} };
+  }
+
+  /** `signal` joined with the fence; throws when the fence is down already. */
+  private fenced(signal: AbortSignal | undefined): AbortSignal | undefined {
+    if (!this.fence) return signal;
+    if (this.fence.aborted)
+      throw new WorkTakenAwayError(
+        'this work was taken away (its lock was lost); nothing is written',
+        {
+          cause: this.fence.reason,
+        },
+      );
+    return signal ? AbortSignal.any([signal, this.fence]) : this.fence;
   }
 
   async getPullRequest(number: number): Promise<PullRequestInfo> {
@@ -263,10 +293,8 @@ export class GitHubApi {
   private writeCommon(options: WriteOptions): RepoRef & {
     request: { retries: number; signal?: AbortSignal };
   } {
-    return {
-      ...this.repo,
-      request: { retries: 0, ...(options.signal ? { signal: options.signal } : {}) },
-    };
+    const signal = this.fenced(options.signal);
+    return { ...this.repo, request: { retries: 0, ...(signal ? { signal } : {}) } };
   }
 
   async createCheckRun(

@@ -137,6 +137,11 @@ export interface EventContext<P> {
    * line that says it was handled, so an attempt taken up after that line finds the record.
    */
   recordHandled?: () => Promise<void>;
+  /**
+   * Aborts when this attempt's work was taken away (durable: its BullMQ job lock was lost, so another
+   * worker may run the same job now): from then on it writes nothing to GitHub.
+   */
+  jobLost?: AbortSignal;
 }
 
 /** The log line of an event handled to completion: one per delivery, whatever retries happen. */
@@ -193,7 +198,13 @@ async function handleEvent<P extends { repository?: { owner: { login: string }; 
   const started = performance.now();
   const action = (ctx.payload as { action?: string }).action;
   const repo: RepoRef = { owner: repository.owner.login, repo: repository.name };
-  const gh = new GitHubApi(ctx.octokit, repo, AbortSignal.timeout(state.deadlineMs));
+  const gh = new GitHubApi(
+    ctx.octokit,
+    repo,
+    AbortSignal.timeout(state.deadlineMs),
+    undefined,
+    ctx.jobLost,
+  );
   const run: EventRun = { gh, log: {}, ok: true, turns: 0, turnsDoneBefore: 0 };
   try {
     await body(run);
@@ -263,8 +274,10 @@ async function checkInTurn<D>(
         const own = (clock = new CheckDeadline(state.deadlineMs));
         const untrack = state.cpu.track(own);
         const deadline = grant.lost ? AbortSignal.any([own.signal, grant.lost]) : own.signal;
+        // A lost turn or job lock: someone else may be writing this pull request now, so this stops.
+        const lost = [grant.lost, ctx.jobLost].filter((x) => x !== undefined);
         const deps: RefreshDeps<D> = {
-          gh: run.gh.withDeadline(deadline),
+          gh: run.gh.withDeadline(deadline, lost.length > 0 ? AbortSignal.any(lost) : undefined),
           caches: state.caches,
           reporter: state.reporter,
           deadline,

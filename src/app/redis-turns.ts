@@ -9,7 +9,7 @@
  * checks it). Commits already checked are not checked again unless someone asks (`/egress render`,
  * Re-run), and then the same run is completed again: one run per head and base.
  */
-import { Redlock } from '@sesamecare-oss/redlock';
+import { ExecutionError, Redlock } from '@sesamecare-oss/redlock';
 import type { Redis } from 'ioredis';
 import { DELIVERY_MEMORY_SECONDS } from './durable.js';
 import type { CheckRunCreated } from './github.js';
@@ -30,6 +30,8 @@ export interface RedisTurnsSettings extends RedisLockSettings {
 }
 
 const RETRY_DELAY_MS = 250;
+/** Attempts at each acquisition and extension (Redlock's retryCount). */
+const EXTEND_RETRIES = 3;
 /** A record of checked commits is useful while the pull request is being worked on. */
 const CHECKED_MEMORY_SECONDS = 30 * 24 * 3600;
 
@@ -62,8 +64,10 @@ export class RedisTurns implements PullRequestTurns {
     private readonly redis: Redis,
     private readonly settings: RedisTurnsSettings,
   ) {
+    // Redlock retries a failed extension as often as an acquisition, and signals `lost` only after:
+    // few retries, so a lost turn is known within a second. Waiting for a turn is #acquiring's loop.
     this.#redlock = new Redlock([redis], {
-      retryCount: Math.ceil(settings.maxWaitMs / RETRY_DELAY_MS),
+      retryCount: EXTEND_RETRIES,
       retryDelay: RETRY_DELAY_MS,
       retryJitter: RETRY_DELAY_MS,
       automaticExtensionThreshold: Math.round(settings.lockMs / 3),
@@ -75,17 +79,44 @@ export class RedisTurns implements PullRequestTurns {
     refresh: (grant: TurnGrant) => Promise<RefreshOutcome>,
   ): Promise<RefreshOutcome> {
     const { prefix, lockMs } = this.settings;
-    return this.#redlock.using([`${prefix}:pr-lock:${turn.key}`], lockMs, async (lost) => {
-      // An attempt at a delivery can finish its turn and then die before the delivery is recorded as
-      // handled, or lose its job to another replica while it runs: the next attempt at the same
-      // delivery finds this record, under the same lock, and does not check a second time.
-      const doneKey = `${prefix}:turn-done:${turn.key}:${turn.delivery}`;
-      if (await this.redis.exists(doneKey)) return decided('already-handled');
-      const outcome = await this.#turn(turn, lost, refresh);
-      if (outcome.error === undefined)
-        await this.redis.set(doneKey, '1', 'EX', DELIVERY_MEMORY_SECONDS);
-      return outcome;
-    });
+    return this.#acquiring((held) =>
+      this.#redlock.using([`${prefix}:pr-lock:${turn.key}`], lockMs, async (lost) => {
+        held();
+        return this.#held(turn, lost, refresh);
+      }),
+    );
+  }
+
+  /**
+   * Runs `attempt` until it gets the lock (it calls `held` then), for up to `maxWaitMs`. Only a
+   * failure to acquire is retried: once held, what happens is the attempt's outcome.
+   */
+  async #acquiring<T>(attempt: (held: () => void) => Promise<T>): Promise<T> {
+    const giveUp = Date.now() + this.settings.maxWaitMs;
+    for (;;) {
+      let wasHeld = false;
+      try {
+        return await attempt(() => (wasHeld = true));
+      } catch (e) {
+        if (wasHeld || !(e instanceof ExecutionError) || Date.now() > giveUp) throw e;
+      }
+    }
+  }
+
+  async #held(
+    turn: PullRequestTurn,
+    lost: AbortSignal,
+    refresh: (grant: TurnGrant) => Promise<RefreshOutcome>,
+  ): Promise<RefreshOutcome> {
+    // An attempt at a delivery can finish its turn and then die before the delivery is recorded as
+    // handled, or lose its job to another replica while it runs: the next attempt at the same
+    // delivery finds this record, under the same lock, and does not check a second time.
+    const doneKey = `${this.settings.prefix}:turn-done:${turn.key}:${turn.delivery}`;
+    if (await this.redis.exists(doneKey)) return decided('already-handled');
+    const outcome = await this.#turn(turn, lost, refresh);
+    if (outcome.error === undefined)
+      await this.redis.set(doneKey, '1', 'EX', DELIVERY_MEMORY_SECONDS);
+    return outcome;
   }
 
   async #turn(

@@ -4,7 +4,7 @@
  * to come back. The Octokit plugins' own retries are seconds long and blind to lost replies; these
  * calls turn them off and come here instead (see writes.ts for why a retry must look before it posts).
  */
-import { statusOf } from './github.js';
+import { statusOf, WorkTakenAwayError } from './github.js';
 
 export interface RetryPolicy {
   /** The first wait after a failure; each later wait doubles, up to `maxDelayMs`. */
@@ -64,8 +64,9 @@ export async function withRetries<T>(
   }
 }
 
-/** Worth another try: no answer at all, a server error, or a rate limit. */
+/** Worth another try: no answer at all, a server error, or a rate limit; never work taken away. */
 export function isTransient(e: unknown): boolean {
+  if (e instanceof WorkTakenAwayError) return false;
   const status = statusOf(e);
   if (status === undefined || status >= 500 || status === 429) return true;
   return status === 403 && rateLimitOf(e) !== undefined;

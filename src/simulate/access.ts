@@ -24,6 +24,7 @@ import {
 import { protocolClass } from '../model/protocol.js';
 import { get, type Resource } from '../model/resource.js';
 import { isRendered } from '../render/render.js';
+import { accessScope } from './access-scope.js';
 import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
 import { parseRequestUrl } from './request.js';
@@ -372,10 +373,23 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
   );
 }
 
-/** Base and head over the same sources and destinations, then their differences. */
-export function compareAccess(base: Analysis, head: Analysis): AccessChange[] {
+/**
+ * Base and head over the same sources and destinations, then their differences. Only the destinations
+ * the change can touch are simulated (access-scope.ts): every other cell is the same in both.
+ * `scoped: false` simulates them all (the differential tests compare the two).
+ */
+export function compareAccess(
+  base: Analysis,
+  head: Analysis,
+  options: { scoped?: boolean } = {},
+): AccessChange[] {
   const universe = accessUniverse(base, head);
-  return diffAccess(accessMatrix(base, universe), accessMatrix(head, universe));
+  const scope = options.scoped === false ? 'all' : accessScope(base, head);
+  const within =
+    scope === 'all'
+      ? universe
+      : { ...universe, destinations: universe.destinations.filter((d) => scope.covers(d.host)) };
+  return diffAccess(accessMatrix(base, within), accessMatrix(head, within));
 }
 
 /** `mytest/app=sleep-a -> https://httpbin.org:443: blocked-unregistered -> allowed-via-gateway` */

@@ -35,17 +35,7 @@ export function readFixture(
   name: string,
   options: FixtureOptions = {},
 ): { files: Record<string, string>; config: string | undefined } {
-  const dir = join(SEEDS, name);
-  const files: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d)) {
-      const p = join(d, entry);
-      if (statSync(p).isDirectory()) {
-        if (entry !== '.github') walk(p);
-      } else if (/\.ya?ml$/.test(entry)) files[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
+  const { files, config } = readTree(join(SEEDS, name));
   for (const f of options.without ?? []) {
     if (!(f in files)) throw new Error(`fixture ${name} has no file ${f} to leave out`);
     delete files[f];
@@ -57,6 +47,24 @@ export function readFixture(
     files[c.file] = text.split(c.from).join(c.to);
   }
   Object.assign(files, options.extra ?? {});
+  return { files, config };
+}
+
+/** The YAML files of a repository folder by relative path, and its `.github/egress-lint.yml`. */
+export function readTree(dir: string): {
+  files: Record<string, string>;
+  config: string | undefined;
+} {
+  const files: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d)) {
+      const p = join(d, entry);
+      if (statSync(p).isDirectory()) {
+        if (entry !== '.github') walk(p);
+      } else if (/\.ya?ml$/.test(entry)) files[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
   let config: string | undefined;
   try {
     config = readFileSync(join(dir, '.github/egress-lint.yml'), 'utf8');
@@ -105,13 +113,17 @@ export function decisionText(e: Explanation): string {
 
 /** A ServiceEntry registering `host` on port 80 (HTTP), resolved by DNS, then a document separator. */
 export function httpEntry(name: string, namespace: string, host = `${name}.org`): string {
+  return `${serviceEntry(name, namespace, host, '{number: 80, name: http, protocol: HTTP}')}---\n`;
+}
+
+/** A ServiceEntry registering `host` with one port (a YAML flow mapping), resolved by DNS. */
+export function serviceEntry(name: string, namespace: string, host: string, port: string): string {
   return `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
   hosts: [${host}]
   resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
+  ports: [${port}]
 `;
 }
