@@ -65,7 +65,9 @@ export class RedisTurns implements PullRequestTurns {
     private readonly settings: RedisTurnsSettings,
   ) {
     // Redlock retries a failed extension as often as an acquisition, and signals `lost` only after:
-    // few retries, so a lost turn is known within a second. Waiting for a turn is #acquiring's loop.
+    // few retries, so a lost turn is known soon after the lock's expiry (once the extension attempt
+    // then in flight returns; with Redis unreachable, when the client gives up). Waiting for a turn
+    // is #acquiring's loop.
     this.#redlock = new Redlock([redis], {
       retryCount: EXTEND_RETRIES,
       retryDelay: RETRY_DELAY_MS,

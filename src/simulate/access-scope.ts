@@ -255,10 +255,9 @@ function changedKeys(
   if (r.kind === KIND.egressPolicy && r.group === ASM_GROUP) return [];
   if (r.kind === KIND.gateway && r.group === NETWORKING_GROUP) return gatewayKeys(before, after);
   if (!isHostKeyed(r)) return 'all';
-  const keys =
-    before && after && r.kind === KIND.destinationRule
-      ? destinationRuleKeys(before, after, domain)
-      : [before, after].flatMap((x) => (x ? lookupKeys(x, domain) : []));
+  // A DestinationRule changed only in a subset counts for its whole host: a route reaches a subset
+  // through the host it names (an ExternalName alias of it, a Sidecar's egressProxy) as well.
+  const keys = [before, after].flatMap((x) => (x ? lookupKeys(x, domain) : []));
   return keys.some((k) => k.includes('*')) ? 'all' : keys;
 }
 
@@ -314,14 +313,13 @@ function gatewayKeys(before: Resource | undefined, after: Resource | undefined):
 }
 
 /**
- * A part of a host-keyed resource the simulation reads as one: a ServiceEntry or VirtualService
- * whole, a DestinationRule's top level, and each of its subsets (read only by routes naming it,
- * keyed `host|subset`).
+ * A host-keyed resource as the scope reads it: the hosts it is looked up by, and the names in it. A
+ * DestinationRule's subsets are not told apart: a route reaches one through any name of its host.
  */
 interface Mentions {
-  /** What the part is looked up by: hosts, or `host|subset`. */
+  /** The hosts it is looked up by. */
   keys: readonly string[];
-  /** Every text in it but `exportTo` (namespaces): route destinations (and `host|subset`), SNI, aliases. */
+  /** Every text in it but `exportTo` (namespaces): route destinations, SNI, aliases. */
   names: readonly string[];
 }
 
@@ -336,59 +334,14 @@ function mentionsOf(r: Resource, domain: string): Mentions[] {
       if (key === 'exportTo') return;
       if (typeof x === 'string') for (const n of namesOf(x, r.namespace, domain)) names.add(n);
       else if (Array.isArray(x)) x.forEach((y) => walk(y, key));
-      else if (isObject(x)) {
-        const { host, subset } = x;
-        if (typeof host === 'string' && typeof subset === 'string')
-          for (const n of namesOf(host, r.namespace, domain)) names.add(subsetKey(n, subset));
-        for (const [k, y] of Object.entries(x)) walk(y, k);
-      }
+      else if (isObject(x)) for (const [k, y] of Object.entries(x)) walk(y, k);
     };
     walk(v, 'spec');
     return [...names];
   };
-  const keys = lookupKeys(r, domain);
-  const spec = get(r.body, ['spec']);
-  if (r.kind !== KIND.destinationRule || !isObject(spec)) out = [{ keys, names: namesIn(spec) }];
-  else {
-    out = [{ keys, names: namesIn({ ...spec, subsets: undefined }) }];
-    for (const [name, subset] of subsetsOf(r))
-      out.push({ keys: keys.map((k) => subsetKey(k, name)), names: namesIn(subset) });
-  }
+  out = [{ keys: lookupKeys(r, domain), names: namesIn(get(r.body, ['spec'])) }];
   mentionsCache.set(r, out);
   return out;
-}
-
-const subsetKey = (host: string, subset: string): string => `${host}|${subset}`;
-
-/** A DestinationRule's subsets by name (unnamed ones under ''). */
-function subsetsOf(r: Resource): [string, unknown][] {
-  const list = get(r.body, ['spec', 'subsets']);
-  return (Array.isArray(list) ? list : []).map((s) => {
-    const name = get(s, ['name']);
-    return [typeof name === 'string' ? name : '', s];
-  });
-}
-
-/**
- * A DestinationRule changed only in some subsets changes what routes to those subsets find; any other
- * change, what every request for its host finds.
- */
-function destinationRuleKeys(before: Resource, after: Resource, domain: string): string[] {
-  const top = (r: Resource): string =>
-    JSON.stringify([
-      r.namespace,
-      { ...r.body, spec: { ...(get(r.body, ['spec']) as object), subsets: undefined } },
-    ]);
-  const hosts = [...new Set([...lookupKeys(before, domain), ...lookupKeys(after, domain)])];
-  if (top(before) !== top(after)) return hosts;
-  const was = new Map(subsetsOf(before).map(([n, s]) => [n, JSON.stringify(s)]));
-  const now = new Map(subsetsOf(after).map(([n, s]) => [n, JSON.stringify(s)]));
-  // Duplicate subset names: which one counts is Istio's business; any change to them is the host's.
-  if (was.size !== subsetsOf(before).length || now.size !== subsetsOf(after).length) return hosts;
-  const names = [...new Set([...was.keys(), ...now.keys()])].filter(
-    (n) => was.get(n) !== now.get(n),
-  );
-  return hosts.flatMap((h) => names.map((n) => subsetKey(h, n)));
 }
 
 interface MentionIndex {

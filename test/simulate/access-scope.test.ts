@@ -209,6 +209,71 @@ spec:
     expect(there.changes.some((c) => c.includes('alias.example.com'))).toBe(true);
   });
 
+  /** A DestinationRule for `host` with one subset, `name`. */
+  const subsetRule = (
+    host: string,
+    name: string,
+    namespace = 'app',
+  ): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: subsets, namespace: ${namespace}}
+spec:
+  host: ${host}
+  subsets: [{name: ${name}, labels: {version: ${name}}}]
+`;
+
+  it('a subset renamed reaches routes that name it through an ExternalName alias', () => {
+    const http = '{number: 80, name: http, protocol: HTTP}';
+    const base = {
+      'se.yaml': [
+        serviceEntry('api', 'app', 'api.example.com', http),
+        serviceEntry('front', 'app', 'front.example.com', http),
+      ].join('---\n'),
+      'alias.yaml': `apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: app}
+spec: {type: ExternalName, externalName: api.example.com}
+`,
+      'vs.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: front, namespace: app}
+spec:
+  hosts: [front.example.com]
+  http: [{route: [{destination: {host: ext.app.svc.cluster.local, subset: v1}}]}]
+`,
+      'dr.yaml': subsetRule('api.example.com', 'v1'),
+    };
+    const head = { ...base, 'dr.yaml': subsetRule('api.example.com', 'v2') };
+    const there = expectBothWays(base, head, undefined, 'aliased subset renamed');
+    expect(there.changes.some((c) => c.includes('front.example.com'))).toBe(true);
+  });
+
+  it('a subset renamed that a Sidecar egressProxy names: every cell', () => {
+    const http = '{number: 80, name: http, protocol: HTTP}';
+    const base = {
+      'se.yaml': [
+        serviceEntry('x', 'app', 'x.example.com', http).replace(
+          'resolution: DNS',
+          'resolution: DNS\n  exportTo: ["."]',
+        ),
+        serviceEntry('proxy', 'app2', 'proxy.example.com', http),
+      ].join('---\n'),
+      'sidecar.yaml': `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: app2}
+spec:
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: {host: proxy.example.com, subset: sub, port: {number: 80}}
+`,
+      'dr.yaml': subsetRule('proxy.example.com', 'sub', 'app2'),
+    };
+    const head = { ...base, 'dr.yaml': subsetRule('proxy.example.com', 'other', 'app2') };
+    const there = expectBothWays(base, head, undefined, 'egress proxy subset renamed');
+    expect(there.scoped).toBe(false);
+    expect(there.changes.some((c) => c.includes('x.example.com'))).toBe(true);
+  });
+
   it('a hand-written resource changed alone, and a wildcard host (every cell)', () => {
     const moved = {
       ...withAlias,
