@@ -92,6 +92,26 @@ function dieAfterCompleting(headSha: string): Promise<void> {
   return until('the replica to die after completing a run', dead, 60_000, 20).then(() => undefined);
 }
 
+/**
+ * A pull request opened on a new base with `headFiles`, whose check's replica dies the moment GitHub
+ * has completed its run (see dieAfterCompleting): the run carries the verdict `conclusion`.
+ */
+async function openedAndDied(
+  number: number,
+  headFiles: Record<string, string>,
+  conclusion: string,
+) {
+  const base = repo.commit(BASE_FILES);
+  const head = repo.commit(headFiles);
+  const pull = repo.openPull(number, base, head);
+  const died = dieAfterCompleting(head);
+  const delivery = await post('pull_request', pullRequestEvent('opened', repo, pull));
+  await died;
+  const [run] = repo.checkRunsFor(head);
+  expect(run).toMatchObject({ status: 'completed', conclusion });
+  return { pull, head, delivery, run: run! };
+}
+
 /** Waits until the delivery's event is logged as handled after the restart, and returns that line. */
 /** Waits until an attempt at the delivery says an earlier one had handled it. */
 async function alreadyHandled(delivery: string): Promise<Record<string, unknown>> {
@@ -165,15 +185,9 @@ describe('a job resumed after its replica died', () => {
   }, 240_000);
 
   it('keeps the verdict its dead attempt completed when the resumed check then fails', async () => {
-    const base = repo.commit(BASE_FILES);
-    const clean = repo.commit(withHost(BASE_FILES));
-    const pull = repo.openPull(4, base, clean);
-    const died = dieAfterCompleting(clean);
-    const delivery = await post('pull_request', pullRequestEvent('opened', repo, pull));
-    await died;
-    const [verdict] = repo.checkRunsFor(clean);
-    expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
-    const calls = verdict!.calls.length;
+    const opened = await openedAndDied(4, withHost(BASE_FILES), 'success');
+    const { head: clean, delivery, run: verdict } = opened;
+    const calls = verdict.calls.length;
 
     // GitHub fails the resumed attempt's reads.
     github.faults = [
@@ -196,7 +210,7 @@ describe('a job resumed after its replica died', () => {
       'egress-lint: check failed; its check run keeps the verdict it already had',
     );
     expect(verdict).toMatchObject({ status: 'completed', conclusion: 'success' });
-    expect(verdict!.calls).toHaveLength(calls);
+    expect(verdict.calls).toHaveLength(calls);
 
     // Once GitHub answers, a retry of the job completes the same run again.
     github.faults = [];
@@ -270,14 +284,12 @@ describe('a job resumed after its replica died', () => {
 
   it('the next check takes up the run a dead check completed, when its own turn comes first', async () => {
     github.grantPermission(repo, 'maintainer', 'write');
-    const base = repo.commit(BASE_FILES);
-    const head = repo.commit(withBadProtocol(BASE_FILES));
-    const pull = repo.openPull(6, base, head);
-    const died = dieAfterCompleting(head);
-    const opened = await post('pull_request', pullRequestEvent('opened', repo, pull));
-    await died;
-    const [run] = repo.checkRunsFor(head);
-    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    const {
+      pull,
+      head,
+      delivery: opened,
+      run,
+    } = await openedAndDied(6, withBadProtocol(BASE_FILES), 'failure');
     // The dead attempt's job is not taken up before the next event (with several replicas, which of
     // the two gets the pull request's turn first is chance): here it is gone once its lock expired.
     const queue = new Queue('events', { connection: { url: redis.url }, prefix: REDIS_PREFIX });
@@ -299,7 +311,7 @@ describe('a job resumed after its replica died', () => {
     // One run on the commit: the render completed the dead check's run again.
     expect(repo.checkRunsFor(head)).toEqual([run]);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-    expect(run!.calls.filter((c) => 'conclusion' in c)).toHaveLength(2);
+    expect(run.calls.filter((c) => 'conclusion' in c)).toHaveLength(2);
     expect(await openRuns()).toEqual([]);
   }, 240_000);
 
