@@ -336,7 +336,8 @@ async function refreshInTurn<D>(
   run.log.pr = [...((run.log.pr as number[] | undefined) ?? []), pr.number];
   run.log.headSha = pr.headSha;
   const subject = { key: `#${pr.number}`, pullRequest: pr, recheck: asked.recheck };
-  const outcome = await checkInTurn(state, ctx, run, subject, (deps, grant) =>
+  // The turn's deadline (`lost`) is in deps; the rest it grants, the refresh takes as it is.
+  const outcome = await checkInTurn(state, ctx, run, subject, (deps, { lost: _lost, ...granted }) =>
     refreshPullRequest(deps, {
       pullRequest: pr,
       repoUrl,
@@ -345,9 +346,7 @@ async function refreshInTurn<D>(
       // their runs apart by delivery id, so none takes up a completed run.
       ...(ctx.resumed && !asked.sharedDelivery ? { resumed: true } : {}),
       requested: asked.requested,
-      ...(grant.checkRun ? { checkRun: grant.checkRun } : {}),
-      ...(grant.unsettledRun ? { unsettledRun: grant.unsettledRun } : {}),
-      ...(grant.runOpened ? { runOpened: grant.runOpened } : {}),
+      ...granted,
     }),
   );
   // Decided without a check: an interrupted earlier attempt may have left its run open.

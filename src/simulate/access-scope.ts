@@ -96,7 +96,7 @@ export function accessScope(base: Analysis, head: Analysis): AccessScope {
   // resources name what the head's unchanged ones do; the head's changed ones are added.
   const index = mentionIndex(base);
   const changedNamers = changed.flatMap(([, r]) =>
-    r && namesHosts(r) ? mentionsOf(r, domain) : [],
+    r && namesHosts(r) ? [mentionsOf(r, domain)] : [],
   );
   const pending = [...affected];
   while (pending.length > 0) {
@@ -323,29 +323,26 @@ interface Mentions {
   names: readonly string[];
 }
 
-const mentionsCache = new WeakMap<Resource, Mentions[]>();
+const mentionsCache = new WeakMap<Resource, Mentions>();
 
-function mentionsOf(r: Resource, domain: string): Mentions[] {
+function mentionsOf(r: Resource, domain: string): Mentions {
   let out = mentionsCache.get(r);
   if (out) return out;
-  const namesIn = (v: unknown): string[] => {
-    const names = new Set<string>();
-    const walk = (x: unknown, key: string): void => {
-      if (key === 'exportTo') return;
-      if (typeof x === 'string') for (const n of namesOf(x, r.namespace, domain)) names.add(n);
-      else if (Array.isArray(x)) x.forEach((y) => walk(y, key));
-      else if (isObject(x)) for (const [k, y] of Object.entries(x)) walk(y, k);
-    };
-    walk(v, 'spec');
-    return [...names];
+  const names = new Set<string>();
+  const walk = (x: unknown, key: string): void => {
+    if (key === 'exportTo') return;
+    if (typeof x === 'string') for (const n of namesOf(x, r.namespace, domain)) names.add(n);
+    else if (Array.isArray(x)) x.forEach((y) => walk(y, key));
+    else if (isObject(x)) for (const [k, y] of Object.entries(x)) walk(y, k);
   };
-  out = [{ keys: lookupKeys(r, domain), names: namesIn(get(r.body, ['spec'])) }];
+  walk(get(r.body, ['spec']), 'spec');
+  out = { keys: lookupKeys(r, domain), names: [...names] };
   mentionsCache.set(r, out);
   return out;
 }
 
 interface MentionIndex {
-  /** Parts of resources by each name they mention. */
+  /** Host-keyed resources (and Services) by each name they mention. */
   exact: Map<string, Mentions[]>;
   /** Wildcard names, matched against each key. */
   wild: [string, Mentions][];
@@ -361,13 +358,12 @@ function mentionIndex(analysis: Analysis): MentionIndex {
     const domain = analysis.configSet.mesh.clusterDomain;
     for (const { resource: r } of entriesOf(analysis).values()) {
       if (!namesHosts(r)) continue;
-      for (const m of mentionsOf(r, domain)) {
-        for (const name of m.names) {
-          if (name.includes('*')) out.wild.push([name, m]);
-          const list = out.exact.get(name);
-          if (list) list.push(m);
-          else out.exact.set(name, [m]);
-        }
+      const m = mentionsOf(r, domain);
+      for (const name of m.names) {
+        if (name.includes('*')) out.wild.push([name, m]);
+        const list = out.exact.get(name);
+        if (list) list.push(m);
+        else out.exact.set(name, [m]);
       }
     }
     mentionIndexCache.set(analysis, out);
