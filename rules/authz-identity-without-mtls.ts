@@ -13,6 +13,7 @@ import {
   identityConditions,
   serverSeesClientIdentity,
   workloadServers,
+  type GatewayClient,
   type IstioIndex,
   type WorkloadServer,
 } from '../src/model/istio.js';
@@ -41,12 +42,16 @@ export default defineRule({
   },
   check({ index, report }) {
     const all = everyNamespace(index);
+    // The gateway clients that send no ISTIO_MUTUAL, read once and only if a server takes it optionally.
+    let plain: GatewayClient[] | undefined;
+    const plainClients = (): readonly GatewayClient[] =>
+      (plain ??= [...index.gatewayClients()].filter((c) => c.tls.mode !== 'ISTIO_MUTUAL'));
     /** Why the server gets no client identity, and whether that holds for a client the repository shows. */
     const whyNoIdentity = (s: WorkloadServer): Blind | undefined => {
       if (s.tlsMode === undefined) return { why: 'plain text', shown: true };
       if (s.routeKind === 'tls') return { why: 'TLS passed through, not terminated', shown: true };
       if (s.tlsMode === 'SIMPLE') return { why: 'TLS without client certificates', shown: true };
-      if (s.tlsMode === 'OPTIONAL_MUTUAL') return optionalMutual(index, s, all);
+      if (s.tlsMode === 'OPTIONAL_MUTUAL') return optionalMutual(index, s, all, plainClients());
       return serverSeesClientIdentity(s)
         ? undefined
         : { why: `tls.mode ${s.tlsMode}`, shown: true };
@@ -104,10 +109,9 @@ function optionalMutual(
   index: IstioIndex,
   s: WorkloadServer,
   all: readonly string[],
+  plainClients: readonly GatewayClient[],
 ): Blind | undefined {
-  const plain = index
-    .gatewayClients()
-    .filter((c) => c.workload === s.workload && c.port === s.port && c.tls.mode !== 'ISTIO_MUTUAL');
+  const plain = plainClients.filter((c) => c.workload === s.workload && c.port === s.port);
   if (plain.length === 0) return undefined;
   const namespaces = [...new Set(plain.map((c) => c.namespace))].sort();
   const surely = plain.filter((c) => c.tls.mode !== 'unknown').map((c) => c.namespace);

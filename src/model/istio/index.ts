@@ -31,12 +31,7 @@ import { assignClusterDomain, clusterServiceOf, isClusterDomainHost } from './na
 import { readKubernetesService, type KubernetesService } from './services.js';
 import { resolveAlias, type AliasTarget } from './external-name.js';
 import { gatewayRef, MESH, routesOf, virtualServiceHosts, vsGateways } from './routes.js';
-import {
-  collectGatewayClients,
-  collectRouteUses,
-  type GatewayClient,
-  type RouteUse,
-} from './uses.js';
+import { collectRouteUses, gatewayClientsOf, type GatewayClient, type RouteUse } from './uses.js';
 import { exportedTo, isVisibleTo, type ExportScope } from './visibility.js';
 import { workloadPolicyIndexOf } from './workload-policies.js';
 import { gatewaysSelectingLabels, labelsKey, type Workload } from './workloads.js';
@@ -140,8 +135,11 @@ export interface IstioIndex {
   gatewayWorkloadForHost(host: string): GatewayService | undefined;
   /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
   routeUses(): readonly RouteUse[];
-  /** Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they use. */
-  gatewayClients(): readonly GatewayClient[];
+  /**
+   * Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they
+   * use: worked out on each call, not kept (see gatewayClientsOf).
+   */
+  gatewayClients(): Iterable<GatewayClient>;
   /** Gateway API objects Istio acts on in ways not modelled (gateway-api.ts): what they decide is undetermined. */
   gatewayApiUnmodelled(): readonly Unmodelled[];
   /** Gateway API route parentRefs to a Gateway the repository shows that no listener of it takes. */
@@ -222,7 +220,6 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   let workloads: GatewayWorkload[] | undefined;
   let workloadsByGateway: Map<Resource, GatewayWorkload[]> | undefined;
   let uses: RouteUse[] | undefined;
-  let clients: GatewayClient[] | undefined;
   const gatewayServicesByHost = new Map<string, GatewayService | undefined>();
   let knownGatewayServices: Map<string, GatewayService> | undefined;
   let servicesByGateway: Map<string, Resource[]> | undefined;
@@ -341,7 +338,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       return gatewayServicesByHost.get(host);
     },
     routeUses: () => (uses ??= collectRouteUses(index)),
-    gatewayClients: () => (clients ??= collectGatewayClients(index)),
+    gatewayClients: () => gatewayClientsOf(index),
     gatewayApiUnmodelled: () => gatewayApi.unmodelled,
     gatewayApiUnattached: () => gatewayApi.unattached,
     gatewayApiUnshownGateways: () => gatewayApi.unshownGateways,
