@@ -333,6 +333,31 @@ spec:
       '1:istio-system/egress:istio-system',
     ]);
   });
+
+  it('works out the gateway clients on each call instead of keeping them', () => {
+    const index = indexOf(
+      egressGatewayYaml(MTLS_SERVER) +
+        `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: ${GW_HOST}, port: {number: 80}}}]
+`,
+    );
+    const first = [...index.gatewayClients()];
+    const again = [...index.gatewayClients()];
+    // The VirtualService is seen everywhere; no DestinationRule says what its clients send.
+    expect(first.map((c) => `${c.namespace}:${c.port}:${c.tls.mode}`)).toEqual([
+      `${OTHER_NAMESPACES}:80:unknown`,
+      'istio-system:80:unknown',
+      'mytest:80:unknown',
+    ]);
+    expect(again).toEqual(first);
+    expect(again[0]).not.toBe(first[0]);
+  });
 });
 
 describe('gateway servers', () => {
@@ -448,6 +473,25 @@ spec:
       'other',
       'team',
     ]);
+  });
+
+  it('answers once for the resources that share an exportTo list in one namespace', () => {
+    // Rendered resources share their exportTo lists: one answer for all, not a list per resource.
+    const exportTo = ['.', 'other'];
+    const entry = (name: string, namespace: string): Resource =>
+      ({
+        kind: 'ServiceEntry',
+        group: 'networking.istio.io',
+        namespace,
+        name,
+        body: { spec: { hosts: [`${name}.example.com`], exportTo } },
+      }) as unknown as Resource;
+    const namespaces = ['default', 'other', 'team', OTHER_NAMESPACES];
+    const [a, b, elsewhere] = [entry('a', 'team'), entry('b', 'team'), entry('c', 'default')];
+    expect(visibleNamespaces(a, namespaces)).toEqual(['other', 'team']);
+    expect(visibleNamespaces(b, namespaces)).toBe(visibleNamespaces(a, namespaces));
+    // `.` is the resource's own namespace: the same list elsewhere is another scope.
+    expect(visibleNamespaces(elsewhere, namespaces)).toEqual(['default', 'other']);
   });
 
   it('describes namespaces, including the ones the config does not name', () => {
