@@ -85,23 +85,24 @@ function readExportTo(exportTo: readonly string[], r: Resource): ExportScope {
 
 /**
  * The namespaces among `namespaces` that see a resource (without testing each one against exportTo).
- * Remembered per resource for the last list asked about: every rule asks with everyNamespace's list.
- * The answer is shared; callers must not change it.
+ * Remembered per export scope, which resources with one exportTo list share (a gateway's rendered
+ * resources: one answer for all of them rather than a list each), for the last list asked about:
+ * every rule asks with everyNamespace's list. The answer is shared; callers must not change it.
  */
 export function visibleNamespaces(r: Resource, namespaces: readonly string[]): readonly string[] {
   const scope = exportedTo(r);
   if (scope.everywhere) return namespaces;
-  const last = visibleCache.get(r);
+  const last = visibleCache.get(scope);
   if (last?.namespaces === namespaces) return last.visible;
   let known = namespaceSets.get(namespaces);
   if (!known) namespaceSets.set(namespaces, (known = new Set(namespaces)));
   const visible = sortNamespaces([...scope.namespaces].filter((ns) => known.has(ns)));
-  visibleCache.set(r, { namespaces, visible });
+  visibleCache.set(scope, { namespaces, visible });
   return visible;
 }
 
 const visibleCache = new WeakMap<
-  Resource,
+  ExportScope,
   { namespaces: readonly string[]; visible: readonly string[] }
 >();
 const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
