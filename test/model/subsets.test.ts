@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subsetsOf, subsetsOfRule } from '../../src/model/istio.js';
+import { rulesMergedByAge, subsetsOf, subsetsOfRule } from '../../src/model/istio.js';
 import type { Resource } from '../../src/model/resource.js';
 
 const rule = (name: string, subsets: string[]): Resource =>
@@ -24,5 +24,15 @@ describe("one DestinationRule's subsets", () => {
     expect([...subsetsOfRule(b).keys()]).toEqual(['two', 'three']);
     // Merged, the first definition of a name wins.
     expect(subsetsOf([a, b]).get('two')?.resource).toBe(a);
+  });
+
+  it("are one answer for every list of that rule alone (each client namespace's lookup is a list)", () => {
+    const a = rule('alone', ['one']);
+    const lists = [[a], [a]];
+    expect(subsetsOf(lists[0]!)).toBe(subsetsOfRule(a));
+    expect(subsetsOf(lists[1]!)).toBe(subsetsOf(lists[0]!));
+    // A rule alone has no rival whose creation order could change the merge.
+    expect(rulesMergedByAge([a], 'one')).toEqual([]);
+    expect(rulesMergedByAge([a, rule('twin', ['one'])], 'one')).toHaveLength(2);
   });
 });

@@ -204,27 +204,37 @@ export interface SubsetRef {
   subset: JsonObject;
 }
 
-const subsetCache = new WeakMap<readonly Resource[], Map<string, SubsetRef>>();
+/**
+ * What the memos of a merged rules list are keyed by: the rule itself for a list of one. Most lookups
+ * find one rule, each client namespace in a list of its own, so they share one answer per rule rather
+ * than keep one per list (thousands of lists, many Maps each).
+ */
+function rulesKey(rules: readonly Resource[]): object {
+  return rules.length === 1 ? rules[0]! : rules;
+}
 
-/** One-rule lists per DestinationRule, so subsetsOfRule finds its answer remembered. */
-const ruleAlone = new WeakMap<Resource, readonly Resource[]>();
+const subsetCache = new WeakMap<object, Map<string, SubsetRef>>();
 
 /**
  * The subsets one DestinationRule defines, read once per rule: asked per request, and a gateway's
  * rendered rule defines a subset per destination (a read per request grew with destinations squared).
  */
 export function subsetsOfRule(rule: Resource): Map<string, SubsetRef> {
-  let alone = ruleAlone.get(rule);
-  if (!alone) ruleAlone.set(rule, (alone = [rule]));
-  return subsetsOf(alone);
+  let subsets = subsetCache.get(rule);
+  if (!subsets) subsetCache.set(rule, (subsets = readSubsets([rule])));
+  return subsets;
 }
 
 /** The subsets the merged DestinationRules define (the first definition of a name wins, as in Istio). */
 export function subsetsOf(rules: readonly Resource[]): Map<string, SubsetRef> {
-  const cached = subsetCache.get(rules);
-  if (cached) return cached;
+  const key = rulesKey(rules);
+  let subsets = subsetCache.get(key);
+  if (!subsets) subsetCache.set(key, (subsets = readSubsets(rules)));
+  return subsets;
+}
+
+function readSubsets(rules: readonly Resource[]): Map<string, SubsetRef> {
   const out = new Map<string, SubsetRef>();
-  subsetCache.set(rules, out);
   for (const resource of rules) {
     const subsets = get(resource.body, ['spec', 'subsets']);
     if (!Array.isArray(subsets)) continue;
@@ -289,35 +299,36 @@ export function clientTlsFor(
 /**
  * clientTlsFor of a lookup's merged rules, remembered per rules list, port and subset: every client
  * namespace that finds the same rules (a gateway's shared DestinationRules) asks the same question.
+ * One Map per list, keyed by port and subset together: a Map per port as well cost more than the
+ * answers (thousands of lists, most asked about one port).
  */
-const clientTlsByRules = new WeakMap<
-  readonly Resource[],
-  Map<number, Map<string | undefined, ClientTls | undefined>>
->();
+const clientTlsByRules = new WeakMap<object, Map<string, ClientTls | undefined>>();
 
 function mergedClientTls(
   rules: readonly Resource[],
   port: number,
   subset: string | undefined,
 ): ClientTls | undefined {
-  let byPort = clientTlsByRules.get(rules);
-  if (!byPort) clientTlsByRules.set(rules, (byPort = new Map()));
-  let bySubset = byPort.get(port);
-  if (!bySubset) byPort.set(port, (bySubset = new Map()));
-  if (bySubset.has(subset)) return bySubset.get(subset);
+  const rulesAt = rulesKey(rules);
+  let known = clientTlsByRules.get(rulesAt);
+  if (!known) clientTlsByRules.set(rulesAt, (known = new Map()));
+  // A port's digits hold no `/`, so the key is unambiguous.
+  const key = subset === undefined ? String(port) : `${port}/${subset}`;
+  if (known.has(key)) return known.get(key);
   const tls = clientTlsFor(rules, port, subset);
-  bySubset.set(subset, tls);
+  known.set(key, tls);
   return tls;
 }
 
 /** The first of the merged rules with a top-level trafficPolicy: Istio keeps that one's (the oldest). */
-const topLevelPolicies = new WeakMap<readonly Resource[], Resource | null>();
+const topLevelPolicies = new WeakMap<object, Resource | null>();
 
 function topLevelPolicyRule(rules: readonly Resource[]): Resource | undefined {
-  let top = topLevelPolicies.get(rules);
+  const key = rulesKey(rules);
+  let top = topLevelPolicies.get(key);
   if (top === undefined)
     topLevelPolicies.set(
-      rules,
+      key,
       (top = rules.find((r) => isObject(get(r.body, ['spec', 'trafficPolicy']))) ?? null),
     );
   return top ?? undefined;
@@ -379,8 +390,12 @@ export interface OutboundTlsQuery {
  * (the oldest definition is kept); destination_rule.go mergeDestinationRule.
  */
 export function rulesMergedByAge(rules: readonly Resource[], subset?: string): readonly Resource[] {
+  // One rule has no rival: most lookups, and nothing to remember for them.
+  if (rules.length < 2) return NO_RULES;
   return rulesByAge.get(rules, subset, () => rulesMergedByAgeOf(rules, subset));
 }
+
+const NO_RULES: readonly Resource[] = Object.freeze([]);
 
 /** Remembered per rule list (the index's lookups share them) and subset: asked for every request. */
 const rulesByAge = new PerObjectMemo<
