@@ -27,6 +27,7 @@ export {
   isClusterDomainHost,
   splitNamespacedHost,
   clusterDomainOf,
+  assignClusterDomain,
 } from './istio/names.js';
 export {
   EXPORT_TO_ANNOTATION,

@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { DEFAULT_CONFIG, parseProjectConfig } from '../../src/config/project-config.js';
 import {
+  assignClusterDomain,
+  clusterDomainOf,
   clusterServiceOf,
   isClusterDomainHost,
   resolveGatewayName,
   resolveHostName,
   splitNamespacedHost,
 } from '../../src/model/istio.js';
+import type { Resource } from '../../src/model/resource.js';
 
 describe('resolveHostName', () => {
   it('makes a short name a Service in the namespace, in the cluster domain', () => {
@@ -114,5 +117,15 @@ spec:
     expect(analysis.configSet.gateways[0]!.serviceHost).toBe(
       'istio-egressgateway.istio-system.svc.corp.example',
     );
+  });
+
+  it('is the last one an index recorded for a resource, the default included', () => {
+    // The default is not stored per resource (memory): recording it must still replace another.
+    const r = { kind: 'VirtualService', namespace: 'team' } as unknown as Resource;
+    expect(clusterDomainOf(r)).toBe('cluster.local');
+    assignClusterDomain([r], 'corp.example');
+    expect(clusterDomainOf(r)).toBe('corp.example');
+    assignClusterDomain([r], 'cluster.local');
+    expect(clusterDomainOf(r)).toBe('cluster.local');
   });
 });
