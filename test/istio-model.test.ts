@@ -129,6 +129,15 @@ ${extra}---
     );
   });
 
+  it('gives clients that find the same rules at the same step one shared answer', () => {
+    const index = indexOf(dr('svc', 'team', 'api.team.svc.cluster.local'));
+    const host = 'api.team.svc.cluster.local';
+    const fromA = index.destinationRulesFor(host, 'a');
+    expect(fromA).toMatchObject({ step: 'service', rules: [{ name: 'svc' }] });
+    expect(index.destinationRulesFor(host, 'b')).toBe(fromA);
+    expect(index.destinationRulesFor(host, 'team')).toMatchObject({ step: 'client' });
+  });
+
   it('a workloadSelector rule applies to the pods it selects in its namespace; the others get the rule without one', () => {
     const index = indexOf(
       dr('all', 'mytest', GW_HOST) +

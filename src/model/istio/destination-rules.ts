@@ -39,6 +39,11 @@ interface MergedRules {
   rules: Resource[];
   exportTo: ReadonlySet<string>;
   selector?: Readonly<Record<string, string>>;
+  /**
+   * The answers that name these rules, one per step, shared: the index remembers an answer per host
+   * and client namespace, thousands of them, most alike.
+   */
+  found?: Partial<Record<DestinationRuleLookup['step'], DestinationRuleLookup>>;
 }
 
 /** Merged rules by host, exact hosts and wildcards apart (consolidatedDestRules). */
@@ -147,9 +152,9 @@ export function destinationRuleLookup(
           merged.rules[0]!.namespace === clientNamespace &&
           matchesSelector(merged.selector, workloadLabels)
         )
-          return { rules: merged.rules, step };
+          return answer(merged, step);
       }
-      return catchAll ? { rules: catchAll.rules, step } : undefined;
+      return catchAll ? answer(catchAll, step) : undefined;
     };
     const exportedFrom = (ns: string): MergedRules[] =>
       (mostSpecificHostMatch(host, exportedRules.get(ns)) ?? []).filter(
@@ -168,6 +173,10 @@ export function destinationRuleLookup(
 }
 
 /** Istio's MostSpecificHostMatch: the pool's entry for the exact host, else for the longest wildcard covering it. */
+function answer(merged: MergedRules, step: DestinationRuleLookup['step']): DestinationRuleLookup {
+  return ((merged.found ??= {})[step] ??= { rules: merged.rules, step });
+}
+
 function mostSpecificHostMatch(
   host: string,
   pool: RulePool | undefined,
