@@ -89,6 +89,8 @@ export function lint(
     }
   }
 
+  // What only rules read goes now, before the caller renders, diffs or simulates with the index.
+  index.releaseLintViews();
   const findings = applyConfig(raw, config, cs.resources, reported);
   return {
     findings,

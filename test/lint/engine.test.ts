@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../rules/index.js';
-import { analyzeSources } from '../../src/analyze.js';
+import { analyzeSources, istioIndexOf } from '../../src/analyze.js';
 import { exitCodeFor } from '../../src/cli/workspace.js';
 import { run } from '../../src/cli/program.js';
 import {
@@ -48,6 +48,19 @@ function lintText(yaml: string, configText = REGISTRY_ONLY, rules = RULES) {
 describe('lint engine', () => {
   it('reports each rule with its default severity', () => {
     expect(lintText(policy()).brief).toEqual(['policy-name@4:warning', 'gateway-not-found@8:info']);
+  });
+
+  it('lets go of the route uses its rules shared when they are done, and finds the same again', () => {
+    const config = parseProjectConfig(REGISTRY_ONLY, 'egress-lint.yml');
+    const analysis = analyzeSources([{ path: 'policy.yaml', content: policy() }], config);
+    const index = istioIndexOf(analysis);
+    const before = index.routeUses();
+    expect(before.length).toBeGreaterThan(0);
+    expect(index.routeUses()).toBe(before);
+    lint(analysis, config, RULES);
+    const after = index.routeUses();
+    expect(after).not.toBe(before);
+    expect(after).toEqual(before);
   });
 
   it('applies severity overrides from the config', () => {

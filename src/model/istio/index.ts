@@ -133,8 +133,17 @@ export interface IstioIndex {
    * labelled with the gateway label only).
    */
   gatewayWorkloadForHost(host: string): GatewayService | undefined;
-  /** Every route destination with the proxies that use it (sidecars per namespace, gateway pods). */
+  /**
+   * Every route destination with the proxies that use it (sidecars per namespace, gateway pods).
+   * Kept until releaseLintViews: only rules read them, and they are a tenth of what lint keeps.
+   */
   routeUses(): readonly RouteUse[];
+  /**
+   * Lets go of the views only rules read (routeUses and what is remembered from it): lint calls it
+   * when its rules are done, so rendering, diff and the simulator do not carry them. Asked again, they
+   * are worked out again.
+   */
+  releaseLintViews(): void;
   /**
    * Sidecars sending traffic to an egress gateway's Service, per namespace and port, with the TLS they
    * use: worked out on each call, not kept (see gatewayClientsOf).
@@ -338,6 +347,9 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
       return gatewayServicesByHost.get(host);
     },
     routeUses: () => (uses ??= collectRouteUses(index)),
+    releaseLintViews() {
+      uses = undefined;
+    },
     gatewayClients: () => gatewayClientsOf(index),
     gatewayApiUnmodelled: () => gatewayApi.unmodelled,
     gatewayApiUnattached: () => gatewayApi.unattached,

@@ -205,12 +205,15 @@ export interface CarryingGateway {
   gateway: Resource;
 }
 
-/** gatewaysCarrying per index and host: rules ask for every route use and client namespace. */
-const carryingByIndex = new PerObjectMemo<IstioIndex, string, readonly CarryingGateway[]>();
+/**
+ * gatewaysCarrying per host, remembered with the route uses it is read from (and let go with them,
+ * IstioIndex.releaseLintViews): rules ask for every route use and client namespace.
+ */
+const carryingByUses = new PerObjectMemo<readonly RouteUse[], string, readonly CarryingGateway[]>();
 
 /** The egress gateways (and the Gateway resources) through which traffic for `host` leaves: gateway legs of VirtualServices for it. */
 export function gatewaysCarrying(index: IstioIndex, host: string): readonly CarryingGateway[] {
-  return carryingByIndex.get(index, host, () => findGatewaysCarrying(index, host));
+  return carryingByUses.get(index.routeUses(), host, () => findGatewaysCarrying(index, host));
 }
 
 function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[] {
@@ -229,20 +232,24 @@ function findGatewaysCarrying(index: IstioIndex, host: string): CarryingGateway[
   return out;
 }
 
-/** Route uses on gateways, per VirtualService: what gatewaysCarrying reads for a host's VirtualServices. */
-const gatewayLegsByIndex = new WeakMap<IstioIndex, Map<Resource, RouteUse[]>>();
+/**
+ * Route uses on gateways, per VirtualService: what gatewaysCarrying reads for a host's
+ * VirtualServices. Remembered with the route uses.
+ */
+const gatewayLegsByUses = new WeakMap<readonly RouteUse[], Map<Resource, RouteUse[]>>();
 
 function gatewayLegsOf(index: IstioIndex): Map<Resource, RouteUse[]> {
-  let legs = gatewayLegsByIndex.get(index);
+  const uses = index.routeUses();
+  let legs = gatewayLegsByUses.get(uses);
   if (!legs) {
     legs = new Map();
-    for (const use of index.routeUses()) {
+    for (const use of uses) {
       if (use.on === MESH) continue;
       const list = legs.get(use.vs);
       if (list) list.push(use);
       else legs.set(use.vs, [use]);
     }
-    gatewayLegsByIndex.set(index, legs);
+    gatewayLegsByUses.set(uses, legs);
   }
   return legs;
 }
