@@ -28,7 +28,12 @@ export function hostSubsetOf(a: string, b: string): boolean {
 }
 
 export function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (!Array.isArray(v)) return [];
+  // filter builds its answer with room for 17, which lists kept per resource keep: a list of strings
+  // only, the usual one, is copied at its size.
+  return v.every((x) => typeof x === 'string')
+    ? (v.slice() as string[])
+    : v.filter((x): x is string => typeof x === 'string');
 }
 
 /** A ServiceEntry port's protocol: the `protocol` field, else what its name says; undefined means sniffed. */
