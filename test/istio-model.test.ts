@@ -165,6 +165,15 @@ ${extra}---
       sni: 'edition.cnn.com',
     });
     expect(clientTlsFor(rules, 443, 'two')?.resource.name).toBe('b');
+    expect(clientTlsFor(rules, 443, 'two')?.path).toEqual([
+      'spec',
+      'subsets',
+      0,
+      'trafficPolicy',
+      'portLevelSettings',
+      0,
+      'tls',
+    ]);
     // Subset `one` has no policy: the rule's top-level TLS applies, with no SNI.
     const top = clientTlsFor(rules, 80, 'one');
     expect(top).toMatchObject({ mode: 'ISTIO_MUTUAL', path: ['spec', 'trafficPolicy', 'tls'] });

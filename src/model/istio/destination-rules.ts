@@ -204,7 +204,7 @@ export interface ClientTls {
   credentialName?: string;
   /** Where it was set: the DestinationRule and the path of its `tls` object. */
   resource: Resource;
-  path: FieldPath;
+  readonly path: FieldPath;
 }
 
 export interface SubsetRef {
@@ -267,42 +267,65 @@ export function clientTlsFor(
 ): ClientTls | undefined {
   interface Level {
     tls?: unknown;
-    path: FieldPath;
     resource: Resource;
-    portLevel: boolean;
+    /** The subset whose trafficPolicy it is (-1: the rule's), and the port-level setting (-1: none). */
+    subsetIndex: number;
+    portIndex: number;
   }
-  const select = (resource: Resource, policyPath: FieldPath): Level | undefined => {
-    const policy = get(resource.body, policyPath);
+  const select = (resource: Resource, subsetIndex: number): Level | undefined => {
+    const policy = get(resource.body, policyPath(subsetIndex));
     if (!isObject(policy)) return undefined;
     const settings = Array.isArray(policy.portLevelSettings) ? policy.portLevelSettings : [];
     const i =
       port === undefined ? -1 : settings.findIndex((s) => get(s, ['port', 'number']) === port);
-    if (i >= 0)
-      return {
-        tls: get(settings[i], ['tls']),
-        path: policyPath.concat('portLevelSettings', i, 'tls'),
-        resource,
-        portLevel: true,
-      };
-    return { tls: policy.tls, path: policyPath.concat('tls'), resource, portLevel: false };
+    if (i >= 0) return { tls: get(settings[i], ['tls']), resource, subsetIndex, portIndex: i };
+    return { tls: policy.tls, resource, subsetIndex, portIndex: -1 };
   };
   const top = topLevelPolicyRule(rules);
-  const base = top ? select(top, ['spec', 'trafficPolicy']) : undefined;
+  const base = top ? select(top, -1) : undefined;
   const defined = subset === undefined ? undefined : subsetsOf(rules).get(subset);
-  const own = defined
-    ? select(defined.resource, ['spec', 'subsets', defined.index, 'trafficPolicy'])
-    : undefined;
-  const chosen = own && (own.tls !== undefined || own.portLevel || !base) ? own : base;
+  const own = defined ? select(defined.resource, defined.index) : undefined;
+  const chosen = own && (own.tls !== undefined || own.portIndex >= 0 || !base) ? own : base;
   if (!chosen || !isObject(chosen.tls)) return undefined;
   const { mode, sni, credentialName } = chosen.tls;
-  return {
+  return new ClientTlsAt(
     // The mode's zero value is DISABLE: a tls block without one turns TLS (and auto mTLS) off.
-    mode: typeof mode === 'string' ? mode : 'DISABLE',
-    ...(typeof sni === 'string' && sni ? { sni } : {}),
-    ...(typeof credentialName === 'string' && credentialName ? { credentialName } : {}),
-    resource: chosen.resource,
-    path: chosen.path,
-  };
+    typeof mode === 'string' ? mode : 'DISABLE',
+    typeof sni === 'string' && sni ? sni : undefined,
+    typeof credentialName === 'string' && credentialName ? credentialName : undefined,
+    chosen.resource,
+    chosen.subsetIndex,
+    chosen.portIndex,
+  );
+}
+
+const RULE_POLICY: FieldPath = ['spec', 'trafficPolicy'];
+
+/** The path of the rule's trafficPolicy (subset -1), or of a subset's. */
+function policyPath(subsetIndex: number): FieldPath {
+  return subsetIndex < 0 ? RULE_POLICY : ['spec', 'subsets', subsetIndex, 'trafficPolicy'];
+}
+
+/**
+ * A ClientTls with its path built when a finding or trace asks: the answers are remembered per rules
+ * list, port and subset (thousands), their paths seldom read.
+ */
+class ClientTlsAt implements ClientTls {
+  constructor(
+    readonly mode: string,
+    readonly sni: string | undefined,
+    readonly credentialName: string | undefined,
+    readonly resource: Resource,
+    private readonly subsetIndex: number,
+    private readonly portIndex: number,
+  ) {}
+
+  get path(): FieldPath {
+    const policy = policyPath(this.subsetIndex);
+    return this.portIndex < 0
+      ? policy.concat('tls')
+      : policy.concat('portLevelSettings', this.portIndex, 'tls');
+  }
 }
 
 /**
