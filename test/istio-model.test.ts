@@ -325,16 +325,23 @@ spec:
 });
 
 describe('route uses', () => {
-  it('counts a gateway as a user of an HTTP match only when the source fields fit its pods', () => {
-    const index = indexOf(
+  /** The egress gateway with an mTLS server, and a VirtualService `vs` for httpbin.org. */
+  const withVirtualService = (namespace: string, spec: string): IstioIndex =>
+    indexOf(
       egressGatewayYaml(MTLS_SERVER) +
         `---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: vs, namespace: istio-system}
+metadata: {name: vs, namespace: ${namespace}}
 spec:
   hosts: [httpbin.org]
-  gateways: [mesh, egress]
+${spec}`,
+    );
+
+  it('counts a gateway as a user of an HTTP match only when the source fields fit its pods', () => {
+    const index = withVirtualService(
+      'istio-system',
+      `  gateways: [mesh, egress]
   http:
   - match: [{port: 80, sourceNamespace: mytest}]
     route: [{destination: {host: ${GW_HOST}, port: {number: 80}}}]
@@ -353,15 +360,9 @@ spec:
   });
 
   it('works out the gateway clients on each call instead of keeping them', () => {
-    const index = indexOf(
-      egressGatewayYaml(MTLS_SERVER) +
-        `---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs, namespace: mytest}
-spec:
-  hosts: [httpbin.org]
-  http:
+    const index = withVirtualService(
+      'mytest',
+      `  http:
   - route: [{destination: {host: ${GW_HOST}, port: {number: 80}}}]
 `,
     );
