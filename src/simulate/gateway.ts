@@ -636,16 +636,12 @@ function destinationOf(
       `HTTP ${status} redirect from the gateway`,
     );
   }
-  const destination = pickDestination(vs, path, route);
+  const destination = pickDestination(t, 'egress-gateway', vs, path, route);
   if (!destination)
     return outcome(
       'broken',
       `${describe(vs)} ${path.join('.')} has no destination the simulator can follow (redirect or delegate)`,
       expect.connectFailure(x.req),
-    );
-  if (destination.split > 0)
-    t.note(
-      `${describe(vs)} splits traffic over ${destination.split + 1} destinations; the simulation follows the heaviest`,
     );
   return { destination, listenPort };
 }

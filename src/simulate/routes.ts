@@ -11,8 +11,16 @@ import {
   type ProxyView,
   type RouteMatchRef,
 } from '../model/istio.js';
-import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
-import type { AppRequest } from './types.js';
+import {
+  describe,
+  get,
+  identityKey,
+  isObject,
+  type JsonObject,
+  type Resource,
+} from '../model/resource.js';
+import type { Trace } from './trace.js';
+import type { AppRequest, Stage } from './types.js';
 
 export interface BuiltRoute {
   vs: Resource;
@@ -151,51 +159,86 @@ export interface RouteDestination {
   port?: number;
   subset?: string;
   path: FieldPath;
-  /** Other destinations with weight, when the route splits traffic. */
-  split: number;
+}
+
+/** One destination of a route with the weight Istio gives its cluster. */
+export interface WeightedDestination extends RouteDestination {
+  weight: number;
 }
 
 /**
- * The destination a route of `vs` sends most of its traffic to (the first of the heaviest), its host
- * resolved in the VirtualService's namespace.
+ * The destinations a route sends traffic to, as Istio builds its clusters (route.go translateRoute,
+ * networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters): a single destination takes all
+ * the traffic whatever its weight; of several, those of weight 0 (or none written) get no cluster.
+ * Istio rejects several destinations whose weights are all 0; the first then stands for the route.
+ * Hosts are resolved in the VirtualService's namespace.
  */
-export function pickDestination(
+export function routeShares(
   vs: Resource,
   routePath: FieldPath,
   route: JsonObject,
   field = 'route',
-): RouteDestination | undefined {
+): WeightedDestination[] {
   const list = route[field];
-  if (!Array.isArray(list)) return undefined;
-  let best = -1;
-  let bestWeight = -1;
-  let weighted = 0;
-  list.forEach((d, i) => {
-    const w =
-      typeof get(d, ['weight']) === 'number'
-        ? (get(d, ['weight']) as number)
-        : list.length === 1
-          ? 100
-          : 0;
-    if (w > 0 || list.length === 1) weighted++;
-    if (w > bestWeight) {
-      best = i;
-      bestWeight = w;
-    }
-  });
-  if (best === -1) return undefined;
-  const d = list[best];
-  const host = get(d, ['destination', 'host']);
-  if (typeof host !== 'string') return undefined;
-  const port = get(d, ['destination', 'port', 'number']);
-  const subset = get(d, ['destination', 'subset']);
-  return {
-    host: resolveHostOf(vs, host.toLowerCase()),
-    ...(typeof port === 'number' ? { port } : {}),
-    ...(typeof subset === 'string' && subset ? { subset } : {}),
-    path: [...routePath.slice(0, 3), field, best, 'destination'],
-    split: weighted - 1,
+  if (!Array.isArray(list)) return [];
+  const weightOf = (d: unknown): number => {
+    const w = get(d, ['weight']);
+    return list.length === 1 ? 100 : typeof w === 'number' && w > 0 ? w : 0;
   };
+  const kept = list.map((d, i) => ({ d, i, weight: weightOf(d) }));
+  const weighted = kept.filter((k) => k.weight > 0);
+  return (weighted.length > 0 ? weighted : kept.slice(0, 1)).flatMap(({ d, i, weight }) => {
+    const host = get(d, ['destination', 'host']);
+    if (typeof host !== 'string') return [];
+    const port = get(d, ['destination', 'port', 'number']);
+    const subset = get(d, ['destination', 'subset']);
+    return [
+      {
+        host: resolveHostOf(vs, host.toLowerCase()),
+        ...(typeof port === 'number' ? { port } : {}),
+        ...(typeof subset === 'string' && subset ? { subset } : {}),
+        path: [...routePath.slice(0, 3), field, i, 'destination'],
+        weight: weight || 100,
+      },
+    ];
+  });
+}
+
+/**
+ * The destination this run follows: the route's only one, or of a traffic split the share the trace
+ * assigns (the heaviest unless another run tries another share; see splits.ts).
+ */
+export function pickDestination(
+  t: Trace,
+  at: Stage,
+  vs: Resource,
+  routePath: FieldPath,
+  route: JsonObject,
+): RouteDestination | undefined {
+  const shares = routeShares(vs, routePath, route);
+  if (shares.length < 2) return shares[0];
+  const where = `${describe(vs)} ${String(routePath[1])}[${String(routePath[2])}]`;
+  const chosen =
+    shares[
+      t.share({
+        key: `${identityKey(vs)}|${routePath.slice(1, 3).join('.')}`,
+        route: where,
+        weights: shares.map((s) => s.weight),
+        destinations: shares.map(describeDestination),
+      })
+    ]!;
+  t.decide(
+    at,
+    `${where} splits traffic over ${shares.length} destinations (weights ${shares.map((s) => s.weight).join(', ')}); this share goes to ${describeDestination(chosen)} (weight ${chosen.weight})`,
+    vs,
+    chosen.path,
+  );
+  return chosen;
+}
+
+/** `host[:port][ subset s]`, for the reader. */
+export function describeDestination(d: RouteDestination): string {
+  return `${d.host}${d.port !== undefined ? `:${d.port}` : ''}${d.subset ? ` subset ${d.subset}` : ''}`;
 }
 
 /** The sniHosts of a TLS match, or [] when it has none. */
