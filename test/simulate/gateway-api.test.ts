@@ -395,6 +395,27 @@ describe('Gateways of class istio', () => {
     expect(all(SLEEP, 'http://httpbin.org/get').verdict).toBe('allowed-via-gateway');
   });
 
+  // namespacesFromSelector reads Same and All; any other `from`, None included, runs the selector,
+  // and without one admits every namespace ("should never happen, invalid config"): Istio attaches
+  // the routes the Gateway API spec says None refuses.
+  it('allowedRoutes from None: Istio admits every namespace, or runs a selector written beside it', () => {
+    const none = (namespaces: string, namespace: string) =>
+      simulate(
+        httpEntry('httpbin', 'default') +
+          TO_GATEWAY +
+          gateway(`    allowedRoutes: {namespaces: ${namespaces}}`) +
+          forward(namespace),
+      )(SLEEP, 'http://httpbin.org/get');
+    for (const ns of ['default', 'other']) {
+      const e = none('{from: None}', ns);
+      expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+      expect(e.upstream).toMatchObject({ host: 'httpbin.org', by: 'egress-gateway' });
+    }
+    const byName = '{from: None, selector: {matchLabels: {kubernetes.io/metadata.name: other}}}';
+    expect(none(byName, 'other').verdict).toBe('allowed-via-gateway');
+    expect(none(byName, 'default').verdict).not.toMatch(/allowed|undetermined/);
+  });
+
   it('sectionName picks the listener the route attaches to', () => {
     const named = (section: string) =>
       simulate(
@@ -502,8 +523,7 @@ metadata: {name: default, labels: {istio-injection: enabled, ${labels}}}
         TO_GATEWAY +
         gateway(`  - name: other
     port: 8080
-    protocol: HTTP
-    allowedRoutes: {namespaces: {from: None}}`) +
+    protocol: UDP`) +
         forward(),
     )(SLEEP, 'http://httpbin.org/get');
     expect(e.verdict, e.reason).toBe('allowed-via-gateway');

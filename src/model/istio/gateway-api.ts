@@ -258,7 +258,6 @@ function convertListener(
   const server = listenerServer(l, gw, scope.grants);
   if (typeof server !== 'object') return server;
   const allowed = allowedNamespaces(l, gw.namespace, scope);
-  if (typeof allowed === 'string') return allowed;
   const name = `${gw.name}~${GENERATED}~${l.name}`;
   const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
   // buildHostnameMatch: `~` (no namespace) when the selector picks none.
@@ -341,25 +340,24 @@ function listenerServer(
 /**
  * namespacesFromSelector: the namespaces a listener admits routes from, as server host namespaces
  * (`*` for all; for a selector, those of the repository known to match), and as a test for a route's
- * namespace; or why it is not modelled.
+ * namespace.
  */
 function allowedNamespaces(
   l: JsonObject,
   namespace: string,
   scope: GatewayScope,
-): { namespaces: string[]; admits: NamespaceSelection; from: GatewayApiListener['from'] } | string {
+): { namespaces: string[]; admits: NamespaceSelection; from: GatewayApiListener['from'] } {
   const from = get(l, ['allowedRoutes', 'namespaces', 'from']) ?? 'Same';
+  const selector = get(l, ['allowedRoutes', 'namespaces', 'selector']);
   if (from === 'Same') return { namespaces: [namespace], admits: (ns) => ns === namespace, from };
-  if (from === 'All') return { namespaces: ['*'], admits: () => true, from };
-  if (from !== 'Selector')
-    return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
-  const admits = namespaceSelection(
-    get(l, ['allowedRoutes', 'namespaces', 'selector']),
-    scope.namespaces,
-  );
+  // Istio reads Same and All; any other `from`, None included, runs the selector, and without one
+  // admits every namespace ("should never happen, invalid config"), not none as the spec says.
+  if (from === 'All' || selector === undefined)
+    return { namespaces: ['*'], admits: () => true, from: 'All' };
+  const admits = namespaceSelection(selector, scope.namespaces);
   const known = new Set([...scope.namespaces.keys(), ...scope.routeNamespaces]);
   const namespaces = [...known].filter((ns) => admits(ns) === true).sort();
-  return { namespaces, admits, from };
+  return { namespaces, admits, from: 'Selector' };
 }
 
 /**
