@@ -101,6 +101,7 @@ export {
   gatewayServers,
   serverAdmitsVirtualService,
   serverVirtualServiceHosts,
+  virtualHostDomains,
   serverSeesClientIdentity,
   serverExpectsMeshMtls,
   serversByPort,

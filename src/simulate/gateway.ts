@@ -13,6 +13,8 @@ import {
   outboundTls,
   serverVirtualServices,
   sniChooser,
+  mostSpecificMatch,
+  virtualHostDomains,
   sniMatches,
   subsetsOfRule,
   TLS_MODE_LABEL,
@@ -581,7 +583,8 @@ interface GatewayDestination {
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
   const { ctx, t, x, server } = at;
   const req = x.req;
-  const routes = catchAllsLast(at.routeTable.flatMap((s) => serverHttpRoutes(at, s)));
+  const domain = virtualHostFor(at);
+  const routes = catchAllsLast(at.routeTable.flatMap((s) => serverHttpRoutes(at, s, domain)));
   if (routes.length === 0) {
     const gateways = [...new Set(at.routeTable.map((s) => describe(s.gateway)))].join(' or ');
     return outcome(
@@ -646,19 +649,59 @@ function destinationOf(
   return { destination, listenPort };
 }
 
-/** The VirtualServices bound to the server's Gateway, visible to the gateway's pods, that it takes. */
-/**
- * One server's part of the gateway's route table for the request's host: its Gateway's
- * VirtualServices, oldest first (buildGatewayHTTPRouteConfig appends them server by server).
- */
-function serverHttpRoutes(at: AtServer, server: GatewayServer): BuiltRoute[] {
-  const proxy: ProxyView = { ...at.proxy, gateway: gatewayRef(server.gateway) };
-  const built = (vs: Resource): BuiltRoute[] => builtHttpRoutes(vs, proxy, server.port);
-  const forHost = boundToServer({ ...at, server })
+/** The gateway proxy as one server's Gateway binds VirtualServices to it. */
+function serverProxy(at: AtServer, server: GatewayServer): ProxyView {
+  return { ...at.proxy, gateway: gatewayRef(server.gateway) };
+}
+
+/** The VirtualServices of a server of the route table with routes for the request's Host on its port. */
+function routingHost(at: AtServer, server: GatewayServer): Resource[] {
+  const proxy = serverProxy(at, server);
+  return boundToServer({ ...at, server })
     .forHost(at.x.req.host)
-    .filter((vs) => built(vs).length > 0);
+    .filter((vs) => builtHttpRoutes(vs, proxy, server.port).length > 0);
+}
+
+/**
+ * The domain of the virtual host Envoy takes for the request's Host: of the virtual hosts the route
+ * table's VirtualServices make (virtualHostDomains), the most specific match. Routes of the others do
+ * not apply, however old their Gateway or VirtualService.
+ */
+function virtualHostFor(at: AtServer): string | undefined {
+  const domains = [
+    ...new Set(
+      at.routeTable.flatMap((server) =>
+        routingHost(at, server).flatMap((vs) => virtualHostDomains(server, vs)),
+      ),
+    ),
+  ];
+  const domain = mostSpecificMatch(domains, at.x.req.host);
+  if (domain && domains.length > 1)
+    at.t.decide(
+      'egress-gateway',
+      `of the gateway's virtual hosts for Host ${at.x.req.host} on port ${at.server.port} (${domains.join(', ')}), Envoy takes the most specific, ${domain}: the routes of the others do not apply`,
+    );
+  return domain;
+}
+
+/**
+ * One server's part of the gateway's route table for the request's virtual host: its Gateway's
+ * VirtualServices with that domain, oldest first (buildGatewayHTTPRouteConfig appends them server
+ * by server).
+ */
+function serverHttpRoutes(
+  at: AtServer,
+  server: GatewayServer,
+  domain: string | undefined,
+): BuiltRoute[] {
+  const inVirtualHost = routingHost(at, server).filter(
+    (vs) => domain !== undefined && virtualHostDomains(server, vs).includes(domain),
+  );
   const what = `Host ${at.x.req.host} on port ${server.port}`;
-  return byRankAndAge(at, what, forHost).flatMap(built);
+  const proxy = serverProxy(at, server);
+  return byRankAndAge(at, what, inVirtualHost).flatMap((vs) =>
+    builtHttpRoutes(vs, proxy, server.port),
+  );
 }
 
 function boundToServer({ ctx, x, server }: AtServer): ServerVirtualServices {
