@@ -45,6 +45,7 @@ export {
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
 export {
   GATEWAY_NAME_LABEL,
+  httpRoutePrecedence,
   unmodelledForHost,
   type GatewayApiListener,
   type Refusal,

@@ -35,8 +35,8 @@ import {
   type BuiltRoute,
   type WrittenMatch,
   catchAllsLast,
+  firstMatching,
   pickDestination,
-  requestMatches,
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
@@ -593,11 +593,7 @@ function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
       expect.noRoute(),
     );
   }
-  const hit = routes.find((r) => {
-    const m = requestMatches(r.match, req);
-    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-    return m.matches;
-  });
+  const hit = firstMatching(t, 'egress-gateway', routes, req);
   if (!hit)
     return outcome(
       'broken',

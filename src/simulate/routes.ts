@@ -4,6 +4,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
+  httpRoutePrecedence,
   matchesApplyingTo,
   resolveHostOf,
   routesOf,
@@ -12,6 +13,7 @@ import {
   type RouteMatchRef,
 } from '../model/istio.js';
 import {
+  convertedSourceOf,
   describe,
   get,
   identityKey,
@@ -100,6 +102,53 @@ export function catchAllsLast(routes: readonly BuiltRoute[]): BuiltRoute[] {
     ...routes.filter((r) => isCatchAll(r.match)),
   ];
 }
+
+/**
+ * The first of `routes` that the request matches, as the proxy tries them. In a VirtualService Istio
+ * merged from several Gateway API routes (mergeHTTPRoutes), rules of equal precedence keep the
+ * routes' creation order, which the repository cannot show: where rules of more than one route tie
+ * and match, this run takes the rule of the route it assumes oldest, and other runs the others.
+ */
+export function firstMatching(
+  t: Trace,
+  at: Stage,
+  routes: readonly BuiltRoute[],
+  req: AppRequest,
+): BuiltRoute | undefined {
+  const hit = routes.find((r) => {
+    const m = requestMatches(r.match, req);
+    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
+    return m.matches;
+  });
+  if (!hit?.vs.converted) return hit;
+  // From all the VirtualService's rules: the proxy keeps none after a catch-all, which hides a tie
+  // between the catch-alls of two routes.
+  const precedence = precedenceOf(hit);
+  const tied = writtenHttpRoutes(hit.vs).filter(
+    (r) => precedenceOf(r) === precedence && requestMatches(r.match, req).matches,
+  );
+  const sources = [...new Set(tied.map(sourceRoute))];
+  if (sources.length < 2) return hit;
+  const oldest = t.oldest(
+    at,
+    `rules of equal precedence matching ${req.host}${req.path} in ${describe(hit.vs)}`,
+    sources,
+  );
+  return tied.find((r) => sourceRoute(r) === oldest) ?? hit;
+}
+
+/** Every match of every http route of a VirtualService, as written. */
+function writtenHttpRoutes(vs: Resource): BuiltRoute[] {
+  return routesOf(vs)
+    .filter((r) => r.kind === 'http')
+    .flatMap(({ index, route, matches }) =>
+      matches.map(({ match, path }) => ({ vs, index, route, ...(match ? { match } : {}), path })),
+    );
+}
+
+const precedenceOf = (r: BuiltRoute): string => httpRoutePrecedence(r.route).join(',');
+const sourceRoute = (r: BuiltRoute): Resource =>
+  convertedSourceOf(r.vs, ['spec', 'http', r.index]) ?? r.vs;
 
 export type MatchResult = { matches: boolean; unknown?: string };
 

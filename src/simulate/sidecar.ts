@@ -44,9 +44,9 @@ import { describeInner, viaGateway } from './gateway.js';
 import { unmodelledMeshRoute } from './gateway-api.js';
 import {
   builtHttpRoutes,
+  firstMatching,
   l4Routes,
   pickDestination,
-  requestMatches,
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
@@ -570,11 +570,7 @@ function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const vs = firstServing(s, services, serves);
   if (!vs)
     return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
-  const hit = builtHttpRoutes(vs, s.proxy, req.port).find((r) => {
-    const m = requestMatches(r.match, req);
-    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-    return m.matches;
-  });
+  const hit = firstMatching(t, 'sidecar', builtHttpRoutes(vs, s.proxy, req.port), req);
   if (!hit) {
     return outcome(
       'broken',
