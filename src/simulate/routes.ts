@@ -211,7 +211,7 @@ export interface RouteDestination {
 }
 
 /** One destination of a route with the weight Istio gives its cluster. */
-export interface WeightedDestination extends RouteDestination {
+interface WeightedDestination extends RouteDestination {
   weight: number;
 }
 
@@ -222,13 +222,8 @@ export interface WeightedDestination extends RouteDestination {
  * Istio rejects several destinations whose weights are all 0; the first then stands for the route.
  * Hosts are resolved in the VirtualService's namespace.
  */
-export function routeShares(
-  vs: Resource,
-  routePath: FieldPath,
-  route: JsonObject,
-  field = 'route',
-): WeightedDestination[] {
-  const list = route[field];
+function routeShares(vs: Resource, routePath: FieldPath, route: JsonObject): WeightedDestination[] {
+  const list = route.route;
   if (!Array.isArray(list)) return [];
   const weightOf = (d: unknown): number => {
     const w = get(d, ['weight']);
@@ -246,7 +241,7 @@ export function routeShares(
         host: resolveHostOf(vs, host.toLowerCase()),
         ...(typeof port === 'number' ? { port } : {}),
         ...(typeof subset === 'string' && subset ? { subset } : {}),
-        path: [...routePath.slice(0, 3), field, i, 'destination'],
+        path: [...routePath.slice(0, 3), 'route', i, 'destination'],
         weight: weight || 100,
       },
     ];
