@@ -18,8 +18,36 @@ const direct = `    route:
     - destination: {host: httpbin.org, port: {number: 80}}
 `;
 
+/** Two HTTPRoutes for the sidecars' requests to httpbin.org, each with a catch-all rule. */
+const twoHttpRoutes = ['a', 'b']
+  .map(
+    (name) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: mytest}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: httpbin}]
+  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]
+`,
+  )
+  .join('');
+
 testRule(rule, {
   valid: [
+    {
+      // Istio merges them into one VirtualService (mergeHTTPRoutes); which catch-all comes first is
+      // creation order, not an order either author wrote.
+      name: "two Gateway API routes merged for one host: one route's rule does not shadow the other's",
+      yaml: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+${twoHttpRoutes}`,
+    },
     {
       name: 'sidecar leg, then gateway leg (Istio egress gateway task)',
       yaml: vs(`  - match:
