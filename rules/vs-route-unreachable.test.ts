@@ -1,4 +1,5 @@
 import { testRule } from '../test/rule-tester.js';
+import { httpEntry } from '../test/simulate/helpers.js';
 import rule from './vs-route-unreachable.js';
 
 /** A VirtualService for httpbin.org with the given http routes (YAML under `http:`, from line 8). */
@@ -21,8 +22,7 @@ const direct = `    route:
 /** Two HTTPRoutes for the sidecars' requests to httpbin.org, each with a catch-all rule. */
 const twoHttpRoutes = ['a', 'b']
   .map(
-    (name) => `---
-apiVersion: gateway.networking.k8s.io/v1
+    (name) => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: ${name}, namespace: mytest}
 spec:
@@ -31,7 +31,7 @@ spec:
   - backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]
 `,
   )
-  .join('');
+  .join('---\n');
 
 testRule(rule, {
   valid: [
@@ -39,14 +39,7 @@ testRule(rule, {
       // Istio merges them into one VirtualService (mergeHTTPRoutes); which catch-all comes first is
       // creation order, not an order either author wrote.
       name: "two Gateway API routes merged for one host: one route's rule does not shadow the other's",
-      yaml: `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: mytest}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
-${twoHttpRoutes}`,
+      yaml: httpEntry('httpbin', 'mytest') + twoHttpRoutes,
     },
     {
       name: 'sidecar leg, then gateway leg (Istio egress gateway task)',

@@ -290,15 +290,9 @@ spec:
     // TCPRouteCollection makes a VirtualService per route (no merge); the gateway builds one tcp
     // route per server, from the oldest VirtualService (creation order).
     it('two TCPRoutes on one listener: each its own VirtualService, the oldest routes', () => {
-      const rival = `---
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: db-elsewhere, namespace: default}
-spec:
-  parentRefs: [{name: egress}]
-  rules:
-  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: unknown.example.com, port: 5432}]
-`;
+      const rival = DB.slice(DB.lastIndexOf('---'))
+        .replace('name: db-out', 'name: db-elsewhere')
+        .replace('name: db.example.com', 'name: unknown.example.com');
       const e = simulate(DB + rival)(SLEEP, 'tcp://db.example.com:5432');
       expect(e.verdict, e.reason).toBe('undetermined');
       expect(e.missing).toBe(
