@@ -87,7 +87,6 @@ export function settleCreationOrder(runs: readonly OrderedRun[]): OrderedRun {
   const t = new Trace(true, first.t.assumedOldest, first.t.assumedShares);
   // The traffic splits the stand-in order met are the ones the other shares are tried for.
   t.splits.push(...first.t.splits);
-  for (const [key, share] of first.t.shareTaken) t.shareTaken.set(key, share);
   t.decisions.push(
     ...commonPrefix(
       runs.map((r) => r.t.decisions),

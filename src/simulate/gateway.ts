@@ -583,8 +583,9 @@ interface GatewayDestination {
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
   const { ctx, t, x, server } = at;
   const req = x.req;
-  const domain = virtualHostFor(at);
-  const routes = catchAllsLast(at.routeTable.flatMap((s) => serverHttpRoutes(at, s, domain)));
+  const table = at.routeTable.map((server) => ({ server, services: routingHost(at, server) }));
+  const domain = virtualHostFor(at, table);
+  const routes = catchAllsLast(table.flatMap((part) => serverHttpRoutes(at, part, domain)));
   if (routes.length === 0) {
     const gateways = [...new Set(at.routeTable.map((s) => describe(s.gateway)))].join(' or ');
     return outcome(
@@ -658,16 +659,22 @@ function routingHost(at: AtServer, server: GatewayServer): Resource[] {
     .filter((vs) => builtHttpRoutes(vs, proxy, server.port).length > 0);
 }
 
+/** A server of the gateway's HTTP route table and its VirtualServices for the request's Host. */
+interface TablePart {
+  server: GatewayServer;
+  services: readonly Resource[];
+}
+
 /**
  * The domain of the virtual host Envoy takes for the request's Host: of the virtual hosts the route
  * table's VirtualServices make (virtualHostDomains), the most specific match. Routes of the others do
  * not apply, however old their Gateway or VirtualService.
  */
-function virtualHostFor(at: AtServer): string | undefined {
+function virtualHostFor(at: AtServer, table: readonly TablePart[]): string | undefined {
   const domains = [
     ...new Set(
-      at.routeTable.flatMap((server) =>
-        routingHost(at, server).flatMap((vs) => virtualHostDomains(server, vs)),
+      table.flatMap(({ server, services }) =>
+        services.flatMap((vs) => virtualHostDomains(server, vs)),
       ),
     ),
   ];
@@ -687,10 +694,10 @@ function virtualHostFor(at: AtServer): string | undefined {
  */
 function serverHttpRoutes(
   at: AtServer,
-  server: GatewayServer,
+  { server, services }: TablePart,
   domain: string | undefined,
 ): BuiltRoute[] {
-  const inVirtualHost = routingHost(at, server).filter(
+  const inVirtualHost = services.filter(
     (vs) => domain !== undefined && virtualHostDomains(server, vs).includes(domain),
   );
   const what = `Host ${at.x.req.host} on port ${server.port}`;

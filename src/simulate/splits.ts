@@ -35,15 +35,12 @@ export function acrossShares(
     runs.push({ ...run, weight: weightOf(run.t) });
     // A run meets the assumed splits first, in the order assumed (the choices before them are the
     // same); the other shares of each split it met after those are new leaves.
-    const { splits, shareTaken } = run.t;
+    const { splits } = run.t;
     for (let k = assumed.size; k < splits.length; k++) {
-      const prefix = splits
-        .slice(0, k)
-        .map((g): [string, number] => [g.key, shareTaken.get(g.key)!]);
+      const prefix = splits.slice(0, k).map((g): [string, number] => [g.key, g.share]);
       const split = splits[k]!;
       split.weights.forEach((_, share) => {
-        if (share !== shareTaken.get(split.key))
-          pending.push(new Map([...prefix, [split.key, share]]));
+        if (share !== split.share) pending.push(new Map([...prefix, [split.key, share]]));
       });
     }
   }
@@ -59,7 +56,7 @@ function weightOf(t: Trace): number {
   let fraction = 1;
   for (const split of t.splits) {
     const total = split.weights.reduce((a, b) => a + b, 0);
-    fraction *= split.weights[t.shareTaken.get(split.key)!]! / total;
+    fraction *= split.weights[split.share]! / total;
   }
   return Math.round(fraction * 10_000) / 100;
 }
@@ -103,7 +100,7 @@ export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; sha
 function shareOf({ t, outcome, weight }: SharedRun): Share {
   return {
     weight,
-    destinations: t.splits.map((s) => `${s.route} -> ${s.destinations[t.shareTaken.get(s.key)!]!}`),
+    destinations: t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`),
     verdict: outcome.verdict,
     reason: outcome.reason,
     ...(outcome.missing ? { missing: outcome.missing } : {}),

@@ -49,6 +49,11 @@ export interface SplitGroup {
   destinations: readonly string[];
 }
 
+/** A traffic split as a run met it, with the share (index into its weights) the run follows. */
+export interface TakenSplit extends SplitGroup {
+  share: number;
+}
+
 export class Trace {
   readonly decisions: Decision[] = [];
   readonly hops: Hop[] = [];
@@ -59,9 +64,8 @@ export class Trace {
   /** The creation-order groups this run met, and the one it took as oldest in each. */
   readonly orderGroups: OrderGroup[] = [];
   readonly oldestTaken = new Map<string, Resource>();
-  /** The traffic splits this run met, in the order met, and the share it follows in each. */
-  readonly splits: SplitGroup[] = [];
-  readonly shareTaken = new Map<string, number>();
+  /** The traffic splits this run met, in the order met, each with the share it follows. */
+  readonly splits: TakenSplit[] = [];
 
   /**
    * @param locate whether decisions carry file:line (an access matrix only needs the verdicts).
@@ -81,15 +85,14 @@ export class Trace {
    * the first of the heaviest. The split is recorded so that other runs try the other shares.
    */
   share(split: SplitGroup): number {
-    let taken = this.shareTaken.get(split.key);
-    if (taken === undefined) {
-      const heaviest = split.weights.indexOf(Math.max(...split.weights));
-      const assumed = this.assumedShares.get(split.key);
-      taken = assumed !== undefined && assumed < split.weights.length ? assumed : heaviest;
-      this.shareTaken.set(split.key, taken);
-      this.splits.push(split);
-    }
-    return taken;
+    // A request meets a split or two: a list is cheaper than a map per simulated request.
+    const met = this.splits.find((s) => s.key === split.key);
+    if (met) return met.share;
+    const heaviest = split.weights.indexOf(Math.max(...split.weights));
+    const assumed = this.assumedShares.get(split.key);
+    const share = assumed !== undefined && assumed < split.weights.length ? assumed : heaviest;
+    this.splits.push({ ...split, share });
+    return share;
   }
 
   /**
