@@ -668,9 +668,11 @@ interface TablePart {
 /**
  * The domain of the virtual host Envoy takes for the request's Host: of the virtual hosts the route
  * table's VirtualServices make (virtualHostDomains), the most specific match. Routes of the others do
- * not apply, however old their Gateway or VirtualService.
+ * not apply, however old their Gateway or VirtualService. Undefined: every VirtualService applies.
  */
 function virtualHostFor(at: AtServer, table: readonly TablePart[]): string | undefined {
+  // One VirtualService makes the only virtual hosts there are (the usual egress gateway route).
+  if (table.reduce((n, part) => n + part.services.length, 0) < 2) return undefined;
   const domains = [
     ...new Set(
       table.flatMap(({ server, services }) =>
@@ -697,9 +699,10 @@ function serverHttpRoutes(
   { server, services }: TablePart,
   domain: string | undefined,
 ): BuiltRoute[] {
-  const inVirtualHost = services.filter(
-    (vs) => domain !== undefined && virtualHostDomains(server, vs).includes(domain),
-  );
+  const inVirtualHost =
+    domain === undefined
+      ? services
+      : services.filter((vs) => virtualHostDomains(server, vs).includes(domain));
   const what = `Host ${at.x.req.host} on port ${server.port}`;
   const proxy = serverProxy(at, server);
   return byRankAndAge(at, what, inVirtualHost).flatMap((vs) =>
