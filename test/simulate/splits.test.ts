@@ -11,7 +11,15 @@ import {
   compareAccess,
   formatAccessChange,
 } from '../../src/simulate/access.js';
-import { analyzeFixture, decisionText, simulatorFor, type Correction } from './helpers.js';
+import { analyzeSources } from '../../src/analyze.js';
+import { parseProjectConfig } from '../../src/config/project-config.js';
+import {
+  analyzeFixture,
+  decisionText,
+  serviceEntry,
+  simulatorFor,
+  type Correction,
+} from './helpers.js';
 
 const TASK = '../istio-tasks/egress-gateway/http';
 const FILE = 'gateway.yaml';
@@ -179,5 +187,46 @@ describe('access changes of a traffic split', () => {
 
   it('the same split on both sides is no change', () => {
     expect(compareAccess(head, head)).toEqual([]);
+  });
+});
+
+// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
+describe('a tcp route splitting connections', () => {
+  const tcp = (weights: [number, number]) =>
+    simulatorFor(
+      analyzeSources(
+        [
+          {
+            path: 'db.yaml',
+            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db.example.com]
+  tcp:
+  - route:
+    - destination: {host: db.example.com, port: {number: 5432}}
+      weight: ${weights[0]}
+    - destination: {host: replica.example.com, port: {number: 5432}}
+      weight: ${weights[1]}
+`,
+          },
+        ],
+        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+      ),
+    )('default', 'tcp://db.example.com:5432');
+
+  it('a 20% share to a host no service registers is listed as broken', () => {
+    const e = tcp([80, 20]);
+    expect(e.verdict, e.reason).toBe('allowed-direct');
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [80, 'allowed-direct'],
+      [20, 'broken'],
+    ]);
+  });
+
+  it('the heavier share gives the verdict, whichever destination is written first', () => {
+    expect(tcp([20, 80]).verdict).toBe('broken');
   });
 });
