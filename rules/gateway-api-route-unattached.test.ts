@@ -89,12 +89,20 @@ testRule(rule, {
         route(['{name: egress, namespace: istio-system, sectionName: nope}']),
     },
     {
-      name: 'a listener not modelled (allowedRoutes from None) that the parentRef may name',
+      name: 'a listener not modelled (protocol UDP) that the parentRef may name',
+      yaml:
+        gateway(HTTP + '  - name: udp\n    port: 8080\n    protocol: UDP\n') +
+        route(['{name: egress, namespace: istio-system, port: 8080}']),
+    },
+    {
+      // namespacesFromSelector: a `from` other than Same and All without a selector admits every
+      // namespace, None included (the spec says none).
+      name: 'allowedRoutes from None: Istio takes routes from every namespace',
       yaml:
         gateway(
           HTTP +
             '  - name: none\n    port: 8080\n    protocol: HTTP\n    allowedRoutes: {namespaces: {from: None}}\n',
-        ) + route(['{name: egress, namespace: istio-system, port: 8080}']),
+        ) + route(['{name: egress, namespace: istio-system, port: 8080}'], 'default'),
     },
     {
       name: 'a Service parent (GAMMA) is the sidecars, not a Gateway',

@@ -1,4 +1,5 @@
 import { testRule } from '../test/rule-tester.js';
+import { httpEntry } from '../test/simulate/helpers.js';
 import rule from './vs-route-unreachable.js';
 
 /** A VirtualService for httpbin.org with the given http routes (YAML under `http:`, from line 8). */
@@ -18,8 +19,28 @@ const direct = `    route:
     - destination: {host: httpbin.org, port: {number: 80}}
 `;
 
+/** Two HTTPRoutes for the sidecars' requests to httpbin.org, each with a catch-all rule. */
+const twoHttpRoutes = ['a', 'b']
+  .map(
+    (name) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: mytest}
+spec:
+  parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: httpbin}]
+  rules:
+  - backendRefs: [{group: networking.istio.io, kind: Hostname, name: httpbin.org, port: 80}]
+`,
+  )
+  .join('---\n');
+
 testRule(rule, {
   valid: [
+    {
+      // Istio merges them into one VirtualService (mergeHTTPRoutes); which catch-all comes first is
+      // creation order, not an order either author wrote.
+      name: "two Gateway API routes merged for one host: one route's rule does not shadow the other's",
+      yaml: httpEntry('httpbin', 'mytest') + twoHttpRoutes,
+    },
     {
       name: 'sidecar leg, then gateway leg (Istio egress gateway task)',
       yaml: vs(`  - match:

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { defineRule } from '../src/lint/rule.js';
 import { routesOf, type VsRoute } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
-import type { JsonObject } from '../src/model/resource.js';
+import { convertedSourceOf, type JsonObject, type Resource } from '../src/model/resource.js';
 
 /**
  * Envoy tries a VirtualService's routes in order and takes the first whose match fits, so a route all of
@@ -26,7 +26,11 @@ export default defineRule({
       if (vs.rendered) continue;
       const earlier = new Map<string, VsRoute[]>();
       for (const route of routesOf(vs)) {
-        const before = earlier.get(route.kind) ?? [];
+        // In a VirtualService Istio merges from several Gateway API routes, the order between two
+        // routes' rules is Istio's (match precedence, then creation order), nobody's to move.
+        const before = (earlier.get(route.kind) ?? []).filter(
+          (e) => sourceOf(vs, e) === sourceOf(vs, route),
+        );
         const catcher = before.find((e) =>
           route.matches.every((m) => e.matches.some((em) => catches(em.match, m.match))),
         );
@@ -42,11 +46,16 @@ export default defineRule({
               : `${name} never applies: ${by} comes first and catches all its traffic${catcher.matches.some((m) => m.match === undefined) ? ' (a route without match catches everything)' : ''}, so that traffic goes where ${by} sends it; move ${name} above ${by}, or narrow ${by}'s match`,
           });
         }
-        earlier.set(route.kind, [...before, route]);
+        earlier.set(route.kind, [...(earlier.get(route.kind) ?? []), route]);
       }
     }
   },
 });
+
+/** The object a route was written in: the VirtualService, or the Gateway API route it comes from. */
+function sourceOf(vs: Resource, route: VsRoute): Resource {
+  return convertedSourceOf(vs, route.path) ?? vs;
+}
 
 /**
  * Whether every request `later` matches is matched by `first`: the conditions of a match are ANDed, so

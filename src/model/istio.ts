@@ -46,6 +46,7 @@ export {
 export { handWrittenEndpoints, type HandWrittenEndpoints } from './istio/endpoints.js';
 export {
   GATEWAY_NAME_LABEL,
+  httpRoutePrecedence,
   unmodelledForHost,
   type GatewayApiListener,
   type Refusal,
@@ -102,6 +103,7 @@ export {
   gatewayServers,
   serverAdmitsVirtualService,
   serverVirtualServiceHosts,
+  virtualHostDomains,
   serverSeesClientIdentity,
   serverExpectsMeshMtls,
   serversByPort,

@@ -27,11 +27,12 @@ export interface RenderOrigin {
 /**
  * Where a resource Istio derives from another one came from (a Gateway API route or Gateway, which
  * Istio converts into VirtualServices and Gateways): the object, and links from derived field paths
- * to its field paths (longest prefix wins).
+ * to its field paths (longest prefix wins). A VirtualService Istio merges from several routes links
+ * the parts that come from another route to that route (`other`).
  */
 export interface ConvertedOrigin {
   from: Resource;
-  fields: readonly (readonly [derived: FieldPath, source: FieldPath])[];
+  fields: readonly (readonly [derived: FieldPath, source: FieldPath, other?: Resource])[];
 }
 
 export interface Resource {
@@ -102,8 +103,17 @@ export function locate(r: Resource, path: FieldPath = []): Located | undefined {
   if (r.source) return { file: r.source.file, ...r.source.map.locate(path), path };
   if (r.rendered)
     return locate(r.rendered.policy, linkedPath(r.rendered.fields, path, r.rendered.path));
-  if (r.converted) return locate(r.converted.from, linkedPath(r.converted.fields, path, []));
+  if (r.converted) {
+    const link = longestLink(r.converted.fields, path);
+    return locate(link?.[2] ?? r.converted.from, link?.[1] ?? []);
+  }
   return undefined;
+}
+
+/** The resource a derived field comes from: the one it was converted from, or a merged-in other. */
+export function convertedSourceOf(r: Resource, path: FieldPath): Resource | undefined {
+  if (!r.converted) return undefined;
+  return longestLink(r.converted.fields, path)?.[2] ?? r.converted.from;
 }
 
 /** The source path linked to the longest prefix of `path`, else `fallback`. */
@@ -112,13 +122,19 @@ function linkedPath(
   path: FieldPath,
   fallback: FieldPath,
 ): FieldPath {
-  let best = fallback;
-  let bestLen = -1;
-  for (const [prefix, sourcePath] of links) {
-    if (prefix.length > bestLen && prefix.every((seg, i) => path[i] === seg)) {
-      best = sourcePath;
-      bestLen = prefix.length;
-    }
+  return longestLink(links, path)?.[1] ?? fallback;
+}
+
+/** The link whose prefix is the longest one of `path`. */
+function longestLink<L extends readonly [prefix: FieldPath, ...unknown[]]>(
+  links: readonly L[],
+  path: FieldPath,
+): L | undefined {
+  let best: L | undefined;
+  for (const link of links) {
+    const prefix = link[0];
+    if (prefix.length > (best?.[0].length ?? -1) && prefix.every((seg, i) => path[i] === seg))
+      best = link;
   }
   return best;
 }

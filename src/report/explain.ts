@@ -3,6 +3,7 @@ import {
   describeSource,
   type DecisionSource,
   type Explanation,
+  type Share,
   type Verdict,
 } from '../simulate/types.js';
 
@@ -53,6 +54,7 @@ export function formatExplanationText(e: Explanation, options: ExplainTextOption
       `upstream  ${e.upstream.host}:${e.upstream.port}, ${tls}${e.upstream.seenByServer ? `; the server sees ${e.upstream.seenByServer}` : ''}`,
     );
   }
+  if (e.shares) lines.push('', ...sharesLines(e.shares, c));
   lines.push('', 'path');
   e.hops.forEach((h, i) => {
     lines.push(`  ${i + 1}. ${h.from} -> ${h.to}`);
@@ -70,4 +72,21 @@ export function formatExplanationText(e: Explanation, options: ExplainTextOption
     for (const n of e.notes) lines.push(`  - ${n}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Each share of a traffic split answered differently: its weight, verdict, route, reason and path. */
+function sharesLines(shares: readonly Share[], color: boolean): string[] {
+  const lines = [
+    "shares (the traffic is split and its shares differ; the verdict is the heaviest's)",
+  ];
+  shares.forEach((s, i) => {
+    lines.push(`  ${i + 1}. ${s.weight}% ${paint(color, VERDICT_COLOR[s.verdict], s.verdict)}`);
+    for (const d of s.destinations) lines.push(`       via   ${d}`);
+    lines.push(`       why   ${s.reason}`);
+    if (s.missing) lines.push(`       missing ${s.missing}`);
+    lines.push(
+      `       path  ${[s.hops[0]?.from ?? 'application', ...s.hops.map((h) => h.to)].join(' -> ')}`,
+    );
+  });
+  return lines;
 }

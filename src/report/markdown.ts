@@ -328,8 +328,9 @@ function accessSection(access: AccessChanges, ctx: Context): Fittable {
     row([
       mdCode(r.source, 200),
       mdCode(r.destination, 300),
-      mdCode(r.before, 100),
-      mdCode(r.after, 100),
+      // A traffic split lists each share's verdict beside the verdict: room for a few.
+      mdCode(r.before, 300),
+      mdCode(r.after, 300),
     ]),
   );
   const rowsTable = table(

@@ -33,6 +33,8 @@ import {
   describeSource,
   type AppScheme,
   type Explanation,
+  type GatewayUse,
+  type Share,
   type SourceWorkload,
   type Verdict,
 } from './types.js';
@@ -60,6 +62,8 @@ export interface AccessCell {
   verdict: Verdict;
   /** `namespace/name` of the egress gateway, for allowed-via-gateway. */
   gateway?: string;
+  /** Where a traffic split's shares are answered differently: each share (sharesText). */
+  shares?: string;
 }
 
 export interface AccessUniverse {
@@ -88,6 +92,9 @@ export interface AccessChange {
   after: Verdict;
   beforeGateway?: string;
   afterGateway?: string;
+  /** The shares of a traffic split answered differently (AccessCell.shares), before and after. */
+  beforeShares?: string;
+  afterShares?: string;
   /** Why the head revision gives its verdict. */
   reason: string;
 }
@@ -101,6 +108,20 @@ const byText =
   (a: T, b: T): number =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 const cellKey = (source: string, destination: string): string => `${source}\u0000${destination}`;
+const gatewayText = (g: GatewayUse): string => `${g.namespace}/${g.name}`;
+
+/**
+ * A traffic split's shares as a cell compares them: `90% allowed-via-gateway (istio-system/egressgateway),
+ * 10% allowed-direct`. A share that changes its verdict or gateway changes the cell.
+ */
+function sharesText(shares: readonly Share[]): string {
+  return shares
+    .map(
+      (s) =>
+        `${s.weight}% ${s.verdict}${s.verdict === 'allowed-via-gateway' && s.gateway ? ` (${gatewayText(s.gateway)})` : ''}`,
+    )
+    .join(', ');
+}
 
 function sourcesOf(analysis: Analysis): AccessSource[] {
   const cs = analysis.configSet;
@@ -249,14 +270,15 @@ export function accessMatrix(
   const toCell = (
     source: string,
     destination: string,
-    e: Pick<Explanation, 'verdict' | 'gateway'>,
+    e: Pick<Explanation, 'verdict' | 'gateway' | 'shares'>,
   ): AccessCell => ({
     source,
     destination,
     verdict: e.verdict,
     ...(e.verdict === 'allowed-via-gateway' && e.gateway
-      ? { gateway: `${e.gateway.namespace}/${e.gateway.name}` }
+      ? { gateway: gatewayText(e.gateway) }
       : {}),
+    ...(e.shares ? { shares: sharesText(e.shares) } : {}),
   });
 
   const cells: AccessCell[] = [];
@@ -355,7 +377,7 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
     if (!covered(s, d)) continue;
     const was = base.verdict(s, d);
     const now = head.verdict(s, d);
-    if (was.verdict === now.verdict) continue;
+    if (was.verdict === now.verdict && was.shares === now.shares) continue;
     changes.push({
       source: s,
       destination: d,
@@ -363,6 +385,8 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
       after: now.verdict,
       ...(was.gateway ? { beforeGateway: was.gateway } : {}),
       ...(now.gateway ? { afterGateway: now.gateway } : {}),
+      ...(was.shares ? { beforeShares: was.shares } : {}),
+      ...(now.shares ? { afterShares: now.shares } : {}),
       reason: head.explain(s, d, false).reason,
     });
   }
@@ -394,8 +418,14 @@ export function compareAccess(
 
 /** `mytest/app=sleep-a -> https://httpbin.org:443: blocked-unregistered -> allowed-via-gateway` */
 export function formatAccessChange(c: AccessChange): string {
-  return `${c.source} -> ${c.destination}: ${c.before} -> ${c.after}`;
+  return `${c.source} -> ${c.destination}: ${beforeText(c)} -> ${afterText(c)}`;
 }
+
+/** A side of a change: the verdict, and where a split's shares differ, each share. */
+const sideText = (verdict: Verdict, shares: string | undefined): string =>
+  shares ? `${verdict} (split: ${shares})` : verdict;
+const beforeText = (c: AccessChange): string => sideText(c.before, c.beforeShares);
+const afterText = (c: AccessChange): string => sideText(c.after, c.afterShares);
 
 export interface MermaidLimits {
   /** At most this many changed paths are drawn; the rest are counted in a note node. */
@@ -447,7 +477,7 @@ export function accessChangesMermaid(
     const from = node('s', c.source);
     const to = node('d', c.destination);
     const via = c.afterGateway ?? (c.after === 'allowed-via-gateway' ? undefined : c.beforeGateway);
-    const label = mermaidText(`${c.before} → ${c.after}${via ? ` (via ${via})` : ''}`);
+    const label = mermaidText(`${beforeText(c)} → ${afterText(c)}${via ? ` (via ${via})` : ''}`);
     const arrow = isOpen(c.after)
       ? '-->'
       : c.after === 'broken' || c.after === 'undetermined'
@@ -474,8 +504,8 @@ export function accessChangesReport(
     rows: changes.map((c) => ({
       source: c.source,
       destination: c.destination,
-      before: c.before,
-      after: c.after,
+      before: beforeText(c),
+      after: afterText(c),
     })),
     mermaid: accessChangesMermaid(changes, limits),
   };

@@ -60,7 +60,7 @@ function assumptionKey(assumed: ReadonlyMap<string, Resource>): string {
 }
 
 /** What tells two answers apart: the verdict, the gateway, and where the connection leaves. */
-function answerOf({ t, outcome }: OrderedRun): string {
+export function answerOf({ t, outcome }: OrderedRun): string {
   const gw = t.gateway ? `${t.gateway.namespace}/${t.gateway.name}:${t.gateway.port}` : '';
   const up = t.upstream ? `${t.upstream.host}:${t.upstream.port}/${t.upstream.tls}` : '';
   return `${outcome.verdict}|${gw}|${up}`;
@@ -84,7 +84,9 @@ export function settleCreationOrder(runs: readonly OrderedRun[]): OrderedRun {
       );
     return first;
   }
-  const t = new Trace(true, first.t.assumedOldest);
+  const t = new Trace(true, first.t.assumedOldest, first.t.assumedShares);
+  // The traffic splits the stand-in order met are the ones the other shares are tried for.
+  t.splits.push(...first.t.splits);
   t.decisions.push(
     ...commonPrefix(
       runs.map((r) => r.t.decisions),

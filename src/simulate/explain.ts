@@ -7,6 +7,7 @@ import { simulationContext, type SimulationContext } from './context.js';
 import { fromSidecar } from './sidecar.js';
 import { Trace } from './trace.js';
 import { acrossCreationOrders, settleCreationOrder, type OrderedRun } from './creation-order.js';
+import { acrossShares, settleShares } from './splits.js';
 import type { Resource } from '../model/resource.js';
 import { resolveHostName } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
@@ -25,8 +26,11 @@ export function explainRequest(
   // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
   const host = resolveHostName(request.host, source.namespace, ctx.index.clusterDomain);
   const sent = host === request.host ? request : { ...request, host };
-  const simulate = (assumedOldest: ReadonlyMap<string, Resource>): OrderedRun => {
-    const t = new Trace(options.locate ?? true, assumedOldest);
+  const simulate = (
+    assumedOldest: ReadonlyMap<string, Resource>,
+    assumedShares: ReadonlyMap<string, number>,
+  ): OrderedRun => {
+    const t = new Trace(options.locate ?? true, assumedOldest, assumedShares);
     if (request.scheme !== 'http' && request.method !== 'GET') {
       t.note(
         `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
@@ -36,7 +40,12 @@ export function explainRequest(
       t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
     return { t, outcome: fromSidecar(ctx, t, source, sent) };
   };
-  const { t, outcome } = settleCreationOrder(acrossCreationOrders(simulate));
+  const { run, shares } = settleShares(
+    acrossShares((assumedShares) =>
+      settleCreationOrder(acrossCreationOrders((oldest) => simulate(oldest, assumedShares))),
+    ),
+  );
+  const { t, outcome } = run;
   return {
     source,
     request,
@@ -46,6 +55,7 @@ export function explainRequest(
     hops: t.hops,
     decisions: t.decisions,
     notes: t.notes,
+    ...(shares ? { shares } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ import {
   outboundTls,
   serverVirtualServices,
   sniChooser,
+  mostSpecificMatch,
+  virtualHostDomains,
   sniMatches,
   subsetsOfRule,
   TLS_MODE_LABEL,
@@ -33,8 +35,8 @@ import {
   type BuiltRoute,
   type WrittenMatch,
   catchAllsLast,
+  firstMatching,
   pickDestination,
-  requestMatches,
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
@@ -581,7 +583,9 @@ interface GatewayDestination {
 function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
   const { ctx, t, x, server } = at;
   const req = x.req;
-  const routes = catchAllsLast(at.routeTable.flatMap((s) => serverHttpRoutes(at, s)));
+  const table = at.routeTable.map((server) => ({ server, services: routingHost(at, server) }));
+  const domain = virtualHostFor(at, table);
+  const routes = catchAllsLast(table.flatMap((part) => serverHttpRoutes(at, part, domain)));
   if (routes.length === 0) {
     const gateways = [...new Set(at.routeTable.map((s) => describe(s.gateway)))].join(' or ');
     return outcome(
@@ -590,11 +594,7 @@ function gatewayHttpRoute(at: AtServer): GatewayDestination | Outcome {
       expect.noRoute(),
     );
   }
-  const hit = routes.find((r) => {
-    const m = requestMatches(r.match, req);
-    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-    return m.matches;
-  });
+  const hit = firstMatching(t, 'egress-gateway', routes, req);
   if (!hit)
     return outcome(
       'broken',
@@ -636,33 +636,78 @@ function destinationOf(
       `HTTP ${status} redirect from the gateway`,
     );
   }
-  const destination = pickDestination(vs, path, route);
+  const destination = pickDestination(t, 'egress-gateway', vs, path, route);
   if (!destination)
     return outcome(
       'broken',
       `${describe(vs)} ${path.join('.')} has no destination the simulator can follow (redirect or delegate)`,
       expect.connectFailure(x.req),
     );
-  if (destination.split > 0)
-    t.note(
-      `${describe(vs)} splits traffic over ${destination.split + 1} destinations; the simulation follows the heaviest`,
-    );
   return { destination, listenPort };
 }
 
-/** The VirtualServices bound to the server's Gateway, visible to the gateway's pods, that it takes. */
-/**
- * One server's part of the gateway's route table for the request's host: its Gateway's
- * VirtualServices, oldest first (buildGatewayHTTPRouteConfig appends them server by server).
- */
-function serverHttpRoutes(at: AtServer, server: GatewayServer): BuiltRoute[] {
-  const proxy: ProxyView = { ...at.proxy, gateway: gatewayRef(server.gateway) };
-  const built = (vs: Resource): BuiltRoute[] => builtHttpRoutes(vs, proxy, server.port);
-  const forHost = boundToServer({ ...at, server })
+/** The gateway proxy as one server's Gateway binds VirtualServices to it. */
+function serverProxy(at: AtServer, server: GatewayServer): ProxyView {
+  return { ...at.proxy, gateway: gatewayRef(server.gateway) };
+}
+
+/** The VirtualServices of a server of the route table with routes for the request's Host on its port. */
+function routingHost(at: AtServer, server: GatewayServer): Resource[] {
+  const proxy = serverProxy(at, server);
+  return boundToServer({ ...at, server })
     .forHost(at.x.req.host)
-    .filter((vs) => built(vs).length > 0);
+    .filter((vs) => builtHttpRoutes(vs, proxy, server.port).length > 0);
+}
+
+/** A server of the gateway's HTTP route table and its VirtualServices for the request's Host. */
+interface TablePart {
+  server: GatewayServer;
+  services: readonly Resource[];
+}
+
+/**
+ * The domain of the virtual host Envoy takes for the request's Host: of the virtual hosts the route
+ * table's VirtualServices make (virtualHostDomains), the most specific match. Routes of the others do
+ * not apply, however old their Gateway or VirtualService. Undefined: every VirtualService applies.
+ */
+function virtualHostFor(at: AtServer, table: readonly TablePart[]): string | undefined {
+  // One VirtualService makes the only virtual hosts there are (the usual egress gateway route).
+  if (table.reduce((n, part) => n + part.services.length, 0) < 2) return undefined;
+  const domains = [
+    ...new Set(
+      table.flatMap(({ server, services }) =>
+        services.flatMap((vs) => virtualHostDomains(server, vs)),
+      ),
+    ),
+  ];
+  const domain = mostSpecificMatch(domains, at.x.req.host);
+  if (domain && domains.length > 1)
+    at.t.decide(
+      'egress-gateway',
+      `of the gateway's virtual hosts for Host ${at.x.req.host} on port ${at.server.port} (${domains.join(', ')}), Envoy takes the most specific, ${domain}: the routes of the others do not apply`,
+    );
+  return domain;
+}
+
+/**
+ * One server's part of the gateway's route table for the request's virtual host: its Gateway's
+ * VirtualServices with that domain, oldest first (buildGatewayHTTPRouteConfig appends them server
+ * by server).
+ */
+function serverHttpRoutes(
+  at: AtServer,
+  { server, services }: TablePart,
+  domain: string | undefined,
+): BuiltRoute[] {
+  const inVirtualHost =
+    domain === undefined
+      ? services
+      : services.filter((vs) => virtualHostDomains(server, vs).includes(domain));
   const what = `Host ${at.x.req.host} on port ${server.port}`;
-  return byRankAndAge(at, what, forHost).flatMap(built);
+  const proxy = serverProxy(at, server);
+  return byRankAndAge(at, what, inVirtualHost).flatMap((vs) =>
+    builtHttpRoutes(vs, proxy, server.port),
+  );
 }
 
 function boundToServer({ ctx, x, server }: AtServer): ServerVirtualServices {

@@ -4,6 +4,7 @@
  */
 import type { FieldPath } from '../model/field-path.js';
 import {
+  httpRoutePrecedence,
   matchesApplyingTo,
   resolveHostOf,
   routesOf,
@@ -11,8 +12,17 @@ import {
   type ProxyView,
   type RouteMatchRef,
 } from '../model/istio.js';
-import { get, isObject, type JsonObject, type Resource } from '../model/resource.js';
-import type { AppRequest } from './types.js';
+import {
+  convertedSourceOf,
+  describe,
+  get,
+  identityKey,
+  isObject,
+  type JsonObject,
+  type Resource,
+} from '../model/resource.js';
+import type { Trace } from './trace.js';
+import type { AppRequest, Stage } from './types.js';
 
 export interface BuiltRoute {
   vs: Resource;
@@ -93,6 +103,53 @@ export function catchAllsLast(routes: readonly BuiltRoute[]): BuiltRoute[] {
   ];
 }
 
+/**
+ * The first of `routes` that the request matches, as the proxy tries them. In a VirtualService Istio
+ * merged from several Gateway API routes (mergeHTTPRoutes), rules of equal precedence keep the
+ * routes' creation order, which the repository cannot show: where rules of more than one route tie
+ * and match, this run takes the rule of the route it assumes oldest, and other runs the others.
+ */
+export function firstMatching(
+  t: Trace,
+  at: Stage,
+  routes: readonly BuiltRoute[],
+  req: AppRequest,
+): BuiltRoute | undefined {
+  const hit = routes.find((r) => {
+    const m = requestMatches(r.match, req);
+    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
+    return m.matches;
+  });
+  if (!hit?.vs.converted) return hit;
+  // From all the VirtualService's rules: the proxy keeps none after a catch-all, which hides a tie
+  // between the catch-alls of two routes.
+  const precedence = precedenceOf(hit);
+  const tied = writtenHttpRoutes(hit.vs).filter(
+    (r) => precedenceOf(r) === precedence && requestMatches(r.match, req).matches,
+  );
+  const sources = [...new Set(tied.map(sourceRoute))];
+  if (sources.length < 2) return hit;
+  const oldest = t.oldest(
+    at,
+    `rules of equal precedence matching ${req.host}${req.path} in ${describe(hit.vs)}`,
+    sources,
+  );
+  return tied.find((r) => sourceRoute(r) === oldest) ?? hit;
+}
+
+/** Every match of every http route of a VirtualService, as written. */
+function writtenHttpRoutes(vs: Resource): BuiltRoute[] {
+  return routesOf(vs)
+    .filter((r) => r.kind === 'http')
+    .flatMap(({ index, route, matches }) =>
+      matches.map(({ match, path }) => ({ vs, index, route, ...(match ? { match } : {}), path })),
+    );
+}
+
+const precedenceOf = (r: BuiltRoute): string => httpRoutePrecedence(r.route).join(',');
+const sourceRoute = (r: BuiltRoute): Resource =>
+  convertedSourceOf(r.vs, ['spec', 'http', r.index]) ?? r.vs;
+
 export type MatchResult = { matches: boolean; unknown?: string };
 
 function stringMatch(spec: unknown, value: string, ignoreCase = false): boolean | undefined {
@@ -151,51 +208,81 @@ export interface RouteDestination {
   port?: number;
   subset?: string;
   path: FieldPath;
-  /** Other destinations with weight, when the route splits traffic. */
-  split: number;
+}
+
+/** One destination of a route with the weight Istio gives its cluster. */
+interface WeightedDestination extends RouteDestination {
+  weight: number;
 }
 
 /**
- * The destination a route of `vs` sends most of its traffic to (the first of the heaviest), its host
- * resolved in the VirtualService's namespace.
+ * The destinations a route sends traffic to, as Istio builds its clusters (route.go translateRoute,
+ * networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters): a single destination takes all
+ * the traffic whatever its weight; of several, those of weight 0 (or none written) get no cluster.
+ * Istio rejects several destinations whose weights are all 0; the first then stands for the route.
+ * Hosts are resolved in the VirtualService's namespace.
+ */
+function routeShares(vs: Resource, routePath: FieldPath, route: JsonObject): WeightedDestination[] {
+  const list = route.route;
+  if (!Array.isArray(list)) return [];
+  const weightOf = (d: unknown): number => {
+    const w = get(d, ['weight']);
+    return list.length === 1 ? 100 : typeof w === 'number' && w > 0 ? w : 0;
+  };
+  const kept = list.map((d, i) => ({ d, i, weight: weightOf(d) }));
+  const weighted = kept.filter((k) => k.weight > 0);
+  return (weighted.length > 0 ? weighted : kept.slice(0, 1)).flatMap(({ d, i, weight }) => {
+    const host = get(d, ['destination', 'host']);
+    if (typeof host !== 'string') return [];
+    const port = get(d, ['destination', 'port', 'number']);
+    const subset = get(d, ['destination', 'subset']);
+    return [
+      {
+        host: resolveHostOf(vs, host.toLowerCase()),
+        ...(typeof port === 'number' ? { port } : {}),
+        ...(typeof subset === 'string' && subset ? { subset } : {}),
+        path: [...routePath.slice(0, 3), 'route', i, 'destination'],
+        weight: weight || 100,
+      },
+    ];
+  });
+}
+
+/**
+ * The destination this run follows: the route's only one, or of a traffic split the share the trace
+ * assigns (the heaviest unless another run tries another share; see splits.ts).
  */
 export function pickDestination(
+  t: Trace,
+  at: Stage,
   vs: Resource,
   routePath: FieldPath,
   route: JsonObject,
-  field = 'route',
 ): RouteDestination | undefined {
-  const list = route[field];
-  if (!Array.isArray(list)) return undefined;
-  let best = -1;
-  let bestWeight = -1;
-  let weighted = 0;
-  list.forEach((d, i) => {
-    const w =
-      typeof get(d, ['weight']) === 'number'
-        ? (get(d, ['weight']) as number)
-        : list.length === 1
-          ? 100
-          : 0;
-    if (w > 0 || list.length === 1) weighted++;
-    if (w > bestWeight) {
-      best = i;
-      bestWeight = w;
-    }
-  });
-  if (best === -1) return undefined;
-  const d = list[best];
-  const host = get(d, ['destination', 'host']);
-  if (typeof host !== 'string') return undefined;
-  const port = get(d, ['destination', 'port', 'number']);
-  const subset = get(d, ['destination', 'subset']);
-  return {
-    host: resolveHostOf(vs, host.toLowerCase()),
-    ...(typeof port === 'number' ? { port } : {}),
-    ...(typeof subset === 'string' && subset ? { subset } : {}),
-    path: [...routePath.slice(0, 3), field, best, 'destination'],
-    split: weighted - 1,
-  };
+  const shares = routeShares(vs, routePath, route);
+  if (shares.length < 2) return shares[0];
+  const where = `${describe(vs)} ${String(routePath[1])}[${String(routePath[2])}]`;
+  const chosen =
+    shares[
+      t.share({
+        key: `${identityKey(vs)}|${routePath.slice(1, 3).join('.')}`,
+        route: where,
+        weights: shares.map((s) => s.weight),
+        destinations: shares.map(describeDestination),
+      })
+    ]!;
+  t.decide(
+    at,
+    `${where} splits traffic over ${shares.length} destinations (weights ${shares.map((s) => s.weight).join(', ')}); this share goes to ${describeDestination(chosen)} (weight ${chosen.weight})`,
+    vs,
+    chosen.path,
+  );
+  return chosen;
+}
+
+/** `host[:port][ subset s]`, for the reader. */
+export function describeDestination(d: RouteDestination): string {
+  return `${d.host}${d.port !== undefined ? `:${d.port}` : ''}${d.subset ? ` subset ${d.subset}` : ''}`;
 }
 
 /** The sniHosts of a TLS match, or [] when it has none. */

@@ -44,9 +44,9 @@ import { describeInner, viaGateway } from './gateway.js';
 import { unmodelledMeshRoute } from './gateway-api.js';
 import {
   builtHttpRoutes,
+  firstMatching,
   l4Routes,
   pickDestination,
-  requestMatches,
   sniHostsOf,
   type RouteDestination,
 } from './routes.js';
@@ -467,7 +467,7 @@ function toEgressProxy(s: AtSidecar, proxy: EgressProxy, what: string): Outcome 
   s.t.note(
     `the egress proxy ${proxy.host} gets the request as the application sent it (Host ${s.req.host}); what the proxy does with it beyond that, egress-lint cannot see`,
   );
-  return forward(s, sidecar, { ...proxy, split: 0 });
+  return forward(s, sidecar, proxy);
 }
 
 /** The registered service's own route: straight to the host, no VirtualService involved. */
@@ -480,7 +480,7 @@ function defaultRoute(s: AtSidecar, why: string): Outcome {
     s.entry.entry,
     s.entry.path,
   );
-  return direct(s, { host, port: s.req.port, path: s.entry.path, split: 0 }, false);
+  return direct(s, { host, port: s.req.port, path: s.entry.path }, false);
 }
 
 function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
@@ -508,10 +508,6 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
 function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome {
   const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace);
   const d = host === routed.host ? routed : { ...routed, host };
-  if (d.split > 0)
-    s.t.note(
-      `${describe(vs)} splits traffic over ${d.split + 1} destinations; the simulation follows the heaviest`,
-    );
   // Without a port, the only port of the service the route names: for an alias, the ExternalName
   // Service's own, not its target's (route.go GetDestinationCluster).
   const port =
@@ -574,11 +570,7 @@ function httpRoute(s: AtSidecar, services: Resource[]): Outcome {
   const vs = firstServing(s, services, serves);
   if (!vs)
     return defaultRoute(s, `no VirtualService routes ${req.host}:${req.port} for this workload`);
-  const hit = builtHttpRoutes(vs, s.proxy, req.port).find((r) => {
-    const m = requestMatches(r.match, req);
-    if (m.unknown) t.note(`${describe(r.vs)} http[${r.index}]: ${m.unknown}`);
-    return m.matches;
-  });
+  const hit = firstMatching(t, 'sidecar', builtHttpRoutes(vs, s.proxy, req.port), req);
   if (!hit) {
     return outcome(
       'broken',
@@ -613,7 +605,7 @@ function httpAction(s: AtSidecar, vs: Resource, route: JsonObject, index: number
     );
   }
   noteMirrors(s.t, s.ctx.index, vs, route, ['spec', 'http', index], s.src.namespace);
-  const d = pickDestination(vs, ['spec', 'http', index], route);
+  const d = pickDestination(s.t, 'sidecar', vs, ['spec', 'http', index], route);
   if (d && isObject(route.rewrite) && s.ctx.index.gatewayWorkloadForHost(d.host))
     return rewrittenForGateway(s.t, vs, index, d.host);
   if (!d) {
@@ -736,7 +728,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
     'tls',
     chain.index,
   ]);
-  const d = pickDestination(chain.vs, ['spec', 'tls', chain.index], chain.route);
+  const d = pickDestination(t, 'sidecar', chain.vs, ['spec', 'tls', chain.index], chain.route);
   if (!d)
     return outcome(
       'broken',
@@ -782,7 +774,7 @@ function tcpRoute(s: AtSidecar, services: Resource[]): Outcome {
     vs,
     ['spec', 'tcp', index],
   );
-  const d = pickDestination(vs, ['spec', 'tcp', index], route);
+  const d = pickDestination(t, 'sidecar', vs, ['spec', 'tcp', index], route);
   if (!d)
     return outcome(
       'broken',

@@ -38,6 +38,22 @@ export interface OrderGroup {
   what: string;
 }
 
+/** A route that splits traffic over weighted destinations (weight > 0 each), as a run met it. */
+export interface SplitGroup {
+  /** The route's identity: the same split whichever run meets it. */
+  key: string;
+  /** The route, for the reader: `VirtualService ns/name http[0]`. */
+  route: string;
+  weights: readonly number[];
+  /** Each share's destination, for the reader. */
+  destinations: readonly string[];
+}
+
+/** A traffic split as a run met it, with the share (index into its weights) the run follows. */
+export interface TakenSplit extends SplitGroup {
+  share: number;
+}
+
 export class Trace {
   readonly decisions: Decision[] = [];
   readonly hops: Hop[] = [];
@@ -48,16 +64,36 @@ export class Trace {
   /** The creation-order groups this run met, and the one it took as oldest in each. */
   readonly orderGroups: OrderGroup[] = [];
   readonly oldestTaken = new Map<string, Resource>();
+  /** The traffic splits this run met, in the order met, each with the share it follows. */
+  readonly splits: TakenSplit[] = [];
 
   /**
    * @param locate whether decisions carry file:line (an access matrix only needs the verdicts).
    * @param assumedOldest per creation-order group (OrderGroup.key), the resource this run takes as
    *   the oldest; groups not listed take their first candidate.
+   * @param assumedShares per traffic split (SplitGroup.key), the share this run follows; splits not
+   *   listed take their heaviest.
    */
   constructor(
     private readonly locate = true,
     readonly assumedOldest: ReadonlyMap<string, Resource> = new Map(),
+    readonly assumedShares: ReadonlyMap<string, number> = new Map(),
   ) {}
+
+  /**
+   * The share of a traffic split this run follows (an index into its weights): the assumed one, else
+   * the first of the heaviest. The split is recorded so that other runs try the other shares.
+   */
+  share(split: SplitGroup): number {
+    // A request meets a split or two: a list is cheaper than a map per simulated request.
+    const met = this.splits.find((s) => s.key === split.key);
+    if (met) return met.share;
+    const heaviest = split.weights.indexOf(Math.max(...split.weights));
+    const assumed = this.assumedShares.get(split.key);
+    const share = assumed !== undefined && assumed < split.weights.length ? assumed : heaviest;
+    this.splits.push({ ...split, share });
+    return share;
+  }
 
   /**
    * Of `candidates` that Istio orders by creation time, the one this run takes as the oldest; with

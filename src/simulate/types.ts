@@ -94,6 +94,23 @@ export interface Upstream {
   seenByServer?: string;
 }
 
+/**
+ * One share of the traffic where a route splits it over weighted destinations, simulated on its own:
+ * set on an explanation only when the shares' answers differ.
+ */
+export interface Share {
+  /** Percent of the request's traffic (the product of the weights along nested splits). */
+  weight: number;
+  /** The destination it takes at each split on its way. */
+  destinations: string[];
+  verdict: Verdict;
+  reason: string;
+  missing?: string;
+  gateway?: GatewayUse;
+  upstream?: Upstream;
+  hops: Hop[];
+}
+
 export interface Explanation {
   source: SourceWorkload;
   request: AppRequest;
@@ -113,6 +130,11 @@ export interface Explanation {
   decisions: Decision[];
   /** Assumptions and what the model cannot know (DNS, the external server, resources not in the repository). */
   notes: string[];
+  /**
+   * Where a route splits the traffic and the shares' answers differ: every share, heaviest first.
+   * The verdict and the rest of the explanation are the heaviest share's.
+   */
+  shares?: Share[];
 }
 
 /** `mytest/app=sleep-a`, `mytest/*` for any workload of the namespace. */

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { lint } from '../../src/lint/engine.js';
 import { RULES } from '../../rules/index.js';
-import { RENAME_ASM_GATEWAY, analyzeFixture, httpEntry, simulatorFor } from './helpers.js';
+import {
+  RENAME_ASM_GATEWAY,
+  analyzeFixture,
+  decisionText,
+  httpEntry,
+  simulatorFor,
+} from './helpers.js';
 
 const second = `apiVersion: istio.alibabacloud.com/v1
 kind: ASMEgressTrafficPolicy
@@ -128,14 +134,29 @@ spec:
 `;
 
 describe('plaintext HTTP servers of two Gateways whose hosts overlap (gateway.go buildGatewayHTTPRouteConfig)', () => {
-  const explain = simulatorFor(
-    analyzeFixture('../istio-tasks/egress-gateway/http', {
-      extra: { 'httpbin.yaml': httpbinGateway, 'refuse.yaml': refusingGateway },
-    }),
-  );
+  const explainWith = (refusing: string) =>
+    simulatorFor(
+      analyzeFixture('../istio-tasks/egress-gateway/http', {
+        extra: { 'httpbin.yaml': httpbinGateway, 'refuse.yaml': refusing },
+      }),
+    );
 
-  it("a host both match: the oldest Gateway's routes come first, so creation order decides", () => {
-    const e = explain('default/app=sleep', 'http://httpbin.org/get');
+  // One virtual host per domain (vHostDedupMap): httpbin.org from one Gateway, *.org from the other.
+  it('a host one Gateway names and the other covers by a wildcard: Envoy takes the exact virtual host, whatever the order', () => {
+    const e = explainWith(refusingGateway)('default/app=sleep', 'http://httpbin.org/get');
+    expect(e.verdict, e.reason).toBe('allowed-via-gateway');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', by: 'egress-gateway' });
+    expect(decisionText(e)).toContain(
+      "of the gateway's virtual hosts for Host httpbin.org on port 80 (httpbin.org, *.org), Envoy takes the most specific, httpbin.org: the routes of the others do not apply",
+    );
+  });
+
+  // The wildcard server takes the VirtualService's httpbin.org: one virtual host, routes appended
+  // server by server, the oldest Gateway's first.
+  it("a virtual host both Gateways' VirtualServices make: creation order decides", () => {
+    const e = explainWith(
+      refusingGateway.replace('hosts: ["*.org"]\n  gateways', 'hosts: [httpbin.org]\n  gateways'),
+    )('default/app=sleep', 'http://httpbin.org/get');
     expect(e.verdict, e.reason).toBe('undetermined');
     expect(e.missing).toBe(
       'which of Gateway default/httpbin-egressgateway and Gateway default/refuse-org Istio created first',
@@ -147,7 +168,7 @@ describe('plaintext HTTP servers of two Gateways whose hosts overlap (gateway.go
   });
 
   it('a host only one of them serves: the same answer whichever is older', () => {
-    const e = explain('default/app=sleep', 'http://edition.cnn.com/politics');
+    const e = explainWith(refusingGateway)('default/app=sleep', 'http://edition.cnn.com/politics');
     expect(e.verdict, e.reason).toBe('allowed-via-gateway');
   });
 });

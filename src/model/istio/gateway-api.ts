@@ -9,7 +9,13 @@
 import type { EgressGateway, GatewayPort } from '../egress-gateway.js';
 import type { FieldPath } from '../field-path.js';
 import { GATEWAY_API_GROUP, NETWORKING_GROUP } from '../kinds.js';
-import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import {
+  get,
+  isObject,
+  type ConvertedOrigin,
+  type JsonObject,
+  type Resource,
+} from '../resource.js';
 import type { GatewayWorkload } from './gateways.js';
 import { namespaceSelection, type NamespaceSelection } from './namespace-selector.js';
 import { GATEWAY_SERVICE_ANNOTATION } from './workloads.js';
@@ -164,9 +170,10 @@ export function convertGatewayApi(
     clusterDomain,
     grants,
     out,
-    keys: new Map(),
+    merging: new Map(),
   };
   for (const kind of ROUTE_KINDS) for (const route of ofKind(kind)) convertRoute(ctx, route);
+  mergedVirtualServices(ctx);
   return out;
 }
 
@@ -258,7 +265,6 @@ function convertListener(
   const server = listenerServer(l, gw, scope.grants);
   if (typeof server !== 'object') return server;
   const allowed = allowedNamespaces(l, gw.namespace, scope);
-  if (typeof allowed === 'string') return allowed;
   const name = `${gw.name}~${GENERATED}~${l.name}`;
   const hostname = typeof l.hostname === 'string' ? l.hostname : undefined;
   // buildHostnameMatch: `~` (no namespace) when the selector picks none.
@@ -341,25 +347,24 @@ function listenerServer(
 /**
  * namespacesFromSelector: the namespaces a listener admits routes from, as server host namespaces
  * (`*` for all; for a selector, those of the repository known to match), and as a test for a route's
- * namespace; or why it is not modelled.
+ * namespace.
  */
 function allowedNamespaces(
   l: JsonObject,
   namespace: string,
   scope: GatewayScope,
-): { namespaces: string[]; admits: NamespaceSelection; from: GatewayApiListener['from'] } | string {
+): { namespaces: string[]; admits: NamespaceSelection; from: GatewayApiListener['from'] } {
   const from = get(l, ['allowedRoutes', 'namespaces', 'from']) ?? 'Same';
+  const selector = get(l, ['allowedRoutes', 'namespaces', 'selector']);
   if (from === 'Same') return { namespaces: [namespace], admits: (ns) => ns === namespace, from };
-  if (from === 'All') return { namespaces: ['*'], admits: () => true, from };
-  if (from !== 'Selector')
-    return `its allowedRoutes take namespaces from ${String(from)}, which is not modelled`;
-  const admits = namespaceSelection(
-    get(l, ['allowedRoutes', 'namespaces', 'selector']),
-    scope.namespaces,
-  );
+  // Istio reads Same and All; any other `from`, None included, runs the selector, and without one
+  // admits every namespace ("should never happen, invalid config"), not none as the spec says.
+  if (from === 'All' || selector === undefined)
+    return { namespaces: ['*'], admits: () => true, from: 'All' };
+  const admits = namespaceSelection(selector, scope.namespaces);
   const known = new Set([...scope.namespaces.keys(), ...scope.routeNamespaces]);
   const namespaces = [...known].filter((ns) => admits(ns) === true).sort();
-  return { namespaces, admits, from };
+  return { namespaces, admits, from: 'Selector' };
 }
 
 /**
@@ -394,8 +399,8 @@ interface RouteContext {
   clusterDomain: string;
   grants: ReferenceGrants;
   out: GatewayApiConfig;
-  /** Which route made the VirtualService for a parent and host: two merge in creation order. */
-  keys: Map<string, Resource>;
+  /** HTTPRoute (or GRPCRoute) parts by kind, parent and host: several merge into one VirtualService. */
+  merging: Map<string, RoutePart[]>;
 }
 
 /** Where a route's rules apply: the sidecars for some hosts, or one listener of a Gateway. */
@@ -424,20 +429,69 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
   let count = 0;
   for (const parent of parents) {
     for (const host of parentHosts(route, parent)) {
-      // HTTPRoutes and GRPCRoutes for one key merge together (mergeHTTPRoutes); TCPRoutes give rival VirtualServices.
-      const key = `${route.kind === 'GRPCRoute' ? 'HTTPRoute' : route.kind}|${parent.mesh ? `${route.namespace}|${parent.port ?? ''}` : parent.listener.internalName}|${host}`;
-      const seen = ctx.keys.get(key);
-      if (seen && seen !== route && route.kind !== 'TLSRoute')
+      // HTTPRoutes for one key merge into one VirtualService (mergeHTTPRoutes), GRPCRoutes likewise
+      // among themselves; TLSRoutes and TCPRoutes each give a VirtualService of their own.
+      const key = `${parent.mesh ? `${route.namespace}${parent.port !== undefined ? `/${parent.port}` : ''}` : parent.listener.internalName}/${host}`;
+      const part: RoutePart = { route, parent, host, rules, count: count++ };
+      if (route.kind === 'TLSRoute' || route.kind === 'TCPRoute') {
+        ctx.out.virtualServices.push(routeVirtualService(part));
+        continue;
+      }
+      const kindKey = `${route.kind === 'GRPCRoute' ? 'HTTPRoute' : route.kind}|${key}`;
+      const merged = ctx.merging.get(kindKey);
+      if (merged && merged.some((p) => p.route.kind !== route.kind))
         return unmodelled(
           ['spec', 'parentRefs', parent.index],
-          `it and ${seen.kind} ${seen.namespace}/${seen.name} route ${host} for the same parent, which Istio ${route.kind === 'TCPRoute' ? 'orders' : 'merges'} in creation order`,
+          `it and ${merged[0]!.route.kind} ${merged[0]!.route.namespace}/${merged[0]!.route.name} route ${host} for the same parent: Istio makes a VirtualService of each kind with one name, which is not modelled`,
           parents,
         );
-      ctx.keys.set(key, route);
-      ctx.out.virtualServices.push(routeVirtualService(route, parent, host, rules, count++));
+      if (merged) merged.push(part);
+      else ctx.merging.set(kindKey, [part]);
     }
   }
 }
+
+/** One route's rules for one parent and host: a VirtualService, or part of a merged one. */
+interface RoutePart {
+  route: Resource;
+  parent: Parent;
+  host: string;
+  rules: ConvertedRules;
+  count: number;
+}
+
+/**
+ * The VirtualServices of HTTPRoutes (or GRPCRoutes) per parent and host: one route's as it is; several
+ * merged as Istio merges them (route_collections.go mergeHTTPRoutes): the routes sorted by creation
+ * time, then namespace and name, their rules appended and sorted again by sortHTTPRoutes, which keeps
+ * that order among rules of equal precedence. The repository shows no creation time, so the order
+ * here is Istio's for equal timestamps; the simulator tries the others where rules of equal
+ * precedence of different routes both match a request (tiedRoutes).
+ */
+function mergedVirtualServices(ctx: RouteContext): void {
+  for (const [key, parts] of ctx.merging) {
+    if (parts.length === 1) {
+      ctx.out.virtualServices.push(routeVirtualService(parts[0]!));
+      continue;
+    }
+    const ordered = [...parts].sort(
+      (a, b) =>
+        compareText(a.route.namespace, b.route.namespace) ||
+        compareText(a.route.name, b.route.name),
+    );
+    const base = ordered[0]!;
+    const http = ordered.flatMap((p) =>
+      p.rules.http.map((rule) => ({ ...rule, from: p.route === base.route ? undefined : p })),
+    );
+    sortHttpRoutes(http);
+    const name = key.slice(key.indexOf('|') + 1).replace(/\//g, '~');
+    ctx.out.virtualServices.push(
+      routeVirtualService({ ...base, rules: { ...base.rules, http } }, name),
+    );
+  }
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The parents a route attaches to (extractParentReferenceInfo), each listener of a Gateway its own. */
 function routeParents(ctx: RouteContext, route: Resource): Parent[] {
@@ -605,6 +659,8 @@ interface ConvertedRules {
     backends: number[];
     /** Fields of the route and the filter each comes from. */
     filters: [FieldPath, number][];
+    /** In a merged VirtualService, the other route's part it comes from. */
+    from?: RoutePart;
   }[];
   /** TLS routes, one per rule, with the indexes of the backendRefs they keep. */
   tls: { route: JsonObject; rule: number; backends: number[] }[];
@@ -795,23 +851,29 @@ function grpcMatch(m: unknown): JsonObject | string {
   return out;
 }
 
+/**
+ * The precedence sortHTTPRoutes gives a converted HTTP route (one match at most): the path match's
+ * type (exact, prefix, regex) and length, then a method, the number of headers and of query
+ * parameters; a route without a match is -2, last. Routes of equal precedence keep their order.
+ */
+export function httpRoutePrecedence(r: JsonObject): [number, number, number, number, number] {
+  const m = get(r, ['match', 0]);
+  if (!isObject(m)) return [-2, 0, 0, 0, 0];
+  const uri = isObject(m.uri) ? m.uri : {};
+  const type = 'exact' in uri ? 3 : 'prefix' in uri ? 2 : 'regex' in uri ? 1 : -1;
+  const value = Object.values(uri)[0];
+  return [
+    type,
+    typeof value === 'string' ? value.length : 0,
+    m.method ? 1 : 0,
+    Object.keys(isObject(m.headers) ? m.headers : {}).length,
+    Object.keys(isObject(m.queryParams) ? m.queryParams : {}).length,
+  ];
+}
+
 /** sortHTTPRoutes: exact, then prefix, then regex paths, longer first; then method, headers, query. */
 function sortHttpRoutes(routes: ConvertedRules['http']): void {
-  const rank = (r: JsonObject): [number, number, number, number, number] => {
-    const m = get(r, ['match', 0]);
-    if (!isObject(m)) return [-2, 0, 0, 0, 0];
-    const uri = isObject(m.uri) ? m.uri : {};
-    const type = 'exact' in uri ? 3 : 'prefix' in uri ? 2 : 'regex' in uri ? 1 : -1;
-    const value = Object.values(uri)[0];
-    return [
-      type,
-      typeof value === 'string' ? value.length : 0,
-      m.method ? 1 : 0,
-      Object.keys(isObject(m.headers) ? m.headers : {}).length,
-      Object.keys(isObject(m.queryParams) ? m.queryParams : {}).length,
-    ];
-  };
-  const ranks = new Map(routes.map((r) => [r, rank(r.route)]));
+  const ranks = new Map(routes.map((r) => [r, httpRoutePrecedence(r.route)]));
   routes.sort((a, b) => {
     const ra = ranks.get(a)!;
     const rb = ranks.get(b)!;
@@ -822,46 +884,36 @@ function sortHttpRoutes(routes: ConvertedRules['http']): void {
   });
 }
 
-function routeVirtualService(
-  route: Resource,
-  parent: Parent,
-  host: string,
-  rules: ConvertedRules,
-  count: number,
-): Resource {
+function routeVirtualService(part: RoutePart, mergedName?: string): Resource {
+  const { route, parent, host, rules, count } = part;
   const parentPath: FieldPath = ['spec', 'parentRefs', parent.index];
   const hostsPath: FieldPath = parent.mesh ? parentPath : ['spec', 'hostnames'];
-  const fields: [FieldPath, FieldPath][] = [
+  const fields: [FieldPath, FieldPath, Resource?][] = [
     [[], ['metadata', 'name']],
     [['spec', 'gateways'], parentPath],
     [['spec', 'hosts'], hostsPath],
   ];
-  // Each derived route links to its rule, match and backendRefs (weight-0 ones are left out).
-  const link = (at: FieldPath, c: ConvertedRules['tls'][number], match?: number): void => {
+  // Each derived route links to its rule, match and backendRefs (weight-0 ones are left out), in
+  // the route it comes from.
+  const link = (
+    at: FieldPath,
+    c: ConvertedRules['tls'][number],
+    match?: number,
+    other?: Resource,
+  ): void => {
     const rule: FieldPath = ['spec', 'rules', c.rule];
-    fields.push(
-      [at, rule],
-      [
-        [...at, 'route'],
-        [...rule, 'backendRefs'],
-      ],
-    );
+    const to = (derivedPath: FieldPath, source: FieldPath): [FieldPath, FieldPath, Resource?] =>
+      other ? [derivedPath, source, other] : [derivedPath, source];
+    fields.push(to(at, rule), to([...at, 'route'], [...rule, 'backendRefs']));
     c.backends.forEach((ref, j) =>
-      fields.push([
-        [...at, 'route', j],
-        [...rule, 'backendRefs', ref],
-      ]),
+      fields.push(to([...at, 'route', j], [...rule, 'backendRefs', ref])),
     );
-    if (match !== undefined)
-      fields.push([
-        [...at, 'match'],
-        [...rule, 'matches', match],
-      ]);
+    if (match !== undefined) fields.push(to([...at, 'match'], [...rule, 'matches', match]));
   };
   const gateway = parent.mesh ? MESH : parent.listener.internalName;
   const port = parent.mesh ? parent.port : undefined;
   const spec: JsonObject = { hosts: [host], gateways: [gateway] };
-  let name = `${route.name}~${count}~${GENERATED}`;
+  let name = mergedName ?? `${route.name}~${count}~${GENERATED}`;
   if (route.kind === 'TLSRoute') {
     name = `${route.name}~tls~${count}~${GENERATED}`;
     spec.tls = rules.tls.map((c, k) => {
@@ -877,12 +929,15 @@ function routeVirtualService(
     });
   } else {
     spec.http = rules.http.map((c, k) => {
-      link(['spec', 'http', k], c, c.match);
-      for (const [field, filter] of c.filters)
-        fields.push([
-          ['spec', 'http', k, ...field],
-          ['spec', 'rules', c.rule, 'filters', filter],
-        ]);
+      link(['spec', 'http', k], c, c.match, c.from?.route);
+      for (const [field, filter] of c.filters) {
+        const source: FieldPath = ['spec', 'rules', c.rule, 'filters', filter];
+        fields.push(
+          c.from
+            ? [['spec', 'http', k, ...field], source, c.from.route]
+            : [['spec', 'http', k, ...field], source],
+        );
+      }
       return port === undefined ? c.route : withPort(c.route, port);
     });
   }
@@ -921,7 +976,7 @@ function derived(
   name: string,
   from: Resource,
   spec: JsonObject,
-  fields: [FieldPath, FieldPath][],
+  fields: ConvertedOrigin['fields'],
   annotations: Record<string, string> = {},
 ): Resource {
   const namespace = from.namespace;

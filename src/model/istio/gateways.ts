@@ -8,7 +8,7 @@ import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
 import { gatewayPodsShown } from './gateway-pods.js';
 import { SCAN_LIMIT, smallHostLookup, type HostLookup } from './host-lookup.js';
-import { hostMatches, stringList } from './hosts.js';
+import { hostMatches, hostSubsetOf, stringList } from './hosts.js';
 import { LabelPairIndex } from './label-index.js';
 import { clusterServiceOf, splitNamespacedHost } from './names.js';
 import { PerObjectMemo } from './memo.js';
@@ -123,6 +123,25 @@ export function serverVirtualServiceHosts(server: GatewayServer, vs: Resource): 
   return virtualServiceHosts(vs).filter((h) =>
     server.hosts.some((sh) => serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)),
   );
+}
+
+/**
+ * The domains of the virtual hosts a VirtualService's routes join on a plaintext HTTP server: each
+ * host it shares with the server, the narrower of the two (host.Names.Intersection). The gateway's
+ * route table has one virtual host per domain, of every server on the port; Envoy takes the one
+ * whose domain matches the Host most specifically (gateway.go buildGatewayHTTPRouteConfig,
+ * vHostDedupMap), so a VirtualService's routes apply only where its domain is that one.
+ */
+export function virtualHostDomains(server: GatewayServer, vs: Resource): string[] {
+  const out = new Set<string>();
+  for (const h of virtualServiceHosts(vs)) {
+    for (const sh of server.hosts) {
+      if (!serverHostAdmits(sh, server.gateway.namespace, vs.namespace, h)) continue;
+      const host = serverHostName(sh);
+      out.add((hostSubsetOf(h, host) ? h : host).toLowerCase());
+    }
+  }
+  return [...out];
 }
 
 /**

@@ -1,0 +1,111 @@
+/**
+ * Traffic splits: a route with several destinations of weight > 0 sends a share of the traffic to
+ * each (Envoy weighted clusters). A 10% share that bypasses the gateway or goes nowhere matters as
+ * much as the other 90%, so the request is simulated once per share. When every share gives the same
+ * answer it stands; otherwise the heaviest share gives the verdict and every share is listed.
+ */
+import { answerOf, type OrderedRun } from './creation-order.js';
+import type { Trace } from './trace.js';
+import type { Share } from './types.js';
+
+/**
+ * A request rarely meets more than a split at the sidecar and one at the gateway; beyond this many
+ * shares the rest are left out, and a note says so.
+ */
+const MAX_SHARES = 32;
+
+export interface SharedRun extends OrderedRun {
+  /** Percent of the request's traffic this run stands for. */
+  weight: number;
+}
+
+/**
+ * Runs `simulate` following the heaviest share of every split, then once for every other share: the
+ * shares form a tree (a share may lead to a gateway whose route splits again), and each leaf is run
+ * once, so the cost grows with the number of shares, not with their product across requests.
+ */
+export function acrossShares(
+  simulate: (assumedShares: ReadonlyMap<string, number>) => OrderedRun,
+): SharedRun[] {
+  const pending: ReadonlyMap<string, number>[] = [new Map()];
+  const runs: SharedRun[] = [];
+  while (pending.length > 0 && runs.length < MAX_SHARES) {
+    const assumed = pending.shift()!;
+    const run = simulate(assumed);
+    runs.push({ ...run, weight: weightOf(run.t) });
+    // A run meets the assumed splits first, in the order assumed (the choices before them are the
+    // same); the other shares of each split it met after those are new leaves.
+    const { splits } = run.t;
+    for (let k = assumed.size; k < splits.length; k++) {
+      const prefix = splits.slice(0, k).map((g): [string, number] => [g.key, g.share]);
+      const split = splits[k]!;
+      split.weights.forEach((_, share) => {
+        if (share !== split.share) pending.push(new Map([...prefix, [split.key, share]]));
+      });
+    }
+  }
+  if (pending.length > 0)
+    runs[0]!.t.note(
+      `the traffic splits on the way give more than ${MAX_SHARES} shares; only the first ${MAX_SHARES} were simulated`,
+    );
+  return runs;
+}
+
+/** Percent of the traffic that follows the shares a run took, rounded to hundredths. */
+function weightOf(t: Trace): number {
+  let fraction = 1;
+  for (const split of t.splits) {
+    const total = split.weights.reduce((a, b) => a + b, 0);
+    fraction *= split.weights[split.share]! / total;
+  }
+  return Math.round(fraction * 10_000) / 100;
+}
+
+/**
+ * The run that stands for the request and, where the shares' answers differ, every share (heaviest
+ * first; of equal weights, the one following the heaviest destinations first).
+ */
+export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; shares?: Share[] } {
+  const first = runs[0]!;
+  if (runs.length === 1) return { run: first };
+  if (new Set(runs.map(answerOf)).size === 1) {
+    for (const split of first.t.splits)
+      first.t.note(
+        `${split.route} splits the traffic over ${split.weights.length} destinations; every share gives this answer`,
+      );
+    return { run: first };
+  }
+  const ordered = [...runs].sort((a, b) => b.weight - a.weight);
+  const heaviest = ordered[0]!;
+  const shares = ordered.map(shareOf);
+  const others = shares
+    .slice(1)
+    .map((s) => `${s.weight}% ${s.verdict}`)
+    .join(', ');
+  heaviest.t.note(
+    `the traffic is split and its shares are answered differently: the verdict is the heaviest share's (${heaviest.weight}%); every share is listed under shares`,
+  );
+  return {
+    run: {
+      t: heaviest.t,
+      outcome: {
+        ...heaviest.outcome,
+        reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
+      },
+    },
+    shares,
+  };
+}
+
+function shareOf({ t, outcome, weight }: SharedRun): Share {
+  return {
+    weight,
+    destinations: t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`),
+    verdict: outcome.verdict,
+    reason: outcome.reason,
+    ...(outcome.missing ? { missing: outcome.missing } : {}),
+    ...(t.gateway ? { gateway: t.gateway } : {}),
+    ...(t.upstream ? { upstream: t.upstream } : {}),
+    hops: t.hops,
+  };
+}

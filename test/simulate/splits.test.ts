@@ -1,0 +1,232 @@
+/**
+ * Traffic splits: a route with several destinations of weight > 0 sends a share of the traffic to
+ * each (pilot/pkg/networking/core/route/route.go translateRoute, networkfilter.go
+ * buildOutboundNetworkFiltersWithWeightedClusters). Every share is simulated: a 10% share that
+ * bypasses the gateway or goes nowhere is shown, though the verdict stays the heaviest share's.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatExplanationText } from '../../src/report/explain.js';
+import {
+  accessChangesReport,
+  compareAccess,
+  formatAccessChange,
+} from '../../src/simulate/access.js';
+import { analyzeSources } from '../../src/analyze.js';
+import { parseProjectConfig } from '../../src/config/project-config.js';
+import {
+  analyzeFixture,
+  decisionText,
+  serviceEntry,
+  simulatorFor,
+  type Correction,
+} from './helpers.js';
+
+const TASK = '../istio-tasks/egress-gateway/http';
+const FILE = 'gateway.yaml';
+
+/** The sidecar route of the egress-gateway HTTP task (all traffic to the gateway), then `more` destinations. */
+const sidecarSplit = (weight: number, more: string): Correction => ({
+  file: FILE,
+  from: `      weight: 100
+  - match:
+    - gateways:
+      - istio-egressgateway`,
+  to: `      weight: ${weight}
+${more}  - match:
+    - gateways:
+      - istio-egressgateway`,
+  why: 'the sidecar route splits the traffic between the egress gateway and other destinations',
+});
+
+/** The gateway's route of the task (all traffic to edition.cnn.com), then `more` destinations. */
+const gatewaySplit = (weight: number, more: string): Correction => ({
+  file: FILE,
+  from: `        host: edition.cnn.com
+        port:
+          number: 80
+      weight: 100
+`,
+  to: `        host: edition.cnn.com
+        port:
+          number: 80
+      weight: ${weight}
+${more}`,
+  why: "the gateway's route splits the traffic between edition.cnn.com and other destinations",
+});
+
+const TEN_PERCENT_DIRECT = `    - destination: {host: edition.cnn.com, port: {number: 80}}
+      weight: 10
+`;
+
+const explainWith = (...corrections: Correction[]) =>
+  simulatorFor(analyzeFixture(TASK, { corrections }))('default', 'http://edition.cnn.com/politics');
+
+describe('a route splitting traffic over weighted destinations', () => {
+  it('follows the task as written: one destination, no shares', () => {
+    const e = explainWith();
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.shares).toBeUndefined();
+  });
+
+  it('lists a 10% share that bypasses the gateway; the verdict is the 90% share', () => {
+    const e = explainWith(sidecarSplit(90, TEN_PERCENT_DIRECT));
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.gateway?.name).toBe('egressgateway');
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [90, 'allowed-via-gateway'],
+      [10, 'allowed-direct'],
+    ]);
+    const direct = e.shares![1]!;
+    expect(direct.destinations).toEqual([
+      'VirtualService default/direct-cnn-through-egress-gateway http[0] -> edition.cnn.com:80',
+    ]);
+    expect(direct.upstream).toMatchObject({ host: 'edition.cnn.com', port: 80, by: 'sidecar' });
+    expect(direct.hops.map((h) => h.to)).toEqual(['sidecar of default/*', 'edition.cnn.com:80']);
+    expect(e.shares![0]!.hops.map((h) => h.to)).toContain(
+      'istio-egressgateway.istio-system.svc.cluster.local:80',
+    );
+    expect(e.reason).toMatch(
+      /heaviest share \(90%\) of a traffic split, the others: 10% allowed-direct$/,
+    );
+    expect(decisionText(e)).toContain(
+      'VirtualService default/direct-cnn-through-egress-gateway http[0] splits traffic over 2 destinations (weights 90, 10); this share goes to istio-egressgateway.istio-system.svc.cluster.local:80 subset cnn (weight 90)',
+    );
+  });
+
+  it('says nothing more when every share gives the same answer', () => {
+    const sameGateway = `    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port: {number: 80}
+      weight: 50
+`;
+    const e = explainWith(sidecarSplit(50, sameGateway));
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.shares).toBeUndefined();
+    expect(e.notes).toContain(
+      'VirtualService default/direct-cnn-through-egress-gateway http[0] splits the traffic over 2 destinations; every share gives this answer',
+    );
+  });
+
+  it('ignores a destination of weight 0 beside others, as Istio builds no cluster for it', () => {
+    const zero = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 0');
+    const e = explainWith(sidecarSplit(100, zero));
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.shares).toBeUndefined();
+    expect(decisionText(e)).not.toContain('splits traffic');
+  });
+
+  it("follows a gateway route's split: a share to a host no ServiceEntry registers is broken", () => {
+    const unregistered = `    - destination: {host: unknown.example.com, port: {number: 80}}
+      weight: 25
+`;
+    const e = explainWith(gatewaySplit(75, unregistered));
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [75, 'allowed-via-gateway'],
+      [25, 'broken'],
+    ]);
+    expect(e.shares![1]!.destinations).toEqual([
+      'VirtualService default/direct-cnn-through-egress-gateway http[1] -> unknown.example.com:80',
+    ]);
+  });
+
+  it('multiplies the weights of nested splits; the heaviest share gives the verdict', () => {
+    const halfDirect = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 50');
+    const unregistered = `    - destination: {host: unknown.example.com, port: {number: 80}}
+      weight: 50
+`;
+    const e = explainWith(sidecarSplit(50, halfDirect), gatewaySplit(50, unregistered));
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [50, 'allowed-direct'],
+      [25, 'allowed-via-gateway'],
+      [25, 'broken'],
+    ]);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.shares![2]!.destinations).toHaveLength(2);
+  });
+
+  it('prints every share in the text output', () => {
+    const text = formatExplanationText(explainWith(sidecarSplit(90, TEN_PERCENT_DIRECT)), {
+      color: false,
+    });
+    expect(text).toContain(
+      "shares (the traffic is split and its shares differ; the verdict is the heaviest's)\n  1. 90% allowed-via-gateway\n",
+    );
+    expect(text).toContain(
+      '  2. 10% allowed-direct\n       via   VirtualService default/direct-cnn-through-egress-gateway http[0] -> edition.cnn.com:80\n',
+    );
+    expect(text).toContain(
+      '       path  application -> sidecar of default/* -> edition.cnn.com:80\n',
+    );
+  });
+});
+
+describe('access changes of a traffic split', () => {
+  const base = analyzeFixture(TASK);
+  const head = analyzeFixture(TASK, { corrections: [sidecarSplit(90, TEN_PERCENT_DIRECT)] });
+
+  it('a new 10% share going direct is an access change, though the verdict stays', () => {
+    const changes = compareAccess(base, head).filter(
+      (c) => c.source === 'default/*' && c.destination === 'http://edition.cnn.com:80',
+    );
+    expect(changes).toHaveLength(1);
+    const [c] = changes;
+    expect(c).toMatchObject({ before: 'allowed-via-gateway', after: 'allowed-via-gateway' });
+    expect(c!.beforeShares).toBeUndefined();
+    expect(c!.afterShares).toBe(
+      '90% allowed-via-gateway (istio-system/egressgateway), 10% allowed-direct',
+    );
+    expect(formatAccessChange(c!)).toBe(
+      'default/* -> http://edition.cnn.com:80: allowed-via-gateway -> allowed-via-gateway (split: 90% allowed-via-gateway (istio-system/egressgateway), 10% allowed-direct)',
+    );
+    expect(accessChangesReport(changes)?.rows[0]?.after).toBe(
+      'allowed-via-gateway (split: 90% allowed-via-gateway (istio-system/egressgateway), 10% allowed-direct)',
+    );
+  });
+
+  it('the same split on both sides is no change', () => {
+    expect(compareAccess(head, head)).toEqual([]);
+  });
+});
+
+// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
+describe('a tcp route splitting connections', () => {
+  const tcp = (weights: [number, number]) =>
+    simulatorFor(
+      analyzeSources(
+        [
+          {
+            path: 'db.yaml',
+            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db.example.com]
+  tcp:
+  - route:
+    - destination: {host: db.example.com, port: {number: 5432}}
+      weight: ${weights[0]}
+    - destination: {host: replica.example.com, port: {number: 5432}}
+      weight: ${weights[1]}
+`,
+          },
+        ],
+        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+      ),
+    )('default', 'tcp://db.example.com:5432');
+
+  it('a 20% share to a host no service registers is listed as broken', () => {
+    const e = tcp([80, 20]);
+    expect(e.verdict, e.reason).toBe('allowed-direct');
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [80, 'allowed-direct'],
+      [20, 'broken'],
+    ]);
+  });
+
+  it('the heavier share gives the verdict, whichever destination is written first', () => {
+    expect(tcp([20, 80]).verdict).toBe('broken');
+  });
+});
