@@ -506,7 +506,8 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
 
 /** Follow a route destination: an egress gateway, an in-cluster Service, or the external host itself. */
 function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome {
-  const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace);
+  const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace, s.req);
+  if (typeof host !== 'string') return host;
   const d = host === routed.host ? routed : { ...routed, host };
   if (d.split > 0)
     s.t.note(

@@ -79,6 +79,9 @@ describe('names', () => {
   });
 });
 
+/** A second alias, app/second, of httpbin.org: my-httpbin naming it makes a chain. */
+const SECOND_ALIAS = EXTERNAL_NAME.replace('name: my-httpbin,', 'name: second,');
+
 /** DestinationRules for the alias and for the host it names: only the second applies (Istio 1.21+). */
 const DESTINATION_RULES = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -154,12 +157,54 @@ describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
     expect(explain('other', ALIAS_HOST).verdict).toBe('blocked-unregistered');
   });
 
+  it('a request follows a chain of aliases to its end (resolveServiceAliases flattens it)', () => {
+    const chain = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: second.app.svc.cluster.local',
+    );
+    const e = simulate(chain + SECOND_ALIAS + httpEntry('httpbin', 'app'))('app', ALIAS_HOST);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+  });
+
   it('a loop of aliases is no service: blocked under REGISTRY_ONLY', () => {
     const loop = EXTERNAL_NAME.replace(
       'externalName: httpbin.org',
       'externalName: my-httpbin.app.svc.cluster.local',
     );
     expect(simulate(loop)('app', ALIAS_HOST).verdict).toBe('blocked-unregistered');
+  });
+});
+
+describe("the egress gateway's route to an ExternalName alias (route.go: the cluster of the host it names)", () => {
+  /** The gateway leg of GATEWAY_TO_PROXY routed to the alias istio-system/my-httpbin instead. */
+  const toAlias = (target: string): string =>
+    GATEWAY_TO_PROXY.replace(
+      'host: squid.proxy.svc.cluster.local, port: {number: 3128}',
+      'host: my-httpbin, port: {number: 80}',
+    ) +
+    EXTERNAL_NAME.replace('namespace: app', 'namespace: istio-system').replace(
+      'externalName: httpbin.org',
+      `externalName: ${target}`,
+    );
+
+  it('an alias of a registered host: the gateway sends it there, not to an in-cluster hop', () => {
+    const e = simulate(toAlias('httpbin.org'))('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+    expect(decisionText(e)).toContain(
+      'Service istio-system/my-httpbin is type ExternalName: Istio routes my-httpbin.istio-system.svc.cluster.local to the cluster of httpbin.org',
+    );
+  });
+
+  it('an alias of an alias: broken, one alias only', () => {
+    const second = SECOND_ALIAS.replace('namespace: app', 'namespace: istio-system');
+    const e = simulate(toAlias('second.istio-system.svc.cluster.local') + second)(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toContain('which is itself an alias');
   });
 });
 
@@ -286,6 +331,24 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
     expect(decisionText(e)).toContain(
       'Service app/my-httpbin is type ExternalName: Istio routes my-httpbin.app.svc.cluster.local to the cluster of httpbin.org',
+    );
+  });
+
+  it('a route to an alias of an alias: broken, a route follows one alias only (route.go GetDestinationCluster) and an alias has no cluster', () => {
+    const chain = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: second.app.svc.cluster.local',
+    );
+    const e = simulate(routeTo('my-httpbin') + chain + SECOND_ALIAS)(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toBe(
+      'the route sends to my-httpbin.app.svc.cluster.local, an alias of second.app.svc.cluster.local, which is itself an alias: Istio follows one alias for a route and has no cluster for second.app.svc.cluster.local',
+    );
+    expect(decisionText(e)).toContain(
+      'Service app/second is type ExternalName too: a route follows one alias only, and Istio builds no cluster for an alias',
     );
   });
 

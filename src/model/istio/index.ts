@@ -69,7 +69,9 @@ export interface IstioIndex {
    * ExternalName ones are aliases (aliasTargetFor), no services of their own.
    */
   kubernetesServicesFor(host: string, namespace: string): readonly KubernetesService[];
-  /** What `host` stands for when an ExternalName Service visible from `namespace` names it. */
+  /** The ExternalName Service visible from `namespace` whose host `host` is, when Istio takes it as an alias. */
+  aliasServiceFor(host: string, namespace: string): KubernetesService | undefined;
+  /** What a request for `host` stands for when it is such an alias, followed to the end of the chain. */
   aliasTargetFor(host: string, namespace: string): AliasTarget | undefined;
   /**
    * An in-cluster host (`*.svc.<domain>`) whose Service the repository does not show: Kubernetes has
@@ -203,13 +205,14 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         (s.externalName === undefined || !cs.mesh.externalNameAlias) &&
         isVisibleTo(s.resource, namespace),
     );
-  const aliasTargetFor = (host: string, namespace: string): AliasTarget | undefined =>
+  const aliasServiceFor = (host: string, namespace: string): KubernetesService | undefined => {
     // With the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) an ExternalName Service is a service.
-    resolveAlias(host, (h) => {
-      if (!cs.mesh.externalNameAlias) return undefined;
-      const s = servicesByHost.get(h);
-      return s?.externalName !== undefined && isVisibleTo(s.resource, namespace) ? s : undefined;
-    });
+    if (!cs.mesh.externalNameAlias) return undefined;
+    const s = servicesByHost.get(host);
+    return s?.externalName !== undefined && isVisibleTo(s.resource, namespace) ? s : undefined;
+  };
+  const aliasTargetFor = (host: string, namespace: string): AliasTarget | undefined =>
+    resolveAlias(host, (h) => aliasServiceFor(h, namespace));
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
@@ -255,6 +258,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     kubernetesServices: () => services,
     kubernetesServiceFor: (host) => servicesByHost.get(host),
     kubernetesServicesFor: visibleServices,
+    aliasServiceFor,
     aliasTargetFor,
     isUnshownClusterHost: (host) =>
       isClusterDomainHost(host, clusterDomain) && servicesMatching(host).length === 0,
