@@ -20,6 +20,7 @@ export {
 export {
   DEFAULT_CLUSTER_DOMAIN,
   resolveHostName,
+  resolveRequestHost,
   resolveHostOf,
   resolveGatewayName,
   serviceHostName,

@@ -8,7 +8,7 @@ import { fromSidecar } from './sidecar.js';
 import { Trace } from './trace.js';
 import { acrossCreationOrders, settleCreationOrder, type OrderedRun } from './creation-order.js';
 import type { Resource } from '../model/resource.js';
-import { resolveHostName } from '../model/istio.js';
+import { resolveRequestHost } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
 export interface ExplainOptions {
@@ -23,7 +23,14 @@ export function explainRequest(
   options: ExplainOptions = {},
 ): Explanation {
   // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
-  const host = resolveHostName(request.host, source.namespace, ctx.index.clusterDomain);
+  const host = resolveRequestHost(
+    request.host,
+    source.namespace,
+    ctx.index.clusterDomain,
+    (fqdn) =>
+      ctx.index.kubernetesServiceFor(fqdn) !== undefined ||
+      ctx.index.serviceEntriesForHost(fqdn).length > 0,
+  );
   const sent = host === request.host ? request : { ...request, host };
   const simulate = (assumedOldest: ReadonlyMap<string, Resource>): OrderedRun => {
     const t = new Trace(options.locate ?? true, assumedOldest);

@@ -295,6 +295,18 @@ spec:
 ---
 `;
 
+describe("a request naming a Service by name.namespace or name.namespace.svc (the pod's DNS search path; pilot's alt virtual hosts)", () => {
+  for (const host of ['squid.proxy', 'squid.proxy.svc']) {
+    it(`${host}: the in-cluster Service, not an unregistered external host`, () => {
+      const e = simulate(PROXY_SERVICE)('app', `http://${host}:3128/`);
+      expect(e).toMatchObject({
+        verdict: 'undetermined',
+        missing: 'what the workloads behind squid.proxy.svc.cluster.local do with it',
+      });
+    });
+  }
+});
+
 describe('a sidecar route to an in-cluster Service that is not the egress gateway', () => {
   it('a Service in the repository: the request goes there; beyond it is undetermined', () => {
     const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128) + PROXY_SERVICE)(
