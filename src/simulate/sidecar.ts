@@ -32,6 +32,9 @@ import {
   type EgressProxy,
   type ProxyView,
   type AliasTarget,
+  clusterDomainOf,
+  isKubernetesService,
+  serviceHostName,
 } from '../model/istio.js';
 import type { FieldPath } from '../model/field-path.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -90,10 +93,13 @@ interface AtSidecar {
  * not, the trace says which egress listener left it out.
  */
 function importedBy(t: Trace, sidecar: Resource | undefined, port: number, r: Resource): boolean {
+  // A Kubernetes Service is imported by its host, `<name>.<namespace>.svc.<domain>` (sidecar.go).
   const hosts =
     r.kind === 'VirtualService'
       ? virtualServiceHosts(r)
-      : stringList(get(r.body, ['spec', 'hosts']));
+      : isKubernetesService(r)
+        ? [serviceHostName(r.name, r.namespace, clusterDomainOf(r))]
+        : stringList(get(r.body, ['spec', 'hosts']));
   const result = sidecarImports(sidecar, port, r.namespace, hosts);
   if (!result.imported)
     t.decide(
