@@ -163,7 +163,7 @@ export function fromSidecar(
   }
 
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
-  const alias = req.ip ? undefined : aliasOf(ctx, t, req.host, src.namespace);
+  const alias = req.ip ? undefined : aliasOf(ctx, t, req.host);
   const entries = entriesFor(ctx, req, src.namespace, alias, { t, at: 'sidecar', imported });
   const entry = findServicePort(entries, req.port);
   const host = alias && 'host' in alias ? alias.host : req.host;
@@ -220,13 +220,8 @@ export function fromSidecar(
 }
 
 /** The ExternalName alias the host is, noted on the trace: its ports and DestinationRules do nothing. */
-function aliasOf(
-  ctx: SimulationContext,
-  t: Trace,
-  host: string,
-  namespace: string,
-): AliasTarget | undefined {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
+function aliasOf(ctx: SimulationContext, t: Trace, host: string): AliasTarget | undefined {
+  const alias = ctx.index.aliasTargetFor(host);
   if (!alias) return undefined;
   if ('loop' in alias) {
     t.decide(
@@ -423,7 +418,7 @@ export function unregisteredVerdict(mode: OutboundMode): Verdict {
  * does not show counts: it may exist); when not, unregisteredVerdict decides.
  */
 export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
+  const alias = ctx.index.aliasTargetFor(host);
   if (alias) return 'host' in alias && seesHost(ctx, namespace, alias.host);
   return (
     ctx.index.serviceEntriesForHost(host).some((se) => isVisibleTo(se, namespace)) ||

@@ -147,14 +147,38 @@ describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
   });
 
-  it('the exportTo annotation hides the alias from other namespaces', () => {
+  it("a request follows the alias whatever its exportTo annotation: resolveServiceAliases reads every Service, and the named host's service carries the alias as a domain", () => {
     const hidden = EXTERNAL_NAME.replace(
       'metadata: {name: my-httpbin, namespace: app}',
       'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
     );
     const explain = simulate(hidden + httpEntry('httpbin', 'istio-system'));
     expect(explain('app', ALIAS_HOST).verdict).toBe('allowed-direct');
-    expect(explain('other', ALIAS_HOST).verdict).toBe('blocked-unregistered');
+    expect(explain('other', ALIAS_HOST)).toMatchObject({
+      verdict: 'allowed-direct',
+      upstream: { host: 'httpbin.org', port: 80 },
+    });
+  });
+
+  it('a route to an alias the exportTo annotation hides from the client has no cluster (the proxy has no such service)', () => {
+    const hidden = EXTERNAL_NAME.replace(
+      'metadata: {name: my-httpbin, namespace: app}',
+      'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
+    );
+    const route = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: other}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin.app.svc.cluster.local, port: {number: 80}}}]
+---
+`;
+    const e = simulate(route + hidden + httpEntry('httpbin', 'istio-system'))(
+      'other',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
   });
 
   it('a request follows a chain of aliases to its end (resolveServiceAliases flattens it)', () => {
