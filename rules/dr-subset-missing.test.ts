@@ -43,8 +43,52 @@ spec:
 const exported = (rule: string, exportTo: string): string =>
   rule.replace('spec:\n', `spec:\n  exportTo: ${exportTo}\n`);
 
+/** A route in app (a client: a Deployment there) to the ExternalName alias app/my-httpbin of httpbin.org, subset v1; the DestinationRule for `drHost`. */
+const aliasRoute = (drHost: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec:
+  type: ExternalName
+  externalName: httpbin.org
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: app}
+spec:
+  host: ${drHost}
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin, subset: v1, port: {number: 80}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: app}
+spec:
+  selector: {matchLabels: {app: sleep}}
+  template: {metadata: {labels: {app: sleep}}, spec: {containers: [{name: sleep, image: curl}]}}
+`;
+
 testRule(rule, {
   valid: [
+    {
+      // route.go GetDestinationCluster: the cluster, so the subsets, of the host the alias names.
+      name: "a route to an ExternalName alias, the subset in the named host's DestinationRule",
+      yaml: aliasRoute('httpbin.org'),
+    },
     {
       name: 'a short destination host resolves in the VirtualService namespace, as the rule host does',
       yaml: `apiVersion: networking.istio.io/v1
@@ -138,6 +182,19 @@ spec:
       name: 'only clients the repository does not show: a warning',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
       findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'warning' }],
+    },
+    {
+      name: 'a route to an ExternalName alias, the subset only in a DestinationRule for the alias (which does nothing)',
+      yaml: aliasRoute('my-httpbin'),
+      findings: [
+        {
+          line: 29,
+          column: 46,
+          severity: 'error',
+          message:
+            'subset "v1" of my-httpbin.app.svc.cluster.local (an ExternalName alias: Istio uses the DestinationRules of httpbin.org) is defined by no DestinationRule that sidecars in every namespace use: requests get 503 (no healthy upstream)',
+        },
+      ],
     },
     {
       name: 'no rule defines the subset',
