@@ -173,7 +173,7 @@ export { sharedTlsListenerEntries, attachedEntry } from './istio/listeners.js';
 export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/interception.js';
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
 export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
-export { mirrorsOf } from './istio/mirrors.js';
+export { mirrorReach, mirrorsOf } from './istio/mirrors.js';
 export {
   byWrittenHost,
   entryPortNumber,
@@ -183,5 +183,5 @@ export {
 } from './istio/service-choice.js';
 export { hasResolutionNone, serviceEntryResolution } from './istio/resolution.js';
 export type { ProxyScope, ServiceChoice } from './istio/service-choice.js';
-export type { Mirror } from './istio/mirrors.js';
+export type { Mirror, MirrorReach } from './istio/mirrors.js';
 export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';
