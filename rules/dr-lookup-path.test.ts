@@ -101,6 +101,49 @@ metadata: {name: mesh-external${labels}}
 testRule(rule, {
   valid: [
     {
+      // route.go GetDestinationCluster: a route to an ExternalName alias uses the named host's rules,
+      // found in app; a rule for the alias itself, wherever it is, does nothing for anyone.
+      name: 'a route to an ExternalName alias: the named host has its rule on the path; the alias rule elsewhere is no miss',
+      yaml: {
+        'mesh.yaml': `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec: {type: ExternalName, externalName: httpbin.org}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: app}
+spec:
+  host: httpbin.org
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: alias, namespace: shared}
+spec:
+  host: my-httpbin.app.svc.cluster.local
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin, subset: v1, port: {number: 80}}}]
+`,
+        'sleep.yaml': workloadYaml('app'),
+      },
+    },
+    {
       // Pilot resolves `istio-egressgateway` in istio-system to the gateway's Service
       // (ResolveShortnameToFQDN): the rule is in the service's namespace, on every client's path.
       name: 'the gateway rule written with the short Service name, in the gateway namespace',
