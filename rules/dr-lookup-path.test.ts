@@ -1,5 +1,6 @@
 import { testRule } from '../test/rule-tester.js';
 import {
+  aliasSubsetRouteYaml,
   GW_HOST,
   egressGatewayYaml,
   gatewayLegYaml,
@@ -105,40 +106,13 @@ testRule(rule, {
       // found in app; a rule for the alias itself, wherever it is, does nothing for anyone.
       name: 'a route to an ExternalName alias: the named host has its rule on the path; the alias rule elsewhere is no miss',
       yaml: {
-        'mesh.yaml': `apiVersion: v1
-kind: Service
-metadata: {name: my-httpbin, namespace: app}
-spec: {type: ExternalName, externalName: httpbin.org}
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: app}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin, namespace: app}
-spec:
-  host: httpbin.org
-  subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
+        'mesh.yaml': aliasSubsetRouteYaml('httpbin.org'),
+        'alias-dr.yaml': `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: alias, namespace: shared}
 spec:
   host: my-httpbin.app.svc.cluster.local
   subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: httpbin, namespace: app}
-spec:
-  hosts: [httpbin.org]
-  http:
-  - route: [{destination: {host: my-httpbin, subset: v1, port: {number: 80}}}]
 `,
         'sleep.yaml': workloadYaml('app'),
       },

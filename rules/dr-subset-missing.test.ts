@@ -1,4 +1,9 @@
-import { egressPolicyYaml, GW_HOST } from '../test/istio-fixtures.js';
+import {
+  aliasSubsetRouteYaml,
+  egressPolicyYaml,
+  GW_HOST,
+  workloadYaml,
+} from '../test/istio-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './dr-subset-missing.js';
 
@@ -43,44 +48,11 @@ spec:
 const exported = (rule: string, exportTo: string): string =>
   rule.replace('spec:\n', `spec:\n  exportTo: ${exportTo}\n`);
 
-/** A route in app (a client: a Deployment there) to the ExternalName alias app/my-httpbin of httpbin.org, subset v1; the DestinationRule for `drHost`. */
-const aliasRoute = (drHost: string): string => `apiVersion: v1
-kind: Service
-metadata: {name: my-httpbin, namespace: app}
-spec:
-  type: ExternalName
-  externalName: httpbin.org
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: app}
-spec:
-  hosts: [httpbin.org]
-  resolution: DNS
-  ports: [{number: 80, name: http, protocol: HTTP}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: httpbin, namespace: app}
-spec:
-  host: ${drHost}
-  subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: httpbin, namespace: app}
-spec:
-  hosts: [httpbin.org]
-  http:
-  - route: [{destination: {host: my-httpbin, subset: v1, port: {number: 80}}}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: sleep, namespace: app}
-spec:
-  selector: {matchLabels: {app: sleep}}
-  template: {metadata: {labels: {app: sleep}}, spec: {containers: [{name: sleep, image: curl}]}}
-`;
+/** aliasSubsetRouteYaml with a client in app (a Deployment). */
+const aliasRoute = (drHost: string): Record<string, string> => ({
+  'mesh.yaml': aliasSubsetRouteYaml(drHost),
+  'sleep.yaml': workloadYaml('app'),
+});
 
 testRule(rule, {
   valid: [
@@ -188,7 +160,7 @@ spec:
       yaml: aliasRoute('my-httpbin'),
       findings: [
         {
-          line: 29,
+          line: 27,
           column: 46,
           severity: 'error',
           message:
