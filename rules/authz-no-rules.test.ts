@@ -29,6 +29,18 @@ testRule(rule, {
         'authz.yaml': authz('bookinfo', '  {}\n').replace('spec:\n  {}', 'spec: {}'),
       },
     },
+    {
+      // istio.io authz-http: allow-nothing first, then ALLOW policies with rules for what may pass.
+      name: 'allow-nothing in the gateway namespace beside an ALLOW policy with rules for the gateway',
+      yaml: {
+        'gw.yaml': gateway,
+        'nothing.yaml': authz('istio-system', '  {}\n').replace('spec:\n  {}', 'spec: {}'),
+        'authz.yaml': authz(
+          'istio-system',
+          '  selector: {matchLabels: {istio: egressgateway}}\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n',
+        ).replace('name: policy', 'name: gateway-viewer'),
+      },
+    },
   ],
   invalid: [
     {
@@ -45,7 +57,7 @@ testRule(rule, {
           line: 5,
           column: 3,
           message:
-            'ALLOW without rules allows nothing, so every request through egress gateway egressgateway is denied (403 / connection closed); add rules for the traffic to let out, or suppress this finding if blocking everything is the intent',
+            'ALLOW without rules allows nothing, and no ALLOW policy with rules applies to egress gateway egressgateway, so every request through it is denied (403 / connection closed); add rules for the traffic to let out, or suppress this finding if blocking everything is the intent',
         },
       ],
     },

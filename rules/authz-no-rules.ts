@@ -1,13 +1,20 @@
 import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
-import { authzAction, authzGatewayTargets, describeGatewayWorkload } from '../src/model/istio.js';
+import {
+  authzAction,
+  authzGatewayTargets,
+  describeGatewayWorkload,
+  type GatewayWorkload,
+} from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
-import { get } from '../src/model/resource.js';
+import { get, type Resource } from '../src/model/resource.js';
 
 /**
  * An AuthorizationPolicy without rules matches nothing (pilot/pkg/security/authz/builder, a policy
  * that never matches). As ALLOW that denies every request to the workloads it selects — on an egress
- * gateway, all egress through it; as DENY or AUDIT it does nothing.
+ * gateway, all egress through it — unless another ALLOW policy with rules applies to them too: a
+ * request is allowed when any ALLOW policy matches it, so the empty one is then the "allow-nothing"
+ * baseline Istio's authorization tasks start from. As DENY or AUDIT it does nothing.
  */
 export default defineRule({
   meta: {
@@ -18,20 +25,28 @@ export default defineRule({
     kinds: ['AuthorizationPolicy', 'IstioGateway', 'Gateway', 'ASMEgressTrafficPolicy'],
   },
   check({ index, report }) {
+    let opened: Set<GatewayWorkload> | undefined;
+    // Gateways some ALLOW policy with rules applies to: an empty ALLOW policy does not close them.
+    const openedByRules = (): Set<GatewayWorkload> =>
+      (opened ??= new Set(
+        index
+          .ofKind(KIND.authorizationPolicy)
+          .filter((p) => authzAction(p) === 'ALLOW' && hasRules(p))
+          .flatMap((p) => authzGatewayTargets(index, p)),
+      ));
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
-      const rules = get(policy.body, ['spec', 'rules']);
-      if (Array.isArray(rules) && rules.length > 0) continue;
+      if (hasRules(policy)) continue;
       const action = authzAction(policy);
       if (action === 'CUSTOM') continue;
       const path =
         get(policy.body, ['spec', 'action']) !== undefined ? ['spec', 'action'] : ['spec'];
       if (action === 'ALLOW') {
-        const gateways = authzGatewayTargets(index, policy);
+        const gateways = authzGatewayTargets(index, policy).filter((w) => !openedByRules().has(w));
         if (gateways.length === 0) continue;
         report({
           resource: policy,
           path,
-          message: `ALLOW without rules allows nothing, so every request through ${listText(gateways.map(describeGatewayWorkload))} is denied (403 / connection closed); add rules for the traffic to let out, or suppress this finding if blocking everything is the intent`,
+          message: `ALLOW without rules allows nothing, and no ALLOW policy with rules applies to ${listText(gateways.map(describeGatewayWorkload))}, so every request through ${gateways.length === 1 ? 'it' : 'them'} is denied (403 / connection closed); add rules for the traffic to let out, or suppress this finding if blocking everything is the intent`,
         });
       } else {
         report({
@@ -43,3 +58,8 @@ export default defineRule({
     }
   },
 });
+
+function hasRules(policy: Resource): boolean {
+  const rules = get(policy.body, ['spec', 'rules']);
+  return Array.isArray(rules) && rules.length > 0;
+}

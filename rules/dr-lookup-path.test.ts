@@ -1,5 +1,6 @@
 import { testRule } from '../test/rule-tester.js';
 import {
+  aliasSubsetRouteYaml,
   GW_HOST,
   egressGatewayYaml,
   gatewayLegYaml,
@@ -100,6 +101,22 @@ metadata: {name: mesh-external${labels}}
 
 testRule(rule, {
   valid: [
+    {
+      // route.go GetDestinationCluster: a route to an ExternalName alias uses the named host's rules,
+      // found in app; a rule for the alias itself, wherever it is, does nothing for anyone.
+      name: 'a route to an ExternalName alias: the named host has its rule on the path; the alias rule elsewhere is no miss',
+      yaml: {
+        'mesh.yaml': aliasSubsetRouteYaml('httpbin.org'),
+        'alias-dr.yaml': `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: alias, namespace: shared}
+spec:
+  host: my-httpbin.app.svc.cluster.local
+  subsets: [{name: v1, labels: {version: v1}}]
+`,
+        'sleep.yaml': workloadYaml('app'),
+      },
+    },
     {
       // Pilot resolves `istio-egressgateway` in istio-system to the gateway's Service
       // (ResolveShortnameToFQDN): the rule is in the service's namespace, on every client's path.

@@ -7,6 +7,7 @@ import {
   MESH,
   everyNamespace,
   clientTlsFor,
+  routedHost,
   subsetsOfRule,
 } from '../src/model/istio.js';
 import { describe, identityKey, type Resource } from '../src/model/resource.js';
@@ -44,39 +45,48 @@ export default defineRule({
     }
     const problems = new Map<string, Problem>();
     for (const use of index.routeUses()) {
-      const { host, subset } = use.destination;
-      const missing = use.clientNamespaces.filter((ns) => !index.destinationRulesFor(host, ns));
-      if (missing.length === 0) continue;
-      // What the clients would miss: the subset the route names, the TLS settings for an egress
-      // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
-      const needs = (dr: Resource): boolean =>
-        use.on !== MESH ||
-        (subset !== undefined && subsetsOfRule(dr).has(subset)) ||
-        (index.gatewayWorkloadForHost(host) !== undefined &&
-          clientTlsFor([dr], use.destination.port, subset) !== undefined);
-      const candidates = index.destinationRulesForHost(host).filter(needs);
-      for (const ns of missing) {
-        const serviceNamespace = index.serviceNamespace(host, ns);
-        const path = new Set(index.destinationRuleLookupPath(host, ns));
-        for (const dr of candidates) {
-          const kind = path.has(dr.namespace) ? 'exportTo' : 'namespace';
-          const key = `${identityKey(dr)}|${kind}`;
-          let p = problems.get(key);
-          if (!p)
-            problems.set(
-              key,
-              (p = {
-                dr,
-                kind,
-                clients: new Set(),
-                real: new Set(),
-                routes: new Set(),
-                ...(serviceNamespace ? { serviceNamespace } : {}),
-              }),
-            );
-          p.clients.add(ns);
-          if (shownClients(index, [ns], use.on).length > 0) p.real.add(ns);
-          p.routes.add(describe(use.vs));
+      const { subset } = use.destination;
+      // A route to an ExternalName alias uses the rules of the host it names (route.go
+      // GetDestinationCluster), so clients are grouped by that host; an alias of an alias has no
+      // cluster at all (serviceentry-missing's finding).
+      const missingByHost = new Map<string, string[]>();
+      for (const ns of use.clientNamespaces) {
+        const routed = routedHost(index, use.destination.host, ns);
+        if (routed.aliasAgain || index.destinationRulesFor(routed.host, ns)) continue;
+        missingByHost.set(routed.host, [...(missingByHost.get(routed.host) ?? []), ns]);
+      }
+      for (const [host, missing] of missingByHost) {
+        // What the clients would miss: the subset the route names, the TLS settings for an egress
+        // gateway's port, or (at the gateway) anything, such as TLS origination to the external host.
+        const needs = (dr: Resource): boolean =>
+          use.on !== MESH ||
+          (subset !== undefined && subsetsOfRule(dr).has(subset)) ||
+          (index.gatewayWorkloadForHost(host) !== undefined &&
+            clientTlsFor([dr], use.destination.port, subset) !== undefined);
+        const candidates = index.destinationRulesForHost(host).filter(needs);
+        for (const ns of missing) {
+          const serviceNamespace = index.serviceNamespace(host, ns);
+          const path = new Set(index.destinationRuleLookupPath(host, ns));
+          for (const dr of candidates) {
+            const kind = path.has(dr.namespace) ? 'exportTo' : 'namespace';
+            const key = `${identityKey(dr)}|${kind}`;
+            let p = problems.get(key);
+            if (!p)
+              problems.set(
+                key,
+                (p = {
+                  dr,
+                  kind,
+                  clients: new Set(),
+                  real: new Set(),
+                  routes: new Set(),
+                  ...(serviceNamespace ? { serviceNamespace } : {}),
+                }),
+              );
+            p.clients.add(ns);
+            if (shownClients(index, [ns], use.on).length > 0) p.real.add(ns);
+            p.routes.add(describe(use.vs));
+          }
         }
       }
     }

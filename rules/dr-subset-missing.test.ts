@@ -1,4 +1,9 @@
-import { egressPolicyYaml, GW_HOST } from '../test/istio-fixtures.js';
+import {
+  aliasSubsetRouteYaml,
+  egressPolicyYaml,
+  GW_HOST,
+  workloadYaml,
+} from '../test/istio-fixtures.js';
 import { testRule } from '../test/rule-tester.js';
 import rule from './dr-subset-missing.js';
 
@@ -43,8 +48,19 @@ spec:
 const exported = (rule: string, exportTo: string): string =>
   rule.replace('spec:\n', `spec:\n  exportTo: ${exportTo}\n`);
 
+/** aliasSubsetRouteYaml with a client in app (a Deployment). */
+const aliasRoute = (drHost: string): Record<string, string> => ({
+  'mesh.yaml': aliasSubsetRouteYaml(drHost),
+  'sleep.yaml': workloadYaml('app'),
+});
+
 testRule(rule, {
   valid: [
+    {
+      // route.go GetDestinationCluster: the cluster, so the subsets, of the host the alias names.
+      name: "a route to an ExternalName alias, the subset in the named host's DestinationRule",
+      yaml: aliasRoute('httpbin.org'),
+    },
     {
       name: 'a short destination host resolves in the VirtualService namespace, as the rule host does',
       yaml: `apiVersion: networking.istio.io/v1
@@ -138,6 +154,19 @@ spec:
       name: 'only clients the repository does not show: a warning',
       yaml: { 'vs.yaml': vs, 'dr.yaml': dr('istio-system', 'other') },
       findings: [{ file: 'vs.yaml', line: 13, column: 9, severity: 'warning' }],
+    },
+    {
+      name: 'a route to an ExternalName alias, the subset only in a DestinationRule for the alias (which does nothing)',
+      yaml: aliasRoute('my-httpbin'),
+      findings: [
+        {
+          line: 27,
+          column: 46,
+          severity: 'error',
+          message:
+            'subset "v1" of my-httpbin.app.svc.cluster.local (an ExternalName alias: Istio uses the DestinationRules of httpbin.org) is defined by no DestinationRule that sidecars in every namespace use: requests get 503 (no healthy upstream)',
+        },
+      ],
     },
     {
       name: 'no rule defines the subset',

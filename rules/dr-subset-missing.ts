@@ -5,6 +5,7 @@ import {
   describeNamespaces,
   destinationRuleHost,
   hostMatches,
+  routedHost,
   everyNamespace,
   subsetsOf,
   subsetsOfRule,
@@ -34,28 +35,47 @@ export default defineRule({
     const all = everyNamespace(index);
     const defines = (dr: Resource, host: string, subset: string): boolean =>
       hostMatches(destinationRuleHost(dr), host) && subsetsOfRule(dr).has(subset);
+    // Only asked when a client finds no rule at all: then a rule elsewhere is dr-lookup-path's.
+    const elsewhere = new Map<string, boolean>();
+    const definedSomewhere = (host: string, subset: string): boolean => {
+      const key = `${host} ${subset}`;
+      let found = elsewhere.get(key);
+      if (found === undefined) {
+        found = index.destinationRulesForHost(host).some((dr) => defines(dr, host, subset));
+        elsewhere.set(key, found);
+      }
+      return found;
+    };
     for (const use of index.routeUses()) {
       const { host, subset } = use.destination;
       if (subset === undefined) continue;
       // The renderer's refusal route is meant to go nowhere: without its subset it still refuses.
       if (use.vs.rendered && isRefusedSubset(subset)) continue;
-      // Only asked when a client finds no rule at all: then a rule elsewhere is dr-lookup-path's.
-      let elsewhere: boolean | undefined;
-      const definedSomewhere = (): boolean =>
-        (elsewhere ??= index.destinationRulesForHost(host).some((dr) => defines(dr, host, subset)));
       const failing: string[] = [];
       const shadowing = new Set<string>();
+      // A route to an ExternalName alias takes the cluster, so the subsets, of the host it names
+      // (route.go GetDestinationCluster); an alias of an alias has no cluster: serviceentry-missing's.
+      const targets = new Set<string>();
       for (const ns of use.clientNamespaces) {
-        const found = index.destinationRulesFor(host, ns);
+        const routed = routedHost(index, host, ns);
+        if (routed.aliasAgain) continue;
+        const target = routed.host;
+        const found = index.destinationRulesFor(target, ns);
         if (found && !subsetsOf(found.rules).has(subset)) {
           failing.push(ns);
+          targets.add(target);
           for (const r of found.rules) shadowing.add(describe(r));
-        } else if (!found && !definedSomewhere()) failing.push(ns);
+        } else if (!found && !definedSomewhere(target, subset)) {
+          failing.push(ns);
+          targets.add(target);
+        }
       }
       if (failing.length === 0) continue;
       const rejected = configSet.resources.filter(
         (r) =>
-          configSet.invalid.has(r) && r.kind === KIND.destinationRule && defines(r, host, subset),
+          configSet.invalid.has(r) &&
+          r.kind === KIND.destinationRule &&
+          [...targets].some((t) => defines(r, t, subset)),
       );
       const notes = [
         ...(shadowing.size > 0
@@ -77,8 +97,16 @@ export default defineRule({
         resource: use.vs,
         path: [...use.destination.path, 'subset'],
         ...severityForClients(index, failing, use.on),
-        message: `subset "${subset}" of ${host} is defined by no DestinationRule that ${clients} use${notes.length ? ` (${notes.join('; ')})` : ''}: ${outcome}`,
+        message: `subset "${subset}" of ${host}${aliasNote(host, targets)} is defined by no DestinationRule that ${clients} use${notes.length ? ` (${notes.join('; ')})` : ''}: ${outcome}`,
       });
     }
   },
 });
+
+/** For a route to an ExternalName alias: the hosts whose DestinationRules its clients use instead. */
+function aliasNote(host: string, targets: ReadonlySet<string>): string {
+  const others = [...targets].filter((t) => t !== host);
+  return others.length === 0
+    ? ''
+    : ` (an ExternalName alias: Istio uses the DestinationRules of ${listText(others)})`;
+}

@@ -51,6 +51,16 @@ spec:
   ports: [{name: http, port: 80}]
 `;
 
+/** A second ExternalName Service, app/second, naming `target`: my-httpbin -> second -> target is a chain. */
+const secondAlias = (target: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: second, namespace: app}
+spec:
+  type: ExternalName
+  externalName: ${target}
+  ports: [{name: http, port: 80}]
+`;
+
 /** A sidecar route in app, for httpbin.org (registered there), to the ExternalName Service; its host on line 16. */
 const routeToAlias = `${serviceEntry('httpbin.org').replace('namespace: istio-system', 'namespace: app')}---
 apiVersion: networking.istio.io/v1
@@ -63,6 +73,13 @@ spec:
     - destination: {host: my-httpbin, port: {number: 80}}
 `;
 const ALIAS_ROUTE_LINE = 16;
+
+/** routeToAlias with these Services and a client in app: one error on the route's host. */
+const aliasRouteError = (name: string, services: string, message: string | RegExp) => ({
+  name,
+  yaml: { 'vs.yaml': routeToAlias, 'svc.yaml': services, 'sleep.yaml': workloadYaml('app') },
+  findings: [{ line: ALIAS_ROUTE_LINE, column: 21, severity: 'error' as const, message }],
+});
 
 const aliasOff = `apiVersion: install.istio.io/v1alpha1
 kind: IstioOperator
@@ -131,23 +148,17 @@ testRule(rule, {
         },
       ],
     },
-    {
-      name: 'a route to an ExternalName Service in a loop of aliases',
-      yaml: {
-        'vs.yaml': routeToAlias,
-        'svc.yaml': externalName('my-httpbin.app.svc.cluster.local'),
-        'sleep.yaml': workloadYaml('app'),
-      },
-      findings: [
-        {
-          line: ALIAS_ROUTE_LINE,
-          column: 21,
-          severity: 'error',
-          message:
-            /^Service app\/my-httpbin is type ExternalName in a loop of aliases, so no service stands behind my-httpbin.app.svc.cluster.local for sidecars in app: requests get 503/,
-        },
-      ],
-    },
+    aliasRouteError(
+      'a route to an ExternalName Service in a loop of aliases (it names itself)',
+      externalName('my-httpbin.app.svc.cluster.local'),
+      /^Service app\/my-httpbin is type ExternalName, so Istio routes my-httpbin.app.svc.cluster.local to the cluster of my-httpbin.app.svc.cluster.local, and Service app\/my-httpbin makes that an ExternalName alias too: a route follows one alias only .* sidecars in app have none: requests get 503/,
+    ),
+    // route.go GetDestinationCluster follows one alias; a request for the alias would reach httpbin.org.
+    aliasRouteError(
+      'a route to an alias of an alias of a registered host: no cluster, an error',
+      `${externalName('second.app.svc.cluster.local')}---\n${secondAlias('httpbin.org')}`,
+      'Service app/my-httpbin is type ExternalName, so Istio routes my-httpbin.app.svc.cluster.local to the cluster of second.app.svc.cluster.local, and Service app/second makes that an ExternalName alias too: a route follows one alias only (route.go GetDestinationCluster) and Istio builds no cluster for an alias, so sidecars in app have none: requests get 503 (no healthy upstream); point the route (or Service app/my-httpbin) at the host the chain ends at',
+    ),
     {
       name: 'the gateway sends to a host no ServiceEntry registers',
       // Istio takes a wildcard host only without DNS resolution (or with endpoints).

@@ -47,15 +47,14 @@ export default defineRule({
       let unregistered: Map<string, { routed: RoutedHost; namespaces: string[] }> | undefined;
       let wrongPort: Map<string, string[]> | undefined;
       for (const ns of use.clientNamespaces) {
-        // A route to an ExternalName alias takes the cluster of the host it names.
+        // A route to an ExternalName alias takes the cluster of the host it names (one alias only).
         const routed = routedHost(index, host, ns);
-        const loop = routed.alias !== undefined && 'loop' in routed.alias;
-        if (!loop && isClusterDomainHost(routed.host, index.clusterDomain)) continue;
-        const entries = loop ? [] : index.serviceEntriesForDestination(routed.host, ns);
+        const noCluster = routed.aliasAgain !== undefined;
+        if (!noCluster && isClusterDomainHost(routed.host, index.clusterDomain)) continue;
+        const entries = noCluster ? [] : index.serviceEntriesForDestination(routed.host, ns);
         if (entries.length === 0) {
           // Grouped by what the namespaces miss: exportTo may show them different aliases.
-          const by = routed.alias && ('via' in routed.alias ? routed.alias.via : routed.alias.loop);
-          const key = `${routed.host} ${by?.host ?? ''}`;
+          const key = `${routed.host} ${routed.alias?.host ?? ''}`;
           const group = (unregistered ??= new Map()).get(key) ?? { routed, namespaces: [] };
           group.namespaces.push(ns);
           unregistered.set(key, group);
@@ -138,7 +137,7 @@ function unregisteredMessage(
   const alias = routed.alias;
   if (!alias)
     return `no ServiceEntry with host ${host} is visible to ${who}, so Istio has no service to send this route to: ${outcome}; add one (resolution DNS) exported to them`;
-  if ('loop' in alias)
-    return `${describe(alias.loop.resource)} is type ExternalName in a loop of aliases, so no service stands behind ${host} for ${who}: ${outcome}; break the loop`;
-  return `${describe(alias.via.resource)} is type ExternalName, so Istio routes ${host} to the cluster of ${routed.host} (ENABLE_EXTERNAL_NAME_ALIAS, on since Istio 1.21), and no ServiceEntry with host ${routed.host} is visible to ${who}: ${outcome}; add one for ${routed.host} (resolution DNS) exported to them`;
+  if (routed.aliasAgain)
+    return `${describe(alias.resource)} is type ExternalName, so Istio routes ${host} to the cluster of ${routed.host}, and ${describe(routed.aliasAgain.resource)} makes that an ExternalName alias too: a route follows one alias only (route.go GetDestinationCluster) and Istio builds no cluster for an alias, so ${who} have none: ${outcome}; point the route (or ${describe(alias.resource)}) at the host the chain ends at`;
+  return `${describe(alias.resource)} is type ExternalName, so Istio routes ${host} to the cluster of ${routed.host} (ENABLE_EXTERNAL_NAME_ALIAS, on since Istio 1.21), and no ServiceEntry with host ${routed.host} is visible to ${who}: ${outcome}; add one for ${routed.host} (resolution DNS) exported to them`;
 }

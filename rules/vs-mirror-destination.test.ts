@@ -36,6 +36,15 @@ spec:
 `,
 };
 
+/** An ExternalName Service mytest/audit naming `target` (an alias since Istio 1.21). */
+const alias = (name: string, target: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: mytest}
+spec:
+  type: ExternalName
+  externalName: ${target}
+`;
+
 testRule(rule, {
   valid: [
     { name: 'mirror to a registered host', yaml: files('    mirror: {host: audit.example.com}\n') },
@@ -48,8 +57,31 @@ testRule(rule, {
       name: 'a short mirror host is the Service of that name in the VirtualService namespace',
       yaml: shortName,
     },
+    {
+      // route.go: the mirror cluster is LookupDestinationCluster's, the host the alias names.
+      name: "a mirror to an ExternalName alias, with the subset in the named host's DestinationRule",
+      yaml: {
+        ...files('    mirror: {host: audit, subset: v1}\n'),
+        'svc.yaml': alias('audit', 'audit.example.com'),
+      },
+    },
   ],
   invalid: [
+    {
+      name: 'a mirror to an alias of an alias: no cluster, the copies are dropped',
+      yaml: {
+        ...files('    mirror: {host: audit}\n'),
+        'svc.yaml': `${alias('audit', 'second.mytest.svc.cluster.local')}---\n${alias('second', 'audit.example.com')}`,
+      },
+      findings: [
+        {
+          line: 9,
+          column: 14,
+          message:
+            'mirror host second.mytest.svc.cluster.local (which the ExternalName alias audit.mytest.svc.cluster.local names) is not registered for proxies in every namespace (an ExternalName alias too: a mirror follows one alias, and Istio builds no cluster for an alias), so the mirrored copies are dropped while the original requests go through; point the mirror at the host the chain of aliases ends at',
+        },
+      ],
+    },
     {
       name: 'mirror to a host no ServiceEntry registers (istioctl virtualservice_destinationhosts)',
       yaml: {

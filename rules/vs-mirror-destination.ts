@@ -5,9 +5,10 @@ import {
   describeNamespaces,
   everyNamespace,
   MESH,
+  mirrorReach,
   mirrorsOf,
   routesOf,
-  subsetsOf,
+  type MirrorReach,
   virtualServiceHosts,
   visibleNamespaces,
   vsGateways,
@@ -45,28 +46,44 @@ export default defineRule({
         namespaces.some((ns) => clients.gatewayPods.has(ns))
           ? {}
           : severityForClients(index, namespaces);
-      for (const { host, subset, path } of mirrors) {
-        const unregistered = clients.all.filter((ns) => !index.hostRegistered(host, ns));
+      for (const mirror of mirrors) {
+        const { host, subset, path } = mirror;
+        const reach = new Map(clients.all.map((ns) => [ns, mirrorReach(index, mirror, ns)]));
+        const where = (pick: (r: MirrorReach) => boolean): string[] =>
+          clients.all.filter((ns) => pick(reach.get(ns)!));
+        // Named once for the message: an alias sends the copies to the host it names (route.go).
+        const target = (namespaces: string[]): string => {
+          const routed = reach.get(namespaces[0]!)!.routed;
+          return routed.alias
+            ? `${routed.host} (which the ExternalName alias ${host} names)`
+            : host;
+        };
+        const unregistered = where((r) => r.unregistered);
         if (unregistered.length > 0) {
+          const to = target(unregistered);
+          const { routed } = reach.get(unregistered[0]!)!;
+          const why = routed.aliasAgain
+            ? 'an ExternalName alias too: a mirror follows one alias, and Istio builds no cluster for an alias'
+            : 'no visible ServiceEntry or in-cluster service';
+          const fix = routed.aliasAgain
+            ? 'point the mirror at the host the chain of aliases ends at'
+            : `add a ServiceEntry for ${routed.host} exported to them`;
           report({
             resource: vs,
             path: [...path, 'host'],
             ...severityFor(unregistered),
-            message: `mirror host ${host} is not registered for proxies in ${describeNamespaces(unregistered, all)} (no visible ServiceEntry or in-cluster service), so the mirrored copies are dropped while the original requests go through; add a ServiceEntry for ${host} exported to them`,
+            message: `mirror host ${to} is not registered for proxies in ${describeNamespaces(unregistered, all)} (${why}), so the mirrored copies are dropped while the original requests go through; ${fix}`,
           });
           continue;
         }
-        if (subset === undefined) continue;
-        const missing = clients.all.filter((ns) => {
-          const found = index.destinationRulesFor(host, ns);
-          return !found || !subsetsOf(found.rules).has(subset);
-        });
+        const missing = where((r) => r.subsetMissing);
         if (missing.length === 0) continue;
+        const to = target(missing);
         report({
           resource: vs,
           path: [...path, 'subset'],
           ...severityFor(missing),
-          message: `mirror subset "${subset}" of ${host} is defined by no DestinationRule that proxies in ${describeNamespaces(missing, all)} use, so the mirrored copies are dropped while the original requests go through; define the subset in the DestinationRule for ${host}`,
+          message: `mirror subset "${subset}" of ${to} is defined by no DestinationRule that proxies in ${describeNamespaces(missing, all)} use, so the mirrored copies are dropped while the original requests go through; define the subset in the DestinationRule for ${reach.get(missing[0]!)!.routed.host}`,
         });
       }
     }

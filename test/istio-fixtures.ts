@@ -128,6 +128,42 @@ spec:
 `;
 }
 
+/**
+ * A sidecar route in app for httpbin.org (registered there) to the ExternalName alias app/my-httpbin
+ * of httpbin.org, subset v1 (the route's destination on the last line), and a DestinationRule in app
+ * for `drHost` defining v1.
+ */
+export function aliasSubsetRouteYaml(drHost: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: my-httpbin, namespace: app}
+spec: {type: ExternalName, externalName: httpbin.org}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: app}
+spec:
+  host: ${drHost}
+  subsets: [{name: v1, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: app}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin, subset: v1, port: {number: 80}}}]
+`;
+}
+
 /** A sidecar VirtualService for httpbin.org in mytest whose route mirrors (YAML under the route, from line 10). */
 export function mirroringVirtualServiceYaml(mirror: string): string {
   return `apiVersion: networking.istio.io/v1

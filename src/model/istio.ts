@@ -20,6 +20,7 @@ export {
 export {
   DEFAULT_CLUSTER_DOMAIN,
   resolveHostName,
+  resolveRequestHost,
   resolveHostOf,
   resolveGatewayName,
   serviceHostName,
@@ -175,7 +176,7 @@ export { sharedTlsListenerEntries, attachedEntry } from './istio/listeners.js';
 export { interceptionFor, captured, interceptsAll, INJECT_LABEL } from './istio/interception.js';
 export type { Interception, Captured, SettingSource, Destination } from './istio/interception.js';
 export { egressListener, egressProxyOf, sidecarImports } from './istio/sidecar-scope.js';
-export { mirrorsOf } from './istio/mirrors.js';
+export { mirrorReach, mirrorsOf } from './istio/mirrors.js';
 export {
   byWrittenHost,
   entryPortNumber,
@@ -185,5 +186,5 @@ export {
 } from './istio/service-choice.js';
 export { hasResolutionNone, serviceEntryResolution } from './istio/resolution.js';
 export type { ProxyScope, ServiceChoice } from './istio/service-choice.js';
-export type { Mirror } from './istio/mirrors.js';
+export type { Mirror, MirrorReach } from './istio/mirrors.js';
 export type { EgressProxy, SidecarImport } from './istio/sidecar-scope.js';

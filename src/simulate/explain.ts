@@ -9,7 +9,7 @@ import { Trace } from './trace.js';
 import { acrossCreationOrders, settleCreationOrder, type OrderedRun } from './creation-order.js';
 import { acrossShares, settleShares } from './splits.js';
 import type { Resource } from '../model/resource.js';
-import { resolveHostName } from '../model/istio.js';
+import { resolveRequestHost } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
 export interface ExplainOptions {
@@ -24,7 +24,14 @@ export function explainRequest(
   options: ExplainOptions = {},
 ): Explanation {
   // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
-  const host = resolveHostName(request.host, source.namespace, ctx.index.clusterDomain);
+  const host = resolveRequestHost(
+    request.host,
+    source.namespace,
+    ctx.index.clusterDomain,
+    (fqdn) =>
+      ctx.index.kubernetesServiceFor(fqdn) !== undefined ||
+      ctx.index.serviceEntriesForHost(fqdn).length > 0,
+  );
   const sent = host === request.host ? request : { ...request, host };
   const simulate = (
     assumedOldest: ReadonlyMap<string, Resource>,

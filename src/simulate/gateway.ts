@@ -43,7 +43,12 @@ import {
 import { expect, outcome, undetermined, type Outcome, type Trace } from './trace.js';
 import { KIND } from '../model/kinds.js';
 import { unmodelledAtGateway } from './gateway-api.js';
-import { leaveMesh, serviceOutsideMesh, singleServicePort } from './upstream.js';
+import {
+  leaveMesh,
+  routeDestinationHost,
+  serviceOutsideMesh,
+  singleServicePort,
+} from './upstream.js';
 import { mergedRulesByAge, serversByAge } from './creation-order.js';
 import type { AppRequest, AppScheme, SourceWorkload } from './types.js';
 
@@ -279,24 +284,28 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
   if ('verdict' in dest) return dest;
 
   const d = dest.destination;
-  if (d.host === gw.serviceHost) {
+  // A route to an ExternalName alias goes to the cluster of the host it names, in or out of the cluster.
+  const host = routeDestinationHost(ctx, t, 'egress-gateway', d.host, gw.namespace, req);
+  if (typeof host !== 'string') return host;
+  if (host === gw.serviceHost) {
     return outcome(
       'broken',
-      `the gateway's own route sends it back to ${d.host}, the gateway itself: it loops (a route meant for sidecars also applies to the gateway; limit it with match gateways: [mesh] or sourceNamespace)`,
+      `the gateway's own route sends it back to ${host}, the gateway itself: it loops (a route meant for sidecars also applies to the gateway; limit it with match gateways: [mesh] or sourceNamespace)`,
       expect.connectFailure(req),
     );
   }
   if (
-    ctx.index.gatewayWorkloadForHost(d.host) ||
-    (clusterServiceOf(d.host, ctx.index.clusterDomain) &&
-      !serviceOutsideMesh(ctx, d.host, gw.namespace))
+    ctx.index.gatewayWorkloadForHost(host) ||
+    (clusterServiceOf(host, ctx.index.clusterDomain) &&
+      !serviceOutsideMesh(ctx, host, gw.namespace))
   ) {
-    t.hop(gwName, d.host, 'in-cluster Service (not followed)');
+    t.hop(gwName, host, 'in-cluster Service (not followed)');
     return undetermined(
-      `what ${d.host} does with it`,
-      `${gwName} routes it on to ${d.host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
+      `what ${host} does with it`,
+      `${gwName} routes it on to ${host}, an in-cluster Service; egress-lint follows only one egress gateway hop`,
     );
   }
+  // Without a port, the only port of the service the route names (for an alias, its own).
   const port =
     d.port ??
     singleServicePort(ctx, d.host, gw.namespace, { t, at: 'egress-gateway' }) ??
@@ -306,7 +315,7 @@ export function viaGateway(ctx: SimulationContext, t: Trace, x: ToGateway): Outc
     viewNamespace: gw.namespace,
     viewLabels: podLabels,
     from: gwName,
-    host: d.host,
+    host,
     port,
     ...(d.subset ? { subset: d.subset } : {}),
     inner: x.inner,

@@ -4,7 +4,7 @@
  * the copies fire and forget, so the request's outcome never depends on them (issue 11).
  */
 import type { FieldPath } from '../model/field-path.js';
-import { mirrorsOf, subsetsOf, type IstioIndex } from '../model/istio.js';
+import { mirrorReach, mirrorsOf, type IstioIndex } from '../model/istio.js';
 import { describe, type Resource } from '../model/resource.js';
 import type { Trace } from './trace.js';
 
@@ -18,34 +18,28 @@ export function noteMirrors(
   namespace: string,
 ): void {
   if (routePath[1] !== 'http') return;
-  for (const { host, subset } of mirrorsOf(vs, route, routePath.slice(0, 3))) {
+  for (const mirror of mirrorsOf(vs, route, routePath.slice(0, 3))) {
+    const { host, subset } = mirror;
     const target = subset ? `${host} (subset ${subset})` : host;
+    const { routed, unregistered, subsetMissing } = mirrorReach(index, mirror, namespace);
+    // An ExternalName alias sends the copies to the host it names (route.go), one alias deep.
+    const to = routed.host;
     const needs = [
-      index.hostRegistered(host, namespace)
-        ? undefined
-        : `a service for ${host} visible in ${namespace} (none is)`,
-      subset &&
-      index.hostRegistered(host, namespace) &&
-      !definesSubset(index, host, subset, namespace)
-        ? `subset ${subset} in the DestinationRule for ${host} that ${namespace} uses (none defines it)`
+      unregistered
+        ? routed.aliasAgain
+          ? `a service for ${to}, which is an ExternalName alias too (a mirror follows one alias; Istio builds no cluster for an alias)`
+          : `a service for ${to} visible in ${namespace} (none is)`
+        : undefined,
+      subsetMissing
+        ? `subset ${subset} in the DestinationRule for ${to} that ${namespace} uses (none defines it)`
         : undefined,
     ].filter((x): x is string => x !== undefined);
     t.note(
-      `${describe(vs)} ${routePath.slice(1, 3).join('[')}] also mirrors a copy of the request to ${target}, which does not change this outcome; ${
+      `${describe(vs)} ${routePath.slice(1, 3).join('[')}] also mirrors a copy of the request to ${target}${routed.alias ? `, an ExternalName alias of ${to}` : ''}, which does not change this outcome; ${
         needs.length > 0
           ? `the copies are dropped: they need ${needs.join(' and ')}`
           : 'the proxy knows that service, so the copies are sent'
       }`,
     );
   }
-}
-
-function definesSubset(
-  index: IstioIndex,
-  host: string,
-  subset: string,
-  namespace: string,
-): boolean {
-  const found = index.destinationRulesFor(host, namespace);
-  return found !== undefined && subsetsOf(found.rules).has(subset);
 }

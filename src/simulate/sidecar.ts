@@ -32,6 +32,9 @@ import {
   type EgressProxy,
   type ProxyView,
   type AliasTarget,
+  clusterDomainOf,
+  isKubernetesService,
+  serviceHostName,
 } from '../model/istio.js';
 import type { FieldPath } from '../model/field-path.js';
 import type { OutboundMode } from '../config/project-config.js';
@@ -90,10 +93,13 @@ interface AtSidecar {
  * not, the trace says which egress listener left it out.
  */
 function importedBy(t: Trace, sidecar: Resource | undefined, port: number, r: Resource): boolean {
+  // A Kubernetes Service is imported by its host, `<name>.<namespace>.svc.<domain>` (sidecar.go).
   const hosts =
     r.kind === 'VirtualService'
       ? virtualServiceHosts(r)
-      : stringList(get(r.body, ['spec', 'hosts']));
+      : isKubernetesService(r)
+        ? [serviceHostName(r.name, r.namespace, clusterDomainOf(r))]
+        : stringList(get(r.body, ['spec', 'hosts']));
   const result = sidecarImports(sidecar, port, r.namespace, hosts);
   if (!result.imported)
     t.decide(
@@ -157,7 +163,7 @@ export function fromSidecar(
   }
 
   const imported = (r: Resource): boolean => importedBy(t, sidecar, req.port, r);
-  const alias = req.ip ? undefined : aliasOf(ctx, t, req.host, src.namespace);
+  const alias = req.ip ? undefined : aliasOf(ctx, t, req.host);
   const entries = entriesFor(ctx, req, src.namespace, alias, { t, at: 'sidecar', imported });
   const entry = findServicePort(entries, req.port);
   const host = alias && 'host' in alias ? alias.host : req.host;
@@ -214,13 +220,8 @@ export function fromSidecar(
 }
 
 /** The ExternalName alias the host is, noted on the trace: its ports and DestinationRules do nothing. */
-function aliasOf(
-  ctx: SimulationContext,
-  t: Trace,
-  host: string,
-  namespace: string,
-): AliasTarget | undefined {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
+function aliasOf(ctx: SimulationContext, t: Trace, host: string): AliasTarget | undefined {
+  const alias = ctx.index.aliasTargetFor(host);
   if (!alias) return undefined;
   if ('loop' in alias) {
     t.decide(
@@ -417,7 +418,7 @@ export function unregisteredVerdict(mode: OutboundMode): Verdict {
  * does not show counts: it may exist); when not, unregisteredVerdict decides.
  */
 export function seesHost(ctx: SimulationContext, namespace: string, host: string): boolean {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
+  const alias = ctx.index.aliasTargetFor(host);
   if (alias) return 'host' in alias && seesHost(ctx, namespace, alias.host);
   return (
     ctx.index.serviceEntriesForHost(host).some((se) => isVisibleTo(se, namespace)) ||
@@ -506,7 +507,8 @@ function direct(s: AtSidecar, d: RouteDestination, routed: boolean): Outcome {
 
 /** Follow a route destination: an egress gateway, an in-cluster Service, or the external host itself. */
 function forward(s: AtSidecar, vs: Resource, routed: RouteDestination): Outcome {
-  const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace);
+  const host = routeDestinationHost(s.ctx, s.t, 'sidecar', routed.host, s.src.namespace, s.req);
+  if (typeof host !== 'string') return host;
   const d = host === routed.host ? routed : { ...routed, host };
   // Without a port, the only port of the service the route names: for an alias, the ExternalName
   // Service's own, not its target's (route.go GetDestinationCluster).

@@ -120,11 +120,8 @@ export function singleServicePort(
   namespace: string,
   view: EntryView,
 ): number | undefined {
-  const alias = ctx.index.aliasTargetFor(host, namespace);
-  if (alias) {
-    const { ports } = 'host' in alias ? alias.via : alias.loop;
-    return ports.length === 1 ? ports[0]!.number : undefined;
-  }
+  const alias = ctx.index.aliasServiceFor(host, namespace);
+  if (alias) return alias.ports.length === 1 ? alias.ports[0]!.number : undefined;
   const gw = ctx.index.gatewayWorkloadForHost(host);
   if (gw) return onlyServicePort(gw);
   const ports = keptPorts(visibleEntries(ctx, host, namespace, true, view));
@@ -259,7 +256,8 @@ function checkResolution(t: Trace, x: LeaveMesh, sp: ServicePort): Outcome | und
 
 /** Check the connection out of the mesh; on success the trace gets the upstream and the hop, and undefined is returned. */
 export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outcome | undefined {
-  const host = routeDestinationHost(ctx, t, to.at, to.host, to.viewNamespace);
+  const host = routeDestinationHost(ctx, t, to.at, to.host, to.viewNamespace, to.req);
+  if (typeof host !== 'string') return host;
   const x = host === to.host ? to : { ...to, host };
   const where = x.at === 'sidecar' ? `the sidecar (namespace ${x.viewNamespace})` : `${x.from}`;
   const entries = visibleEntries(ctx, x.host, x.viewNamespace, x.routed, { t, at: x.at });
@@ -394,7 +392,8 @@ export function leaveMesh(ctx: SimulationContext, t: Trace, to: LeaveMesh): Outc
 /**
  * The host a route destination stands for: a route to an ExternalName Service takes the cluster of
  * the host it names (route.go), so that host must be a service for the proxy, or Envoy has no
- * cluster. A loop of aliases names nothing: the alias host itself, which no entry registers.
+ * cluster. Only one alias is followed: when the named host is an alias too, there is no cluster
+ * (`broken`, for `req`).
  */
 export function routeDestinationHost(
   ctx: SimulationContext,
@@ -402,20 +401,28 @@ export function routeDestinationHost(
   at: Stage,
   host: string,
   namespace: string,
-): string {
-  const routed = routedHost(ctx.index, host, namespace);
-  const alias = routed.alias;
+  req: AppRequest,
+): string | Outcome {
+  const { alias, aliasAgain, host: target } = routedHost(ctx.index, host, namespace);
   if (!alias) return host;
-  const via = 'host' in alias ? alias.via : alias.loop;
   t.decide(
     at,
-    'host' in alias
-      ? `${describe(via.resource)} is type ExternalName: Istio routes ${host} to the cluster of ${alias.host}`
-      : `${describe(via.resource)} is type ExternalName in a loop of aliases: no service stands behind ${host}`,
-    via.resource,
+    `${describe(alias.resource)} is type ExternalName: Istio routes ${host} to the cluster of ${target}`,
+    alias.resource,
     ['spec', 'externalName'],
   );
-  return routed.host;
+  if (!aliasAgain) return target;
+  t.decide(
+    at,
+    `${describe(aliasAgain.resource)} is type ExternalName too: a route follows one alias only, and Istio builds no cluster for an alias`,
+    aliasAgain.resource,
+    ['spec', 'externalName'],
+  );
+  return outcome(
+    'broken',
+    `the route sends to ${host}, an alias of ${target}, which is itself an alias: Istio follows one alias for a route and has no cluster for ${target}`,
+    expect.noCluster(req),
+  );
 }
 
 /**

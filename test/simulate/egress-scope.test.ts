@@ -69,6 +69,32 @@ describe('Sidecar egress imports (pilot/pkg/model/sidecar.go)', () => {
     ).toBe('allowed-direct');
   });
 
+  it('a Kubernetes Service is imported by its host in its namespace: ./* takes one of the own namespace', () => {
+    const service = `
+apiVersion: v1
+kind: Service
+metadata: {name: httpbin, namespace: app}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, port: 8000}]
+`;
+    const own = simulate(service + SIDECAR('"./*", "istio-system/*"'))(
+      'app/app=a',
+      'http://httpbin:8000/get',
+    );
+    expect(own).toMatchObject({
+      verdict: 'undetermined',
+      missing: 'what the workloads behind httpbin.app.svc.cluster.local do with it',
+    });
+    const elsewhere = simulate(
+      service.replace('namespace: app', 'namespace: shared') + SIDECAR('"./*"'),
+    )('app/app=a', 'http://httpbin.shared:8000/get');
+    expect(elsewhere.verdict).toBe('blocked-unregistered');
+    expect(decisionText(elsewhere)).toContain(
+      'Sidecar app/default does not import Service shared/httpbin (namespace shared) for port 8000',
+    );
+  });
+
   it('a listener for the port decides for that port; `~/*` imports nothing', () => {
     const yaml =
       HTTPBIN_IN_SHARED +

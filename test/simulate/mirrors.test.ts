@@ -44,6 +44,22 @@ describe('mirrors of the route that decides a request', () => {
     );
   });
 
+  it("a mirror to an ExternalName alias: the copies go to the host it names, with that host's subsets (route.go)", () => {
+    const alias = `apiVersion: v1
+kind: Service
+metadata: {name: audit, namespace: mytest}
+spec:
+  type: ExternalName
+  externalName: audit.example.com
+---
+`;
+    const e = explain(base + alias + routeWithMirror('    mirror: {host: audit, subset: v1}\n'));
+    expect(e.verdict).toBe(without.verdict);
+    expect(e.notes).toContain(
+      'VirtualService mytest/httpbin http[0] also mirrors a copy of the request to audit.mytest.svc.cluster.local (subset v1), an ExternalName alias of audit.example.com, which does not change this outcome; the proxy knows that service, so the copies are sent',
+    );
+  });
+
   it('a mirror to a subset nobody defines: the copies are dropped, the request is not', () => {
     const e = explain(
       base +

@@ -79,6 +79,9 @@ describe('names', () => {
   });
 });
 
+/** A second alias, app/second, of httpbin.org: my-httpbin naming it makes a chain. */
+const SECOND_ALIAS = EXTERNAL_NAME.replace('name: my-httpbin,', 'name: second,');
+
 /** DestinationRules for the alias and for the host it names: only the second applies (Istio 1.21+). */
 const DESTINATION_RULES = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -144,14 +147,48 @@ describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
   });
 
-  it('the exportTo annotation hides the alias from other namespaces', () => {
+  it("a request follows the alias whatever its exportTo annotation: resolveServiceAliases reads every Service, and the named host's service carries the alias as a domain", () => {
     const hidden = EXTERNAL_NAME.replace(
       'metadata: {name: my-httpbin, namespace: app}',
       'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
     );
     const explain = simulate(hidden + httpEntry('httpbin', 'istio-system'));
     expect(explain('app', ALIAS_HOST).verdict).toBe('allowed-direct');
-    expect(explain('other', ALIAS_HOST).verdict).toBe('blocked-unregistered');
+    expect(explain('other', ALIAS_HOST)).toMatchObject({
+      verdict: 'allowed-direct',
+      upstream: { host: 'httpbin.org', port: 80 },
+    });
+  });
+
+  it('a route to an alias the exportTo annotation hides from the client has no cluster (the proxy has no such service)', () => {
+    const hidden = EXTERNAL_NAME.replace(
+      'metadata: {name: my-httpbin, namespace: app}',
+      'metadata: {name: my-httpbin, namespace: app, annotations: {networking.istio.io/exportTo: "."}}',
+    );
+    const route = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: other}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: my-httpbin.app.svc.cluster.local, port: {number: 80}}}]
+---
+`;
+    const e = simulate(route + hidden + httpEntry('httpbin', 'istio-system'))(
+      'other',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
+  });
+
+  it('a request follows a chain of aliases to its end (resolveServiceAliases flattens it)', () => {
+    const chain = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: second.app.svc.cluster.local',
+    );
+    const e = simulate(chain + SECOND_ALIAS + httpEntry('httpbin', 'app'))('app', ALIAS_HOST);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
   });
 
   it('a loop of aliases is no service: blocked under REGISTRY_ONLY', () => {
@@ -160,6 +197,38 @@ describe('Kubernetes ExternalName Services (aliases, Istio 1.21+)', () => {
       'externalName: my-httpbin.app.svc.cluster.local',
     );
     expect(simulate(loop)('app', ALIAS_HOST).verdict).toBe('blocked-unregistered');
+  });
+});
+
+describe("the egress gateway's route to an ExternalName alias (route.go: the cluster of the host it names)", () => {
+  /** The gateway leg of GATEWAY_TO_PROXY routed to the alias istio-system/my-httpbin instead. */
+  const toAlias = (target: string): string =>
+    GATEWAY_TO_PROXY.replace(
+      'host: squid.proxy.svc.cluster.local, port: {number: 3128}',
+      'host: my-httpbin, port: {number: 80}',
+    ) +
+    EXTERNAL_NAME.replace('namespace: app', 'namespace: istio-system').replace(
+      'externalName: httpbin.org',
+      `externalName: ${target}`,
+    );
+
+  it('an alias of a registered host: the gateway sends it there, not to an in-cluster hop', () => {
+    const e = simulate(toAlias('httpbin.org'))('app', 'http://httpbin.org/get');
+    expect(e.verdict).toBe('allowed-via-gateway');
+    expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
+    expect(decisionText(e)).toContain(
+      'Service istio-system/my-httpbin is type ExternalName: Istio routes my-httpbin.istio-system.svc.cluster.local to the cluster of httpbin.org',
+    );
+  });
+
+  it('an alias of an alias: broken, one alias only', () => {
+    const second = SECOND_ALIAS.replace('namespace: app', 'namespace: istio-system');
+    const e = simulate(toAlias('second.istio-system.svc.cluster.local') + second)(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toContain('which is itself an alias');
   });
 });
 
@@ -250,6 +319,18 @@ spec:
 ---
 `;
 
+describe("a request naming a Service by name.namespace or name.namespace.svc (the pod's DNS search path; pilot's alt virtual hosts)", () => {
+  for (const host of ['squid.proxy', 'squid.proxy.svc']) {
+    it(`${host}: the in-cluster Service, not an unregistered external host`, () => {
+      const e = simulate(PROXY_SERVICE)('app', `http://${host}:3128/`);
+      expect(e).toMatchObject({
+        verdict: 'undetermined',
+        missing: 'what the workloads behind squid.proxy.svc.cluster.local do with it',
+      });
+    });
+  }
+});
+
 describe('a sidecar route to an in-cluster Service that is not the egress gateway', () => {
   it('a Service in the repository: the request goes there; beyond it is undetermined', () => {
     const e = simulate(routeTo('squid.proxy.svc.cluster.local', 3128) + PROXY_SERVICE)(
@@ -286,6 +367,24 @@ describe('a sidecar route to an in-cluster Service that is not the egress gatewa
     expect(e.upstream).toMatchObject({ host: 'httpbin.org', port: 80 });
     expect(decisionText(e)).toContain(
       'Service app/my-httpbin is type ExternalName: Istio routes my-httpbin.app.svc.cluster.local to the cluster of httpbin.org',
+    );
+  });
+
+  it('a route to an alias of an alias: broken, a route follows one alias only (route.go GetDestinationCluster) and an alias has no cluster', () => {
+    const chain = EXTERNAL_NAME.replace(
+      'externalName: httpbin.org',
+      'externalName: second.app.svc.cluster.local',
+    );
+    const e = simulate(routeTo('my-httpbin') + chain + SECOND_ALIAS)(
+      'app',
+      'http://httpbin.org/get',
+    );
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toBe(
+      'the route sends to my-httpbin.app.svc.cluster.local, an alias of second.app.svc.cluster.local, which is itself an alias: Istio follows one alias for a route and has no cluster for second.app.svc.cluster.local',
+    );
+    expect(decisionText(e)).toContain(
+      'Service app/second is type ExternalName too: a route follows one alias only, and Istio builds no cluster for an alias',
     );
   });
 

@@ -64,8 +64,13 @@ export interface IstioIndex {
    * ExternalName ones are aliases (aliasTargetFor), no services of their own.
    */
   kubernetesServicesFor(host: string, namespace: string): readonly KubernetesService[];
-  /** What `host` stands for when an ExternalName Service visible from `namespace` names it. */
-  aliasTargetFor(host: string, namespace: string): AliasTarget | undefined;
+  /** The ExternalName Service visible from `namespace` whose host `host` is, when Istio takes it as an alias. */
+  aliasServiceFor(host: string, namespace: string): KubernetesService | undefined;
+  /**
+   * What a request for `host` stands for when an ExternalName Service makes it an alias, followed to
+   * the end of the chain; wherever the alias Service is exported (resolveServiceAliases reads all).
+   */
+  aliasTargetFor(host: string): AliasTarget | undefined;
   /**
    * An in-cluster host (`*.svc.<domain>`) whose Service the repository does not show: Kubernetes has
    * it in the registry or not, the repository cannot tell. Answers that depend on it are undetermined.
@@ -210,13 +215,20 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
         (s.externalName === undefined || !cs.mesh.externalNameAlias) &&
         isVisibleTo(s.resource, namespace),
     );
-  const aliasTargetFor = (host: string, namespace: string): AliasTarget | undefined =>
+  const anyAliasService = (host: string): KubernetesService | undefined => {
     // With the alias off (ENABLE_EXTERNAL_NAME_ALIAS=false) an ExternalName Service is a service.
-    resolveAlias(host, (h) => {
-      if (!cs.mesh.externalNameAlias) return undefined;
-      const s = servicesByHost.get(h);
-      return s?.externalName !== undefined && isVisibleTo(s.resource, namespace) ? s : undefined;
-    });
+    if (!cs.mesh.externalNameAlias) return undefined;
+    const s = servicesByHost.get(host);
+    return s?.externalName !== undefined ? s : undefined;
+  };
+  const aliasServiceFor = (host: string, namespace: string): KubernetesService | undefined => {
+    const s = anyAliasService(host);
+    return s && isVisibleTo(s.resource, namespace) ? s : undefined;
+  };
+  // resolveServiceAliases reads every Service, whatever its exportTo: the concrete service's virtual
+  // host carries each alias of the chain as a domain for every proxy that has that service.
+  const aliasTargetFor = (host: string): AliasTarget | undefined =>
+    resolveAlias(host, anyAliasService);
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
@@ -261,6 +273,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     kubernetesServices: () => services,
     kubernetesServiceFor: (host) => servicesByHost.get(host),
     kubernetesServicesFor: visibleServices,
+    aliasServiceFor,
     aliasTargetFor,
     isUnshownClusterHost: (host) =>
       isClusterDomainHost(host, clusterDomain) && servicesMatching(host).length === 0,
@@ -302,7 +315,8 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     clientNamespaces: () =>
       (clientNamespaces ??= collectClientNamespaces(cs, all, index.gatewayWorkloads())),
     hostRegistered(host, namespace) {
-      const alias = aliasTargetFor(host, namespace);
+      // A VirtualService host is a service for the proxy only where the alias Service is visible.
+      const alias = aliasServiceFor(host, namespace) && aliasTargetFor(host);
       if (alias) return 'host' in alias && index.hostRegistered(alias.host, namespace);
       return (
         serviceEntriesByHost.matching(host).some((se) => isVisibleTo(se, namespace)) ||

@@ -7,6 +7,9 @@
  */
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type Resource } from '../resource.js';
+import { subsetsOf } from './destination-rules.js';
+import { routedHost, type RoutedHost } from './external-name.js';
+import type { IstioIndex } from './index.js';
 import { resolveHostOf } from './names.js';
 
 export interface Mirror {
@@ -36,4 +39,37 @@ export function mirrorsOf(vs: Resource, route: unknown, routePath: FieldPath): M
       add(get(m, ['destination']), [...routePath, 'mirrors', i, 'destination']),
     );
   return out;
+}
+
+/** What a mirror's copies lack for a proxy of one namespace; nothing lacking: they are sent. */
+export interface MirrorReach {
+  /** The host whose cluster the copies go to: for an ExternalName alias, the host it names. */
+  routed: RoutedHost;
+  /** No service for that host (or an alias of an alias, which has no cluster). */
+  unregistered: boolean;
+  /** The subset is not in the DestinationRule the proxy uses for that host. */
+  subsetMissing: boolean;
+}
+
+/**
+ * Whether a proxy of `namespace` sends a mirror's copies: the mirror cluster is named like a route's
+ * (route.go: LookupDestinationCluster for the mirror), so through the same alias step.
+ */
+export function mirrorReach(
+  index: Pick<IstioIndex, 'aliasServiceFor' | 'hostRegistered' | 'destinationRulesFor'>,
+  mirror: Pick<Mirror, 'host' | 'subset'>,
+  namespace: string,
+): MirrorReach {
+  const routed = routedHost(index, mirror.host, namespace);
+  const unregistered =
+    routed.aliasAgain !== undefined || !index.hostRegistered(routed.host, namespace);
+  const found =
+    unregistered || mirror.subset === undefined
+      ? undefined
+      : index.destinationRulesFor(routed.host, namespace);
+  const subsetMissing =
+    !unregistered &&
+    mirror.subset !== undefined &&
+    (found === undefined || !subsetsOf(found.rules).has(mirror.subset));
+  return { routed, unregistered, subsetMissing };
 }
