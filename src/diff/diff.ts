@@ -10,7 +10,6 @@
  * Identity is group/kind/namespace/name, as in the cluster: an apiVersion bump, or a hand-written
  * resource replaced by a rendered one of the same name, is a change, not a removal and an addition.
  */
-import { createHash } from 'node:crypto';
 import type { Analysis } from '../analyze.js';
 import { ASM_GROUP, isKind, KIND } from '../model/kinds.js';
 import type { FieldPath } from '../model/field-path.js';
@@ -21,10 +20,11 @@ import {
   type JsonObject,
   type Resource,
 } from '../model/resource.js';
-import { toYaml } from '../render/emit.js';
 import {
   canonicalBody,
+  canonicalDigest,
   canonicalValue,
+  canonicalYaml,
   childPattern,
   isSetList,
   stableStringify,
@@ -120,27 +120,6 @@ function entries(analysis: Analysis): Map<string, Entry> {
     out.set(key, { resource, origin, digest: canonicalDigest(resource) });
   }
   return out;
-}
-
-/**
- * The digest of a resource's canonical YAML, computed once per resource object (resources are
- * read-only): the app diffs many pull requests against one cached base analysis. The YAML itself is
- * written again for the few resources that changed: kept for all of them, it was as large as the
- * rendered output of both revisions, and the heap of a diff of 10,000 gateways grew by half.
- */
-const canonicalDigests = new WeakMap<Resource, string>();
-
-function canonicalDigest(resource: Resource): string {
-  let digest = canonicalDigests.get(resource);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(canonicalYaml(resource)).digest('base64');
-    canonicalDigests.set(resource, digest);
-  }
-  return digest;
-}
-
-function canonicalYaml(resource: Resource): string {
-  return toYaml(canonicalBody(resource), { sortKeys: true });
 }
 
 function where(r: Resource, path: FieldPath = []): ChangeLocation | undefined {
