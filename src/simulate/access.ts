@@ -321,21 +321,32 @@ export function accessMatrix(
       if (cell !== null) cells.push(cell);
     }
   }
-  return {
-    ...universe,
-    cells,
-    unseen,
-    verdict: (source, destination) =>
-      known.get(source)?.get(destination) ?? { source, destination, verdict: unseen[source]! },
-    explain,
-  };
+  return { ...universe, cells, unseen, verdict: verdictOf(known, unseen), explain };
 }
+
+/**
+ * A matrix's verdict for any pair, from its cells and outbound policies alone: made here rather than in
+ * accessMatrix so that it holds no simulation (a closure there shares its scope, analysis included).
+ */
+function verdictOf(
+  known: ReadonlyMap<string, ReadonlyMap<string, AccessCell | null>>,
+  unseen: Readonly<Record<string, Verdict>>,
+): AccessMatrix['verdict'] {
+  return (source, destination) =>
+    known.get(source)?.get(destination) ?? { source, destination, verdict: unseen[source]! };
+}
+
+/**
+ * What diffAccess reads of the base's matrix: its verdicts, without `explain` and the analysis behind
+ * it, so that the base can be collected before the head's matrix is simulated.
+ */
+export type AccessVerdicts = Omit<AccessMatrix, 'explain'>;
 
 /**
  * The pairs whose verdict differs, in the head's source and destination order. Both matrices should
  * cover the same sources and destinations (see compareAccess); pairs only one covers are skipped.
  */
-export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange[] {
+export function diffAccess(base: AccessVerdicts, head: AccessMatrix): AccessChange[] {
   const sourceOrder = new Map(head.sources.map((s, i) => [s.label, i]));
   const destinationOrder = new Map(head.destinations.map((d, i) => [d.url, i]));
   const baseDestinations = new Set(base.destinations.map((d) => d.url));
@@ -375,21 +386,32 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
 
 /**
  * Base and head over the same sources and destinations, then their differences. Only the destinations
- * the change can touch are simulated (access-scope.ts): every other cell is the same in both.
- * `scoped: false` simulates them all (the differential tests compare the two).
+ * the change can touch are simulated (see accessWithin). `scoped: false` simulates them all (the
+ * differential tests compare the two).
  */
 export function compareAccess(
   base: Analysis,
   head: Analysis,
   options: { scoped?: boolean } = {},
 ): AccessChange[] {
+  const within = accessWithin(base, head, options);
+  return diffAccess(accessMatrix(base, within), accessMatrix(head, within));
+}
+
+/**
+ * The sources and destinations both matrices cover: those of either revision, the destinations the
+ * change can touch only (access-scope.ts), since every other cell is the same in both.
+ */
+export function accessWithin(
+  base: Analysis,
+  head: Analysis,
+  options: { scoped?: boolean } = {},
+): AccessUniverse {
   const universe = accessUniverse(base, head);
   const scope = options.scoped === false ? 'all' : accessScope(base, head);
-  const within =
-    scope === 'all'
-      ? universe
-      : { ...universe, destinations: universe.destinations.filter((d) => scope.covers(d.host)) };
-  return diffAccess(accessMatrix(base, within), accessMatrix(head, within));
+  return scope === 'all'
+    ? universe
+    : { ...universe, destinations: universe.destinations.filter((d) => scope.covers(d.host)) };
 }
 
 /** `mytest/app=sleep-a -> https://httpbin.org:443: blocked-unregistered -> allowed-via-gateway` */
