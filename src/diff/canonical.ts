@@ -195,8 +195,8 @@ export function canonicalYaml(r: Resource): string {
 }
 
 /**
- * A digest of the canonical YAML, computed once per resource object (resources are read-only): the
- * app diffs many pull requests against one cached base analysis. Equal digests, equal canonical YAML,
+ * A digest of the canonical YAML, computed once per resource object when told to `remember` it
+ * (resources are read-only): the app diffs many pull requests against one cached base analysis. Equal digests, equal canonical YAML,
  * and the other way round (test/diff/canonical.test.ts holds the two equal). The YAML itself is
  * written only for the resources that changed: kept for all, it was as large as both rendered outputs.
  *
@@ -207,13 +207,13 @@ export function canonicalYaml(r: Resource): string {
  */
 const canonicalDigests = new WeakMap<Resource, string>();
 
-export function canonicalDigest(r: Resource): string {
+export function canonicalDigest(r: Resource, remember = true): string {
   let digest = canonicalDigests.get(r);
   if (digest === undefined) {
     const json = canonicalJson(r);
     const text = json !== undefined ? `json ${json}` : `yaml ${canonicalYaml(r)}`;
     digest = createHash('sha256').update(text).digest('base64');
-    canonicalDigests.set(r, digest);
+    if (remember) canonicalDigests.set(r, digest);
   }
   return digest;
 }

@@ -111,13 +111,13 @@ export function comparedResources(analysis: Analysis): { resource: Resource; ori
 }
 
 /** Keyed by identity; a second object of the same identity in one revision gets `#2`, and so on. */
-function entries(analysis: Analysis): Map<string, Entry> {
+function entries(analysis: Analysis, remember: boolean): Map<string, Entry> {
   const out = new Map<string, Entry>();
   for (const { resource, origin } of comparedResources(analysis)) {
     const id = identityKey(resource);
     let key = id;
     for (let n = 2; out.has(key); n++) key = `${id}#${n}`;
-    out.set(key, { resource, origin, digest: canonicalDigest(resource) });
+    out.set(key, { resource, origin, digest: canonicalDigest(resource, remember) });
   }
   return out;
 }
@@ -245,8 +245,10 @@ export function diffRevisions(
   options: DiffOptions = {},
 ): RevisionDiff {
   const context = options.context ?? DEFAULT_CONTEXT;
-  const before = entries(base);
-  const after = entries(head);
+  // Only the base's digests are remembered: the app compares many heads with one cached base, while a
+  // head is compared once, and its digests would stay alive through its access matrix.
+  const before = entries(base, true);
+  const after = entries(head, false);
   const changes: ResourceChange[] = [];
   let unchanged = 0;
 

@@ -358,3 +358,19 @@ describe('canonical digest', () => {
       expect(json([e]), e).toBeUndefined();
   });
 });
+
+describe('remembered digests', () => {
+  it("diffRevisions remembers the base's digests (the app's cached base), not the head's", () => {
+    const yaml = VS(ROUTE_ALL);
+    const base = analyzeSources([{ path: 'a.yaml', content: yaml }], DEFAULT_CONFIG);
+    const head = analyzeSources([{ path: 'a.yaml', content: yaml }], DEFAULT_CONFIG);
+    expect(diffRevisions(base, head).changes).toEqual([]);
+    // Resources are read-only; editing one in place shows which digests were kept.
+    const spec = (a: typeof base): JsonObject =>
+      a.configSet.resources.find((r) => r.kind === 'VirtualService')!.body.spec as JsonObject;
+    spec(head).hosts = ['c.example.com'];
+    expect(diffRevisions(base, head).changes.map((c) => c.change)).toEqual(['changed']);
+    spec(base).hosts = ['c.example.com'];
+    expect(diffRevisions(base, head).changes.map((c) => c.change)).toEqual(['changed']);
+  });
+});
