@@ -3,33 +3,20 @@ import { readdirSync } from 'node:fs';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { analyzeSources, type Analysis } from '../../src/analyze.js';
-import { openFolderRevisions } from '../../src/cli/revisions.js';
-import { analyzeWorkspace } from '../../src/cli/workspace.js';
 import { compareRevisions } from '../../src/diff/compare.js';
 import { diffRevisions } from '../../src/diff/diff.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import { compareAccess } from '../../src/simulate/access.js';
 import { generateScaleRepo, DIMENSIONS } from '../../bench/scale-repo.js';
-import { captureIO, REPO_ROOT } from '../helpers/revisions.js';
+import { fixtureRevisions, REPO_ROOT } from '../helpers/revisions.js';
 
 const SCENARIOS = readdirSync(`${REPO_ROOT}/fixtures/revisions`);
-
-async function revisionsOf(scenario: string): Promise<{ base: Analysis; head: Analysis }> {
-  const dir = `fixtures/revisions/${scenario}`;
-  const r = await openFolderRevisions(
-    `${dir}/base`,
-    `${dir}/head`,
-    undefined,
-    captureIO(REPO_ROOT),
-  );
-  return { base: analyzeWorkspace(r.base), head: analyzeWorkspace(r.head) };
-}
 
 describe('compareRevisions', () => {
   it.each(SCENARIOS)(
     '%s: the resource diff and access changes of diffRevisions and compareAccess',
     async (scenario) => {
-      const { base, head } = await revisionsOf(scenario);
+      const { base, head } = await fixtureRevisions(scenario);
       const compared = compareRevisions(head, () => base);
       expect(compared.resources).toEqual(diffRevisions(base, head));
       expect(compared.access).toEqual(compareAccess(base, head));
@@ -39,7 +26,7 @@ describe('compareRevisions', () => {
   it('some scenario changes access, so the access comparison is exercised', async () => {
     const changed = await Promise.all(
       SCENARIOS.map(async (s) => {
-        const { base, head } = await revisionsOf(s);
+        const { base, head } = await fixtureRevisions(s);
         return compareRevisions(head, () => base).access.length;
       }),
     );
