@@ -352,22 +352,18 @@ export function diffAccess(base: AccessVerdicts, head: AccessMatrix): AccessChan
   const baseDestinations = new Set(base.destinations.map((d) => d.url));
   const covered = (s: string, d: string): boolean =>
     s in base.unseen && sourceOrder.has(s) && baseDestinations.has(d) && destinationOrder.has(d);
-  // Pairs that can differ: those either side sees explicitly, and every pair of a source whose outbound policy changed.
-  const pairs = new Map<string, [string, string]>();
-  for (const c of [...base.cells, ...head.cells])
-    pairs.set(cellKey(c.source, c.destination), [c.source, c.destination]);
-  for (const s of head.sources) {
-    if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
-      for (const d of head.destinations) pairs.set(cellKey(s.label, d.url), [s.label, d.url]);
-    }
-  }
-  const changes: AccessChange[] = [];
-  for (const [s, d] of pairs.values()) {
-    if (!covered(s, d)) continue;
+  // Pairs that can differ: those either side sees explicitly, and every pair of a source whose
+  // outbound policy changed. A pair may come up twice; only a changed one is keyed, to be kept once
+  // (a key per pair was a string and a map entry for each of hundreds of thousands of cells).
+  const changed = new Map<string, AccessChange>();
+  const consider = (s: string, d: string): void => {
+    if (!covered(s, d)) return;
     const was = base.verdict(s, d);
     const now = head.verdict(s, d);
-    if (was.verdict === now.verdict) continue;
-    changes.push({
+    if (was.verdict === now.verdict) return;
+    const key = cellKey(s, d);
+    if (changed.has(key)) return;
+    changed.set(key, {
       source: s,
       destination: d,
       before: was.verdict,
@@ -376,7 +372,15 @@ export function diffAccess(base: AccessVerdicts, head: AccessMatrix): AccessChan
       ...(now.gateway ? { afterGateway: now.gateway } : {}),
       reason: head.explain(s, d, false).reason,
     });
+  };
+  for (const c of base.cells) consider(c.source, c.destination);
+  for (const c of head.cells) consider(c.source, c.destination);
+  for (const s of head.sources) {
+    if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
+      for (const d of head.destinations) consider(s.label, d.url);
+    }
   }
+  const changes = [...changed.values()];
   return changes.sort(
     (a, b) =>
       sourceOrder.get(a.source)! - sourceOrder.get(b.source)! ||
