@@ -86,8 +86,13 @@ const SET_LISTS: Record<string, readonly string[]> = {
 
 const ISTIO_GROUPS = new Set([NETWORKING_GROUP, SECURITY_GROUP]);
 
-/** Per kind: the set-list patterns, and every path leading to one (where the walk must look). */
-const SETS = new Map<string, { lists: Set<string>; leads: Set<string> }>(
+/** The set-list patterns of a kind, and every path leading to one (where the walk must look). */
+interface SetPaths {
+  lists: Set<string>;
+  leads: Set<string>;
+}
+
+const SETS = new Map<string, SetPaths>(
   Object.entries(SET_LISTS).map(([kind, lists]) => {
     const leads = new Set<string>(['']);
     for (const list of lists)
@@ -97,9 +102,7 @@ const SETS = new Map<string, { lists: Set<string>; leads: Set<string> }>(
   }),
 );
 
-function setsOf(
-  r: Pick<Resource, 'group' | 'kind'>,
-): { lists: Set<string>; leads: Set<string> } | undefined {
+function setsOf(r: Pick<Resource, 'group' | 'kind'>): SetPaths | undefined {
   return ISTIO_GROUPS.has(r.group) ? SETS.get(r.kind) : undefined;
 }
 
@@ -233,7 +236,7 @@ class NotAsYamlWrites extends Error {}
  */
 export function canonicalJson(r: Resource): string | undefined {
   try {
-    const body = withoutServerFields(r, jsonValue(r, r.body, '') as JsonObject);
+    const body = withoutServerFields(r, jsonValue(setsOf(r), r.body, '') as JsonObject);
     // Deleting keys keeps the others' order; `namespace` and `metadata` may have been added last.
     body.metadata = sortedKeys(body.metadata as JsonObject);
     return JSON.stringify(sortedKeys(body));
@@ -250,11 +253,11 @@ function sortedKeys(o: JsonObject): JsonObject {
 }
 
 /** canonicalValue for `canonicalJson`: keys inserted sorted, set lists sorted by their items' JSON. */
-function jsonValue(r: Pick<Resource, 'group' | 'kind'>, value: unknown, pattern: string): unknown {
-  const sets = setsOf(r);
+function jsonValue(sets: SetPaths | undefined, value: unknown, pattern: string): unknown {
   if (!sets?.leads.has(pattern)) return jsonCopy(value);
   if (Array.isArray(value)) {
-    const items = value.map((v) => jsonValue(r, v, `${pattern}[]`) ?? null);
+    const item = `${pattern}[]`;
+    const items = value.map((v) => jsonValue(sets, v, item) ?? null);
     if (!sets.lists.has(pattern)) return items;
     const keyed = items.map((v) => [JSON.stringify(v), v] as const);
     keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -263,7 +266,7 @@ function jsonValue(r: Pick<Resource, 'group' | 'kind'>, value: unknown, pattern:
   if (isObject(value)) {
     const out: JsonObject = {};
     for (const k of Object.keys(value).sort())
-      if (value[k] !== undefined) out[k] = jsonValue(r, value[k], childPattern(pattern, k));
+      if (value[k] !== undefined) out[k] = jsonValue(sets, value[k], childPattern(pattern, k));
     return out;
   }
   return jsonScalar(value);
