@@ -14,22 +14,24 @@
  * Times are CPU time (user + system), not wall time: the machine's cores are shared, and wall time
  * counts the other processes' turns. Each dimension runs in its own process. Speed still drifts, so
  * the sizes alternate within one process: every round times 1x and then 10x, each step after a full
- * GC and in a function of its own (nothing of one step outlives it), and a growth factor is the
- * median of the rounds' ratios.
+ * GC, and a growth factor is the median of the rounds' ratios. A round holds what `egress-lint diff`
+ * holds at each step, no more (the base is dropped before the head's access matrix, as the CLI does)
+ * and nothing of a round outlives it.
  */
 import { openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { RULES } from '../rules/index.js';
-import { analyzeSources, type Analysis } from '../src/analyze.js';
+import { analyzeSources } from '../src/analyze.js';
 import { parseProjectConfig } from '../src/config/project-config.js';
-import { diffRevisions } from '../src/diff/diff.js';
+import { compareRevisions, type StepRunner } from '../src/diff/compare.js';
 import { lint } from '../src/lint/engine.js';
 import type { SourceFile } from '../src/load/load.js';
 import { writeResourcesYaml } from '../src/render/emit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { compareAccess } from '../src/simulate/access.js';
+import type { AccessChanges } from '../src/report/diff-report.js';
+import { accessChangesReport, type AccessChange } from '../src/simulate/access.js';
 import { inChild, median, peakRssMb, table } from './measure.js';
 import { DIMENSIONS, generateScaleRepo } from './scale-repo.js';
 
@@ -97,7 +99,11 @@ interface RoundOut {
   changes: number;
 }
 
-/** One round on one size: each step in a function of its own, the analyses dead when it returns. */
+/**
+ * One round on one size, holding what `egress-lint diff` holds: the head analysed and linted, then
+ * base and head compared as the CLI compares them (`compareRevisions`, which drops the base before the
+ * head's access matrix), then the comment. The rendered YAML is written as `egress-lint render` would.
+ */
 function round(size: Size, label: string): RoundOut {
   const [, parse] = timed(`${label} parse`, () => {
     for (const t of size.texts) for (const doc of parseAllDocuments(t)) doc.toJS();
@@ -106,23 +112,54 @@ function round(size: Size, label: string): RoundOut {
     const analysis = analyzeSources(size.files, CONFIG);
     const { findings } = lint(analysis, CONFIG, RULES);
     writeResourcesYaml(analysis.render.resources, toDevNull);
-    return { analysis, findings: findings.length };
+    return { analysis, findings };
   });
-  const base = analyzeSources(size.baseFiles, CONFIG);
-  const [changes, diff] = timed(`${label} diff`, () => diffAndComment(base, head.analysis));
-  const [, access] = timed(`${label} access`, () => compareAccess(base, head.analysis));
+  const steps = stepTimer(label);
+  const compared = compareRevisions(
+    head.analysis,
+    () => analyzeSources(size.baseFiles, CONFIG),
+    steps.run,
+  );
+  const [, comment] = timed(`${label} diff comment`, () =>
+    renderMarkdown({
+      diff: compared.resources,
+      findings: head.findings,
+      failOn: 'error',
+      ...withAccess(compared.access),
+    }),
+  );
   return {
-    times: { parse, lint: lintMs, diff, access },
-    findings: head.findings,
+    times: { parse, lint: lintMs, diff: steps.times.diff + comment, access: steps.times.access },
+    findings: head.findings.length,
     rendered: head.analysis.render.resources.length,
-    changes,
+    changes: compared.resources.changes.length,
   };
 }
 
-function diffAndComment(base: Analysis, head: Analysis): number {
-  const diff = diffRevisions(base, head);
-  renderMarkdown({ diff, findings: [], failOn: 'error' });
-  return diff.changes.length;
+function withAccess(changes: AccessChange[]): { access?: AccessChanges } {
+  const access = accessChangesReport(changes);
+  return access ? { access } : {};
+}
+
+/**
+ * Times compareRevisions' steps in CPU time, each summed over its parts. A full GC runs before a
+ * step's first part only, as `timed` does before a step: the base dropped between the two parts of
+ * `access` is collected inside the step, as it is in the CLI.
+ */
+function stepTimer(label: string): { run: StepRunner; times: Record<'diff' | 'access', number> } {
+  const times = { diff: 0, access: 0 };
+  const started = new Set<string>();
+  const run: StepRunner = (step, work) => {
+    if (!started.has(step)) gc();
+    started.add(step);
+    const t0 = process.cpuUsage();
+    const value = work();
+    const { user, system } = process.cpuUsage(t0);
+    times[step] += (user + system) / 1000;
+    process.stderr.write(`  ${label} ${step}: ${times[step].toFixed(0)} ms CPU so far\n`);
+    return value;
+  };
+  return { run, times };
 }
 
 function medians(outs: RoundOut[]): Times {

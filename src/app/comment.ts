@@ -3,10 +3,11 @@
  * pull request (verdict, findings, resource and access changes, diffs), with links to the head commit and the
  * check run.
  */
-import { diffRevisions, type RevisionDiff } from '../diff/diff.js';
+import { compareRevisions } from '../diff/compare.js';
+import type { RevisionDiff } from '../diff/diff.js';
 import type { AccessChanges } from '../report/diff-report.js';
 import { renderMarkdown, STICKY_COMMENT_MARKER } from '../report/markdown.js';
-import { accessChangesReport, compareAccess } from '../simulate/access.js';
+import { accessChangesReport } from '../simulate/access.js';
 import type { PullRequestReporter } from './evaluate.js';
 
 interface PullRequestChanges {
@@ -16,10 +17,11 @@ interface PullRequestChanges {
 
 export const pullRequestComment: PullRequestReporter<PullRequestChanges> = {
   marker: STICKY_COMMENT_MARKER,
-  diff: (base, head) => ({
-    resources: diffRevisions(base, head),
-    access: accessChangesReport(compareAccess(base, head)),
-  }),
+  diff: (base, head) => {
+    // The app's base stays in its cache of analyses, for the next pull request on the same base.
+    const { resources, access } = compareRevisions(head, () => base);
+    return { resources, access: accessChangesReport(access) };
+  },
   hasChanges: ({ resources, access }) => resources.changes.length > 0 || access !== undefined,
   renderComment({ pullRequest, config, lint, diff, checkRunUrl }) {
     return renderMarkdown(

@@ -10,7 +10,6 @@
  * Identity is group/kind/namespace/name, as in the cluster: an apiVersion bump, or a hand-written
  * resource replaced by a rendered one of the same name, is a change, not a removal and an addition.
  */
-import { createHash } from 'node:crypto';
 import type { Analysis } from '../analyze.js';
 import { ASM_GROUP, isKind, KIND } from '../model/kinds.js';
 import type { FieldPath } from '../model/field-path.js';
@@ -21,10 +20,11 @@ import {
   type JsonObject,
   type Resource,
 } from '../model/resource.js';
-import { toYaml } from '../render/emit.js';
 import {
   canonicalBody,
+  canonicalDigest,
   canonicalValue,
+  canonicalYaml,
   childPattern,
   isSetList,
   stableStringify,
@@ -111,36 +111,15 @@ export function comparedResources(analysis: Analysis): { resource: Resource; ori
 }
 
 /** Keyed by identity; a second object of the same identity in one revision gets `#2`, and so on. */
-function entries(analysis: Analysis): Map<string, Entry> {
+function entries(analysis: Analysis, remember: boolean): Map<string, Entry> {
   const out = new Map<string, Entry>();
   for (const { resource, origin } of comparedResources(analysis)) {
     const id = identityKey(resource);
     let key = id;
     for (let n = 2; out.has(key); n++) key = `${id}#${n}`;
-    out.set(key, { resource, origin, digest: canonicalDigest(resource) });
+    out.set(key, { resource, origin, digest: canonicalDigest(resource, remember) });
   }
   return out;
-}
-
-/**
- * The digest of a resource's canonical YAML, computed once per resource object (resources are
- * read-only): the app diffs many pull requests against one cached base analysis. The YAML itself is
- * written again for the few resources that changed: kept for all of them, it was as large as the
- * rendered output of both revisions, and the heap of a diff of 10,000 gateways grew by half.
- */
-const canonicalDigests = new WeakMap<Resource, string>();
-
-function canonicalDigest(resource: Resource): string {
-  let digest = canonicalDigests.get(resource);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(canonicalYaml(resource)).digest('base64');
-    canonicalDigests.set(resource, digest);
-  }
-  return digest;
-}
-
-function canonicalYaml(resource: Resource): string {
-  return toYaml(canonicalBody(resource), { sortKeys: true });
 }
 
 function where(r: Resource, path: FieldPath = []): ChangeLocation | undefined {
@@ -266,8 +245,10 @@ export function diffRevisions(
   options: DiffOptions = {},
 ): RevisionDiff {
   const context = options.context ?? DEFAULT_CONTEXT;
-  const before = entries(base);
-  const after = entries(head);
+  // Only the base's digests are remembered: the app compares many heads with one cached base, while a
+  // head is compared once, and its digests would stay alive through its access matrix.
+  const before = entries(base, true);
+  const after = entries(head, false);
   const changes: ResourceChange[] = [];
   let unchanged = 0;
 

@@ -343,42 +343,49 @@ export function accessMatrix(
       if (cell !== null) cells.push(cell);
     }
   }
-  return {
-    ...universe,
-    cells,
-    unseen,
-    verdict: (source, destination) =>
-      known.get(source)?.get(destination) ?? { source, destination, verdict: unseen[source]! },
-    explain,
-  };
+  return { ...universe, cells, unseen, verdict: verdictOf(known, unseen), explain };
 }
+
+/**
+ * A matrix's verdict for any pair, from its cells and outbound policies alone: made here rather than in
+ * accessMatrix so that it holds no simulation (a closure there shares its scope, analysis included).
+ */
+function verdictOf(
+  known: ReadonlyMap<string, ReadonlyMap<string, AccessCell | null>>,
+  unseen: Readonly<Record<string, Verdict>>,
+): AccessMatrix['verdict'] {
+  return (source, destination) =>
+    known.get(source)?.get(destination) ?? { source, destination, verdict: unseen[source]! };
+}
+
+/**
+ * What diffAccess reads of the base's matrix: its verdicts, without `explain` and the analysis behind
+ * it, so that the base can be collected before the head's matrix is simulated.
+ */
+export type AccessVerdicts = Omit<AccessMatrix, 'explain'>;
 
 /**
  * The pairs whose verdict differs, in the head's source and destination order. Both matrices should
  * cover the same sources and destinations (see compareAccess); pairs only one covers are skipped.
  */
-export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange[] {
+export function diffAccess(base: AccessVerdicts, head: AccessMatrix): AccessChange[] {
   const sourceOrder = new Map(head.sources.map((s, i) => [s.label, i]));
   const destinationOrder = new Map(head.destinations.map((d, i) => [d.url, i]));
   const baseDestinations = new Set(base.destinations.map((d) => d.url));
   const covered = (s: string, d: string): boolean =>
     s in base.unseen && sourceOrder.has(s) && baseDestinations.has(d) && destinationOrder.has(d);
-  // Pairs that can differ: those either side sees explicitly, and every pair of a source whose outbound policy changed.
-  const pairs = new Map<string, [string, string]>();
-  for (const c of [...base.cells, ...head.cells])
-    pairs.set(cellKey(c.source, c.destination), [c.source, c.destination]);
-  for (const s of head.sources) {
-    if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
-      for (const d of head.destinations) pairs.set(cellKey(s.label, d.url), [s.label, d.url]);
-    }
-  }
-  const changes: AccessChange[] = [];
-  for (const [s, d] of pairs.values()) {
-    if (!covered(s, d)) continue;
+  // Pairs that can differ: those either side sees explicitly, and every pair of a source whose
+  // outbound policy changed. A pair may come up twice; only a changed one is keyed, to be kept once
+  // (a key per pair was a string and a map entry for each of hundreds of thousands of cells).
+  const changed = new Map<string, AccessChange>();
+  const consider = (s: string, d: string): void => {
+    if (!covered(s, d)) return;
     const was = base.verdict(s, d);
     const now = head.verdict(s, d);
-    if (was.verdict === now.verdict && was.shares === now.shares) continue;
-    changes.push({
+    if (was.verdict === now.verdict && was.shares === now.shares) return;
+    const key = cellKey(s, d);
+    if (changed.has(key)) return;
+    changed.set(key, {
       source: s,
       destination: d,
       before: was.verdict,
@@ -389,7 +396,15 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
       ...(now.shares ? { afterShares: now.shares } : {}),
       reason: head.explain(s, d, false).reason,
     });
+  };
+  for (const c of base.cells) consider(c.source, c.destination);
+  for (const c of head.cells) consider(c.source, c.destination);
+  for (const s of head.sources) {
+    if (s.label in base.unseen && base.unseen[s.label] !== head.unseen[s.label]) {
+      for (const d of head.destinations) consider(s.label, d.url);
+    }
   }
+  const changes = [...changed.values()];
   return changes.sort(
     (a, b) =>
       sourceOrder.get(a.source)! - sourceOrder.get(b.source)! ||
@@ -399,21 +414,32 @@ export function diffAccess(base: AccessMatrix, head: AccessMatrix): AccessChange
 
 /**
  * Base and head over the same sources and destinations, then their differences. Only the destinations
- * the change can touch are simulated (access-scope.ts): every other cell is the same in both.
- * `scoped: false` simulates them all (the differential tests compare the two).
+ * the change can touch are simulated (see accessWithin). `scoped: false` simulates them all (the
+ * differential tests compare the two).
  */
 export function compareAccess(
   base: Analysis,
   head: Analysis,
   options: { scoped?: boolean } = {},
 ): AccessChange[] {
+  const within = accessWithin(base, head, options);
+  return diffAccess(accessMatrix(base, within), accessMatrix(head, within));
+}
+
+/**
+ * The sources and destinations both matrices cover: those of either revision, the destinations the
+ * change can touch only (access-scope.ts), since every other cell is the same in both.
+ */
+export function accessWithin(
+  base: Analysis,
+  head: Analysis,
+  options: { scoped?: boolean } = {},
+): AccessUniverse {
   const universe = accessUniverse(base, head);
   const scope = options.scoped === false ? 'all' : accessScope(base, head);
-  const within =
-    scope === 'all'
-      ? universe
-      : { ...universe, destinations: universe.destinations.filter((d) => scope.covers(d.host)) };
-  return diffAccess(accessMatrix(base, within), accessMatrix(head, within));
+  return scope === 'all'
+    ? universe
+    : { ...universe, destinations: universe.destinations.filter((d) => scope.covers(d.host)) };
 }
 
 /** `mytest/app=sleep-a -> https://httpbin.org:443: blocked-unregistered -> allowed-via-gateway` */

@@ -3,8 +3,10 @@ import { applyPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
+import { canonicalDigest, canonicalJson, canonicalYaml } from '../../src/diff/canonical.js';
 import { diffRevisions } from '../../src/diff/diff.js';
 import { MAX_EDIT_LINES, unifiedPatch } from '../../src/diff/patch.js';
+import { splitApiVersion, type JsonObject, type Resource } from '../../src/model/resource.js';
 import { resourcesToYaml } from '../../src/render/emit.js';
 import { changeName, editedLines } from '../helpers/revisions.js';
 
@@ -234,5 +236,141 @@ describe('unified patches', () => {
   it('counts additions and deletions', () => {
     expect(unifiedPatch('a\nb\nc\n', 'a\nB\nc\nd\n')).toMatchObject({ additions: 2, deletions: 1 });
     expect(unifiedPatch('same\n', 'same\n')).toEqual({ patch: '', additions: 0, deletions: 0 });
+  });
+});
+
+describe('canonical digest', () => {
+  const resource = (kind: string, apiVersion: string, body: JsonObject): Resource => ({
+    apiVersion,
+    kind,
+    ...splitApiVersion(apiVersion),
+    name: 'r',
+    namespace: 'apps',
+    namespaceDefaulted: false,
+    labels: {},
+    annotations: {},
+    body,
+  });
+  const VS_BODY = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: {
+      name: 'r',
+      namespace: 'apps',
+      labels: { '10': 'a', '9': 'b', app: 'x' },
+      ownerReferences: [{ kind: 'App', name: 'x' }],
+    },
+    spec: {
+      hosts: ['a.example.com', 'b.example.com'],
+      gateways: ['mesh'],
+      http: [
+        {
+          match: [{ uri: { prefix: '/a' } }, { port: 80 }],
+          route: [{ destination: { host: 'a.example.com', port: { number: 80 } }, weight: 90 }],
+          retries: { attempts: 3, perTryTimeout: '2s' },
+        },
+        { route: [{ destination: { host: 'c.example.com' } }] },
+      ],
+    },
+  };
+  /** Edits each giving a body the canonical YAML may or may not tell from the original. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- edits reach into a body of any shape, wrong types included
+  const EDITS: Record<string, (b: any) => void> = {
+    keyOrder: (b) =>
+      (b.spec = { http: b.spec.http, gateways: b.spec.gateways, hosts: b.spec.hosts }),
+    setOrder: (b) => b.spec.hosts.reverse(),
+    matchOrder: (b) => b.spec.http[0].match.reverse(),
+    routeOrder: (b) => b.spec.http.reverse(),
+    portText: (b) => (b.spec.http[0].match[1].port = '80'),
+    minusZero: (b) => (b.spec.http[0].route[0].weight = -0),
+    zero: (b) => (b.spec.http[0].route[0].weight = 0),
+    nan: (b) => (b.spec.http[0].route[0].weight = NaN),
+    nanText: (b) => (b.spec.http[0].route[0].weight = 'NaN'),
+    infinity: (b) => (b.spec.http[0].retries.attempts = Infinity),
+    infinityText: (b) => (b.spec.http[0].retries.attempts = 'Infinity'),
+    minusInfinity: (b) => (b.spec.http[0].retries.attempts = -Infinity),
+    minusInfinityText: (b) => (b.spec.http[0].retries.attempts = '-Infinity'),
+    minusInfinityInSet: (b) => b.spec.hosts.push(-Infinity, null),
+    nullInSet: (b) => b.spec.hosts.push(null, '-Infinity'),
+    undefinedInList: (b) => b.spec.gateways.push(undefined),
+    nullInList: (b) => b.spec.gateways.push(null),
+    undefinedValue: (b) => (b.spec.http[0].retries.retryOn = undefined),
+    nullValue: (b) => (b.spec.http[0].retries.retryOn = null),
+    emptyMap: (b) => (b.spec.http[1].headers = {}),
+    mapOfUndefined: (b) => (b.spec.http[1].headers = { request: undefined }),
+    emptyList: (b) => (b.spec.http[1].headers = []),
+    trueValue: (b) => (b.spec.http[1].mirrorPercentage = true),
+    trueText: (b) => (b.spec.http[1].mirrorPercentage = 'true'),
+    integerKeys: (b) => (b.metadata.labels = { app: 'x', '9': 'b', '10': 'a' }),
+    serverFields: (b) => {
+      b.status = { ok: 1 };
+      b.metadata.uid = 'u';
+      b.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+    },
+    noNamespace: (b) => delete b.metadata.namespace,
+    namespaceLast: (b) => {
+      delete b.metadata.namespace;
+      b.metadata.namespace = 'apps';
+    },
+    noMetadata: (b) => delete b.metadata,
+    onlyNamespace: (b) => (b.metadata = { namespace: 'apps' }),
+    metadataLast: (b) => {
+      const { metadata } = b;
+      delete b.metadata;
+      b.metadata = metadata;
+    },
+  };
+  const names = Object.keys(EDITS);
+  /** Reordering edits last, so the others find their fields where they expect them. */
+  const apply = (edits: string[]): JsonObject => {
+    const body = structuredClone(VS_BODY);
+    for (const e of edits.filter((x) => !x.endsWith('Order'))) EDITS[e]!(body);
+    for (const e of edits.filter((x) => x.endsWith('Order'))) EDITS[e]!(body);
+    return body;
+  };
+  const variants = [
+    [],
+    ...names.map((n) => [n]),
+    ...names.flatMap((a, i) => names.slice(i + 1).map((b) => [a, b])),
+  ].map((edits) => {
+    const r = resource('VirtualService', 'networking.istio.io/v1', apply(edits));
+    return { edits: edits.join('+'), digest: canonicalDigest(r), yaml: canonicalYaml(r) };
+  });
+
+  it('is equal for two resources exactly when their canonical YAML is', () => {
+    let equal = 0;
+    for (const a of variants) {
+      for (const b of variants) {
+        if ((a.digest === b.digest) !== (a.yaml === b.yaml))
+          expect.fail(`${a.edits} vs ${b.edits}: digests and YAML disagree`);
+        if (a !== b && a.yaml === b.yaml) equal++;
+      }
+    }
+    expect(equal).toBeGreaterThan(1000);
+  });
+
+  it('hashes JSON, and the YAML only for values JSON writes otherwise', () => {
+    const json = (edits: string[]): string | undefined =>
+      canonicalJson(resource('VirtualService', 'networking.istio.io/v1', apply(edits)));
+    expect(json([])).toBeDefined();
+    expect(json(['minusZero', 'undefinedInList', 'integerKeys'])).toBeDefined();
+    for (const e of ['nan', 'infinity', 'minusInfinity', 'minusInfinityText'])
+      expect(json([e]), e).toBeUndefined();
+  });
+});
+
+describe('remembered digests', () => {
+  it("diffRevisions remembers the base's digests (the app's cached base), not the head's", () => {
+    const yaml = VS(ROUTE_ALL);
+    const base = analyzeSources([{ path: 'a.yaml', content: yaml }], DEFAULT_CONFIG);
+    const head = analyzeSources([{ path: 'a.yaml', content: yaml }], DEFAULT_CONFIG);
+    expect(diffRevisions(base, head).changes).toEqual([]);
+    // Resources are read-only; editing one in place shows which digests were kept.
+    const spec = (a: typeof base): JsonObject =>
+      a.configSet.resources.find((r) => r.kind === 'VirtualService')!.body.spec as JsonObject;
+    spec(head).hosts = ['c.example.com'];
+    expect(diffRevisions(base, head).changes.map((c) => c.change)).toEqual(['changed']);
+    spec(base).hosts = ['c.example.com'];
+    expect(diffRevisions(base, head).changes.map((c) => c.change)).toEqual(['changed']);
   });
 });

@@ -1,7 +1,8 @@
 /** Reading fixture revision pairs the way `egress-lint diff <old> <new>` does, for tests. */
 import { fileURLToPath } from 'node:url';
 import { RULES } from '../../rules/index.js';
-import { openFolderRevisions } from '../../src/cli/revisions.js';
+import type { Analysis } from '../../src/analyze.js';
+import { openFolderRevisions, type Revisions } from '../../src/cli/revisions.js';
 import { analyzeWorkspace } from '../../src/cli/workspace.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { diffRevisions, type ResourceChange } from '../../src/diff/diff.js';
@@ -34,8 +35,10 @@ export function captureIO(
   return io;
 }
 
-/** The diff report for fixtures/revisions/<scenario>/{base,head}. */
-export async function fixtureReport(scenario: string): Promise<DiffReport> {
+/** fixtures/revisions/<scenario>/{base,head} as `egress-lint diff` opens them, both sides analysed. */
+export async function fixtureRevisions(
+  scenario: string,
+): Promise<{ revisions: Revisions; base: Analysis; head: Analysis }> {
   const dir = `fixtures/revisions/${scenario}`;
   const revisions = await openFolderRevisions(
     `${dir}/base`,
@@ -43,9 +46,18 @@ export async function fixtureReport(scenario: string): Promise<DiffReport> {
     undefined,
     captureIO(REPO_ROOT),
   );
-  const head = analyzeWorkspace(revisions.head);
   return {
-    diff: diffRevisions(analyzeWorkspace(revisions.base), head),
+    revisions,
+    base: analyzeWorkspace(revisions.base),
+    head: analyzeWorkspace(revisions.head),
+  };
+}
+
+/** The diff report for fixtures/revisions/<scenario>/{base,head}. */
+export async function fixtureReport(scenario: string): Promise<DiffReport> {
+  const { revisions, base, head } = await fixtureRevisions(scenario);
+  return {
+    diff: diffRevisions(base, head),
     findings: lint(head, revisions.config, RULES).findings,
     failOn: revisions.config.failOn,
     notes: revisions.notes,

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { RULES } from '../../../rules/index.js';
-import { diffRevisions } from '../../diff/diff.js';
-import { accessChangesReport, compareAccess } from '../../simulate/access.js';
+import { compareRevisions } from '../../diff/compare.js';
+import { accessChangesReport } from '../../simulate/access.js';
 import { UsageError } from '../../io/files.js';
 import { lint } from '../../lint/engine.js';
 import type { DiffReport } from '../../report/diff-report.js';
@@ -87,10 +87,11 @@ export function registerDiff(program: Command, io: CliIO, setExit: (code: number
       );
     const head = analyzeWorkspace(revisions.head);
     const { findings } = lint(head, config, RULES);
-    const base = analyzeWorkspace(revisions.base);
-    const access = accessChangesReport(compareAccess(base, head));
+    // The base is analysed inside and dropped before the head's access matrix (see compare.ts).
+    const compared = compareRevisions(head, () => analyzeWorkspace(revisions.base));
+    const access = accessChangesReport(compared.access);
     const report: DiffReport = {
-      diff: diffRevisions(base, head),
+      diff: compared.resources,
       findings,
       failOn: config.failOn,
       notes: revisions.notes,
