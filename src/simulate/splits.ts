@@ -6,7 +6,7 @@
  */
 import { answerOf, type OrderedRun } from './creation-order.js';
 import type { Trace } from './trace.js';
-import type { Share } from './types.js';
+import type { Share, Verdict } from './types.js';
 
 /**
  * A request rarely meets more than a split at the sidecar and one at the gateway; beyond this many
@@ -62,8 +62,38 @@ function weightOf(t: Trace): number {
 }
 
 /**
- * The run that stands for the request and, where the shares' answers differ, every share (heaviest
- * first; of equal weights, the one following the heaviest destinations first).
+ * Verdicts from the least safe to the safest, to order shares of equal weight: traffic leaving the
+ * mesh is what a reviewer must see first.
+ */
+const LEAST_SAFE_FIRST: readonly Verdict[] = [
+  'allowed-direct',
+  'undetermined',
+  'allowed-via-gateway',
+  'broken',
+  'blocked-unregistered',
+  'denied-by-authz',
+];
+
+/**
+ * Heaviest first; of equal weights the least safe verdict, then the destinations in text order. Envoy's
+ * weighted clusters are an unordered set, so the written order of a route's destinations never decides.
+ */
+function heaviestFirst(a: SharedRun, b: SharedRun): number {
+  return (
+    b.weight - a.weight ||
+    LEAST_SAFE_FIRST.indexOf(a.outcome.verdict) - LEAST_SAFE_FIRST.indexOf(b.outcome.verdict) ||
+    compareText(destinationsOf(a.t).join('\n'), destinationsOf(b.t).join('\n'))
+  );
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const destinationsOf = (t: Trace): string[] =>
+  t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`);
+
+/**
+ * The run that stands for the request and, where the shares' answers differ, every share
+ * (heaviestFirst).
  */
 export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; shares?: Share[] } {
   const first = runs[0]!;
@@ -75,7 +105,7 @@ export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; sha
       );
     return { run: first };
   }
-  const ordered = [...runs].sort((a, b) => b.weight - a.weight);
+  const ordered = [...runs].sort(heaviestFirst);
   const heaviest = ordered[0]!;
   const shares = ordered.map(shareOf);
   const others = shares
@@ -100,7 +130,7 @@ export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; sha
 function shareOf({ t, outcome, weight }: SharedRun): Share {
   return {
     weight,
-    destinations: t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`),
+    destinations: destinationsOf(t),
     verdict: outcome.verdict,
     reason: outcome.reason,
     ...(outcome.missing ? { missing: outcome.missing } : {}),

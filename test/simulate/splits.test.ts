@@ -146,6 +146,44 @@ describe('a route splitting traffic over weighted destinations', () => {
     expect(e.shares![2]!.destinations).toHaveLength(2);
   });
 
+  // route.go translateRoute: the weighted clusters are a set; the order they are written in is no part of it.
+  it('answers an equal-weight split the same whichever destination is written first', () => {
+    const directFirst: Correction = {
+      file: FILE,
+      from: `    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 100
+`,
+      to: `    route:
+    - destination: {host: edition.cnn.com, port: {number: 80}}
+      weight: 50
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 50
+`,
+      why: 'the same 50/50 split as below, with the direct destination written first',
+    };
+    const halfDirect = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 50');
+    const gatewayFirst = explainWith(sidecarSplit(50, halfDirect));
+    const swapped = explainWith(directFirst);
+    expect(swapped.verdict).toBe(gatewayFirst.verdict);
+    expect(gatewayFirst.verdict).toBe('allowed-direct');
+    expect(swapped.shares).toEqual(gatewayFirst.shares);
+    expect(
+      compareAccess(
+        analyzeFixture(TASK, { corrections: [sidecarSplit(50, halfDirect)] }),
+        analyzeFixture(TASK, { corrections: [directFirst] }),
+      ),
+    ).toEqual([]);
+  });
+
   it('prints every share in the text output', () => {
     const text = formatExplanationText(explainWith(sidecarSplit(90, TEN_PERCENT_DIRECT)), {
       color: false,
