@@ -95,18 +95,18 @@ const destinationsOf = (t: Trace): string[] =>
  * The run that stands for the request and, where the shares' answers differ, every share
  * (heaviestFirst).
  */
-export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; shares?: Share[] } {
+export function settleShares(runs: readonly SharedRun[]): OrderedRun {
   const first = runs[0]!;
-  if (runs.length === 1) return { run: first };
+  if (runs.length === 1) return first;
   if (new Set(runs.map(answerOf)).size === 1) {
     for (const split of first.t.splits)
       first.t.note(
         `${split.route} splits the traffic over ${split.weights.length} destinations; every share gives this answer`,
       );
-    return { run: first };
+    return withOrderGroupsOf(first, runs);
   }
   const ordered = [...runs].sort(heaviestFirst);
-  const heaviest = ordered[0]!;
+  const heaviest = withOrderGroupsOf(ordered[0]!, runs);
   const shares = ordered.map(shareOf);
   const others = shares
     .slice(1)
@@ -116,15 +116,22 @@ export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; sha
     `the traffic is split and its shares are answered differently: the verdict is the heaviest share's (${heaviest.weight}%); every share is listed under shares`,
   );
   return {
-    run: {
-      t: heaviest.t,
-      outcome: {
-        ...heaviest.outcome,
-        reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
-      },
+    t: heaviest.t,
+    outcome: {
+      ...heaviest.outcome,
+      reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
     },
     shares,
   };
+}
+
+/**
+ * `run`, its trace holding the creation-order groups every share met: a group only a 10% share meets
+ * still decides part of the traffic, so its other candidates are tried (creation-order.ts).
+ */
+function withOrderGroupsOf<R extends SharedRun>(run: R, runs: readonly SharedRun[]): R {
+  for (const other of runs) if (other !== run) run.t.adoptOrderGroups(other.t);
+  return run;
 }
 
 function shareOf({ t, outcome, weight }: SharedRun): Share {

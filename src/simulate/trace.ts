@@ -110,6 +110,18 @@ export class Trace {
   }
 
   /**
+   * Records the creation-order groups `other` met, a run of another share of the same request under
+   * the same assumptions: every group any share meets is one whose other candidates must be tried.
+   */
+  adoptOrderGroups(other: Trace): void {
+    for (const g of other.orderGroups) {
+      if (this.oldestTaken.has(g.key)) continue;
+      this.orderGroups.push(g);
+      this.oldestTaken.set(g.key, other.oldestTaken.get(g.key)!);
+    }
+  }
+
+  /**
    * Of `candidates` that Istio orders by creation time, the one this run takes as the oldest; with
    * more than one, the group is recorded so that other runs try the others.
    */

@@ -268,3 +268,40 @@ spec:
     expect(tcp([20, 80]).verdict).toBe('broken');
   });
 });
+
+// httproute.go: of two VirtualServices for one host the sidecar keeps the oldest's routes, so each
+// order is simulated with the shares it meets.
+describe('a split that only another creation order meets', () => {
+  const twoRoutes = `${serviceEntry('httpbin', 'mytest', 'httpbin.org', '{number: 80, name: http, protocol: HTTP}')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - {destination: {host: httpbin.org, port: {number: 80}}, weight: 90}
+    - {destination: {host: nope.org, port: {number: 80}}, weight: 10}
+`;
+  const e = simulatorFor(
+    analyzeSources(
+      [{ path: 'a.yaml', content: twoRoutes }],
+      parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+    ),
+  )('mytest', 'http://httpbin.org/get');
+
+  it('is undetermined, naming the VirtualServices whose age decides', () => {
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toMatch(/VirtualService mytest\/a.*VirtualService mytest\/b/);
+    expect(e.reason).toContain('10% broken');
+    expect(e.notes.join('\n')).not.toContain('the answer is the same whichever it is');
+  });
+});
