@@ -305,3 +305,62 @@ spec:
     expect(e.notes.join('\n')).not.toContain('the answer is the same whichever it is');
   });
 });
+
+describe('a split into more shares than are simulated', () => {
+  /** A tcp route to db.example.com (registered) and to hosts no service registers (a*.example.com, before db in text order), as written. */
+  const tcpSplit = (destinations: readonly (readonly [string, number])[]) =>
+    simulatorFor(
+      analyzeSources(
+        [
+          {
+            path: 'db.yaml',
+            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db.example.com]
+  tcp:
+  - route:
+${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port: {number: 5432}}, weight: ${weight}}\n`).join('')}`,
+          },
+        ],
+        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+      ),
+    )('default', 'tcp://db.example.com:5432');
+  const unregistered = (from: number, count: number, weight: number) =>
+    Array.from({ length: count }, (_, i) => [`a${from + i}.example.com`, weight] as const);
+
+  it('simulates the heaviest shares, leaving out the lightest whatever the written order', () => {
+    const e = tcpSplit([
+      ...unregistered(0, 4, 1),
+      ...unregistered(10, 31, 2),
+      ['db.example.com', 34],
+    ]);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.shares).toHaveLength(32);
+    expect(e.shares!.map((s) => s.weight)).not.toContain(1);
+    expect(e.notes).toContain(
+      'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (4% of the traffic) were not',
+    );
+  });
+
+  it('puts the note on the share that gives the verdict', () => {
+    const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.notes).toContain(
+      'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (36% of the traffic) were not',
+    );
+  });
+
+  it('says only the shares simulated give the answer when all agree', () => {
+    const e = tcpSplit([
+      ['db.example.com', 2],
+      ...Array.from({ length: 49 }, () => ['db.example.com', 2] as const),
+    ]);
+    expect(e.shares).toBeUndefined();
+    expect(e.notes).toContain(
+      'VirtualService default/db tcp[0] splits the traffic over 50 destinations; every share simulated gives this answer',
+    );
+  });
+});
