@@ -14,6 +14,20 @@ import type { Share, Verdict } from './types.js';
  */
 const MAX_SHARES = 32;
 
+/**
+ * Shares listed in one line (a reason, an access change, a chart's edge label) beyond this many are
+ * counted, not listed: a route may split over dozens of destinations, and every share is under
+ * `shares` in full.
+ */
+const MAX_LISTED = 4;
+
+/** Shares' texts, heaviest first, as one line: at most MAX_LISTED, then `… and N more`. */
+export function shareListText(texts: readonly string[]): string {
+  const hidden = texts.length - MAX_LISTED;
+  if (hidden <= 0) return texts.join(', ');
+  return `${texts.slice(0, MAX_LISTED).join(', ')}, … and ${hidden} more`;
+}
+
 export interface SharedRun extends OrderedRun {
   /** Percent of the request's traffic this run stands for. */
   weight: number;
@@ -133,10 +147,7 @@ export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
   const ordered = [...runs].sort(heaviestFirst);
   const heaviest = withCutOffNote(withOrderGroupsOf(ordered[0]!, runs), leftOut);
   const shares = ordered.map(shareOf);
-  const others = shares
-    .slice(1)
-    .map((s) => `${s.weight}% ${s.verdict}`)
-    .join(', ');
+  const others = shareListText(shares.slice(1).map((s) => `${s.weight}% ${s.verdict}`));
   heaviest.t.note(
     `the traffic is split and its shares are answered differently: the verdict is the heaviest share's (${heaviest.weight}%); every share is listed under shares`,
   );

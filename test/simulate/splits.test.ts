@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatExplanationText } from '../../src/report/explain.js';
+import { shareListText } from '../../src/simulate/splits.js';
 import {
   accessChangesReport,
   compareAccess,
@@ -353,6 +354,13 @@ ${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port
     );
   });
 
+  it('counts the shares past the first few in the reason, which is one line', () => {
+    const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
+    expect(e.reason).toMatch(
+      /the others: 2% broken, 2% broken, 2% broken, 2% broken, … and 27 more$/,
+    );
+  });
+
   it('says only the shares simulated give the answer when all agree', () => {
     const e = tcpSplit([
       ['db.example.com', 2],
@@ -362,5 +370,13 @@ ${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port
     expect(e.notes).toContain(
       'VirtualService default/db tcp[0] splits the traffic over 50 destinations; every share simulated gives this answer',
     );
+  });
+});
+
+describe('shareListText', () => {
+  it('lists up to four shares and counts the rest', () => {
+    expect(shareListText(['50% a', '30% b'])).toBe('50% a, 30% b');
+    expect(shareListText(['1', '2', '3', '4'])).toBe('1, 2, 3, 4');
+    expect(shareListText(['1', '2', '3', '4', '5', '6'])).toBe('1, 2, 3, 4, … and 2 more');
   });
 });
