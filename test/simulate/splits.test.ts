@@ -185,6 +185,24 @@ describe('a route splitting traffic over weighted destinations', () => {
     ).toEqual([]);
   });
 
+  it('splits again at the gateway when one route applies at the sidecar and at the gateway', () => {
+    const halfDirect = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 50');
+    const bothProxies: Correction = {
+      file: FILE,
+      from: `  - match:
+    - gateways:
+      - mesh
+      port: 80
+    route:`,
+      to: `  - route:`,
+      why: 'the split route has no match, so the sidecar and the egress gateway both apply it',
+    };
+    const e = explainWith(sidecarSplit(50, halfDirect), bothProxies);
+    // Envoy picks a share at each proxy on its own: half goes direct, a quarter leaves the gateway.
+    expect(e.shares?.map((s) => s.weight)).toEqual([50, 25, 25]);
+    expect(e.shares![0]!.verdict).toBe('allowed-direct');
+  });
+
   it('prints every share in the text output', () => {
     const text = formatExplanationText(explainWith(sidecarSplit(90, TEN_PERCENT_DIRECT)), {
       color: false,
