@@ -247,15 +247,18 @@ describe('access changes of a traffic split', () => {
   });
 });
 
-// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
-describe('a tcp route splitting connections', () => {
-  const tcp = (weights: [number, number]) =>
-    simulatorFor(
-      analyzeSources(
-        [
-          {
-            path: 'db.yaml',
-            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
+/** A simulator over `content` alone, with the mesh's outbound policy REGISTRY_ONLY. */
+const registryOnly = (content: string) =>
+  simulatorFor(
+    analyzeSources(
+      [{ path: 'routes.yaml', content }],
+      parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+    ),
+  );
+
+/** A connection to db.example.com (registered) whose tcp route splits over `destinations`, as written. */
+const tcpSplit = (destinations: readonly (readonly [string, number])[]) =>
+  registryOnly(`${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: db, namespace: default}
@@ -263,16 +266,18 @@ spec:
   hosts: [db.example.com]
   tcp:
   - route:
-    - destination: {host: db.example.com, port: {number: 5432}}
-      weight: ${weights[0]}
-    - destination: {host: replica.example.com, port: {number: 5432}}
-      weight: ${weights[1]}
-`,
-          },
-        ],
-        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
-      ),
-    )('default', 'tcp://db.example.com:5432');
+${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port: {number: 5432}}, weight: ${weight}}\n`).join('')}`)(
+    'default',
+    'tcp://db.example.com:5432',
+  );
+
+// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
+describe('a tcp route splitting connections', () => {
+  const tcp = (weights: [number, number]) =>
+    tcpSplit([
+      ['db.example.com', weights[0]],
+      ['replica.example.com', weights[1]],
+    ]);
 
   it('a 20% share to a host no service registers is listed as broken', () => {
     const e = tcp([80, 20]);
@@ -310,12 +315,7 @@ spec:
     - {destination: {host: httpbin.org, port: {number: 80}}, weight: 90}
     - {destination: {host: nope.org, port: {number: 80}}, weight: 10}
 `;
-  const e = simulatorFor(
-    analyzeSources(
-      [{ path: 'a.yaml', content: twoRoutes }],
-      parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
-    ),
-  )('mytest', 'http://httpbin.org/get');
+  const e = registryOnly(twoRoutes)('mytest', 'http://httpbin.org/get');
 
   it('is undetermined, naming the VirtualServices whose age decides', () => {
     expect(e.verdict, e.reason).toBe('undetermined');
@@ -326,27 +326,7 @@ spec:
 });
 
 describe('a split into more shares than are simulated', () => {
-  /** A tcp route to db.example.com (registered) and to hosts no service registers (a*.example.com, before db in text order), as written. */
-  const tcpSplit = (destinations: readonly (readonly [string, number])[]) =>
-    simulatorFor(
-      analyzeSources(
-        [
-          {
-            path: 'db.yaml',
-            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: db, namespace: default}
-spec:
-  hosts: [db.example.com]
-  tcp:
-  - route:
-${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port: {number: 5432}}, weight: ${weight}}\n`).join('')}`,
-          },
-        ],
-        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
-      ),
-    )('default', 'tcp://db.example.com:5432');
+  /** Hosts no service registers, before db.example.com in text order. */
   const unregistered = (from: number, count: number, weight: number) =>
     Array.from({ length: count }, (_, i) => [`a${from + i}.example.com`, weight] as const);
 
