@@ -29,6 +29,7 @@ import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
 import { parseRequestUrl } from './request.js';
 import { seesHost, unregisteredVerdict } from './sidecar.js';
+import { shareListText } from './splits.js';
 import {
   describeSource,
   type AppScheme,
@@ -112,15 +113,23 @@ const gatewayText = (g: GatewayUse): string => `${g.namespace}/${g.name}`;
 
 /**
  * A traffic split's shares as a cell compares them: `90% allowed-via-gateway (istio-system/egressgateway),
- * 10% allowed-direct`. A share that changes its verdict or gateway changes the cell.
+ * 10% allowed-direct`. A share that changes its verdict or gateway changes the cell. Shares with the
+ * same answer are summed and the answers ordered by weight, then text: which destination is written
+ * first, or which route the traffic takes to the same answer, is no access change. Past a few
+ * answers the rest are counted (shareListText): the text goes into chart labels.
  */
 function sharesText(shares: readonly Share[]): string {
-  return shares
-    .map(
-      (s) =>
-        `${s.weight}% ${s.verdict}${s.verdict === 'allowed-via-gateway' && s.gateway ? ` (${gatewayText(s.gateway)})` : ''}`,
-    )
-    .join(', ');
+  const byAnswer = new Map<string, number>();
+  for (const s of shares) {
+    const answer = `${s.verdict}${s.verdict === 'allowed-via-gateway' && s.gateway ? ` (${gatewayText(s.gateway)})` : ''}`;
+    byAnswer.set(answer, (byAnswer.get(answer) ?? 0) + s.weight);
+  }
+  return shareListText(
+    [...byAnswer]
+      .map(([answer, weight]) => ({ answer, weight: Math.round(weight * 100) / 100 }))
+      .sort((a, b) => b.weight - a.weight || byText<{ answer: string }>((x) => x.answer)(a, b))
+      .map(({ answer, weight }) => `${weight}% ${answer}`),
+  );
 }
 
 function sourcesOf(analysis: Analysis): AccessSource[] {

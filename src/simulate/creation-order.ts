@@ -14,11 +14,13 @@ import {
 import { describe, type Resource } from '../model/resource.js';
 import type { ServersOnPort, SimulationContext } from './context.js';
 import { Trace, type OrderGroup, type Outcome } from './trace.js';
-import type { Decision, Hop, Stage } from './types.js';
+import type { Decision, GatewayUse, Hop, Share, Stage, Upstream, Verdict } from './types.js';
 
 export interface OrderedRun {
   t: Trace;
   outcome: Outcome;
+  /** Where the run stands for a traffic split whose shares' answers differ: every share. */
+  shares?: Share[];
 }
 
 /**
@@ -59,11 +61,21 @@ function assumptionKey(assumed: ReadonlyMap<string, Resource>): string {
     .join(';');
 }
 
-/** What tells two answers apart: the verdict, the gateway, and where the connection leaves. */
-export function answerOf({ t, outcome }: OrderedRun): string {
-  const gw = t.gateway ? `${t.gateway.namespace}/${t.gateway.name}:${t.gateway.port}` : '';
-  const up = t.upstream ? `${t.upstream.host}:${t.upstream.port}/${t.upstream.tls}` : '';
-  return `${outcome.verdict}|${gw}|${up}`;
+/**
+ * What tells two answers apart: the verdict, the gateway, where the connection leaves, and of a
+ * traffic split each share's (in any order: the shares are a set).
+ */
+export function answerOf({ t, outcome, shares }: OrderedRun): string {
+  const own = pathAnswer(outcome.verdict, t.gateway, t.upstream);
+  if (!shares) return own;
+  const each = shares.map((s) => `${s.weight}%${pathAnswer(s.verdict, s.gateway, s.upstream)}`);
+  return `${own}|${each.sort().join(',')}`;
+}
+
+function pathAnswer(verdict: Verdict, gateway?: GatewayUse, upstream?: Upstream): string {
+  const gw = gateway ? `${gateway.namespace}/${gateway.name}:${gateway.port}` : '';
+  const up = upstream ? `${upstream.host}:${upstream.port}/${upstream.tls}` : '';
+  return `${verdict}|${gw}|${up}`;
 }
 
 /**
@@ -85,8 +97,6 @@ export function settleCreationOrder(runs: readonly OrderedRun[]): OrderedRun {
     return first;
   }
   const t = new Trace(true, first.t.assumedOldest, first.t.assumedShares);
-  // The traffic splits the stand-in order met are the ones the other shares are tried for.
-  t.splits.push(...first.t.splits);
   t.decisions.push(
     ...commonPrefix(
       runs.map((r) => r.t.decisions),

@@ -47,12 +47,12 @@ export function explainRequest(
       t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
     return { t, outcome: fromSidecar(ctx, t, source, sent) };
   };
-  const { run, shares } = settleShares(
-    acrossShares((assumedShares) =>
-      settleCreationOrder(acrossCreationOrders((oldest) => simulate(oldest, assumedShares))),
+  // Each creation order is simulated with every share it meets: another order may meet other splits.
+  const { t, outcome, shares } = settleCreationOrder(
+    acrossCreationOrders((oldest) =>
+      settleShares(acrossShares((assumedShares) => simulate(oldest, assumedShares))),
     ),
   );
-  const { t, outcome } = run;
   return {
     source,
     request,

@@ -265,7 +265,9 @@ export function pickDestination(
   const chosen =
     shares[
       t.share({
-        key: `${identityKey(vs)}|${routePath.slice(1, 3).join('.')}`,
+        // Envoy picks a weighted cluster at each proxy on its own: the same route at the sidecar and at
+        // the gateway is two splits.
+        key: `${identityKey(vs)}|${at}|${routePath.slice(1, 3).join('.')}`,
         route: where,
         weights: shares.map((s) => s.weight),
         destinations: shares.map(describeDestination),

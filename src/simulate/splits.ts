@@ -5,8 +5,8 @@
  * answer it stands; otherwise the heaviest share gives the verdict and every share is listed.
  */
 import { answerOf, type OrderedRun } from './creation-order.js';
-import type { Trace } from './trace.js';
-import type { Share } from './types.js';
+import type { TakenSplit, Trace } from './trace.js';
+import type { Share, Verdict } from './types.js';
 
 /**
  * A request rarely meets more than a split at the sidecar and one at the gateway; beyond this many
@@ -14,93 +14,175 @@ import type { Share } from './types.js';
  */
 const MAX_SHARES = 32;
 
+/**
+ * Shares listed in one line (a reason, an access change, a chart's edge label) beyond this many are
+ * counted, not listed: a route may split over dozens of destinations, and every share is under
+ * `shares` in full.
+ */
+const MAX_LISTED = 4;
+
+/** Shares' texts, heaviest first, as one line: at most MAX_LISTED, then `… and N more`. */
+export function shareListText(texts: readonly string[]): string {
+  const hidden = texts.length - MAX_LISTED;
+  if (hidden <= 0) return texts.join(', ');
+  return `${texts.slice(0, MAX_LISTED).join(', ')}, … and ${hidden} more`;
+}
+
 export interface SharedRun extends OrderedRun {
   /** Percent of the request's traffic this run stands for. */
   weight: number;
 }
 
+/** The shares simulated, and the part of the traffic in shares left out at MAX_SHARES. */
+export interface SharedRuns {
+  runs: SharedRun[];
+  /** Percent of the traffic no simulated run stands for (0 when every share was simulated). */
+  leftOut: number;
+}
+
+/** Shares not yet simulated: the choices leading to one, and the fraction of the traffic they carry. */
+interface PendingShare {
+  assumed: ReadonlyMap<string, number>;
+  fraction: number;
+}
+
 /**
  * Runs `simulate` following the heaviest share of every split, then once for every other share: the
  * shares form a tree (a share may lead to a gateway whose route splits again), and each leaf is run
- * once, so the cost grows with the number of shares, not with their product across requests.
+ * once, so the cost grows with the number of shares, not with their product across requests. The
+ * heaviest share not yet simulated goes next, so a cut at MAX_SHARES leaves out the lightest.
  */
 export function acrossShares(
   simulate: (assumedShares: ReadonlyMap<string, number>) => OrderedRun,
-): SharedRun[] {
-  const pending: ReadonlyMap<string, number>[] = [new Map()];
+): SharedRuns {
+  const pending: PendingShare[] = [{ assumed: new Map(), fraction: 1 }];
   const runs: SharedRun[] = [];
   while (pending.length > 0 && runs.length < MAX_SHARES) {
-    const assumed = pending.shift()!;
+    const { assumed } = takeHeaviest(pending);
     const run = simulate(assumed);
-    runs.push({ ...run, weight: weightOf(run.t) });
+    runs.push({ ...run, weight: percent(fractionOf(run.t.splits)) });
     // A run meets the assumed splits first, in the order assumed (the choices before them are the
     // same); the other shares of each split it met after those are new leaves.
     const { splits } = run.t;
     for (let k = assumed.size; k < splits.length; k++) {
-      const prefix = splits.slice(0, k).map((g): [string, number] => [g.key, g.share]);
+      const before = splits.slice(0, k);
+      const prefix = before.map((g): [string, number] => [g.key, g.share]);
       const split = splits[k]!;
       split.weights.forEach((_, share) => {
-        if (share !== split.share) pending.push(new Map([...prefix, [split.key, share]]));
+        if (share === split.share) return;
+        pending.push({
+          assumed: new Map([...prefix, [split.key, share]]),
+          fraction: fractionOf([...before, { ...split, share }]),
+        });
       });
     }
   }
-  if (pending.length > 0)
-    runs[0]!.t.note(
-      `the traffic splits on the way give more than ${MAX_SHARES} shares; only the first ${MAX_SHARES} were simulated`,
-    );
-  return runs;
+  return { runs, leftOut: percent(pending.reduce((sum, p) => sum + p.fraction, 0)) };
 }
 
-/** Percent of the traffic that follows the shares a run took, rounded to hundredths. */
-function weightOf(t: Trace): number {
+function takeHeaviest(pending: PendingShare[]): PendingShare {
+  let best = 0;
+  for (let i = 1; i < pending.length; i++)
+    if (pending[i]!.fraction > pending[best]!.fraction) best = i;
+  return pending.splice(best, 1)[0]!;
+}
+
+/** The fraction of the traffic that follows the shares taken at `splits`. */
+function fractionOf(splits: readonly TakenSplit[]): number {
   let fraction = 1;
-  for (const split of t.splits) {
+  for (const split of splits) {
     const total = split.weights.reduce((a, b) => a + b, 0);
     fraction *= split.weights[split.share]! / total;
   }
-  return Math.round(fraction * 10_000) / 100;
+  return fraction;
 }
 
+/** A fraction as a percentage rounded to hundredths. */
+const percent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
+
 /**
- * The run that stands for the request and, where the shares' answers differ, every share (heaviest
- * first; of equal weights, the one following the heaviest destinations first).
+ * Verdicts from the least safe to the safest, to order shares of equal weight: traffic leaving the
+ * mesh is what a reviewer must see first.
  */
-export function settleShares(runs: readonly SharedRun[]): { run: OrderedRun; shares?: Share[] } {
+const LEAST_SAFE_FIRST: readonly Verdict[] = [
+  'allowed-direct',
+  'undetermined',
+  'allowed-via-gateway',
+  'broken',
+  'blocked-unregistered',
+  'denied-by-authz',
+];
+
+/**
+ * Heaviest first; of equal weights the least safe verdict, then the destinations in text order. Envoy's
+ * weighted clusters are an unordered set, so the written order of a route's destinations never decides.
+ */
+function heaviestFirst(a: SharedRun, b: SharedRun): number {
+  return (
+    b.weight - a.weight ||
+    LEAST_SAFE_FIRST.indexOf(a.outcome.verdict) - LEAST_SAFE_FIRST.indexOf(b.outcome.verdict) ||
+    compareText(destinationsOf(a.t).join('\n'), destinationsOf(b.t).join('\n'))
+  );
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const destinationsOf = (t: Trace): string[] =>
+  t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`);
+
+/**
+ * The run that stands for the request and, where the shares' answers differ, every share
+ * (heaviestFirst).
+ */
+export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
   const first = runs[0]!;
-  if (runs.length === 1) return { run: first };
+  if (runs.length === 1) return first;
   if (new Set(runs.map(answerOf)).size === 1) {
     for (const split of first.t.splits)
       first.t.note(
-        `${split.route} splits the traffic over ${split.weights.length} destinations; every share gives this answer`,
+        `${split.route} splits the traffic over ${split.weights.length} destinations; ${leftOut > 0 ? 'every share simulated' : 'every share'} gives this answer`,
       );
-    return { run: first };
+    return withCutOffNote(withOrderGroupsOf(first, runs), leftOut);
   }
-  const ordered = [...runs].sort((a, b) => b.weight - a.weight);
-  const heaviest = ordered[0]!;
+  const ordered = [...runs].sort(heaviestFirst);
+  const heaviest = withCutOffNote(withOrderGroupsOf(ordered[0]!, runs), leftOut);
   const shares = ordered.map(shareOf);
-  const others = shares
-    .slice(1)
-    .map((s) => `${s.weight}% ${s.verdict}`)
-    .join(', ');
+  const others = shareListText(shares.slice(1).map((s) => `${s.weight}% ${s.verdict}`));
   heaviest.t.note(
     `the traffic is split and its shares are answered differently: the verdict is the heaviest share's (${heaviest.weight}%); every share is listed under shares`,
   );
   return {
-    run: {
-      t: heaviest.t,
-      outcome: {
-        ...heaviest.outcome,
-        reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
-      },
+    t: heaviest.t,
+    outcome: {
+      ...heaviest.outcome,
+      reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
     },
     shares,
   };
 }
 
+/** `run`, its trace saying which part of the traffic the shares left out at MAX_SHARES carry. */
+function withCutOffNote<R extends SharedRun>(run: R, leftOut: number): R {
+  if (leftOut > 0)
+    run.t.note(
+      `the traffic splits on the way give more than ${MAX_SHARES} shares; ${MAX_SHARES} were simulated, heaviest first; the others (${leftOut}% of the traffic) were not`,
+    );
+  return run;
+}
+
+/**
+ * `run`, its trace holding the creation-order groups every share met: a group only a 10% share meets
+ * still decides part of the traffic, so its other candidates are tried (creation-order.ts).
+ */
+function withOrderGroupsOf<R extends SharedRun>(run: R, runs: readonly SharedRun[]): R {
+  for (const other of runs) if (other !== run) run.t.adoptOrderGroups(other.t);
+  return run;
+}
+
 function shareOf({ t, outcome, weight }: SharedRun): Share {
   return {
     weight,
-    destinations: t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`),
+    destinations: destinationsOf(t),
     verdict: outcome.verdict,
     reason: outcome.reason,
     ...(outcome.missing ? { missing: outcome.missing } : {}),

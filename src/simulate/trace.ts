@@ -54,6 +54,20 @@ export interface TakenSplit extends SplitGroup {
   share: number;
 }
 
+/**
+ * The heaviest share of a split; of equal weights, the destination first in text order. Envoy's
+ * weighted clusters are an unordered set (route.go translateRoute), so the written order must not
+ * decide which share stands for the request.
+ */
+function heaviestShare({ weights, destinations }: SplitGroup): number {
+  let best = 0;
+  for (let i = 1; i < weights.length; i++) {
+    const heavier = weights[i]! - weights[best]!;
+    if (heavier > 0 || (heavier === 0 && destinations[i]! < destinations[best]!)) best = i;
+  }
+  return best;
+}
+
 export class Trace {
   readonly decisions: Decision[] = [];
   readonly hops: Hop[] = [];
@@ -82,17 +96,29 @@ export class Trace {
 
   /**
    * The share of a traffic split this run follows (an index into its weights): the assumed one, else
-   * the first of the heaviest. The split is recorded so that other runs try the other shares.
+   * the heaviest. The split is recorded so that other runs try the other shares.
    */
   share(split: SplitGroup): number {
     // A request meets a split or two: a list is cheaper than a map per simulated request.
     const met = this.splits.find((s) => s.key === split.key);
     if (met) return met.share;
-    const heaviest = split.weights.indexOf(Math.max(...split.weights));
+    const heaviest = heaviestShare(split);
     const assumed = this.assumedShares.get(split.key);
     const share = assumed !== undefined && assumed < split.weights.length ? assumed : heaviest;
     this.splits.push({ ...split, share });
     return share;
+  }
+
+  /**
+   * Records the creation-order groups `other` met, a run of another share of the same request under
+   * the same assumptions: every group any share meets is one whose other candidates must be tried.
+   */
+  adoptOrderGroups(other: Trace): void {
+    for (const g of other.orderGroups) {
+      if (this.oldestTaken.has(g.key)) continue;
+      this.orderGroups.push(g);
+      this.oldestTaken.set(g.key, other.oldestTaken.get(g.key)!);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatExplanationText } from '../../src/report/explain.js';
+import { shareListText } from '../../src/simulate/splits.js';
 import {
   accessChangesReport,
   compareAccess,
@@ -146,6 +147,62 @@ describe('a route splitting traffic over weighted destinations', () => {
     expect(e.shares![2]!.destinations).toHaveLength(2);
   });
 
+  // route.go translateRoute: the weighted clusters are a set; the order they are written in is no part of it.
+  it('answers an equal-weight split the same whichever destination is written first', () => {
+    const directFirst: Correction = {
+      file: FILE,
+      from: `    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 100
+`,
+      to: `    route:
+    - destination: {host: edition.cnn.com, port: {number: 80}}
+      weight: 50
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 50
+`,
+      why: 'the same 50/50 split as below, with the direct destination written first',
+    };
+    const halfDirect = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 50');
+    const gatewayFirst = explainWith(sidecarSplit(50, halfDirect));
+    const swapped = explainWith(directFirst);
+    expect(swapped.verdict).toBe(gatewayFirst.verdict);
+    expect(gatewayFirst.verdict).toBe('allowed-direct');
+    expect(swapped.shares).toEqual(gatewayFirst.shares);
+    expect(
+      compareAccess(
+        analyzeFixture(TASK, { corrections: [sidecarSplit(50, halfDirect)] }),
+        analyzeFixture(TASK, { corrections: [directFirst] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('splits again at the gateway when one route applies at the sidecar and at the gateway', () => {
+    const halfDirect = TEN_PERCENT_DIRECT.replace('weight: 10', 'weight: 50');
+    const bothProxies: Correction = {
+      file: FILE,
+      from: `  - match:
+    - gateways:
+      - mesh
+      port: 80
+    route:`,
+      to: `  - route:`,
+      why: 'the split route has no match, so the sidecar and the egress gateway both apply it',
+    };
+    const e = explainWith(sidecarSplit(50, halfDirect), bothProxies);
+    // Envoy picks a share at each proxy on its own: half goes direct, a quarter leaves the gateway.
+    expect(e.shares?.map((s) => s.weight)).toEqual([50, 25, 25]);
+    expect(e.shares![0]!.verdict).toBe('allowed-direct');
+  });
+
   it('prints every share in the text output', () => {
     const text = formatExplanationText(explainWith(sidecarSplit(90, TEN_PERCENT_DIRECT)), {
       color: false,
@@ -190,15 +247,18 @@ describe('access changes of a traffic split', () => {
   });
 });
 
-// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
-describe('a tcp route splitting connections', () => {
-  const tcp = (weights: [number, number]) =>
-    simulatorFor(
-      analyzeSources(
-        [
-          {
-            path: 'db.yaml',
-            content: `${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
+/** A simulator over `content` alone, with the mesh's outbound policy REGISTRY_ONLY. */
+const registryOnly = (content: string) =>
+  simulatorFor(
+    analyzeSources(
+      [{ path: 'routes.yaml', content }],
+      parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
+    ),
+  );
+
+/** A connection to db.example.com (registered) whose tcp route splits over `destinations`, as written. */
+const tcpSplit = (destinations: readonly (readonly [string, number])[]) =>
+  registryOnly(`${serviceEntry('db', 'default', 'db.example.com', '{number: 5432, name: tcp, protocol: TCP}')}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: db, namespace: default}
@@ -206,16 +266,18 @@ spec:
   hosts: [db.example.com]
   tcp:
   - route:
-    - destination: {host: db.example.com, port: {number: 5432}}
-      weight: ${weights[0]}
-    - destination: {host: replica.example.com, port: {number: 5432}}
-      weight: ${weights[1]}
-`,
-          },
-        ],
-        parseProjectConfig('mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n'),
-      ),
-    )('default', 'tcp://db.example.com:5432');
+${destinations.map(([host, weight]) => `    - {destination: {host: ${host}, port: {number: 5432}}, weight: ${weight}}\n`).join('')}`)(
+    'default',
+    'tcp://db.example.com:5432',
+  );
+
+// networkfilter.go buildOutboundNetworkFiltersWithWeightedClusters: tcp routes split the same way.
+describe('a tcp route splitting connections', () => {
+  const tcp = (weights: [number, number]) =>
+    tcpSplit([
+      ['db.example.com', weights[0]],
+      ['replica.example.com', weights[1]],
+    ]);
 
   it('a 20% share to a host no service registers is listed as broken', () => {
     const e = tcp([80, 20]);
@@ -228,5 +290,91 @@ spec:
 
   it('the heavier share gives the verdict, whichever destination is written first', () => {
     expect(tcp([20, 80]).verdict).toBe('broken');
+  });
+});
+
+// httproute.go: of two VirtualServices for one host the sidecar keeps the oldest's routes, so each
+// order is simulated with the shares it meets.
+describe('a split that only another creation order meets', () => {
+  const twoRoutes = `${serviceEntry('httpbin', 'mytest', 'httpbin.org', '{number: 80, name: http, protocol: HTTP}')}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route: [{destination: {host: httpbin.org, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: mytest}
+spec:
+  hosts: [httpbin.org]
+  http:
+  - route:
+    - {destination: {host: httpbin.org, port: {number: 80}}, weight: 90}
+    - {destination: {host: nope.org, port: {number: 80}}, weight: 10}
+`;
+  const e = registryOnly(twoRoutes)('mytest', 'http://httpbin.org/get');
+
+  it('is undetermined, naming the VirtualServices whose age decides', () => {
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toMatch(/VirtualService mytest\/a.*VirtualService mytest\/b/);
+    expect(e.reason).toContain('10% broken');
+    expect(e.notes.join('\n')).not.toContain('the answer is the same whichever it is');
+  });
+});
+
+describe('a split into more shares than are simulated', () => {
+  /** Hosts no service registers, before db.example.com in text order. */
+  const unregistered = (from: number, count: number, weight: number) =>
+    Array.from({ length: count }, (_, i) => [`a${from + i}.example.com`, weight] as const);
+
+  it('simulates the heaviest shares, leaving out the lightest whatever the written order', () => {
+    const e = tcpSplit([
+      ...unregistered(0, 4, 1),
+      ...unregistered(10, 31, 2),
+      ['db.example.com', 34],
+    ]);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.shares).toHaveLength(32);
+    expect(e.shares!.map((s) => s.weight)).not.toContain(1);
+    expect(e.notes).toContain(
+      'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (4% of the traffic) were not',
+    );
+  });
+
+  it('puts the note on the share that gives the verdict', () => {
+    const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
+    expect(e.verdict).toBe('allowed-direct');
+    expect(e.notes).toContain(
+      'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (36% of the traffic) were not',
+    );
+  });
+
+  it('counts the shares past the first few in the reason, which is one line', () => {
+    const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
+    expect(e.reason).toMatch(
+      /the others: 2% broken, 2% broken, 2% broken, 2% broken, … and 27 more$/,
+    );
+  });
+
+  it('says only the shares simulated give the answer when all agree', () => {
+    const e = tcpSplit([
+      ['db.example.com', 2],
+      ...Array.from({ length: 49 }, () => ['db.example.com', 2] as const),
+    ]);
+    expect(e.shares).toBeUndefined();
+    expect(e.notes).toContain(
+      'VirtualService default/db tcp[0] splits the traffic over 50 destinations; every share simulated gives this answer',
+    );
+  });
+});
+
+describe('shareListText', () => {
+  it('lists up to four shares and counts the rest', () => {
+    expect(shareListText(['50% a', '30% b'])).toBe('50% a, 30% b');
+    expect(shareListText(['1', '2', '3', '4'])).toBe('1, 2, 3, 4');
+    expect(shareListText(['1', '2', '3', '4', '5', '6'])).toBe('1, 2, 3, 4, … and 2 more');
   });
 });

@@ -439,10 +439,12 @@ function convertRoute(ctx: RouteContext, route: Resource): void {
       }
       const kindKey = `${route.kind === 'GRPCRoute' ? 'HTTPRoute' : route.kind}|${key}`;
       const merged = ctx.merging.get(kindKey);
+      // Istio 1.30 merges both kinds into one VirtualService (controller.go HTTPAndGRPCBaseVS); up to
+      // 1.29 each kind makes its own under the same name. The repository does not say the version.
       if (merged && merged.some((p) => p.route.kind !== route.kind))
         return unmodelled(
           ['spec', 'parentRefs', parent.index],
-          `it and ${merged[0]!.route.kind} ${merged[0]!.route.namespace}/${merged[0]!.route.name} route ${host} for the same parent: Istio makes a VirtualService of each kind with one name, which is not modelled`,
+          `it and ${merged[0]!.route.kind} ${merged[0]!.route.namespace}/${merged[0]!.route.name} route ${host} for the same parent: the answer depends on the Istio version, which the repository does not show (Istio 1.30 and later merge both into one VirtualService; up to 1.29 each kind makes a VirtualService of its own with the same name, and which one the proxies keep is not modelled)`,
           parents,
         );
       if (merged) merged.push(part);
