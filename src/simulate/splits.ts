@@ -2,7 +2,7 @@
  * Traffic splits: a route with several destinations of weight > 0 sends a share of the traffic to
  * each (Envoy weighted clusters). A 10% share that bypasses the gateway or goes nowhere matters as
  * much as the other 90%, so the request is simulated once per share. When every share gives the same
- * answer it stands; otherwise the heaviest share gives the verdict and every share is listed.
+ * answer it stands; otherwise the verdict is the one most of the traffic gets, and every share is listed.
  */
 import { answerOf, type OrderedRun } from './creation-order.js';
 import type { TakenSplit, Trace } from './trace.js';
@@ -125,6 +125,20 @@ function heaviestFirst(a: SharedRun, b: SharedRun): number {
   );
 }
 
+/**
+ * The verdict most of the traffic gets, shares of one verdict summed (a 40% share must not outvote
+ * three 20% shares that break), and its percent; of equal parts, the least safe.
+ */
+function mostTraffic(runs: readonly SharedRun[]): [Verdict, number] {
+  const parts = new Map<Verdict, number>();
+  for (const r of runs)
+    parts.set(r.outcome.verdict, (parts.get(r.outcome.verdict) ?? 0) + r.weight);
+  const [best] = [...parts].sort(
+    ([va, a], [vb, b]) => b - a || LEAST_SAFE_FIRST.indexOf(va) - LEAST_SAFE_FIRST.indexOf(vb),
+  );
+  return [best![0], Math.round(best![1] * 100) / 100];
+}
+
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const destinationsOf = (t: Trace): string[] =>
@@ -145,17 +159,21 @@ export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
     return withCutOffNote(withOrderGroupsOf(first, runs), leftOut);
   }
   const ordered = [...runs].sort(heaviestFirst);
-  const heaviest = withCutOffNote(withOrderGroupsOf(ordered[0]!, runs), leftOut);
+  const [verdict, percent] = mostTraffic(ordered);
+  const chosen = ordered.find((r) => r.outcome.verdict === verdict)!;
+  const heaviest = withCutOffNote(withOrderGroupsOf(chosen, runs), leftOut);
   const shares = ordered.map(shareOf);
-  const others = shareListText(shares.slice(1).map((s) => `${s.weight}% ${s.verdict}`));
+  const others = shareListText(
+    ordered.filter((r) => r !== chosen).map((r) => `${r.weight}% ${r.outcome.verdict}`),
+  );
   heaviest.t.note(
-    `the traffic is split and its shares are answered differently: the verdict is the heaviest share's (${heaviest.weight}%); every share is listed under shares`,
+    `the traffic is split and its shares are answered differently: the verdict is the one most of the traffic gets (${percent}%), path and reason those of its heaviest share (${heaviest.weight}%); every share is listed under shares`,
   );
   return {
     t: heaviest.t,
     outcome: {
       ...heaviest.outcome,
-      reason: `${heaviest.outcome.reason}; this is the heaviest share (${heaviest.weight}%) of a traffic split, the others: ${others}`,
+      reason: `${heaviest.outcome.reason}; this is what ${percent}% of a traffic split gets (its heaviest share: ${heaviest.weight}%), the others: ${others}`,
     },
     shares,
   };

@@ -132,7 +132,8 @@ export interface Explanation {
   notes: string[];
   /**
    * Where a route splits the traffic and the shares' answers differ: every share, heaviest first.
-   * The verdict and the rest of the explanation are the heaviest share's.
+   * The verdict is the one most of the traffic gets (shares of one verdict summed); the rest of the
+   * explanation is the heaviest share's with that verdict.
    */
   shares?: Share[];
 }

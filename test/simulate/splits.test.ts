@@ -2,7 +2,7 @@
  * Traffic splits: a route with several destinations of weight > 0 sends a share of the traffic to
  * each (pilot/pkg/networking/core/route/route.go translateRoute, networkfilter.go
  * buildOutboundNetworkFiltersWithWeightedClusters). Every share is simulated: a 10% share that
- * bypasses the gateway or goes nowhere is shown, though the verdict stays the heaviest share's.
+ * bypasses the gateway or goes nowhere is shown; the verdict is the one most of the traffic gets.
  */
 import { describe, expect, it } from 'vitest';
 import { formatExplanationText } from '../../src/report/explain.js';
@@ -87,7 +87,7 @@ describe('a route splitting traffic over weighted destinations', () => {
       'istio-egressgateway.istio-system.svc.cluster.local:80',
     );
     expect(e.reason).toMatch(
-      /heaviest share \(90%\) of a traffic split, the others: 10% allowed-direct$/,
+      /what 90% of a traffic split gets \(its heaviest share: 90%\), the others: 10% allowed-direct$/,
     );
     expect(decisionText(e)).toContain(
       'VirtualService default/direct-cnn-through-egress-gateway http[0] splits traffic over 2 destinations (weights 90, 10); this share goes to istio-egressgateway.istio-system.svc.cluster.local:80 subset cnn (weight 90)',
@@ -145,6 +145,26 @@ describe('a route splitting traffic over weighted destinations', () => {
     ]);
     expect(e.verdict).toBe('allowed-direct');
     expect(e.shares![2]!.destinations).toHaveLength(2);
+  });
+
+  it('gives the verdict most of the traffic gets, shares of one verdict summed', () => {
+    // 40% through the gateway, 60% to three unregistered hosts (20% each): most requests break.
+    const unregistered = [1, 2, 3]
+      .map(
+        (n) => `    - destination: {host: unknown${n}.example.com, port: {number: 80}}
+      weight: 20
+`,
+      )
+      .join('');
+    const e = explainWith(gatewaySplit(40, unregistered));
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [40, 'allowed-via-gateway'],
+      [20, 'broken'],
+      [20, 'broken'],
+      [20, 'broken'],
+    ]);
+    expect(e.verdict).toBe('broken');
+    expect(e.reason).toMatch(/what 60% of a traffic split gets \(its heaviest share: 20%\)/);
   });
 
   // route.go translateRoute: the weighted clusters are a set; the order they are written in is no part of it.
@@ -336,7 +356,7 @@ describe('a split into more shares than are simulated', () => {
       ...unregistered(10, 31, 2),
       ['db.example.com', 34],
     ]);
-    expect(e.verdict).toBe('allowed-direct');
+    expect(e.verdict).toBe('broken'); // 62% of the traffic simulated, against 34% direct
     expect(e.shares).toHaveLength(32);
     expect(e.shares!.map((s) => s.weight)).not.toContain(1);
     expect(e.notes).toContain(
@@ -346,7 +366,7 @@ describe('a split into more shares than are simulated', () => {
 
   it('puts the note on the share that gives the verdict', () => {
     const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
-    expect(e.verdict).toBe('allowed-direct');
+    expect(e.verdict).toBe('broken');
     expect(e.notes).toContain(
       'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (36% of the traffic) were not',
     );
@@ -355,7 +375,7 @@ describe('a split into more shares than are simulated', () => {
   it('counts the shares past the first few in the reason, which is one line', () => {
     const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
     expect(e.reason).toMatch(
-      /the others: 2% broken, 2% broken, 2% broken, 2% broken, … and 27 more$/,
+      /the others: 2% allowed-direct, 2% broken, 2% broken, 2% broken, … and 27 more$/,
     );
   });
 
