@@ -150,6 +150,7 @@ export {
   identityConditions,
   conditionAppliesToPort,
   authzGatewayTargets,
+  authzInactiveReason,
 } from './istio/authz.js';
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
 export { workloadPolicyIndexOf } from './istio/workload-policies.js';
