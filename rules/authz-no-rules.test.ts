@@ -10,6 +10,26 @@ metadata: {name: policy, namespace: ${namespace}}
 spec:
 ${spec}`;
 
+const nothing = authz('istio-system', '  {}\n').replace('spec:\n  {}', 'spec: {}');
+/** An ALLOW policy with rules, `extra` spec lines before them, named `opener` in `namespace`. */
+const opener = (extra: string, namespace = 'istio-system'): string =>
+  authz(namespace, `${extra}  rules:\n  - to: [{operation: {methods: [GET]}}]\n`).replace(
+    'name: policy',
+    'name: opener',
+  );
+const dryRun = (yaml: string): string =>
+  yaml.replace(
+    'namespace: istio-system}',
+    'namespace: istio-system, annotations: {istio.io/dry-run: "true"}}',
+  );
+const stillClosed = (name: string, openerYaml: string) => ({
+  name: `allow-nothing on the gateway beside an ALLOW policy with rules that does not act on it: ${name}`,
+  yaml: { 'gw.yaml': gateway, 'nothing.yaml': nothing, 'opener.yaml': openerYaml },
+  findings: [
+    { file: 'nothing.yaml', line: 4, column: 1, message: /^ALLOW without rules allows nothing/ },
+  ],
+});
+
 testRule(rule, {
   valid: [
     {
@@ -41,8 +61,21 @@ testRule(rule, {
         ).replace('name: policy', 'name: gateway-viewer'),
       },
     },
+    {
+      // Shadow rules only: the empty policy denies nothing.
+      name: 'allow-nothing in dry-run',
+      yaml: { 'gw.yaml': gateway, 'nothing.yaml': dryRun(nothing) },
+    },
   ],
   invalid: [
+    // policyattachment.go ShouldAttachPolicy: targetRefs never attach to a gateway by its pods.
+    stillClosed(
+      'targetRefs',
+      opener('  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: other}]\n'),
+    ),
+    stillClosed('dry-run', dryRun(opener(''))),
+    stillClosed('it selects other workloads', opener('  selector: {matchLabels: {app: foo}}\n')),
+    stillClosed('it lives in another namespace', opener('', 'app')),
     {
       name: 'ALLOW without rules on the egress gateway blocks all egress',
       yaml: {

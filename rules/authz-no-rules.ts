@@ -3,8 +3,11 @@ import { listText } from '../src/lint/wording.js';
 import {
   authzAction,
   authzGatewayTargets,
+  authzInactiveReason,
+  authzRules,
   describeGatewayWorkload,
   type GatewayWorkload,
+  type IstioIndex,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { get, type Resource } from '../src/model/resource.js';
@@ -14,7 +17,8 @@ import { get, type Resource } from '../src/model/resource.js';
  * that never matches). As ALLOW that denies every request to the workloads it selects — on an egress
  * gateway, all egress through it — unless another ALLOW policy with rules applies to them too: a
  * request is allowed when any ALLOW policy matches it, so the empty one is then the "allow-nothing"
- * baseline Istio's authorization tasks start from. As DENY or AUDIT it does nothing.
+ * baseline Istio's authorization tasks start from. As DENY or AUDIT it does nothing. A policy Istio
+ * does not enforce on the gateway (targetRefs, dry-run: authzInactiveReason) neither closes nor opens it.
  */
 export default defineRule({
   meta: {
@@ -25,14 +29,14 @@ export default defineRule({
     kinds: ['AuthorizationPolicy', 'IstioGateway', 'Gateway', 'ASMEgressTrafficPolicy'],
   },
   check({ index, report }) {
-    let opened: Set<GatewayWorkload> | undefined;
-    // Gateways some ALLOW policy with rules applies to: an empty ALLOW policy does not close them.
-    const openedByRules = (): Set<GatewayWorkload> =>
+    let opened: Set<string> | undefined;
+    // Gateways some enforced ALLOW policy with rules applies to: an empty ALLOW policy does not close them.
+    const openedByRules = (): Set<string> =>
       (opened ??= new Set(
         index
           .ofKind(KIND.authorizationPolicy)
           .filter((p) => authzAction(p) === 'ALLOW' && hasRules(p))
-          .flatMap((p) => authzGatewayTargets(index, p)),
+          .flatMap((p) => enforcedOn(index, p).map(workloadKey)),
       ));
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       if (hasRules(policy)) continue;
@@ -41,7 +45,9 @@ export default defineRule({
       const path =
         get(policy.body, ['spec', 'action']) !== undefined ? ['spec', 'action'] : ['spec'];
       if (action === 'ALLOW') {
-        const gateways = authzGatewayTargets(index, policy).filter((w) => !openedByRules().has(w));
+        const gateways = enforcedOn(index, policy).filter(
+          (w) => !openedByRules().has(workloadKey(w)),
+        );
         if (gateways.length === 0) continue;
         report({
           resource: policy,
@@ -60,6 +66,15 @@ export default defineRule({
 });
 
 function hasRules(policy: Resource): boolean {
-  const rules = get(policy.body, ['spec', 'rules']);
-  return Array.isArray(rules) && rules.length > 0;
+  return authzRules(policy).length > 0;
+}
+
+/** The egress gateways whose traffic the policy acts on. */
+function enforcedOn(index: IstioIndex, policy: Resource): GatewayWorkload[] {
+  return authzInactiveReason(policy) ? [] : authzGatewayTargets(index, policy);
+}
+
+/** A gateway by what identifies it (its pods' namespace and labels), not by object identity. */
+function workloadKey(w: GatewayWorkload): string {
+  return JSON.stringify([w.namespace, w.name, Object.entries(w.labels).sort()]);
 }

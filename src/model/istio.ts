@@ -9,6 +9,7 @@
  * The parts live in ./istio/; this module is what the rest of the code imports.
  */
 export { PerObjectMemo } from './istio/memo.js';
+export { requestHost, type RequestHost } from './istio/request-host.js';
 export {
   hostMatches,
   hostSubsetOf,
@@ -20,7 +21,6 @@ export {
 export {
   DEFAULT_CLUSTER_DOMAIN,
   resolveHostName,
-  resolveRequestHost,
   resolveHostOf,
   resolveGatewayName,
   serviceHostName,
@@ -150,6 +150,7 @@ export {
   identityConditions,
   conditionAppliesToPort,
   authzGatewayTargets,
+  authzInactiveReason,
 } from './istio/authz.js';
 export type { AuthzAction, AuthzRuleRef, AuthzCondition } from './istio/authz.js';
 export { workloadPolicyIndexOf } from './istio/workload-policies.js';

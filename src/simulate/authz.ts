@@ -11,6 +11,7 @@
 import type { FieldPath } from '../model/field-path.js';
 import {
   authzAction,
+  authzInactiveReason,
   isHttpOnlyCondition,
   PerObjectMemo,
   stringList,
@@ -253,14 +254,9 @@ function whenEvaluator(
 /** Evaluate the policies that apply to the gateway pods; records each deciding step on the trace. */
 export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): AuthzDecision {
   const policies = index.authorizationPoliciesFor(req.workload).filter((p) => {
-    const targeted =
-      get(p.body, ['spec', 'targetRef']) !== undefined ||
-      get(p.body, ['spec', 'targetRefs']) !== undefined;
-    if (targeted)
-      t.note(
-        `${describe(p)} uses targetRef(s), which attach to Kubernetes Gateways; not evaluated here`,
-      );
-    return !targeted;
+    const inactive = authzInactiveReason(p);
+    if (inactive) t.note(`${describe(p)} ${inactive}: it does not act on this gateway`);
+    return !inactive;
   });
   const chain = req.http ? 'HTTP' : 'TCP';
   const byAction = (action: AuthzAction): Resource[] =>

@@ -5,11 +5,12 @@
 import type { Analysis } from '../analyze.js';
 import { simulationContext, type SimulationContext } from './context.js';
 import { fromSidecar } from './sidecar.js';
-import { Trace } from './trace.js';
+import { Trace, undetermined } from './trace.js';
+import { findServicePort } from './upstream.js';
 import { acrossCreationOrders, settleCreationOrder, type OrderedRun } from './creation-order.js';
 import { acrossShares, settleShares } from './splits.js';
 import type { Resource } from '../model/resource.js';
-import { resolveRequestHost } from '../model/istio.js';
+import { requestHost } from '../model/istio.js';
 import type { AppRequest, Explanation, SourceWorkload } from './types.js';
 
 export interface ExplainOptions {
@@ -23,15 +24,15 @@ export function explainRequest(
   request: AppRequest,
   options: ExplainOptions = {},
 ): Explanation {
-  // The application's resolver reads a short name in its own namespace (the pod's DNS search path).
-  const host = resolveRequestHost(
-    request.host,
-    source.namespace,
-    ctx.index.clusterDomain,
-    (fqdn) =>
-      ctx.index.kubernetesServiceFor(fqdn) !== undefined ||
-      ctx.index.serviceEntriesForHost(fqdn).length > 0,
-  );
+  // The application's resolver and its sidecar read the name (request-host.ts).
+  const read = requestHost(ctx.index, {
+    host: request.host,
+    namespace: source.namespace,
+    http: request.scheme === 'http',
+    resources: ctx.cs.resources,
+    hasPort: (entry) => findServicePort([entry], request.port) !== undefined,
+  });
+  const host = 'host' in read ? read.host : request.host;
   const sent = host === request.host ? request : { ...request, host };
   const simulate = (
     assumedOldest: ReadonlyMap<string, Resource>,
@@ -43,8 +44,13 @@ export function explainRequest(
         `the method ${request.method} is not visible inside the application's TLS; it does not change the result`,
       );
     }
-    if (host !== request.host)
-      t.note(`${request.host} is a short name: in namespace ${source.namespace} it is ${host}`);
+    if ('undetermined' in read) {
+      t.decide('application', read.undetermined.reason);
+      const { missing, reason } = read.undetermined;
+      return { t, outcome: undetermined(missing, reason) };
+    }
+    if (read.entry && read.note) t.decide('sidecar', read.note, read.entry, ['spec', 'hosts']);
+    else if (read.note) t.note(read.note);
     return { t, outcome: fromSidecar(ctx, t, source, sent) };
   };
   // Each creation order is simulated with every share it meets: another order may meet other splits.

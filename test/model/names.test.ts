@@ -9,7 +9,6 @@ import {
   isClusterDomainHost,
   resolveGatewayName,
   resolveHostName,
-  resolveRequestHost,
   splitNamespacedHost,
 } from '../../src/model/istio.js';
 import type { Resource } from '../../src/model/resource.js';
@@ -35,34 +34,6 @@ describe('resolveHostName', () => {
       '',
     ])
       expect(resolveHostName(host, 'default', 'cluster.local')).toBe(host);
-  });
-});
-
-describe('resolveRequestHost (the pod resolver search path and the sidecar alt virtual hosts)', () => {
-  const shown = new Set(['httpbin.foo.svc.cluster.local']);
-  const resolve = (host: string): string =>
-    resolveRequestHost(host, 'app', 'cluster.local', (fqdn) => shown.has(fqdn));
-
-  it('a name without a dot is a Service of the client namespace', () => {
-    expect(resolve('httpbin')).toBe('httpbin.app.svc.cluster.local');
-  });
-
-  it('name.namespace is that Service when the repository shows it', () => {
-    expect(resolve('httpbin.foo')).toBe('httpbin.foo.svc.cluster.local');
-  });
-
-  it('name.namespace.svc is always in the cluster', () => {
-    expect(resolve('squid.proxy.svc')).toBe('squid.proxy.svc.cluster.local');
-  });
-
-  it('other names, two labels no Service has among them, stay as written', () => {
-    for (const host of [
-      'httpbin.org',
-      'www.httpbin.org',
-      'httpbin.foo.svc.cluster.local',
-      '10.0.0.5',
-    ])
-      expect(resolve(host)).toBe(host);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { parseProjectConfig } from '../../src/config/project-config.js';
 import { compareAccess, formatAccessChange } from '../../src/simulate/access.js';
-import { decisionText, httpEntry, simulatorFor, type Explain } from './helpers.js';
+import { decisionText, httpEntry, serviceEntry, simulatorFor, type Explain } from './helpers.js';
 
 const REGISTRY_ONLY = 'mesh:\n  outboundTrafficPolicy: REGISTRY_ONLY\n';
 
@@ -329,6 +329,57 @@ describe("a request naming a Service by name.namespace or name.namespace.svc (th
       });
     });
   }
+});
+
+describe('name.namespace that the repository does not show as a Service', () => {
+  const NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: proxy}\n---\n';
+  it('in a namespace the repository shows: the Service it does not show, undetermined', () => {
+    for (const yaml of [NAMESPACE, PROXY_SERVICE.replace('name: squid', 'name: other')])
+      expect(simulate(yaml)('app', 'http://squid.proxy:3128/')).toMatchObject({
+        verdict: 'undetermined',
+        missing: 'the Kubernetes Service squid.proxy.svc.cluster.local',
+      });
+  });
+
+  it('in a namespace the repository does not know: an external name (blocked under REGISTRY_ONLY)', () => {
+    expect(simulate(PROXY_SERVICE)('app', 'http://example.com/').verdict).toBe(
+      'blocked-unregistered',
+    );
+  });
+});
+
+describe('name.namespace registered by a ServiceEntry beside the Service of that name', () => {
+  const ENTRY = httpEntry('api', 'app', 'api.partner');
+  const hiddenService = (exportTo: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: partner, annotations: {networking.istio.io/exportTo: "${exportTo}"}}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80}, {name: tls, port: 443}]
+---
+`;
+  it('HTTP: the ServiceEntry takes the Host header (the Service gives up its alternate name, dedupeDomains)', () => {
+    for (const exportTo of ['.', '*']) {
+      const e = simulate(ENTRY + hiddenService(exportTo))('app', 'http://api.partner/');
+      expect(e.verdict).toBe('allowed-direct');
+      expect(e.upstream).toMatchObject({ host: 'api.partner', port: 80 });
+      expect(decisionText(e)).toContain('gives up its alternate name api.partner');
+    }
+  });
+
+  it('TLS: no Host header; the resolver finds the Service first: hidden from the client, undetermined', () => {
+    const tls = serviceEntry(
+      'api',
+      'app',
+      'api.partner',
+      '{number: 443, name: tls, protocol: TLS}',
+    );
+    const hidden = simulate(`${tls}---\n${hiddenService('.')}`)('app', 'https://api.partner/');
+    expect(hidden).toMatchObject({ verdict: 'undetermined' });
+    expect(hidden.missing).toContain('the Kubernetes Service api.partner.svc.cluster.local');
+    const seen = simulate(`${tls}---\n${hiddenService('*')}`)('app', 'https://api.partner/');
+    expect(seen.hops.at(-1)?.to).toBe('api.partner.svc.cluster.local:443');
+  });
 });
 
 describe('a sidecar route to an in-cluster Service that is not the egress gateway', () => {

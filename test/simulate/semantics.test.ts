@@ -467,6 +467,25 @@ spec:
     );
   });
 
+  it('a dry-run policy only logs (builder.go isDryRun): its DENY denies nothing, and an ALLOW beside it still counts', () => {
+    const dryRun = (yaml: string): string =>
+      yaml.replace(
+        'namespace: istio-system}',
+        'namespace: istio-system, annotations: {istio.io/dry-run: "true"}}',
+      );
+    const denyAll = simulate(http + dryRun(AP('DENY', '{}')))('app/app=a', 'http://httpbin.org');
+    expect(denyAll.verdict).toBe('allowed-via-gateway');
+    expect(denyAll.notes).toContain(
+      'AuthorizationPolicy istio-system/deny-policy is annotated istio.io/dry-run: its rules are shadow rules, which only log, allowing and denying nothing: it does not act on this gateway',
+    );
+    const dryAllow = simulate(
+      http +
+        AP('ALLOW', '{from: [{source: {namespaces: [trusted]}}]}') +
+        dryRun(AP('ALLOW', '{}').replace('allow-policy', 'allow-all')),
+    );
+    expect(dryAllow('app/app=a', 'http://httpbin.org').verdict).toBe('denied-by-authz');
+  });
+
   it('DENY is checked before ALLOW', () => {
     const explain = simulate(
       http + AP('ALLOW', '{}') + AP('DENY', '{to: [{operation: {paths: [/admin*]}}]}'),

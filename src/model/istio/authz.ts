@@ -16,6 +16,31 @@ export function authzAction(policy: Resource): AuthzAction {
   return action === 'DENY' || action === 'AUDIT' || action === 'CUSTOM' ? action : 'ALLOW';
 }
 
+/**
+ * Why a policy that a classic (egress) gateway's pods fall under still does not act on its traffic,
+ * if it does not:
+ * - `targetRef`/`targetRefs`: Istio attaches such a policy only to Gateway API gateways and waypoints;
+ *   for any other workload it ignores the policy altogether (pilot/pkg/model/policyattachment.go
+ *   `ShouldAttachPolicy`);
+ * - the annotation `istio.io/dry-run` set true: its rules are built as shadow rules, which only log
+ *   and count (pilot/pkg/security/authz/builder/builder.go `isDryRun`, strconv.ParseBool).
+ */
+export function authzInactiveReason(policy: Resource): string | undefined {
+  const refs = (field: string): boolean => {
+    const v = get(policy.body, ['spec', field]);
+    return Array.isArray(v) ? v.length > 0 : isObject(v);
+  };
+  if (refs('targetRefs') || refs('targetRef'))
+    return 'uses targetRef(s): Istio attaches it only to Kubernetes Gateway API gateways and waypoints, never to a gateway by its pods';
+  const dryRun = get(policy.body, ['metadata', 'annotations', 'istio.io/dry-run']);
+  if (typeof dryRun === 'string' && PARSE_BOOL_TRUE.has(dryRun))
+    return 'is annotated istio.io/dry-run: its rules are shadow rules, which only log, allowing and denying nothing';
+  return undefined;
+}
+
+/** What Go's strconv.ParseBool reads as true. */
+const PARSE_BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
 export interface AuthzRuleRef {
   policy: Resource;
   index: number;
@@ -134,7 +159,8 @@ export function conditionAppliesToPort(
 
 /**
  * The egress gateways an AuthorizationPolicy applies to: it lives in their pods' namespace or in the
- * root namespace, and its selector picks their pods (or it has none).
+ * root namespace, and its selector picks their pods (or it has none). Whether it then acts on their
+ * traffic is authzInactiveReason's answer.
  */
 export function authzGatewayTargets(index: IstioIndex, policy: Resource): GatewayWorkload[] {
   const selector = workloadSelectorOf(policy);

@@ -39,30 +39,6 @@ export function resolveHostName(host: string, namespace: string, domain: string)
   return `${host}.${namespace}.svc.${domain}`;
 }
 
-/**
- * The host an application names in a request, as its pod's resolver and its sidecar read it. The
- * resolver tries the search path `<namespace>.svc.<domain>`, `svc.<domain>`, `<domain>` first (ndots
- * 5), and the sidecar's virtual hosts for a Service carry the same partial names
- * (pilot/pkg/networking/core/httproute.go `generateAltVirtualHostsForKubernetesService`: `name.ns`
- * and `name.ns.svc` from any namespace). So a name without a dot is a Service of `namespace`,
- * `name.ns.svc` is always in the cluster, and `name.ns` is when `isService` says the repository
- * shows that Service (else it stays as written: most such names are external, `httpbin.org`).
- */
-export function resolveRequestHost(
-  host: string,
-  namespace: string,
-  domain: string,
-  isService: (fqdn: string) => boolean,
-): string {
-  const short = resolveHostName(host, namespace, domain);
-  if (short !== host) return short;
-  const parts = host.split('.');
-  if (parts.some((p) => p === '' || p === '*')) return host;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.${domain}`;
-  if (parts.length === 2 && isService(`${host}.svc.${domain}`)) return `${host}.svc.${domain}`;
-  return host;
-}
-
 /** A host a resource names, resolved against the resource's namespace and cluster domain. */
 export function resolveHostOf(r: Resource, host: string): string {
   return resolveHostName(host, r.namespace, clusterDomainOf(r));
