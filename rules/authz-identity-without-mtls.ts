@@ -3,7 +3,7 @@ import { shownClients } from '../src/lint/clients.js';
 import { listText } from '../src/lint/wording.js';
 import {
   authzAction,
-  authzGatewayTargets,
+  authzEnforcedOn,
   authzRules,
   conditionAppliesToPort,
   describeGatewayWorkload,
@@ -59,7 +59,7 @@ export default defineRule({
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       const action = authzAction(policy);
       if (action !== 'ALLOW' && action !== 'DENY') continue;
-      const servers = authzGatewayTargets(index, policy).flatMap(workloadServers);
+      const servers = authzEnforcedOn(index, policy).flatMap(workloadServers);
       for (const rule of authzRules(policy)) {
         for (const condition of identityConditions(rule)) {
           const blind = servers.flatMap((s) => {

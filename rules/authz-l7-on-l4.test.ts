@@ -25,6 +25,17 @@ const denyPost = `  - from:
 testRule(rule, {
   valid: [
     {
+      // builder.go isDryRun: a dry-run policy's rules are shadow rules; it allows and denies nothing.
+      name: 'HTTP conditions in a dry-run policy on a gateway that also carries TLS',
+      yaml: {
+        'gateway.yaml': gateway,
+        'authz.yaml': authz('ALLOW', `  - to:\n    - operation:\n        methods: [GET]\n`).replace(
+          '  namespace: istio-system\n',
+          '  namespace: istio-system\n  annotations: {istio.io/dry-run: "true"}\n',
+        ),
+      },
+    },
+    {
       name: 'HTTP conditions on a gateway that only carries HTTP',
       yaml: { 'gateway.yaml': httpOnly, 'authz.yaml': authz('DENY', denyPost) },
     },

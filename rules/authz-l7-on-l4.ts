@@ -2,7 +2,7 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   authzAction,
-  authzGatewayTargets,
+  authzEnforcedOn,
   authzRules,
   conditionAppliesToPort,
   describeGatewayWorkload,
@@ -31,7 +31,7 @@ export default defineRule({
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       const action = authzAction(policy);
       if (action !== 'ALLOW' && action !== 'DENY') continue;
-      const l4 = authzGatewayTargets(index, policy)
+      const l4 = authzEnforcedOn(index, policy)
         .flatMap(workloadServers)
         .filter((s) => s.routeKind !== 'http');
       if (l4.length === 0) continue;

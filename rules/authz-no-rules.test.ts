@@ -30,8 +30,33 @@ const stillClosed = (name: string, openerYaml: string) => ({
   ],
 });
 
+/** A Gateway API egress gateway `egress` in `default`, an allow-nothing policy on its pods, and `openerSpec`. */
+const gatewayApi = (openerSpec: string) => ({
+  'gw.yaml': `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: http, hostname: httpbin.org, port: 80, protocol: HTTP}
+`,
+  'nothing.yaml': authz(
+    'default',
+    '  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: egress}}\n',
+  ),
+  'opener.yaml': opener(openerSpec, 'default'),
+});
+
 testRule(rule, {
   valid: [
+    {
+      // policyattachment.go ShouldAttachPolicy: on a Gateway API gateway's pods a targetRef naming
+      // their Gateway attaches.
+      name: 'allow-nothing on a Gateway API gateway beside an ALLOW policy with rules targeting it',
+      yaml: gatewayApi(
+        '  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: egress}]\n',
+      ),
+    },
     {
       name: 'ALLOW with rules',
       yaml: {
@@ -74,6 +99,20 @@ testRule(rule, {
       opener('  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: other}]\n'),
     ),
     stillClosed('dry-run', dryRun(opener(''))),
+    {
+      name: 'allow-nothing on a Gateway API gateway beside an ALLOW policy targeting another Gateway',
+      yaml: gatewayApi(
+        '  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: other}]\n',
+      ),
+      findings: [
+        {
+          file: 'nothing.yaml',
+          line: 4,
+          column: 1,
+          message: /^ALLOW without rules allows nothing/,
+        },
+      ],
+    },
     stillClosed('it selects other workloads', opener('  selector: {matchLabels: {app: foo}}\n')),
     stillClosed('it lives in another namespace', opener('', 'app')),
     {

@@ -2,12 +2,10 @@ import { defineRule } from '../src/lint/rule.js';
 import { listText } from '../src/lint/wording.js';
 import {
   authzAction,
-  authzGatewayTargets,
-  authzInactiveReason,
+  authzEnforcedOn,
   authzRules,
   describeGatewayWorkload,
   type GatewayWorkload,
-  type IstioIndex,
 } from '../src/model/istio.js';
 import { KIND } from '../src/model/kinds.js';
 import { get, type Resource } from '../src/model/resource.js';
@@ -36,7 +34,7 @@ export default defineRule({
         index
           .ofKind(KIND.authorizationPolicy)
           .filter((p) => authzAction(p) === 'ALLOW' && hasRules(p))
-          .flatMap((p) => enforcedOn(index, p).map(workloadKey)),
+          .flatMap((p) => authzEnforcedOn(index, p).map(workloadKey)),
       ));
     for (const policy of index.ofKind(KIND.authorizationPolicy)) {
       if (hasRules(policy)) continue;
@@ -45,7 +43,7 @@ export default defineRule({
       const path =
         get(policy.body, ['spec', 'action']) !== undefined ? ['spec', 'action'] : ['spec'];
       if (action === 'ALLOW') {
-        const gateways = enforcedOn(index, policy).filter(
+        const gateways = authzEnforcedOn(index, policy).filter(
           (w) => !openedByRules().has(workloadKey(w)),
         );
         if (gateways.length === 0) continue;
@@ -67,11 +65,6 @@ export default defineRule({
 
 function hasRules(policy: Resource): boolean {
   return authzRules(policy).length > 0;
-}
-
-/** The egress gateways whose traffic the policy acts on. */
-function enforcedOn(index: IstioIndex, policy: Resource): GatewayWorkload[] {
-  return authzInactiveReason(policy) ? [] : authzGatewayTargets(index, policy);
 }
 
 /** A gateway by what identifies it (its pods' namespace and labels), not by object identity. */

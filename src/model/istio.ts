@@ -149,6 +149,7 @@ export {
   httpOnlyConditions,
   identityConditions,
   conditionAppliesToPort,
+  authzEnforcedOn,
   authzGatewayTargets,
   authzInactiveReason,
 } from './istio/authz.js';

@@ -254,7 +254,7 @@ function whenEvaluator(
 /** Evaluate the policies that apply to the gateway pods; records each deciding step on the trace. */
 export function evaluateAuthz(index: IstioIndex, req: AuthzRequest, t: Trace): AuthzDecision {
   const policies = index.authorizationPoliciesFor(req.workload).filter((p) => {
-    const inactive = authzInactiveReason(p);
+    const inactive = authzInactiveReason(p, req.workload);
     if (inactive) t.note(`${describe(p)} ${inactive}: it does not act on this gateway`);
     return !inactive;
   });

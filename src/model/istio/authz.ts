@@ -4,6 +4,8 @@
  */
 import type { FieldPath } from '../field-path.js';
 import { get, isObject, type JsonObject, type Resource } from '../resource.js';
+import { GATEWAY_API_GROUP } from '../kinds.js';
+import { GATEWAY_NAME_LABEL } from './gateway-api.js';
 import type { GatewayWorkload } from './gateways.js';
 import { stringList } from './hosts.js';
 import type { IstioIndex } from './index.js';
@@ -17,25 +19,56 @@ export function authzAction(policy: Resource): AuthzAction {
 }
 
 /**
- * Why a policy that a classic (egress) gateway's pods fall under still does not act on its traffic,
- * if it does not:
- * - `targetRef`/`targetRefs`: Istio attaches such a policy only to Gateway API gateways and waypoints;
- *   for any other workload it ignores the policy altogether (pilot/pkg/model/policyattachment.go
- *   `ShouldAttachPolicy`);
+ * Why a policy that a gateway's pods fall under (by namespace and selector) still does not act on
+ * their traffic, if it does not:
+ * - `targetRef`/`targetRefs`: Istio ignores the policy altogether on a workload without the
+ *   `gateway.networking.k8s.io/gateway-name` label (a classic gateway), and on a Gateway API
+ *   gateway's pods attaches it only when it lives in their namespace and a ref names their Gateway
+ *   (pilot/pkg/model/policyattachment.go `ShouldAttachPolicy`);
  * - the annotation `istio.io/dry-run` set true: its rules are built as shadow rules, which only log
  *   and count (pilot/pkg/security/authz/builder/builder.go `isDryRun`, strconv.ParseBool).
  */
-export function authzInactiveReason(policy: Resource): string | undefined {
-  const refs = (field: string): boolean => {
-    const v = get(policy.body, ['spec', field]);
-    return Array.isArray(v) ? v.length > 0 : isObject(v);
-  };
-  if (refs('targetRefs') || refs('targetRef'))
-    return 'uses targetRef(s): Istio attaches it only to Kubernetes Gateway API gateways and waypoints, never to a gateway by its pods';
+export function authzInactiveReason(
+  policy: Resource,
+  workload: Pick<GatewayWorkload, 'namespace' | 'labels'>,
+): string | undefined {
+  const refs = targetRefsOf(policy);
+  if (refs.length > 0) {
+    const gatewayName = workload.labels[GATEWAY_NAME_LABEL];
+    if (gatewayName === undefined)
+      return 'uses targetRef(s): Istio attaches it only to Kubernetes Gateway API gateways and waypoints, never to a gateway selected by its pods';
+    if (!refs.some((ref) => namesGateway(ref, policy, workload.namespace, gatewayName)))
+      return `uses targetRef(s) naming no Gateway ${workload.namespace}/${gatewayName}: Istio attaches it only to the Gateway API gateways it names in its own namespace`;
+  }
   const dryRun = get(policy.body, ['metadata', 'annotations', 'istio.io/dry-run']);
   if (typeof dryRun === 'string' && PARSE_BOOL_TRUE.has(dryRun))
     return 'is annotated istio.io/dry-run: its rules are shadow rules, which only log, allowing and denying nothing';
   return undefined;
+}
+
+/** `targetRefs`, or the older single `targetRef` when there are none (policyattachment.go GetTargetRefs). */
+function targetRefsOf(policy: Resource): JsonObject[] {
+  const refs = get(policy.body, ['spec', 'targetRefs']);
+  if (Array.isArray(refs) && refs.length > 0) return refs.filter(isObject);
+  const ref = get(policy.body, ['spec', 'targetRef']);
+  return isObject(ref) ? [ref] : [];
+}
+
+/** A ref attaching `policy` to the Gateway API Gateway `gatewayName` whose pods run in `namespace`. */
+function namesGateway(
+  ref: JsonObject,
+  policy: Resource,
+  namespace: string,
+  gatewayName: string,
+): boolean {
+  const refNamespace = ref['namespace'];
+  return (
+    policy.namespace === namespace &&
+    (refNamespace === undefined || refNamespace === '' || refNamespace === namespace) &&
+    ref['group'] === GATEWAY_API_GROUP &&
+    ref['kind'] === 'Gateway' &&
+    ref['name'] === gatewayName
+  );
 }
 
 /** What Go's strconv.ParseBool reads as true. */
@@ -173,4 +206,9 @@ export function authzGatewayTargets(index: IstioIndex, policy: Resource): Gatewa
   return selected.filter(
     (w) => policy.namespace === index.rootNamespace || policy.namespace === w.namespace,
   );
+}
+
+/** The egress gateways whose traffic the policy acts on: its targets where it is not inactive. */
+export function authzEnforcedOn(index: IstioIndex, policy: Resource): GatewayWorkload[] {
+  return authzGatewayTargets(index, policy).filter((w) => !authzInactiveReason(policy, w));
 }
