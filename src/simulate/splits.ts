@@ -44,6 +44,8 @@ export interface SharedRuns {
 interface PendingShare {
   assumed: ReadonlyMap<string, number>;
   fraction: number;
+  /** The destinations it takes, in text: of equal fractions the first in text order goes first. */
+  path: string;
 }
 
 /**
@@ -55,7 +57,7 @@ interface PendingShare {
 export function acrossShares(
   simulate: (assumedShares: ReadonlyMap<string, number>) => OrderedRun,
 ): SharedRuns {
-  const pending: PendingShare[] = [{ assumed: new Map(), fraction: 1 }];
+  const pending: PendingShare[] = [{ assumed: new Map(), fraction: 1, path: '' }];
   const runs: SharedRun[] = [];
   while (pending.length > 0 && runs.length < MAX_SHARES) {
     const { assumed } = takeHeaviest(pending);
@@ -70,9 +72,11 @@ export function acrossShares(
       const split = splits[k]!;
       split.weights.forEach((_, share) => {
         if (share === split.share) return;
+        const taken = [...before, { ...split, share }];
         pending.push({
           assumed: new Map([...prefix, [split.key, share]]),
-          fraction: fractionOf([...before, { ...split, share }]),
+          fraction: fractionOf(taken),
+          path: destinationsText(taken),
         });
       });
     }
@@ -80,10 +84,14 @@ export function acrossShares(
   return { runs, leftOut: percent(pending.reduce((sum, p) => sum + p.fraction, 0)) };
 }
 
+/** The heaviest pending share; of equal fractions the first by path, never by written order. */
 function takeHeaviest(pending: PendingShare[]): PendingShare {
   let best = 0;
-  for (let i = 1; i < pending.length; i++)
-    if (pending[i]!.fraction > pending[best]!.fraction) best = i;
+  for (let i = 1; i < pending.length; i++) {
+    const p = pending[i]!;
+    const b = pending[best]!;
+    if (p.fraction > b.fraction || (p.fraction === b.fraction && p.path < b.path)) best = i;
+  }
   return pending.splice(best, 1)[0]!;
 }
 
@@ -121,7 +129,7 @@ function heaviestFirst(a: SharedRun, b: SharedRun): number {
   return (
     b.weight - a.weight ||
     LEAST_SAFE_FIRST.indexOf(a.outcome.verdict) - LEAST_SAFE_FIRST.indexOf(b.outcome.verdict) ||
-    compareText(destinationsOf(a.t).join('\n'), destinationsOf(b.t).join('\n'))
+    compareText(destinationsText(a.t.splits), destinationsText(b.t.splits))
   );
 }
 
@@ -141,8 +149,13 @@ function mostTraffic(runs: readonly SharedRun[]): [Verdict, number] {
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const destinationsOf = (t: Trace): string[] =>
-  t.splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`);
+const destinationsOf = (t: Trace): string[] => destinationList(t.splits);
+
+const destinationList = (splits: readonly TakenSplit[]): string[] =>
+  splits.map((s) => `${s.route} -> ${s.destinations[s.share]!}`);
+
+const destinationsText = (splits: readonly TakenSplit[]): string =>
+  destinationList(splits).join('\n');
 
 /**
  * The run that stands for the request and, where the shares' answers differ, every share

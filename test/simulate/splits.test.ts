@@ -364,6 +364,14 @@ describe('a split into more shares than are simulated', () => {
     );
   });
 
+  it('cuts equal shares by destination text, not by written order', () => {
+    const others = unregistered(10, 39, 1);
+    const dbFirst = tcpSplit([['db.example.com', 1], ...others]);
+    const dbLast = tcpSplit([...others, ['db.example.com', 1]]);
+    const answer = (e: typeof dbFirst) => [e.verdict, e.shares, e.reason, e.notes];
+    expect(answer(dbLast)).toEqual(answer(dbFirst));
+  });
+
   it('puts the note on the share that gives the verdict', () => {
     const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
     expect(e.verdict).toBe('broken');
@@ -373,7 +381,9 @@ describe('a split into more shares than are simulated', () => {
   });
 
   it('counts the shares past the first few in the reason, which is one line', () => {
-    const e = tcpSplit([['db.example.com', 2], ...unregistered(10, 49, 2)]);
+    // Hosts after db.example.com in text order, so that its share is among those simulated.
+    const later = Array.from({ length: 49 }, (_, i) => [`z${10 + i}.example.com`, 2] as const);
+    const e = tcpSplit([['db.example.com', 2], ...later]);
     expect(e.reason).toMatch(
       /the others: 2% allowed-direct, 2% broken, 2% broken, 2% broken, … and 27 more$/,
     );
