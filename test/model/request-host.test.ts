@@ -84,9 +84,17 @@ describe('requestHost (the pod resolver search path and the sidecar virtual host
     expect(read(hidden, 'api.partner', false)).toMatchObject({
       undetermined: { missing: expect.stringContaining('api.partner.svc.cluster.local') },
     });
-    const unshown = entry('api.partner', 'app') + namespaceObject('partner');
-    expect('undetermined' in read(unshown, 'api.partner', false)).toBe(true);
-    // Nothing in the cluster can have the name: the ServiceEntry.
+    // Nothing in the repository has the name: the ServiceEntry, even in a namespace it shows
+    // (`go.dev` registered in a namespace `dev`), with a note naming the Service that would contend.
+    const unshown = read(
+      entry('api.partner', 'app') + namespaceObject('partner'),
+      'api.partner',
+      false,
+    );
+    expect(hostOf(unshown)).toBe('api.partner');
+    expect(unshown).toMatchObject({ note: expect.stringContaining('no Service api.partner.svc') });
+    const goDev = read(entry('go.dev', 'dev'), 'go.dev', false);
+    expect(hostOf(goDev)).toBe('go.dev');
     expect(hostOf(read(entry('api.partner', 'app'), 'api.partner', false))).toBe('api.partner');
   });
 });

@@ -15,8 +15,9 @@
  *   the listener has it as its own host (`dedupeDomains` with `knownFQDN`), so the Host header
  *   `name.ns` reaches the ServiceEntry. TLS and TCP carry no Host header: the connection goes to the
  *   address the resolver gives, the Service's ClusterIP first when it exists, and the listener for
- *   that address decides. That is the Service when the client sees it (its ClusterIP listener), and
- *   undetermined when the Service is hidden from the client or not shown.
+ *   that address decides. That is the Service when the client sees it (its ClusterIP listener),
+ *   undetermined when the repository shows it hidden from the client, and the ServiceEntry when the
+ *   repository shows no such Service (a note names the Service that would take it).
  */
 import type { Resource } from '../resource.js';
 import type { IstioIndex } from './index.js';
@@ -86,22 +87,16 @@ function twoLabelHost(index: Index, q: RequestHostQuery, service: string): Reque
     index.serviceEntriesForHost(service).length > 0;
   const ns = host.slice(host.indexOf('.') + 1);
   const namespaceKnown = ns === namespace || shownNamespaces(index, q.resources).has(ns);
-  if (entry && q.http) {
-    return {
-      host,
-      entry,
-      ...(shown || namespaceKnown
-        ? {
-            note: `a ServiceEntry registers ${host} itself: the sidecar's virtual host for the Service ${service} gives up its alternate name ${host} to it (Istio's dedupeDomains), so the Host header ${host} reaches the ServiceEntry`,
-          }
-        : {}),
-    };
-  }
-  if (entry && (shown || namespaceKnown) && !clientSeesService(index, service, namespace)) {
+  // A ServiceEntry registering the name as written is the repository saying it is external: a
+  // Service it does not show, in a namespace it names, does not outvote it (`go.dev` with a
+  // namespace `dev`), though for TLS/TCP the resolver would try that Service first.
+  if (entry && (q.http || !shown))
+    return { host, entry, ...entryNote(q, service, shown || namespaceKnown) };
+  if (entry && !clientSeesService(index, service, namespace)) {
     return {
       undetermined: {
         missing: `the address the pod's resolver gives ${host}, and the Kubernetes Service ${service}`,
-        reason: `a ServiceEntry registers ${host}, but this connection carries no Host header: it goes where the pod's resolver sends it, and its search path tries the Service ${service} first, which ${shown ? 'this workload does not see' : 'the repository does not show'}`,
+        reason: `a ServiceEntry registers ${host}, but this connection carries no Host header: it goes where the pod's resolver sends it, and its search path tries the Service ${service} first, which this workload does not see`,
       },
     };
   }
@@ -111,6 +106,16 @@ function twoLabelHost(index: Index, q: RequestHostQuery, service: string): Reque
       note: `${host} is ${shown ? 'a Service the repository shows' : `in namespace ${ns}, which the repository shows`}: the pod's resolver tries ${service} first (its search path), and the sidecar's virtual hosts for that Service carry ${host}`,
     };
   return { host };
+}
+
+/** Why a ServiceEntry keeps `name.ns` as written, where a Service of that name could contend. */
+function entryNote(q: RequestHostQuery, service: string, contended: boolean): { note?: string } {
+  if (!contended) return {};
+  return {
+    note: q.http
+      ? `a ServiceEntry registers ${q.host} itself: the sidecar's virtual host for the Service ${service} gives up its alternate name ${q.host} to it (Istio's dedupeDomains), so the Host header ${q.host} reaches the ServiceEntry`
+      : `a ServiceEntry registers ${q.host}; the repository shows no Service ${service}, which the pod's resolver would try first for this connection (it carries no Host header) if the cluster has it`,
+  };
 }
 
 function clientSeesService(index: Index, service: string, namespace: string): boolean {
