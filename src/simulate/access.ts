@@ -29,7 +29,7 @@ import { simulationContext } from './context.js';
 import { explainRequest } from './explain.js';
 import { parseRequestUrl } from './request.js';
 import { seesHost, unregisteredVerdict } from './sidecar.js';
-import { shareListText } from './splits.js';
+import { hundredths, shareListText } from './splits.js';
 import {
   describeSource,
   type AppScheme,
@@ -126,7 +126,7 @@ function sharesText(shares: readonly Share[]): string {
   }
   return shareListText(
     [...byAnswer]
-      .map(([answer, weight]) => ({ answer, weight: Math.round(weight * 100) / 100 }))
+      .map(([answer, weight]) => ({ answer, weight: hundredths(weight) }))
       .sort((a, b) => b.weight - a.weight || byText<{ answer: string }>((x) => x.answer)(a, b))
       .map(({ answer, weight }) => `${weight}% ${answer}`),
   );

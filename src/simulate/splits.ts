@@ -108,6 +108,9 @@ function fractionOf(splits: readonly TakenSplit[]): number {
 /** A fraction as a percentage rounded to hundredths. */
 const percent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
 
+/** A percentage, such as a sum of shares' weights, rounded to hundredths. */
+export const hundredths = (percentage: number): number => Math.round(percentage * 100) / 100;
+
 /**
  * Verdicts from the least safe to the safest, to order shares of equal weight: traffic leaving the
  * mesh is what a reviewer must see first.
@@ -144,7 +147,7 @@ function mostTraffic(runs: readonly SharedRun[]): [Verdict, number] {
   const [best] = [...parts].sort(
     ([va, a], [vb, b]) => b - a || LEAST_SAFE_FIRST.indexOf(va) - LEAST_SAFE_FIRST.indexOf(vb),
   );
-  return [best![0], Math.round(best![1] * 100) / 100];
+  return [best![0], hundredths(best![1])];
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
