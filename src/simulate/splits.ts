@@ -5,7 +5,8 @@
  * answer it stands; otherwise the verdict is the one most of the traffic gets, and every share is listed.
  */
 import { answerOf, type OrderedRun } from './creation-order.js';
-import type { TakenSplit, Trace } from './trace.js';
+import { undetermined, type Outcome, type TakenSplit, type Trace } from './trace.js';
+import { listText } from '../lint/wording.js';
 import type { Share, Verdict } from './types.js';
 
 /**
@@ -131,24 +132,51 @@ const LEAST_SAFE_FIRST: readonly Verdict[] = [
 function heaviestFirst(a: SharedRun, b: SharedRun): number {
   return (
     b.weight - a.weight ||
-    LEAST_SAFE_FIRST.indexOf(a.outcome.verdict) - LEAST_SAFE_FIRST.indexOf(b.outcome.verdict) ||
+    safetyRank(a.outcome.verdict) - safetyRank(b.outcome.verdict) ||
     compareText(destinationsText(a.t.splits), destinationsText(b.t.splits))
   );
 }
 
+/** Which verdict a traffic split gets, and whether the shares whose answer is unknown could change it. */
+interface Plurality {
+  verdict: Verdict;
+  /** Percent of the traffic that gets it. */
+  percent: number;
+  /**
+   * Percent of the traffic whose answer is unknown (undetermined shares, shares not simulated) when it
+   * could give another verdict the most: then the split's verdict is undetermined.
+   */
+  open?: number;
+  /** The verdict the unknown part could put first. */
+  rival?: Verdict;
+}
+
 /**
  * The verdict most of the traffic gets, shares of one verdict summed (a 40% share must not outvote
- * three 20% shares that break), and its percent; of equal parts, the least safe.
+ * three 20% shares that break), and its percent; of equal parts, the least safe. The undetermined
+ * shares and those not simulated could each give any verdict: the verdict holds only if it would
+ * still come first with all of that part given to the runner-up (or to a verdict no share gets).
  */
-function mostTraffic(runs: readonly SharedRun[]): [Verdict, number] {
+function mostTraffic(runs: readonly SharedRun[], leftOut: number): Plurality {
   const parts = new Map<Verdict, number>();
   for (const r of runs)
     parts.set(r.outcome.verdict, (parts.get(r.outcome.verdict) ?? 0) + r.weight);
-  const [best] = [...parts].sort(
-    ([va, a], [vb, b]) => b - a || LEAST_SAFE_FIRST.indexOf(va) - LEAST_SAFE_FIRST.indexOf(vb),
-  );
-  return [best![0], hundredths(best![1])];
+  const unknown = hundredths((parts.get('undetermined') ?? 0) + leftOut);
+  const ranked = [...parts]
+    .filter(([v]) => unknown === 0 || v !== 'undetermined')
+    .sort(([va, a], [vb, b]) => b - a || safetyRank(va) - safetyRank(vb));
+  const [verdict, weight] = ranked[0] ?? ['undetermined', 0];
+  const percent = hundredths(weight);
+  if (unknown === 0 || verdict === 'undetermined') return { verdict, percent };
+  // The runner-up, or a verdict no share gets (of which the least safe wins a tie).
+  const [rival, rivalWeight] = ranked[1] ?? [LEAST_SAFE_FIRST.find((v) => v !== verdict)!, 0];
+  const challenge = hundredths(rivalWeight + unknown);
+  const holds =
+    percent > challenge || (percent === challenge && safetyRank(verdict) < safetyRank(rival));
+  return holds ? { verdict, percent } : { verdict, percent, open: unknown, rival };
 }
+
+const safetyRank = (v: Verdict): number => LEAST_SAFE_FIRST.indexOf(v);
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -175,7 +203,8 @@ export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
     return withCutOffNote(withOrderGroupsOf(first, runs), leftOut);
   }
   const ordered = [...runs].sort(heaviestFirst);
-  const [verdict, percent] = mostTraffic(ordered);
+  const plurality = mostTraffic(ordered, leftOut);
+  const { verdict, percent } = plurality;
   const chosen = ordered.find((r) => r.outcome.verdict === verdict)!;
   const heaviest = withCutOffNote(withOrderGroupsOf(chosen, runs), leftOut);
   const shares = ordered.map(shareOf);
@@ -185,14 +214,33 @@ export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
   heaviest.t.note(
     `the traffic is split and its shares are answered differently: the verdict is the one most of the traffic gets (${percent}%), path and reason those of its heaviest share (${heaviest.weight}%); every share is listed under shares`,
   );
-  return {
-    t: heaviest.t,
-    outcome: {
-      ...heaviest.outcome,
-      reason: `${heaviest.outcome.reason}; this is what ${percent}% of a traffic split gets (its heaviest share: ${heaviest.weight}%), the others: ${others}`,
-    },
-    shares,
-  };
+  const reason = `${heaviest.outcome.reason}; this is what ${percent}% of a traffic split gets (its heaviest share: ${heaviest.weight}%), the others: ${others}`;
+  if (plurality.open === undefined)
+    return { t: heaviest.t, outcome: { ...heaviest.outcome, reason }, shares };
+  return { t: heaviest.t, outcome: openPlurality(plurality, ordered, leftOut, reason), shares };
+}
+
+/**
+ * A split whose unknown part could change which verdict most of the traffic gets: undetermined,
+ * naming what the undetermined shares miss and the shares not simulated.
+ */
+function openPlurality(
+  { verdict, percent, open, rival }: Plurality,
+  ordered: readonly SharedRun[],
+  leftOut: number,
+  reason: string,
+): Outcome {
+  const missed = new Set<string>();
+  for (const r of ordered)
+    if (r.outcome.verdict === 'undetermined')
+      missed.add(r.outcome.missing ?? `what the ${r.weight}% share meets`);
+  const unknown = [...missed];
+  if (leftOut > 0)
+    unknown.push(`what the ${leftOut}% of the traffic in shares past the first ${MAX_SHARES} gets`);
+  return undetermined(
+    listText(unknown),
+    `${verdict} for ${percent}% of a traffic split, but the answer for ${open}% is unknown and could make ${rival} what most of the traffic gets: ${reason}`,
+  );
 }
 
 /** `run`, its trace saying which part of the traffic the shares left out at MAX_SHARES carry. */

@@ -59,6 +59,16 @@ const TEN_PERCENT_DIRECT = `    - destination: {host: edition.cnn.com, port: {nu
       weight: 10
 `;
 
+/** A split's other destinations: `broken` percent to a host nothing registers, `open` percent to a Service the repository does not show. */
+const splitTail = (
+  broken: number,
+  open: number,
+) => `    - destination: {host: unknown.example.com, port: {number: 80}}
+      weight: ${broken}
+    - destination: {host: reviews.default.svc.cluster.local, port: {number: 9080}}
+      weight: ${open}
+`;
+
 const explainWith = (...corrections: Correction[]) =>
   simulatorFor(analyzeFixture(TASK, { corrections }))('default', 'http://edition.cnn.com/politics');
 
@@ -165,6 +175,29 @@ describe('a route splitting traffic over weighted destinations', () => {
     ]);
     expect(e.verdict).toBe('broken');
     expect(e.reason).toMatch(/what 60% of a traffic split gets \(its heaviest share: 20%\)/);
+  });
+
+  it('is undetermined when the undetermined shares could give another verdict the most', () => {
+    // 40% broken, 25% through the gateway, 35% to an in-cluster Service the repository does not
+    // show: were that 35% to pass the gateway, most of the traffic would.
+    const e = explainWith(gatewaySplit(25, splitTail(40, 35)));
+    expect(e.shares?.map((s) => [s.weight, s.verdict])).toEqual([
+      [40, 'broken'],
+      [35, 'undetermined'],
+      [25, 'allowed-via-gateway'],
+    ]);
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toMatch(/reviews\.default\.svc\.cluster\.local/);
+    expect(e.reason).toMatch(
+      /^broken for 40% of a traffic split, but the answer for 35% is unknown and could make allowed-via-gateway what most of the traffic gets/,
+    );
+  });
+
+  it('keeps the verdict when the undetermined shares could not change it', () => {
+    // 60% broken against 25% through the gateway and 15% undetermined.
+    const e = explainWith(gatewaySplit(25, splitTail(60, 15)));
+    expect(e.verdict, e.reason).toBe('broken');
+    expect(e.shares?.map((s) => s.verdict)).toContain('undetermined');
   });
 
   // route.go translateRoute: the weighted clusters are a set; the order they are written in is no part of it.
@@ -362,6 +395,19 @@ describe('a split into more shares than are simulated', () => {
     expect(e.notes).toContain(
       'the traffic splits on the way give more than 32 shares; 32 were simulated, heaviest first; the others (4% of the traffic) were not',
     );
+  });
+
+  it('is undetermined when the shares left out could give another verdict the most', () => {
+    // Of 132 parts: 30 direct and 62 broken simulated (31 shares of 1.52%), 40 in shares past the first 32.
+    const e = tcpSplit([
+      ['db.example.com', 30],
+      ...unregistered(100, 31, 2),
+      ...unregistered(200, 40, 1),
+    ]);
+    expect(e.shares).toHaveLength(32);
+    expect(e.verdict, e.reason).toBe('undetermined');
+    expect(e.missing).toBe('what the 30.3% of the traffic in shares past the first 32 gets');
+    expect(e.reason).toMatch(/^broken for 47.12% of a traffic split, but the answer for 30.3%/);
   });
 
   it('cuts equal shares by destination text, not by written order', () => {
