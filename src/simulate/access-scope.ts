@@ -15,7 +15,7 @@
  *   is every host whose resources name an affected one (a route to it, an alias of it): a request
  *   for such a host reads the changed resources on its way;
  * - a destination is in scope when its host can stand for an affected host (equal, wildcard, or a
- *   short name). Every other cell reads nothing that differs, so its verdict is the same in both.
+ *   leading part of it: a short name, `name.namespace`). Every other cell reads nothing that differs, so its verdict is the same in both.
  *
  * When in doubt the answer is `all`: a wrong scope would be a wrong answer, a wide one only slower.
  * test/simulate/access-scope.test.ts holds the result equal to the full comparison.
@@ -121,14 +121,17 @@ export function accessScope(base: Analysis, head: Analysis): AccessScope {
   const others = otherWords(base);
   if ([...affected, ...shortNames].some((k) => others.exact.has(k))) return 'all';
   if (others.wild.some((w) => [...affected].some((k) => hostMatches(w, k)))) return 'all';
-  // Destination hosts are never wildcards (access.ts); a short one resolves in the source's namespace.
-  return {
-    covers: (host) =>
-      affected.has(host) ||
-      (!host.includes('.') &&
-        shortNames.has(host) &&
-        [...affected].some((k) => k.startsWith(`${host}.`))),
-  };
+  // Destination hosts are never wildcards (access.ts). A short one resolves in the source's namespace,
+  // and `name.namespace` or `name.namespace.svc` to a Service (request-host.ts): a leading part of an
+  // affected host may stand for it.
+  const leadingParts = new Set([...affected].flatMap(leadingPartsOf));
+  return { covers: (host) => affected.has(host) || leadingParts.has(host) };
+}
+
+/** `a`, `a.b` and `a.b.c` of `a.b.c.d`. */
+function leadingPartsOf(host: string): string[] {
+  const labels = host.split('.');
+  return labels.slice(1).map((_, i) => labels.slice(0, i + 1).join('.'));
 }
 
 /** Whether a name as written (short, `namespace/host`, a wildcard) can stand for `host`. */

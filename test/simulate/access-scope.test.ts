@@ -304,3 +304,33 @@ spec:
     expect(expectBothWays(proxied, proxyMoved, undefined, 'egress proxy').scoped).toBe(false);
   });
 });
+
+describe('a request naming a Service by name.namespace', () => {
+  // A ServiceEntry registers api.partner over TLS; the Service api in namespace partner is what the
+  // resolver finds first for that name (request-host.ts), so a route for the Service's own host
+  // changes where a request for api.partner goes.
+  const base = {
+    'se.yaml': serviceEntry('api', 'app', 'api.partner', '{number: 443, name: tls, protocol: TLS}'),
+    'svc.yaml': `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: partner}
+spec:
+  selector: {app: api}
+  ports: [{name: tcp, port: 443}]
+`,
+  };
+  const route = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: partner}
+spec:
+  hosts: [api.partner.svc.cluster.local]
+  tcp: [{route: [{destination: {host: nowhere.example.com, port: {number: 443}}}]}]
+`;
+
+  it('a route for the Service host reaches requests for api.partner', () => {
+    const head = { ...base, 'vs.yaml': route };
+    const there = expectBothWays(base, head, undefined, 'route for the Service');
+    expect(there.scoped).toBe(true);
+    expect(there.changes.some((c) => c.includes('api.partner:'))).toBe(true);
+  });
+});
