@@ -5,7 +5,7 @@
  * answer it stands; otherwise the verdict is the one most of the traffic gets, and every share is listed.
  */
 import { answerOf, type OrderedRun } from './creation-order.js';
-import { undetermined, type Outcome, type TakenSplit, type Trace } from './trace.js';
+import { undetermined, type TakenSplit, type Trace } from './trace.js';
 import { listText } from '../lint/wording.js';
 import type { Share, Verdict } from './types.js';
 
@@ -214,22 +214,21 @@ export function settleShares({ runs, leftOut }: SharedRuns): OrderedRun {
   heaviest.t.note(
     `the traffic is split and its shares are answered differently: the verdict is the one most of the traffic gets (${percent}%), path and reason those of its heaviest share (${heaviest.weight}%); every share is listed under shares`,
   );
-  const reason = `${heaviest.outcome.reason}; this is what ${percent}% of a traffic split gets (its heaviest share: ${heaviest.weight}%), the others: ${others}`;
-  if (plurality.open === undefined)
+  const split = `${percent}% of a traffic split gets (its heaviest share: ${heaviest.weight}%), the others: ${others}`;
+  if (plurality.open === undefined) {
+    const reason = `${heaviest.outcome.reason}; this is what ${split}`;
     return { t: heaviest.t, outcome: { ...heaviest.outcome, reason }, shares };
-  return { t: heaviest.t, outcome: openPlurality(plurality, ordered, leftOut, reason), shares };
+  }
+  const reason = `${openText(plurality)}; ${verdict}: ${heaviest.outcome.reason}; this is what ${split}`;
+  return { t: heaviest.t, outcome: undetermined(unknownParts(ordered, leftOut), reason), shares };
 }
 
-/**
- * A split whose unknown part could change which verdict most of the traffic gets: undetermined,
- * naming what the undetermined shares miss and the shares not simulated.
- */
-function openPlurality(
-  { verdict, percent, open, rival }: Plurality,
-  ordered: readonly SharedRun[],
-  leftOut: number,
-  reason: string,
-): Outcome {
+/** Why the shares whose answer is unknown leave the split's verdict open. */
+const openText = ({ verdict, percent, open, rival }: Plurality): string =>
+  `the answer for ${open}% of a traffic split is unknown and could make ${rival} what most of the traffic gets, against ${percent}% ${verdict}`;
+
+/** What the undetermined shares miss, and the shares not simulated. */
+function unknownParts(ordered: readonly SharedRun[], leftOut: number): string {
   const missed = new Set<string>();
   for (const r of ordered)
     if (r.outcome.verdict === 'undetermined')
@@ -237,10 +236,7 @@ function openPlurality(
   const unknown = [...missed];
   if (leftOut > 0)
     unknown.push(`what the ${leftOut}% of the traffic in shares past the first ${MAX_SHARES} gets`);
-  return undetermined(
-    listText(unknown),
-    `${verdict} for ${percent}% of a traffic split, but the answer for ${open}% is unknown and could make ${rival} what most of the traffic gets: ${reason}`,
-  );
+  return listText(unknown);
 }
 
 /** `run`, its trace saying which part of the traffic the shares left out at MAX_SHARES carry. */
