@@ -373,9 +373,12 @@ function renderPolicy(
       .filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined))
       .map(gp),
   );
-  const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
+  // One name per destination for its subset and the VirtualService route to it: built twice, they
+  // were two strings.
+  const subsetNames = new Map(destinations.map((d) => [d, dnsLabel(stem, keys.get(d)!)]));
+  const subsetOf = (d: Destination): string => subsetNames.get(d)!;
   const refusedSubset = refusedSubsetName(stem);
-  const subsets: JsonObject[] = destinations.map((d) => ({
+  const destinationSubsets = destinations.map((d): JsonObject => ({
     name: subsetOf(d),
     trafficPolicy: {
       portLevelSettings: [
@@ -383,14 +386,16 @@ function renderPolicy(
       ],
     },
   }));
-  if (refusedPorts.length > 0) {
-    subsets.push({
-      name: refusedSubset,
-      trafficPolicy: {
-        portLevelSettings: refusedPorts.map((port) => parts.refusedSetting(port)),
-      },
-    });
-  }
+  // concat, not push: a list grown by push keeps spare room for the life of the resource.
+  const subsets: JsonObject[] =
+    refusedPorts.length === 0
+      ? destinationSubsets
+      : destinationSubsets.concat({
+          name: refusedSubset,
+          trafficPolicy: {
+            portLevelSettings: refusedPorts.map((port) => parts.refusedSetting(port)),
+          },
+        });
   if (destinations.length > 0) {
     out.push(
       make(
@@ -444,22 +449,6 @@ function renderPolicy(
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    // HTTP matches leave `gateways` out: on an HTTP match that names gateways Istio ignores sourceLabels
-    // and sourceNamespace (sourceMatchHTTP), which would let every workload that sees this VirtualService
-    // through. Without it the VirtualService's own [mesh, gateway] applies and the source fields filter.
-    // TLS/TCP matches need `gateways: [mesh]` and check the source fields as well (matchTLS/matchTCP).
-    const sidecarMatch = (
-      f: PolicySource,
-      port: number,
-      sni: boolean,
-      http = false,
-    ): JsonObject => ({
-      ...(http ? {} : { gateways: MESH_ONLY }),
-      port,
-      ...(sni ? { sniHosts: hosts } : {}),
-      ...(f.workloadSelector ? { sourceLabels: sourceLabelsOf(f) } : {}),
-      sourceNamespace: f.namespace,
-    });
     const catchAll = (port: number, sni: boolean): readonly JsonObject[] =>
       sni ? [{ gateways: MESH_ONLY, port, sniHosts: hosts }] : parts.catchAll(port);
     const toGateway = (subset: string): JsonObject => ({
@@ -468,57 +457,71 @@ function renderPolicy(
     const toHost = (port: number): JsonObject => ({
       destination: { host: host0, port: parts.port(port) },
     });
-    const gatewayLeg: JsonObject = {
-      match: [{ gateways: ownGateway, port: gp(d) }],
-      route: [toHost(upstreamPort)],
-    };
-    const spec: JsonObject = { hosts, exportTo, gateways: meshAndGateway };
-
+    const gatewayMatch = [{ gateways: ownGateway, port: gp(d) }];
+    const matches = (port: number, sniHosts?: readonly string[], http = false): JsonObject[] =>
+      d.from.map((f) => sidecarMatch(f, port, sniHosts, http, sourceLabelsOf));
+    // Every list is written at its final length (a literal or concat, never push) and every object
+    // as one literal with its keys in output order: a list grown by push keeps spare room, and an
+    // object given keys after it was made keeps them in a second store, both for the whole run.
+    let spec: JsonObject;
     if (d.protocolClass === 'http') {
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
       // matches below (which name no gateways) are never tried there; sidecars skip it.
-      const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
-      http.push({
+      const toHostRoute = {
+        name: `${key}-to-host`,
+        match: gatewayMatch,
+        route: [toHost(upstreamPort)],
+      };
+      const viaGateway = {
         name: `${key}-via-gateway`,
-        match: d.from.map((f) => sidecarMatch(f, p, false, true)),
+        match: matches(p, undefined, true),
         route: [toGateway(subsetOf(d))],
-      });
-      if (refuse) {
-        http.push({
-          name: `${key}-refuse-unselected`,
-          match: catchAll(p, false),
-          directResponse: {
-            status: 502,
-            body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` },
-          },
-        });
-      }
-      spec.http = http;
-      if (d.upgradePort !== undefined) {
+      };
+      const http: JsonObject[] = refuse
+        ? [
+            toHostRoute,
+            viaGateway,
+            {
+              name: `${key}-refuse-unselected`,
+              match: catchAll(p, false),
+              directResponse: {
+                status: 502,
+                body: {
+                  string: `egress to ${host0} is not allowed for this workload by ${source}\n`,
+                },
+              },
+            },
+          ]
+        : [toHostRoute, viaGateway];
+      if (d.upgradePort === undefined) spec = { hosts, exportTo, gateways: meshAndGateway, http };
+      else {
         // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed
         // namespaces see it too. Make what they may do there explicit: selected workloads go direct
         // (as ASM does), the others are refused.
-        const tls: JsonObject[] = [
-          {
-            match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)),
-            route: [toHost(d.upgradePort)],
-          },
-        ];
-        if (refuse)
-          tls.push({ match: catchAll(d.upgradePort, true), route: [toGateway(refusedSubset)] });
-        spec.tls = tls;
+        const direct = { match: matches(d.upgradePort, hosts), route: [toHost(d.upgradePort)] };
+        const tls: JsonObject[] = refuse
+          ? [direct, { match: catchAll(d.upgradePort, true), route: [toGateway(refusedSubset)] }]
+          : [direct];
+        spec = { hosts, exportTo, gateways: meshAndGateway, http, tls };
       }
     } else {
       const sni = d.protocolClass === 'tls';
-      const sidecar: JsonObject[] = [
-        { match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] },
-      ];
-      if (refuse) sidecar.push({ match: catchAll(p, sni), route: [toGateway(refusedSubset)] });
+      const viaGateway = {
+        match: matches(p, sni ? hosts : undefined),
+        route: [toGateway(subsetOf(d))],
+      };
+      const gatewayLeg = { match: gatewayMatch, route: [toHost(upstreamPort)] };
+      const refused = refuse
+        ? { match: catchAll(p, sni), route: [toGateway(refusedSubset)] }
+        : undefined;
       if (sni) {
-        spec.tls = sidecar;
-        spec.tcp = [gatewayLeg];
+        const tls: JsonObject[] = refused ? [viaGateway, refused] : [viaGateway];
+        spec = { hosts, exportTo, gateways: meshAndGateway, tls, tcp: [gatewayLeg] };
       } else {
-        spec.tcp = [...sidecar, gatewayLeg];
+        const tcp: JsonObject[] = refused
+          ? [viaGateway, refused, gatewayLeg]
+          : [viaGateway, gatewayLeg];
+        spec = { hosts, exportTo, gateways: meshAndGateway, tcp };
       }
     }
     out.push(make(KIND.virtualService, name, d.path, spec, virtualServiceFields, d));
@@ -547,6 +550,35 @@ function renderPolicy(
     }
   }
   return out;
+}
+
+/**
+ * A sidecar leg's match for one `from` entry. HTTP matches leave `gateways` out: on an HTTP match
+ * that names gateways Istio ignores sourceLabels and sourceNamespace (sourceMatchHTTP), which would
+ * let every workload that sees this VirtualService through. Without it the VirtualService's own
+ * [mesh, gateway] applies and the source fields filter. TLS/TCP matches need `gateways: [mesh]` and
+ * check the source fields as well (matchTLS/matchTCP). One literal per set of keys (not spreads,
+ * which leave the object its keys in a second store): the keys in output order.
+ */
+function sidecarMatch(
+  f: PolicySource,
+  port: number,
+  sniHosts: readonly string[] | undefined,
+  http: boolean,
+  sourceLabelsOf: (f: PolicySource) => JsonObject,
+): JsonObject {
+  const sourceNamespace = f.namespace;
+  const sourceLabels = f.workloadSelector ? sourceLabelsOf(f) : undefined;
+  if (http)
+    return sourceLabels ? { port, sourceLabels, sourceNamespace } : { port, sourceNamespace };
+  const gateways = MESH_ONLY;
+  if (sniHosts)
+    return sourceLabels
+      ? { gateways, port, sniHosts, sourceLabels, sourceNamespace }
+      : { gateways, port, sniHosts, sourceNamespace };
+  return sourceLabels
+    ? { gateways, port, sourceLabels, sourceNamespace }
+    : { gateways, port, sourceNamespace };
 }
 
 /** The Gateway's links: each server from the first destination on its port (`firsts`, by port). */
