@@ -35,7 +35,7 @@ import { MESH, MESH_ONLY } from '../model/istio/routes.js';
 import { istioRejects } from './istio-rejects.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
-import { SharedValues } from './shared-values.js';
+import { flatText, SharedValues } from './shared-values.js';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_POLICY = 'egress-lint.io/policy';
@@ -50,14 +50,16 @@ export const MANAGED_BY = 'egress-lint';
  */
 export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
 
+const REFUSED_SUBSET_ENDING = `-${REFUSED_SUBSET_SUFFIX}`;
+
 /** `<policy>-egress-lint-refused`, the policy part shortened (with a hash) so the suffix always survives. */
 export function refusedSubsetName(stem: string): string {
   const room = MAX_NAME - REFUSED_SUBSET_SUFFIX.length - 1;
   const head = sanitize(stem);
-  return `${head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`}-${REFUSED_SUBSET_SUFFIX}`;
+  const short =
+    head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`;
+  return flatText(short, REFUSED_SUBSET_ENDING);
 }
-
-const REFUSED_SUBSET_ENDING = `-${REFUSED_SUBSET_SUFFIX}`;
 
 /** Whether a gateway subset is one the renderer uses to refuse unselected workloads. */
 export function isRefusedSubset(name: string): boolean {
@@ -246,6 +248,15 @@ class RenderParts {
     return this.shared.get(`list ${names.join(' ')}`, () => [...names]);
   }
 
+  /** A Gateway server's port: the same numbers recur on every gateway. */
+  serverPort(number: number, http: boolean): JsonObject {
+    return this.shared.get(`server port ${number} ${http}`, () => ({
+      number,
+      name: portName(http ? 'https' : 'tls', number),
+      protocol: http ? 'HTTPS' : 'TLS',
+    }));
+  }
+
   /** A ServiceEntry's ports. */
   ports(ports: readonly JsonObject[]): readonly JsonObject[] {
     return this.shared.get(`ports ${JSON.stringify(ports)}`, () =>
@@ -279,10 +290,10 @@ function renderPolicy(
   const keys = destinationKeys(policy);
   const gns = gw.namespace;
   const gatewayName = dnsLabel(stem);
-  const gatewayRef = `${gns}/${gatewayName}`;
+  const gatewayRef = flatText(gns, '/', gatewayName);
   const destinations = policy.destinations.filter((d) => allocation.ports.has(d));
   const gp = (d: Destination): number => allocation.ports.get(d)!;
-  const source = `${policy.resource.namespace}/${policy.resource.name}`;
+  const source = flatText(policy.resource.namespace, '/', policy.resource.name);
 
   // Rendered objects are read-only, so one labels object serves every resource of the policy.
   const labels = {
@@ -294,8 +305,14 @@ function renderPolicy(
   const annotationsOf = (sourcePath: FieldPath): Record<string, string> => {
     let annotations = annotationsByPath.get(sourcePath);
     if (annotations === undefined) {
-      annotations = { [ANNOTATION_SOURCE]: source };
-      if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
+      // The path's text is the same in every policy (`spec.egressRules[0].to[0]`): one string each.
+      annotations =
+        sourcePath.length > 2
+          ? {
+              [ANNOTATION_SOURCE]: source,
+              [ANNOTATION_SOURCE_PATH]: shared.text(formatPath(sourcePath)),
+            }
+          : { [ANNOTATION_SOURCE]: source };
       annotationsByPath.set(sourcePath, Object.freeze(annotations));
     }
     return annotations;
@@ -346,11 +363,7 @@ function renderPolicy(
       const ds = byPort.get(port)!;
       const http = ds[0]!.protocolClass === 'http';
       return {
-        port: {
-          number: port,
-          name: portName(http ? 'https' : 'tls', port),
-          protocol: http ? 'HTTPS' : 'TLS',
-        },
+        port: parts.serverPort(port, http),
         hosts: sortedUnique(ds.flatMap((d) => d.hosts)),
         tls: ISTIO_MUTUAL,
       };
@@ -468,12 +481,12 @@ function renderPolicy(
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
       // matches below (which name no gateways) are never tried there; sidecars skip it.
       const toHostRoute = {
-        name: `${key}-to-host`,
+        name: flatText(key, '-to-host'),
         match: gatewayMatch,
         route: [toHost(upstreamPort)],
       };
       const viaGateway = {
-        name: `${key}-via-gateway`,
+        name: flatText(key, '-via-gateway'),
         match: matches(p, undefined, true),
         route: [toGateway(subsetOf(d))],
       };
@@ -482,12 +495,18 @@ function renderPolicy(
             toHostRoute,
             viaGateway,
             {
-              name: `${key}-refuse-unselected`,
+              name: flatText(key, '-refuse-unselected'),
               match: catchAll(p, false),
               directResponse: {
                 status: 502,
                 body: {
-                  string: `egress to ${host0} is not allowed for this workload by ${source}\n`,
+                  string: flatText(
+                    'egress to ',
+                    host0,
+                    ' is not allowed for this workload by ',
+                    source,
+                    '\n',
+                  ),
                 },
               },
             },
