@@ -97,21 +97,53 @@ const KIND_RANK: Record<string, number> = {
 type FieldLinks = (readonly [rendered: FieldPath, source: FieldPath])[];
 
 /**
+ * A rendered resource, which is also its own origin (`rendered` is the resource itself): every
+ * rendered resource is kept for the whole run, so what all of them share (apiVersion, group,
+ * version, a namespace never defaulted) is on the class, and the link to the policy's fields is kept
+ * in the resource's own fields instead of an object of its own.
+ *
  * Field links are built on first use: most rendered resources are never asked where a field came
- * from, and built eagerly they were a quarter of an analysis's memory. A class, not an object literal
- * with a getter: V8 keeps such a literal as a dictionary with a getter closure of its own, several
- * times the size of these fields. The links are built by a module function from what they need (a
- * destination, a policy's list): a closure made inside renderPolicy would keep its whole scope alive
- * (its maps and helper closures) for every rendered resource.
+ * from, and built eagerly they were a quarter of an analysis's memory. The links are built by a
+ * module function from what they need (a destination, a policy's list): a closure made inside
+ * renderPolicy would keep its whole scope alive (its maps and helper closures) for every rendered
+ * resource.
  */
-class LazyRenderOrigin<T> implements RenderOrigin {
+class RenderedResource<T> implements Resource, RenderOrigin {
   private links: readonly (readonly [FieldPath, FieldPath])[] | undefined;
+  readonly body: JsonObject;
+
   constructor(
+    readonly kind: string,
+    readonly name: string,
+    readonly namespace: string,
+    readonly labels: Readonly<Record<string, string>>,
+    readonly annotations: Readonly<Record<string, string>>,
+    spec: JsonObject,
+    /** The policy this resource was rendered from, and the field that produced it. */
     readonly policy: Resource,
     readonly path: FieldPath,
     private readonly build: (input: T) => FieldLinks,
     private readonly input: T,
-  ) {}
+  ) {
+    const apiVersion = RENDER_API.networking;
+    this.body = { apiVersion, kind, metadata: { name, namespace, labels, annotations }, spec };
+  }
+
+  get apiVersion(): string {
+    return RENDER_API.networking;
+  }
+  get group(): string {
+    return RENDERED_API_PARTS.group;
+  }
+  get version(): string {
+    return RENDERED_API_PARTS.version;
+  }
+  get namespaceDefaulted(): boolean {
+    return false;
+  }
+  get rendered(): RenderOrigin {
+    return this;
+  }
 
   get fields(): readonly (readonly [FieldPath, FieldPath])[] {
     return (this.links ??= this.build(this.input));
@@ -326,20 +358,18 @@ function renderPolicy(
     input: T,
   ): Resource => {
     const annotations = annotationsOf(sourcePath);
-    const apiVersion = RENDER_API.networking;
-    return {
-      apiVersion,
+    return new RenderedResource(
       kind,
-      group: RENDERED_API_PARTS.group,
-      version: RENDERED_API_PARTS.version,
       name,
-      namespace: gns,
-      namespaceDefaulted: false,
+      gns,
       labels,
       annotations,
-      body: { apiVersion, kind, metadata: { name, namespace: gns, labels, annotations }, spec },
-      rendered: new LazyRenderOrigin(policy.resource, sourcePath, fields, input),
-    };
+      spec,
+      policy.resource,
+      sourcePath,
+      fields,
+      input,
+    );
   };
 
   const out: Resource[] = [];
