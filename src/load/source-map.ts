@@ -28,6 +28,9 @@ export interface SourceMap {
   readonly start: Span;
 }
 
+/** The default prefix, one list for every map (each keeps its prefix). */
+const NO_PREFIX: FieldPath = [];
+
 export type LinePos = Pick<LineCounter, 'linePos'>;
 
 /** endColumn is exclusive, like SARIF's; `to` is the offset just past the value. */
@@ -66,7 +69,7 @@ function sourceMap<N>(
 export function yamlSourceMap(
   doc: Document.Parsed,
   lines: LinePos,
-  prefix: FieldPath = [],
+  prefix: FieldPath = NO_PREFIX,
 ): SourceMap {
   const contents = (doc.contents as Node | null) ?? undefined;
   const docStart = contents?.range?.[0] ?? doc.range[0];
@@ -121,7 +124,7 @@ export function simpleSourceMap(
   positions: () => NodePosition,
   lines: LinePos,
   offset: number,
-  prefix: FieldPath = [],
+  prefix: FieldPath = NO_PREFIX,
 ): SourceMap {
   return new SimpleSourceMap(positions, lines, offset, prefix);
 }

@@ -263,6 +263,9 @@ export function portName(protocol: string, number: number): string {
   return `${protocol.toLowerCase()}-${number}`;
 }
 
+/** Where a policy names its gateway: the source of its Gateway and gateway-host DestinationRule. */
+const GATEWAY_FIELD: FieldPath = Object.freeze(['spec', 'byEgressGateway']) as FieldPath;
+
 const ISTIO_MUTUAL: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL' });
 const REFUSED_TLS: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI });
 
@@ -402,7 +405,7 @@ function renderPolicy(
       make(
         KIND.gateway,
         gatewayName,
-        ['spec', 'byEgressGateway'],
+        GATEWAY_FIELD,
         { selector: { ...gw.selector }, servers },
         gatewayFields,
         ports.map((port) => byPort.get(port)![0]!),
@@ -444,7 +447,7 @@ function renderPolicy(
       make(
         KIND.destinationRule,
         dnsLabel(stem, 'gateway'),
-        ['spec', 'byEgressGateway'],
+        GATEWAY_FIELD,
         { host: gw.serviceHost, exportTo: gatewayClients, subsets },
         gatewayDestinationRuleFields,
         destinations,
