@@ -125,6 +125,27 @@ describe('rendering contract details', () => {
     expect(spec('ServiceEntry', 0).hosts).toBe(spec('VirtualService', 0).hosts);
     expect(Object.isFrozen(spec('ServiceEntry', 0).ports)).toBe(true);
     expect(() => (spec('ServiceEntry', 0).hosts as string[]).push('other.org')).toThrow();
+    // Gateway servers on the same port number share their port across policies.
+    const servers = (i: number) => spec('Gateway', i).servers as { port: object }[];
+    expect(servers(0)[0]!.port).toEqual({ number: 80, name: 'https-80', protocol: 'HTTPS' });
+    expect(servers(0)[0]!.port).toBe(servers(1)[0]!.port);
+    expect(Object.isFrozen(servers(0)[0]!.port)).toBe(true);
+  });
+
+  it("a rendered resource is its own origin, and its kind-wide fields are its class's", () => {
+    const out = render(POLICY('egress-by-a', 'httpbin.org')).render.resources;
+    const [se, vs] = [out.find((r) => r.kind === 'ServiceEntry')!, out.at(-1)!];
+    expect(se.rendered).toBe(se);
+    expect(se.rendered!.path).toEqual(['spec', 'egressRules', 0, 'to', 0]);
+    expect([se.apiVersion, se.group, se.version, se.namespaceDefaulted]).toEqual([
+      'networking.istio.io/v1',
+      'networking.istio.io',
+      'v1',
+      false,
+    ]);
+    // Kept once per class, not by each resource.
+    expect(Object.keys(se)).not.toContain('apiVersion');
+    expect(Object.getPrototypeOf(se)).toBe(Object.getPrototypeOf(vs));
   });
 
   it('refuses nothing extra when whole namespaces are listed', () => {
