@@ -459,8 +459,9 @@ function renderPolicy(
     const key = keys.get(d)!;
     const name = dnsLabel(stem, key);
     const exportTo = parts.list(sortedUnique([gns, ...d.from.map((f) => f.namespace)]));
-    // The ServiceEntry's, the VirtualService's and the SNI matches' hosts: one copy of the policy's list.
-    const hosts: readonly string[] = Object.freeze([...d.hosts]);
+    // The ServiceEntry's, the VirtualService's and the SNI matches' hosts: the policy's list itself
+    // (read-only, as every resource body is; frozen so that a change to it fails loudly).
+    const hosts: readonly string[] = Object.freeze(d.hosts);
     const p = d.port.number;
     const upstreamPort = d.upgradePort ?? p;
     const host0 = d.hosts[0]!;

@@ -113,9 +113,10 @@ describe('rendering contract details', () => {
   });
 
   it('shares equal parts between resources and policies, frozen', () => {
-    const out = render(
+    const analysis = render(
       `${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'example.org')}`,
-    ).render.resources;
+    );
+    const out = analysis.render.resources;
     const spec = (kind: string, i: number) =>
       out.filter((r) => r.kind === kind)[i]!.body.spec as Record<string, unknown[]>;
     // One ServiceEntry port list for both policies, and each policy's ServiceEntry and VirtualService
@@ -123,6 +124,9 @@ describe('rendering contract details', () => {
     expect(spec('ServiceEntry', 0).ports).toBe(spec('ServiceEntry', 1).ports);
     expect(spec('ServiceEntry', 0).exportTo).toBe(spec('VirtualService', 0).exportTo);
     expect(spec('ServiceEntry', 0).hosts).toBe(spec('VirtualService', 0).hosts);
+    // ... which is the policy's own list as written.
+    const policy = analysis.configSet.policies.find((p) => p.resource.name === 'egress-by-a')!;
+    expect(spec('ServiceEntry', 0).hosts).toBe(policy.destinations[0]!.hosts);
     expect(Object.isFrozen(spec('ServiceEntry', 0).ports)).toBe(true);
     expect(() => (spec('ServiceEntry', 0).hosts as string[]).push('other.org')).toThrow();
     // Gateway servers on the same port number share their port across policies.
