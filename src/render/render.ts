@@ -96,11 +96,25 @@ const KIND_RANK: Record<string, number> = {
 
 type FieldLinks = (readonly [rendered: FieldPath, source: FieldPath])[];
 
+/** What a rendered body holds, as the renderer writes it. */
+interface RenderedBody extends JsonObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Readonly<Record<string, string>>;
+    annotations: Readonly<Record<string, string>>;
+  };
+  spec: JsonObject;
+}
+
 /**
  * A rendered resource, which is also its own origin (`rendered` is the resource itself): every
  * rendered resource is kept for the whole run, so what all of them share (apiVersion, group,
- * version, a namespace never defaulted) is on the class, and the link to the policy's fields is kept
- * in the resource's own fields instead of an object of its own.
+ * version, a namespace never defaulted) is on the class, what the body holds (kind, name, namespace,
+ * labels, annotations) is read from it, and the link to the policy's fields is kept in the resource's
+ * own fields instead of an object of its own.
  *
  * Field links are built on first use: most rendered resources are never asked where a field came
  * from, and built eagerly they were a quarter of an analysis's memory. The links are built by a
@@ -110,14 +124,14 @@ type FieldLinks = (readonly [rendered: FieldPath, source: FieldPath])[];
  */
 class RenderedResource<T> implements Resource, RenderOrigin {
   private links: readonly (readonly [FieldPath, FieldPath])[] | undefined;
-  readonly body: JsonObject;
+  readonly body: RenderedBody;
 
   constructor(
-    readonly kind: string,
-    readonly name: string,
-    readonly namespace: string,
-    readonly labels: Readonly<Record<string, string>>,
-    readonly annotations: Readonly<Record<string, string>>,
+    kind: string,
+    name: string,
+    namespace: string,
+    labels: Readonly<Record<string, string>>,
+    annotations: Readonly<Record<string, string>>,
     spec: JsonObject,
     /** The policy this resource was rendered from, and the field that produced it. */
     readonly policy: Resource,
@@ -129,6 +143,22 @@ class RenderedResource<T> implements Resource, RenderOrigin {
     this.body = { apiVersion, kind, metadata: { name, namespace, labels, annotations }, spec };
   }
 
+  // Read from the body, which holds them anyway.
+  get kind(): string {
+    return this.body.kind;
+  }
+  get name(): string {
+    return this.body.metadata.name;
+  }
+  get namespace(): string {
+    return this.body.metadata.namespace;
+  }
+  get labels(): Readonly<Record<string, string>> {
+    return this.body.metadata.labels;
+  }
+  get annotations(): Readonly<Record<string, string>> {
+    return this.body.metadata.annotations;
+  }
   get apiVersion(): string {
     return RENDER_API.networking;
   }
