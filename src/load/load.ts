@@ -429,10 +429,13 @@ function toResource(
 ): Resource {
   const meta = isObject(body.metadata) ? body.metadata : {};
   const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+  // One literal with every key (no spread): spread keys go to a second store, kept with the resource.
+  const { group, version } = splitApiVersion(apiVersion);
   return {
     apiVersion,
     kind,
-    ...splitApiVersion(apiVersion),
+    group,
+    version,
     name: typeof meta.name === 'string' ? meta.name : '',
     namespace: ns ?? defaultNamespace,
     namespaceDefaulted: ns === undefined,
@@ -443,10 +446,19 @@ function toResource(
   };
 }
 
-function stringMap(v: unknown): Record<string, string> {
+/** Resources without labels or annotations share this one (read-only, as every resource's are). */
+const NO_ENTRIES: Readonly<Record<string, string>> = Object.freeze({});
+
+function stringMap(v: unknown): Readonly<Record<string, string>> {
+  if (!isObject(v)) return NO_ENTRIES;
   const out: Record<string, string> = {};
-  if (isObject(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
-  return out;
+  let any = false;
+  for (const [k, x] of Object.entries(v))
+    if (typeof x === 'string') {
+      out[k] = x;
+      any = true;
+    }
+  return any ? out : NO_ENTRIES;
 }
 
 function typeName(v: unknown): string {

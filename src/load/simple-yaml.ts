@@ -114,6 +114,14 @@ export function readSimplePositions(text: string): NodePosition | undefined {
   });
 }
 
+/**
+ * A copy of a list that `push` built, without its spare room (up to 16 slots): the values read are
+ * kept for the whole run, and a policy's many short lists (hosts, from, to) were a third empty.
+ */
+function atLength<T>(items: T[]): T[] {
+  return items.length === 0 ? items : items.slice();
+}
+
 function read<T>(fn: () => T): T | undefined {
   try {
     return fn();
@@ -295,7 +303,7 @@ class SimpleYamlReader {
         if (positions)
           this.last = { start, end: positions[positions.length - 1]!.end, children: positions };
         this.depth--;
-        return [items, i];
+        return [atLength(items), i];
       }
       text = next.text;
     }
@@ -377,7 +385,7 @@ class SimpleYamlReader {
         positions?.push({ start, end: start + item.length });
       }
     }
-    return [values, close + 1, positions];
+    return [atLength(values), close + 1, positions];
   }
 
   private flowItem(item: string): unknown {

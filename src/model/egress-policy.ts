@@ -118,6 +118,7 @@ export function readEgressPolicy(resource: Resource): EgressPolicy {
     version: resource.version,
     gateway: spec.byEgressGateway.name,
     rules,
-    destinations: rules.flatMap((r) => r.to),
+    // concat, not flatMap: flatMap pushes, and the list is kept with its spare room.
+    destinations: ([] as Destination[]).concat(...rules.map((r) => r.to)),
   };
 }

@@ -35,7 +35,7 @@ import { MESH, MESH_ONLY } from '../model/istio/routes.js';
 import { istioRejects } from './istio-rejects.js';
 import { dnsLabel, labelValue, MAX_NAME, sanitize, shortHash } from './naming.js';
 import { allocateGatewayPorts, type PortAllocation } from './ports.js';
-import { SharedValues } from './shared-values.js';
+import { flatText, SharedValues } from './shared-values.js';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_POLICY = 'egress-lint.io/policy';
@@ -50,14 +50,16 @@ export const MANAGED_BY = 'egress-lint';
  */
 export const REFUSED_SUBSET_SUFFIX = 'egress-lint-refused';
 
+const REFUSED_SUBSET_ENDING = `-${REFUSED_SUBSET_SUFFIX}`;
+
 /** `<policy>-egress-lint-refused`, the policy part shortened (with a hash) so the suffix always survives. */
 export function refusedSubsetName(stem: string): string {
   const room = MAX_NAME - REFUSED_SUBSET_SUFFIX.length - 1;
   const head = sanitize(stem);
-  return `${head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`}-${REFUSED_SUBSET_SUFFIX}`;
+  const short =
+    head.length <= room ? head : `${head.slice(0, room - 9).replace(/-+$/, '')}-${shortHash(head)}`;
+  return flatText(short, REFUSED_SUBSET_ENDING);
 }
-
-const REFUSED_SUBSET_ENDING = `-${REFUSED_SUBSET_SUFFIX}`;
 
 /** Whether a gateway subset is one the renderer uses to refuse unselected workloads. */
 export function isRefusedSubset(name: string): boolean {
@@ -94,22 +96,84 @@ const KIND_RANK: Record<string, number> = {
 
 type FieldLinks = (readonly [rendered: FieldPath, source: FieldPath])[];
 
+/** What a rendered body holds, as the renderer writes it. */
+interface RenderedBody extends JsonObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Readonly<Record<string, string>>;
+    annotations: Readonly<Record<string, string>>;
+  };
+  spec: JsonObject;
+}
+
 /**
+ * A rendered resource, which is also its own origin (`rendered` is the resource itself): every
+ * rendered resource is kept for the whole run, so what all of them share (apiVersion, group,
+ * version, a namespace never defaulted) is on the class, what the body holds (kind, name, namespace,
+ * labels, annotations) is read from it, and the link to the policy's fields is kept in the resource's
+ * own fields instead of an object of its own.
+ *
  * Field links are built on first use: most rendered resources are never asked where a field came
- * from, and built eagerly they were a quarter of an analysis's memory. A class, not an object literal
- * with a getter: V8 keeps such a literal as a dictionary with a getter closure of its own, several
- * times the size of these fields. The links are built by a module function from what they need (a
- * destination, a policy's list): a closure made inside renderPolicy would keep its whole scope alive
- * (its maps and helper closures) for every rendered resource.
+ * from, and built eagerly they were a quarter of an analysis's memory. The links are built by a
+ * module function from what they need (a destination, a policy's list): a closure made inside
+ * renderPolicy would keep its whole scope alive (its maps and helper closures) for every rendered
+ * resource.
  */
-class LazyRenderOrigin<T> implements RenderOrigin {
+class RenderedResource<T> implements Resource, RenderOrigin {
   private links: readonly (readonly [FieldPath, FieldPath])[] | undefined;
+  readonly body: RenderedBody;
+
   constructor(
+    kind: string,
+    name: string,
+    namespace: string,
+    labels: Readonly<Record<string, string>>,
+    annotations: Readonly<Record<string, string>>,
+    spec: JsonObject,
+    /** The policy this resource was rendered from, and the field that produced it. */
     readonly policy: Resource,
     readonly path: FieldPath,
     private readonly build: (input: T) => FieldLinks,
     private readonly input: T,
-  ) {}
+  ) {
+    const apiVersion = RENDER_API.networking;
+    this.body = { apiVersion, kind, metadata: { name, namespace, labels, annotations }, spec };
+  }
+
+  // Read from the body, which holds them anyway.
+  get kind(): string {
+    return this.body.kind;
+  }
+  get name(): string {
+    return this.body.metadata.name;
+  }
+  get namespace(): string {
+    return this.body.metadata.namespace;
+  }
+  get labels(): Readonly<Record<string, string>> {
+    return this.body.metadata.labels;
+  }
+  get annotations(): Readonly<Record<string, string>> {
+    return this.body.metadata.annotations;
+  }
+  get apiVersion(): string {
+    return RENDER_API.networking;
+  }
+  get group(): string {
+    return RENDERED_API_PARTS.group;
+  }
+  get version(): string {
+    return RENDERED_API_PARTS.version;
+  }
+  get namespaceDefaulted(): boolean {
+    return false;
+  }
+  get rendered(): RenderOrigin {
+    return this;
+  }
 
   get fields(): readonly (readonly [FieldPath, FieldPath])[] {
     return (this.links ??= this.build(this.input));
@@ -229,6 +293,9 @@ export function portName(protocol: string, number: number): string {
   return `${protocol.toLowerCase()}-${number}`;
 }
 
+/** Where a policy names its gateway: the source of its Gateway and gateway-host DestinationRule. */
+const GATEWAY_FIELD: FieldPath = Object.freeze(['spec', 'byEgressGateway']) as FieldPath;
+
 const ISTIO_MUTUAL: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL' });
 const REFUSED_TLS: JsonObject = Object.freeze({ mode: 'ISTIO_MUTUAL', sni: REFUSED_SNI });
 
@@ -244,6 +311,15 @@ class RenderParts {
   /** An exportTo (or other namespace) list, by its names. */
   list(names: readonly string[]): readonly string[] {
     return this.shared.get(`list ${names.join(' ')}`, () => [...names]);
+  }
+
+  /** A Gateway server's port: the same numbers recur on every gateway. */
+  serverPort(number: number, http: boolean): JsonObject {
+    return this.shared.get(`server port ${number} ${http}`, () => ({
+      number,
+      name: portName(http ? 'https' : 'tls', number),
+      protocol: http ? 'HTTPS' : 'TLS',
+    }));
   }
 
   /** A ServiceEntry's ports. */
@@ -279,10 +355,10 @@ function renderPolicy(
   const keys = destinationKeys(policy);
   const gns = gw.namespace;
   const gatewayName = dnsLabel(stem);
-  const gatewayRef = `${gns}/${gatewayName}`;
+  const gatewayRef = flatText(gns, '/', gatewayName);
   const destinations = policy.destinations.filter((d) => allocation.ports.has(d));
   const gp = (d: Destination): number => allocation.ports.get(d)!;
-  const source = `${policy.resource.namespace}/${policy.resource.name}`;
+  const source = flatText(policy.resource.namespace, '/', policy.resource.name);
 
   // Rendered objects are read-only, so one labels object serves every resource of the policy.
   const labels = {
@@ -294,8 +370,14 @@ function renderPolicy(
   const annotationsOf = (sourcePath: FieldPath): Record<string, string> => {
     let annotations = annotationsByPath.get(sourcePath);
     if (annotations === undefined) {
-      annotations = { [ANNOTATION_SOURCE]: source };
-      if (sourcePath.length > 2) annotations[ANNOTATION_SOURCE_PATH] = formatPath(sourcePath);
+      // The path's text is the same in every policy (`spec.egressRules[0].to[0]`): one string each.
+      annotations =
+        sourcePath.length > 2
+          ? {
+              [ANNOTATION_SOURCE]: source,
+              [ANNOTATION_SOURCE_PATH]: shared.text(formatPath(sourcePath)),
+            }
+          : { [ANNOTATION_SOURCE]: source };
       annotationsByPath.set(sourcePath, Object.freeze(annotations));
     }
     return annotations;
@@ -309,20 +391,18 @@ function renderPolicy(
     input: T,
   ): Resource => {
     const annotations = annotationsOf(sourcePath);
-    const apiVersion = RENDER_API.networking;
-    return {
-      apiVersion,
+    return new RenderedResource(
       kind,
-      group: RENDERED_API_PARTS.group,
-      version: RENDERED_API_PARTS.version,
       name,
-      namespace: gns,
-      namespaceDefaulted: false,
+      gns,
       labels,
       annotations,
-      body: { apiVersion, kind, metadata: { name, namespace: gns, labels, annotations }, spec },
-      rendered: new LazyRenderOrigin(policy.resource, sourcePath, fields, input),
-    };
+      spec,
+      policy.resource,
+      sourcePath,
+      fields,
+      input,
+    );
   };
 
   const out: Resource[] = [];
@@ -346,11 +426,7 @@ function renderPolicy(
       const ds = byPort.get(port)!;
       const http = ds[0]!.protocolClass === 'http';
       return {
-        port: {
-          number: port,
-          name: portName(http ? 'https' : 'tls', port),
-          protocol: http ? 'HTTPS' : 'TLS',
-        },
+        port: parts.serverPort(port, http),
         hosts: sortedUnique(ds.flatMap((d) => d.hosts)),
         tls: ISTIO_MUTUAL,
       };
@@ -359,7 +435,7 @@ function renderPolicy(
       make(
         KIND.gateway,
         gatewayName,
-        ['spec', 'byEgressGateway'],
+        GATEWAY_FIELD,
         { selector: { ...gw.selector }, servers },
         gatewayFields,
         ports.map((port) => byPort.get(port)![0]!),
@@ -373,9 +449,12 @@ function renderPolicy(
       .filter((d) => needsRefusal(d) && (d.protocolClass !== 'http' || d.upgradePort !== undefined))
       .map(gp),
   );
-  const subsetOf = (d: Destination): string => dnsLabel(stem, keys.get(d)!);
+  // One name per destination for its subset and the VirtualService route to it: built twice, they
+  // were two strings.
+  const subsetNames = new Map(destinations.map((d) => [d, dnsLabel(stem, keys.get(d)!)]));
+  const subsetOf = (d: Destination): string => subsetNames.get(d)!;
   const refusedSubset = refusedSubsetName(stem);
-  const subsets: JsonObject[] = destinations.map((d) => ({
+  const destinationSubsets = destinations.map((d): JsonObject => ({
     name: subsetOf(d),
     trafficPolicy: {
       portLevelSettings: [
@@ -383,20 +462,22 @@ function renderPolicy(
       ],
     },
   }));
-  if (refusedPorts.length > 0) {
-    subsets.push({
-      name: refusedSubset,
-      trafficPolicy: {
-        portLevelSettings: refusedPorts.map((port) => parts.refusedSetting(port)),
-      },
-    });
-  }
+  // concat, not push: a list grown by push keeps spare room for the life of the resource.
+  const subsets: JsonObject[] =
+    refusedPorts.length === 0
+      ? destinationSubsets
+      : destinationSubsets.concat({
+          name: refusedSubset,
+          trafficPolicy: {
+            portLevelSettings: refusedPorts.map((port) => parts.refusedSetting(port)),
+          },
+        });
   if (destinations.length > 0) {
     out.push(
       make(
         KIND.destinationRule,
         dnsLabel(stem, 'gateway'),
-        ['spec', 'byEgressGateway'],
+        GATEWAY_FIELD,
         { host: gw.serviceHost, exportTo: gatewayClients, subsets },
         gatewayDestinationRuleFields,
         destinations,
@@ -408,8 +489,9 @@ function renderPolicy(
     const key = keys.get(d)!;
     const name = dnsLabel(stem, key);
     const exportTo = parts.list(sortedUnique([gns, ...d.from.map((f) => f.namespace)]));
-    // The ServiceEntry's, the VirtualService's and the SNI matches' hosts: one copy of the policy's list.
-    const hosts: readonly string[] = Object.freeze([...d.hosts]);
+    // The ServiceEntry's, the VirtualService's and the SNI matches' hosts: the policy's list itself
+    // (read-only, as every resource body is; frozen so that a change to it fails loudly).
+    const hosts: readonly string[] = Object.freeze(d.hosts);
     const p = d.port.number;
     const upstreamPort = d.upgradePort ?? p;
     const host0 = d.hosts[0]!;
@@ -444,22 +526,6 @@ function renderPolicy(
 
     // VirtualService: sidecar leg (per `from` entry) to the gateway, gateway leg to the host.
     const refuse = needsRefusal(d);
-    // HTTP matches leave `gateways` out: on an HTTP match that names gateways Istio ignores sourceLabels
-    // and sourceNamespace (sourceMatchHTTP), which would let every workload that sees this VirtualService
-    // through. Without it the VirtualService's own [mesh, gateway] applies and the source fields filter.
-    // TLS/TCP matches need `gateways: [mesh]` and check the source fields as well (matchTLS/matchTCP).
-    const sidecarMatch = (
-      f: PolicySource,
-      port: number,
-      sni: boolean,
-      http = false,
-    ): JsonObject => ({
-      ...(http ? {} : { gateways: MESH_ONLY }),
-      port,
-      ...(sni ? { sniHosts: hosts } : {}),
-      ...(f.workloadSelector ? { sourceLabels: sourceLabelsOf(f) } : {}),
-      sourceNamespace: f.namespace,
-    });
     const catchAll = (port: number, sni: boolean): readonly JsonObject[] =>
       sni ? [{ gateways: MESH_ONLY, port, sniHosts: hosts }] : parts.catchAll(port);
     const toGateway = (subset: string): JsonObject => ({
@@ -468,57 +534,77 @@ function renderPolicy(
     const toHost = (port: number): JsonObject => ({
       destination: { host: host0, port: parts.port(port) },
     });
-    const gatewayLeg: JsonObject = {
-      match: [{ gateways: ownGateway, port: gp(d) }],
-      route: [toHost(upstreamPort)],
-    };
-    const spec: JsonObject = { hosts, exportTo, gateways: meshAndGateway };
-
+    const gatewayMatch = [{ gateways: ownGateway, port: gp(d) }];
+    const matches = (port: number, sniHosts?: readonly string[], http = false): JsonObject[] =>
+      d.from.map((f) => sidecarMatch(f, port, sniHosts, http, sourceLabelsOf));
+    // Every list is written at its final length (a literal or concat, never push) and every object
+    // as one literal with its keys in output order: a list grown by push keeps spare room, and an
+    // object given keys after it was made keeps them in a second store, both for the whole run.
+    let spec: JsonObject;
     if (d.protocolClass === 'http') {
       // The gateway leg comes first: on the gateway it takes every request of its port, so the source
       // matches below (which name no gateways) are never tried there; sidecars skip it.
-      const http: JsonObject[] = [{ name: `${key}-to-host`, ...gatewayLeg }];
-      http.push({
-        name: `${key}-via-gateway`,
-        match: d.from.map((f) => sidecarMatch(f, p, false, true)),
+      const toHostRoute = {
+        name: flatText(key, '-to-host'),
+        match: gatewayMatch,
+        route: [toHost(upstreamPort)],
+      };
+      const viaGateway = {
+        name: flatText(key, '-via-gateway'),
+        match: matches(p, undefined, true),
         route: [toGateway(subsetOf(d))],
-      });
-      if (refuse) {
-        http.push({
-          name: `${key}-refuse-unselected`,
-          match: catchAll(p, false),
-          directResponse: {
-            status: 502,
-            body: { string: `egress to ${host0} is not allowed for this workload by ${source}\n` },
-          },
-        });
-      }
-      spec.http = http;
-      if (d.upgradePort !== undefined) {
+      };
+      const http: JsonObject[] = refuse
+        ? [
+            toHostRoute,
+            viaGateway,
+            {
+              name: flatText(key, '-refuse-unselected'),
+              match: catchAll(p, false),
+              directResponse: {
+                status: 502,
+                body: {
+                  string: flatText(
+                    'egress to ',
+                    host0,
+                    ' is not allowed for this workload by ',
+                    source,
+                    '\n',
+                  ),
+                },
+              },
+            },
+          ]
+        : [toHostRoute, viaGateway];
+      if (d.upgradePort === undefined) spec = { hosts, exportTo, gateways: meshAndGateway, http };
+      else {
         // The upgrade port is in the ServiceEntry (the gateway needs it), so sidecars of the listed
         // namespaces see it too. Make what they may do there explicit: selected workloads go direct
         // (as ASM does), the others are refused.
-        const tls: JsonObject[] = [
-          {
-            match: d.from.map((f) => sidecarMatch(f, d.upgradePort!, true)),
-            route: [toHost(d.upgradePort)],
-          },
-        ];
-        if (refuse)
-          tls.push({ match: catchAll(d.upgradePort, true), route: [toGateway(refusedSubset)] });
-        spec.tls = tls;
+        const direct = { match: matches(d.upgradePort, hosts), route: [toHost(d.upgradePort)] };
+        const tls: JsonObject[] = refuse
+          ? [direct, { match: catchAll(d.upgradePort, true), route: [toGateway(refusedSubset)] }]
+          : [direct];
+        spec = { hosts, exportTo, gateways: meshAndGateway, http, tls };
       }
     } else {
       const sni = d.protocolClass === 'tls';
-      const sidecar: JsonObject[] = [
-        { match: d.from.map((f) => sidecarMatch(f, p, sni)), route: [toGateway(subsetOf(d))] },
-      ];
-      if (refuse) sidecar.push({ match: catchAll(p, sni), route: [toGateway(refusedSubset)] });
+      const viaGateway = {
+        match: matches(p, sni ? hosts : undefined),
+        route: [toGateway(subsetOf(d))],
+      };
+      const gatewayLeg = { match: gatewayMatch, route: [toHost(upstreamPort)] };
+      const refused = refuse
+        ? { match: catchAll(p, sni), route: [toGateway(refusedSubset)] }
+        : undefined;
       if (sni) {
-        spec.tls = sidecar;
-        spec.tcp = [gatewayLeg];
+        const tls: JsonObject[] = refused ? [viaGateway, refused] : [viaGateway];
+        spec = { hosts, exportTo, gateways: meshAndGateway, tls, tcp: [gatewayLeg] };
       } else {
-        spec.tcp = [...sidecar, gatewayLeg];
+        const tcp: JsonObject[] = refused
+          ? [viaGateway, refused, gatewayLeg]
+          : [viaGateway, gatewayLeg];
+        spec = { hosts, exportTo, gateways: meshAndGateway, tcp };
       }
     }
     out.push(make(KIND.virtualService, name, d.path, spec, virtualServiceFields, d));
@@ -547,6 +633,35 @@ function renderPolicy(
     }
   }
   return out;
+}
+
+/**
+ * A sidecar leg's match for one `from` entry. HTTP matches leave `gateways` out: on an HTTP match
+ * that names gateways Istio ignores sourceLabels and sourceNamespace (sourceMatchHTTP), which would
+ * let every workload that sees this VirtualService through. Without it the VirtualService's own
+ * [mesh, gateway] applies and the source fields filter. TLS/TCP matches need `gateways: [mesh]` and
+ * check the source fields as well (matchTLS/matchTCP). One literal per set of keys (not spreads,
+ * which leave the object its keys in a second store): the keys in output order.
+ */
+function sidecarMatch(
+  f: PolicySource,
+  port: number,
+  sniHosts: readonly string[] | undefined,
+  http: boolean,
+  sourceLabelsOf: (f: PolicySource) => JsonObject,
+): JsonObject {
+  const sourceNamespace = f.namespace;
+  const sourceLabels = f.workloadSelector ? sourceLabelsOf(f) : undefined;
+  if (http)
+    return sourceLabels ? { port, sourceLabels, sourceNamespace } : { port, sourceNamespace };
+  const gateways = MESH_ONLY;
+  if (sniHosts)
+    return sourceLabels
+      ? { gateways, port, sniHosts, sourceLabels, sourceNamespace }
+      : { gateways, port, sniHosts, sourceNamespace };
+  return sourceLabels
+    ? { gateways, port, sourceLabels, sourceNamespace }
+    : { gateways, port, sourceNamespace };
 }
 
 /** The Gateway's links: each server from the first destination on its port (`firsts`, by port). */

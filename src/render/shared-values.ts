@@ -8,6 +8,7 @@
  */
 export class SharedValues {
   private readonly values = new Map<string, unknown>();
+  private readonly texts = new Map<string, string>();
 
   /** The value stored for `key`, made (and frozen) the first time it is asked for. */
   get<T extends object>(key: string, make: () => T): T {
@@ -15,4 +16,21 @@ export class SharedValues {
     if (value === undefined) this.values.set(key, (value = Object.freeze(make())));
     return value;
   }
+
+  /** The first string equal to `value` this render was given: equal texts kept once. */
+  text(value: string): string {
+    const kept = this.texts.get(value);
+    if (kept !== undefined) return kept;
+    this.texts.set(value, value);
+    return value;
+  }
+}
+
+/**
+ * The parts written as one flat string. A template literal keeps its pieces as a tree of strings
+ * (one node per `${}`), twice the memory of the text it spells, for as long as the text lives;
+ * `join` writes the characters once.
+ */
+export function flatText(...parts: string[]): string {
+  return parts.join('');
 }

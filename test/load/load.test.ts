@@ -177,6 +177,11 @@ describe('loader: bad input becomes findings, the rest still loads', () => {
       line: 4999 * 5 + 4,
       column: 3,
     });
+    // Resources without labels or annotations share one empty, read-only object.
+    const [first, last] = [r.resources[0]!, r.resources[4999]!];
+    expect(first.labels).toEqual({});
+    expect(first.labels).toBe(last.annotations);
+    expect(Object.isFrozen(first.labels)).toBe(true);
   });
 
   it('file over the size limit: reported, not read', () => {

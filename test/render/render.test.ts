@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze.js';
 import { DEFAULT_CONFIG } from '../../src/config/project-config.js';
 import type { Resource } from '../../src/model/resource.js';
-import { locate } from '../../src/model/resource.js';
+import { identityKey, locate } from '../../src/model/resource.js';
+import { loadSources } from '../../src/load/load.js';
 import { resourcesToYaml } from '../../src/render/emit.js';
 import { validateResource } from '../../src/schema/validate.js';
 import { readRepo, ROOT, SEEDS, seedScenarios } from '../support.js';
@@ -31,22 +32,18 @@ describe('golden renders of the seed policies', () => {
     });
 
     it(`${scenario}: every rendered resource passes Istio's schemas, unknown fields included`, () => {
-      const { resources } = renderDir(join(SEEDS, scenario));
+      const { yaml, resources } = renderDir(join(SEEDS, scenario));
       expect(resources.length).toBeGreaterThan(0);
-      for (const r of resources) {
-        // Validate the object as kubectl would read it back: from the YAML we print.
-        expect(
-          validateResource({
-            ...r,
-            rendered: undefined,
-            source: {
-              file: 'rendered.yaml',
-              documentIndex: 0,
-              map: { start: { line: 1, column: 1 }, locate: () => ({ line: 1, column: 1 }) },
-            },
-          }).map((f) => f.message),
-        ).toEqual([]);
-      }
+      // Validate the objects as kubectl would read them back: from the YAML we print.
+      const readBack = loadSources([{ path: 'rendered.yaml', content: yaml }]);
+      expect(readBack.findings).toEqual([]);
+      expect(readBack.resources.map(identityKey)).toEqual(resources.map(identityKey));
+      for (const r of readBack.resources)
+        expect(validateResource(r).map((f) => f.message)).toEqual([]);
+      // The schemas do apply: the same resource with a wrong field is refused.
+      const first = readBack.resources[0]!;
+      const broken = { ...first, body: { ...first.body, spec: { hosts: 5 } } };
+      expect(validateResource(broken)).not.toEqual([]);
     });
   }
 });
@@ -113,9 +110,10 @@ describe('rendering contract details', () => {
   });
 
   it('shares equal parts between resources and policies, frozen', () => {
-    const out = render(
+    const analysis = render(
       `${POLICY('egress-by-a', 'httpbin.org')}---\n${POLICY('egress-by-b', 'example.org')}`,
-    ).render.resources;
+    );
+    const out = analysis.render.resources;
     const spec = (kind: string, i: number) =>
       out.filter((r) => r.kind === kind)[i]!.body.spec as Record<string, unknown[]>;
     // One ServiceEntry port list for both policies, and each policy's ServiceEntry and VirtualService
@@ -123,8 +121,32 @@ describe('rendering contract details', () => {
     expect(spec('ServiceEntry', 0).ports).toBe(spec('ServiceEntry', 1).ports);
     expect(spec('ServiceEntry', 0).exportTo).toBe(spec('VirtualService', 0).exportTo);
     expect(spec('ServiceEntry', 0).hosts).toBe(spec('VirtualService', 0).hosts);
+    // ... which is the policy's own list as written.
+    const policy = analysis.configSet.policies.find((p) => p.resource.name === 'egress-by-a')!;
+    expect(spec('ServiceEntry', 0).hosts).toBe(policy.destinations[0]!.hosts);
     expect(Object.isFrozen(spec('ServiceEntry', 0).ports)).toBe(true);
     expect(() => (spec('ServiceEntry', 0).hosts as string[]).push('other.org')).toThrow();
+    // Gateway servers on the same port number share their port across policies.
+    const servers = (i: number) => spec('Gateway', i).servers as { port: object }[];
+    expect(servers(0)[0]!.port).toEqual({ number: 80, name: 'https-80', protocol: 'HTTPS' });
+    expect(servers(0)[0]!.port).toBe(servers(1)[0]!.port);
+    expect(Object.isFrozen(servers(0)[0]!.port)).toBe(true);
+  });
+
+  it("a rendered resource is its own origin, and its kind-wide fields are its class's", () => {
+    const out = render(POLICY('egress-by-a', 'httpbin.org')).render.resources;
+    const [se, vs] = [out.find((r) => r.kind === 'ServiceEntry')!, out.at(-1)!];
+    expect(se.rendered).toBe(se);
+    expect(se.rendered!.path).toEqual(['spec', 'egressRules', 0, 'to', 0]);
+    expect([se.apiVersion, se.group, se.version, se.namespaceDefaulted]).toEqual([
+      'networking.istio.io/v1',
+      'networking.istio.io',
+      'v1',
+      false,
+    ]);
+    // Kept once per class, not by each resource.
+    expect(Object.keys(se)).not.toContain('apiVersion');
+    expect(Object.getPrototypeOf(se)).toBe(Object.getPrototypeOf(vs));
   });
 
   it('refuses nothing extra when whole namespaces are listed', () => {
