@@ -103,7 +103,13 @@ describe('visibleEntries with one entry or none', () => {
             for (const exact of [false, true])
               for (const at of [undefined, 'sidecar', 'egress-gateway'] as const)
                 for (const refuse of [undefined, 'ns-b']) {
-                  const args = { host, namespace, exact, ...(at ? { at } : {}), ...(refuse ? { refuse } : {}) };
+                  const args = {
+                    host,
+                    namespace,
+                    exact,
+                    ...(at ? { at } : {}),
+                    ...(refuse ? { refuse } : {}),
+                  };
                   const chosen = lookedUp(visibleEntriesChosen, args, ctx);
                   expect(lookedUp(visibleEntries, args, ctx), JSON.stringify(args)).toEqual(chosen);
                   if ((chosen as { entries: string[] }).entries.length <= 1) shortcuts++;
