@@ -61,7 +61,7 @@ export function visibleEntries(
   const found = registryEntries(ctx, host, namespace, exact);
   // One entry or none leaves Istio nothing to choose and the trace nothing to say: the common case,
   // worked out for every cell of an access matrix without the grouping below (its garbage was a
-  // tenth of the matrix's allocation; test/simulate/visible-entries.test.ts holds the two equal).
+  // tenth of the matrix's allocation; test/simulate/visible-entries.test.ts holds it to chosenEntries).
   if (found.length === 0) return [];
   if (found.length === 1) return (view?.imported ?? everyEntry)(found[0]!) ? [found[0]!] : [];
   return chosenEntries(found, host, namespace, view);
@@ -70,7 +70,7 @@ export function visibleEntries(
 const everyEntry = (): boolean => true;
 
 /** The ServiceEntries and Kubernetes Services for `host` visible to `namespace`, before any choice. */
-function registryEntries(
+export function registryEntries(
   ctx: SimulationContext,
   host: string,
   namespace: string,
@@ -83,18 +83,8 @@ function registryEntries(
   return services.length === 0 ? found : [...found, ...services.map((s) => s.resource)];
 }
 
-/** visibleEntries without its shortcut: the choice among entries made however many there are. */
-export function visibleEntriesChosen(
-  ctx: SimulationContext,
-  host: string,
-  namespace: string,
-  exact = false,
-  view?: EntryView,
-): Resource[] {
-  return chosenEntries(registryEntries(ctx, host, namespace, exact), host, namespace, view);
-}
-
-function chosenEntries(
+/** visibleEntries without its shortcut: the choice among `all` made however many there are. */
+export function chosenEntries(
   all: readonly Resource[],
   host: string,
   namespace: string,
