@@ -665,30 +665,37 @@ const sniKey = (c: TlsChain): string => sniHostsOf(c.match).join(',');
 
 /**
  * Of the VirtualServices of one lookup rank with a chain for the same SNI hosts, the sidecar keeps
- * the oldest's (creation order); `found` is the stand-in's.
+ * the oldest's (creation order); `found` is the stand-in's. `chainsOf[i]` are `services[i]`'s chains.
  */
-function oldestChain(s: AtSidecar, services: readonly Resource[], found: TlsChain): TlsChain {
+function oldestChain(
+  s: AtSidecar,
+  services: readonly Resource[],
+  chainsOf: readonly TlsChain[][],
+  found: TlsChain,
+): TlsChain {
   const rank = lookupRank(found.vs, s.src.namespace);
-  const same = (c: TlsChain): boolean => sniKey(c) === sniKey(found);
+  const key = sniKey(found);
+  const same = (c: TlsChain): boolean => sniKey(c) === key;
   const tied = services.filter(
-    (vs) => lookupRank(vs, s.src.namespace) === rank && tlsChains(s, vs).some(same),
+    (vs, i) => lookupRank(vs, s.src.namespace) === rank && chainsOf[i]!.some(same),
   );
-  const vs = s.t.oldest('sidecar', `SNI ${sniKey(found)} on the ${s.name}`, tied);
-  return vs === found.vs ? found : tlsChains(s, vs).find(same)!;
+  const vs = s.t.oldest('sidecar', `SNI ${key} on the ${s.name}`, tied);
+  return vs === found.vs ? found : chainsOf[services.indexOf(vs)]!.find(same)!;
 }
 
 function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   const { t, req } = s;
   const sni = req.scheme === 'https' ? req.host : undefined;
+  // Worked out once per request: the oldest chain below reads them again.
+  const chainsOf = services.map((vs) => tlsChains(s, vs));
   const seen = new Set<string>();
   const chains: TlsChain[] = [];
-  for (const vs of services) {
-    for (const c of tlsChains(s, vs)) {
-      // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
-      if (seen.has(sniKey(c))) continue;
-      seen.add(sniKey(c));
-      chains.push(c);
-    }
+  for (const c of chainsOf.flat()) {
+    // Istio keeps only the first chain for the same SNI hosts (later ones could never be reached).
+    const key = sniKey(c);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    chains.push(c);
   }
   if (chains.length === 0) {
     for (const vs of services)
@@ -707,7 +714,7 @@ function tlsRoute(s: AtSidecar, services: Resource[]): Outcome {
   }
   // Envoy takes the chain with the most specific server name, whatever the order of the routes.
   const found = mostSpecific(chains, (c) => sniHostsOf(c.match), sni, sniMatches);
-  const chain = found && oldestChain(s, services, found);
+  const chain = found && oldestChain(s, services, chainsOf, found);
   if (chain?.match.destinationSubnets)
     t.note(
       `${describe(chain.vs)} tls[${chain.index}] also matches destination subnets, which depend on DNS`,

@@ -74,7 +74,8 @@ export class Trace {
   readonly notes: string[] = [];
   gateway?: GatewayUse;
   upstream?: Upstream;
-  private readonly cited = new WeakMap<Resource, Set<string>>();
+  /** Fields cited by decideOnce, per resource; made on first use (few runs cite any). */
+  private cited?: Map<Resource, Set<string>>;
   /** The creation-order groups this run met, and the one it took as oldest in each. */
   readonly orderGroups: OrderGroup[] = [];
   readonly oldestTaken = new Map<string, Resource>();
@@ -158,6 +159,7 @@ export class Trace {
    */
   decideOnce(at: Stage, text: string, resource: Resource, path: FieldPath): void {
     const key = `${at}|${JSON.stringify(path)}`;
+    this.cited ??= new Map();
     let keys = this.cited.get(resource);
     if (!keys) this.cited.set(resource, (keys = new Set()));
     if (keys.has(key)) return;
