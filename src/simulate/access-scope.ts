@@ -158,7 +158,8 @@ function revisionFacts(analysis: Analysis): string {
       defaults: cs.defaults,
       root: cs.mesh.rootNamespace,
       domain: cs.mesh.clusterDomain,
-      gateways: cs.gateways,
+      // The IstioGateway resource itself is compared as a resource (changedPairs), not by where it is.
+      gateways: cs.gateways.map((g) => ({ ...g, resource: undefined })),
       policyGateways: cs.policies.map((p) => p.gateway),
       namespaces: index.knownNamespaces(),
       clients: [...index.clientNamespaces()].sort(),

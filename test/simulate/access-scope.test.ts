@@ -334,3 +334,19 @@ spec:
     expect(there.changes.some((c) => c.includes('api.partner:'))).toBe(true);
   });
 });
+
+describe('an edit above an IstioGateway in its file', () => {
+  it('moves the gateway within the file without widening the scope', () => {
+    const { files: seed, config } = readTree(join(REPO_ROOT, 'fixtures/seeds/asm-http'));
+    const [gatewayFile] = Object.entries(seed).find(([, text]) =>
+      text.includes('kind: IstioGateway'),
+    )!;
+    // A ServiceEntry before the gateway whose host changes length, not the lines it takes.
+    const withEntry = (host: string): Files => ({
+      ...seed,
+      [gatewayFile]: `${serviceEntry('extra', 'istio-system', host, '{number: 443, name: tls, protocol: TLS}')}---\n${seed[gatewayFile]!}`,
+    });
+    const there = expectBothWays(withEntry('a.example.com'), withEntry('abc.example.com'), config);
+    expect(there.scoped).toBe(true);
+  });
+});
