@@ -162,15 +162,12 @@ function isList<T>(x: T | readonly T[]): x is readonly T[] {
   return Array.isArray(x);
 }
 
-/**
- * A match and its conditions in one object (one per route match of the config set). Where its source
- * conditions are honoured and it applies, it is its own scope (scopeOn): a scope object of its own
- * per match with a source namespace, as every rendered sidecar match has, held the same two fields.
- */
-class MatchAt implements RouteMatchRef, MatchConditions, MatchScope {
+/** A match and its conditions in one object (one per route match of the config set). */
+class MatchAt implements RouteMatchRef, MatchConditions {
   readonly gateways: readonly string[];
   readonly sourceLabels: Readonly<Record<string, string>> | undefined;
   readonly sourceNamespace: string | undefined;
+  applyingScope: MatchScope | undefined = undefined;
   notApplyingScope: MatchScope | undefined = undefined;
   constructor(
     private readonly of: RouteAt,
@@ -185,23 +182,6 @@ class MatchAt implements RouteMatchRef, MatchConditions, MatchScope {
 
   get conditions(): MatchConditions {
     return this;
-  }
-
-  /** As a scope: where it applies, with its source conditions honoured (see the class comment). */
-  get applies(): boolean {
-    return true;
-  }
-
-  get sourceIgnored(): boolean {
-    return false;
-  }
-
-  get applyingScope(): MatchScope {
-    return this;
-  }
-
-  set applyingScope(_scope: MatchScope | undefined) {
-    // Nothing to remember: the match itself is the scope.
   }
 
   get vs(): Resource {
