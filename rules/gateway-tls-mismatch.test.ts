@@ -1,6 +1,8 @@
-import { testRule } from '../test/rule-tester.js';
+import { describe, expect, it } from 'vitest';
+import { runRule, testRule } from '../test/rule-tester.js';
 import {
   egressGatewayYaml as gateway,
+  egressGatewayYaml,
   egressPolicyYaml,
   GW_HOST,
   istioGatewayYaml,
@@ -270,4 +272,43 @@ spec:
       ],
     },
   ],
+});
+
+describe('rule gateway-tls-mismatch, clients of many gateways in turn', () => {
+  // The rule keeps the servers of the last few gateway workloads only: clients of more gateways than
+  // that, in turn and twice over, must each be judged by their own gateway's servers.
+  const count = 20;
+  const name = (i: number): string => `gw-${i}`;
+  const gateways = Array.from({ length: count }, (_, i) =>
+    [
+      istioGatewayYaml(name(i), '{security.istio.io/tlsMode: istio}'),
+      egressGatewayYaml(mtls('test.com'), name(i)).replace(
+        '{istio: egressgateway}',
+        `{istio: ${name(i)}}`,
+      ),
+    ].join('---\n'),
+  ).join('---\n');
+  const route = (i: number, pass: number): string => `  - match: [{uri: {prefix: /${pass}/${i}}}]
+    route:
+    - destination: {host: istio-${name(i)}.istio-system.svc.cluster.local, port: {number: 80}}
+`;
+  const routesInTurn = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: in-turn, namespace: default}
+spec:
+  hosts: [test.com]
+  exportTo: ["."]
+  http:
+${[0, 1].map((pass) => Array.from({ length: count }, (_, i) => route(i, pass)).join('')).join('')}`;
+
+  it('names for each route the gateway it sends to', () => {
+    const found = runRule(rule, {
+      name: 'in turn',
+      yaml: { 'gw.yaml': gateways, 'routes.yaml': routes() + '---\n' + routesInTurn },
+    }).filter((f) => f.file === 'routes.yaml' && f.line > 20);
+    expect(found).toHaveLength(2 * count);
+    found.forEach((f, n) =>
+      expect(f.message).toContain(`Gateway istio-system/${name(n % count)} server port 80`),
+    );
+  });
 });

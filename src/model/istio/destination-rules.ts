@@ -307,8 +307,8 @@ function policyPath(subsetIndex: number): FieldPath {
 }
 
 /**
- * A ClientTls with its path built when a finding or trace asks: the answers are remembered per rules
- * list, port and subset (thousands), their paths seldom read.
+ * A ClientTls with its path built when a finding or trace asks: one per gateway client and simulated
+ * request, their paths seldom read.
  */
 class ClientTlsAt implements ClientTls {
   constructor(
@@ -326,30 +326,6 @@ class ClientTlsAt implements ClientTls {
       ? policy.concat('tls')
       : policy.concat('portLevelSettings', this.portIndex, 'tls');
   }
-}
-
-/**
- * clientTlsFor of a lookup's merged rules, remembered per rules list, port and subset: every client
- * namespace that finds the same rules (a gateway's shared DestinationRules) asks the same question.
- * One Map per list, keyed by port and subset together: a Map per port as well cost more than the
- * answers (thousands of lists, most asked about one port).
- */
-const clientTlsByRules = new WeakMap<object, Map<string, ClientTls | undefined>>();
-
-function mergedClientTls(
-  rules: readonly Resource[],
-  port: number,
-  subset: string | undefined,
-): ClientTls | undefined {
-  const rulesAt = rulesKey(rules);
-  let known = clientTlsByRules.get(rulesAt);
-  if (!known) clientTlsByRules.set(rulesAt, (known = new Map()));
-  // A port's digits hold no `/`, so the key is unambiguous.
-  const key = subset === undefined ? String(port) : `${port}/${subset}`;
-  if (known.has(key)) return known.get(key);
-  const tls = clientTlsFor(rules, port, subset);
-  known.set(key, tls);
-  return tls;
 }
 
 /** The first of the merged rules with a top-level trafficPolicy: Istio keeps that one's (the oldest). */
@@ -449,7 +425,10 @@ export function outboundTls(index: IstioIndex, q: OutboundTlsQuery): OutboundTls
   const subsetResolved =
     q.subset === undefined || (lookup !== undefined && subsetsOf(lookup.rules).has(q.subset));
   const rules = lookup && q.inCreationOrder ? q.inCreationOrder(lookup.rules) : lookup?.rules;
-  const setting = rules ? mergedClientTls(rules, q.port, q.subset) : undefined;
+  // Read again on each call rather than remembered per rules list, port and subset: a few property
+  // reads of the rule (its subsets and top-level policy are remembered), where a memo kept an answer
+  // and a key text per gateway port and subset of every rule asked about (26 MB at 10,000 gateways).
+  const setting = rules ? clientTlsFor(rules, q.port, q.subset) : undefined;
   // Every field set at once, absent ones undefined: one object shape, its fields in the object itself
   // (fields added later spill into a second array). One per gateway client, thousands of them.
   const out: OutboundTls = {

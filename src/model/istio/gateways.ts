@@ -48,9 +48,9 @@ export interface GatewayServer {
   port: number;
   protocol: string;
   /** Hosts as written (`host`, `ns/host`, `*`). */
-  hosts: string[];
+  hosts: readonly string[];
   /** The hosts without their namespace part (`ns/host` -> `host`): what SNI is matched against. */
-  hostNames: string[];
+  hostNames: readonly string[];
   /**
    * `tls.mode` (PASSTHROUGH when the tls block leaves it out) of a TLS server; undefined for a plaintext
    * server, which an HTTP-class server is even with a tls block (pkg/config/gateway IsTLSServer).
@@ -98,20 +98,39 @@ export function gatewayServers(gateway: Resource): readonly GatewayServer[] {
         : passthrough
           ? 'tls'
           : 'tcp';
+    const hosts = writtenHosts(s.hosts);
     out.push({
       gateway,
       index,
-      path: ['spec', 'servers', index],
+      path: serverPath(index),
       port,
       protocol,
-      hosts: stringList(s.hosts),
-      hostNames: stringList(s.hosts).map(serverHostName),
+      hosts,
+      hostNames: hosts.some((h) => h.includes('/')) ? hosts.map(serverHostName) : hosts,
       ...(tlsMode ? { tlsMode } : {}),
       ...(tls ? { tls } : {}),
       routeKind,
     });
   });
   return out;
+}
+
+/**
+ * A server's hosts: the written list itself when it holds strings only (the usual case), else its
+ * strings. Servers are kept for every Gateway, and a copy of each list (and of its host names, the
+ * same list without `ns/` parts) was most of their memory.
+ */
+function writtenHosts(written: unknown): readonly string[] {
+  return Array.isArray(written) && written.every((h) => typeof h === 'string')
+    ? (written as string[])
+    : stringList(written);
+}
+
+/** `spec.servers[i]`, one (read-only) list per index for every Gateway's servers. */
+const serverPaths: FieldPath[] = [];
+
+function serverPath(index: number): FieldPath {
+  return (serverPaths[index] ??= Object.freeze(['spec', 'servers', index]));
 }
 
 /**

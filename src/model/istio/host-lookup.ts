@@ -45,37 +45,44 @@ export function hostLookup(
   hostsOfResource: (r: Resource) => readonly string[],
 ): HostLookup {
   // Resources by host as written, in their order; those with a wildcard host are also matched one
-  // by one against the hosts asked for.
-  const written = new Map<string, Resource[]>();
+  // by one against the hosts asked for. A host most resources name alone (one ServiceEntry,
+  // VirtualService or DestinationRule per host, thousands of them) keeps that resource, and a list
+  // of it is made when asked: a list of one kept per host cost more than the map's entry.
+  const written = new Map<string, Resource | Resource[]>();
   const wildcard: Resource[] = [];
   for (const r of resources) {
     let wild = false;
     for (const h of new Set(hostsOfResource(r))) {
       if (isWild(h)) wild = true;
-      const list = written.get(h);
-      if (list) list.push(r);
-      else written.set(h, [r]);
+      const kept = written.get(h);
+      if (kept === undefined) written.set(h, r);
+      else if (Array.isArray(kept)) kept.push(r);
+      else written.set(h, [kept, r]);
     }
     if (wild) wildcard.push(r);
   }
+  const none: readonly Resource[] = [];
+  const writtenFor = (host: string): readonly Resource[] => {
+    const kept = written.get(host);
+    return kept === undefined ? none : Array.isArray(kept) ? kept : [kept];
+  };
   const matches = (r: Resource, host: string): boolean =>
     hostsOfResource(r).some((h) => hostMatches(h, host));
-  const none: readonly Resource[] = [];
   let position: Map<Resource, number> | undefined;
   const cache = new Map<string, readonly Resource[]>();
   return {
-    listing: (host) => written.get(host) ?? none,
+    listing: writtenFor,
     matching(host) {
-      if (wildcard.length === 0 && !isWild(host)) return written.get(host) ?? none;
+      if (wildcard.length === 0 && !isWild(host)) return writtenFor(host);
       let found = cache.get(host);
       if (!found) {
         if (isWild(host)) found = resources.filter((r) => matches(r, host));
         else {
           const wild = wildcard.filter((r) => matches(r, host));
-          if (wild.length === 0) found = written.get(host) ?? [];
+          if (wild.length === 0) found = writtenFor(host);
           else {
             position ??= new Map(resources.map((r, i) => [r, i]));
-            found = [...new Set([...(written.get(host) ?? []), ...wild])].sort(
+            found = [...new Set([...writtenFor(host), ...wild])].sort(
               (a, b) => position!.get(a)! - position!.get(b)!,
             );
           }

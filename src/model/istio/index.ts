@@ -230,6 +230,13 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
   const aliasTargetFor = (host: string): AliasTarget | undefined =>
     resolveAlias(host, anyAliasService);
   let lookUpDestinationRules: DestinationRuleLookupFn | undefined;
+  let anyWildcardRule: boolean | undefined;
+  // A host no DestinationRule names, with no wildcard rule anywhere, finds none from any namespace:
+  // answered without a memo (most hosts, in a repository with rules for its gateways only).
+  const noRuleFor = (host: string): boolean =>
+    !isWild(host) &&
+    destinationRulesByHost.listing(host).length === 0 &&
+    !(anyWildcardRule ??= of(KIND.destinationRule).some((dr) => isWild(destinationRuleHost(dr))));
   // Lookups per (host, client namespace): rules ask for every route use and client namespace.
   const lookups = perHostAndClient<DestinationRuleLookup | undefined>((host, namespace, labels) => {
     lookUpDestinationRules ??= destinationRuleLookup(of(KIND.destinationRule), rootNamespace);
@@ -298,6 +305,7 @@ export function buildIstioIndex(cs: ConfigSet, rendered: readonly Resource[]): I
     },
     destinationRulesForHost: (host) => destinationRulesByHost.matching(host),
     destinationRulesFor(host, clientNamespace, workloadLabels) {
+      if (noRuleFor(host)) return undefined;
       // Namespaces and label keys (JSON) hold no `|`, so the key is unambiguous.
       const client = workloadLabels
         ? `${clientNamespace}|${labelsKey(workloadLabels)}`

@@ -101,8 +101,8 @@ export interface VsRoute {
   path: FieldPath;
   /** The route as written. */
   route: JsonObject;
-  matches: RouteMatchRef[];
-  destinations: RouteDestinationRef[];
+  readonly matches: readonly RouteMatchRef[];
+  readonly destinations: readonly RouteDestinationRef[];
 }
 
 const routeCache = new WeakMap<Resource, VsRoute[]>();
@@ -111,10 +111,20 @@ const routeCache = new WeakMap<Resource, VsRoute[]>();
  * Every route of the config set is kept, with its matches and destinations: their field paths are
  * built when asked (findings, traces), from the route's kind and index, rather than stored. Stored,
  * they were most of the routes' memory at thousands of gateways. Classes, so the getters are shared.
+ *
+ * Most routes have one match and one destination (every rendered route does): a route keeps that
+ * one itself and hands out a list of it when asked, since a list kept per route and kind cost as
+ * much memory as the match and destination objects together (two lists per route, 33 routes per
+ * egress gateway). Longer lists are kept as they are (route-match-index keys its memo by them).
  */
+const NO_MATCHES: readonly RouteMatchRef[] = Object.freeze([]);
+const NO_DESTINATIONS: readonly RouteDestinationRef[] = Object.freeze([]);
+
 class RouteAt implements VsRoute {
-  matches: RouteMatchRef[] = [];
-  destinations: RouteDestinationRef[] = [];
+  /** The route's match (or list of two or more). */
+  private matchKept: RouteMatchRef | readonly RouteMatchRef[] = NO_MATCHES;
+  /** The route's destination, or its list when it has none or several. */
+  private destinationKept: RouteDestinationRef | readonly RouteDestinationRef[] = NO_DESTINATIONS;
   constructor(
     readonly vs: Resource,
     /** The VirtualService's gateways (vsGateways). */
@@ -127,6 +137,29 @@ class RouteAt implements VsRoute {
   get path(): FieldPath {
     return ['spec', this.kind, this.index];
   }
+
+  get matches(): readonly RouteMatchRef[] {
+    const m = this.matchKept;
+    return isList(m) ? m : [m];
+  }
+
+  set matches(list: readonly RouteMatchRef[]) {
+    this.matchKept = list.length === 1 ? list[0]! : list;
+  }
+
+  get destinations(): readonly RouteDestinationRef[] {
+    const d = this.destinationKept;
+    return isList(d) ? d : [d];
+  }
+
+  set destinations(list: readonly RouteDestinationRef[]) {
+    this.destinationKept =
+      list.length === 1 ? list[0]! : list.length === 0 ? NO_DESTINATIONS : list;
+  }
+}
+
+function isList<T>(x: T | readonly T[]): x is readonly T[] {
+  return Array.isArray(x);
 }
 
 /** A match and its conditions in one object (one per route match of the config set). */
